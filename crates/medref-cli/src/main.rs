@@ -1,0 +1,157 @@
+//! `medref`: train, evaluate and use the medref reference baselines.
+//!
+//! Exit codes: 0 success; 2 bad input (config, data, device, run
+//! directory, command line); 1 anything else.
+
+mod data_cmd;
+mod progress;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use medref_train::run::{self, TrainRequest};
+use medref_train::DeviceChoice;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "medref", version, about = "Reference machine-learning baselines for healthcare AI teaching")]
+struct Cli {
+    /// No progress bars or per-epoch lines; only results and errors.
+    #[arg(long, short, global = true)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Train a baseline from its config and write a run directory.
+    Train {
+        /// The baseline config, e.g. configs/imaging/tiny.toml.
+        config: PathBuf,
+        /// cpu (burn flex backend) or wgpu (GPU; Vulkan/Metal/DX12).
+        #[arg(long, default_value = "cpu")]
+        device: DeviceChoice,
+        /// Run directory (default: runs/<name>-<time>).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Override a config key, e.g. --set train.epochs=3 (repeatable).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+        /// Replace the run directory if it already holds a run.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Re-evaluate a trained run on its data or on another file of the same format.
+    Eval {
+        run_dir: PathBuf,
+        /// Data to evaluate on instead of the config's (same format).
+        #[arg(long)]
+        data: Option<PathBuf>,
+        #[arg(long, default_value = "cpu")]
+        device: DeviceChoice,
+        /// Also write the metrics JSON to this file.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Score new inputs with a trained run: .npz, an image, a folder of images, or a DICOM slice.
+    Predict {
+        run_dir: PathBuf,
+        input: PathBuf,
+        #[arg(long, default_value = "cpu")]
+        device: DeviceChoice,
+        /// Write the CSV here instead of to stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Fetch, generate and look into datasets.
+    Data {
+        #[command(subcommand)]
+        command: data_cmd::DataCommand,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run_command(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            if is_bad_input(&err) {
+                ExitCode::from(2)
+            } else {
+                ExitCode::from(1)
+            }
+        }
+    }
+}
+
+fn is_bad_input(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<medref_train::TrainError>().is_some_and(|t| t.is_bad_input())
+            || e.downcast_ref::<medref_data::DataError>().is_some()
+            || e.downcast_ref::<medref_core::config::ConfigError>().is_some()
+            || e.downcast_ref::<data_cmd::UsageError>().is_some()
+    })
+}
+
+fn run_command(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Train { config, device, out, set, force } => {
+            let monitor = medref_core::config::Config::load(&config, &set)?.train.monitor;
+            let req = TrainRequest {
+                config,
+                overrides: set,
+                device,
+                out,
+                force,
+                command: std::env::args().collect(),
+            };
+            let mut bars = progress::Bars::new(cli.quiet, monitor.as_str());
+            let outcome = run::train(&req, &mut bars)?;
+            let test = outcome.metrics.get("test").cloned().unwrap_or_default();
+            let show = |k: &str| test.get(k).map_or("n/a".to_string(), |v| format!("{v:.4}"));
+            println!(
+                "{}: test AUROC {} (95% CI {}-{}), accuracy {}; best epoch {} of {}{}; {:.1}s, {:.0} train samples/s",
+                outcome.dir.display(),
+                show("auroc"),
+                show("auroc_ci_low"),
+                show("auroc_ci_high"),
+                show("accuracy"),
+                outcome.best_epoch,
+                outcome.epochs_run,
+                if outcome.stopped_early { " (stopped early)" } else { "" },
+                outcome.seconds,
+                outcome.train_samples_per_second
+            );
+            Ok(())
+        }
+        Command::Eval { run_dir, data, device, out } => {
+            let loaded = run::load_run(&run_dir, device)?;
+            let metrics = run::eval(&loaded, data.as_deref())?;
+            let json = serde_json::to_string_pretty(&metrics)? + "\n";
+            if let Some(out) = out {
+                write_output(&out, json.as_bytes())?;
+            }
+            print!("{json}");
+            Ok(())
+        }
+        Command::Predict { run_dir, input, device, out } => {
+            let loaded = run::load_run(&run_dir, device)?;
+            let csv = run::predict(&loaded, &input)?;
+            match out {
+                Some(out) => write_output(&out, csv.as_bytes()),
+                None => {
+                    print!("{csv}");
+                    Ok(())
+                }
+            }
+        }
+        Command::Data { command } => data_cmd::run(command, cli.quiet),
+    }
+}
+
+/// Writes a result file atomically, naming it in any error.
+pub fn write_output(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    medref_core::fsutil::write_atomic(path, bytes).with_context(|| format!("{}: cannot write", path.display()))
+}

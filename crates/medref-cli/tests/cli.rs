@@ -1,0 +1,145 @@
+//! End-to-end tests of the `medref` binary on the tiny fixture and on the
+//! broken inputs in `datasets/broken/`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+}
+
+fn medref(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_medref"))
+        .args(args)
+        .current_dir(repo())
+        .env("RAYON_NUM_THREADS", "2")
+        .output()
+        .expect("run medref")
+}
+
+fn text(o: &Output) -> (String, String) {
+    (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
+}
+
+fn metrics(dir: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("metrics.json")).unwrap()).unwrap()
+}
+
+/// The main job: the tiny config learns its planted lesion and the same
+/// seed gives byte-identical metrics.
+#[test]
+fn tiny_imaging_trains_to_auroc_090_and_is_reproducible() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = tmp.path().join("a");
+    let b = tmp.path().join("b");
+    for dir in [&a, &b] {
+        let o = medref(&["train", "configs/imaging/tiny.toml", "--out", dir.to_str().unwrap(), "--quiet"]);
+        let (out, err) = text(&o);
+        assert!(o.status.success(), "stdout: {out}\nstderr: {err}");
+    }
+    let ma = metrics(&a);
+    let auroc = ma["test"]["auroc"].as_f64().unwrap();
+    assert!(auroc >= 0.90, "test AUROC {auroc}");
+    assert!(ma["val"]["auroc"].as_f64().is_some());
+    assert_eq!(
+        std::fs::read_to_string(a.join("metrics.json")).unwrap(),
+        std::fs::read_to_string(b.join("metrics.json")).unwrap(),
+        "same config and seed must give identical metrics"
+    );
+    for f in ["config.toml", "manifest.json", "predictions.csv", "history.csv", "model.bpk", "model.json"] {
+        assert!(a.join(f).is_file(), "{f} missing");
+    }
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(a.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["status"], "finished");
+    assert_eq!(manifest["dataset_sha256"].as_str().unwrap().len(), 64);
+    let preds = std::fs::read_to_string(a.join("predictions.csv")).unwrap();
+    assert!(preds.starts_with("id,split,label,score_0,score_1\n"));
+    let n_test = ma["test"]["n"].as_f64().unwrap() as usize;
+    assert_eq!(preds.lines().filter(|l| l.contains(",test,")).count(), n_test);
+
+    // A second run into the same directory is refused without --force.
+    let o = medref(&["train", "configs/imaging/tiny.toml", "--out", a.to_str().unwrap(), "--quiet"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).1.contains("--force"));
+
+    // eval reproduces the stored test metrics from the saved weights.
+    let o = medref(&["eval", a.to_str().unwrap()]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    let again: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let diff = (again["test"]["auroc"].as_f64().unwrap() - auroc).abs();
+    assert!(diff < 1e-9, "eval AUROC differs by {diff}");
+
+    // predict scores every image of an npz.
+    let o = medref(&["predict", a.to_str().unwrap(), "datasets/tiny/imaging_tiny.npz"]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(out.starts_with("id,score_0,score_1,predicted\n"));
+    assert!(out.contains("\ntest-0,"));
+}
+
+fn assert_bad_input(args: &[&str], must_contain: &[&str]) {
+    let o = medref(args);
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+    assert!(!err.contains("panicked"), "{args:?} panicked: {err}");
+    for m in must_contain {
+        assert!(err.contains(m), "{args:?}: expected `{m}` in: {err}");
+    }
+}
+
+#[test]
+fn broken_inputs_exit_2_with_a_message_naming_the_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("run");
+    let out_s = out.to_str().unwrap();
+    assert_bad_input(
+        &["train", "configs/imaging/tiny.toml", "--out", out_s, "--set", "data.path=datasets/broken/truncated.npz"],
+        &["datasets/broken/truncated.npz"],
+    );
+    assert_bad_input(
+        &["train", "configs/imaging/tiny.toml", "--out", out_s, "--set", "data.path=datasets/broken/missing_test_labels.npz"],
+        &["datasets/broken/missing_test_labels.npz", "test_labels"],
+    );
+    assert_bad_input(&["data", "inspect", "datasets/broken/not_dicom.dcm"], &["datasets/broken/not_dicom.dcm", "DICOM"]);
+    assert_bad_input(
+        &["train", "datasets/broken/unknown_key.toml", "--out", out_s],
+        &["datasets/broken/unknown_key.toml", "[train]", "unknown field `learning_rate`"],
+    );
+    assert_bad_input(
+        &["train", "configs/imaging/tiny.toml", "--out", out_s, "--set", "train.lr=fast"],
+        &["configs/imaging/tiny.toml", "[train].lr", "expected a float"],
+    );
+    assert!(!out.exists(), "a failed start must not leave a run directory");
+}
+
+#[test]
+fn wgpu_trains_or_says_clearly_that_no_adapter_exists() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("gpu");
+    let o = medref(&[
+        "train", "configs/imaging/tiny.toml", "--device", "wgpu", "--out", out.to_str().unwrap(),
+        "--set", "train.epochs=2", "--quiet",
+    ]);
+    let (_, err) = text(&o);
+    assert!(!err.contains("panicked"), "{err}");
+    match o.status.code() {
+        Some(0) => assert!(metrics(&out)["test"]["auroc"].as_f64().is_some()),
+        Some(2) => assert!(err.contains("no usable GPU adapter"), "{err}"),
+        other => panic!("unexpected exit {other:?}: {err}"),
+    }
+}
+
+#[test]
+fn synth_writes_a_readable_npz_and_inspect_describes_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let f = tmp.path().join("s.npz");
+    let o = medref(&["data", "synth", "imaging", "--out", f.to_str().unwrap(), "--n-train", "40", "--n-val", "10", "--n-test", "10"]);
+    assert!(o.status.success(), "{}", text(&o).1);
+    let o = medref(&["data", "inspect", f.to_str().unwrap()]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(out.contains("train_images"), "{out}");
+    assert!(out.contains("train    40 images") || out.contains("train    40"), "{out}");
+}

@@ -1,0 +1,9 @@
+//! medref-core: the shared vocabulary of medref, free of burn so that it
+//! builds and tests in seconds. Config schema, run manifest, metrics and
+//! seeded randomness live here; every domain crate builds on them.
+
+pub mod metrics;
+pub mod seed;
+pub mod config;
+pub mod fsutil;
+pub mod manifest;

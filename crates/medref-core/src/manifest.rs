@@ -1,0 +1,112 @@
+//! The run manifest: everything needed to say what produced a result.
+//!
+//! Published teaching numbers must be traceable: which code (git commit),
+//! which library versions, which device and backend, which exact data bytes
+//! (SHA-256) and which seed. The manifest is written at the start of a run
+//! and rewritten with the end time when it finishes, so a crashed run still
+//! says what it was.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// `manifest.json` in every run directory.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RunManifest {
+    pub medref_version: String,
+    pub config_name: String,
+    pub seed: u64,
+    /// `git rev-parse HEAD` of the working directory, if it is a checkout.
+    pub git_commit: Option<String>,
+    /// Whether the checkout had uncommitted changes when the run started.
+    pub git_dirty: Option<bool>,
+    /// Versions of the crates that shape the numbers (burn and medref's own).
+    pub crate_versions: BTreeMap<String, String>,
+    /// `cpu` or `wgpu`, as asked on the command line.
+    pub device: String,
+    /// The burn backend behind the device, e.g. `flex (rayon, simd)`.
+    pub backend: String,
+    /// Threads the CPU backend may use.
+    pub threads: usize,
+    pub dataset_path: String,
+    pub dataset_sha256: String,
+    /// The command line that started the run.
+    pub command: Vec<String>,
+    /// RFC 3339, UTC.
+    pub started: String,
+    pub finished: Option<String>,
+    pub duration_seconds: Option<f64>,
+    /// `running`, `finished` or `failed: <reason>`.
+    pub status: String,
+}
+
+/// The current time as RFC 3339 in UTC (`2026-11-27T10:04:05Z`).
+pub fn now_rfc3339() -> String {
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    rfc3339(secs)
+}
+
+/// Formats seconds since the Unix epoch as RFC 3339 UTC.
+pub fn rfc3339(secs: u64) -> String {
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        (rem / 60) % 60,
+        rem % 60
+    )
+}
+
+/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's
+/// well-known civil calendar algorithm).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// The commit and dirty flag of the git checkout containing `dir`.
+pub fn git_state(dir: &Path) -> (Option<String>, Option<bool>) {
+    let run = |args: &[&str]| {
+        std::process::Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+    };
+    let commit = run(&["rev-parse", "HEAD"]);
+    let dirty = commit
+        .as_ref()
+        .and_then(|_| run(&["status", "--porcelain", "--untracked-files=no"]))
+        .map(|s| !s.is_empty());
+    (commit, dirty)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_known_instants() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        // 2000-02-29 (leap day) 12:34:56 UTC
+        assert_eq!(rfc3339(951_827_696), "2000-02-29T12:34:56Z");
+        // 2026-11-27 00:00:00 UTC
+        assert_eq!(rfc3339(1_795_737_600), "2026-11-27T00:00:00Z");
+    }
+}

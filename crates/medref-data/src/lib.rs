@@ -1,0 +1,24 @@
+//! medref-data: readers, writers and generators for medref's datasets.
+//!
+//! One module per format: [`npz`] (MedMNIST `.npz`, built on [`npy`]),
+//! [`image_folder`] (`root/<class>/*.png`), [`dicom`] (single slices),
+//! [`synth_imaging`] (tiny generated data with a planted signal) and
+//! [`fetch`] (downloading official files with MD5 checks). Every reader
+//! returns [`DataError`], whose message starts with the file at fault.
+
+pub mod dicom;
+pub mod error;
+pub mod fetch;
+pub mod image_dataset;
+pub mod image_folder;
+pub mod npy;
+pub mod npz;
+pub mod synth_imaging;
+
+pub use dicom::{read_slice, DicomSlice};
+pub use error::DataError;
+pub use fetch::MedmnistFile;
+pub use image_dataset::{ImageDataset, ImageSplit};
+pub use image_folder::{read_class_folders, ClassFolders};
+pub use npz::{read_medmnist, write_medmnist, ArrayInfo};
+pub use synth_imaging::SynthImagingSpec;

@@ -1,0 +1,9 @@
+//! medref-models: the burn networks of medref, one file per model family.
+//!
+//! Every model maps a batch of inputs to logits `[batch, n_outputs]`; what
+//! the logits mean (softmax over classes, one sigmoid per label) is the
+//! training loop's business, so one loop serves every domain.
+
+pub mod resnet;
+
+pub use resnet::ResNet;

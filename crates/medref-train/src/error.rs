@@ -1,0 +1,52 @@
+//! Errors of training and evaluation, split by whose fault they are so the
+//! CLI can tell bad input (exit 2) from a failure of the run itself.
+
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum TrainError {
+    #[error(transparent)]
+    Config(#[from] medref_core::config::ConfigError),
+    #[error(transparent)]
+    Data(#[from] medref_data::DataError),
+    /// The asked-for device cannot be used on this machine.
+    #[error("{0}")]
+    Device(String),
+    /// The data and config do not fit together (wrong channels, one class only...).
+    #[error("{0}")]
+    Mismatch(String),
+    #[error("{path}: {message}")]
+    RunDir { path: PathBuf, message: String },
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: cannot read or write model weights: {message}")]
+    Weights { path: PathBuf, message: String },
+    /// Training diverged; the message says where and what to try.
+    #[error("{0}")]
+    Diverged(String),
+}
+
+impl TrainError {
+    /// Whether the user's input (config, data, device choice, run directory)
+    /// is at fault, as opposed to the run failing on good input.
+    pub fn is_bad_input(&self) -> bool {
+        matches!(
+            self,
+            TrainError::Config(_)
+                | TrainError::Data(_)
+                | TrainError::Device(_)
+                | TrainError::Mismatch(_)
+                | TrainError::RunDir { .. }
+                | TrainError::Weights { .. }
+        )
+    }
+
+    pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> TrainError {
+        let path = path.into();
+        move |source| TrainError::Io { path, source }
+    }
+}

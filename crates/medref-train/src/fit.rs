@@ -1,0 +1,190 @@
+//! The one training loop.
+//!
+//! Seeded shuffling, Adam/AdamW with weight decay, a per-epoch learning-rate
+//! schedule, class weights, early stopping on a validation metric,
+//! best-checkpoint selection and an atomic checkpoint every epoch. Domains
+//! reuse it unchanged through [`Examples`] and [`Network`].
+
+use crate::checkpoint::Checkpoints;
+use crate::evaluate::{monitor_value, predict_scores, score_loss};
+use crate::examples::{Examples, Network, Targets};
+use crate::loss::{balanced_class_weights, batch_loss};
+use crate::schedule::learning_rate;
+use crate::TrainError;
+use burn::optim::{AdamConfig, AdamWConfig, GradientsParams, ModuleOptimizer, WeightDecayConfig};
+use burn::prelude::*;
+use medref_core::config::{ClassWeights, OptimizerKind, TrainConfig};
+use medref_core::seed::Rng;
+use serde::{Deserialize, Serialize};
+use std::time::Instant;
+
+/// One line of `history.csv`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EpochRecord {
+    /// 1-based.
+    pub epoch: usize,
+    pub lr: f64,
+    pub train_loss: f64,
+    pub val_loss: f64,
+    /// The monitored validation metric (`monitor` in the config).
+    pub val_metric: f64,
+    pub seconds: f64,
+}
+
+/// Observes the loop; the CLI draws progress bars, tests stay silent.
+pub trait Progress {
+    fn start(&mut self, _epochs: usize, _batches_per_epoch: usize) {}
+    fn batch(&mut self, _epoch: usize, _batch: usize, _loss: f64) {}
+    fn epoch(&mut self, _record: &EpochRecord, _improved: bool) {}
+    fn finish(&mut self) {}
+}
+
+/// A [`Progress`] that shows nothing.
+pub struct Silent;
+impl Progress for Silent {}
+
+/// What training produced: the best model (by the monitored validation
+/// metric) and the per-epoch history.
+pub struct Fitted<M> {
+    pub best: M,
+    pub best_epoch: usize,
+    pub history: Vec<EpochRecord>,
+    pub stopped_early: bool,
+    /// Training examples seen per second, over the whole run.
+    pub train_samples_per_second: f64,
+}
+
+fn optimizer(cfg: &TrainConfig) -> ModuleOptimizer {
+    // Epsilon as in PyTorch (burn's default is 1e-5), so published
+    // hyper-parameters carry over.
+    match cfg.optimizer {
+        OptimizerKind::Adam => {
+            let decay = (cfg.weight_decay > 0.0).then(|| WeightDecayConfig::new(cfg.weight_decay as f32));
+            AdamConfig::new().with_epsilon(1e-8).with_weight_decay(decay).init()
+        }
+        OptimizerKind::Adamw => AdamWConfig::new()
+            .with_epsilon(1e-8)
+            .with_weight_decay(cfg.weight_decay as f32)
+            .init(),
+    }
+}
+
+/// Trains `model` on `train`, selecting the best epoch on `val`.
+///
+/// `device` must be an autodiff device; inference for validation runs on
+/// its plain counterpart. With `checkpoints`, the model and optimiser are
+/// saved atomically after every epoch and the best model whenever the
+/// monitored metric improves.
+pub fn fit<M, E>(
+    mut model: M,
+    train: &E,
+    val: &E,
+    cfg: &TrainConfig,
+    seed: u64,
+    device: &Device,
+    mut checkpoints: Option<&mut Checkpoints>,
+    progress: &mut dyn Progress,
+) -> Result<Fitted<M>, TrainError>
+where
+    M: Network<Input = E::Input>,
+    E: Examples,
+{
+    if train.is_empty() || val.is_empty() {
+        return Err(TrainError::Mismatch("the training and validation splits must not be empty".into()));
+    }
+    let multi_label = matches!(train.targets(), Targets::MultiLabel { .. });
+    let weights = match cfg.class_weights {
+        ClassWeights::None => None,
+        ClassWeights::Balanced => Some(Tensor::<1>::from_floats(
+            balanced_class_weights(train.targets()).as_slice(),
+            device,
+        )),
+    };
+    let mut optim = optimizer(cfg);
+    let n = train.len();
+    let batches = n.div_ceil(cfg.batch_size);
+    let eval_device = device.clone().without_autodiff();
+    let eval_batch = cfg.batch_size.max(256);
+
+    let mut history = Vec::new();
+    let mut best: Option<(M, usize, f64)> = None;
+    let mut stale = 0usize;
+    let mut stopped_early = false;
+    let started = Instant::now();
+    let mut seen = 0usize;
+    progress.start(cfg.epochs, batches);
+
+    for epoch in 0..cfg.epochs {
+        let epoch_start = Instant::now();
+        let lr = learning_rate(cfg, epoch);
+        let mut order: Vec<usize> = (0..n).collect();
+        Rng::derive(seed, &format!("shuffle-{epoch}")).shuffle(&mut order);
+        let mut augment = Rng::derive(seed, &format!("augment-{epoch}"));
+        let mut loss_sum = 0.0;
+        for (b, idx) in order.chunks(cfg.batch_size).enumerate() {
+            let input = train.batch(idx, device, Some(&mut augment));
+            let targets = Tensor::<2>::from_data(
+                TensorData::new(train.targets().dense_rows(idx), [idx.len(), train.targets().n_outputs()]),
+                device,
+            );
+            let loss = batch_loss(model.logits(input), targets, weights.as_ref(), multi_label);
+            let value = loss.clone().into_scalar::<f32>() as f64;
+            if !value.is_finite() {
+                return Err(TrainError::Diverged(format!(
+                    "the training loss became {value} at epoch {}, batch {}; lower [train].lr (now {lr})",
+                    epoch + 1,
+                    b + 1
+                )));
+            }
+            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            model = optim.step(lr, model, grads);
+            loss_sum += value * idx.len() as f64;
+            seen += idx.len();
+            progress.batch(epoch + 1, b + 1, value);
+        }
+
+        let scores = predict_scores(&model.valid(), val, &eval_device, eval_batch)?;
+        let val_loss = score_loss(val.targets(), &scores);
+        let val_metric = match cfg.monitor {
+            medref_core::config::Monitor::Loss => val_loss,
+            m => monitor_value(val.targets(), &scores, m),
+        };
+        let record = EpochRecord {
+            epoch: epoch + 1,
+            lr,
+            train_loss: loss_sum / n as f64,
+            val_loss,
+            val_metric,
+            seconds: epoch_start.elapsed().as_secs_f64(),
+        };
+        let improved = match &best {
+            None => val_metric.is_finite(),
+            Some((_, _, b)) if cfg.monitor.maximise() => val_metric > *b,
+            Some((_, _, b)) => val_metric < *b,
+        };
+        if improved {
+            best = Some((model.clone(), epoch + 1, val_metric));
+            stale = 0;
+        } else {
+            stale += 1;
+        }
+        history.push(record.clone());
+        if let Some(ck) = checkpoints.as_deref_mut() {
+            ck.save_epoch(&model, &optim, &history, improved)?;
+        }
+        progress.epoch(&record, improved);
+        if cfg.patience > 0 && stale >= cfg.patience {
+            stopped_early = true;
+            break;
+        }
+    }
+    progress.finish();
+    let (best, best_epoch, _) = best.unwrap_or((model, history.len(), f64::NAN));
+    Ok(Fitted {
+        best,
+        best_epoch,
+        history,
+        stopped_early,
+        train_samples_per_second: seen as f64 / started.elapsed().as_secs_f64().max(1e-9),
+    })
+}

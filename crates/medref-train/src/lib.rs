@@ -1,0 +1,22 @@
+//! medref-train: the one training loop every domain reuses, evaluation,
+//! checkpoints and the run directory.
+//!
+//! A domain plugs in by implementing [`Examples`] (how to turn example
+//! indices into an input tensor) and [`Network`] (input to logits); the loop
+//! in [`fit`] does not know which domain it trains.
+
+pub mod checkpoint;
+pub mod device;
+pub mod error;
+pub mod evaluate;
+pub mod examples;
+pub mod fit;
+pub mod imaging;
+pub mod loss;
+pub mod run;
+pub mod schedule;
+
+pub use device::{open_device, DeviceChoice};
+pub use error::TrainError;
+pub use examples::{Examples, Network, Targets};
+pub use fit::{fit, EpochRecord, Fitted, Progress, Silent};
