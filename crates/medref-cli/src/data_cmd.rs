@@ -58,7 +58,7 @@ pub enum SynthDomain {
 
 #[derive(Subcommand)]
 pub enum FetchSource {
-    /// A MedMNIST v2 file from Zenodo (pneumoniamnist, breastmnist, dermamnist, bloodmnist, ...).
+    /// An official MedMNIST file from Zenodo (record 10519652, MedMNIST v3 / MedMNIST+) (pneumoniamnist, breastmnist, dermamnist, bloodmnist, ...).
     Medmnist {
         name: String,
         /// Image size: 28, 64, 128 or 224.

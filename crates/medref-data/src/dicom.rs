@@ -50,9 +50,11 @@ impl DicomSlice {
         let (lo, hi) = self
             .hu
             .iter()
-            .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+            .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| {
+                (lo.min(v), hi.max(v))
+            });
         let range = hi - lo;
-        if !(range > 0.0) {
+        if range.is_nan() || range <= 0.0 {
             return vec![0; self.hu.len()];
         }
         self.hu
@@ -79,9 +81,7 @@ fn window_to_u8(values: &[f32], center: f32, width: f32) -> Vec<u8> {
             let x = x as f64;
             if x <= c - w / 2.0 {
                 0
-            } else if x > c + w / 2.0 {
-                255
-            } else if w == 0.0 {
+            } else if x > c + w / 2.0 || w == 0.0 {
                 255
             } else {
                 (((x - c) / w + 0.5) * 255.0).round().clamp(0.0, 255.0) as u8
@@ -120,7 +120,11 @@ pub fn read_slice(path: impl AsRef<Path>) -> Result<DicomSlice, DataError> {
     }
     let obj = dicom_object::open_file(path)
         .map_err(|e| DataError::format(path, format!("cannot parse DICOM data set: {e}")))?;
-    let transfer_syntax = obj.meta().transfer_syntax().trim_end_matches('\0').to_string();
+    let transfer_syntax = obj
+        .meta()
+        .transfer_syntax()
+        .trim_end_matches('\0')
+        .to_string();
 
     let frames = match obj.element_opt(tags::NUMBER_OF_FRAMES) {
         Ok(Some(e)) => e.to_int::<i64>().unwrap_or(1),
@@ -129,11 +133,17 @@ pub fn read_slice(path: impl AsRef<Path>) -> Result<DicomSlice, DataError> {
     if frames > 1 {
         return Err(DataError::format(
             path,
-            format!("multi-frame DICOM ({frames} frames); read_slice reads single-frame images only"),
+            format!(
+                "multi-frame DICOM ({frames} frames); read_slice reads single-frame images only"
+            ),
         ));
     }
     let modality = match obj.element_opt(tags::MODALITY) {
-        Ok(Some(e)) => e.to_str().ok().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
+        Ok(Some(e)) => e
+            .to_str()
+            .ok()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty()),
         _ => None,
     };
 
@@ -160,14 +170,25 @@ pub fn read_slice(path: impl AsRef<Path>) -> Result<DicomSlice, DataError> {
     if hu.len() != rows * cols {
         return Err(DataError::format(
             path,
-            format!("pixel data holds {} values but Rows x Columns is {rows}x{cols}", hu.len()),
+            format!(
+                "pixel data holds {} values but Rows x Columns is {rows}x{cols}",
+                hu.len()
+            ),
         ));
     }
     let window = match decoded.window() {
-        Ok(Some([first, ..])) if first.width > 0.0 => Some((first.center as f32, first.width as f32)),
+        Ok(Some([first, ..])) if first.width > 0.0 => {
+            Some((first.center as f32, first.width as f32))
+        }
         _ => None,
     };
-    Ok(DicomSlice { rows, cols, hu, modality, window })
+    Ok(DicomSlice {
+        rows,
+        cols,
+        hu,
+        modality,
+        window,
+    })
 }
 
 #[cfg(test)]
@@ -187,10 +208,19 @@ mod tests {
 
     #[test]
     fn min_max_spans_full_range_and_flat_is_zero() {
-        let s = DicomSlice { rows: 1, cols: 3, hu: vec![-5.0, 0.0, 5.0], modality: None, window: None };
+        let s = DicomSlice {
+            rows: 1,
+            cols: 3,
+            hu: vec![-5.0, 0.0, 5.0],
+            modality: None,
+            window: None,
+        };
         assert_eq!(s.to_u8(None), vec![0, 128, 255]);
         assert_eq!(s.to_u8(Some((0.0, 1.0))), vec![0, 255, 255]);
-        let flat = DicomSlice { hu: vec![3.0; 3], ..s };
+        let flat = DicomSlice {
+            hu: vec![3.0; 3],
+            ..s
+        };
         assert_eq!(flat.to_u8_min_max(), vec![0, 0, 0]);
     }
 }

@@ -80,6 +80,8 @@ mod tests {
             expected: "00".into(),
             actual: "11".into(),
         };
-        assert!(e.to_string().starts_with("a.npz: MD5 mismatch: expected 00, got 11"));
+        assert!(e
+            .to_string()
+            .starts_with("a.npz: MD5 mismatch: expected 00, got 11"));
     }
 }

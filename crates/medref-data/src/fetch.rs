@@ -21,18 +21,114 @@ pub const MEDMNIST_SIZES: [u32; 4] = [28, 64, 128, 224];
 /// 28, 64, 128 and 224 (MedMNIST `info.py` v3.0.2, keys `MD5`, `MD5_64`,
 /// `MD5_128`, `MD5_224`).
 const MEDMNIST_MD5: [(&str, [&str; 4]); 12] = [
-    ("pathmnist", ["a8b06965200029087d5bd730944a56c1", "55aa9c1e0525abe5a6b9d8343a507616", "ac42d08fb904d92c244187169d1fd1d9", "2c51a510bcdc9cf8ddb2af93af1eadec"]),
-    ("chestmnist", ["02c8a6516a18b556561a56cbdd36c4a8", "9de6cd0b934ebb5b7426cfba5efbae16", "db107e5590b27930b62dbaf558aebee3", "45bd33e6f06c3e8cdb481c74a89152aa"]),
-    ("dermamnist", ["0744692d530f8e62ec473284d019b0c7", "b70a2f5635c6199aeaa28c31d7202e1f", "2defd784463fa5243564e855ed717de1", "8974907d8e169bef5f5b96bc506ae45d"]),
-    ("octmnist", ["c68d92d5b585d8d81f7112f81e2d0842", "e229e9440236b774d9f0dfef9d07bdaf", "0a97e76651ace45c5d943ee3f65b63ae", "abc493b6d529d5de7569faaef2773ba3"]),
-    ("pneumoniamnist", ["28209eda62fecd6e6a2d98b1501bb15f", "8f4eceb4ccffa70c672198ea285246c6", "05b46931834c231683c68f40c47b2971", "d6a3c71de1b945ea11211b03746c1fe1"]),
-    ("retinamnist", ["bd4c0672f1bba3e3a89f0e4e876791e4", "afda852cc34dcda56f86ad2b2457dbcc", "e48e916a24454daf90583d4e6efb1a18", "eae7e3b6f3fcbda4ae613ebdcbe35348"]),
-    ("breastmnist", ["750601b1f35ba3300ea97c75c52ff8f6", "742edef2a1fd1524b2efff4bd7ba9364", "363e4b3f8d712e9b5de15470a2aaadf1", "b56378a6eefa9fed602bb16d192d4c8b"]),
-    ("bloodmnist", ["7053d0359d879ad8a5505303e11de1dc", "2b94928a2ae4916078ca51e05b6b800b", "adace1e0ed228fccda1f39692059dd4c", "b718ff6835fcbdb22ba9eacccd7b2601"]),
-    ("tissuemnist", ["ebe78ee8b05294063de985d821c1c34b", "123ece2eba09d0aa5d698fda57103344", "61b955355d7425a89687b06cca3ce0c2", "b077128c4a949f0a4eb01517f9037b9c"]),
-    ("organamnist", ["68e3f8846a6bd62f0c9bf841c0d9eacc", "2dcccc29b88e6da5a01161ef20cda288", "eeae80d0a227a8d099027e1b3cfd3b60", "50747347e05c87dd3aaf92c49f9f3170"]),
-    ("organcmnist", ["b9ceb9546e10131b32923c5bbeaea2b1", "3ce34a8724ea6f548e6db4744d03b6a9", "773c1f009daa3fe5d9a2a201b2a7ed94", "050f5e875dc056f6768abf94ec9995d1"]),
-    ("organsmnist", ["9ab87b696fb54e2a387ebe992d6ed5f1", "53a6d115339d874c25e309a994ff46d3", "ded0c5fa01a95dc4978b956f613e9b8e", "b354719e553fbbb2513d5533f52a4cb1"]),
+    (
+        "pathmnist",
+        [
+            "a8b06965200029087d5bd730944a56c1",
+            "55aa9c1e0525abe5a6b9d8343a507616",
+            "ac42d08fb904d92c244187169d1fd1d9",
+            "2c51a510bcdc9cf8ddb2af93af1eadec",
+        ],
+    ),
+    (
+        "chestmnist",
+        [
+            "02c8a6516a18b556561a56cbdd36c4a8",
+            "9de6cd0b934ebb5b7426cfba5efbae16",
+            "db107e5590b27930b62dbaf558aebee3",
+            "45bd33e6f06c3e8cdb481c74a89152aa",
+        ],
+    ),
+    (
+        "dermamnist",
+        [
+            "0744692d530f8e62ec473284d019b0c7",
+            "b70a2f5635c6199aeaa28c31d7202e1f",
+            "2defd784463fa5243564e855ed717de1",
+            "8974907d8e169bef5f5b96bc506ae45d",
+        ],
+    ),
+    (
+        "octmnist",
+        [
+            "c68d92d5b585d8d81f7112f81e2d0842",
+            "e229e9440236b774d9f0dfef9d07bdaf",
+            "0a97e76651ace45c5d943ee3f65b63ae",
+            "abc493b6d529d5de7569faaef2773ba3",
+        ],
+    ),
+    (
+        "pneumoniamnist",
+        [
+            "28209eda62fecd6e6a2d98b1501bb15f",
+            "8f4eceb4ccffa70c672198ea285246c6",
+            "05b46931834c231683c68f40c47b2971",
+            "d6a3c71de1b945ea11211b03746c1fe1",
+        ],
+    ),
+    (
+        "retinamnist",
+        [
+            "bd4c0672f1bba3e3a89f0e4e876791e4",
+            "afda852cc34dcda56f86ad2b2457dbcc",
+            "e48e916a24454daf90583d4e6efb1a18",
+            "eae7e3b6f3fcbda4ae613ebdcbe35348",
+        ],
+    ),
+    (
+        "breastmnist",
+        [
+            "750601b1f35ba3300ea97c75c52ff8f6",
+            "742edef2a1fd1524b2efff4bd7ba9364",
+            "363e4b3f8d712e9b5de15470a2aaadf1",
+            "b56378a6eefa9fed602bb16d192d4c8b",
+        ],
+    ),
+    (
+        "bloodmnist",
+        [
+            "7053d0359d879ad8a5505303e11de1dc",
+            "2b94928a2ae4916078ca51e05b6b800b",
+            "adace1e0ed228fccda1f39692059dd4c",
+            "b718ff6835fcbdb22ba9eacccd7b2601",
+        ],
+    ),
+    (
+        "tissuemnist",
+        [
+            "ebe78ee8b05294063de985d821c1c34b",
+            "123ece2eba09d0aa5d698fda57103344",
+            "61b955355d7425a89687b06cca3ce0c2",
+            "b077128c4a949f0a4eb01517f9037b9c",
+        ],
+    ),
+    (
+        "organamnist",
+        [
+            "68e3f8846a6bd62f0c9bf841c0d9eacc",
+            "2dcccc29b88e6da5a01161ef20cda288",
+            "eeae80d0a227a8d099027e1b3cfd3b60",
+            "50747347e05c87dd3aaf92c49f9f3170",
+        ],
+    ),
+    (
+        "organcmnist",
+        [
+            "b9ceb9546e10131b32923c5bbeaea2b1",
+            "3ce34a8724ea6f548e6db4744d03b6a9",
+            "773c1f009daa3fe5d9a2a201b2a7ed94",
+            "050f5e875dc056f6768abf94ec9995d1",
+        ],
+    ),
+    (
+        "organsmnist",
+        [
+            "9ab87b696fb54e2a387ebe992d6ed5f1",
+            "53a6d115339d874c25e309a994ff46d3",
+            "ded0c5fa01a95dc4978b956f613e9b8e",
+            "b354719e553fbbb2513d5533f52a4cb1",
+        ],
+    ),
 ];
 
 /// One official MedMNIST file: where it lives and the MD5 it must have.
@@ -62,8 +158,16 @@ impl MedmnistFile {
 
 fn medmnist_entry(name: &'static str, size_index: usize, md5: &'static str) -> MedmnistFile {
     let size = MEDMNIST_SIZES[size_index];
-    let mut f = MedmnistFile { name, size, url: String::new(), md5 };
-    f.url = format!("https://zenodo.org/records/10519652/files/{}?download=1", f.file_name());
+    let mut f = MedmnistFile {
+        name,
+        size,
+        url: String::new(),
+        md5,
+    };
+    f.url = format!(
+        "https://zenodo.org/records/10519652/files/{}?download=1",
+        f.file_name()
+    );
     f
 }
 
@@ -71,7 +175,11 @@ fn medmnist_entry(name: &'static str, size_index: usize, md5: &'static str) -> M
 pub fn medmnist_files() -> Vec<MedmnistFile> {
     MEDMNIST_MD5
         .iter()
-        .flat_map(|&(name, md5s)| md5s.iter().enumerate().map(move |(i, &m)| medmnist_entry(name, i, m)))
+        .flat_map(|&(name, md5s)| {
+            md5s.into_iter()
+                .enumerate()
+                .map(move |(i, m)| medmnist_entry(name, i, m))
+        })
         .collect()
 }
 
@@ -110,12 +218,18 @@ pub fn verify_md5(path: impl AsRef<Path>, expected: &str) -> Result<(), DataErro
     if actual == expected {
         Ok(())
     } else {
-        Err(DataError::Checksum { path: path.to_path_buf(), expected, actual })
+        Err(DataError::Checksum {
+            path: path.to_path_buf(),
+            expected,
+            actual,
+        })
     }
 }
 
 fn part_path(dest: &Path) -> PathBuf {
-    let mut name = dest.file_name().map_or_else(Default::default, |n| n.to_os_string());
+    let mut name = dest
+        .file_name()
+        .map_or_else(Default::default, |n| n.to_os_string());
     name.push(".part");
     dest.with_file_name(name)
 }
@@ -144,7 +258,11 @@ pub fn download(
     let part = part_path(dest);
     let result = fetch_to(url, &part, progress).and_then(|actual| {
         if actual != expected {
-            return Err(DataError::Checksum { path: dest.to_path_buf(), expected: expected.clone(), actual });
+            return Err(DataError::Checksum {
+                path: dest.to_path_buf(),
+                expected: expected.clone(),
+                actual,
+            });
         }
         std::fs::rename(&part, dest).map_err(|e| DataError::io(dest, e))
     });
@@ -158,8 +276,15 @@ pub fn download(
 }
 
 /// Streams `url` into `part`, returning the MD5 of what was written.
-fn fetch_to(url: &str, part: &Path, progress: &mut dyn FnMut(u64, Option<u64>)) -> Result<String, DataError> {
-    let download_error = |detail: String| DataError::Download { url: url.to_string(), detail };
+fn fetch_to(
+    url: &str,
+    part: &Path,
+    progress: &mut dyn FnMut(u64, Option<u64>),
+) -> Result<String, DataError> {
+    let download_error = |detail: String| DataError::Download {
+        url: url.to_string(),
+        detail,
+    };
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_connect(Some(Duration::from_secs(30)))
         .timeout_per_read(Some(Duration::from_secs(60)))
@@ -168,9 +293,15 @@ fn fetch_to(url: &str, part: &Path, progress: &mut dyn FnMut(u64, Option<u64>)) 
     let response = agent.get(url).call().map_err(|e| match e {
         ureq::Error::StatusCode(code) => download_error(format!(
             "server answered HTTP {code}{}",
-            if code == 404 { " (not found: check the dataset name and size)" } else { "" }
+            if code == 404 {
+                " (not found: check the dataset name and size)"
+            } else {
+                ""
+            }
         )),
-        other => download_error(format!("{other} (check the network connection or proxy settings)")),
+        other => download_error(format!(
+            "{other} (check the network connection or proxy settings)"
+        )),
     })?;
     let total = response.body().content_length();
     let mut reader = response.into_body().into_reader();
@@ -184,9 +315,14 @@ fn fetch_to(url: &str, part: &Path, progress: &mut dyn FnMut(u64, Option<u64>)) 
             Ok(0) => break,
             Ok(k) => k,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(download_error(format!("connection broke after {done} bytes: {e}"))),
+            Err(e) => {
+                return Err(download_error(format!(
+                    "connection broke after {done} bytes: {e}"
+                )))
+            }
         };
-        file.write_all(&buf[..k]).map_err(|e| DataError::io(part, e))?;
+        file.write_all(&buf[..k])
+            .map_err(|e| DataError::io(part, e))?;
         hasher.update(&buf[..k]);
         done += k as u64;
         progress(done, total);
@@ -212,9 +348,15 @@ mod tests {
         }
         let p = medmnist_file("pneumoniamnist", 28).unwrap();
         assert_eq!(p.md5, "28209eda62fecd6e6a2d98b1501bb15f");
-        assert_eq!(p.url, "https://zenodo.org/records/10519652/files/pneumoniamnist.npz?download=1");
+        assert_eq!(
+            p.url,
+            "https://zenodo.org/records/10519652/files/pneumoniamnist.npz?download=1"
+        );
         let b = medmnist_file("bloodmnist", 224).unwrap();
-        assert_eq!(b.url, "https://zenodo.org/records/10519652/files/bloodmnist_224.npz?download=1");
+        assert_eq!(
+            b.url,
+            "https://zenodo.org/records/10519652/files/bloodmnist_224.npz?download=1"
+        );
         assert!(medmnist_file("bloodmnist", 32).is_none());
         assert!(medmnist_file("catmnist", 28).is_none());
     }
@@ -226,7 +368,12 @@ mod tests {
         std::fs::write(&p, b"abc").unwrap();
         assert_eq!(md5_hex(&p).unwrap(), "900150983cd24fb0d6963f7d28e17f72");
         assert!(verify_md5(&p, "900150983CD24FB0D6963F7D28E17F72").is_ok());
-        let e = verify_md5(&p, "00000000000000000000000000000000").unwrap_err().to_string();
-        assert!(e.contains("abc") && e.contains("900150983cd24fb0d6963f7d28e17f72"), "{e}");
+        let e = verify_md5(&p, "00000000000000000000000000000000")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("abc") && e.contains("900150983cd24fb0d6963f7d28e17f72"),
+            "{e}"
+        );
     }
 }

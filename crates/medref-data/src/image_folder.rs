@@ -49,6 +49,97 @@ fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>, DataError> {
     Ok(paths)
 }
 
+/// Decodes one PNG/JPEG file to channels-first pixels: returns
+/// `(height, width, pixels [channels, height, width])`, resized to `size`
+/// `(height, width)` if given, one channel if `grayscale`, else RGB.
+fn decode_image(
+    file: &Path,
+    size: Option<(u32, u32)>,
+    grayscale: bool,
+) -> Result<(usize, usize, Vec<u8>), DataError> {
+    let decoded = image::ImageReader::open(file)
+        .map_err(|e| DataError::io(file, e))?
+        .with_guessed_format()
+        .map_err(|e| DataError::io(file, e))?
+        .decode()
+        .map_err(|e| DataError::format(file, format!("cannot decode image: {e}")))?;
+    let channels = if grayscale { 1 } else { 3 };
+    let (w, h, interleaved) = if grayscale {
+        let mut img = decoded.into_luma8();
+        if let Some((th, tw)) = size {
+            img = image::imageops::resize(&img, tw, th, FilterType::Triangle);
+        }
+        (img.width(), img.height(), img.into_raw())
+    } else {
+        let mut img = decoded.into_rgb8();
+        if let Some((th, tw)) = size {
+            img = image::imageops::resize(&img, tw, th, FilterType::Triangle);
+        }
+        (img.width(), img.height(), img.into_raw())
+    };
+    let (h, w) = (h as usize, w as usize);
+    Ok((h, w, interleaved_to_planar(&interleaved, channels, h * w)))
+}
+
+/// `[h*w, channels]` interleaved pixels to `[channels, h*w]` planes.
+fn interleaved_to_planar(interleaved: &[u8], channels: usize, plane: usize) -> Vec<u8> {
+    let mut out = vec![0u8; plane * channels];
+    for (p, px) in interleaved.chunks_exact(channels).enumerate() {
+        for (ch, &v) in px.iter().enumerate() {
+            out[ch * plane + p] = v;
+        }
+    }
+    out
+}
+
+/// Loads one PNG/JPEG as channels-first pixels `[channels, height, width]`
+/// (1 channel if `grayscale`, else 3), resized to `size` `(height, width)`
+/// if given; for prediction on single files.
+pub fn load_image(
+    path: impl AsRef<Path>,
+    size: Option<(u32, u32)>,
+    grayscale: bool,
+) -> Result<Vec<u8>, DataError> {
+    decode_image(path.as_ref(), size, grayscale).map(|(_, _, pixels)| pixels)
+}
+
+/// Resizes a greyscale image `[rows, cols]` (e.g. a windowed DICOM slice)
+/// to `size` `(height, width)`, bilinear, and returns it channels-first:
+/// `[1, height, width]` if `grayscale`, else the grey plane repeated as
+/// `[3, height, width]` for models trained on RGB.
+pub fn resize_grey(
+    pixels: &[u8],
+    rows: usize,
+    cols: usize,
+    size: (u32, u32),
+    grayscale: bool,
+) -> Result<Vec<u8>, DataError> {
+    let bad = || {
+        DataError::format(
+            "(in-memory image)",
+            format!(
+                "{} pixels do not form a {rows}x{cols} greyscale image",
+                pixels.len()
+            ),
+        )
+    };
+    if rows.checked_mul(cols) != Some(pixels.len()) {
+        return Err(bad());
+    }
+    let (w, h) = (
+        u32::try_from(cols).map_err(|_| bad())?,
+        u32::try_from(rows).map_err(|_| bad())?,
+    );
+    let img = image::GrayImage::from_raw(w, h, pixels.to_vec()).ok_or_else(bad)?;
+    let (th, tw) = size;
+    let plane = if (th, tw) == (h, w) {
+        img.into_raw()
+    } else {
+        image::imageops::resize(&img, tw, th, FilterType::Triangle).into_raw()
+    };
+    Ok(if grayscale { plane } else { plane.repeat(3) })
+}
+
 /// Reads `root/<class>/*.png|jpg|jpeg` into one channels-first `u8` buffer.
 ///
 /// `size` is `(height, width)`: every image is resized to it (bilinear).
@@ -61,7 +152,10 @@ pub fn read_class_folders(
     grayscale: bool,
 ) -> Result<ClassFolders, DataError> {
     let root = root.as_ref();
-    let class_dirs: Vec<PathBuf> = sorted_entries(root)?.into_iter().filter(|p| p.is_dir()).collect();
+    let class_dirs: Vec<PathBuf> = sorted_entries(root)?
+        .into_iter()
+        .filter(|p| p.is_dir())
+        .collect();
     if class_dirs.is_empty() {
         return Err(DataError::format(
             root,
@@ -90,28 +184,12 @@ pub fn read_class_folders(
                 "class folder holds no .png, .jpg or .jpeg images (remove it or add images)",
             ));
         }
-        out.class_names.push(dir.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned()));
+        out.class_names.push(
+            dir.file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+        );
         for file in files {
-            let decoded = image::ImageReader::open(&file)
-                .map_err(|e| DataError::io(&file, e))?
-                .with_guessed_format()
-                .map_err(|e| DataError::io(&file, e))?
-                .decode()
-                .map_err(|e| DataError::format(&file, format!("cannot decode image: {e}")))?;
-            let (w, h, interleaved) = if grayscale {
-                let mut img = decoded.into_luma8();
-                if let Some((th, tw)) = size {
-                    img = image::imageops::resize(&img, tw, th, FilterType::Triangle);
-                }
-                (img.width(), img.height(), img.into_raw())
-            } else {
-                let mut img = decoded.into_rgb8();
-                if let Some((th, tw)) = size {
-                    img = image::imageops::resize(&img, tw, th, FilterType::Triangle);
-                }
-                (img.width(), img.height(), img.into_raw())
-            };
-            let (h, w) = (h as usize, w as usize);
+            let (h, w, pixels) = decode_image(&file, size, grayscale)?;
             match &first_file {
                 None => {
                     out.height = h;
@@ -131,15 +209,7 @@ pub fn read_class_folders(
                 }
                 Some(_) => {}
             }
-            let plane = h * w;
-            let start = out.images.len();
-            out.images.resize(start + plane * channels, 0);
-            let dst = &mut out.images[start..];
-            for (p, px) in interleaved.chunks_exact(channels).enumerate() {
-                for (ch, &v) in px.iter().enumerate() {
-                    dst[ch * plane + p] = v;
-                }
-            }
+            out.images.extend_from_slice(&pixels);
             out.labels.push(label as u32);
             out.paths.push(file);
         }
@@ -172,7 +242,11 @@ mod tests {
         assert!(f.paths[1].ends_with("tumour/a.PNG"));
         // image 1 ([3, 2, 4]): red plane all 1, green all 2, blue all 3
         let img = &f.images[24..48];
-        assert!(img[..8].iter().all(|&v| v == 1) && img[8..16].iter().all(|&v| v == 2) && img[16..].iter().all(|&v| v == 3));
+        assert!(
+            img[..8].iter().all(|&v| v == 1)
+                && img[8..16].iter().all(|&v| v == 2)
+                && img[16..].iter().all(|&v| v == 3)
+        );
     }
 
     #[test]
@@ -181,7 +255,9 @@ mod tests {
         let root = dir.path();
         save_rgb(&root.join("a/1.png"), 5, 5, [200, 200, 200]);
         std::fs::create_dir_all(root.join("b")).unwrap();
-        GrayImage::from_pixel(9, 3, image::Luma([50])).save(root.join("b/2.png")).unwrap();
+        GrayImage::from_pixel(9, 3, image::Luma([50]))
+            .save(root.join("b/2.png"))
+            .unwrap();
         let f = read_class_folders(root, Some((6, 8)), true).unwrap();
         assert_eq!((f.channels, f.height, f.width), (1, 6, 8));
         assert_eq!(f.images.len(), 2 * 48);
@@ -195,12 +271,38 @@ mod tests {
         let root = dir.path();
         save_rgb(&root.join("a/1.png"), 5, 5, [0, 0, 0]);
         save_rgb(&root.join("a/2.png"), 6, 5, [0, 0, 0]);
-        let e = read_class_folders(root, None, false).unwrap_err().to_string();
+        let e = read_class_folders(root, None, false)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("2.png") && e.contains("6x5"), "{e}");
         std::fs::create_dir_all(root.join("empty")).unwrap();
-        let e = read_class_folders(root, Some((5, 5)), false).unwrap_err().to_string();
+        let e = read_class_folders(root, Some((5, 5)), false)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("empty") && e.contains("no .png"), "{e}");
-        let e = read_class_folders(root.join("a"), None, false).unwrap_err().to_string();
+        let e = read_class_folders(root.join("a"), None, false)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("no class subfolders"), "{e}");
+    }
+
+    #[test]
+    fn load_image_and_resize_grey_give_channels_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("one.png");
+        save_rgb(&path, 4, 2, [9, 8, 7]);
+        let rgb = load_image(&path, None, false).unwrap();
+        assert_eq!(rgb, [vec![9u8; 8], vec![8; 8], vec![7; 8]].concat());
+        assert_eq!(load_image(&path, Some((3, 5)), true).unwrap().len(), 15);
+        let e = load_image(dir.path().join("missing.png"), None, true)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("missing.png"), "{e}");
+
+        let grey = vec![100u8; 6];
+        assert_eq!(resize_grey(&grey, 2, 3, (2, 3), true).unwrap(), grey);
+        let big = resize_grey(&grey, 2, 3, (4, 4), false).unwrap();
+        assert_eq!(big, vec![100u8; 48]);
+        assert!(resize_grey(&grey, 4, 4, (2, 2), true).is_err());
     }
 }

@@ -6,6 +6,8 @@
 //! [`fetch`] (downloading official files with MD5 checks). Every reader
 //! returns [`DataError`], whose message starts with the file at fault.
 
+#![warn(missing_docs)]
+
 pub mod dicom;
 pub mod error;
 pub mod fetch;

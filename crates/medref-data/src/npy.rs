@@ -73,7 +73,11 @@ impl Dtype {
         if !ok {
             return Err(format!("unsupported dtype `{descr}` (element size {size})"));
         }
-        Ok(Dtype { kind, size, big_endian })
+        Ok(Dtype {
+            kind,
+            size,
+            big_endian,
+        })
     }
 
     /// True for one-byte unsigned integers (`|u1`, `<u1`, ...), numpy's uint8.
@@ -83,7 +87,10 @@ impl Dtype {
 
     /// True for integer and bool types.
     pub fn is_integer(&self) -> bool {
-        matches!(self.kind, DtypeKind::Int | DtypeKind::Uint | DtypeKind::Bool)
+        matches!(
+            self.kind,
+            DtypeKind::Int | DtypeKind::Uint | DtypeKind::Bool
+        )
     }
 }
 
@@ -101,7 +108,9 @@ pub struct NpyHeader {
 impl NpyHeader {
     /// Number of elements the shape describes, `None` on overflow.
     pub fn element_count(&self) -> Option<usize> {
-        self.shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d))
+        self.shape
+            .iter()
+            .try_fold(1usize, |acc, &d| acc.checked_mul(d))
     }
 }
 
@@ -184,7 +193,11 @@ impl NpyArray {
                 })
                 .collect();
         }
-        self.to_i128().unwrap_or_default().into_iter().map(|v| v as f64).collect()
+        self.to_i128()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|v| v as f64)
+            .collect()
     }
 }
 
@@ -223,7 +236,12 @@ impl<'a> Literal<'a> {
     fn string(&mut self) -> Result<String, String> {
         let quote = match self.peek() {
             Some(q @ (b'\'' | b'"')) => q,
-            _ => return Err(format!("malformed header dict: expected a quoted string at byte {}", self.pos)),
+            _ => {
+                return Err(format!(
+                    "malformed header dict: expected a quoted string at byte {}",
+                    self.pos
+                ))
+            }
         };
         self.pos += 1;
         let start = self.pos;
@@ -241,7 +259,9 @@ impl<'a> Literal<'a> {
     fn word(&mut self) -> &'a [u8] {
         self.skip_ws();
         let start = self.pos;
-        while self.pos < self.s.len() && (self.s[self.pos].is_ascii_alphanumeric() || self.s[self.pos] == b'_') {
+        while self.pos < self.s.len()
+            && (self.s[self.pos].is_ascii_alphanumeric() || self.s[self.pos] == b'_')
+        {
             self.pos += 1;
         }
         &self.s[start..self.pos]
@@ -303,12 +323,21 @@ impl<'a> Literal<'a> {
                 }
                 "fortran_order" => fortran = Some(self.boolean()?),
                 "shape" => shape = Some(self.shape()?),
-                other => return Err(format!("unexpected header key `{other}` (expected descr, fortran_order, shape)")),
+                other => {
+                    return Err(format!(
+                        "unexpected header key `{other}` (expected descr, fortran_order, shape)"
+                    ))
+                }
             }
             match self.peek() {
                 Some(b',') => self.pos += 1,
                 Some(b'}') => {}
-                _ => return Err(format!("malformed header dict: expected `,` or `}}` at byte {}", self.pos)),
+                _ => {
+                    return Err(format!(
+                        "malformed header dict: expected `,` or `}}` at byte {}",
+                        self.pos
+                    ))
+                }
             }
         }
         Ok(NpyHeader {
@@ -344,7 +373,12 @@ pub fn read_header<R: Read>(reader: &mut R) -> Result<NpyHeader, String> {
                 .map_err(|e| format!("truncated .npy header ({e})"))?;
             u32::from_le_bytes(b) as usize
         }
-        v => return Err(format!("unsupported .npy version {v}.{} (expected 1.0, 2.0 or 3.0)", pre[7])),
+        v => {
+            return Err(format!(
+                "unsupported .npy version {v}.{} (expected 1.0, 2.0 or 3.0)",
+                pre[7]
+            ))
+        }
     };
     if header_len > MAX_HEADER_LEN {
         return Err(format!("implausible .npy header length {header_len} bytes"));
@@ -379,7 +413,11 @@ pub fn parse(bytes: &[u8]) -> Result<NpyArray, String> {
             cursor.len(),
             header.shape,
             header.descr,
-            if cursor.len() < need { "truncated" } else { "trailing bytes" }
+            if cursor.len() < need {
+                "truncated"
+            } else {
+                "trailing bytes"
+            }
         ));
     }
     Ok(NpyArray {
@@ -407,7 +445,11 @@ pub fn encode(descr: &str, shape: &[usize], data: &[u8]) -> Vec<u8> {
         [d] => format!("({d},)"),
         _ => format!(
             "({})",
-            shape.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", ")
+            shape
+                .iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     };
     let dict = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {dims}, }}");
@@ -457,11 +499,25 @@ mod tests {
     #[test]
     fn header_variants_numpy_writes() {
         for (text, shape) in [
-            ("{'descr': '<i4', 'fortran_order': False, 'shape': (3,), }", vec![3]),
-            ("{'descr': '<i4', 'fortran_order': False, 'shape': ()}", vec![]),
-            ("{\"shape\": (2L, 1L), \"fortran_order\": False, \"descr\": \"<i4\"}", vec![2, 1]),
+            (
+                "{'descr': '<i4', 'fortran_order': False, 'shape': (3,), }",
+                vec![3],
+            ),
+            (
+                "{'descr': '<i4', 'fortran_order': False, 'shape': ()}",
+                vec![],
+            ),
+            (
+                "{\"shape\": (2L, 1L), \"fortran_order\": False, \"descr\": \"<i4\"}",
+                vec![2, 1],
+            ),
         ] {
-            let h = Literal { s: text.as_bytes(), pos: 0 }.header().unwrap();
+            let h = Literal {
+                s: text.as_bytes(),
+                pos: 0,
+            }
+            .header()
+            .unwrap();
             assert_eq!(h.shape, shape, "{text}");
             assert_eq!(h.descr, "<i4");
         }
@@ -502,7 +558,9 @@ mod tests {
         let mut fortran = encode("|u1", &[1], &[0]);
         let at = fortran.windows(5).position(|w| w == b"False").unwrap();
         fortran[at..at + 5].copy_from_slice(b"True ");
-        assert!(parse(&fortran).unwrap_err().contains("fortran_order is True"));
+        assert!(parse(&fortran)
+            .unwrap_err()
+            .contains("fortran_order is True"));
         assert!(Dtype::parse("<U10").unwrap_err().contains("<U10"));
         assert!(Dtype::parse("<c16").is_err());
         let short = encode("<i8", &[2], &[0; 8]);

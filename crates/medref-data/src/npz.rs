@@ -8,7 +8,7 @@
 //! the same layout back, as `np.savez_compressed` would.
 
 use std::fs::File;
-use std::io::{BufReader, BufWriter, Read, Seek, Write};
+use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 use zip::write::SimpleFileOptions;
@@ -80,12 +80,19 @@ fn read_entry(archive: &mut Archive, path: &Path, key: &str) -> Result<NpyArray,
             path,
             format!(
                 "missing array `{key}` ({LAYOUT_HINT}; this file holds {})",
-                if found.is_empty() { "no arrays".to_string() } else { found.join(", ") }
+                if found.is_empty() {
+                    "no arrays".to_string()
+                } else {
+                    found.join(", ")
+                }
             ),
         ));
     };
     let mut entry = archive.by_index(index).map_err(|e| {
-        DataError::format(path, format!("array `{key}`: cannot open archive entry: {e}"))
+        DataError::format(
+            path,
+            format!("array `{key}`: cannot open archive entry: {e}"),
+        )
     })?;
     let hint = usize::try_from(entry.size()).unwrap_or(0).min(1 << 28);
     let mut bytes = Vec::with_capacity(hint);
@@ -112,20 +119,28 @@ pub fn inspect(path: impl AsRef<Path>) -> Result<Vec<ArrayInfo>, DataError> {
     let mut archive = open_archive(path)?;
     let mut infos = Vec::with_capacity(archive.len());
     for i in 0..archive.len() {
-        let mut entry = archive.by_index(i).map_err(|e| {
-            DataError::format(path, format!("archive entry {i}: cannot open: {e}"))
-        })?;
+        let mut entry = archive
+            .by_index(i)
+            .map_err(|e| DataError::format(path, format!("archive entry {i}: cannot open: {e}")))?;
         let full = String::from_utf8_lossy(entry.name_raw()).into_owned();
         let name = full.strip_suffix(".npy").unwrap_or(&full).to_string();
         let header = npy::read_header(&mut entry)
             .map_err(|d| DataError::format(path, format!("array `{name}`: {d}")))?;
-        infos.push(ArrayInfo { name, dtype: header.descr, shape: header.shape });
+        infos.push(ArrayInfo {
+            name,
+            dtype: header.descr,
+            shape: header.shape,
+        });
     }
     Ok(infos)
 }
 
 /// Image geometry of one split's images array: (n, channels, height, width).
-fn image_geometry(path: &Path, key: &str, a: &NpyArray) -> Result<(usize, usize, usize, usize), DataError> {
+fn image_geometry(
+    path: &Path,
+    key: &str,
+    a: &NpyArray,
+) -> Result<(usize, usize, usize, usize), DataError> {
     if !a.dtype.is_u8() {
         return Err(DataError::format(
             path,
@@ -150,7 +165,11 @@ fn image_geometry(path: &Path, key: &str, a: &NpyArray) -> Result<(usize, usize,
 }
 
 /// Labels of one split as `[n, width]` u32 values, checked.
-fn split_labels(path: &Path, key: &str, a: &NpyArray) -> Result<(usize, usize, Vec<u32>), DataError> {
+fn split_labels(
+    path: &Path,
+    key: &str,
+    a: &NpyArray,
+) -> Result<(usize, usize, Vec<u32>), DataError> {
     let (n, width) = match a.shape[..] {
         [n] => (n, 1),
         [n, k] if k > 0 => (n, k),
@@ -187,7 +206,9 @@ fn split_labels(path: &Path, key: &str, a: &NpyArray) -> Result<(usize, usize, V
         let label = u32::try_from(v).map_err(|_| {
             DataError::format(
                 path,
-                format!("array `{key}` holds {v} at row {row}; expected a non-negative class index"),
+                format!(
+                    "array `{key}` holds {v} at row {row}; expected a non-negative class index"
+                ),
             )
         })?;
         labels.push(label);
@@ -253,8 +274,16 @@ pub fn read_medmnist(path: impl AsRef<Path>) -> Result<ImageDataset, DataError> 
             format!(
                 "missing array{} {} ({LAYOUT_HINT}; this file holds {})",
                 if missing.len() > 1 { "s" } else { "" },
-                missing.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", "),
-                if found.is_empty() { "no arrays".to_string() } else { found.join(", ") }
+                missing
+                    .iter()
+                    .map(|k| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if found.is_empty() {
+                    "no arrays".to_string()
+                } else {
+                    found.join(", ")
+                }
             ),
         ));
     }
@@ -337,7 +366,10 @@ pub fn write_medmnist(path: impl AsRef<Path>, ds: &ImageDataset) -> Result<(), D
     if ds.channels != 1 && ds.channels != 3 {
         return Err(DataError::format(
             path,
-            format!("cannot write {} channels; MedMNIST files hold 1 (grey) or 3 (RGB)", ds.channels),
+            format!(
+                "cannot write {} channels; MedMNIST files hold 1 (grey) or 3 (RGB)",
+                ds.channels
+            ),
         ));
     }
     let wide = ds
@@ -348,11 +380,22 @@ pub fn write_medmnist(path: impl AsRef<Path>, ds: &ImageDataset) -> Result<(), D
     for (name, s) in ds.splits() {
         let (c, h, w) = (ds.channels, ds.height, ds.width);
         let pixels = to_channels_last(&s.images, s.n, c, h, w);
-        let shape: Vec<usize> = if c == 1 { vec![s.n, h, w] } else { vec![s.n, h, w, c] };
-        entries.push((format!("{name}_images"), npy::encode("|u1", &shape, &pixels)));
+        let shape: Vec<usize> = if c == 1 {
+            vec![s.n, h, w]
+        } else {
+            vec![s.n, h, w, c]
+        };
+        entries.push((
+            format!("{name}_images"),
+            npy::encode("|u1", &shape, &pixels),
+        ));
         let label_shape = [s.n, ds.label_width];
         let labels = if wide {
-            let bytes: Vec<u8> = s.labels.iter().flat_map(|&l| (l as i64).to_le_bytes()).collect();
+            let bytes: Vec<u8> = s
+                .labels
+                .iter()
+                .flat_map(|&l| (l as i64).to_le_bytes())
+                .collect();
             npy::encode("<i8", &label_shape, &bytes)
         } else {
             let bytes: Vec<u8> = s.labels.iter().map(|&l| l as u8).collect();
@@ -369,9 +412,8 @@ pub fn write_medmnist(path: impl AsRef<Path>, ds: &ImageDataset) -> Result<(), D
 pub fn write_npz(path: impl AsRef<Path>, arrays: &[(String, Vec<u8>)]) -> Result<(), DataError> {
     let path = path.as_ref();
     let tmp = temp_path(path);
-    let result = write_zip(&tmp, arrays).and_then(|()| {
-        std::fs::rename(&tmp, path).map_err(|e| DataError::io(path, e))
-    });
+    let result = write_zip(&tmp, arrays)
+        .and_then(|()| std::fs::rename(&tmp, path).map_err(|e| DataError::io(path, e)));
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
@@ -379,13 +421,16 @@ pub fn write_npz(path: impl AsRef<Path>, arrays: &[(String, Vec<u8>)]) -> Result
 }
 
 fn temp_path(path: &Path) -> PathBuf {
-    let name = path.file_name().map_or_else(|| "dataset".into(), |n| n.to_string_lossy());
+    let name = path
+        .file_name()
+        .map_or_else(|| "dataset".into(), |n| n.to_string_lossy());
     path.with_file_name(format!(".{name}.{}.tmp", std::process::id()))
 }
 
 fn write_zip(tmp: &Path, arrays: &[(String, Vec<u8>)]) -> Result<(), DataError> {
     let file = File::create(tmp).map_err(|e| DataError::io(tmp, e))?;
-    let zip_err = |e: zip::result::ZipError| DataError::format(tmp, format!("cannot write zip archive: {e}"));
+    let zip_err =
+        |e: zip::result::ZipError| DataError::format(tmp, format!("cannot write zip archive: {e}"));
     let mut zip = ZipWriter::new(BufWriter::new(file));
     for (name, bytes) in arrays {
         let options = SimpleFileOptions::default()
@@ -393,7 +438,8 @@ fn write_zip(tmp: &Path, arrays: &[(String, Vec<u8>)]) -> Result<(), DataError> 
             .last_modified_time(DateTime::default())
             .unix_permissions(0o644)
             .large_file(bytes.len() as u64 >= u32::MAX as u64);
-        zip.start_file(format!("{name}.npy"), options).map_err(zip_err)?;
+        zip.start_file(format!("{name}.npy"), options)
+            .map_err(zip_err)?;
         zip.write_all(bytes).map_err(|e| DataError::io(tmp, e))?;
     }
     let writer = zip.finish().map_err(zip_err)?;
@@ -404,14 +450,6 @@ fn write_zip(tmp: &Path, arrays: &[(String, Vec<u8>)]) -> Result<(), DataError> 
     Ok(())
 }
 
-/// True when `reader` starts like a zip archive (`PK\x03\x04`).
-pub fn looks_like_npz<R: Read + Seek>(reader: &mut R) -> bool {
-    let mut magic = [0u8; 4];
-    let ok = reader.read_exact(&mut magic).is_ok() && &magic == b"PK\x03\x04";
-    let _ = reader.rewind();
-    ok
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -419,7 +457,9 @@ mod tests {
     fn tiny(channels: usize, label_width: usize) -> ImageDataset {
         let (h, w) = (3, 2);
         let split = |n: usize, offset: u8| ImageSplit {
-            images: (0..n * channels * h * w).map(|i| (i as u8).wrapping_mul(7).wrapping_add(offset)).collect(),
+            images: (0..n * channels * h * w)
+                .map(|i| (i as u8).wrapping_mul(7).wrapping_add(offset))
+                .collect(),
             labels: (0..n * label_width).map(|i| (i % 2) as u32).collect(),
             n,
         };
@@ -428,7 +468,7 @@ mod tests {
             height: h,
             width: w,
             label_width,
-            n_classes: 2,
+            n_classes: if label_width > 1 { label_width } else { 2 },
             train: split(4, 0),
             val: split(2, 1),
             test: split(3, 2),
@@ -444,7 +484,10 @@ mod tests {
             assert_eq!(read_medmnist(&path).unwrap(), ds);
         }
         // No temporary file is left behind.
-        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(names, vec![std::ffi::OsString::from("x.npz")]);
     }
 
@@ -464,10 +507,20 @@ mod tests {
         write_medmnist(&path, &tiny(3, 1)).unwrap();
         let infos = inspect(&path).unwrap();
         assert_eq!(infos.len(), 6);
-        assert_eq!(infos[0], ArrayInfo { name: "train_images".into(), dtype: "|u1".into(), shape: vec![4, 3, 2, 3] });
+        assert_eq!(
+            infos[0],
+            ArrayInfo {
+                name: "train_images".into(),
+                dtype: "|u1".into(),
+                shape: vec![4, 3, 2, 3]
+            }
+        );
         assert_eq!(infos[5].shape, vec![3, 1]);
         assert_eq!(read_array(&path, "val_labels").unwrap().shape, vec![2, 1]);
-        assert!(read_array(&path, "nope").unwrap_err().to_string().contains("missing array `nope`"));
+        assert!(read_array(&path, "nope")
+            .unwrap_err()
+            .to_string()
+            .contains("missing array `nope`"));
     }
 
     #[test]

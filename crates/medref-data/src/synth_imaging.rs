@@ -51,7 +51,10 @@ impl SynthImagingSpec {
     /// Says what is wrong with the spec, if anything.
     pub fn validate(&self) -> Result<(), String> {
         if self.size < 16 {
-            return Err(format!("size {} is too small (at least 16 pixels)", self.size));
+            return Err(format!(
+                "size {} is too small (at least 16 pixels)",
+                self.size
+            ));
         }
         if self.channels != 1 && self.channels != 3 {
             return Err(format!("channels {} (expected 1 or 3)", self.channels));
@@ -141,8 +144,8 @@ fn generate_split(rng: &mut Rng, n: usize, spec: &SynthImagingSpec) -> ImageSpli
     let mut images = Vec::with_capacity(n * c * plane);
     for &label in &labels {
         let field = intensity_field(rng, size, label == 1);
-        for ch in 0..c {
-            let tint = if c == 3 { TINT[ch] } else { 1.0 };
+        let tints: &[f64] = if c == 3 { &TINT } else { &[1.0] };
+        for &tint in tints {
             images.extend(field.iter().map(|&v| {
                 let value = v * tint + 0.035 * rng.normal();
                 (value * 255.0).round().clamp(0.0, 255.0) as u8
@@ -230,7 +233,13 @@ mod tests {
             for (j, &sj) in scores.iter().enumerate() {
                 if labels[i] == 1 && labels[j] == 0 {
                     pairs += 1.0;
-                    wins += if si > sj { 1.0 } else if si == sj { 0.5 } else { 0.0 };
+                    wins += if si > sj {
+                        1.0
+                    } else if si == sj {
+                        0.5
+                    } else {
+                        0.0
+                    };
                 }
             }
         }
@@ -239,13 +248,29 @@ mod tests {
 
     #[test]
     fn same_seed_same_data_and_other_seed_differs() {
-        let spec = SynthImagingSpec { n_train: 20, n_val: 5, n_test: 5, ..Default::default() };
+        let spec = SynthImagingSpec {
+            n_train: 20,
+            n_val: 5,
+            n_test: 5,
+            ..Default::default()
+        };
         let a = generate(&spec);
         assert_eq!(a, generate(&spec));
-        assert_ne!(a.train.images, generate(&SynthImagingSpec { seed: 1, ..spec.clone() }).train.images);
+        assert_ne!(
+            a.train.images,
+            generate(&SynthImagingSpec {
+                seed: 1,
+                ..spec.clone()
+            })
+            .train
+            .images
+        );
         assert!(a.check_consistent().is_ok());
         // Splits draw from their own streams: more training images leave val untouched.
-        let more = generate(&SynthImagingSpec { n_train: 30, ..spec });
+        let more = generate(&SynthImagingSpec {
+            n_train: 30,
+            ..spec
+        });
         assert_eq!(more.val, a.val);
     }
 
@@ -256,34 +281,61 @@ mod tests {
             let pos = s.labels.iter().filter(|&&l| l == 1).count();
             assert_eq!(pos, (s.n as f64 * 0.35).round() as usize);
         }
-        assert_eq!((ds.channels, ds.height, ds.width, ds.n_classes), (1, 28, 28, 2));
+        assert_eq!(
+            (ds.channels, ds.height, ds.width, ds.n_classes),
+            (1, 28, 28, 2)
+        );
     }
 
     #[test]
     fn lesions_are_a_local_signal_not_a_brightness_shift() {
-        let ds = generate(&SynthImagingSpec { n_train: 300, n_val: 0, n_test: 0, ..Default::default() });
+        let ds = generate(&SynthImagingSpec {
+            n_train: 300,
+            n_val: 0,
+            n_test: 0,
+            ..Default::default()
+        });
         let s = &ds.train;
         let len = ds.image_len();
         let class_mean = |f: &dyn Fn(&[u8]) -> f64, class: u32| {
-            let v: Vec<f64> = (0..s.n).filter(|&i| s.labels[i] == class).map(|i| f(s.image(i, len))).collect();
+            let v: Vec<f64> = (0..s.n)
+                .filter(|&i| s.labels[i] == class)
+                .map(|i| f(s.image(i, len)))
+                .collect();
             v.iter().sum::<f64>() / v.len() as f64
         };
         let local = |img: &[u8]| max_local_3x3(img, 28);
         let (pos_local, neg_local) = (class_mean(&local, 1), class_mean(&local, 0));
-        assert!(pos_local > neg_local + 15.0, "max 3x3 mean: pos {pos_local:.1} neg {neg_local:.1}");
+        assert!(
+            pos_local > neg_local + 15.0,
+            "max 3x3 mean: pos {pos_local:.1} neg {neg_local:.1}"
+        );
 
         let mean = |img: &[u8]| img.iter().map(|&v| v as f64).sum::<f64>() / img.len() as f64;
         let means: Vec<f64> = (0..s.n).map(|i| mean(s.image(i, len))).collect();
         let spots: Vec<f64> = (0..s.n).map(|i| spot_score(s.image(i, len), 28)).collect();
         let auc_mean = auroc(&means, &s.labels);
         let auc_spot = auroc(&spots, &s.labels);
-        assert!(auc_mean < 0.75, "global brightness separates too well: {auc_mean:.3}");
-        assert!(auc_spot > 0.9, "a fixed spot detector should find lesions: {auc_spot:.3}");
+        assert!(
+            auc_mean < 0.75,
+            "global brightness separates too well: {auc_mean:.3}"
+        );
+        assert!(
+            auc_spot > 0.9,
+            "a fixed spot detector should find lesions: {auc_spot:.3}"
+        );
     }
 
     #[test]
     fn rgb_and_larger_sizes_work() {
-        let ds = generate(&SynthImagingSpec { n_train: 4, n_val: 1, n_test: 1, size: 64, channels: 3, ..Default::default() });
+        let ds = generate(&SynthImagingSpec {
+            n_train: 4,
+            n_val: 1,
+            n_test: 1,
+            size: 64,
+            channels: 3,
+            ..Default::default()
+        });
         assert_eq!(ds.train.images.len(), 4 * 3 * 64 * 64);
         assert!(ds.check_consistent().is_ok());
     }

@@ -13,8 +13,11 @@ use crate::seed::Rng;
 /// report should show it so that a shaky interval is visible.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct ConfidenceInterval {
+    /// 2.5th percentile of the resampled statistic.
     pub lower: f64,
+    /// 97.5th percentile of the resampled statistic.
     pub upper: f64,
+    /// Resamples on which the statistic was defined and finite.
     pub n_resamples_used: usize,
 }
 

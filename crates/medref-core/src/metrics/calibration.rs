@@ -61,10 +61,15 @@ pub fn brier_score_multiclass(labels: &[usize], probs: &[f64], n_classes: usize)
 /// `mean_score` close to `fraction_positive` in every bin.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct CalibrationBin {
+    /// Lower edge, inclusive.
     pub lower: f64,
+    /// Upper edge, exclusive except for the last bin (1.0).
     pub upper: f64,
+    /// Samples in the bin, always at least one.
     pub count: u64,
+    /// Mean predicted probability of those samples: the x of the diagram.
     pub mean_score: f64,
+    /// Fraction of those samples that were positive: the y of the diagram.
     pub fraction_positive: f64,
 }
 

@@ -4,8 +4,9 @@
 //! Everything here sorts the scores once, highest first, and walks down the
 //! distinct score values. Each distinct value is one threshold ("call
 //! positive everything scoring at least this"), so tied scores always move
-//! together, as in scikit-learn. Sorting makes every metric O(n log n); ten
-//! million scores take about a second.
+//! together, as in scikit-learn. Sorting makes every metric O(n log n):
+//! AUROC of ten million scores takes about 1.3 s in a release build on a
+//! small two-core machine.
 
 /// Cumulative counts at one distinct score: calling positive every sample
 /// that scores at least this value gives `tp` true and `fp` false positives.

@@ -8,9 +8,13 @@
 /// raw counts behind each rate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct BinaryCounts {
+    /// Positives called positive.
     pub true_positive: u64,
+    /// Negatives called positive (false alarms).
     pub false_positive: u64,
+    /// Negatives called negative.
     pub true_negative: u64,
+    /// Positives called negative (missed cases).
     pub false_negative: u64,
 }
 
