@@ -11,10 +11,12 @@
 pub mod dicom;
 pub mod error;
 pub mod fetch;
+pub mod genomics;
 pub mod image_dataset;
 pub mod image_folder;
 pub mod npy;
 pub mod npz;
+pub mod synth_genomics;
 pub mod synth_imaging;
 
 pub use dicom::{read_slice, DicomSlice};
