@@ -7,16 +7,14 @@
 //! the decode benchmark (a real 5,030-image file), otherwise a synthetic
 //! file of the same shape is generated.
 
-use burn::optim::{AdamWConfig, GradientsParams};
 use burn::prelude::*;
-use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use medref_core::config::{AugmentConfig, ResnetConfig};
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use medref_benches::resnet_step_benches;
+use medref_core::config::AugmentConfig;
 use medref_core::seed::Rng;
 use medref_data::synth_imaging::{generate, SynthImagingSpec};
-use medref_models::ResNet;
 use medref_train::examples::Examples;
 use medref_train::imaging::ImageExamples;
-use medref_train::loss::batch_loss;
 use std::hint::black_box;
 use std::path::PathBuf;
 
@@ -69,39 +67,7 @@ fn batches(c: &mut Criterion) {
 }
 
 fn train_step(c: &mut Criterion) {
-    let ds = generate(&SynthImagingSpec { n_train: 256, n_val: 8, n_test: 8, ..Default::default() });
-    let ex = ImageExamples::new(&ds, &ds.train, None, AugmentConfig::default());
-    let cfg = ResnetConfig::default(); // width 16, 3 stages: the real-set baseline shape
-    let device = Device::flex().autodiff();
-    device.seed(0);
-    let idx: Vec<usize> = (0..64).collect();
-    let targets = ex.targets().dense_rows(&idx);
-    let mut g = c.benchmark_group("resnet_28");
-    g.sample_size(20);
-    g.throughput(Throughput::Elements(64));
-    g.bench_function("train_step_batch64", |b| {
-        let mut model = ResNet::new(&cfg, 1, 2, &device);
-        let mut optim = AdamWConfig::new().init();
-        b.iter(|| {
-            let x = ex.batch(&idx, &device, None);
-            let y = Tensor::<2>::from_data(TensorData::new(targets.clone(), [64, 2]), &device);
-            let loss = batch_loss(model.forward(x), y, None, false);
-            let grads = GradientsParams::from_grads(loss.backward(), &model);
-            model = optim.step(1e-3, model.clone(), grads);
-        })
-    });
-    let plain = Device::flex();
-    let model = ResNet::new(&cfg, 1, 2, &plain).valid();
-    let idx256: Vec<usize> = (0..256).collect();
-    g.throughput(Throughput::Elements(256));
-    g.bench_function("inference_batch256", |b| {
-        b.iter_batched(
-            || ex.batch(&idx256, &plain, None),
-            |x| black_box(model.forward(x).into_data()),
-            BatchSize::SmallInput,
-        )
-    });
-    g.finish();
+    resnet_step_benches(c, "resnet_28", Device::flex());
 }
 
 criterion_group!(benches, decode, batches, train_step);

@@ -98,10 +98,10 @@ fn is_bad_input(err: &anyhow::Error) -> bool {
 fn run_command(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Train { config, device, out, set, force } => {
-            let monitor = medref_core::config::Config::load(&config, &set)?.train.monitor;
+            let config = medref_core::config::Config::load(&config, &set)?;
+            let monitor = config.train.monitor;
             let req = TrainRequest {
                 config,
-                overrides: set,
                 device,
                 out,
                 force,

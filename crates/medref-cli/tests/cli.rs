@@ -9,8 +9,13 @@ fn repo() -> PathBuf {
 }
 
 fn medref(args: &[&str]) -> Output {
+    medref_env(args, &[])
+}
+
+fn medref_env(args: &[&str], env: &[(&str, &str)]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_medref"))
         .args(args)
+        .envs(env.iter().copied())
         .current_dir(repo())
         .env("RAYON_NUM_THREADS", "2")
         .output()
@@ -131,6 +136,23 @@ fn wgpu_trains_or_says_clearly_that_no_adapter_exists() {
     }
 }
 
+/// A machine without the asked-for adapter (simulated by pointing wgpu at
+/// a discrete GPU that does not exist) gets exit 2 and a clear message.
+#[test]
+fn wgpu_without_adapter_exits_2_and_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("gpu");
+    let o = medref_env(
+        &["train", "configs/imaging/tiny.toml", "--device", "wgpu", "--out", out.to_str().unwrap()],
+        &[("CUBECL_WGPU_DEFAULT_DEVICE", "DiscreteGpu(7)")],
+    );
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("no usable GPU adapter"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(!out.exists());
+}
+
 #[test]
 fn synth_writes_a_readable_npz_and_inspect_describes_it() {
     let tmp = tempfile::tempdir().unwrap();
@@ -141,5 +163,5 @@ fn synth_writes_a_readable_npz_and_inspect_describes_it() {
     let (out, err) = text(&o);
     assert!(o.status.success(), "{err}");
     assert!(out.contains("train_images"), "{out}");
-    assert!(out.contains("train    40 images") || out.contains("train    40"), "{out}");
+    assert!(out.contains("40 images; per class {0: 26, 1: 14}"), "{out}");
 }

@@ -9,7 +9,7 @@
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, ZipArchive, ZipWriter};
@@ -411,26 +411,11 @@ pub fn write_medmnist(path: impl AsRef<Path>, ds: &ImageDataset) -> Result<(), D
 /// Names are given without `.npy`.
 pub fn write_npz(path: impl AsRef<Path>, arrays: &[(String, Vec<u8>)]) -> Result<(), DataError> {
     let path = path.as_ref();
-    let tmp = temp_path(path);
-    let result = write_zip(&tmp, arrays)
-        .and_then(|()| std::fs::rename(&tmp, path).map_err(|e| DataError::io(path, e)));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    medref_core::fsutil::write_atomic_with(path, |file| write_zip(file, arrays))
+        .map_err(|e| DataError::io(path, e))
 }
 
-fn temp_path(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
-        .map_or_else(|| "dataset".into(), |n| n.to_string_lossy());
-    path.with_file_name(format!(".{name}.{}.tmp", std::process::id()))
-}
-
-fn write_zip(tmp: &Path, arrays: &[(String, Vec<u8>)]) -> Result<(), DataError> {
-    let file = File::create(tmp).map_err(|e| DataError::io(tmp, e))?;
-    let zip_err =
-        |e: zip::result::ZipError| DataError::format(tmp, format!("cannot write zip archive: {e}"));
+fn write_zip(file: &mut File, arrays: &[(String, Vec<u8>)]) -> std::io::Result<()> {
     let mut zip = ZipWriter::new(BufWriter::new(file));
     for (name, bytes) in arrays {
         let options = SimpleFileOptions::default()
@@ -438,16 +423,10 @@ fn write_zip(tmp: &Path, arrays: &[(String, Vec<u8>)]) -> Result<(), DataError> 
             .last_modified_time(DateTime::default())
             .unix_permissions(0o644)
             .large_file(bytes.len() as u64 >= u32::MAX as u64);
-        zip.start_file(format!("{name}.npy"), options)
-            .map_err(zip_err)?;
-        zip.write_all(bytes).map_err(|e| DataError::io(tmp, e))?;
+        zip.start_file(format!("{name}.npy"), options)?;
+        zip.write_all(bytes)?;
     }
-    let writer = zip.finish().map_err(zip_err)?;
-    let file = writer
-        .into_inner()
-        .map_err(|e| DataError::io(tmp, e.into_error()))?;
-    file.sync_all().map_err(|e| DataError::io(tmp, e))?;
-    Ok(())
+    zip.finish()?.flush()
 }
 
 #[cfg(test)]

@@ -26,7 +26,7 @@ where
             .try_into_data()
             .map_err(|e| TrainError::Device(format!("reading predictions back from the device failed: {e:?}")))?;
         let values: Vec<f32> = data
-            .to_vec()
+            .try_into_vec()
             .map_err(|e| TrainError::Device(format!("unexpected prediction data type: {e:?}")))?;
         out.extend(values.into_iter().map(|v| v as f64));
     }

@@ -31,8 +31,8 @@ pub type Metrics = BTreeMap<String, BTreeMap<String, f64>>;
 /// What `medref train` was asked to do.
 #[derive(Debug, Clone)]
 pub struct TrainRequest {
-    pub config: PathBuf,
-    pub overrides: Vec<String>,
+    /// The loaded config, with `--set` overrides applied.
+    pub config: Config,
     pub device: DeviceChoice,
     /// The run directory; `runs/<name>-<timestamp>` when absent.
     pub out: Option<PathBuf>,
@@ -212,9 +212,9 @@ pub fn predictions_csv(splits: &[(&str, &[usize], &Targets, &[f64])]) -> String 
 /// Trains a config end to end and writes its run directory.
 pub fn train(req: &TrainRequest, progress: &mut dyn Progress) -> Result<TrainOutcome, TrainError> {
     let started = Instant::now();
-    let config = Config::load(&req.config, &req.overrides)?;
+    let config = &req.config;
     let opened = open_device(req.device)?;
-    let ds = load_images(&config, None)?;
+    let ds = load_images(config, None)?;
     let dir = req.out.clone().unwrap_or_else(|| {
         let stamp = now_rfc3339().replace([':', '-'], "");
         PathBuf::from("runs").join(format!("{}-{stamp}", config.name))
@@ -243,7 +243,7 @@ pub fn train(req: &TrainRequest, progress: &mut dyn Progress) -> Result<TrainOut
     write_atomic(&dir.join("config.toml"), config.to_toml().as_bytes()).map_err(TrainError::io(dir.join("config.toml")))?;
     write_json(&dir.join("manifest.json"), &manifest)?;
 
-    let result = train_in_dir(&config, &ds, &opened.device, &dir, progress);
+    let result = train_in_dir(config, &ds, &opened.device, &dir, progress);
     manifest.finished = Some(now_rfc3339());
     manifest.duration_seconds = Some(started.elapsed().as_secs_f64());
     manifest.status = match &result {
