@@ -165,3 +165,24 @@ fn synth_writes_a_readable_npz_and_inspect_describes_it() {
     assert!(out.contains("train_images"), "{out}");
     assert!(out.contains("40 images; per class {0: 26, 1: 14}"), "{out}");
 }
+
+/// The genomics tiny config learns the planted motif through the same loop
+/// and run directory, split by chromosome, and `predict` scores a FASTA.
+#[test]
+fn tiny_genomics_learns_the_planted_motif() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("dna");
+    let o = medref(&["train", "configs/genomics/tiny.toml", "--out", dir.to_str().unwrap(), "--quiet"]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "stdout: {out}\nstderr: {err}");
+    let m = metrics(&dir);
+    let auroc = m["test"]["auroc"].as_f64().unwrap();
+    assert!(auroc >= 0.90, "test AUROC {auroc}");
+    let preds = std::fs::read_to_string(dir.join("predictions.csv")).unwrap();
+    assert!(preds.lines().skip(1).all(|l| l.starts_with("chr2:") || l.starts_with("chr3:")), "only held-out chromosomes are scored");
+    let o = medref(&["predict", dir.to_str().unwrap(), "datasets/genomics/tiny/reference.fa"]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(out.starts_with("id,score_0,score_1,predicted\n"), "{out}");
+    assert_eq!(out.lines().count(), 1 + 3, "one row per contig: {out}");
+}

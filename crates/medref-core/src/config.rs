@@ -100,6 +100,8 @@ pub enum DataConfig {
     MedmnistNpz(NpzData),
     /// `root/{train,val,test}/<class>/*.png|jpg`.
     ImageFolder(ImageFolderData),
+    /// A table of DNA sequences with a class column.
+    SequenceCsv(SequenceCsvData),
 }
 
 impl DataConfig {
@@ -108,6 +110,7 @@ impl DataConfig {
         match self {
             DataConfig::MedmnistNpz(d) => &d.path,
             DataConfig::ImageFolder(d) => &d.path,
+            DataConfig::SequenceCsv(d) => &d.path,
         }
     }
 
@@ -116,9 +119,12 @@ impl DataConfig {
         match tag.as_str() {
             "medmnist_npz" => section("data", rest).map(DataConfig::MedmnistNpz),
             "image_folder" => section("data", rest).map(DataConfig::ImageFolder),
+            "sequence_csv" => section("data", rest).map(DataConfig::SequenceCsv),
             other => Err((
                 "[data].format".into(),
-                format!("unknown format `{other}`, expected one of `medmnist_npz`, `image_folder`"),
+                format!(
+                    "unknown format `{other}`, expected one of `medmnist_npz`, `image_folder`, `sequence_csv`"
+                ),
             )),
         }
     }
@@ -148,11 +154,52 @@ pub struct ImageFolderData {
     pub grayscale: bool,
 }
 
+/// How examples without official splits are divided into train/val/test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SplitKind {
+    /// Seeded, stratified by class, by `val_fraction` / `test_fraction`.
+    Stratified,
+    /// By chromosome (the part of the id before `:`): whole chromosomes go
+    /// to validation or test, so no locus leaks across splits.
+    Chromosome,
+}
+
+/// DNA sequences in a CSV table (`sequence,label`, optional `id`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SequenceCsvData {
+    pub path: PathBuf,
+    #[serde(default = "default_sequence_column")]
+    pub sequence_column: String,
+    #[serde(default = "default_label_column")]
+    pub label_column: String,
+    /// Column of record ids (`chr1:101-200` style ids enable `split = "chromosome"`).
+    #[serde(default = "default_id_column")]
+    pub id_column: String,
+    /// Centre-crop or `N`-pad every sequence to this length; without it all
+    /// sequences must share one length.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq_len: Option<usize>,
+    #[serde(default = "default_split")]
+    pub split: SplitKind,
+    #[serde(default = "default_fraction")]
+    pub val_fraction: f64,
+    #[serde(default = "default_fraction")]
+    pub test_fraction: f64,
+    /// For `split = "chromosome"`.
+    #[serde(default)]
+    pub val_chroms: Vec<String>,
+    #[serde(default)]
+    pub test_chroms: Vec<String>,
+}
+
 /// Which network to build; `kind` picks the model file in `medref-models`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ModelConfig {
     Resnet(ResnetConfig),
+    DnaCnn(DnaCnnConfig),
 }
 
 impl ModelConfig {
@@ -160,9 +207,10 @@ impl ModelConfig {
         let (tag, rest) = take_tag("model", "kind", table)?;
         match tag.as_str() {
             "resnet" => section("model", rest).map(ModelConfig::Resnet),
+            "dna_cnn" => section("model", rest).map(ModelConfig::DnaCnn),
             other => Err((
                 "[model].kind".into(),
-                format!("unknown kind `{other}`, expected one of `resnet`"),
+                format!("unknown kind `{other}`, expected one of `resnet`, `dna_cnn`"),
             )),
         }
     }
@@ -196,6 +244,52 @@ impl Default for ResnetConfig {
             blocks_per_stage: 1,
             dropout: default_dropout(),
             batch_norm: true,
+        }
+    }
+}
+
+/// A 1D CNN for one-hot DNA `[batch, 4, seq_len]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DnaCnnConfig {
+    /// Filters of each convolution stage.
+    #[serde(default = "default_dna_channels")]
+    pub channels: Vec<usize>,
+    /// Filter width (bases) of each stage; same length as `channels`.
+    #[serde(default = "default_dna_kernels")]
+    pub kernel_sizes: Vec<usize>,
+    /// Max-pool width after each stage (1 = none); same length as `channels`.
+    #[serde(default = "default_dna_pools")]
+    pub pool_sizes: Vec<usize>,
+    /// Units of the dense layer before the output.
+    #[serde(default = "default_dna_hidden")]
+    pub hidden: usize,
+    #[serde(default = "default_dna_dropout")]
+    pub dropout: f64,
+    /// How positions are summarised before the dense layer.
+    #[serde(default = "default_global_pool")]
+    pub global_pool: GlobalPool,
+}
+
+/// `max`: "is the motif anywhere?" (binding-site tasks, any window length);
+/// `flatten`: keep where each feature fires (tasks with a fixed, centred
+/// landmark such as a splice junction; the length is fixed at training).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GlobalPool {
+    Max,
+    Flatten,
+}
+
+impl Default for DnaCnnConfig {
+    fn default() -> Self {
+        Self {
+            channels: default_dna_channels(),
+            kernel_sizes: default_dna_kernels(),
+            pool_sizes: default_dna_pools(),
+            hidden: default_dna_hidden(),
+            dropout: default_dna_dropout(),
+            global_pool: default_global_pool(),
         }
     }
 }
@@ -266,6 +360,10 @@ pub struct AugmentConfig {
     /// Largest translation, in pixels, in each axis.
     #[serde(default)]
     pub shift_pixels: u32,
+    /// DNA: show each training sequence as its reverse complement with
+    /// probability 1/2 (for signals that do not depend on the strand).
+    #[serde(default)]
+    pub reverse_complement: bool,
 }
 
 impl AugmentConfig {
@@ -274,6 +372,7 @@ impl AugmentConfig {
             || self.flip_vertical
             || self.rotate_degrees > 0.0
             || self.shift_pixels > 0
+            || self.reverse_complement
     }
 }
 
@@ -357,6 +456,39 @@ impl Default for EvalConfig {
     }
 }
 
+fn default_sequence_column() -> String {
+    "sequence".into()
+}
+fn default_label_column() -> String {
+    "label".into()
+}
+fn default_id_column() -> String {
+    "id".into()
+}
+fn default_split() -> SplitKind {
+    SplitKind::Stratified
+}
+fn default_fraction() -> f64 {
+    0.15
+}
+fn default_dna_channels() -> Vec<usize> {
+    vec![64, 64]
+}
+fn default_dna_kernels() -> Vec<usize> {
+    vec![19, 7]
+}
+fn default_dna_pools() -> Vec<usize> {
+    vec![4, 1]
+}
+fn default_dna_hidden() -> usize {
+    64
+}
+fn default_dna_dropout() -> f64 {
+    0.2
+}
+fn default_global_pool() -> GlobalPool {
+    GlobalPool::Max
+}
 fn yes() -> bool {
     true
 }
@@ -496,6 +628,34 @@ impl Config {
                 if !(0.0..1.0).contains(&m.dropout) {
                     return bad("[model].dropout", "must lie in [0, 1)");
                 }
+            }
+            ModelConfig::DnaCnn(m) => {
+                if m.channels.is_empty()
+                    || m.kernel_sizes.len() != m.channels.len()
+                    || m.pool_sizes.len() != m.channels.len()
+                {
+                    return bad(
+                        "[model]",
+                        "channels, kernel_sizes and pool_sizes must be non-empty lists of one length",
+                    );
+                }
+                if m.channels.iter().chain(&m.kernel_sizes).chain(&m.pool_sizes).any(|&v| v == 0) || m.hidden == 0 {
+                    return bad("[model]", "channels, kernel sizes, pool sizes and hidden must be at least 1");
+                }
+                if !(0.0..1.0).contains(&m.dropout) {
+                    return bad("[model].dropout", "must lie in [0, 1)");
+                }
+            }
+        }
+        if let DataConfig::SequenceCsv(d) = &self.data {
+            let fractions_ok = (0.0..1.0).contains(&d.val_fraction)
+                && (0.0..1.0).contains(&d.test_fraction)
+                && d.val_fraction + d.test_fraction < 1.0;
+            if d.split == SplitKind::Stratified && !fractions_ok {
+                return bad("[data]", "val_fraction and test_fraction must be in [0, 1) and sum below 1");
+            }
+            if d.split == SplitKind::Chromosome && (d.val_chroms.is_empty() || d.test_chroms.is_empty()) {
+                return bad("[data]", "split = \"chromosome\" needs val_chroms and test_chroms");
             }
         }
         Ok(())
@@ -637,7 +797,7 @@ lr = 0.002
         assert_eq!(c.train.epochs, 4);
         assert_eq!(c.train.batch_size, 64);
         assert_eq!(c.train.optimizer, OptimizerKind::Adamw);
-        let ModelConfig::Resnet(m) = &c.model;
+        let ModelConfig::Resnet(m) = &c.model else { panic!("expected resnet") };
         assert_eq!(m.width, 8);
         assert_eq!(m.stages, 3);
         assert_eq!(c.data.path(), Path::new("datasets/tiny/imaging_tiny.npz"));
@@ -694,7 +854,7 @@ lr = 0.002
         let c = load(TINY, &["train.epochs=9", "model.dropout=0.25", "seed=11"]).unwrap();
         assert_eq!(c.train.epochs, 9);
         assert_eq!(c.seed, 11);
-        let ModelConfig::Resnet(m) = &c.model;
+        let ModelConfig::Resnet(m) = &c.model else { panic!("expected resnet") };
         assert_eq!(m.dropout, 0.25);
         let c = load(TINY, &["train.augment.flip_horizontal=true"]).unwrap();
         assert!(c.train.augment.flip_horizontal);
@@ -717,6 +877,16 @@ lr = 0.002
         let c = load(TINY, &["train.epochs=2"]).unwrap();
         let again = load(&c.to_toml(), &[]).unwrap();
         assert_eq!(c, again);
+    }
+
+    #[test]
+    fn dna_cnn_lists_must_agree() {
+        let text = TINY
+            .replace("kind = \"resnet\"\nwidth = 8", "kind = \"dna_cnn\"\nchannels = [8, 8]\nkernel_sizes = [5]");
+        let msg = load(&text, &[]).unwrap_err().to_string();
+        assert!(msg.contains("[model]: channels, kernel_sizes and pool_sizes"), "{msg}");
+        let ok = TINY.replace("kind = \"resnet\"\nwidth = 8", "kind = \"dna_cnn\"");
+        assert!(matches!(load(&ok, &[]).unwrap().model, ModelConfig::DnaCnn(_)));
     }
 
     #[test]

@@ -4,6 +4,8 @@
 //! the logits mean (softmax over classes, one sigmoid per label) is the
 //! training loop's business, so one loop serves every domain.
 
+pub mod dna_cnn;
 pub mod resnet;
 
+pub use dna_cnn::DnaCnn;
 pub use resnet::ResNet;

@@ -64,6 +64,11 @@ pub trait Examples {
 
     fn targets(&self) -> &Targets;
 
+    /// A name for example `i` in `predictions.csv` (its row, by default).
+    fn example_id(&self, i: usize) -> String {
+        i.to_string()
+    }
+
     /// Builds the input for the examples at `indices`, on `device`.
     /// `augment` is `Some` for training batches only and carries the seeded
     /// generator that random augmentation must draw from.
@@ -79,6 +84,13 @@ pub trait Network: Module + Clone {
 impl Network for medref_models::ResNet {
     type Input = Tensor<4>;
     fn logits(&self, input: Tensor<4>) -> Tensor<2> {
+        self.forward(input)
+    }
+}
+
+impl Network for medref_models::DnaCnn {
+    type Input = Tensor<3>;
+    fn logits(&self, input: Tensor<3>) -> Tensor<2> {
         self.forward(input)
     }
 }

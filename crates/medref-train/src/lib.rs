@@ -11,6 +11,7 @@ pub mod error;
 pub mod evaluate;
 pub mod examples;
 pub mod fit;
+pub mod genomics;
 pub mod imaging;
 pub mod loss;
 pub mod run;

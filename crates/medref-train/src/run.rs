@@ -11,6 +11,8 @@ use crate::device::{open_device, DeviceChoice};
 use crate::evaluate::{predict_scores, split_metrics};
 use crate::examples::{Examples, Targets};
 use crate::fit::{fit, EpochRecord, Progress};
+use crate::examples::Network;
+use crate::genomics::{load_sequences, SequenceExamples};
 use crate::imaging::ImageExamples;
 use crate::TrainError;
 use burn::prelude::*;
@@ -18,8 +20,9 @@ use medref_core::config::{Config, DataConfig, ModelConfig};
 use medref_core::fsutil::{sha256_path, write_atomic};
 use medref_core::manifest::{git_state, now_rfc3339, RunManifest};
 use medref_core::seed::Rng;
+use medref_data::genomics::sequence::{pad_or_crop, SequenceDataset, SequenceSplit};
 use medref_data::{ImageDataset, ImageSplit};
-use medref_models::ResNet;
+use medref_models::{DnaCnn, ResNet};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -58,13 +61,38 @@ pub struct TrainOutcome {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ModelMeta {
     pub model: String,
-    pub in_channels: usize,
-    pub height: usize,
-    pub width: usize,
+    /// One example's input shape: `[channels, height, width]` for images,
+    /// `[seq_len]` for DNA.
+    pub input_shape: Vec<usize>,
     /// 1: class index; > 1: multi-label with that many labels.
     pub label_width: usize,
     pub n_outputs: usize,
+    /// Class (or label) names in output order, where the data names them.
+    pub class_names: Vec<String>,
     pub best_epoch: usize,
+}
+
+/// A dataset of any domain, as its reader yields it.
+pub enum Loaded {
+    Images(ImageDataset),
+    Sequences(SequenceDataset),
+}
+
+/// Reads the data a config names (or `path` instead of its path).
+pub fn load_data(config: &Config, path: Option<&Path>) -> Result<Loaded, TrainError> {
+    match &config.data {
+        DataConfig::MedmnistNpz(_) | DataConfig::ImageFolder(_) => load_images(config, path).map(Loaded::Images),
+        DataConfig::SequenceCsv(_) => {
+            let ds = load_sequences(&config.data, path, config.seed)?;
+            if ds.label_width == 1 && ds.n_classes < 2 {
+                return Err(TrainError::Mismatch(format!(
+                    "{}: only one class; a classifier needs at least two",
+                    path.unwrap_or(config.data.path()).display()
+                )));
+            }
+            Ok(Loaded::Sequences(ds))
+        }
+    }
 }
 
 /// The dataset behind a config, with `path` replacing the config's path.
@@ -74,6 +102,9 @@ pub fn load_images(config: &Config, path: Option<&Path>) -> Result<ImageDataset,
         DataConfig::ImageFolder(d) => {
             let root = path.unwrap_or(&d.path);
             read_image_folder_splits(root, d.size, d.grayscale)?
+        }
+        other => {
+            return Err(TrainError::Mismatch(format!("{}: not an image data set", other.path().display())))
         }
     };
     if ds.n_classes < 2 && ds.label_width == 1 {
@@ -125,7 +156,7 @@ fn read_image_folder_splits(root: &Path, size: Option<u32>, grayscale: bool) -> 
 fn training_rows(config: &Config, n: usize) -> Vec<usize> {
     let limit = match &config.data {
         DataConfig::MedmnistNpz(d) => d.max_train,
-        DataConfig::ImageFolder(_) => None,
+        DataConfig::ImageFolder(_) | DataConfig::SequenceCsv(_) => None,
     };
     let mut rows: Vec<usize> = (0..n).collect();
     if let Some(k) = limit.filter(|&k| k < n) {
@@ -134,12 +165,6 @@ fn training_rows(config: &Config, n: usize) -> Vec<usize> {
         rows.sort_unstable();
     }
     rows
-}
-
-fn build_model(config: &Config, in_channels: usize, n_outputs: usize, device: &Device) -> ResNet {
-    match &config.model {
-        ModelConfig::Resnet(m) => ResNet::new(m, in_channels, n_outputs, device),
-    }
 }
 
 /// Prepares the run directory: refuses to touch another run's files
@@ -179,7 +204,7 @@ fn history_csv(history: &[EpochRecord], monitor: &str) -> String {
 
 /// `id,split,label,score_0,...` for each split; multi-label rows carry
 /// `label_j` and `score_j` columns per label.
-pub fn predictions_csv(splits: &[(&str, &[usize], &Targets, &[f64])]) -> String {
+pub fn predictions_csv(splits: &[(&str, &[String], &Targets, &[f64])]) -> String {
     let Some((_, _, first, _)) = splits.first() else {
         return String::new();
     };
@@ -193,7 +218,7 @@ pub fn predictions_csv(splits: &[(&str, &[usize], &Targets, &[f64])]) -> String 
     s.push('\n');
     for (name, rows, targets, scores) in splits {
         for (i, row) in rows.iter().enumerate() {
-            s.push_str(&format!("{row},{name}"));
+            s.push_str(&format!("{},{name}", csv_field(row)));
             match targets {
                 Targets::Classes { labels, .. } => s.push_str(&format!(",{}", labels[i])),
                 Targets::MultiLabel { labels, .. } => {
@@ -214,7 +239,7 @@ pub fn train(req: &TrainRequest, progress: &mut dyn Progress) -> Result<TrainOut
     let started = Instant::now();
     let config = &req.config;
     let opened = open_device(req.device)?;
-    let ds = load_images(config, None)?;
+    let data = load_data(config, None)?;
     let dir = req.out.clone().unwrap_or_else(|| {
         let stamp = now_rfc3339().replace([':', '-'], "");
         PathBuf::from("runs").join(format!("{}-{stamp}", config.name))
@@ -243,7 +268,7 @@ pub fn train(req: &TrainRequest, progress: &mut dyn Progress) -> Result<TrainOut
     write_atomic(&dir.join("config.toml"), config.to_toml().as_bytes()).map_err(TrainError::io(dir.join("config.toml")))?;
     write_json(&dir.join("manifest.json"), &manifest)?;
 
-    let result = train_in_dir(config, &ds, &opened.device, &dir, progress);
+    let result = train_in_dir(config, &data, &opened.device, &dir, progress);
     manifest.finished = Some(now_rfc3339());
     manifest.duration_seconds = Some(started.elapsed().as_secs_f64());
     manifest.status = match &result {
@@ -267,47 +292,100 @@ type InDir = (Metrics, usize, usize, bool, f64);
 
 fn train_in_dir(
     config: &Config,
-    ds: &ImageDataset,
+    data: &Loaded,
     device: &Device,
     dir: &Path,
     progress: &mut dyn Progress,
 ) -> Result<InDir, TrainError> {
     device.seed(config.seed);
-    let train_device = device.clone().autodiff();
-    let rows = training_rows(config, ds.train.n);
-    let train = ImageExamples::new(ds, &ds.train, Some(rows), config.train.augment.clone());
-    let val = ImageExamples::new(ds, &ds.val, None, Default::default());
-    let test = ImageExamples::new(ds, &ds.test, None, Default::default());
-    let n_outputs = train.targets().n_outputs();
-    let model = build_model(config, ds.channels, n_outputs, &train_device);
-    let mut checkpoints = Checkpoints::create(&dir.join("checkpoints"))?;
-    let fitted = fit(model, &train, &val, &config.train, config.seed, &train_device, Some(&mut checkpoints), progress)?;
+    let ad = device.clone().autodiff();
+    match (data, &config.model) {
+        (Loaded::Images(ds), ModelConfig::Resnet(m)) => {
+            let rows = training_rows(config, ds.train.n);
+            let train = ImageExamples::new(ds, &ds.train, Some(rows), config.train.augment.clone());
+            let val = ImageExamples::new(ds, &ds.val, None, Default::default());
+            let test = ImageExamples::new(ds, &ds.test, None, Default::default());
+            let n_outputs = train.targets().n_outputs();
+            let meta = ModelMeta {
+                model: "resnet".into(),
+                input_shape: vec![ds.channels, ds.height, ds.width],
+                label_width: ds.label_width,
+                n_outputs,
+                class_names: Vec::new(),
+                best_epoch: 0,
+            };
+            let model = ResNet::new(m, ds.channels, n_outputs, &ad);
+            fit_and_write(config, model, [&train, &val, &test], meta, device, dir, progress)
+        }
+        (Loaded::Sequences(ds), ModelConfig::DnaCnn(m)) => {
+            let train = SequenceExamples::new(ds, &ds.train, config.train.augment.reverse_complement);
+            let val = SequenceExamples::new(ds, &ds.val, false);
+            let test = SequenceExamples::new(ds, &ds.test, false);
+            let n_outputs = train.targets().n_outputs();
+            let meta = ModelMeta {
+                model: "dna_cnn".into(),
+                input_shape: vec![ds.seq_len],
+                label_width: ds.label_width,
+                n_outputs,
+                class_names: ds.class_names.clone(),
+                best_epoch: 0,
+            };
+            let model = DnaCnn::new(m, ds.seq_len, n_outputs, &ad);
+            fit_and_write(config, model, [&train, &val, &test], meta, device, dir, progress)
+        }
+        _ => Err(mismatch(config)),
+    }
+}
 
+fn mismatch(config: &Config) -> TrainError {
+    let data = match &config.data {
+        DataConfig::MedmnistNpz(_) => "medmnist_npz",
+        DataConfig::ImageFolder(_) => "image_folder",
+        DataConfig::SequenceCsv(_) => "sequence_csv",
+    };
+    let model = match &config.model {
+        ModelConfig::Resnet(_) => "resnet",
+        ModelConfig::DnaCnn(_) => "dna_cnn",
+    };
+    TrainError::Mismatch(format!(
+        "[model].kind = \"{model}\" cannot read [data].format = \"{data}\" (images need `resnet`, DNA sequences `dna_cnn`)"
+    ))
+}
+
+/// The domain-free part of a run: fit, score val and test with the best
+/// model, and write weights, predictions, history and metrics.
+fn fit_and_write<M, E>(
+    config: &Config,
+    model: M,
+    [train, val, test]: [&E; 3],
+    mut meta: ModelMeta,
+    device: &Device,
+    dir: &Path,
+    progress: &mut dyn Progress,
+) -> Result<InDir, TrainError>
+where
+    M: Network<Input = E::Input>,
+    E: Examples,
+{
+    let ad = device.clone().autodiff();
+    let mut checkpoints = Checkpoints::create(&dir.join("checkpoints"))?;
+    let fitted = fit(model, train, val, &config.train, config.seed, &ad, Some(&mut checkpoints), progress)?;
     let best = fitted.best.valid();
     let eval_device = device.clone().without_autodiff();
     let batch = config.train.batch_size.max(256);
-    let val_scores = predict_scores(&best, &val, &eval_device, batch)?;
-    let test_scores = predict_scores(&best, &test, &eval_device, batch)?;
+    let val_scores = predict_scores(&best, val, &eval_device, batch)?;
+    let test_scores = predict_scores(&best, test, &eval_device, batch)?;
     let mut metrics = Metrics::new();
     metrics.insert("val".into(), split_metrics(val.targets(), &val_scores, &config.eval, config.seed));
     metrics.insert("test".into(), split_metrics(test.targets(), &test_scores, &config.eval, config.seed));
 
     save_weights(&fitted.best, &dir.join("model.bpk"))?;
-    let meta = ModelMeta {
-        model: "resnet".into(),
-        in_channels: ds.channels,
-        height: ds.height,
-        width: ds.width,
-        label_width: ds.label_width,
-        n_outputs,
-        best_epoch: fitted.best_epoch,
-    };
+    meta.best_epoch = fitted.best_epoch;
     write_json(&dir.join("model.json"), &meta)?;
-    let val_rows: Vec<usize> = (0..ds.val.n).collect();
-    let test_rows: Vec<usize> = (0..ds.test.n).collect();
+    let ids = |e: &E| (0..e.len()).map(|i| e.example_id(i)).collect::<Vec<_>>();
     let csv = predictions_csv(&[
-        ("val", &val_rows, val.targets(), &val_scores),
-        ("test", &test_rows, test.targets(), &test_scores),
+        ("val", &ids(val), val.targets(), &val_scores),
+        ("test", &ids(test), test.targets(), &test_scores),
     ]);
     write_atomic(&dir.join("predictions.csv"), csv.as_bytes()).map_err(TrainError::io(dir.join("predictions.csv")))?;
     let hist = history_csv(&fitted.history, config.train.monitor.as_str());
@@ -333,80 +411,139 @@ fn rayon_threads() -> usize {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
+/// A trained network of any kind, ready for inference.
+pub enum AnyModel {
+    Resnet(ResNet),
+    DnaCnn(DnaCnn),
+}
+
 /// A trained run reopened from its directory.
 pub struct LoadedRun {
     pub dir: PathBuf,
     pub config: Config,
     pub meta: ModelMeta,
-    pub model: ResNet,
+    pub model: AnyModel,
     pub device: Device,
+}
+
+fn bad_run(dir: &Path, message: String) -> TrainError {
+    TrainError::RunDir { path: dir.to_path_buf(), message }
 }
 
 /// Reopens `dir` (config, model.json, model.bpk) on `device` for inference.
 pub fn load_run(dir: &Path, device: DeviceChoice) -> Result<LoadedRun, TrainError> {
     let config = Config::load(&dir.join("config.toml"), &[])?;
     let meta_path = dir.join("model.json");
-    let text = std::fs::read_to_string(&meta_path).map_err(|e| TrainError::RunDir {
-        path: dir.to_path_buf(),
-        message: format!("not a finished medref run (model.json: {e})"),
-    })?;
-    let meta: ModelMeta = serde_json::from_str(&text).map_err(|e| TrainError::RunDir {
-        path: meta_path.clone(),
-        message: format!("unreadable: {e}"),
-    })?;
+    let text = std::fs::read_to_string(&meta_path)
+        .map_err(|e| bad_run(dir, format!("not a finished medref run (model.json: {e})")))?;
+    let meta: ModelMeta =
+        serde_json::from_str(&text).map_err(|e| bad_run(&meta_path, format!("unreadable: {e}")))?;
     let device = open_device(device)?.device;
-    let model = build_model(&config, meta.in_channels, meta.n_outputs, &device);
-    let model = load_weights(model, &dir.join("model.bpk"))?.valid();
+    let weights = dir.join("model.bpk");
+    let model = match (&config.model, meta.input_shape.as_slice()) {
+        (ModelConfig::Resnet(m), [c, _, _]) => {
+            AnyModel::Resnet(load_weights(ResNet::new(m, *c, meta.n_outputs, &device), &weights)?.valid())
+        }
+        (ModelConfig::DnaCnn(m), [len]) => {
+            AnyModel::DnaCnn(load_weights(DnaCnn::new(m, *len, meta.n_outputs, &device), &weights)?.valid())
+        }
+        _ => return Err(bad_run(&meta_path, "does not match the run's config.toml".into())),
+    };
     Ok(LoadedRun { dir: dir.to_path_buf(), config, meta, model, device })
 }
 
-/// Re-evaluates a run on its config's data, or on `data` (same format).
-pub fn eval(run: &LoadedRun, data: Option<&Path>) -> Result<Metrics, TrainError> {
-    let ds = load_images(&run.config, data)?;
-    check_shape(run, &ds, data.unwrap_or(run.config.data.path()))?;
+fn score<M: Network, E: Examples<Input = M::Input>>(
+    run: &LoadedRun,
+    model: &M,
+    splits: &[(&str, &E)],
+) -> Result<Metrics, TrainError> {
     let mut metrics = Metrics::new();
-    for (name, split) in [("val", &ds.val), ("test", &ds.test)] {
-        let ex = ImageExamples::new(&ds, split, None, Default::default());
-        let scores = predict_scores(&run.model, &ex, &run.device, 256)?;
-        metrics.insert(name.into(), split_metrics(ex.targets(), &scores, &run.config.eval, run.config.seed));
+    for (name, ex) in splits {
+        let scores = predict_scores(model, *ex, &run.device, 256)?;
+        metrics.insert(name.to_string(), split_metrics(ex.targets(), &scores, &run.config.eval, run.config.seed));
     }
     Ok(metrics)
 }
 
-fn check_shape(run: &LoadedRun, ds: &ImageDataset, path: &Path) -> Result<(), TrainError> {
-    let m = &run.meta;
-    if (ds.channels, ds.height, ds.width, ds.label_width) != (m.in_channels, m.height, m.width, m.label_width) {
-        return Err(TrainError::Mismatch(format!(
-            "{}: images are {}x{}x{} with label width {}, but the model in {} was trained on {}x{}x{} with label width {}",
+/// Re-evaluates a run on its config's data, or on `data` (same format).
+pub fn eval(run: &LoadedRun, data: Option<&Path>) -> Result<Metrics, TrainError> {
+    let path = data.unwrap_or(run.config.data.path());
+    let shape_error = |found: String| {
+        TrainError::Mismatch(format!(
+            "{}: examples are {found}, but the model in {} was trained on {:?} with label width {}",
             path.display(),
-            ds.channels, ds.height, ds.width, ds.label_width,
             run.dir.display(),
-            m.in_channels, m.height, m.width, m.label_width
-        )));
+            run.meta.input_shape,
+            run.meta.label_width
+        ))
+    };
+    match (load_data(&run.config, data)?, &run.model) {
+        (Loaded::Images(ds), AnyModel::Resnet(model)) => {
+            if (vec![ds.channels, ds.height, ds.width], ds.label_width) != (run.meta.input_shape.clone(), run.meta.label_width) {
+                return Err(shape_error(format!("{}x{}x{} with label width {}", ds.channels, ds.height, ds.width, ds.label_width)));
+            }
+            let val = ImageExamples::new(&ds, &ds.val, None, Default::default());
+            let test = ImageExamples::new(&ds, &ds.test, None, Default::default());
+            score(run, model, &[("val", &val), ("test", &test)])
+        }
+        (Loaded::Sequences(ds), AnyModel::DnaCnn(model)) => {
+            if (vec![ds.seq_len], ds.label_width) != (run.meta.input_shape.clone(), run.meta.label_width) {
+                return Err(shape_error(format!("{} bp with label width {}", ds.seq_len, ds.label_width)));
+            }
+            let val = SequenceExamples::new(&ds, &ds.val, false);
+            let test = SequenceExamples::new(&ds, &ds.test, false);
+            score(run, model, &[("val", &val), ("test", &test)])
+        }
+        _ => Err(mismatch(&run.config)),
     }
-    Ok(())
 }
 
-/// Scores images for `medref predict`: a MedMNIST `.npz` (every split), an
-/// image file, a folder of images, or a DICOM slice. Returns CSV text
-/// `id,score_0,...,predicted`.
+/// Scores new inputs for `medref predict`. Images: a MedMNIST `.npz` (every
+/// split), an image file, a folder of images, or a DICOM slice. DNA: a
+/// FASTA file (each record centre-cropped or N-padded to the trained
+/// length). Returns CSV text `id,score_0,...,predicted`.
 pub fn predict(run: &LoadedRun, input: &Path) -> Result<String, TrainError> {
     let m = &run.meta;
-    let (ids, images) = read_predict_input(input, m)?;
-    let n = ids.len();
-    let split = ImageSplit { images, labels: vec![0; n * m.label_width], n };
-    let ds = ImageDataset {
-        channels: m.in_channels,
-        height: m.height,
-        width: m.width,
-        label_width: m.label_width,
-        n_classes: m.n_outputs,
-        train: ImageSplit::default(),
-        val: ImageSplit::default(),
-        test: split,
+    let (ids, scores) = match &run.model {
+        AnyModel::Resnet(model) => {
+            let [c, h, w] = m.input_shape[..] else { unreachable!("checked in load_run") };
+            let (ids, images) = read_predict_images(input, [c, h, w])?;
+            let n = ids.len();
+            let ds = ImageDataset {
+                channels: c,
+                height: h,
+                width: w,
+                label_width: m.label_width,
+                n_classes: m.n_outputs,
+                train: ImageSplit::default(),
+                val: ImageSplit::default(),
+                test: ImageSplit { images, labels: vec![0; n * m.label_width], n },
+            };
+            let ex = ImageExamples::new(&ds, &ds.test, None, Default::default());
+            (ids, predict_scores(model, &ex, &run.device, 256)?)
+        }
+        AnyModel::DnaCnn(model) => {
+            let seq_len = m.input_shape[0];
+            let records = medref_data::genomics::fasta::read_fasta(input)?;
+            let n = records.len();
+            let ds = SequenceDataset {
+                seq_len,
+                label_width: m.label_width,
+                n_classes: m.n_outputs,
+                class_names: m.class_names.clone(),
+                train: SequenceSplit::default(),
+                val: SequenceSplit::default(),
+                test: SequenceSplit {
+                    ids: records.iter().map(|r| r.id.clone()).collect(),
+                    sequences: records.iter().flat_map(|r| pad_or_crop(&r.sequence, seq_len)).collect(),
+                    labels: vec![0; n * m.label_width],
+                    n,
+                },
+            };
+            let ex = SequenceExamples::new(&ds, &ds.test, false);
+            (ds.test.ids.clone(), predict_scores(model, &ex, &run.device, 256)?)
+        }
     };
-    let ex = ImageExamples::new(&ds, &ds.test, None, Default::default());
-    let scores = predict_scores(&run.model, &ex, &run.device, 256)?;
     let k = m.n_outputs;
     let mut s = String::from("id");
     (0..k).for_each(|j| s.push_str(&format!(",score_{j}")));
@@ -418,10 +555,10 @@ pub fn predict(run: &LoadedRun, input: &Path) -> Result<String, TrainError> {
         let predicted = if m.label_width > 1 {
             row.iter().enumerate().filter(|(_, &v)| v >= 0.5).map(|(j, _)| j.to_string()).collect::<Vec<_>>().join(";")
         } else {
-            let best = row.iter().enumerate().fold((0, f64::MIN), |b, (j, &v)| if v > b.1 { (j, v) } else { b });
-            best.0.to_string()
+            let best = row.iter().enumerate().fold((0, f64::MIN), |b, (j, &v)| if v > b.1 { (j, v) } else { b }).0;
+            m.class_names.get(best).cloned().unwrap_or_else(|| best.to_string())
         };
-        s.push_str(&format!(",{predicted}\n"));
+        s.push_str(&format!(",{}\n", csv_field(&predicted)));
     }
     Ok(s)
 }
@@ -434,17 +571,17 @@ fn csv_field(s: &str) -> String {
     }
 }
 
-fn read_predict_input(input: &Path, m: &ModelMeta) -> Result<(Vec<String>, Vec<u8>), TrainError> {
+fn read_predict_images(input: &Path, [c, h, w]: [usize; 3]) -> Result<(Vec<String>, Vec<u8>), TrainError> {
     let ext = input.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase());
-    let size = (m.height as u32, m.width as u32);
-    let grey = m.in_channels == 1;
+    let size = (h as u32, w as u32);
+    let grey = c == 1;
     match ext.as_deref() {
         Some("npz") => {
             let ds = medref_data::npz::read_medmnist(input)?;
-            if (ds.channels, ds.height, ds.width) != (m.in_channels, m.height, m.width) {
+            if (ds.channels, ds.height, ds.width) != (c, h, w) {
                 return Err(TrainError::Mismatch(format!(
-                    "{}: images are {}x{}x{}, the model expects {}x{}x{}",
-                    input.display(), ds.channels, ds.height, ds.width, m.in_channels, m.height, m.width
+                    "{}: images are {}x{}x{}, the model expects {c}x{h}x{w}",
+                    input.display(), ds.channels, ds.height, ds.width
                 )));
             }
             let mut ids = Vec::new();

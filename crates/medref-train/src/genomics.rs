@@ -1,0 +1,144 @@
+//! Genomics glue for the training loop: one-hot DNA batches
+//! `[batch, 4, seq_len]`, with optional reverse-complement augmentation.
+
+use crate::examples::{Examples, Targets};
+use burn::prelude::*;
+use medref_core::config::{DataConfig, SequenceCsvData, SplitKind};
+use medref_core::seed::Rng;
+use medref_data::genomics::encode::{one_hot_encode, reverse_complement_one_hot_into};
+use medref_data::genomics::sequence::{chromosome_split, split_train_val_test, SequenceDataset, SequenceSplit};
+use medref_data::genomics::sequence_csv::{read_sequence_csv, SequenceCsvOptions};
+use medref_data::DataError;
+use std::path::Path;
+
+/// One split of a sequence dataset.
+pub struct SequenceExamples<'a> {
+    split: &'a SequenceSplit,
+    seq_len: usize,
+    targets: Targets,
+    reverse_complement: bool,
+}
+
+impl<'a> SequenceExamples<'a> {
+    /// `reverse_complement`: in training batches, flip each sequence to the
+    /// other strand with probability 1/2.
+    pub fn new(ds: &SequenceDataset, split: &'a SequenceSplit, reverse_complement: bool) -> Self {
+        let targets = if ds.label_width == 1 {
+            Targets::Classes {
+                labels: split.labels.iter().map(|&l| l as usize).collect(),
+                n_classes: ds.n_classes.max(2),
+            }
+        } else {
+            Targets::MultiLabel { labels: split.labels.iter().map(|&l| l as u8).collect(), n_labels: ds.label_width }
+        };
+        Self { split, seq_len: ds.seq_len, targets, reverse_complement }
+    }
+}
+
+impl Examples for SequenceExamples<'_> {
+    type Input = Tensor<3>;
+
+    fn len(&self) -> usize {
+        self.split.n
+    }
+
+    fn targets(&self) -> &Targets {
+        &self.targets
+    }
+
+    fn example_id(&self, i: usize) -> String {
+        self.split.ids[i].clone()
+    }
+
+    fn batch(&self, indices: &[usize], device: &Device, augment: Option<&mut Rng>) -> Tensor<3> {
+        let l = self.seq_len;
+        let mut data = vec![0f32; indices.len() * 4 * l];
+        let mut flipped = vec![0f32; 4 * l];
+        let mut rng = augment.filter(|_| self.reverse_complement);
+        for (row, &i) in indices.iter().enumerate() {
+            let out = &mut data[row * 4 * l..(row + 1) * 4 * l];
+            one_hot_encode(self.split.sequence(i, l), out);
+            if let Some(rng) = rng.as_deref_mut() {
+                if rng.uniform() < 0.5 {
+                    reverse_complement_one_hot_into(out, &mut flipped);
+                    out.copy_from_slice(&flipped);
+                }
+            }
+        }
+        Tensor::from_data(TensorData::new(data, [indices.len(), 4, l]), device)
+    }
+}
+
+/// Reads a sequence table and splits it as the config says.
+pub fn load_sequences(config: &DataConfig, path: Option<&Path>, seed: u64) -> Result<SequenceDataset, crate::TrainError> {
+    let DataConfig::SequenceCsv(d) = config else {
+        return Err(crate::TrainError::Mismatch("expected a sequence data config".into()));
+    };
+    let path = path.unwrap_or(&d.path);
+    read_split_sequences(d, path, seed)
+}
+
+fn read_split_sequences(d: &SequenceCsvData, path: &Path, seed: u64) -> Result<SequenceDataset, crate::TrainError> {
+    let options = SequenceCsvOptions {
+        sequence_column: d.sequence_column.clone(),
+        label_columns: vec![d.label_column.clone()],
+        id_column: Some(d.id_column.clone()),
+        pad_or_crop_to: d.seq_len,
+        class_names: None,
+    };
+    let all = read_sequence_csv(path, &options)?;
+    let split = match d.split {
+        SplitKind::Stratified => {
+            let train = 1.0 - d.val_fraction - d.test_fraction;
+            split_train_val_test(&all.records.labels, all.label_width, [train, d.val_fraction, d.test_fraction], seed)
+        }
+        SplitKind::Chromosome => {
+            let chroms: Vec<&str> = all.records.ids.iter().map(|id| id.split(':').next().unwrap_or(id)).collect();
+            let val: Vec<&str> = d.val_chroms.iter().map(String::as_str).collect();
+            let test: Vec<&str> = d.test_chroms.iter().map(String::as_str).collect();
+            chromosome_split(&chroms, &val, &test)
+        }
+    }
+    .map_err(|e| DataError::format(path, e))?;
+    Ok(all.into_dataset(&split).map_err(|e| DataError::format(path, e))?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batches_are_one_hot_and_reverse_complement_flips_strands() {
+        let split = SequenceSplit {
+            ids: vec!["a".into()],
+            sequences: b"AACG".to_vec(),
+            labels: vec![1],
+            n: 1,
+        };
+        let ds = SequenceDataset {
+            seq_len: 4,
+            label_width: 1,
+            n_classes: 2,
+            class_names: vec!["no".into(), "yes".into()],
+            train: split.clone(),
+            val: split.clone(),
+            test: split.clone(),
+        };
+        let device = Device::flex();
+        let plain = SequenceExamples::new(&ds, &ds.train, false);
+        let x: Vec<f32> = plain.batch(&[0], &device, None).into_data().try_into_vec().unwrap();
+        // channel A row: positions 0 and 1
+        assert_eq!(&x[0..4], &[1.0, 1.0, 0.0, 0.0]);
+        let rc = SequenceExamples::new(&ds, &ds.train, true);
+        let mut seen_flip = false;
+        for s in 0..20 {
+            let y: Vec<f32> = rc.batch(&[0], &device, Some(&mut Rng::new(s))).into_data().try_into_vec().unwrap();
+            if y != x {
+                // reverse complement of AACG is CGTT: T channel (row 3) at positions 2, 3
+                assert_eq!(&y[12..16], &[0.0, 0.0, 1.0, 1.0]);
+                seen_flip = true;
+            }
+        }
+        assert!(seen_flip);
+    }
+}
