@@ -54,6 +54,15 @@ pub enum SynthDomain {
         #[arg(long, default_value_t = 0)]
         seed: u64,
     },
+    /// A small genome with planted motif sites: reference.fa (+ .fai),
+    /// regions.bed, variants.vcf (some destroy a motif), sequences.csv.
+    Genomics {
+        /// Folder to write into.
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -86,6 +95,16 @@ pub fn run(command: DataCommand, quiet: bool) -> anyhow::Result<()> {
             println!(
                 "{}: {} train / {} val / {} test images, {}x{}x{}, seed {}",
                 out.display(), n_train, n_val, n_test, channels, size, size, seed
+            );
+            Ok(())
+        }
+        DataCommand::Synth { domain: SynthDomain::Genomics { out, seed } } => {
+            let spec = medref_data::synth_genomics::SynthGenomicsSpec { seed, ..Default::default() };
+            let paths = medref_data::synth_genomics::write_synth_genomics(&out, &spec)?;
+            println!(
+                "{}: reference.fa, regions.bed, variants.vcf, sequences.csv (seed {seed}); train with a config whose [data].path is {}",
+                out.display(),
+                paths.sequences.display()
             );
             Ok(())
         }

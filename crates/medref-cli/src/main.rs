@@ -64,10 +64,37 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Genomic medicine tools.
+    Genomics {
+        #[command(subcommand)]
+        command: GenomicsCommand,
+    },
     /// Fetch, generate and look into datasets.
     Data {
         #[command(subcommand)]
         command: data_cmd::DataCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum GenomicsCommand {
+    /// Score each VCF variant with a trained DNA model: REF and ALT windows
+    /// from the reference, both strands, difference in logit space.
+    ScoreVariants {
+        run_dir: PathBuf,
+        /// Reference FASTA (plain with .fai, or bgzip with .fai and .gzi).
+        #[arg(long)]
+        reference: PathBuf,
+        #[arg(long)]
+        vcf: PathBuf,
+        /// Output: `.tsv` (one row per ALT) or `.vcf` (every record, INFO fields added).
+        #[arg(long)]
+        out: PathBuf,
+        /// The model output to score (default 1: the positive class of a binary model).
+        #[arg(long, default_value_t = 1)]
+        class: usize,
+        #[arg(long, default_value = "cpu")]
+        device: DeviceChoice,
     },
 }
 
@@ -146,6 +173,22 @@ fn run_command(cli: Cli) -> anyhow::Result<()> {
                     Ok(())
                 }
             }
+        }
+        Command::Genomics { command: GenomicsCommand::ScoreVariants { run_dir, reference, vcf, out, class, device } } => {
+            use medref_train::variant_effect::{score_variants, to_tsv, to_vcf};
+            let loaded = run::load_run(&run_dir, device)?;
+            let mut fasta = medref_data::genomics::IndexedFasta::open(&reference)?;
+            let records = medref_data::genomics::read_vcf(&vcf)?;
+            let rows = score_variants(&loaded, &mut fasta, &records, class)?;
+            let text = match out.extension().and_then(|e| e.to_str()) {
+                Some("vcf") => to_vcf(&records, &rows)?,
+                Some("tsv") => to_tsv(&rows),
+                _ => return Err(data_cmd::UsageError(format!("{}: --out must end in .tsv or .vcf", out.display())).into()),
+            };
+            write_output(&out, text.as_bytes())?;
+            let scored = rows.iter().filter(|r| r.flag == "ok").count();
+            println!("{}: {} of {} ALT alleles scored ({} flagged, see the flag column)", out.display(), scored, rows.len(), rows.len() - scored);
+            Ok(())
         }
         Command::Data { command } => data_cmd::run(command, cli.quiet),
     }

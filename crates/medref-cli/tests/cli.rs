@@ -185,4 +185,43 @@ fn tiny_genomics_learns_the_planted_motif() {
     assert!(o.status.success(), "{err}");
     assert!(out.starts_with("id,score_0,score_1,predicted\n"), "{out}");
     assert_eq!(out.lines().count(), 1 + 3, "one row per contig: {out}");
+
+    // Variant effects: breaking a planted motif lowers the score; the known
+    // answers (MOTIF_BREAK in the fixture) are ranked by -logit_diff.
+    let tsv = tmp.path().join("effects.tsv");
+    let o = medref(&[
+        "genomics", "score-variants", dir.to_str().unwrap(), "--reference", "datasets/genomics/tiny/reference.fa",
+        "--vcf", "datasets/genomics/tiny/variants.vcf", "--out", tsv.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o).1);
+    let rows: Vec<Vec<String>> = std::fs::read_to_string(&tsv).unwrap().lines().skip(1)
+        .map(|l| l.split('\t').map(String::from).collect()).collect();
+    assert_eq!(rows.len(), 60);
+    let is_break: Vec<bool> = rows.iter().map(|r| r[2].starts_with("motif_break")).collect();
+    let effect: Vec<f64> = rows.iter().map(|r| -r[7].parse::<f64>().unwrap()).collect();
+    let auroc = medref_core::metrics::auroc(&is_break, &effect).unwrap();
+    assert!(auroc >= 0.9, "motif-breaking variants ranked with AUROC {auroc}");
+
+    // Edge cases are flagged, never scored silently; VCF output keeps every record.
+    let vcf_out = tmp.path().join("edge.vcf");
+    let o = medref(&[
+        "genomics", "score-variants", dir.to_str().unwrap(), "--reference", "datasets/genomics/tiny/reference.fa",
+        "--vcf", "datasets/genomics/tiny/variants_edge_cases.vcf", "--out", vcf_out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o).1);
+    let v = std::fs::read_to_string(&vcf_out).unwrap();
+    let records: Vec<&str> = v.lines().filter(|l| !l.starts_with('#')).collect();
+    assert_eq!(records.len(), 8);
+    for (id, flag) in [
+        ("ref_mismatch", "MEDREF_FLAG=ref_mismatch"),
+        ("too_close_to_contig_start", "MEDREF_FLAG=too_close_to_contig_start"),
+        ("too_close_to_contig_end", "MEDREF_FLAG=too_close_to_contig_end"),
+        ("unknown_contig", "MEDREF_FLAG=unknown_contig"),
+        ("symbolic_allele", "MEDREF_FLAG=unsupported_alt"),
+        ("multiallelic", "MEDREF_FLAG=ok,ok"),
+    ] {
+        let line = records.iter().find(|l| l.split('\t').nth(2) == Some(id)).unwrap();
+        assert!(line.contains(flag), "{id}: {line}");
+    }
+    assert!(v.contains("##INFO=<ID=MEDREF_DLOGIT,Number=A,Type=Float"));
 }

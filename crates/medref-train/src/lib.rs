@@ -16,6 +16,7 @@ pub mod imaging;
 pub mod loss;
 pub mod run;
 pub mod schedule;
+pub mod variant_effect;
 
 pub use device::{open_device, DeviceChoice};
 pub use error::TrainError;
