@@ -64,6 +64,26 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Explain a DNA model's prediction by in-silico saturation mutagenesis:
+    /// writes ism.tsv ([4, L] logit changes) and ism.svg (a heat map).
+    Explain {
+        run_dir: PathBuf,
+        /// The sequence to explain (centre-cropped or N-padded to the model's length).
+        #[arg(long, conflicts_with = "fasta")]
+        sequence: Option<String>,
+        /// Explain a FASTA record instead (the first, or --record ID).
+        #[arg(long)]
+        fasta: Option<PathBuf>,
+        #[arg(long, requires = "fasta")]
+        record: Option<String>,
+        /// Folder for ism.tsv and ism.svg.
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 1)]
+        class: usize,
+        #[arg(long, default_value = "cpu")]
+        device: DeviceChoice,
+    },
     /// Genomic medicine tools.
     Genomics {
         #[command(subcommand)]
@@ -188,6 +208,40 @@ fn run_command(cli: Cli) -> anyhow::Result<()> {
             write_output(&out, text.as_bytes())?;
             let scored = rows.iter().filter(|r| r.flag == "ok").count();
             println!("{}: {} of {} ALT alleles scored ({} flagged, see the flag column)", out.display(), scored, rows.len(), rows.len() - scored);
+            Ok(())
+        }
+        Command::Explain { run_dir, sequence, fasta, record, out, class, device } => {
+            let loaded = run::load_run(&run_dir, device)?;
+            let len = loaded.meta.input_shape[0];
+            let (name, raw) = match (sequence, fasta) {
+                (Some(seq), None) => ("sequence".to_string(), seq.into_bytes()),
+                (None, Some(path)) => {
+                    let records = medref_data::genomics::read_fasta(&path)?;
+                    let rec = match &record {
+                        Some(id) => records.into_iter().find(|r| &r.id == id).ok_or_else(|| {
+                            data_cmd::UsageError(format!("{}: no record named `{id}`", path.display()))
+                        })?,
+                        None => records.into_iter().next().ok_or_else(|| {
+                            data_cmd::UsageError(format!("{}: no FASTA records", path.display()))
+                        })?,
+                    };
+                    (rec.id, rec.sequence)
+                }
+                _ => return Err(data_cmd::UsageError("give --sequence SEQ or --fasta FILE".into()).into()),
+            };
+            let raw = raw.to_ascii_uppercase();
+            if let Err((pos, byte)) = medref_data::genomics::validate_sequence(&raw) {
+                return Err(data_cmd::UsageError(format!(
+                    "{name}: position {}: `{}` is not a DNA base or IUPAC code", pos + 1, byte.escape_ascii()
+                )).into());
+            }
+            let seq = medref_data::genomics::sequence::pad_or_crop(&raw, len);
+            let ism = medref_train::explain::saturation_mutagenesis(&loaded, &seq, class)?;
+            std::fs::create_dir_all(&out).with_context(|| format!("{}: cannot create", out.display()))?;
+            write_output(&out.join("ism.tsv"), ism.to_tsv().as_bytes())?;
+            let title = format!("{name}: score {:.3} (class {class}), in-silico mutagenesis", ism.reference_score);
+            write_output(&out.join("ism.svg"), ism.to_svg(&title).as_bytes())?;
+            println!("{}: ism.tsv and ism.svg for {name} ({len} bp), score {:.4}", out.display(), ism.reference_score);
             Ok(())
         }
         Command::Data { command } => data_cmd::run(command, cli.quiet),

@@ -224,4 +224,31 @@ fn tiny_genomics_learns_the_planted_motif() {
         assert!(line.contains(flag), "{id}: {line}");
     }
     assert!(v.contains("##INFO=<ID=MEDREF_DLOGIT,Number=A,Type=Float"));
+
+    // Mutagenesis: on a window with an exact motif copy, the most damaging
+    // single-base change falls inside the motif.
+    let csv = std::fs::read_to_string(repo().join("datasets/genomics/tiny/sequences.csv")).unwrap();
+    let seq = csv
+        .lines()
+        .filter_map(|l| l.split(',').nth(1))
+        .find(|s| s.matches("TGACTCA").count() == 1 && !s.contains("TGAGTCA"))
+        .unwrap()
+        .to_string();
+    let at = seq.find("TGACTCA").unwrap();
+    let ism_dir = tmp.path().join("ism");
+    let o = medref(&["explain", dir.to_str().unwrap(), "--sequence", &seq, "--out", ism_dir.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o).1);
+    let tsv = std::fs::read_to_string(ism_dir.join("ism.tsv")).unwrap();
+    let rows: Vec<Vec<f64>> = tsv.lines().skip(1)
+        .map(|l| l.split('\t').skip(1).map(|v| v.parse().unwrap()).collect()).collect();
+    assert_eq!(rows.len(), 4);
+    let worst = (0..seq.len())
+        .min_by(|&a, &b| {
+            let m = |i: usize| rows.iter().map(|r| r[i]).fold(f64::INFINITY, f64::min);
+            m(a).partial_cmp(&m(b)).unwrap()
+        })
+        .unwrap();
+    assert!((at..at + 7).contains(&worst), "most damaging position {worst}, motif at {at}..{}", at + 7);
+    let svg = std::fs::read_to_string(ism_dir.join("ism.svg")).unwrap();
+    assert!(svg.starts_with("<svg") && svg.matches("<rect").count() == 4 * seq.len());
 }

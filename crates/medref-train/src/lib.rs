@@ -10,6 +10,7 @@ pub mod device;
 pub mod error;
 pub mod evaluate;
 pub mod examples;
+pub mod explain;
 pub mod fit;
 pub mod genomics;
 pub mod imaging;

@@ -34,7 +34,7 @@ pub struct VariantScore {
     pub flag: String,
 }
 
-fn logit(p: f64) -> f64 {
+pub(crate) fn logit(p: f64) -> f64 {
     let p = p.clamp(1e-7, 1.0 - 1e-7);
     (p / (1.0 - p)).ln()
 }
@@ -81,7 +81,7 @@ fn windows(fasta: &mut IndexedFasta, chrom: &str, pos: u64, reference: &str, alt
 }
 
 /// Probability of class `class` for each sequence, averaged over both strands.
-fn strand_mean_scores(run: &LoadedRun, model: &DnaCnn, seqs: &[Vec<u8>], class: usize) -> Result<Vec<f64>, TrainError> {
+pub(crate) fn strand_mean_scores(run: &LoadedRun, model: &DnaCnn, seqs: &[Vec<u8>], class: usize) -> Result<Vec<f64>, TrainError> {
     let len = run.meta.input_shape[0];
     let k = run.meta.n_outputs;
     let mut all = Vec::with_capacity(seqs.len() * 2 * len);
