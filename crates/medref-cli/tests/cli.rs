@@ -180,6 +180,12 @@ fn tiny_genomics_learns_the_planted_motif() {
     assert!(auroc >= 0.90, "test AUROC {auroc}");
     let preds = std::fs::read_to_string(dir.join("predictions.csv")).unwrap();
     assert!(preds.lines().skip(1).all(|l| l.starts_with("chr2:") || l.starts_with("chr3:")), "only held-out chromosomes are scored");
+
+    // The same regions read from BED + reference FASTA give the same run.
+    let bed_dir = tmp.path().join("bed");
+    let o = medref(&["train", "configs/genomics/tiny-bed.toml", "--out", bed_dir.to_str().unwrap(), "--quiet"]);
+    assert!(o.status.success(), "{}", text(&o).1);
+    assert_eq!(metrics(&bed_dir), m, "BED + FASTA input must match the CSV of the same windows");
     let o = medref(&["predict", dir.to_str().unwrap(), "datasets/genomics/tiny/reference.fa"]);
     let (out, err) = text(&o);
     assert!(o.status.success(), "{err}");

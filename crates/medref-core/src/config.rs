@@ -102,6 +102,8 @@ pub enum DataConfig {
     ImageFolder(ImageFolderData),
     /// A table of DNA sequences with a class column.
     SequenceCsv(SequenceCsvData),
+    /// Labelled BED regions cut from a reference FASTA.
+    BedRegions(BedRegionsData),
 }
 
 impl DataConfig {
@@ -111,6 +113,16 @@ impl DataConfig {
             DataConfig::MedmnistNpz(d) => &d.path,
             DataConfig::ImageFolder(d) => &d.path,
             DataConfig::SequenceCsv(d) => &d.path,
+            DataConfig::BedRegions(d) => &d.bed,
+        }
+    }
+
+    /// Every file or folder the data is read from (the manifest hashes
+    /// them all: a BED file means nothing without its reference).
+    pub fn inputs(&self) -> Vec<&Path> {
+        match self {
+            DataConfig::BedRegions(d) => vec![&d.bed, &d.reference],
+            other => vec![other.path()],
         }
     }
 
@@ -120,10 +132,11 @@ impl DataConfig {
             "medmnist_npz" => section("data", rest).map(DataConfig::MedmnistNpz),
             "image_folder" => section("data", rest).map(DataConfig::ImageFolder),
             "sequence_csv" => section("data", rest).map(DataConfig::SequenceCsv),
+            "bed_regions" => section("data", rest).map(DataConfig::BedRegions),
             other => Err((
                 "[data].format".into(),
                 format!(
-                    "unknown format `{other}`, expected one of `medmnist_npz`, `image_folder`, `sequence_csv`"
+                    "unknown format `{other}`, expected one of `medmnist_npz`, `image_folder`, `sequence_csv`, `bed_regions`"
                 ),
             )),
         }
@@ -191,6 +204,24 @@ pub struct SequenceCsvData {
     #[serde(default)]
     pub val_chroms: Vec<String>,
     #[serde(default)]
+    pub test_chroms: Vec<String>,
+}
+
+/// Labelled regions (BED, label in a column) read from a reference genome
+/// (FASTA with `.fai`), split by chromosome.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BedRegionsData {
+    pub reference: PathBuf,
+    pub bed: PathBuf,
+    /// 1-based BED column holding the label (4 = name, 5 = score).
+    #[serde(default = "default_bed_label_column")]
+    pub label_column: usize,
+    /// Cut this many bases centred on each region; without it all regions
+    /// must share one length.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<usize>,
+    pub val_chroms: Vec<String>,
     pub test_chroms: Vec<String>,
 }
 
@@ -464,6 +495,9 @@ fn default_label_column() -> String {
 }
 fn default_id_column() -> String {
     "id".into()
+}
+fn default_bed_label_column() -> usize {
+    4
 }
 fn default_split() -> SplitKind {
     SplitKind::Stratified

@@ -55,6 +55,11 @@ pub fn sha256_path(path: &Path) -> std::io::Result<String> {
     Ok(hex(&hasher.finalize()))
 }
 
+/// SHA-256 of bytes in memory, as lowercase hex.
+pub fn sha256_bytes(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
 fn hash_file(path: &Path, hasher: &mut Sha256) -> std::io::Result<()> {
     let mut file = std::fs::File::open(path)?;
     let mut buf = vec![0u8; 1 << 16];

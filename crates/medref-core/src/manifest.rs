@@ -29,7 +29,10 @@ pub struct RunManifest {
     pub backend: String,
     /// Threads the CPU backend may use.
     pub threads: usize,
+    /// The data file (or folder) named by the config.
     pub dataset_path: String,
+    /// SHA-256 of the data bytes; with several inputs (BED + reference),
+    /// the SHA-256 of their digests joined by `\n`, in config order.
     pub dataset_sha256: String,
     /// The command line that started the run.
     pub command: Vec<String>,

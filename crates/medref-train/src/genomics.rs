@@ -3,7 +3,7 @@
 
 use crate::examples::{Examples, Targets};
 use burn::prelude::*;
-use medref_core::config::{DataConfig, SequenceCsvData, SplitKind};
+use medref_core::config::{BedRegionsData, DataConfig, SequenceCsvData, SplitKind};
 use medref_core::seed::Rng;
 use medref_data::genomics::encode::{one_hot_encode, reverse_complement_one_hot_into};
 use medref_data::genomics::sequence::{chromosome_split, split_train_val_test, SequenceDataset, SequenceSplit};
@@ -71,11 +71,23 @@ impl Examples for SequenceExamples<'_> {
 
 /// Reads a sequence table and splits it as the config says.
 pub fn load_sequences(config: &DataConfig, path: Option<&Path>, seed: u64) -> Result<SequenceDataset, crate::TrainError> {
-    let DataConfig::SequenceCsv(d) = config else {
-        return Err(crate::TrainError::Mismatch("expected a sequence data config".into()));
-    };
-    let path = path.unwrap_or(&d.path);
-    read_split_sequences(d, path, seed)
+    match config {
+        DataConfig::SequenceCsv(d) => read_split_sequences(d, path.unwrap_or(&d.path), seed),
+        DataConfig::BedRegions(d) => read_bed_regions(d, path.unwrap_or(&d.bed)),
+        _ => Err(crate::TrainError::Mismatch("expected a sequence data config".into())),
+    }
+}
+
+fn read_bed_regions(d: &BedRegionsData, bed: &Path) -> Result<SequenceDataset, crate::TrainError> {
+    use medref_data::genomics::{read_bed, sequences_for_regions, IndexedFasta};
+    let mut fasta = IndexedFasta::open(&d.reference)?;
+    let regions = read_bed(bed, d.label_column)?;
+    let all = sequences_for_regions(&mut fasta, bed, &regions, d.window, None)?;
+    let chroms: Vec<&str> = regions.iter().map(|r| r.chrom.as_str()).collect();
+    let val: Vec<&str> = d.val_chroms.iter().map(String::as_str).collect();
+    let test: Vec<&str> = d.test_chroms.iter().map(String::as_str).collect();
+    let split = chromosome_split(&chroms, &val, &test).map_err(|e| DataError::format(bed, e))?;
+    Ok(all.into_dataset(&split).map_err(|e| DataError::format(bed, e))?)
 }
 
 fn read_split_sequences(d: &SequenceCsvData, path: &Path, seed: u64) -> Result<SequenceDataset, crate::TrainError> {

@@ -82,7 +82,7 @@ pub enum Loaded {
 pub fn load_data(config: &Config, path: Option<&Path>) -> Result<Loaded, TrainError> {
     match &config.data {
         DataConfig::MedmnistNpz(_) | DataConfig::ImageFolder(_) => load_images(config, path).map(Loaded::Images),
-        DataConfig::SequenceCsv(_) => {
+        DataConfig::SequenceCsv(_) | DataConfig::BedRegions(_) => {
             let ds = load_sequences(&config.data, path, config.seed)?;
             if ds.label_width == 1 && ds.n_classes < 2 {
                 return Err(TrainError::Mismatch(format!(
@@ -156,7 +156,7 @@ fn read_image_folder_splits(root: &Path, size: Option<u32>, grayscale: bool) -> 
 fn training_rows(config: &Config, n: usize) -> Vec<usize> {
     let limit = match &config.data {
         DataConfig::MedmnistNpz(d) => d.max_train,
-        DataConfig::ImageFolder(_) | DataConfig::SequenceCsv(_) => None,
+        _ => None,
     };
     let mut rows: Vec<usize> = (0..n).collect();
     if let Some(k) = limit.filter(|&k| k < n) {
@@ -258,7 +258,7 @@ pub fn train(req: &TrainRequest, progress: &mut dyn Progress) -> Result<TrainOut
         backend: opened.backend.clone(),
         threads: rayon_threads(),
         dataset_path: config.data.path().display().to_string(),
-        dataset_sha256: sha256_path(config.data.path()).map_err(TrainError::io(config.data.path()))?,
+        dataset_sha256: dataset_digest(&config.data)?,
         command: req.command.clone(),
         started: now_rfc3339(),
         finished: None,
@@ -342,6 +342,7 @@ fn mismatch(config: &Config) -> TrainError {
         DataConfig::MedmnistNpz(_) => "medmnist_npz",
         DataConfig::ImageFolder(_) => "image_folder",
         DataConfig::SequenceCsv(_) => "sequence_csv",
+        DataConfig::BedRegions(_) => "bed_regions",
     };
     let model = match &config.model {
         ModelConfig::Resnet(_) => "resnet",
@@ -392,6 +393,18 @@ where
     write_atomic(&dir.join("history.csv"), hist.as_bytes()).map_err(TrainError::io(dir.join("history.csv")))?;
     write_json(&dir.join("metrics.json"), &metrics)?;
     Ok((metrics, fitted.history.len(), fitted.best_epoch, fitted.stopped_early, fitted.train_samples_per_second))
+}
+
+fn dataset_digest(data: &DataConfig) -> Result<String, TrainError> {
+    let inputs = data.inputs();
+    let digests = inputs
+        .iter()
+        .map(|p| sha256_path(p).map_err(TrainError::io(*p)))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(match digests.as_slice() {
+        [one] => one.clone(),
+        many => medref_core::fsutil::sha256_bytes(many.join("\n").as_bytes()),
+    })
 }
 
 /// Versions of the crates whose code produced the numbers.
