@@ -258,3 +258,35 @@ fn tiny_genomics_learns_the_planted_motif() {
     let svg = std::fs::read_to_string(ism_dir.join("ism.svg")).unwrap();
     assert!(svg.starts_with("<svg") && svg.matches("<rect").count() == 4 * seq.len());
 }
+
+/// Multi-task DNA: two 0/1 label columns train one sigmoid output each
+/// through the same loop (the second task is the first one inverted).
+#[test]
+fn multi_task_dna_trains_one_output_per_label_column() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = std::fs::read_to_string(repo().join("datasets/genomics/tiny/sequences.csv")).unwrap();
+    let mut csv = String::from("id,sequence,has_motif,no_motif\n");
+    for line in src.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let y = u8::from(f[2] == "motif");
+        csv.push_str(&format!("{},{},{},{}\n", f[0], f[1], y, 1 - y));
+    }
+    let data = tmp.path().join("multi.csv");
+    std::fs::write(&data, csv).unwrap();
+    let config = std::fs::read_to_string(repo().join("configs/genomics/tiny.toml"))
+        .unwrap()
+        .replace("path = \"datasets/genomics/tiny/sequences.csv\"", &format!("path = {:?}", data.to_str().unwrap()))
+        .replace("label_column = \"label\"", "label_columns = [\"has_motif\", \"no_motif\"]");
+    let cfg = tmp.path().join("multi.toml");
+    std::fs::write(&cfg, config).unwrap();
+    let dir = tmp.path().join("run");
+    let o = medref(&["train", cfg.to_str().unwrap(), "--out", dir.to_str().unwrap(), "--quiet"]);
+    assert!(o.status.success(), "{}", text(&o).1);
+    let m = metrics(&dir);
+    for k in ["auroc_label_0", "auroc_label_1", "auroc"] {
+        let v = m["test"][k].as_f64().unwrap();
+        assert!(v >= 0.9, "{k} = {v}");
+    }
+    let preds = std::fs::read_to_string(dir.join("predictions.csv")).unwrap();
+    assert!(preds.starts_with("id,split,label_0,label_1,score_0,score_1\n"), "{preds}");
+}

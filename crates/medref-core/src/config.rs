@@ -187,6 +187,10 @@ pub struct SequenceCsvData {
     pub sequence_column: String,
     #[serde(default = "default_label_column")]
     pub label_column: String,
+    /// Multi-task: several 0/1 label columns, one task each (replaces
+    /// `label_column` when given).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub label_columns: Vec<String>,
     /// Column of record ids (`chr1:101-200` style ids enable `split = "chromosome"`).
     #[serde(default = "default_id_column")]
     pub id_column: String,

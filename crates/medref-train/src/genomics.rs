@@ -93,7 +93,7 @@ fn read_bed_regions(d: &BedRegionsData, bed: &Path) -> Result<SequenceDataset, c
 fn read_split_sequences(d: &SequenceCsvData, path: &Path, seed: u64) -> Result<SequenceDataset, crate::TrainError> {
     let options = SequenceCsvOptions {
         sequence_column: d.sequence_column.clone(),
-        label_columns: vec![d.label_column.clone()],
+        label_columns: if d.label_columns.is_empty() { vec![d.label_column.clone()] } else { d.label_columns.clone() },
         id_column: Some(d.id_column.clone()),
         pad_or_crop_to: d.seq_len,
         class_names: None,
