@@ -68,7 +68,15 @@ fn tiny_imaging_trains_to_auroc_090_and_is_reproducible() {
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).1.contains("--force"));
 
-    // eval reproduces the stored test metrics from the saved weights.
+    // --force replaces a run but never a folder that is not one.
+    let not_a_run = tmp.path().join("notes");
+    std::fs::create_dir(&not_a_run).unwrap();
+    std::fs::write(not_a_run.join("thesis.txt"), "keep me").unwrap();
+    let o = medref(&["train", "configs/imaging/tiny.toml", "--out", not_a_run.to_str().unwrap(), "--force", "--quiet"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o).1);
+    assert!(not_a_run.join("thesis.txt").is_file());
+
+        // eval reproduces the stored test metrics from the saved weights.
     let o = medref(&["eval", a.to_str().unwrap()]);
     let (out, err) = text(&o);
     assert!(o.status.success(), "{err}");

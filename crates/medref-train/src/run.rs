@@ -179,6 +179,15 @@ fn prepare_run_dir(dir: &Path, force: bool) -> Result<(), TrainError> {
             });
         }
         if non_empty {
+            // --force replaces a run, never an arbitrary folder (`--out .`).
+            if !dir.join("manifest.json").is_file() {
+                return Err(TrainError::RunDir {
+                    path: dir.to_path_buf(),
+                    message: "is not a medref run directory (no manifest.json); --force only replaces runs, \
+                              choose an empty or new --out"
+                        .into(),
+                });
+            }
             std::fs::remove_dir_all(dir).map_err(TrainError::io(dir))?;
         }
     }
