@@ -59,7 +59,8 @@ pub fn score_loss(targets: &Targets, scores: &[f64]) -> f64 {
     total / n as f64
 }
 
-fn argmax_rows(scores: &[f64], k: usize) -> Vec<usize> {
+/// The index of the largest score in each row of `[n, k]` scores.
+pub(crate) fn argmax_rows(scores: &[f64], k: usize) -> Vec<usize> {
     scores
         .chunks(k)
         .map(|row| {

@@ -577,7 +577,7 @@ pub fn predict(run: &LoadedRun, input: &Path) -> Result<String, TrainError> {
         let predicted = if m.label_width > 1 {
             row.iter().enumerate().filter(|(_, &v)| v >= 0.5).map(|(j, _)| j.to_string()).collect::<Vec<_>>().join(";")
         } else {
-            let best = row.iter().enumerate().fold((0, f64::MIN), |b, (j, &v)| if v > b.1 { (j, v) } else { b }).0;
+            let best = crate::evaluate::argmax_rows(row, k)[0];
             m.class_names.get(best).cloned().unwrap_or_else(|| best.to_string())
         };
         s.push_str(&format!(",{}\n", csv_field(&predicted)));
