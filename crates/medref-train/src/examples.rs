@@ -13,6 +13,17 @@ pub enum Targets {
 }
 
 impl Targets {
+    /// Targets from a reader's `u32` labels `[n, label_width]`: class
+    /// indices when `label_width == 1` (at least two classes, so a binary
+    /// head has two logits), else one 0/1 flag per label.
+    pub fn from_label_rows(labels: &[u32], label_width: usize, n_classes: usize) -> Self {
+        if label_width == 1 {
+            Targets::Classes { labels: labels.iter().map(|&l| l as usize).collect(), n_classes: n_classes.max(2) }
+        } else {
+            Targets::MultiLabel { labels: labels.iter().map(|&l| l as u8).collect(), n_labels: label_width }
+        }
+    }
+
     pub fn len(&self) -> usize {
         match self {
             Targets::Classes { labels, .. } => labels.len(),

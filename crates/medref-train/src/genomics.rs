@@ -23,14 +23,7 @@ impl<'a> SequenceExamples<'a> {
     /// `reverse_complement`: in training batches, flip each sequence to the
     /// other strand with probability 1/2.
     pub fn new(ds: &SequenceDataset, split: &'a SequenceSplit, reverse_complement: bool) -> Self {
-        let targets = if ds.label_width == 1 {
-            Targets::Classes {
-                labels: split.labels.iter().map(|&l| l as usize).collect(),
-                n_classes: ds.n_classes.max(2),
-            }
-        } else {
-            Targets::MultiLabel { labels: split.labels.iter().map(|&l| l as u8).collect(), n_labels: ds.label_width }
-        };
+        let targets = Targets::from_label_rows(&split.labels, ds.label_width, ds.n_classes);
         Self { split, seq_len: ds.seq_len, targets, reverse_complement }
     }
 }

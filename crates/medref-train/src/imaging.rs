@@ -17,28 +17,13 @@ pub struct ImageExamples<'a> {
     augment: AugmentConfig,
 }
 
-/// The targets of `rows` of a split, in the loop's terms.
-pub fn image_targets(ds: &ImageDataset, split: &ImageSplit, rows: &[usize]) -> Targets {
-    if ds.label_width == 1 {
-        Targets::Classes {
-            labels: rows.iter().map(|&r| split.labels[r] as usize).collect(),
-            n_classes: ds.n_classes.max(2),
-        }
-    } else {
-        let k = ds.label_width;
-        let labels = rows
-            .iter()
-            .flat_map(|&r| split.labels[r * k..(r + 1) * k].iter().map(|&v| v as u8))
-            .collect();
-        Targets::MultiLabel { labels, n_labels: k }
-    }
-}
-
 impl<'a> ImageExamples<'a> {
     /// `rows`: which images of `split` to use (`None`: all, in order).
     pub fn new(ds: &ImageDataset, split: &'a ImageSplit, rows: Option<Vec<usize>>, augment: AugmentConfig) -> Self {
         let rows = rows.unwrap_or_else(|| (0..split.n).collect());
-        let targets = image_targets(ds, split, &rows);
+        let k = ds.label_width;
+        let labels: Vec<u32> = rows.iter().flat_map(|&r| split.labels[r * k..(r + 1) * k].iter().copied()).collect();
+        let targets = Targets::from_label_rows(&labels, k, ds.n_classes);
         Self {
             split,
             rows,
