@@ -80,40 +80,32 @@ pub enum Loaded {
 
 /// Reads the data a config names (or `path` instead of its path).
 pub fn load_data(config: &Config, path: Option<&Path>) -> Result<Loaded, TrainError> {
-    match &config.data {
-        DataConfig::MedmnistNpz(_) | DataConfig::ImageFolder(_) => load_images(config, path).map(Loaded::Images),
+    let (label_width, n_classes, data) = match &config.data {
+        DataConfig::MedmnistNpz(_) | DataConfig::ImageFolder(_) => {
+            let ds = load_images(config, path)?;
+            (ds.label_width, ds.n_classes, Loaded::Images(ds))
+        }
         DataConfig::SequenceCsv(_) | DataConfig::BedRegions(_) => {
             let ds = load_sequences(&config.data, path, config.seed)?;
-            if ds.label_width == 1 && ds.n_classes < 2 {
-                return Err(TrainError::Mismatch(format!(
-                    "{}: only one class; a classifier needs at least two",
-                    path.unwrap_or(config.data.path()).display()
-                )));
-            }
-            Ok(Loaded::Sequences(ds))
+            (ds.label_width, ds.n_classes, Loaded::Sequences(ds))
         }
+    };
+    if label_width == 1 && n_classes < 2 {
+        return Err(TrainError::Mismatch(format!(
+            "{}: only one class in the labels; a classifier needs at least two",
+            path.unwrap_or(config.data.path()).display()
+        )));
     }
+    Ok(data)
 }
 
 /// The dataset behind a config, with `path` replacing the config's path.
 pub fn load_images(config: &Config, path: Option<&Path>) -> Result<ImageDataset, TrainError> {
-    let ds = match &config.data {
-        DataConfig::MedmnistNpz(d) => medref_data::npz::read_medmnist(path.unwrap_or(&d.path))?,
-        DataConfig::ImageFolder(d) => {
-            let root = path.unwrap_or(&d.path);
-            read_image_folder_splits(root, d.size, d.grayscale)?
-        }
-        other => {
-            return Err(TrainError::Mismatch(format!("{}: not an image data set", other.path().display())))
-        }
-    };
-    if ds.n_classes < 2 && ds.label_width == 1 {
-        return Err(TrainError::Mismatch(format!(
-            "{}: every label is 0; a classifier needs at least two classes",
-            config.data.path().display()
-        )));
+    match &config.data {
+        DataConfig::MedmnistNpz(d) => Ok(medref_data::npz::read_medmnist(path.unwrap_or(&d.path))?),
+        DataConfig::ImageFolder(d) => read_image_folder_splits(path.unwrap_or(&d.path), d.size, d.grayscale),
+        other => Err(TrainError::Mismatch(format!("{}: not an image data set", other.path().display()))),
     }
-    Ok(ds)
 }
 
 fn read_image_folder_splits(root: &Path, size: Option<u32>, grayscale: bool) -> Result<ImageDataset, TrainError> {
