@@ -19,14 +19,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     std::fs::create_dir_all(&tiny)?;
     std::fs::create_dir_all(&broken)?;
 
-    let spec = SynthImagingSpec {
-        n_train: 200,
-        n_val: 60,
-        n_test: 100,
-        size: 28,
-        seed: 0,
-        ..Default::default()
-    };
+    let spec = SynthImagingSpec::tiny_fixture();
     write_medmnist(tiny.join("imaging_tiny.npz"), &generate(&spec))?;
 
     // A small valid file to damage.

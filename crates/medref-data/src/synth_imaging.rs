@@ -48,6 +48,14 @@ impl Default for SynthImagingSpec {
 }
 
 impl SynthImagingSpec {
+    /// The spec of the committed fixture `datasets/tiny/imaging_tiny.npz`
+    /// (`medref data synth imaging --n-train 200 --n-val 60 --n-test 100
+    /// --size 28 --seed 0`), kept in one place for the generator example and
+    /// the test that checks the fixture is reproducible.
+    pub fn tiny_fixture() -> Self {
+        Self { n_train: 200, n_val: 60, n_test: 100, size: 28, seed: 0, ..Default::default() }
+    }
+
     /// Says what is wrong with the spec, if anything.
     pub fn validate(&self) -> Result<(), String> {
         if self.size < 16 {

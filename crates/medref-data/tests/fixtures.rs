@@ -9,24 +9,11 @@ fn datasets() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../datasets")
 }
 
-/// `medref data synth imaging --out datasets/tiny/imaging_tiny.npz
-/// --n-train 200 --n-val 60 --n-test 100 --size 28 --seed 0`
-fn tiny_spec() -> SynthImagingSpec {
-    SynthImagingSpec {
-        n_train: 200,
-        n_val: 60,
-        n_test: 100,
-        size: 28,
-        seed: 0,
-        ..Default::default()
-    }
-}
-
 #[test]
 fn tiny_fixture_is_reproducible() {
     let path = datasets().join("tiny/imaging_tiny.npz");
     let on_disk = read_medmnist(&path).unwrap();
-    let regenerated = generate(&tiny_spec());
+    let regenerated = generate(&SynthImagingSpec::tiny_fixture());
     for ((name, a), (_, b)) in on_disk.splits().into_iter().zip(regenerated.splits()) {
         assert_eq!(a.n, b.n, "{name}");
         assert!(
