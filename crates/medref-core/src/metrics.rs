@@ -20,6 +20,8 @@ pub mod bootstrap;
 pub mod calibration;
 pub mod classification;
 pub mod ranking;
+pub mod regression;
+pub mod segmentation;
 pub mod summary;
 pub mod threshold;
 

@@ -1,0 +1,1 @@
+//! Molecules for the drug domain.

@@ -1,0 +1,1 @@
+//! Time-series and segmentation metrics (being written).

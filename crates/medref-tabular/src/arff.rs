@@ -1,0 +1,1 @@
+//! ARFF reader (being written).

@@ -1,0 +1,1 @@
+//! medref-timeseries (being written).
