@@ -32,8 +32,13 @@ pub use calibration::{
 };
 pub use classification::{accuracy, balanced_accuracy, confusion_matrix, f1_macro};
 pub use ranking::{auprc, auroc, auroc_ovr_macro, auroc_per_label, pr_curve, roc_curve};
-pub use summary::{binary_summary, multiclass_summary};
-pub use threshold::{f1_binary, sensitivity_specificity, BinaryCounts};
+pub use regression::{mae, pearson, r2, rmse, spearman};
+pub use segmentation::{
+    edit_score, frame_accuracy, per_class_recall, segment_counts, segmental_f1, segments,
+    sensitivity_at_false_alarms, AlarmOperatingPoint, Segment, SegmentCounts,
+};
+pub use summary::{binary_summary, multiclass_summary, regression_summary};
+pub use threshold::{f1_binary, sensitivity_specificity, youden_threshold, BinaryCounts};
 
 /// Mean of the values, or `None` for none at all.
 fn mean(values: impl IntoIterator<Item = f64>) -> Option<f64> {

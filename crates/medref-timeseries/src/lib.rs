@@ -1,1 +1,51 @@
-//! medref-timeseries (being written).
+//! medref-timeseries: signals over time for the eldercare (wearables,
+//! falls) and surgery (gestures, phases) domains.
+//!
+//! Readers turn files into two in-memory types ([`series`]):
+//! [`Series`] (one class per multichannel series, `[channels, len]`) in a
+//! [`SeriesDataset`], and [`FrameSequence`] (one class per frame) in a
+//! [`FrameDataset`].
+//!
+//! | module | reads | returns |
+//! |---|---|---|
+//! | [`ts_format`] | sktime / UEA `.ts` (`BasicMotions_TRAIN.ts`) | [`SeriesDataset`] |
+//! | [`sensor_csv`] | long sensor CSV, cut into sliding windows per subject | [`SensorWindows`] |
+//! | [`jigsaws`] | JIGSAWS kinematics + gesture transcriptions | [`FrameDataset`] |
+//! | [`cholec80`] | Cholec80 phase annotations + per-frame features | [`FrameDataset`] |
+//!
+//! [`preprocess`] holds what must respect subjects (a [`ChannelScaler`]
+//! fitted on training subjects only, [`subject_split`],
+//! [`leave_one_subject_out`]) plus resampling and a magnitude channel;
+//! [`synth`] writes tiny files with planted structure in the formats above.
+//! Metrics for these tasks (edit score, F1@k, sensitivity at a false-alarm
+//! rate) live in [`medref_core::metrics::segmentation`].
+//!
+//! Every reader returns [`TsError`], whose message starts with the file,
+//! then the line and field; cell values are never echoed.
+
+#![warn(missing_docs)]
+
+pub mod cholec80;
+pub mod error;
+pub mod jigsaws;
+pub mod preprocess;
+pub mod sensor_csv;
+pub mod series;
+pub mod synth;
+pub mod ts_format;
+
+pub use cholec80::{
+    read_cholec80, read_cholec80_video, read_phase_annotations, Cholec80Options, CHOLEC80_PHASES,
+};
+pub use error::TsError;
+pub use jigsaws::{
+    jigsaws_subject, read_jigsaws, read_jigsaws_trial, InteriorGaps, JigsawsOptions,
+};
+pub use preprocess::{
+    add_magnitude, add_magnitude_channel, leave_one_subject_out, resample_frames, resample_linear,
+    resample_series, subject_split, ChannelScaler, SubjectHoldout, SubjectSplit,
+};
+pub use sensor_csv::{read_sensor_csv, Recording, SensorCsvSpec, SensorWindows, WindowLabelRule};
+pub use series::{FrameDataset, FrameSequence, FrameTable, Series, SeriesDataset, Signal};
+pub use synth::{SynthEldercareSpec, SynthSurgerySpec};
+pub use ts_format::read_ts;

@@ -9,7 +9,8 @@ use std::collections::BTreeMap;
 
 use super::{
     auprc, auroc, auroc_ovr_macro, balanced_accuracy, bootstrap_ci, brier_score,
-    brier_score_multiclass, expected_calibration_error, f1_macro, BinaryCounts,
+    brier_score_multiclass, expected_calibration_error, f1_macro, mae, pearson, r2, rmse, spearman,
+    BinaryCounts,
 };
 
 /// Bins for the ECE in the summaries; 15 is the common choice since Guo et
@@ -146,6 +147,59 @@ pub fn multiclass_summary(
     map.0
 }
 
+/// The regression metrics of [`regression_summary`], by key, in the order
+/// they are written.
+const REGRESSION_METRICS: [(&str, fn(&[f64], &[f64]) -> f64); 5] = [
+    ("rmse", rmse),
+    ("mae", mae),
+    ("r2", r2),
+    ("pearson", pearson),
+    ("spearman", spearman),
+];
+
+/// Headline metrics of a regression model, each with a bootstrap 95%
+/// interval.
+///
+/// Keys: `n`, `rmse`, `mae`, `r2`, `pearson`, `spearman`, and for each of
+/// those five `<key>_ci_low` and `<key>_ci_high`. Every interval is drawn
+/// with the same `seed`, so all five rest on the same resamples and the same
+/// seed gives the same intervals. Undefined metrics are absent (say `r2` and
+/// the correlations when `y_true` is constant, or everything but `n` when a
+/// value is NaN or infinite); an interval is absent with its metric, or when
+/// no resample left the metric defined; `bootstrap == 0` skips the
+/// intervals. With
+/// different-length slices only `n` (the length of `y_true`) is present.
+pub fn regression_summary(
+    y_true: &[f64],
+    y_pred: &[f64],
+    bootstrap: usize,
+    seed: u64,
+) -> BTreeMap<String, f64> {
+    let mut map = FiniteMap::default();
+    map.put("n", y_true.len() as f64);
+    if y_true.len() != y_pred.len() {
+        return map.0;
+    }
+    for (key, metric) in REGRESSION_METRICS {
+        let point = metric(y_true, y_pred);
+        map.put(key, point);
+        // No interval around an undefined estimate: resamples that happen
+        // to miss a NaN prediction would otherwise give one.
+        if bootstrap > 0 && point.is_finite() {
+            let ci = bootstrap_ci(y_true.len(), bootstrap, seed, |idx| {
+                let t: Vec<f64> = idx.iter().map(|&i| y_true[i]).collect();
+                let p: Vec<f64> = idx.iter().map(|&i| y_pred[i]).collect();
+                Some(metric(&t, &p))
+            });
+            if let Some(ci) = ci {
+                map.put(&format!("{key}_ci_low"), ci.lower);
+                map.put(&format!("{key}_ci_high"), ci.upper);
+            }
+        }
+    }
+    map.0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -227,6 +281,56 @@ mod tests {
         assert_eq!(
             argmax_rows(&[0.2, 0.4, 0.4, f64::NAN, 0.1, 0.3], 3),
             vec![1, 2]
+        );
+    }
+
+    #[test]
+    fn regression_summary_by_hand() {
+        // The example worked in regression.rs: RMSE sqrt(0.375), MAE 0.5,
+        // R2 0.7, Pearson 5.5 / sqrt(36.25), Spearman 1.
+        let y_true = [1.0, 2.0, 3.0, 4.0];
+        let y_pred = [1.5, 2.0, 2.5, 5.0];
+        let map = regression_summary(&y_true, &y_pred, 200, 5);
+        assert_eq!(map["n"], 4.0);
+        assert!((map["rmse"] - 0.375f64.sqrt()).abs() < 1e-12);
+        assert!((map["mae"] - 0.5).abs() < 1e-12);
+        assert!((map["r2"] - 0.7).abs() < 1e-12);
+        assert!((map["pearson"] - 5.5 / 36.25f64.sqrt()).abs() < 1e-12);
+        assert!((map["spearman"] - 1.0).abs() < 1e-12);
+        for key in ["rmse", "mae", "r2", "pearson", "spearman"] {
+            let (low, high) = (
+                map[&format!("{key}_ci_low")],
+                map[&format!("{key}_ci_high")],
+            );
+            assert!(low <= high, "{key}: {low} > {high}");
+        }
+        // Resampled errors are drawn from |errors| in {0, 0.5, 1}.
+        assert!(map["mae_ci_low"] >= 0.0 && map["mae_ci_high"] <= 1.0);
+        assert_eq!(map.len(), 16);
+        assert_eq!(map, regression_summary(&y_true, &y_pred, 200, 5));
+        assert_ne!(map, regression_summary(&y_true, &y_pred, 200, 6));
+    }
+
+    #[test]
+    fn regression_summary_leaves_out_undefined_metrics() {
+        // Constant truth: no R2 or correlations, nor their intervals (every
+        // resample is constant too), but errors and their intervals stay.
+        let map = regression_summary(&[2.0, 2.0, 2.0], &[1.0, 2.0, 4.0], 50, 1);
+        for key in ["r2", "pearson", "spearman", "r2_ci_low", "pearson_ci_high"] {
+            assert!(!map.contains_key(key), "unexpected {key}");
+        }
+        assert!((map["mae"] - 1.0).abs() < 1e-12);
+        assert!(map.contains_key("rmse_ci_low") && map.contains_key("mae_ci_high"));
+        let json = serde_json::to_string(&map).expect("finite values serialise");
+        assert!(!json.contains("null"));
+
+        let mismatched = regression_summary(&[1.0, 2.0], &[1.0], 10, 1);
+        assert_eq!(mismatched.keys().collect::<Vec<_>>(), vec!["n"]);
+        let with_nan = regression_summary(&[1.0, 2.0, 3.0], &[1.0, f64::NAN, 3.0], 10, 1);
+        assert_eq!(with_nan.keys().collect::<Vec<_>>(), vec!["n"]);
+        assert_eq!(
+            regression_summary(&[1.0, 2.0, 3.0], &[1.0, 2.5, 3.0], 0, 1).len(),
+            6
         );
     }
 }

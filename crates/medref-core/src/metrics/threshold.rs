@@ -117,6 +117,53 @@ pub fn f1_binary(labels: &[bool], predicted: &[bool]) -> f64 {
     BinaryCounts::from_predictions(labels, predicted).map_or(f64::NAN, |c| c.f1())
 }
 
+/// The score threshold that maximises Youden's J = sensitivity +
+/// specificity - 1 when a sample is called positive iff `score >= t`: a
+/// common default operating point when missed cases and false alarms are
+/// weighed alike.
+///
+/// Only the distinct scores are tried, each as `t`; every other threshold
+/// gives the same calls as one of them. When several reach the same J the
+/// largest wins, so of equally good operating points the one with fewer
+/// false alarms is taken (scikit-learn's `argmax(tpr - fpr)` over
+/// `roc_curve(..., drop_intermediate=False)` agrees, its thresholds falling).
+/// J is compared in exact integer arithmetic, so ties are real ties.
+/// `None` when either class is absent, for empty or different-length input,
+/// or when a score is NaN.
+pub fn youden_threshold(labels: &[bool], scores: &[f64]) -> Option<f64> {
+    if labels.len() != scores.len() || scores.iter().any(|s| s.is_nan()) {
+        return None;
+    }
+    let positives = labels.iter().filter(|&&l| l).count() as u64;
+    let negatives = labels.len() as u64 - positives;
+    if positives == 0 || negatives == 0 {
+        return None;
+    }
+    // `+ 0.0` turns -0.0 into 0.0, so the two zeros form one tie.
+    let mut ranked: Vec<(f64, bool)> = scores
+        .iter()
+        .zip(labels)
+        .map(|(&score, &label)| (score + 0.0, label))
+        .collect();
+    ranked.sort_unstable_by(|a, b| b.0.total_cmp(&a.0));
+    // J = tp/P - fp/N has the sign and order of tp*N - fp*P.
+    let (mut tp, mut fp) = (0u64, 0u64);
+    let mut best: Option<(i128, f64)> = None;
+    for tie in ranked.chunk_by(|a, b| a.0 == b.0) {
+        let found = tie.iter().filter(|(_, label)| *label).count() as u64;
+        tp += found;
+        fp += tie.len() as u64 - found;
+        let scaled_j =
+            i128::from(tp) * i128::from(negatives) - i128::from(fp) * i128::from(positives);
+        // Strictly greater: walking down from the top, the first (largest)
+        // threshold keeps a tie.
+        if best.is_none_or(|(j, _)| scaled_j > j) {
+            best = Some((scaled_j, tie[0].0));
+        }
+    }
+    best.map(|(_, threshold)| threshold)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,5 +207,43 @@ mod tests {
         assert!((counts.balanced_accuracy() - 2.0 / 3.0).abs() < 1e-12);
         assert!((counts.accuracy() - 2.0 / 3.0).abs() < 1e-12);
         assert_eq!(counts.total(), 3);
+    }
+
+    #[test]
+    fn youden_threshold_by_hand() {
+        // Scores [0.9, 0.5, 0.3 | 0.5, 0.1], P = 3, N = 2. J at each distinct
+        // score: 0.9: 1/3 - 0 = 1/3; 0.5: 2/3 - 1/2 = 1/6; 0.3: 1 - 1/2 =
+        // 1/2; 0.1: 1 - 1 = 0. Best is 0.3 (scikit-learn 1.9.1 roc_curve
+        // argmax(tpr - fpr) agrees).
+        let labels = [true, true, true, false, false];
+        let scores = [0.9, 0.5, 0.3, 0.5, 0.1];
+        assert_eq!(youden_threshold(&labels, &scores), Some(0.3));
+    }
+
+    #[test]
+    fn youden_threshold_takes_the_largest_of_a_tie() {
+        // [T, F, T, F] at 0.8, 0.6, 0.4, 0.2 (P = N = 2): J is 1/2 at 0.8,
+        // 0 at 0.6, 1/2 at 0.4, 0 at 0.2. Both 0.8 and 0.4 reach 1/2; the
+        // larger is returned (as sklearn's argmax over falling thresholds).
+        let labels = [true, false, true, false];
+        assert_eq!(youden_threshold(&labels, &[0.8, 0.6, 0.4, 0.2]), Some(0.8));
+        // Perfect separation: J is 1/2 at 0.7 and 1 at 0.6, the lowest
+        // positive score; then 1/2 at 0.5 and 0 at 0.1.
+        let labels = [true, true, false, false];
+        assert_eq!(youden_threshold(&labels, &[0.7, 0.6, 0.5, 0.1]), Some(0.6));
+        // Scores reversed: J is never positive; the lowest score (everyone
+        // positive, J = 0) is the first to reach the best value 0. Here
+        // scikit-learn 1.9.1 returns its extra threshold `inf` (nobody
+        // positive, also J = 0), which is not one of the scores.
+        assert_eq!(youden_threshold(&labels, &[0.1, 0.2, 0.8, 0.9]), Some(0.1));
+    }
+
+    #[test]
+    fn youden_threshold_undefined_cases() {
+        assert_eq!(youden_threshold(&[true, true], &[0.2, 0.7]), None);
+        assert_eq!(youden_threshold(&[false, false], &[0.2, 0.7]), None);
+        assert_eq!(youden_threshold(&[], &[]), None);
+        assert_eq!(youden_threshold(&[true, false], &[0.2]), None);
+        assert_eq!(youden_threshold(&[true, false], &[f64::NAN, 0.2]), None);
     }
 }

@@ -1,0 +1,261 @@
+//! Bemis-Murcko scaffolds and the scaffold split: molecules sharing a ring
+//! framework go to the same split, so a model is tested on chemotypes it
+//! has not seen, a harder and more honest estimate than a random split.
+//!
+//! The scaffold is the classic Bemis-Murcko framework: ring systems plus
+//! the linker atoms between them, found by repeatedly removing non-ring
+//! atoms with at most one heavy neighbour. Exocyclic double-bonded atoms
+//! (the `=O` of a lactam) are removed too, unlike RDKit's
+//! `MurckoScaffold`, which keeps them; each removed bond becomes
+//! hydrogens on the atom that stays, so the scaffold is a molecule in its
+//! own right. Acyclic molecules have the empty scaffold, and all of them
+//! form one group in the split, as in DeepChem.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::canonical::canonical_key;
+use crate::molecule::Molecule;
+
+/// The Bemis-Murcko framework of `mol` (empty when it has no ring).
+pub fn murcko_scaffold(mol: &Molecule) -> Molecule {
+    let n = mol.atom_count();
+    let atoms = mol.atoms();
+    let mut keep: Vec<bool> = atoms.iter().map(|a| a.is_heavy()).collect();
+    let mut degree: Vec<usize> = (0..n).map(|i| mol.heavy_degree(i)).collect();
+    let mut queue: Vec<usize> = (0..n)
+        .filter(|&i| keep[i] && !mol.atom_in_ring(i) && degree[i] <= 1)
+        .collect();
+    while let Some(atom) = queue.pop() {
+        if !keep[atom] {
+            continue;
+        }
+        keep[atom] = false;
+        for nb in mol.neighbors(atom) {
+            let j = nb.atom;
+            if keep[j] {
+                degree[j] = degree[j].saturating_sub(1);
+                if !mol.atom_in_ring(j) && degree[j] <= 1 {
+                    queue.push(j);
+                }
+            }
+        }
+    }
+    mol.subgraph(&keep)
+}
+
+/// The canonical key of the scaffold; `""` when the molecule has no ring.
+pub fn scaffold_key(mol: &Molecule) -> String {
+    let scaffold = murcko_scaffold(mol);
+    if scaffold.is_empty() {
+        String::new()
+    } else {
+        canonical_key(&scaffold)
+    }
+}
+
+/// Which part of the data an example belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Split {
+    /// Fitting.
+    Train,
+    /// Model selection and early stopping.
+    Val,
+    /// The reported number.
+    Test,
+}
+
+/// A scaffold split as index lists (each ascending), the shape the
+/// training code's other splitters return.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ScaffoldSplitIndices {
+    /// Indices of training examples.
+    pub train: Vec<usize>,
+    /// Indices of validation examples.
+    pub val: Vec<usize>,
+    /// Indices of test examples.
+    pub test: Vec<usize>,
+}
+
+/// Why a scaffold split could not be made.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ScaffoldSplitError {
+    /// The fractions are negative, not finite, or do not sum to 1.
+    #[error("split fractions (train {}, val {}, test {}) must be >= 0 and sum to 1", .0[0], .0[1], .0[2])]
+    BadFractions([f64; 3]),
+}
+
+/// DeepChem's deterministic scaffold split. Indices are grouped by key;
+/// groups are taken largest first (ties: the group whose first index is
+/// smaller first; DeepChem breaks ties the other way) and each goes to
+/// train while train stays within `train * n`, else to val while train +
+/// val stay within `(train + val) * n`, else to test. A key is never in two
+/// splits, so the fractions are met only approximately.
+///
+/// `keys` are scaffold keys, one per example (see [`scaffold_key`]).
+/// `fractions` are (train, val, test).
+pub fn scaffold_split<S: AsRef<str>>(
+    keys: &[S],
+    fractions: [f64; 3],
+) -> Result<Vec<Split>, ScaffoldSplitError> {
+    let [train, val, test] = fractions;
+    let valid = fractions.iter().all(|f| f.is_finite() && *f >= 0.0);
+    if !valid || (train + val + test - 1.0).abs() > 1e-6 {
+        return Err(ScaffoldSplitError::BadFractions(fractions));
+    }
+    let mut group_of: HashMap<&str, usize> = HashMap::new();
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for (i, key) in keys.iter().enumerate() {
+        let g = *group_of.entry(key.as_ref()).or_insert_with(|| {
+            groups.push(Vec::new());
+            groups.len() - 1
+        });
+        groups[g].push(i);
+    }
+    // Groups were created in order of first index, so a stable sort by
+    // size keeps the first-index tie break.
+    groups.sort_by_key(|g| std::cmp::Reverse(g.len()));
+    let n = keys.len() as f64;
+    let train_cutoff = train * n;
+    let val_cutoff = (train + val) * n;
+    let mut out = vec![Split::Train; keys.len()];
+    let (mut n_train, mut n_val) = (0usize, 0usize);
+    for group in &groups {
+        let size = group.len();
+        let split = if (n_train + size) as f64 > train_cutoff {
+            if (n_train + n_val + size) as f64 > val_cutoff {
+                Split::Test
+            } else {
+                n_val += size;
+                Split::Val
+            }
+        } else {
+            n_train += size;
+            Split::Train
+        };
+        for &i in group {
+            out[i] = split;
+        }
+    }
+    Ok(out)
+}
+
+/// [`scaffold_split`] as index lists.
+pub fn scaffold_split_indices<S: AsRef<str>>(
+    keys: &[S],
+    fractions: [f64; 3],
+) -> Result<ScaffoldSplitIndices, ScaffoldSplitError> {
+    let mut out = ScaffoldSplitIndices::default();
+    for (i, split) in scaffold_split(keys, fractions)?.into_iter().enumerate() {
+        match split {
+            Split::Train => out.train.push(i),
+            Split::Val => out.val.push(i),
+            Split::Test => out.test.push(i),
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::smiles::parse_smiles;
+
+    fn scaffold(s: &str) -> String {
+        crate::canonical::canonical_string(&murcko_scaffold(&parse_smiles(s).unwrap()))
+    }
+
+    fn key(s: &str) -> String {
+        scaffold_key(&parse_smiles(s).unwrap())
+    }
+
+    #[test]
+    fn side_chains_are_stripped() {
+        assert_eq!(scaffold("Cc1ccccc1"), scaffold("c1ccccc1"));
+        assert_eq!(scaffold("CCCc1ccccc1O"), scaffold("c1ccccc1"));
+        // Aspirin and salicylic acid share benzene.
+        assert_eq!(key("CC(=O)Oc1ccccc1C(=O)O"), key("OC(=O)c1ccccc1O"));
+        assert_eq!(key("CC(=O)Oc1ccccc1C(=O)O"), key("c1ccccc1"));
+        // Linkers stay: diphenylmethane keeps its CH2, ring carbons get H back.
+        assert_eq!(
+            scaffold("c1ccccc1Cc1ccc(Cl)cc1"),
+            scaffold("c1ccccc1Cc1ccccc1")
+        );
+        assert_ne!(key("c1ccccc1Cc1ccccc1"), key("c1ccccc1CCc1ccccc1"));
+        // Exocyclic =O goes: cyclohexanone -> cyclohexane.
+        assert_eq!(key("O=C1CCCCC1"), key("C1CCCCC1"));
+        // Different ring systems differ.
+        assert_ne!(key("Cc1ccccc1"), key("Cc1ccncc1"));
+    }
+
+    #[test]
+    fn acyclic_molecules_have_the_empty_scaffold() {
+        assert_eq!(key("CCO"), "");
+        assert!(murcko_scaffold(&parse_smiles("CC(C)CC(=O)O").unwrap()).is_empty());
+        // A salt keeps only its ring part.
+        assert_eq!(key("c1ccccc1C(=O)[O-].[Na+]"), key("c1ccccc1"));
+    }
+
+    #[test]
+    fn split_keeps_groups_together_and_meets_fractions() {
+        // 100 examples: groups of sizes 30, 20, 10, 10, then 30 singletons.
+        let mut keys = Vec::new();
+        for (g, size) in [(0, 30), (1, 20), (2, 10), (3, 10)] {
+            keys.extend(std::iter::repeat_n(format!("g{g}"), size));
+        }
+        keys.extend((0..30).map(|i| format!("s{i}")));
+        let splits = scaffold_split(&keys, [0.8, 0.1, 0.1]).unwrap();
+        let mut home: HashMap<&str, Split> = HashMap::new();
+        for (k, s) in keys.iter().zip(&splits) {
+            assert_eq!(
+                *home.entry(k.as_str()).or_insert(*s),
+                *s,
+                "{k} in two splits"
+            );
+        }
+        let count = |x| splits.iter().filter(|&&s| s == x).count();
+        assert_eq!(count(Split::Train), 80);
+        assert_eq!(count(Split::Val), 10);
+        assert_eq!(count(Split::Test), 10);
+        // Largest group first into train.
+        assert_eq!(splits[0], Split::Train);
+        let idx = scaffold_split_indices(&keys, [0.8, 0.1, 0.1]).unwrap();
+        assert_eq!(
+            (idx.train.len(), idx.val.len(), idx.test.len()),
+            (80, 10, 10)
+        );
+        assert_eq!(idx.val, (80..90).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn split_of_real_scaffolds_is_deterministic() {
+        let smiles = [
+            "c1ccccc1C",
+            "c1ccccc1CC",
+            "C1CCCCC1O",
+            "CCO",
+            "CCN",
+            "c1ccncc1",
+            "c1ccccc1O",
+        ];
+        let keys: Vec<String> = smiles.iter().map(|s| key(s)).collect();
+        let a = scaffold_split(&keys, [0.6, 0.2, 0.2]).unwrap();
+        let b = scaffold_split(&keys, [0.6, 0.2, 0.2]).unwrap();
+        assert_eq!(a, b);
+        // The three benzene derivatives share a split.
+        assert!(a[0] == a[1] && a[1] == a[6]);
+    }
+
+    #[test]
+    fn bad_fractions_are_rejected() {
+        let keys = ["a", "b"];
+        assert!(scaffold_split(&keys, [0.5, 0.5, 0.5]).is_err());
+        assert!(scaffold_split(&keys, [-0.1, 0.6, 0.5]).is_err());
+        assert!(scaffold_split(&keys, [f64::NAN, 0.5, 0.5]).is_err());
+        assert!(scaffold_split::<&str>(&[], [0.8, 0.1, 0.1])
+            .unwrap()
+            .is_empty());
+    }
+}
