@@ -63,6 +63,46 @@ pub enum SynthDomain {
         #[arg(long, default_value_t = 0)]
         seed: u64,
     },
+    /// A visit-level clinical table (CSV) whose outcome follows a known
+    /// logistic model; several visits per patient, a lab with gaps.
+    Clinical {
+        /// The CSV file to write.
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 300)]
+        n_patients: usize,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+    },
+    /// Wrist accelerometry of several residents (long sensor CSV) with
+    /// rest, walk and run segments and rare falls.
+    Eldercare {
+        /// Folder to write `eldercare_sensors.csv` into.
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+    },
+    /// Surgical trials in the JIGSAWS layout (kinematics + gesture
+    /// transcriptions) whose dynamics change by gesture.
+    Surgery {
+        /// Folder to write `kinematics/` and `transcriptions/` into.
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 11)]
+        seed: u64,
+    },
+    /// Molecules (CSV: id, smiles, logs) built from fragments with additive,
+    /// known contributions to a solubility-like property.
+    Drug {
+        /// The CSV file to write.
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 400)]
+        n_molecules: usize,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -83,6 +123,14 @@ pub enum FetchSource {
         #[arg(long)]
         url: Option<String>,
     },
+}
+
+/// Writes a generated file atomically, creating its folder.
+fn write_new_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create the folder", dir.display()))?;
+    }
+    medref_core::fsutil::write_atomic(path, bytes).with_context(|| format!("{}: cannot write", path.display()))
 }
 
 pub fn run(command: DataCommand, quiet: bool) -> anyhow::Result<()> {
@@ -106,6 +154,36 @@ pub fn run(command: DataCommand, quiet: bool) -> anyhow::Result<()> {
                 out.display(),
                 paths.sequences.display()
             );
+            Ok(())
+        }
+        DataCommand::Synth { domain: SynthDomain::Clinical { out, n_patients, seed } } => {
+            if n_patients < 10 {
+                return Err(UsageError("medref data synth clinical: --n-patients must be at least 10".into()).into());
+            }
+            let table = medref_tabular::synth::synth_clinical(&medref_tabular::synth::SynthClinicalSpec { n_patients, seed });
+            write_new_file(&out, medref_tabular::frame::write_csv(&table).as_bytes())?;
+            println!("{}: {} visits of {n_patients} patients (seed {seed}), outcome column `outcome`", out.display(), table.n_rows());
+            Ok(())
+        }
+        DataCommand::Synth { domain: SynthDomain::Drug { out, n_molecules, seed } } => {
+            if !(10..=20_000).contains(&n_molecules) {
+                return Err(UsageError("medref data synth drug: --n-molecules must be between 10 and 20000".into()).into());
+            }
+            let table = medref_tabular::synth::synth_drug(&medref_tabular::synth::SynthDrugSpec { n_molecules, seed });
+            write_new_file(&out, medref_tabular::frame::write_csv(&table).as_bytes())?;
+            println!("{}: {n_molecules} molecules (seed {seed}), columns id, smiles, logs", out.display());
+            Ok(())
+        }
+        DataCommand::Synth { domain: SynthDomain::Eldercare { out, seed } } => {
+            let spec = medref_timeseries::SynthEldercareSpec { seed, ..medref_timeseries::SynthEldercareSpec::tiny() };
+            let path = spec.write(&out).map_err(|e| UsageError(e.to_string()))?;
+            println!("{}: {} residents x {} s at {} Hz (seed {seed})", path.display(), spec.subjects, spec.seconds_per_subject, spec.rate_hz);
+            Ok(())
+        }
+        DataCommand::Synth { domain: SynthDomain::Surgery { out, seed } } => {
+            let spec = medref_timeseries::SynthSurgerySpec { seed, ..medref_timeseries::SynthSurgerySpec::tiny() };
+            let path = spec.write(&out).map_err(|e| UsageError(e.to_string()))?;
+            println!("{}: {} trials in the JIGSAWS layout (seed {seed})", path.display(), spec.trial_names().len());
             Ok(())
         }
         DataCommand::Inspect { file } => inspect(&file),

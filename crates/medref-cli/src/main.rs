@@ -94,6 +94,16 @@ enum Command {
         #[command(subcommand)]
         command: data_cmd::DataCommand,
     },
+    /// Redraw a run's report.html and model_card.md, or put several runs
+    /// side by side in one page.
+    Report {
+        /// One or more run directories.
+        #[arg(required = true)]
+        run_dirs: Vec<PathBuf>,
+        /// With several runs: the comparison page to write.
+        #[arg(long, default_value = "comparison.html")]
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -158,13 +168,27 @@ fn run_command(cli: Cli) -> anyhow::Result<()> {
             let outcome = run::train(&req, &mut bars)?;
             let test = outcome.metrics.get("test").cloned().unwrap_or_default();
             let show = |k: &str| test.get(k).map_or("n/a".to_string(), |v| format!("{v:.4}"));
+            let headline = if test.contains_key("rmse") {
+                format!(
+                    "test RMSE {} (95% CI {}-{}), R^2 {}, Spearman {}",
+                    show("rmse"),
+                    show("rmse_ci_low"),
+                    show("rmse_ci_high"),
+                    show("r2"),
+                    show("spearman")
+                )
+            } else {
+                format!(
+                    "test AUROC {} (95% CI {}-{}), accuracy {}",
+                    show("auroc"),
+                    show("auroc_ci_low"),
+                    show("auroc_ci_high"),
+                    show("accuracy")
+                )
+            };
             println!(
-                "{}: test AUROC {} (95% CI {}-{}), accuracy {}; best epoch {} of {}{}; {:.1}s, {:.0} train samples/s",
+                "{}: {headline}; best epoch {} of {}{}; {:.1}s, {:.0} train samples/s",
                 outcome.dir.display(),
-                show("auroc"),
-                show("auroc_ci_low"),
-                show("auroc_ci_high"),
-                show("accuracy"),
                 outcome.best_epoch,
                 outcome.epochs_run,
                 if outcome.stopped_early { " (stopped early)" } else { "" },
@@ -245,6 +269,17 @@ fn run_command(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Data { command } => data_cmd::run(command, cli.quiet),
+        Command::Report { run_dirs, out } => {
+            if let [one] = run_dirs.as_slice() {
+                let report = medref_report::write_report(one).map_err(|e| data_cmd::UsageError(e.to_string()))?;
+                let card = medref_report::write_model_card(one).map_err(|e| data_cmd::UsageError(e.to_string()))?;
+                println!("{}\n{}", report.display(), card.display());
+            } else {
+                medref_report::write_comparison(&run_dirs, &out).map_err(|e| data_cmd::UsageError(e.to_string()))?;
+                println!("{}: {} runs side by side", out.display(), run_dirs.len());
+            }
+            Ok(())
+        }
     }
 }
 

@@ -104,6 +104,16 @@ pub enum DataConfig {
     SequenceCsv(SequenceCsvData),
     /// Labelled BED regions cut from a reference FASTA.
     BedRegions(BedRegionsData),
+    /// A table (CSV, TSV, Parquet or ARFF), one row per patient or visit.
+    Table(TableData),
+    /// Molecules (SDF, SMILES file, or a table with a SMILES column).
+    Molecules(MoleculeData),
+    /// sktime/UEA `.ts` series, one class per series.
+    Ts(TsData),
+    /// A long CSV of sensor streams, cut into windows per subject.
+    SensorCsv(SensorCsvData),
+    /// JIGSAWS-layout kinematics and gesture transcriptions (a class per frame).
+    Jigsaws(JigsawsData),
 }
 
 impl DataConfig {
@@ -114,6 +124,11 @@ impl DataConfig {
             DataConfig::ImageFolder(d) => &d.path,
             DataConfig::SequenceCsv(d) => &d.path,
             DataConfig::BedRegions(d) => &d.bed,
+            DataConfig::Table(d) => &d.path,
+            DataConfig::Molecules(d) => &d.path,
+            DataConfig::Ts(d) => &d.path,
+            DataConfig::SensorCsv(d) => &d.path,
+            DataConfig::Jigsaws(d) => &d.path,
         }
     }
 
@@ -122,6 +137,13 @@ impl DataConfig {
     pub fn inputs(&self) -> Vec<&Path> {
         match self {
             DataConfig::BedRegions(d) => vec![&d.bed, &d.reference],
+            DataConfig::Table(d) => std::iter::once(&d.path).chain(&d.test_path).map(PathBuf::as_path).collect(),
+            DataConfig::Molecules(d) => std::iter::once(&d.path)
+                .chain(&d.test_path)
+                .chain(d.join.as_ref().map(|j| &j.path))
+                .map(PathBuf::as_path)
+                .collect(),
+            DataConfig::Ts(d) => std::iter::once(&d.path).chain(&d.test_path).map(PathBuf::as_path).collect(),
             other => vec![other.path()],
         }
     }
@@ -133,10 +155,15 @@ impl DataConfig {
             "image_folder" => section("data", rest).map(DataConfig::ImageFolder),
             "sequence_csv" => section("data", rest).map(DataConfig::SequenceCsv),
             "bed_regions" => section("data", rest).map(DataConfig::BedRegions),
+            "table" => section("data", rest).map(DataConfig::Table),
+            "molecules" => section("data", rest).map(DataConfig::Molecules),
+            "ts" => section("data", rest).map(DataConfig::Ts),
+            "sensor_csv" => section("data", rest).map(DataConfig::SensorCsv),
+            "jigsaws" => section("data", rest).map(DataConfig::Jigsaws),
             other => Err((
                 "[data].format".into(),
                 format!(
-                    "unknown format `{other}`, expected one of `medmnist_npz`, `image_folder`, `sequence_csv`, `bed_regions`"
+                    "unknown format `{other}`, expected one of `medmnist_npz`, `image_folder`, `sequence_csv`, `bed_regions`, `table`, `molecules`, `ts`, `sensor_csv`, `jigsaws`"
                 ),
             )),
         }
@@ -229,12 +256,258 @@ pub struct BedRegionsData {
     pub test_chroms: Vec<String>,
 }
 
+/// What a table or molecule model predicts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Task {
+    /// A class per row (binary or multi-class).
+    Classification,
+    /// A number per row (pIC50, logS, ...).
+    Regression,
+}
+
+/// A binary label derived from survival data: the event within `horizon`.
+///
+/// A row whose event happened by `horizon` is positive; a row followed past
+/// `horizon` without the event is negative; a row censored before
+/// `horizon` (lost to follow-up, outcome at the horizon unknown) is left
+/// out, and the count left out is recorded. Counting those rows as
+/// negatives would bias the risk downwards.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SurvivalLabel {
+    /// Follow-up time column.
+    pub time: String,
+    /// Event indicator column: 1 = event observed, 0 = censored.
+    pub event: String,
+    /// In the units of `time`.
+    pub horizon: f64,
+}
+
+/// A table of patients or visits.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TableData {
+    /// `.csv`, `.tsv`, `.parquet` or `.arff`.
+    pub path: PathBuf,
+    /// A separate file of test rows with the same columns; without it the
+    /// test rows are split off `path`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_path: Option<PathBuf>,
+    /// Lines to skip before the header (delimited text only).
+    #[serde(default)]
+    pub skip_lines: usize,
+    /// Whether the first line names the columns (else `column_1`, ...).
+    #[serde(default = "yes")]
+    pub header: bool,
+    /// The outcome column (absent when `survival` derives the label).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub survival: Option<SurvivalLabel>,
+    #[serde(default = "default_task")]
+    pub task: Task,
+    /// Binary tasks: the label value that is the positive class (class 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub positive: Option<String>,
+    /// Feature columns; empty means every column that is not the label, id,
+    /// group, split or survival column, or excluded (the subgroup column
+    /// stays a feature unless excluded).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub features: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclude: Vec<String>,
+    /// Numeric-coded columns to one-hot encode (text columns always are).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub categorical: Vec<String>,
+    /// Row ids for `predictions.csv` (the row number otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Patient id: rows of one patient never straddle splits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// Column whose values (sex, age band, site) get their own metrics.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subgroup: Option<String>,
+    /// A column of `train`/`val`/`test` that fixes the split.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub split_column: Option<String>,
+    #[serde(default = "default_fraction")]
+    pub val_fraction: f64,
+    #[serde(default = "default_fraction")]
+    pub test_fraction: f64,
+}
+
+/// How molecules are divided when the data has no official split.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MoleculeSplit {
+    /// Seeded random rows.
+    Random,
+    /// Bemis-Murcko scaffolds: a chemical series is in one split only, which
+    /// is how a model meets new chemistry in practice.
+    Scaffold,
+}
+
+/// A table of extra features joined to molecules on a key (cell-line or
+/// target features, or the activities of a SMILES file).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JoinTable {
+    pub path: PathBuf,
+    /// Key column in this table.
+    pub key: String,
+    /// The molecule field it matches (`id`, or an SDF tag / table column).
+    #[serde(default = "default_id_column")]
+    pub on: String,
+    /// Columns of this table to add as features (none by default).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub features: Vec<String>,
+}
+
+/// Molecules with a measured property.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MoleculeData {
+    /// `.sdf`, `.smi` (`SMILES id` per line) or a CSV/Parquet table.
+    pub path: PathBuf,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_path: Option<PathBuf>,
+    /// SMILES column or SDF tag (SDF records without it use their molblock).
+    #[serde(default = "default_smiles_field")]
+    pub smiles: String,
+    /// The measured property: a column, an SDF tag, or a column of `join`.
+    pub target: String,
+    /// Molecule ids (`id` is the second field of a `.smi` line).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(default = "default_molecule_task")]
+    pub task: Task,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub positive: Option<String>,
+    /// Morgan radius (2 = ECFP4).
+    #[serde(default = "default_radius")]
+    pub radius: usize,
+    #[serde(default = "default_n_bits")]
+    pub n_bits: usize,
+    /// Count fingerprint instead of bits.
+    #[serde(default)]
+    pub counts: bool,
+    /// Add the simple descriptors (heavy atoms, rings, donors, ...).
+    #[serde(default = "yes")]
+    pub descriptors: bool,
+    #[serde(default = "default_molecule_split")]
+    pub split: MoleculeSplit,
+    #[serde(default = "default_fraction")]
+    pub val_fraction: f64,
+    #[serde(default = "default_fraction")]
+    pub test_fraction: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub join: Option<JoinTable>,
+}
+
+/// UEA/sktime `.ts` series (BasicMotions and the rest of the archive).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TsData {
+    /// The training file (`*_TRAIN.ts`).
+    pub path: PathBuf,
+    /// The official test file (`*_TEST.ts`); without it, test cases are
+    /// split off `path`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_path: Option<PathBuf>,
+    /// Share of the training cases held out (stratified) for validation.
+    #[serde(default = "default_fraction")]
+    pub val_fraction: f64,
+    #[serde(default = "default_fraction")]
+    pub test_fraction: f64,
+    /// Standardise each channel with statistics of the training cases.
+    #[serde(default = "yes")]
+    pub standardise: bool,
+}
+
+/// Sensor streams in one long CSV (timestamp, channels..., subject, label).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SensorCsvData {
+    pub path: PathBuf,
+    #[serde(default = "default_timestamp_column")]
+    pub timestamp_column: String,
+    /// Channel columns in input order; empty: every other column.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub channels: Vec<String>,
+    #[serde(default = "default_subject_column")]
+    pub subject_column: String,
+    #[serde(default = "default_label_column")]
+    pub label_column: String,
+    /// Seconds per timestamp unit (0.001 for milliseconds).
+    #[serde(default = "default_seconds_per_unit")]
+    pub seconds_per_unit: f64,
+    /// Samples per window.
+    #[serde(default = "default_window")]
+    pub window: usize,
+    /// Samples between window starts.
+    #[serde(default = "default_stride")]
+    pub stride: usize,
+    /// `majority`, `last`, or `any:<label>` (binary detection, e.g. `any:fall`).
+    #[serde(default = "default_label_rule")]
+    pub label_rule: String,
+    /// Class names in output order (`majority`/`last`); default: every label found.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub class_names: Vec<String>,
+    /// Subjects held out for validation and test; without them, fractions
+    /// of the subjects are drawn with the seed. Never split by window: a
+    /// person's windows are nearly copies of each other.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub val_subjects: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub test_subjects: Vec<String>,
+    #[serde(default = "default_subject_fraction")]
+    pub val_fraction: f64,
+    #[serde(default = "default_subject_fraction")]
+    pub test_fraction: f64,
+    /// Channel indices whose Euclidean norm is added as one more channel
+    /// (e.g. `[0, 1, 2]` for an accelerometer's magnitude, which does not
+    /// depend on how the watch is worn).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub magnitude: Vec<usize>,
+    #[serde(default = "yes")]
+    pub standardise: bool,
+}
+
+/// JIGSAWS layout: `<path>/kinematics/<trial>.txt` (or
+/// `kinematics/AllGestures/`) and `<path>/transcriptions/<trial>.txt`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JigsawsData {
+    pub path: PathBuf,
+    /// Surgeons (trial-name letters, `B`, `C`, ...) held out; without them,
+    /// fractions of the surgeons are drawn with the seed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub val_subjects: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub test_subjects: Vec<String>,
+    #[serde(default = "default_subject_fraction")]
+    pub val_fraction: f64,
+    #[serde(default = "default_subject_fraction")]
+    pub test_fraction: f64,
+    #[serde(default = "yes")]
+    pub standardise: bool,
+}
+
 /// Which network to build; `kind` picks the model file in `medref-models`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ModelConfig {
     Resnet(ResnetConfig),
     DnaCnn(DnaCnnConfig),
+    /// Logistic regression (classification) or linear regression.
+    Linear(LinearConfig),
+    Mlp(MlpConfig),
+    /// A 1D CNN window classifier for sensor signals.
+    SignalCnn(SignalCnnConfig),
+    /// A temporal convolutional network labelling every frame.
+    Tcn(TcnConfig),
 }
 
 impl ModelConfig {
@@ -243,12 +516,70 @@ impl ModelConfig {
         match tag.as_str() {
             "resnet" => section("model", rest).map(ModelConfig::Resnet),
             "dna_cnn" => section("model", rest).map(ModelConfig::DnaCnn),
+            "linear" => section("model", rest).map(ModelConfig::Linear),
+            "mlp" => section("model", rest).map(ModelConfig::Mlp),
+            "signal_cnn" => section("model", rest).map(ModelConfig::SignalCnn),
+            "tcn" => section("model", rest).map(ModelConfig::Tcn),
             other => Err((
                 "[model].kind".into(),
-                format!("unknown kind `{other}`, expected one of `resnet`, `dna_cnn`"),
+                format!("unknown kind `{other}`, expected one of `resnet`, `dna_cnn`, `linear`, `mlp`, `signal_cnn`, `tcn`"),
             )),
         }
     }
+}
+
+/// A linear model on table features: logistic regression for classes,
+/// least squares for numbers (regularised by `[train].weight_decay`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct LinearConfig {}
+
+/// A multi-layer perceptron on table features.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MlpConfig {
+    /// Widths of the hidden layers (ReLU after each).
+    #[serde(default = "default_mlp_hidden")]
+    pub hidden: Vec<usize>,
+    #[serde(default = "default_dna_dropout")]
+    pub dropout: f64,
+}
+
+/// A 1D CNN for fixed-length sensor windows `[batch, channels, window]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignalCnnConfig {
+    /// Filters per convolution stage (each followed by max-pool 2).
+    #[serde(default = "default_signal_channels")]
+    pub channels: Vec<usize>,
+    #[serde(default = "default_signal_kernels")]
+    pub kernel_sizes: Vec<usize>,
+    #[serde(default = "default_dna_dropout")]
+    pub dropout: f64,
+}
+
+/// A temporal convolutional network (dilated residual layers, as in
+/// MS-TCN's single stage) that labels every frame of a sequence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TcnConfig {
+    /// Feature maps in every layer.
+    #[serde(default = "default_tcn_channels")]
+    pub channels: usize,
+    /// Dilated layers; layer `i` has dilation `2^i`.
+    #[serde(default = "default_tcn_layers")]
+    pub layers: usize,
+    #[serde(default = "default_tcn_kernel")]
+    pub kernel_size: usize,
+    /// Look only at past frames (online use in the operating room).
+    #[serde(default)]
+    pub causal: bool,
+    #[serde(default = "default_dna_dropout")]
+    pub dropout: f64,
+    /// Weight of the smoothing loss (truncated MSE of neighbouring frames'
+    /// log-probabilities, MS-TCN's lambda); 0 turns it off.
+    #[serde(default = "default_tcn_smoothing")]
+    pub smoothing: f64,
 }
 
 /// A small ResNet-style CNN for `[batch, channels, h, w]` images.
@@ -354,12 +685,21 @@ pub enum Monitor {
     Accuracy,
     BalancedAccuracy,
     Loss,
+    /// Regression: root mean squared error (lower is better).
+    Rmse,
+    /// Regression: coefficient of determination.
+    R2,
 }
 
 impl Monitor {
     /// Whether a larger value is better.
     pub fn maximise(self) -> bool {
-        !matches!(self, Monitor::Loss)
+        !matches!(self, Monitor::Loss | Monitor::Rmse)
+    }
+
+    /// Whether the quantity is defined for regression targets.
+    pub fn for_regression(self) -> bool {
+        matches!(self, Monitor::Loss | Monitor::Rmse | Monitor::R2)
     }
 
     pub fn as_str(self) -> &'static str {
@@ -368,6 +708,8 @@ impl Monitor {
             Monitor::Accuracy => "accuracy",
             Monitor::BalancedAccuracy => "balanced_accuracy",
             Monitor::Loss => "loss",
+            Monitor::Rmse => "rmse",
+            Monitor::R2 => "r2",
         }
     }
 }
@@ -479,6 +821,10 @@ pub struct EvalConfig {
     /// Equal-width bins for expected calibration error.
     #[serde(default = "default_ece_bins")]
     pub ece_bins: usize,
+    /// Detection tasks on recordings (falls): report sensitivity at this
+    /// many false alarms per hour of recording.
+    #[serde(default = "default_false_alarms_per_hour")]
+    pub false_alarms_per_hour: f64,
 }
 
 impl Default for EvalConfig {
@@ -487,6 +833,7 @@ impl Default for EvalConfig {
             bootstrap: default_bootstrap(),
             threshold: default_threshold(),
             ece_bins: default_ece_bins(),
+            false_alarms_per_hour: default_false_alarms_per_hour(),
         }
     }
 }
@@ -526,6 +873,69 @@ fn default_dna_dropout() -> f64 {
 }
 fn default_global_pool() -> GlobalPool {
     GlobalPool::Max
+}
+fn default_timestamp_column() -> String {
+    "timestamp".into()
+}
+fn default_subject_column() -> String {
+    "subject".into()
+}
+fn default_seconds_per_unit() -> f64 {
+    1.0
+}
+fn default_window() -> usize {
+    50
+}
+fn default_stride() -> usize {
+    25
+}
+fn default_label_rule() -> String {
+    "majority".into()
+}
+fn default_subject_fraction() -> f64 {
+    0.2
+}
+fn default_signal_channels() -> Vec<usize> {
+    vec![32, 64]
+}
+fn default_signal_kernels() -> Vec<usize> {
+    vec![7, 5]
+}
+fn default_tcn_channels() -> usize {
+    64
+}
+fn default_tcn_layers() -> usize {
+    6
+}
+fn default_tcn_kernel() -> usize {
+    3
+}
+fn default_tcn_smoothing() -> f64 {
+    0.15
+}
+fn default_false_alarms_per_hour() -> f64 {
+    1.0
+}
+fn default_task() -> Task {
+    Task::Classification
+}
+fn default_molecule_task() -> Task {
+    Task::Regression
+}
+fn default_smiles_field() -> String {
+    "smiles".into()
+}
+fn default_radius() -> usize {
+    2
+}
+fn default_n_bits() -> usize {
+    2048
+}
+fn default_molecule_split() -> MoleculeSplit {
+    MoleculeSplit::Scaffold
+}
+fn default_mlp_hidden() -> Vec<usize> {
+    vec![64]
 }
 fn yes() -> bool {
     true
@@ -684,6 +1094,110 @@ impl Config {
                     return bad("[model].dropout", "must lie in [0, 1)");
                 }
             }
+            ModelConfig::Linear(_) | ModelConfig::Mlp(_) => {}
+            ModelConfig::SignalCnn(m) => {
+                if m.channels.is_empty() || m.kernel_sizes.len() != m.channels.len() {
+                    return bad("[model]", "channels and kernel_sizes must be non-empty lists of one length");
+                }
+                if m.channels.iter().chain(&m.kernel_sizes).any(|&v| v == 0) {
+                    return bad("[model]", "channels and kernel sizes must be at least 1");
+                }
+                if !(0.0..1.0).contains(&m.dropout) {
+                    return bad("[model].dropout", "must lie in [0, 1)");
+                }
+            }
+            ModelConfig::Tcn(m) => {
+                if m.channels == 0 || m.layers == 0 || m.kernel_size < 2 || m.layers > 16 {
+                    return bad("[model]", "channels >= 1, 1 <= layers <= 16 and kernel_size >= 2 are required");
+                }
+                if !(0.0..1.0).contains(&m.dropout) {
+                    return bad("[model].dropout", "must lie in [0, 1)");
+                }
+                if !(m.smoothing.is_finite() && m.smoothing >= 0.0) {
+                    return bad("[model].smoothing", "must be zero or positive");
+                }
+            }
+        }
+        let signal = match &self.data {
+            DataConfig::Ts(_) | DataConfig::SensorCsv(_) => Some("signal_cnn"),
+            DataConfig::Jigsaws(_) => Some("tcn"),
+            _ => None,
+        };
+        let signal_model = match &self.model {
+            ModelConfig::SignalCnn(_) => Some("signal_cnn"),
+            ModelConfig::Tcn(_) => Some("tcn"),
+            _ => None,
+        };
+        if signal != signal_model {
+            return bad(
+                "[model].kind",
+                "`ts` and `sensor_csv` data train `signal_cnn`; `jigsaws` trains `tcn`; other data other models",
+            );
+        }
+        if let DataConfig::SensorCsv(d) = &self.data {
+            if d.window == 0 || d.stride == 0 {
+                return bad("[data]", "window and stride must be at least 1");
+            }
+        }
+        if !(self.eval.false_alarms_per_hour.is_finite() && self.eval.false_alarms_per_hour >= 0.0) {
+            return bad("[eval].false_alarms_per_hour", "must be zero or positive");
+        }
+        if let ModelConfig::Mlp(m) = &self.model {
+            if m.hidden.iter().any(|&h| h == 0) {
+                return bad("[model].hidden", "every hidden width must be at least 1");
+            }
+            if !(0.0..1.0).contains(&m.dropout) {
+                return bad("[model].dropout", "must lie in [0, 1)");
+            }
+        }
+        let fractions_ok = |v: f64, t: f64| (0.0..1.0).contains(&v) && (0.0..1.0).contains(&t) && v + t < 1.0;
+        let task = match &self.data {
+            DataConfig::Table(d) => {
+                match (&d.label, &d.survival) {
+                    (Some(_), Some(_)) => return bad("[data]", "give either `label` or `[data.survival]`, not both"),
+                    (None, None) => return bad("[data].label", "missing: name the outcome column (or give [data.survival])"),
+                    (None, Some(s)) if !(s.horizon.is_finite() && s.horizon > 0.0) => {
+                        return bad("[data.survival].horizon", "must be a positive number")
+                    }
+                    (None, Some(_)) if d.task == Task::Regression => {
+                        return bad("[data].task", "a survival horizon gives a binary label: use task = \"classification\"")
+                    }
+                    _ => {}
+                }
+                if !fractions_ok(d.val_fraction, d.test_fraction) {
+                    return bad("[data]", "val_fraction and test_fraction must be in [0, 1) and sum below 1");
+                }
+                Some(d.task)
+            }
+            DataConfig::Molecules(d) => {
+                if !(1..=1 << 20).contains(&d.n_bits) {
+                    return bad("[data].n_bits", "must be between 1 and 1048576");
+                }
+                if d.radius > 6 {
+                    return bad("[data].radius", "must be at most 6");
+                }
+                if !fractions_ok(d.val_fraction, d.test_fraction) {
+                    return bad("[data]", "val_fraction and test_fraction must be in [0, 1) and sum below 1");
+                }
+                Some(d.task)
+            }
+            _ => None,
+        };
+        let table_model = matches!(self.model, ModelConfig::Linear(_) | ModelConfig::Mlp(_));
+        if task.is_some() != table_model {
+            return bad(
+                "[model].kind",
+                "tables and molecules train `linear` or `mlp` models; images `resnet`; DNA `dna_cnn`",
+            );
+        }
+        if task == Some(Task::Regression) && !self.train.monitor.for_regression() {
+            return bad(
+                "[train].monitor",
+                "is a classification metric; a regression task monitors `rmse`, `r2` or `loss`",
+            );
+        }
+        if task != Some(Task::Regression) && matches!(self.train.monitor, Monitor::Rmse | Monitor::R2) {
+            return bad("[train].monitor", "`rmse` and `r2` are for regression tasks");
         }
         if let DataConfig::SequenceCsv(d) = &self.data {
             let fractions_ok = (0.0..1.0).contains(&d.val_fraction)

@@ -5,7 +5,13 @@
 //! training loop's business, so one loop serves every domain.
 
 pub mod dna_cnn;
+pub mod mlp;
 pub mod resnet;
+pub mod signal_cnn;
+pub mod tcn;
 
 pub use dna_cnn::DnaCnn;
+pub use mlp::Mlp;
 pub use resnet::ResNet;
+pub use signal_cnn::SignalCnn;
+pub use tcn::Tcn;

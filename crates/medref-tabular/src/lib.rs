@@ -1,15 +1,23 @@
 //! medref-tabular: tables for the clinical and drug domains.
 //!
-//! [`table`] is the format-free in-memory table; [`arff`] reads Weka's ARFF
-//! (common for clinical survival sets); [`frame`] reads CSV and Parquet
-//! through polars. Every reader returns [`TableError`], whose message starts
-//! with the file at fault.
+//! [`table`] is the format-free in-memory table; [`frame`] reads CSV and
+//! Parquet through polars (and dispatches `.arff` to [`arff`], Weka's format,
+//! common for clinical survival sets); [`preprocess`] turns columns into
+//! model inputs with statistics fitted on training rows only; [`split`]
+//! keeps each patient's rows in one split. Every reader returns
+//! [`TableError`], whose message starts with the file at fault.
 
 #![warn(missing_docs)]
 
 pub mod arff;
 pub mod error;
+pub mod frame;
+pub mod preprocess;
+pub mod split;
+pub mod synth;
 pub mod table;
 
 pub use error::TableError;
+pub use frame::{read_table, CsvLayout};
+pub use preprocess::{FeatureSpec, InputTransform, Preprocessor};
 pub use table::{Column, ColumnData, RawTable};

@@ -9,6 +9,8 @@ pub enum TrainError {
     Config(#[from] medref_core::config::ConfigError),
     #[error(transparent)]
     Data(#[from] medref_data::DataError),
+    #[error(transparent)]
+    Table(#[from] medref_tabular::TableError),
     /// The asked-for device cannot be used on this machine.
     #[error("{0}")]
     Device(String),
@@ -38,6 +40,7 @@ impl TrainError {
             self,
             TrainError::Config(_)
                 | TrainError::Data(_)
+                | TrainError::Table(_)
                 | TrainError::Device(_)
                 | TrainError::Mismatch(_)
                 | TrainError::RunDir { .. }

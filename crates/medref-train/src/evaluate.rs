@@ -1,6 +1,6 @@
 //! Turning a trained model into scores and scores into metrics.
 
-use crate::examples::{Examples, Network, Targets};
+use crate::examples::{Examples, Network, OutputKind, Targets};
 use crate::TrainError;
 use burn::prelude::*;
 use burn::tensor::activation::{sigmoid, softmax};
@@ -8,33 +8,44 @@ use medref_core::config::{EvalConfig, Monitor};
 use medref_core::metrics;
 use std::collections::BTreeMap;
 
-/// Probabilities for every example of a split, row-major `[n, n_outputs]`:
-/// softmax over classes, or one sigmoid per label for multi-label targets.
+/// Scores for every example of a split, row-major `[n, n_outputs]`:
+/// softmax probabilities over classes, one sigmoid per label for
+/// multi-label targets, or the predicted value in the target's own units.
 /// `model` should be in validation mode (`model.valid()`), on `device`.
 pub fn predict_scores<M, E>(model: &M, examples: &E, device: &Device, batch_size: usize) -> Result<Vec<f64>, TrainError>
 where
     M: Network<Input = E::Input>,
     E: Examples,
 {
-    let multi_label = matches!(examples.targets(), Targets::MultiLabel { .. });
+    let kind = examples.targets().output_kind();
+    let (shift, scale) = match examples.targets() {
+        Targets::Regression { mean, std, .. } => (*mean, *std),
+        _ => (0.0, 1.0),
+    };
     let indices: Vec<usize> = (0..examples.len()).collect();
-    let mut out = Vec::with_capacity(examples.len() * examples.targets().n_outputs());
+    let mut out = Vec::with_capacity(examples.targets().score_rows(&indices) * examples.targets().n_outputs());
     for idx in indices.chunks(batch_size.max(1)) {
         let logits = model.logits(examples.batch(idx, device, None));
-        let probs = if multi_label { sigmoid(logits) } else { softmax(logits, 1) };
+        let probs = match kind {
+            OutputKind::Softmax => softmax(logits, 1),
+            OutputKind::Sigmoid => sigmoid(logits),
+            OutputKind::Identity => logits,
+        };
         let data = probs
             .try_into_data()
             .map_err(|e| TrainError::Device(format!("reading predictions back from the device failed: {e:?}")))?;
         let values: Vec<f32> = data
             .try_into_vec()
             .map_err(|e| TrainError::Device(format!("unexpected prediction data type: {e:?}")))?;
-        out.extend(values.into_iter().map(|v| v as f64));
+        out.extend(values.into_iter().map(|v| v as f64 * scale + shift));
     }
     Ok(out)
 }
 
 /// Mean cross-entropy (or binary cross-entropy per label) of probabilities,
-/// unweighted, clipped at 1e-12 so one confident mistake cannot make it infinite.
+/// unweighted, clipped at 1e-12 so one confident mistake cannot make it
+/// infinite; for regression the mean squared error in standardised units,
+/// the quantity training minimises.
 pub fn score_loss(targets: &Targets, scores: &[f64]) -> f64 {
     let k = targets.n_outputs();
     let n = targets.len();
@@ -54,6 +65,14 @@ pub fn score_loss(targets: &Targets, scores: &[f64]) -> f64 {
                 .map(|(&y, &p)| if y == 1 { -p.max(1e-12).ln() } else { -(1.0 - p).max(1e-12).ln() })
                 .sum();
             s / k as f64
+        }
+        Targets::Regression { values, std, .. } => {
+            values.iter().zip(scores).map(|(y, p)| ((p - y) / std).powi(2)).sum()
+        }
+        Targets::Frames { labels, .. } => {
+            // Per frame, not per sequence: a long trial weighs more.
+            let s: f64 = labels.iter().enumerate().map(|(i, &l)| -scores[i * k + l].max(1e-12).ln()).sum();
+            return s / labels.len().max(1) as f64;
         }
     };
     total / n as f64
@@ -76,6 +95,12 @@ pub(crate) fn argmax_rows(scores: &[f64], k: usize) -> Vec<usize> {
 pub fn monitor_value(targets: &Targets, scores: &[f64], monitor: Monitor) -> f64 {
     match (targets, monitor) {
         (_, Monitor::Loss) => score_loss(targets, scores),
+        (Targets::Regression { values, .. }, Monitor::Rmse) => metrics::regression::rmse(values, scores),
+        (Targets::Regression { values, .. }, Monitor::R2) => metrics::regression::r2(values, scores),
+        (Targets::Regression { .. }, _) | (_, Monitor::Rmse | Monitor::R2) => f64::NAN,
+        (Targets::Frames { labels, n_classes, .. }, m) => {
+            monitor_value(&Targets::Classes { labels: labels.clone(), n_classes: *n_classes }, scores, m)
+        }
         (Targets::Classes { labels, n_classes }, Monitor::Auroc) => {
             if *n_classes == 2 {
                 let y: Vec<bool> = labels.iter().map(|&l| l == 1).collect();
@@ -138,13 +163,54 @@ pub fn split_metrics(targets: &Targets, scores: &[f64], eval: &EvalConfig, seed:
             m.insert("accuracy".into(), monitor_value(targets, scores, Monitor::Accuracy));
             m
         }
+        Targets::Regression { values, .. } => metrics::regression_summary(values, scores, eval.bootstrap, seed),
+        Targets::Frames { labels, offsets, n_classes } => frame_metrics(labels, offsets, *n_classes, scores),
     };
+    if let Targets::Classes { labels, n_classes } = targets {
+        if *n_classes > 2 {
+            let recall = metrics::per_class_recall(labels, &argmax_rows(scores, *n_classes), *n_classes);
+            for (j, r) in recall.iter().enumerate() {
+                m.insert(format!("recall_class_{j}"), *r);
+            }
+        }
+    }
     let loss = score_loss(targets, scores);
     if loss.is_finite() {
         m.insert("loss".into(), loss);
     }
     m.insert("n".into(), targets.len() as f64);
     m.retain(|_, v| v.is_finite());
+    m
+}
+
+/// Frame-labelling metrics as the surgical-workflow literature reports
+/// them: frame accuracy and macro-F1 over all frames, the segmental edit
+/// score averaged over sequences, and F1@{10,25,50} from segment counts
+/// summed over sequences (as MS-TCN's evaluation does).
+fn frame_metrics(labels: &[usize], offsets: &[usize], n_classes: usize, scores: &[f64]) -> BTreeMap<String, f64> {
+    let predicted = argmax_rows(scores, n_classes);
+    let mut m = BTreeMap::new();
+    m.insert("frame_accuracy".into(), metrics::frame_accuracy(labels, &predicted));
+    m.insert("accuracy".into(), metrics::frame_accuracy(labels, &predicted));
+    m.insert("f1_macro".into(), metrics::f1_macro(labels, &predicted, n_classes));
+    let seqs: Vec<(usize, usize)> = offsets.windows(2).map(|w| (w[0], w[1])).collect();
+    let edits: Vec<f64> =
+        seqs.iter().map(|&(a, b)| metrics::edit_score(&labels[a..b], &predicted[a..b], None)).collect();
+    m.insert("edit".into(), edits.iter().sum::<f64>() / edits.len().max(1) as f64);
+    for (name, overlap) in [("f1_at_10", 0.10), ("f1_at_25", 0.25), ("f1_at_50", 0.50)] {
+        let mut total: Option<metrics::segmentation::SegmentCounts> = None;
+        for &(a, b) in &seqs {
+            if let Some(c) = metrics::segmentation::segment_counts(&labels[a..b], &predicted[a..b], overlap, None) {
+                match total.as_mut() {
+                    Some(t) => t.add(c),
+                    None => total = Some(c),
+                }
+            }
+        }
+        if let Some(t) = total {
+            m.insert(name.into(), t.f1());
+        }
+    }
     m
 }
 

@@ -7,7 +7,7 @@
 
 use crate::checkpoint::Checkpoints;
 use crate::evaluate::{monitor_value, predict_scores, score_loss};
-use crate::examples::{Examples, Network, Targets};
+use crate::examples::{Examples, Network, OutputKind};
 use crate::loss::{balanced_class_weights, batch_loss};
 use crate::schedule::learning_rate;
 use crate::TrainError;
@@ -93,9 +93,10 @@ where
     if train.is_empty() || val.is_empty() {
         return Err(TrainError::Mismatch("the training and validation splits must not be empty".into()));
     }
-    let multi_label = matches!(train.targets(), Targets::MultiLabel { .. });
+    let kind = train.targets().output_kind();
     let weights = match cfg.class_weights {
         ClassWeights::None => None,
+        ClassWeights::Balanced if kind == OutputKind::Identity => None,
         ClassWeights::Balanced => Some(Tensor::<1>::from_floats(
             balanced_class_weights(train.targets()).as_slice(),
             device,
@@ -125,10 +126,17 @@ where
         for (b, idx) in order.chunks(cfg.batch_size).enumerate() {
             let input = train.batch(idx, device, Some(&mut augment));
             let targets = Tensor::<2>::from_data(
-                TensorData::new(train.targets().dense_rows(idx), [idx.len(), train.targets().n_outputs()]),
+                TensorData::new(
+                    train.targets().dense_rows(idx),
+                    [train.targets().score_rows(idx), train.targets().n_outputs()],
+                ),
                 device,
             );
-            let loss = batch_loss(model.logits(input), targets, weights.as_ref(), multi_label);
+            let (logits, penalty) = model.logits_and_penalty(input);
+            let mut loss = batch_loss(logits, targets, weights.as_ref(), kind);
+            if let Some(p) = penalty {
+                loss = loss + p;
+            }
             let value = loss.clone().into_scalar::<f32>() as f64;
             if !value.is_finite() {
                 return Err(TrainError::Diverged(format!(

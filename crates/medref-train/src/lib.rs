@@ -6,6 +6,7 @@
 //! in [`fit`] does not know which domain it trains.
 
 pub mod checkpoint;
+pub mod clinical;
 pub mod device;
 pub mod error;
 pub mod evaluate;
@@ -14,9 +15,13 @@ pub mod explain;
 pub mod fit;
 pub mod genomics;
 pub mod imaging;
+pub mod importance;
 pub mod loss;
+pub mod molecules;
 pub mod run;
 pub mod schedule;
+pub mod tabular;
+pub mod timeseries;
 pub mod variant_effect;
 
 pub use device::{open_device, DeviceChoice};

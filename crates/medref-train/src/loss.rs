@@ -1,6 +1,6 @@
 //! Losses on logits, with per-class weights for imbalanced data.
 
-use crate::examples::Targets;
+use crate::examples::{OutputKind, Targets};
 use burn::prelude::*;
 use burn::tensor::activation::log_softmax;
 
@@ -39,17 +39,26 @@ pub fn balanced_class_weights(targets: &Targets) -> Vec<f32> {
                 })
                 .collect()
         }
+        Targets::Regression { .. } => vec![1.0],
+        Targets::Frames { labels, n_classes, .. } => {
+            balanced_class_weights(&Targets::Classes { labels: labels.clone(), n_classes: *n_classes })
+        }
     }
 }
 
 /// Mean loss of a batch.
 /// - classes: weighted cross-entropy, `sum_i w_{y_i} * -log p_i(y_i) / sum_i w_{y_i}`
 ///   (PyTorch's `CrossEntropyLoss(weight=...)` convention);
-/// - multi-label: binary cross-entropy with logits, positives weighted.
+/// - multi-label: binary cross-entropy with logits, positives weighted;
+/// - regression: mean squared error on the standardised value (weights unused).
 ///
-/// `targets` is `[batch, n_outputs]` (one-hot or 0/1), `weights` per class/label.
-pub fn batch_loss(logits: Tensor<2>, targets: Tensor<2>, weights: Option<&Tensor<1>>, multi_label: bool) -> Tensor<1> {
-    if multi_label {
+/// `targets` is `[batch, n_outputs]` (one-hot, 0/1 or values), `weights` per class/label.
+pub fn batch_loss(logits: Tensor<2>, targets: Tensor<2>, weights: Option<&Tensor<1>>, kind: OutputKind) -> Tensor<1> {
+    if kind == OutputKind::Identity {
+        let diff = logits - targets;
+        return (diff.clone() * diff).mean().reshape([1]);
+    }
+    if kind == OutputKind::Sigmoid {
         // max(x, 0) - x*y + log(1 + exp(-|x|)): stable for large |x|.
         let x = logits;
         let softplus_neg_abs = x.clone().abs().neg().exp().log1p();
@@ -84,7 +93,7 @@ mod tests {
         // logits [0, ln 3] -> p = [0.25, 0.75]; label 1 -> -ln 0.75
         let logits = Tensor::<2>::from_floats([[0.0, 3f32.ln()]], &device);
         let t = Tensor::<2>::from_floats([[0.0, 1.0]], &device);
-        let l: f32 = batch_loss(logits, t, None, false).into_scalar();
+        let l: f32 = batch_loss(logits, t, None, OutputKind::Softmax).into_scalar();
         assert!((l - (-(0.75f32).ln())).abs() < 1e-5, "{l}");
     }
 
@@ -95,7 +104,7 @@ mod tests {
         let logits = Tensor::<2>::from_floats([[0.0, 0.0], [0.0, 3f32.ln()]], &device);
         let t = Tensor::<2>::from_floats([[1.0, 0.0], [0.0, 1.0]], &device);
         let w = Tensor::<1>::from_floats([1.0, 3.0], &device);
-        let l: f32 = batch_loss(logits, t, Some(&w), false).into_scalar();
+        let l: f32 = batch_loss(logits, t, Some(&w), OutputKind::Softmax).into_scalar();
         let expected = (2f32.ln() + 3.0 * -(0.75f32).ln()) / 4.0;
         assert!((l - expected).abs() < 1e-5, "{l} vs {expected}");
     }
@@ -105,10 +114,19 @@ mod tests {
         let device = Device::flex();
         let logits = Tensor::<2>::from_floats([[0.0, 2.0]], &device);
         let t = Tensor::<2>::from_floats([[1.0, 0.0]], &device);
-        let l: f32 = batch_loss(logits, t, None, true).into_scalar();
+        let l: f32 = batch_loss(logits, t, None, OutputKind::Sigmoid).into_scalar();
         let s2 = 1.0 / (1.0 + (-2f32).exp());
         let expected = (2f32.ln() + -(1.0 - s2).ln()) / 2.0;
         assert!((l - expected).abs() < 1e-5, "{l} vs {expected}");
+    }
+
+    #[test]
+    fn squared_error_on_standardised_values() {
+        let device = Device::flex();
+        let logits = Tensor::<2>::from_floats([[1.0], [-1.0]], &device);
+        let t = Tensor::<2>::from_floats([[0.0], [1.0]], &device);
+        let l: f32 = batch_loss(logits, t, None, OutputKind::Identity).into_scalar();
+        assert!((l - 2.5).abs() < 1e-6, "{l}");
     }
 
     #[test]

@@ -14,6 +14,8 @@ use crate::fit::{fit, EpochRecord, Progress};
 use crate::examples::Network;
 use crate::genomics::{load_sequences, SequenceExamples};
 use crate::imaging::ImageExamples;
+use crate::tabular::{load_table, TabularDataset, TabularExamples, TabularRecipe, TabularSplit};
+use crate::timeseries::{FrameExamples, FrameSet, SeriesExamples, SeriesSet};
 use crate::TrainError;
 use burn::prelude::*;
 use medref_core::config::{Config, DataConfig, ModelConfig};
@@ -22,7 +24,7 @@ use medref_core::manifest::{git_state, now_rfc3339, RunManifest};
 use medref_core::seed::Rng;
 use medref_data::genomics::sequence::{pad_or_crop, SequenceDataset, SequenceSplit};
 use medref_data::{ImageDataset, ImageSplit};
-use medref_models::{DnaCnn, ResNet};
+use medref_models::{DnaCnn, Mlp, ResNet, SignalCnn, Tcn};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -76,6 +78,12 @@ pub struct ModelMeta {
 pub enum Loaded {
     Images(ImageDataset),
     Sequences(SequenceDataset),
+    /// Clinical tables and molecules, as preprocessed features.
+    Table(Box<TabularDataset>),
+    /// Sensor windows or series with a class each.
+    Series(Box<SeriesSet>),
+    /// Sequences with a class per frame.
+    Frames(Box<FrameSet>),
 }
 
 /// Reads the data a config names (or `path` instead of its path).
@@ -88,6 +96,23 @@ pub fn load_data(config: &Config, path: Option<&Path>) -> Result<Loaded, TrainEr
         DataConfig::SequenceCsv(_) | DataConfig::BedRegions(_) => {
             let ds = load_sequences(&config.data, path, config.seed)?;
             (ds.label_width, ds.n_classes, Loaded::Sequences(ds))
+        }
+        // Class counts are checked while the outcome is read.
+        DataConfig::Table(d) => return Ok(Loaded::Table(Box::new(load_table(d, config.seed, path)?))),
+        DataConfig::Molecules(d) => {
+            return Ok(Loaded::Table(Box::new(crate::molecules::load_molecules(d, config.seed, path)?)))
+        }
+        DataConfig::Ts(d) => {
+            let set = crate::timeseries::load_ts(d, config.seed, path)?;
+            (1, set.class_names.len(), Loaded::Series(Box::new(set)))
+        }
+        DataConfig::SensorCsv(d) => {
+            let set = crate::timeseries::load_sensor_csv(d, config.seed, path)?;
+            (1, set.class_names.len(), Loaded::Series(Box::new(set)))
+        }
+        DataConfig::Jigsaws(d) => {
+            let set = crate::timeseries::load_jigsaws(d, config.seed, path)?;
+            (1, set.class_names.len(), Loaded::Frames(Box::new(set)))
         }
     };
     if label_width == 1 && n_classes < 2 {
@@ -212,7 +237,7 @@ pub fn predictions_csv(splits: &[(&str, &[String], &Targets, &[f64])]) -> String
     let k = first.n_outputs();
     let mut s = String::from("id,split");
     match first {
-        Targets::Classes { .. } => s.push_str(",label"),
+        Targets::Classes { .. } | Targets::Regression { .. } | Targets::Frames { .. } => s.push_str(",label"),
         Targets::MultiLabel { .. } => (0..k).for_each(|j| s.push_str(&format!(",label_{j}"))),
     }
     (0..k).for_each(|j| s.push_str(&format!(",score_{j}")));
@@ -222,6 +247,8 @@ pub fn predictions_csv(splits: &[(&str, &[String], &Targets, &[f64])]) -> String
             s.push_str(&format!("{},{name}", csv_field(row)));
             match targets {
                 Targets::Classes { labels, .. } => s.push_str(&format!(",{}", labels[i])),
+                Targets::Regression { values, .. } => s.push_str(&format!(",{}", values[i])),
+                Targets::Frames { labels, .. } => s.push_str(&format!(",{}", labels[i])),
                 Targets::MultiLabel { labels, .. } => {
                     (0..k).for_each(|j| s.push_str(&format!(",{}", labels[i * k + j])))
                 }
@@ -278,6 +305,12 @@ pub fn train(req: &TrainRequest, progress: &mut dyn Progress) -> Result<TrainOut
     };
     write_json(&dir.join("manifest.json"), &manifest)?;
     let (metrics, fitted_epochs, best_epoch, stopped_early, sps) = result?;
+    // The report and model card read only the files written above, so a
+    // run is complete (and re-reportable with `medref report`) even if
+    // drawing fails.
+    let report_error = |e: medref_report::ReportError| TrainError::RunDir { path: dir.clone(), message: format!("writing the report: {e}") };
+    medref_report::write_report(&dir).map_err(report_error)?;
+    medref_report::write_model_card(&dir).map_err(report_error)?;
     Ok(TrainOutcome {
         dir,
         metrics,
@@ -316,7 +349,7 @@ fn train_in_dir(
                 best_epoch: 0,
             };
             let model = ResNet::new(m, ds.channels, n_outputs, &ad);
-            fit_and_write(config, model, [&train, &val, &test], meta, device, dir, progress)
+            fit_and_write(config, model, [&train, &val, &test], meta, device, dir, progress).map(|(r, _)| r)
         }
         (Loaded::Sequences(ds), ModelConfig::DnaCnn(m)) => {
             let train = SequenceExamples::new(ds, &ds.train, config.train.augment.reverse_complement);
@@ -332,9 +365,93 @@ fn train_in_dir(
                 best_epoch: 0,
             };
             let model = DnaCnn::new(m, ds.seq_len, n_outputs, &ad);
-            fit_and_write(config, model, [&train, &val, &test], meta, device, dir, progress)
+            fit_and_write(config, model, [&train, &val, &test], meta, device, dir, progress).map(|(r, _)| r)
+        }
+        (Loaded::Table(ds), ModelConfig::Linear(_) | ModelConfig::Mlp(_)) => {
+            let ds = ds.as_ref();
+            let train = TabularExamples::new(ds, &ds.train);
+            let val = TabularExamples::new(ds, &ds.val);
+            let test = TabularExamples::new(ds, &ds.test);
+            let n_outputs = train.targets().n_outputs();
+            let meta = ModelMeta {
+                model: model_kind(&config.model).into(),
+                input_shape: vec![ds.n_features],
+                label_width: 1,
+                n_outputs,
+                class_names: ds.recipe.class_names.clone(),
+                best_epoch: 0,
+            };
+            let model = Mlp::from_config(&config.model, ds.n_features, n_outputs, &ad).expect("matched linear or mlp");
+            write_json(&dir.join("preprocess.json"), &ds.recipe)?;
+            write_json(&dir.join("data_report.json"), &ds.report)?;
+            let (result, best) = fit_and_write(config, model, [&train, &val, &test], meta, device, dir, progress)?;
+            let importance = crate::importance::permutation_importance(
+                &best,
+                &test,
+                &ds.feature_groups,
+                ds.n_features,
+                5,
+                config.seed,
+                &device.clone().without_autodiff(),
+            )?;
+            let csv = crate::importance::importance_csv(&importance);
+            write_atomic(&dir.join("feature_importance.csv"), csv.as_bytes())
+                .map_err(TrainError::io(dir.join("feature_importance.csv")))?;
+            Ok(result)
+        }
+        (Loaded::Series(set), ModelConfig::SignalCnn(m)) => {
+            let hours = set.hours.map(|h| h.map(Some)).unwrap_or([None; 3]);
+            let train = SeriesExamples::new(set, &set.train, hours[0]);
+            let val = SeriesExamples::new(set, &set.val, hours[1]);
+            let test = SeriesExamples::new(set, &set.test, hours[2]);
+            let n_outputs = train.targets().n_outputs();
+            let meta = ModelMeta {
+                model: "signal_cnn".into(),
+                input_shape: vec![set.channels, set.len],
+                label_width: 1,
+                n_outputs,
+                class_names: set.class_names.clone(),
+                best_epoch: 0,
+            };
+            write_json(&dir.join("splits.json"), &crate::timeseries::split_report(&set.split, set.hours))?;
+            if let Some(scaler) = &set.scaler {
+                write_json(&dir.join("scaler.json"), scaler)?;
+            }
+            let model = SignalCnn::new(m, set.channels, n_outputs, &ad);
+            fit_and_write(config, model, [&train, &val, &test], meta, device, dir, progress).map(|(r, _)| r)
+        }
+        (Loaded::Frames(set), ModelConfig::Tcn(m)) => {
+            let train = FrameExamples::new(set, &set.train);
+            let val = FrameExamples::new(set, &set.val);
+            let test = FrameExamples::new(set, &set.test);
+            let n_outputs = train.targets().n_outputs();
+            let meta = ModelMeta {
+                model: "tcn".into(),
+                input_shape: vec![set.channels],
+                label_width: 1,
+                n_outputs,
+                class_names: set.class_names.clone(),
+                best_epoch: 0,
+            };
+            write_json(&dir.join("splits.json"), &crate::timeseries::split_report(&set.split, None))?;
+            if let Some(scaler) = &set.scaler {
+                write_json(&dir.join("scaler.json"), scaler)?;
+            }
+            let model = Tcn::new(m, set.channels, n_outputs, &ad);
+            fit_and_write(config, model, [&train, &val, &test], meta, device, dir, progress).map(|(r, _)| r)
         }
         _ => Err(mismatch(config)),
+    }
+}
+
+fn model_kind(model: &ModelConfig) -> &'static str {
+    match model {
+        ModelConfig::Resnet(_) => "resnet",
+        ModelConfig::DnaCnn(_) => "dna_cnn",
+        ModelConfig::Linear(_) => "linear",
+        ModelConfig::Mlp(_) => "mlp",
+        ModelConfig::SignalCnn(_) => "signal_cnn",
+        ModelConfig::Tcn(_) => "tcn",
     }
 }
 
@@ -344,13 +461,15 @@ fn mismatch(config: &Config) -> TrainError {
         DataConfig::ImageFolder(_) => "image_folder",
         DataConfig::SequenceCsv(_) => "sequence_csv",
         DataConfig::BedRegions(_) => "bed_regions",
+        DataConfig::Table(_) => "table",
+        DataConfig::Molecules(_) => "molecules",
+        DataConfig::Ts(_) => "ts",
+        DataConfig::SensorCsv(_) => "sensor_csv",
+        DataConfig::Jigsaws(_) => "jigsaws",
     };
-    let model = match &config.model {
-        ModelConfig::Resnet(_) => "resnet",
-        ModelConfig::DnaCnn(_) => "dna_cnn",
-    };
+    let model = model_kind(&config.model);
     TrainError::Mismatch(format!(
-        "[model].kind = \"{model}\" cannot read [data].format = \"{data}\" (images need `resnet`, DNA sequences `dna_cnn`)"
+        "[model].kind = \"{model}\" cannot read [data].format = \"{data}\" (images need `resnet`, DNA sequences `dna_cnn`, tables and molecules `linear` or `mlp`)"
     ))
 }
 
@@ -364,7 +483,7 @@ fn fit_and_write<M, E>(
     device: &Device,
     dir: &Path,
     progress: &mut dyn Progress,
-) -> Result<InDir, TrainError>
+) -> Result<(InDir, M), TrainError>
 where
     M: Network<Input = E::Input>,
     E: Examples,
@@ -380,11 +499,26 @@ where
     let mut metrics = Metrics::new();
     metrics.insert("val".into(), split_metrics(val.targets(), &val_scores, &config.eval, config.seed));
     metrics.insert("test".into(), split_metrics(test.targets(), &test_scores, &config.eval, config.seed));
+    crate::clinical::add_val_threshold_metrics(&mut metrics, val.targets(), &val_scores, test.targets(), &test_scores);
+    if let (Some(val_hours), Some(test_hours)) = (val.recording_hours(), test.recording_hours()) {
+        crate::clinical::add_false_alarm_metrics(
+            &mut metrics,
+            (val.targets(), &val_scores, val_hours),
+            (test.targets(), &test_scores, test_hours),
+            config.eval.false_alarms_per_hour,
+        );
+    }
+    if let Some(curves) = crate::clinical::calibration_json(&[("val", val.targets(), &val_scores), ("test", test.targets(), &test_scores)], config.eval.ece_bins) {
+        write_json(&dir.join("calibration.json"), &curves)?;
+    }
+    if let Some(groups) = crate::clinical::subgroup_metrics(test, &test_scores, &config.eval, config.seed) {
+        write_json(&dir.join("subgroups.json"), &groups)?;
+    }
 
     save_weights(&fitted.best, &dir.join("model.bpk"))?;
     meta.best_epoch = fitted.best_epoch;
     write_json(&dir.join("model.json"), &meta)?;
-    let ids = |e: &E| (0..e.len()).map(|i| e.example_id(i)).collect::<Vec<_>>();
+    let ids = |e: &E| e.row_ids();
     let csv = predictions_csv(&[
         ("val", &ids(val), val.targets(), &val_scores),
         ("test", &ids(test), test.targets(), &test_scores),
@@ -393,7 +527,7 @@ where
     let hist = history_csv(&fitted.history, config.train.monitor.as_str());
     write_atomic(&dir.join("history.csv"), hist.as_bytes()).map_err(TrainError::io(dir.join("history.csv")))?;
     write_json(&dir.join("metrics.json"), &metrics)?;
-    Ok((metrics, fitted.history.len(), fitted.best_epoch, fitted.stopped_early, fitted.train_samples_per_second))
+    Ok(((metrics, fitted.history.len(), fitted.best_epoch, fitted.stopped_early, fitted.train_samples_per_second), best))
 }
 
 fn dataset_digest(data: &DataConfig) -> Result<String, TrainError> {
@@ -429,6 +563,10 @@ fn rayon_threads() -> usize {
 pub enum AnyModel {
     Resnet(ResNet),
     DnaCnn(DnaCnn),
+    /// A linear model or MLP on table features, with its fitted preprocessing.
+    Tabular(Mlp, Box<TabularRecipe>),
+    SignalCnn(SignalCnn),
+    Tcn(Tcn),
 }
 
 /// A trained run reopened from its directory.
@@ -461,6 +599,19 @@ pub fn load_run(dir: &Path, device: DeviceChoice) -> Result<LoadedRun, TrainErro
         (ModelConfig::DnaCnn(m), [len]) => {
             AnyModel::DnaCnn(load_weights(DnaCnn::new(m, *len, meta.n_outputs, &device), &weights)?.valid())
         }
+        (ModelConfig::Linear(_) | ModelConfig::Mlp(_), [n]) => {
+            let recipe_path = dir.join("preprocess.json");
+            let text = std::fs::read_to_string(&recipe_path)
+                .map_err(|e| bad_run(dir, format!("not a finished medref run (preprocess.json: {e})")))?;
+            let recipe: TabularRecipe =
+                serde_json::from_str(&text).map_err(|e| bad_run(&recipe_path, format!("unreadable: {e}")))?;
+            let mlp = Mlp::from_config(&config.model, *n, meta.n_outputs, &device).expect("matched linear or mlp");
+            AnyModel::Tabular(load_weights(mlp, &weights)?.valid(), Box::new(recipe))
+        }
+        (ModelConfig::SignalCnn(m), [c, _]) => {
+            AnyModel::SignalCnn(load_weights(SignalCnn::new(m, *c, meta.n_outputs, &device), &weights)?.valid())
+        }
+        (ModelConfig::Tcn(m), [c]) => AnyModel::Tcn(load_weights(Tcn::new(m, *c, meta.n_outputs, &device), &weights)?.valid()),
         _ => return Err(bad_run(&meta_path, "does not match the run's config.toml".into())),
     };
     Ok(LoadedRun { dir: dir.to_path_buf(), config, meta, model, device })
@@ -506,6 +657,30 @@ pub fn eval(run: &LoadedRun, data: Option<&Path>) -> Result<Metrics, TrainError>
             }
             let val = SequenceExamples::new(&ds, &ds.val, false);
             let test = SequenceExamples::new(&ds, &ds.test, false);
+            score(run, model, &[("val", &val), ("test", &test)])
+        }
+        (Loaded::Table(ds), AnyModel::Tabular(model, _)) => {
+            if vec![ds.n_features] != run.meta.input_shape {
+                return Err(shape_error(format!("{} features", ds.n_features)));
+            }
+            let val = TabularExamples::new(&ds, &ds.val);
+            let test = TabularExamples::new(&ds, &ds.test);
+            score(run, model, &[("val", &val), ("test", &test)])
+        }
+        (Loaded::Series(set), AnyModel::SignalCnn(model)) => {
+            if vec![set.channels, set.len] != run.meta.input_shape {
+                return Err(shape_error(format!("{}x{}", set.channels, set.len)));
+            }
+            let val = SeriesExamples::new(&set, &set.val, None);
+            let test = SeriesExamples::new(&set, &set.test, None);
+            score(run, model, &[("val", &val), ("test", &test)])
+        }
+        (Loaded::Frames(set), AnyModel::Tcn(model)) => {
+            if vec![set.channels] != run.meta.input_shape {
+                return Err(shape_error(format!("{} channels", set.channels)));
+            }
+            let val = FrameExamples::new(&set, &set.val);
+            let test = FrameExamples::new(&set, &set.test);
             score(run, model, &[("val", &val), ("test", &test)])
         }
         _ => Err(mismatch(&run.config)),
@@ -557,6 +732,29 @@ pub fn predict(run: &LoadedRun, input: &Path) -> Result<String, TrainError> {
             let ex = SequenceExamples::new(&ds, &ds.test, false);
             (ds.test.ids.clone(), predict_scores(model, &ex, &run.device, 256)?)
         }
+        AnyModel::Tabular(model, recipe) => {
+            let (ids, x) = crate::tabular::predict_features(&run.config.data, recipe, input)?;
+            let n = ids.len();
+            let targets = match recipe.task {
+                medref_core::config::Task::Regression => {
+                    Targets::Regression { values: vec![0.0; n], mean: recipe.target_mean, std: recipe.target_std }
+                }
+                medref_core::config::Task::Classification => {
+                    Targets::Classes { labels: vec![0; n], n_classes: m.n_outputs }
+                }
+            };
+            let split = TabularSplit { ids, x, targets, subgroups: Vec::new() };
+            let ds = TabularDataset::single(split.clone(), m.input_shape[0]);
+            let ex = TabularExamples::new(&ds, &split);
+            (split.ids.clone(), predict_scores(model, &ex, &run.device, 256)?)
+        }
+        AnyModel::SignalCnn(_) | AnyModel::Tcn(_) => {
+            return Err(TrainError::Mismatch(format!(
+                "{}: `medref predict` does not read signals yet; use `medref eval {} --data FILE`, which scores every split of a file in the training format",
+                input.display(),
+                run.dir.display()
+            )))
+        }
     };
     let k = m.n_outputs;
     let mut s = String::from("id");
@@ -566,7 +764,10 @@ pub fn predict(run: &LoadedRun, input: &Path) -> Result<String, TrainError> {
         let row = &scores[i * k..(i + 1) * k];
         s.push_str(&csv_field(id));
         row.iter().for_each(|v| s.push_str(&format!(",{v:.6}")));
-        let predicted = if m.label_width > 1 {
+        let regression = matches!(&run.model, AnyModel::Tabular(_, r) if r.task == medref_core::config::Task::Regression);
+        let predicted = if regression {
+            format!("{:.6}", row[0])
+        } else if m.label_width > 1 {
             row.iter().enumerate().filter(|(_, &v)| v >= 0.5).map(|(j, _)| j.to_string()).collect::<Vec<_>>().join(";")
         } else {
             let best = crate::evaluate::argmax_rows(row, k)[0];

@@ -147,9 +147,12 @@ pub fn multiclass_summary(
     map.0
 }
 
+/// A regression metric, `(y_true, y_pred) -> value or NaN`.
+type RegressionMetric = fn(&[f64], &[f64]) -> f64;
+
 /// The regression metrics of [`regression_summary`], by key, in the order
 /// they are written.
-const REGRESSION_METRICS: [(&str, fn(&[f64], &[f64]) -> f64); 5] = [
+const REGRESSION_METRICS: [(&str, RegressionMetric); 5] = [
     ("rmse", rmse),
     ("mae", mae),
     ("r2", r2),

@@ -1,0 +1,169 @@
+//! End-to-end tests of the clinical and drug domains: the tiny configs learn
+//! their planted signal, `predict` reproduces evaluation's scores from the
+//! saved preprocessing, and bad tables and molecules exit 2 with a message
+//! naming the file and the place.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+}
+
+fn medref(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_medref"))
+        .args(args)
+        .current_dir(repo())
+        .env("RAYON_NUM_THREADS", "2")
+        .output()
+        .expect("run medref")
+}
+
+fn ok(o: &Output) -> String {
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(o.status.success(), "stdout: {out}\nstderr: {}", String::from_utf8_lossy(&o.stderr));
+    out
+}
+
+fn json(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// `id -> score_<col>` of the test rows in a run's predictions.csv.
+fn test_scores(dir: &Path, col: usize) -> HashMap<String, f64> {
+    let text = std::fs::read_to_string(dir.join("predictions.csv")).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let at = header.iter().position(|h| *h == format!("score_{col}")).unwrap();
+    lines
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .filter(|f| f[1] == "test")
+        .map(|f| (f[0].to_string(), f[at].parse().unwrap()))
+        .collect()
+}
+
+/// `id -> score_<col>` of `medref predict`'s CSV output.
+fn predicted_scores(csv: &str, col: usize) -> HashMap<String, f64> {
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let at = header.iter().position(|h| *h == format!("score_{col}")).unwrap();
+    lines.map(|l| l.split(',').collect::<Vec<_>>()).map(|f| (f[0].to_string(), f[at].parse().unwrap())).collect()
+}
+
+fn assert_same_scores(evaluated: &HashMap<String, f64>, predicted: &HashMap<String, f64>) {
+    assert!(!evaluated.is_empty());
+    for (id, score) in evaluated {
+        let p = predicted.get(id).unwrap_or_else(|| panic!("{id} not predicted"));
+        assert!((p - score).abs() <= 2e-6, "{id}: evaluation {score}, predict {p}");
+    }
+}
+
+#[test]
+fn clinical_tiny_learns_the_planted_risk_and_predict_matches_evaluation() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = tmp.path().join("run");
+    ok(&medref(&["train", "configs/clinical/tiny.toml", "--out", run.to_str().unwrap(), "--quiet"]));
+    let m = json(&run.join("metrics.json"));
+    let auroc = m["test"]["auroc"].as_f64().unwrap();
+    assert!(auroc >= 0.90, "test AUROC {auroc}");
+    assert!(m["test"]["auroc_ci_low"].as_f64().unwrap() < auroc);
+    assert!(m["test"]["brier"].as_f64().unwrap() < 0.2);
+    let t = m["test"]["val_youden_threshold"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&t));
+
+    // The fitted preprocessing, calibration bins, subgroups and importance.
+    let recipe = json(&run.join("preprocess.json"));
+    let names: Vec<&str> = recipe["preprocessor"]["inputs"].as_array().unwrap().iter().map(|i| i["name"].as_str().unwrap()).collect();
+    assert!(names.contains(&"lactate") && names.contains(&"sex") && !names.contains(&"patient_id"), "{names:?}");
+    let bmi = recipe["preprocessor"]["inputs"].as_array().unwrap().iter().find(|i| i["name"] == "bmi").unwrap();
+    assert_eq!(bmi["indicator"], true, "bmi has gaps, so it gets a missing indicator");
+    assert!(json(&run.join("calibration.json"))["test"].as_array().unwrap().len() >= 2);
+    let sub = json(&run.join("subgroups.json"));
+    assert!(sub["test"]["F"]["n"].as_f64().unwrap() > 10.0 && sub["test"]["M"]["n"].as_f64().unwrap() > 10.0);
+    let importance = std::fs::read_to_string(run.join("feature_importance.csv")).unwrap();
+    let order: Vec<&str> = importance.lines().skip(1).map(|l| l.split(',').next().unwrap()).collect();
+    let rank = |f: &str| order.iter().position(|x| *x == f).unwrap();
+    assert!(rank("lactate") < rank("noise") && rank("age") < rank("crp"), "{order:?}");
+    let report = json(&run.join("data_report.json"));
+    assert_eq!(
+        report["train_rows"].as_u64().unwrap() + report["val_rows"].as_u64().unwrap() + report["test_rows"].as_u64().unwrap(),
+        report["rows_read"].as_u64().unwrap()
+    );
+
+    // predict on the whole file applies the saved transform: the test rows
+    // get exactly the scores evaluation wrote.
+    let out = ok(&medref(&["predict", run.to_str().unwrap(), "datasets/clinical/tiny/visits.csv"]));
+    assert_same_scores(&test_scores(&run, 1), &predicted_scores(&out, 1));
+
+    // Same seed, same numbers.
+    let again = tmp.path().join("again");
+    ok(&medref(&["train", "configs/clinical/tiny.toml", "--out", again.to_str().unwrap(), "--quiet"]));
+    assert_eq!(
+        std::fs::read_to_string(run.join("metrics.json")).unwrap(),
+        std::fs::read_to_string(again.join("metrics.json")).unwrap()
+    );
+}
+
+#[test]
+fn drug_tiny_learns_the_additive_property_and_predict_matches_evaluation() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = tmp.path().join("run");
+    ok(&medref(&["train", "configs/drug/tiny.toml", "--out", run.to_str().unwrap(), "--quiet"]));
+    let m = json(&run.join("metrics.json"));
+    let r2 = m["test"]["r2"].as_f64().unwrap();
+    assert!(r2 >= 0.8, "test R^2 {r2}");
+    for key in ["rmse", "mae", "pearson", "spearman", "rmse_ci_low", "rmse_ci_high"] {
+        assert!(m["test"][key].as_f64().is_some(), "{key} missing");
+    }
+    let out = ok(&medref(&["predict", run.to_str().unwrap(), "datasets/drug/tiny/molecules.csv"]));
+    assert_same_scores(&test_scores(&run, 0), &predicted_scores(&out, 0));
+}
+
+/// Each bad table or molecule file: exit 2, a message naming the file and
+/// the place, never a panic, and no run directory left behind.
+#[test]
+fn bad_tables_and_molecules_exit_2_with_file_and_place() {
+    let cases: &[(&str, &[&str], &[&str])] = &[
+        ("configs/clinical/tiny.toml", &["--set", "data.label=diagnosis"], &["visits.csv", "column \"diagnosis\": not found"]),
+        (
+            "configs/clinical/tiny.toml",
+            &["--set", "data.path=datasets/broken/table_non_numeric.csv", "--set", "data.group=patient_id"],
+            &["table_non_numeric.csv", "line 23", "column \"lactate\"", "not a number"],
+        ),
+        (
+            "configs/clinical/tiny.toml",
+            &["--set", "data.path=datasets/broken/table_all_missing.csv"],
+            &["table_all_missing.csv", "column \"crp\"", "no values in the training rows"],
+        ),
+        (
+            "configs/clinical/tiny.toml",
+            &["--set", "data.path=datasets/broken/table_patient_two_splits.csv", "--set", "data.split_column=split"],
+            &["table_patient_two_splits.csv", "more than one split", "data row 1 (train)", "data row 28 (test)"],
+        ),
+        (
+            "configs/drug/tiny.toml",
+            &["--set", "data.path=datasets/broken/invalid_smiles.csv"],
+            &["invalid_smiles.csv", "line 4", "invalid SMILES"],
+        ),
+        (
+            "configs/drug/solubility.toml",
+            &["--set", "data.path=datasets/broken/truncated.sdf"],
+            &["truncated.sdf", "record 3"],
+        ),
+    ];
+    let tmp = tempfile::tempdir().unwrap();
+    for (i, (config, extra, needles)) in cases.iter().enumerate() {
+        let out = tmp.path().join(format!("run{i}"));
+        let mut args = vec!["train", config, "--out", out.to_str().unwrap(), "--quiet"];
+        args.extend_from_slice(extra);
+        let o = medref(&args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "case {i}: {err}");
+        assert!(!err.contains("panicked"), "case {i}: {err}");
+        for n in *needles {
+            assert!(err.contains(n), "case {i}: expected {n:?} in: {err}");
+        }
+        assert!(!out.join("metrics.json").exists(), "case {i} wrote output");
+    }
+}

@@ -1,0 +1,71 @@
+//! Models on table features: logistic/linear regression and an MLP.
+//!
+//! One module serves both: with no hidden layer it is exactly a linear
+//! model, which is the baseline every clinical risk score is judged
+//! against, and a trainee can switch to an MLP by adding a width.
+
+use burn::nn::{Dropout, DropoutConfig, Linear, LinearConfig};
+use burn::prelude::*;
+use burn::tensor::activation::relu;
+use medref_core::config::{MlpConfig, ModelConfig};
+
+/// `[batch, n_inputs]` features -> `[batch, n_outputs]` logits (or values).
+#[derive(Module, Debug)]
+pub struct Mlp {
+    hidden: Vec<Linear>,
+    dropout: Dropout,
+    head: Linear,
+}
+
+impl Mlp {
+    /// Hidden layers of the given widths (none: a linear model).
+    pub fn new(hidden: &[usize], dropout: f64, n_inputs: usize, n_outputs: usize, device: &Device) -> Self {
+        let mut width = n_inputs;
+        let mut layers = Vec::with_capacity(hidden.len());
+        for &h in hidden {
+            layers.push(LinearConfig::new(width, h).init(device));
+            width = h;
+        }
+        Self {
+            hidden: layers,
+            dropout: DropoutConfig::new(dropout).init(),
+            head: LinearConfig::new(width, n_outputs).init(device),
+        }
+    }
+
+    /// Builds the model a `linear` or `mlp` config describes; `None` for
+    /// other model kinds.
+    pub fn from_config(config: &ModelConfig, n_inputs: usize, n_outputs: usize, device: &Device) -> Option<Self> {
+        match config {
+            ModelConfig::Linear(_) => Some(Self::new(&[], 0.0, n_inputs, n_outputs, device)),
+            ModelConfig::Mlp(MlpConfig { hidden, dropout }) => {
+                Some(Self::new(hidden, *dropout, n_inputs, n_outputs, device))
+            }
+            _ => None,
+        }
+    }
+
+    /// `[batch, n_inputs]` -> `[batch, n_outputs]`
+    pub fn forward(&self, x: Tensor<2>) -> Tensor<2> {
+        let mut x = x;
+        for layer in &self.hidden {
+            x = self.dropout.forward(relu(layer.forward(x)));
+        }
+        self.head.forward(x)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn linear_and_mlp_shapes() {
+        let device = Device::flex();
+        let x = Tensor::<2>::zeros([3, 5], &device);
+        let lin = Mlp::from_config(&ModelConfig::Linear(Default::default()), 5, 2, &device).unwrap();
+        assert_eq!(lin.forward(x.clone()).dims(), [3, 2]);
+        let mlp = Mlp::new(&[8, 4], 0.1, 5, 1, &device);
+        assert_eq!(mlp.forward(x).dims(), [3, 1]);
+    }
+}

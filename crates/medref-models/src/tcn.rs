@@ -1,0 +1,106 @@
+//! A temporal convolutional network that labels every frame (one stage of
+//! MS-TCN, Farha and Gall 2019): a 1x1 input projection, dilated residual
+//! layers whose receptive field doubles each layer, a 1x1 classifier.
+//!
+//! Dilations let a few layers see seconds of context, which a gesture or a
+//! surgical phase needs; the causal option pads only on the past side, so a
+//! frame's label never depends on the future (online use).
+
+use burn::nn::conv::{Conv1d, Conv1dConfig};
+use burn::nn::{Dropout, DropoutConfig, PaddingConfig1d};
+use burn::prelude::*;
+use burn::tensor::activation::relu;
+use medref_core::config::TcnConfig;
+
+#[derive(Module, Debug)]
+struct DilatedResidual {
+    dilated: Conv1d,
+    pointwise: Conv1d,
+}
+
+/// `[batch, channels, frames]` -> per-frame logits `[batch, n_classes, frames]`.
+#[derive(Module, Debug)]
+pub struct Tcn {
+    /// Weight of the smoothing loss (kept with the weights so training
+    /// reads it from the model).
+    smoothing: f64,
+    input: Conv1d,
+    layers: Vec<DilatedResidual>,
+    dropout: Dropout,
+    output: Conv1d,
+}
+
+impl Tcn {
+    pub fn new(config: &TcnConfig, in_channels: usize, n_classes: usize, device: &Device) -> Self {
+        let c = config.channels;
+        let k = config.kernel_size;
+        let layers = (0..config.layers)
+            .map(|i| {
+                let d = 1usize << i;
+                let span = d * (k - 1);
+                // Same length out as in: all padding on the past side when
+                // causal, split around the frame otherwise.
+                let padding = if config.causal {
+                    PaddingConfig1d::Explicit(span, 0)
+                } else {
+                    PaddingConfig1d::Explicit(span / 2, span - span / 2)
+                };
+                DilatedResidual {
+                    dilated: Conv1dConfig::new(c, c, k).with_dilation(d).with_padding(padding).init(device),
+                    pointwise: Conv1dConfig::new(c, c, 1).init(device),
+                }
+            })
+            .collect();
+        Self {
+            smoothing: config.smoothing,
+            input: Conv1dConfig::new(in_channels, c, 1).init(device),
+            layers,
+            dropout: DropoutConfig::new(config.dropout).init(),
+            output: Conv1dConfig::new(c, n_classes, 1).init(device),
+        }
+    }
+
+    /// The configured smoothing-loss weight (0: none).
+    pub fn smoothing(&self) -> f64 {
+        self.smoothing
+    }
+
+    /// `[batch, channels, frames]` -> `[batch, n_classes, frames]`
+    pub fn forward(&self, x: Tensor<3>) -> Tensor<3> {
+        let mut h = self.input.forward(x);
+        for layer in &self.layers {
+            let out = layer.pointwise.forward(relu(layer.dilated.forward(h.clone())));
+            h = h + self.dropout.forward(out);
+        }
+        self.output.forward(h)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_the_number_of_frames() {
+        let device = Device::flex();
+        for causal in [false, true] {
+            let cfg = TcnConfig { channels: 8, layers: 4, kernel_size: 3, causal, dropout: 0.0, smoothing: 0.0 };
+            let m = Tcn::new(&cfg, 5, 3, &device);
+            assert_eq!(m.forward(Tensor::<3>::zeros([2, 5, 37], &device)).dims(), [2, 3, 37]);
+        }
+    }
+
+    #[test]
+    fn causal_frames_ignore_the_future() {
+        let device = Device::flex();
+        let cfg = TcnConfig { channels: 4, layers: 3, kernel_size: 3, causal: true, dropout: 0.0, smoothing: 0.0 };
+        let m = Tcn::new(&cfg, 1, 2, &device);
+        let a = Tensor::<3>::zeros([1, 1, 20], &device);
+        let mut future = vec![0f32; 20];
+        future[15..].iter_mut().for_each(|v| *v = 5.0);
+        let b = Tensor::<3>::from_data(TensorData::new(future, [1, 1, 20]), &device);
+        let ya: Vec<f32> = m.forward(a).narrow(2, 0, 15).into_data().try_to_vec::<f32>().unwrap();
+        let yb: Vec<f32> = m.forward(b).narrow(2, 0, 15).into_data().try_to_vec::<f32>().unwrap();
+        assert_eq!(ya, yb, "frames before 15 must not see the change at 15");
+    }
+}

@@ -1,0 +1,596 @@
+//! Reading a run directory into memory, once, for every writer.
+//!
+//! `config.toml`, `manifest.json` and `metrics.json` are required: without
+//! them there is nothing to report. Everything else is optional and its
+//! section or plot is left out when absent; a file that is present but
+//! unreadable is an error naming it, since a silently missing plot would
+//! hide a broken run.
+
+use crate::error::ReportError;
+use medref_core::manifest::RunManifest;
+use medref_core::metrics::CalibrationBin;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// `metrics.json`: split -> metric -> value.
+pub(crate) type Metrics = BTreeMap<String, BTreeMap<String, f64>>;
+
+/// What the model predicts, which decides the plots that make sense.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Task {
+    /// Two classes; `score_1` is the positive-class probability.
+    Binary,
+    /// One label out of this many classes.
+    MultiClass(usize),
+    /// This many independent 0/1 labels.
+    MultiLabel(usize),
+    /// A number; `score_0` is the prediction.
+    Regression,
+}
+
+impl Task {
+    pub(crate) fn describe(self) -> String {
+        match self {
+            Task::Binary => "binary classification".into(),
+            Task::MultiClass(k) => format!("{k}-class classification"),
+            Task::MultiLabel(k) => format!("multi-label classification ({k} labels)"),
+            Task::Regression => "regression".into(),
+        }
+    }
+}
+
+/// `history.csv`, one entry per epoch.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct History {
+    pub epochs: Vec<f64>,
+    pub train_loss: Vec<f64>,
+    pub val_loss: Vec<f64>,
+    /// The monitored validation metric (`val_<monitor>` column), if other than the loss.
+    pub monitor: Option<(String, Vec<f64>)>,
+}
+
+/// The predictions of one split: row-major `[n, label_width]` labels and
+/// `[n, n_scores]` scores.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SplitPredictions {
+    pub n: usize,
+    pub labels: Vec<f64>,
+    pub scores: Vec<f64>,
+}
+
+/// `predictions.csv`, grouped by split. Only aggregates of it are ever shown.
+#[derive(Debug, Clone)]
+pub(crate) struct Predictions {
+    pub label_width: usize,
+    pub n_scores: usize,
+    pub splits: BTreeMap<String, SplitPredictions>,
+}
+
+/// `subgroups.json`.
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct Subgroups {
+    /// Subgroup value -> metric -> value, on the test split.
+    #[serde(default)]
+    pub test: BTreeMap<String, BTreeMap<String, f64>>,
+    /// Test rows without a subgroup value.
+    #[serde(default)]
+    pub missing: u64,
+}
+
+/// One row of `feature_importance.csv`.
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct Importance {
+    pub feature: String,
+    pub baseline: f64,
+    pub mean_drop: f64,
+    pub std_drop: f64,
+}
+
+/// An explanation picture found in the run directory.
+#[derive(Debug, Clone)]
+pub(crate) struct Explanation {
+    pub file: String,
+    /// The SVG, ready to inline, or why it was left out.
+    pub svg: Result<String, String>,
+}
+
+/// Everything a report needs from one run directory.
+#[derive(Debug, Clone)]
+pub(crate) struct Run {
+    pub dir: PathBuf,
+    pub config: toml::Table,
+    pub manifest: RunManifest,
+    pub metrics: Metrics,
+    pub model: serde_json::Map<String, serde_json::Value>,
+    pub history: Option<History>,
+    pub predictions: Option<Predictions>,
+    pub calibration: Option<BTreeMap<String, Vec<CalibrationBin>>>,
+    pub subgroups: Option<Subgroups>,
+    pub importance: Option<Vec<Importance>>,
+    pub data_report: Option<serde_json::Map<String, serde_json::Value>>,
+    pub explanations: Vec<Explanation>,
+}
+
+/// Explanation SVGs larger than this are linked by name instead of inlined.
+const MAX_INLINE_SVG_BYTES: usize = 4 << 20;
+
+fn read_text(path: &Path) -> Result<Option<String>, ReportError> {
+    match std::fs::read_to_string(path) {
+        Ok(s) => Ok(Some(s)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(ReportError::Read {
+            path: path.to_path_buf(),
+            source: e,
+        }),
+    }
+}
+
+fn required(path: &Path) -> Result<String, ReportError> {
+    read_text(path)?.ok_or_else(|| ReportError::Missing {
+        path: path.to_path_buf(),
+    })
+}
+
+fn json<T: serde::de::DeserializeOwned>(path: &Path, text: &str) -> Result<T, ReportError> {
+    serde_json::from_str(text)
+        .map_err(|e| ReportError::parse(path, format!("not the JSON a run writes: {e}")))
+}
+
+fn optional_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Option<T>, ReportError> {
+    read_text(path)?.map(|t| json(path, &t)).transpose()
+}
+
+impl Run {
+    /// Reads `dir`; see the module comment for what must be there.
+    pub(crate) fn load(dir: &Path) -> Result<Run, ReportError> {
+        if !dir.is_dir() {
+            return Err(ReportError::Missing {
+                path: dir.to_path_buf(),
+            });
+        }
+        let config_path = dir.join("config.toml");
+        let config: toml::Table = required(&config_path)?
+            .parse()
+            .map_err(|e| ReportError::parse(&config_path, format!("not valid TOML: {e}")))?;
+        let manifest_path = dir.join("manifest.json");
+        let manifest: RunManifest = json(&manifest_path, &required(&manifest_path)?)?;
+        let metrics_path = dir.join("metrics.json");
+        let metrics: Metrics = json(&metrics_path, &required(&metrics_path)?)?;
+        let model = optional_json(&dir.join("model.json"))?.unwrap_or_default();
+        let history_path = dir.join("history.csv");
+        let history = read_text(&history_path)?
+            .map(|t| parse_history(&history_path, &t))
+            .transpose()?;
+        let predictions_path = dir.join("predictions.csv");
+        let predictions = read_text(&predictions_path)?
+            .map(|t| parse_predictions(&predictions_path, &t))
+            .transpose()?;
+        let importance_path = dir.join("feature_importance.csv");
+        let importance = read_text(&importance_path)?
+            .map(|t| parse_importance(&importance_path, &t))
+            .transpose()?;
+        Ok(Run {
+            dir: dir.to_path_buf(),
+            config,
+            manifest,
+            metrics,
+            model,
+            history,
+            predictions,
+            calibration: optional_json(&dir.join("calibration.json"))?,
+            subgroups: optional_json(&dir.join("subgroups.json"))?,
+            importance,
+            data_report: optional_json(&dir.join("data_report.json"))?,
+            explanations: find_explanations(dir)?,
+        })
+    }
+
+    fn config_str(&self, section: Option<&str>, key: &str) -> Option<&str> {
+        let table = match section {
+            Some(s) => self.config.get(s)?.as_table()?,
+            None => &self.config,
+        };
+        table.get(key)?.as_str()
+    }
+
+    /// The config's `name`, or the manifest's record of it.
+    pub(crate) fn name(&self) -> &str {
+        self.config_str(None, "name")
+            .unwrap_or(&self.manifest.config_name)
+    }
+
+    pub(crate) fn domain(&self) -> &str {
+        self.config_str(None, "domain").unwrap_or("unknown")
+    }
+
+    pub(crate) fn description(&self) -> &str {
+        self.config_str(None, "description").unwrap_or("")
+    }
+
+    /// `[model].kind` (e.g. `linear`, `resnet`).
+    pub(crate) fn model_kind(&self) -> &str {
+        self.config_str(Some("model"), "kind")
+            .or_else(|| self.model.get("model").and_then(|v| v.as_str()))
+            .unwrap_or("unknown")
+    }
+
+    /// `[data].format`.
+    pub(crate) fn data_format(&self) -> Option<&str> {
+        self.config_str(Some("data"), "format")
+    }
+
+    /// `[train].monitor`.
+    pub(crate) fn monitor(&self) -> Option<&str> {
+        self.config_str(Some("train"), "monitor")
+    }
+
+    /// The epoch whose weights were kept (1-based, as in `history.csv`).
+    pub(crate) fn best_epoch(&self) -> Option<u64> {
+        self.model.get("best_epoch").and_then(|v| v.as_u64())
+    }
+
+    /// The binary decision threshold the metrics were computed at.
+    pub(crate) fn threshold(&self) -> f64 {
+        self.config
+            .get("eval")
+            .and_then(|e| e.get("threshold"))
+            .and_then(|t| t.as_float().or_else(|| t.as_integer().map(|i| i as f64)))
+            .unwrap_or(0.5)
+    }
+
+    /// Class (or label) names in output order; numbers where the data names none.
+    pub(crate) fn class_names(&self, k: usize) -> Vec<String> {
+        let named: Vec<String> = self
+            .model
+            .get("class_names")
+            .and_then(|v| v.as_array())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if named.len() == k {
+            named
+        } else {
+            (0..k).map(|i| i.to_string()).collect()
+        }
+    }
+
+    pub(crate) fn split_metrics(&self, split: &str) -> Option<&BTreeMap<String, f64>> {
+        self.metrics.get(split)
+    }
+
+    /// The task, from the predictions' columns where present, else from
+    /// the metrics' keys and `model.json`.
+    pub(crate) fn task(&self) -> Task {
+        let has = |key: &str| self.metrics.values().any(|m| m.contains_key(key));
+        let regression = has("rmse") || has("r2") || has("mae");
+        if let Some(p) = &self.predictions {
+            if p.label_width > 1 {
+                return Task::MultiLabel(p.label_width);
+            }
+            if regression || p.n_scores == 1 {
+                return Task::Regression;
+            }
+            return if p.n_scores == 2 {
+                Task::Binary
+            } else {
+                Task::MultiClass(p.n_scores)
+            };
+        }
+        if regression {
+            return Task::Regression;
+        }
+        let field = |k: &str| self.model.get(k).and_then(|v| v.as_u64()).unwrap_or(0) as usize;
+        let (label_width, n_outputs) = (field("label_width"), field("n_outputs"));
+        if label_width > 1 {
+            Task::MultiLabel(label_width)
+        } else if n_outputs > 2 || has("f1_macro") {
+            Task::MultiClass(n_outputs)
+        } else {
+            Task::Binary
+        }
+    }
+
+    /// Labels and positive-class scores of a binary task's split.
+    pub(crate) fn binary_scores(&self, split: &str) -> Option<(Vec<bool>, Vec<f64>)> {
+        let p = self.predictions.as_ref()?;
+        let s = p.splits.get(split)?;
+        if self.task() != Task::Binary || s.n == 0 {
+            return None;
+        }
+        let labels = s.labels.iter().map(|&l| l == 1.0).collect();
+        let scores = s.scores.chunks(p.n_scores).map(|r| r[1]).collect();
+        Some((labels, scores))
+    }
+
+    /// Directory name, to tell apart runs of the same config.
+    pub(crate) fn dir_name(&self) -> String {
+        self.dir
+            .canonicalize()
+            .unwrap_or_else(|_| self.dir.clone())
+            .file_name()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| self.dir.display().to_string())
+    }
+}
+
+/// A CSV cell as a number; empty or unparsable cells are NaN (drawn as gaps).
+fn number(cell: &str) -> f64 {
+    cell.trim().parse().unwrap_or(f64::NAN)
+}
+
+fn csv_reader(text: &str) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(text.as_bytes())
+}
+
+fn csv_error(path: &Path, e: csv::Error) -> ReportError {
+    let at = e
+        .position()
+        .map(|p| format!("line {}: ", p.line()))
+        .unwrap_or_default();
+    ReportError::parse(path, format!("{at}{e}"))
+}
+
+fn parse_history(path: &Path, text: &str) -> Result<History, ReportError> {
+    let mut reader = csv_reader(text);
+    let headers = reader.headers().map_err(|e| csv_error(path, e))?.clone();
+    let col = |name: &str| headers.iter().position(|h| h == name);
+    let (Some(epoch), Some(train), Some(val)) = (col("epoch"), col("train_loss"), col("val_loss"))
+    else {
+        return Err(ReportError::parse(
+            path,
+            "expected a header with the columns epoch, train_loss and val_loss",
+        ));
+    };
+    let monitor = headers
+        .iter()
+        .position(|h| h.starts_with("val_") && h != "val_loss")
+        .map(|i| (i, headers[i].to_string()));
+    let mut h = History::default();
+    let mut monitor_values = Vec::new();
+    for record in reader.records() {
+        let r = record.map_err(|e| csv_error(path, e))?;
+        let get = |i: usize| r.get(i).map_or(f64::NAN, number);
+        h.epochs.push(get(epoch));
+        h.train_loss.push(get(train));
+        h.val_loss.push(get(val));
+        if let Some((i, _)) = &monitor {
+            monitor_values.push(get(*i));
+        }
+    }
+    h.monitor = monitor.map(|(_, name)| (name, monitor_values));
+    Ok(h)
+}
+
+fn parse_predictions(path: &Path, text: &str) -> Result<Predictions, ReportError> {
+    let mut reader = csv_reader(text);
+    let headers = reader.headers().map_err(|e| csv_error(path, e))?.clone();
+    let split_col = headers.iter().position(|h| h == "split").ok_or_else(|| {
+        ReportError::parse(
+            path,
+            "expected a `split` column (id,split,label,score_0,...)",
+        )
+    })?;
+    let numbered = |prefix: &str| -> Vec<usize> {
+        let mut cols = Vec::new();
+        while let Some(i) = headers
+            .iter()
+            .position(|h| h == format!("{prefix}_{}", cols.len()))
+        {
+            cols.push(i);
+        }
+        cols
+    };
+    let label_cols = match headers.iter().position(|h| h == "label") {
+        Some(i) => vec![i],
+        None => numbered("label"),
+    };
+    let score_cols = numbered("score");
+    if label_cols.is_empty() || score_cols.is_empty() {
+        return Err(ReportError::parse(
+            path,
+            "expected `label` (or `label_0`, ...) and `score_0`, ... columns",
+        ));
+    }
+    let mut splits: BTreeMap<String, SplitPredictions> = BTreeMap::new();
+    for record in reader.records() {
+        let r = record.map_err(|e| csv_error(path, e))?;
+        let split = splits
+            .entry(r.get(split_col).unwrap_or("").to_string())
+            .or_default();
+        split.n += 1;
+        split.labels.extend(
+            label_cols
+                .iter()
+                .map(|&i| r.get(i).map_or(f64::NAN, number)),
+        );
+        split.scores.extend(
+            score_cols
+                .iter()
+                .map(|&i| r.get(i).map_or(f64::NAN, number)),
+        );
+    }
+    Ok(Predictions {
+        label_width: label_cols.len(),
+        n_scores: score_cols.len(),
+        splits,
+    })
+}
+
+fn parse_importance(path: &Path, text: &str) -> Result<Vec<Importance>, ReportError> {
+    csv_reader(text)
+        .deserialize()
+        .collect::<Result<Vec<Importance>, _>>()
+        .map_err(|e| csv_error(path, e))
+}
+
+/// `explain*.svg` and `ism.svg`, in the run directory or its `plots/`.
+fn find_explanations(dir: &Path) -> Result<Vec<Explanation>, ReportError> {
+    let mut found = Vec::new();
+    for folder in [dir.to_path_buf(), dir.join("plots")] {
+        let Ok(entries) = std::fs::read_dir(&folder) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let lower = name.to_ascii_lowercase();
+            if path.is_file()
+                && lower.ends_with(".svg")
+                && (lower.starts_with("explain") || lower == "ism.svg")
+            {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    found
+        .into_iter()
+        .map(|path| {
+            let file = path
+                .strip_prefix(dir)
+                .unwrap_or(&path)
+                .display()
+                .to_string();
+            let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+            let svg = if size as usize > MAX_INLINE_SVG_BYTES {
+                Err(format!(
+                    "{size} bytes, too large to inline; open the file itself"
+                ))
+            } else {
+                let text = std::fs::read_to_string(&path).map_err(|e| ReportError::Read {
+                    path: path.clone(),
+                    source: e,
+                })?;
+                sanitise_svg(&text).map_err(String::from)
+            };
+            Ok(Explanation { file, svg })
+        })
+        .collect()
+}
+
+/// Makes an explanation SVG safe to inline: the `<svg>` element only (no
+/// XML prologue), tagged `data-plot="explanation"`. Refuses anything that
+/// could run code or fetch from elsewhere: scripts, foreign objects, event
+/// handlers, entity declarations, and references other than a `#fragment`
+/// or an embedded raster image (`data:image/png`, as saliency overlays use).
+pub(crate) fn sanitise_svg(text: &str) -> Result<String, &'static str> {
+    let start = text.find("<svg").ok_or("no <svg> element")?;
+    let end = text.rfind("</svg>").ok_or("no closing </svg>")? + "</svg>".len();
+    if end <= start {
+        return Err("no complete <svg> element");
+    }
+    let body = &text[start..end];
+    let lower = body.to_ascii_lowercase();
+    for banned in [
+        "<script",
+        "<foreignobject",
+        "<!entity",
+        "<iframe",
+        "javascript:",
+    ] {
+        if lower.contains(banned) {
+            return Err("holds active content (a script, foreign object or entity declaration)");
+        }
+    }
+    if has_event_handler(&lower) {
+        return Err("holds an event-handler attribute");
+    }
+    if has_external_reference(&lower) {
+        return Err("refers to an external resource");
+    }
+    Ok(format!(
+        "<svg data-plot=\"explanation\"{}",
+        &body["<svg".len()..]
+    ))
+}
+
+/// An attribute `on<letters>=` (onload, onclick, ...).
+fn has_event_handler(lower: &str) -> bool {
+    let b = lower.as_bytes();
+    (1..b.len().saturating_sub(2)).any(|i| {
+        if !(b[i - 1].is_ascii_whitespace() && b[i] == b'o' && b[i + 1] == b'n') {
+            return false;
+        }
+        let mut j = i + 2;
+        while j < b.len() && b[j].is_ascii_alphabetic() {
+            j += 1;
+        }
+        while j < b.len() && b[j].is_ascii_whitespace() {
+            j += 1;
+        }
+        j > i + 2 && j < b.len() && b[j] == b'='
+    })
+}
+
+/// An `href`, `src` or `url(...)` whose target is neither a `#fragment` in
+/// the same picture nor an embedded PNG, JPEG or GIF.
+fn has_external_reference(lower: &str) -> bool {
+    let safe_target = |from: usize| {
+        let value = lower[from..].trim_start_matches(|c: char| {
+            c.is_whitespace() || c == '=' || c == '"' || c == '\'' || c == '('
+        });
+        value.starts_with('#')
+            || ["data:image/png", "data:image/jpeg", "data:image/gif"]
+                .iter()
+                .any(|p| value.starts_with(p))
+    };
+    for key in ["href", "src", "url("] {
+        let mut from = 0;
+        while let Some(pos) = lower[from..].find(key) {
+            let after = from + pos + key.len();
+            let attribute = key == "url(" || lower[after..].trim_start().starts_with('=');
+            if attribute && !safe_target(after) {
+                return true;
+            }
+            from = after;
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sanitiser_keeps_plain_pictures_and_tags_them() {
+        let svg = "<?xml version=\"1.0\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\"><rect x=\"1\"/><text>on = off</text></svg>\n";
+        let out = sanitise_svg(svg).unwrap();
+        assert!(out.starts_with("<svg data-plot=\"explanation\" xmlns="));
+        assert!(out.ends_with("</svg>"));
+    }
+
+    #[test]
+    fn sanitiser_refuses_active_or_external_content() {
+        for bad in [
+            "<svg><script>alert(1)</script></svg>",
+            "<svg onload=\"x()\"><rect/></svg>",
+            "<svg><a href=\"https://example.org\"><rect/></a></svg>",
+            "<svg><rect style=\"fill:url(http://x/y)\"/></svg>",
+            "<svg><foreignObject/></svg>",
+        ] {
+            assert!(sanitise_svg(bad).is_err(), "{bad}");
+        }
+        assert!(sanitise_svg("<svg><rect fill=\"url(#g)\"/><a href=\"#top\">t</a></svg>").is_ok());
+        assert!(sanitise_svg("<svg><image href=\"data:image/png;base64,iVBO\"/></svg>").is_ok());
+        assert!(
+            sanitise_svg("<svg><image href=\"data:image/svg+xml;base64,PHN2\"/></svg>").is_err()
+        );
+    }
+
+    #[test]
+    fn predictions_group_by_split_and_find_columns() {
+        let text =
+            "id,split,label_0,label_1,score_0,score_1\na,val,1,0,0.9,0.1\nb,test,0,1,0.2,0.7\n";
+        let p = parse_predictions(Path::new("p.csv"), text).unwrap();
+        assert_eq!((p.label_width, p.n_scores), (2, 2));
+        assert_eq!(p.splits["test"].labels, vec![0.0, 1.0]);
+        assert_eq!(p.splits["val"].scores, vec![0.9, 0.1]);
+    }
+}
