@@ -168,7 +168,14 @@ fn run_command(cli: Cli) -> anyhow::Result<()> {
             let outcome = run::train(&req, &mut bars)?;
             let test = outcome.metrics.get("test").cloned().unwrap_or_default();
             let show = |k: &str| test.get(k).map_or("n/a".to_string(), |v| format!("{v:.4}"));
-            let headline = if test.contains_key("rmse") {
+            let headline = if test.contains_key("frame_accuracy") {
+                format!(
+                    "test frame accuracy {}, edit {}, F1@50 {}",
+                    show("frame_accuracy"),
+                    show("edit"),
+                    show("f1_at_50")
+                )
+            } else if test.contains_key("rmse") {
                 format!(
                     "test RMSE {} (95% CI {}-{}), R^2 {}, Spearman {}",
                     show("rmse"),

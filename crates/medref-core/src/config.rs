@@ -558,11 +558,15 @@ pub struct SignalCnnConfig {
     pub dropout: f64,
 }
 
-/// A temporal convolutional network (dilated residual layers, as in
-/// MS-TCN's single stage) that labels every frame of a sequence.
+/// A temporal convolutional network (MS-TCN: stages of dilated residual
+/// layers) that labels every frame of a sequence.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TcnConfig {
+    /// Stages; each after the first refines the previous one's class
+    /// probabilities (the loss is taken on the last stage).
+    #[serde(default = "default_tcn_stages")]
+    pub stages: usize,
     /// Feature maps in every layer.
     #[serde(default = "default_tcn_channels")]
     pub channels: usize,
@@ -907,6 +911,9 @@ fn default_tcn_channels() -> usize {
 fn default_tcn_layers() -> usize {
     6
 }
+fn default_tcn_stages() -> usize {
+    2
+}
 fn default_tcn_kernel() -> usize {
     3
 }
@@ -1107,8 +1114,8 @@ impl Config {
                 }
             }
             ModelConfig::Tcn(m) => {
-                if m.channels == 0 || m.layers == 0 || m.kernel_size < 2 || m.layers > 16 {
-                    return bad("[model]", "channels >= 1, 1 <= layers <= 16 and kernel_size >= 2 are required");
+                if m.channels == 0 || m.layers == 0 || m.kernel_size < 2 || m.layers > 16 || !(1..=6).contains(&m.stages) {
+                    return bad("[model]", "channels >= 1, 1 <= layers <= 16, 1 <= stages <= 6 and kernel_size >= 2 are required");
                 }
                 if !(0.0..1.0).contains(&m.dropout) {
                     return bad("[model].dropout", "must lie in [0, 1)");

@@ -1,6 +1,9 @@
-//! A temporal convolutional network that labels every frame (one stage of
-//! MS-TCN, Farha and Gall 2019): a 1x1 input projection, dilated residual
-//! layers whose receptive field doubles each layer, a 1x1 classifier.
+//! A temporal convolutional network that labels every frame (MS-TCN, Farha
+//! and Gall 2019): each stage is a 1x1 input projection, dilated residual
+//! layers whose receptive field doubles each layer, and a 1x1 classifier;
+//! later stages refine the class probabilities of the stage before, which
+//! removes most of the one-frame flicker (over-segmentation) a single stage
+//! leaves.
 //!
 //! Dilations let a few layers see seconds of context, which a gesture or a
 //! surgical phase needs; the causal option pads only on the past side, so a
@@ -18,20 +21,50 @@ struct DilatedResidual {
     pointwise: Conv1d,
 }
 
-/// `[batch, channels, frames]` -> per-frame logits `[batch, n_classes, frames]`.
+/// One single-stage TCN.
 #[derive(Module, Debug)]
-pub struct Tcn {
-    /// Weight of the smoothing loss (kept with the weights so training
-    /// reads it from the model).
-    smoothing: f64,
+struct Stage {
     input: Conv1d,
     layers: Vec<DilatedResidual>,
     dropout: Dropout,
     output: Conv1d,
 }
 
+/// `[batch, channels, frames]` -> per-frame logits `[batch, n_classes, frames]`.
+#[derive(Module, Debug)]
+pub struct Tcn {
+    /// Weight of the smoothing loss (kept with the weights so training
+    /// reads it from the model).
+    smoothing: f64,
+    stages: Vec<Stage>,
+}
+
 impl Tcn {
     pub fn new(config: &TcnConfig, in_channels: usize, n_classes: usize, device: &Device) -> Self {
+        let stages = (0..config.stages.max(1))
+            .map(|i| Stage::new(config, if i == 0 { in_channels } else { n_classes }, n_classes, device))
+            .collect();
+        Self { smoothing: config.smoothing, stages }
+    }
+
+    /// The configured smoothing-loss weight (0: none).
+    pub fn smoothing(&self) -> f64 {
+        self.smoothing
+    }
+
+    /// `[batch, channels, frames]` -> `[batch, n_classes, frames]`, the last
+    /// stage's logits.
+    pub fn forward(&self, x: Tensor<3>) -> Tensor<3> {
+        let mut out = self.stages[0].forward(x);
+        for stage in &self.stages[1..] {
+            out = stage.forward(burn::tensor::activation::softmax(out, 1));
+        }
+        out
+    }
+}
+
+impl Stage {
+    fn new(config: &TcnConfig, in_channels: usize, n_classes: usize, device: &Device) -> Self {
         let c = config.channels;
         let k = config.kernel_size;
         let layers = (0..config.layers)
@@ -52,7 +85,6 @@ impl Tcn {
             })
             .collect();
         Self {
-            smoothing: config.smoothing,
             input: Conv1dConfig::new(in_channels, c, 1).init(device),
             layers,
             dropout: DropoutConfig::new(config.dropout).init(),
@@ -60,13 +92,7 @@ impl Tcn {
         }
     }
 
-    /// The configured smoothing-loss weight (0: none).
-    pub fn smoothing(&self) -> f64 {
-        self.smoothing
-    }
-
-    /// `[batch, channels, frames]` -> `[batch, n_classes, frames]`
-    pub fn forward(&self, x: Tensor<3>) -> Tensor<3> {
+    fn forward(&self, x: Tensor<3>) -> Tensor<3> {
         let mut h = self.input.forward(x);
         for layer in &self.layers {
             let out = layer.pointwise.forward(relu(layer.dilated.forward(h.clone())));
@@ -84,7 +110,7 @@ mod tests {
     fn keeps_the_number_of_frames() {
         let device = Device::flex();
         for causal in [false, true] {
-            let cfg = TcnConfig { channels: 8, layers: 4, kernel_size: 3, causal, dropout: 0.0, smoothing: 0.0 };
+            let cfg = TcnConfig { channels: 8, layers: 4, kernel_size: 3, causal, dropout: 0.0, smoothing: 0.0, stages: 2 };
             let m = Tcn::new(&cfg, 5, 3, &device);
             assert_eq!(m.forward(Tensor::<3>::zeros([2, 5, 37], &device)).dims(), [2, 3, 37]);
         }
@@ -93,7 +119,7 @@ mod tests {
     #[test]
     fn causal_frames_ignore_the_future() {
         let device = Device::flex();
-        let cfg = TcnConfig { channels: 4, layers: 3, kernel_size: 3, causal: true, dropout: 0.0, smoothing: 0.0 };
+        let cfg = TcnConfig { channels: 4, layers: 3, kernel_size: 3, causal: true, dropout: 0.0, smoothing: 0.0, stages: 2 };
         let m = Tcn::new(&cfg, 1, 2, &device);
         let a = Tensor::<3>::zeros([1, 1, 20], &device);
         let mut future = vec![0f32; 20];

@@ -222,6 +222,26 @@ mod tests {
     }
 
     #[test]
+    fn parquet_columns_arrive_typed_with_nulls() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("visits.parquet");
+        let mut df = df!(
+            "age" => [Some(61i64), None, Some(70)],
+            "sex" => [Some("F"), Some("M"), None],
+            "lactate" => [Some(1.5f64), Some(f64::NAN), Some(2.0)],
+            "flag" => [true, false, true]
+        )
+        .unwrap();
+        ParquetWriter::new(std::fs::File::create(&p).unwrap()).finish(&mut df).unwrap();
+        let t = read_table(&p, &CsvLayout::default()).unwrap();
+        assert_eq!(t.column("age").unwrap().data, ColumnData::Numeric(vec![Some(61.0), None, Some(70.0)]));
+        assert_eq!(t.column("sex").unwrap().data, ColumnData::Text(vec![Some("F".into()), Some("M".into()), None]));
+        // NaN in a float column is a missing measurement.
+        assert_eq!(t.column("lactate").unwrap().data, ColumnData::Numeric(vec![Some(1.5), None, Some(2.0)]));
+        assert_eq!(t.column("flag").unwrap().data, ColumnData::Numeric(vec![Some(1.0), Some(0.0), Some(1.0)]));
+    }
+
+    #[test]
     fn csv_round_trip_keeps_cells() {
         let dir = tempfile::tempdir().unwrap();
         let p = write(&dir, "t.csv", "a,b\n1,\"x, y\"\n2.5,\n");
