@@ -5,6 +5,7 @@
 
 mod data_cmd;
 mod progress;
+mod reproduce;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -93,6 +94,28 @@ enum Command {
     Data {
         #[command(subcommand)]
         command: data_cmd::DataCommand,
+    },
+    /// Run the baseline table (configs/baselines.toml) and judge every row
+    /// against its reference number; exits 1 if any row fails.
+    Reproduce {
+        /// Only the tiny CI rows (every domain, a few minutes on 2 cores).
+        #[arg(long)]
+        tiny: bool,
+        /// Only rows whose config lies under configs/<DOMAIN>/.
+        #[arg(long)]
+        domain: Option<String>,
+        /// Only these rows (repeatable).
+        #[arg(long)]
+        only: Vec<String>,
+        /// Rows trained at once (each in its own process).
+        #[arg(long, default_value_t = 1)]
+        jobs: usize,
+        /// The baseline table.
+        #[arg(long, default_value = "configs/baselines.toml")]
+        baselines: PathBuf,
+        /// Where the runs, reproduce.json and reproduce.md go.
+        #[arg(long, default_value = "runs/reproduce")]
+        out: PathBuf,
     },
     /// Redraw a run's report.html and model_card.md, or put several runs
     /// side by side in one page.
@@ -276,6 +299,17 @@ fn run_command(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Data { command } => data_cmd::run(command, cli.quiet),
+        Command::Reproduce { tiny, domain, only, jobs, baselines, out } => {
+            let select = reproduce::Selection { tiny, domain, only };
+            let results = reproduce::run(&baselines, &select, jobs, &out, cli.quiet)?;
+            print!("{}", reproduce::markdown(&results));
+            let failed = results.iter().filter(|r| r.status == "fail" || r.status == "error").count();
+            println!("{}: {} rows, {failed} failed", out.join("reproduce.json").display(), results.len());
+            if failed > 0 {
+                anyhow::bail!("{failed} of {} baselines did not reproduce their reference", results.len());
+            }
+            Ok(())
+        }
         Command::Report { run_dirs, out } => {
             if let [one] = run_dirs.as_slice() {
                 let report = medref_report::write_report(one).map_err(|e| data_cmd::UsageError(e.to_string()))?;

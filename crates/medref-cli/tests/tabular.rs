@@ -3,31 +3,17 @@
 //! saved preprocessing, and bad tables and molecules exit 2 with a message
 //! naming the file and the place.
 
+mod common;
+
+use common::{assert_bad_trainings, json, medref};
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
-}
-
-fn medref(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_medref"))
-        .args(args)
-        .current_dir(repo())
-        .env("RAYON_NUM_THREADS", "2")
-        .output()
-        .expect("run medref")
-}
+use std::path::Path;
+use std::process::Output;
 
 fn ok(o: &Output) -> String {
     let out = String::from_utf8_lossy(&o.stdout).into_owned();
     assert!(o.status.success(), "stdout: {out}\nstderr: {}", String::from_utf8_lossy(&o.stderr));
     out
-}
-
-fn json(path: &Path) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
 /// `id -> score_<col>` of the test rows in a run's predictions.csv.
@@ -152,18 +138,5 @@ fn bad_tables_and_molecules_exit_2_with_file_and_place() {
             &["truncated.sdf", "record 3"],
         ),
     ];
-    let tmp = tempfile::tempdir().unwrap();
-    for (i, (config, extra, needles)) in cases.iter().enumerate() {
-        let out = tmp.path().join(format!("run{i}"));
-        let mut args = vec!["train", config, "--out", out.to_str().unwrap(), "--quiet"];
-        args.extend_from_slice(extra);
-        let o = medref(&args);
-        let err = String::from_utf8_lossy(&o.stderr);
-        assert_eq!(o.status.code(), Some(2), "case {i}: {err}");
-        assert!(!err.contains("panicked"), "case {i}: {err}");
-        for n in *needles {
-            assert!(err.contains(n), "case {i}: expected {n:?} in: {err}");
-        }
-        assert!(!out.join("metrics.json").exists(), "case {i} wrote output");
-    }
+    assert_bad_trainings(cases);
 }

@@ -3,21 +3,10 @@
 //! accuracy with the split recorded, and broken signals exit 2 naming the
 //! file and line.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
-}
-
-fn medref(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_medref"))
-        .args(args)
-        .current_dir(repo())
-        .env("RAYON_NUM_THREADS", "2")
-        .output()
-        .expect("run medref")
-}
+use common::{assert_bad_trainings, json, medref};
+use std::path::Path;
 
 fn train(config: &str, dir: &Path, extra: &[&str]) -> serde_json::Value {
     let mut args = vec!["train", config, "--out", dir.to_str().unwrap(), "--quiet"];
@@ -27,9 +16,6 @@ fn train(config: &str, dir: &Path, extra: &[&str]) -> serde_json::Value {
     json(&dir.join("metrics.json"))
 }
 
-fn json(path: &Path) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
 
 #[test]
 fn eldercare_tiny_tells_activities_apart_on_unseen_residents() {
@@ -110,18 +96,5 @@ fn broken_signals_exit_2_naming_file_and_line() {
             &["eldercare_sensors.csv", "subject `S01`", "the window is 100000"],
         ),
     ];
-    let tmp = tempfile::tempdir().unwrap();
-    for (i, (config, extra, needles)) in cases.iter().enumerate() {
-        let out = tmp.path().join(format!("run{i}"));
-        let mut args = vec!["train", config, "--out", out.to_str().unwrap(), "--quiet"];
-        args.extend_from_slice(extra);
-        let o = medref(&args);
-        let err = String::from_utf8_lossy(&o.stderr);
-        assert_eq!(o.status.code(), Some(2), "case {i}: {err}");
-        assert!(!err.contains("panicked"), "case {i}: {err}");
-        for n in *needles {
-            assert!(err.contains(n), "case {i}: expected {n:?} in: {err}");
-        }
-        assert!(!out.join("metrics.json").exists(), "case {i} wrote output");
-    }
+    assert_bad_trainings(cases);
 }

@@ -57,24 +57,31 @@ pub struct Series {
     pub label: usize,
 }
 
-impl Signal for Series {
-    fn channels(&self) -> usize {
-        self.channels
-    }
-    fn len(&self) -> usize {
-        self.len
-    }
-    fn values(&self) -> &[f32] {
-        &self.values
-    }
-    fn values_mut(&mut self) -> &mut [f32] {
-        &mut self.values
-    }
-    fn push_channel(&mut self, channel: &[f32]) {
-        self.values.extend_from_slice(channel);
-        self.channels += 1;
-    }
+/// Both series types store `[channels, len]` values the same way.
+macro_rules! impl_signal {
+    ($t:ty) => {
+        impl Signal for $t {
+            fn channels(&self) -> usize {
+                self.channels
+            }
+            fn len(&self) -> usize {
+                self.len
+            }
+            fn values(&self) -> &[f32] {
+                &self.values
+            }
+            fn values_mut(&mut self) -> &mut [f32] {
+                &mut self.values
+            }
+            fn push_channel(&mut self, channel: &[f32]) {
+                self.values.extend_from_slice(channel);
+                self.channels += 1;
+            }
+        }
+    };
 }
+
+impl_signal!(Series);
 
 /// A set of [`Series`] sharing one list of classes.
 #[derive(Debug, Clone, PartialEq)]
@@ -166,24 +173,7 @@ pub struct FrameSequence {
     pub source_frames: Vec<usize>,
 }
 
-impl Signal for FrameSequence {
-    fn channels(&self) -> usize {
-        self.channels
-    }
-    fn len(&self) -> usize {
-        self.len
-    }
-    fn values(&self) -> &[f32] {
-        &self.values
-    }
-    fn values_mut(&mut self) -> &mut [f32] {
-        &mut self.values
-    }
-    fn push_channel(&mut self, channel: &[f32]) {
-        self.values.extend_from_slice(channel);
-        self.channels += 1;
-    }
-}
+impl_signal!(FrameSequence);
 
 /// A numeric table read frame by frame (kinematics, per-frame features),
 /// before it becomes a [`FrameSequence`].

@@ -10,10 +10,12 @@
 
 /// Cumulative counts at one distinct score: calling positive every sample
 /// that scores at least this value gives `tp` true and `fp` false positives.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Threshold {
-    tp: u64,
-    fp: u64,
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Threshold {
+    /// The distinct score value.
+    pub score: f64,
+    pub tp: u64,
+    pub fp: u64,
 }
 
 /// The thresholds from the highest score down; the last one holds the
@@ -21,7 +23,7 @@ struct Threshold {
 ///
 /// `None` for empty input, different lengths or a NaN score, where no
 /// ranking exists.
-fn thresholds(labels: &[bool], scores: &[f64]) -> Option<Vec<Threshold>> {
+pub(crate) fn thresholds(labels: &[bool], scores: &[f64]) -> Option<Vec<Threshold>> {
     if labels.len() != scores.len() || labels.is_empty() || scores.iter().any(|s| s.is_nan()) {
         return None;
     }
@@ -40,7 +42,7 @@ fn thresholds(labels: &[bool], scores: &[f64]) -> Option<Vec<Threshold>> {
             let positives = tie.iter().filter(|(_, label)| *label).count() as u64;
             tp += positives;
             fp += tie.len() as u64 - positives;
-            Threshold { tp, fp }
+            Threshold { score: tie[0].0, tp, fp }
         })
         .collect();
     Some(steps)
@@ -63,7 +65,7 @@ pub fn auroc(labels: &[bool], scores: &[f64]) -> Option<f64> {
     // Within one tie, the diagonal step gives each (positive, negative) pair
     // exactly half credit.
     let mut twice_area: u128 = 0;
-    let mut previous = Threshold { tp: 0, fp: 0 };
+    let mut previous = Threshold { score: f64::INFINITY, tp: 0, fp: 0 };
     for step in steps {
         twice_area += u128::from(step.fp - previous.fp) * u128::from(step.tp + previous.tp);
         previous = step;
@@ -160,7 +162,7 @@ pub fn roc_curve(labels: &[bool], scores: &[f64]) -> Vec<(f64, f64)> {
     if totals.tp == 0 || totals.fp == 0 {
         return Vec::new();
     }
-    let mut kept: Vec<Threshold> = vec![Threshold { tp: 0, fp: 0 }];
+    let mut kept: Vec<Threshold> = vec![Threshold { score: f64::INFINITY, tp: 0, fp: 0 }];
     for step in steps {
         if let [.., a, b] = kept[..] {
             if collinear(a, b, step) {

@@ -139,26 +139,15 @@ pub fn youden_threshold(labels: &[bool], scores: &[f64]) -> Option<f64> {
     if positives == 0 || negatives == 0 {
         return None;
     }
-    // `+ 0.0` turns -0.0 into 0.0, so the two zeros form one tie.
-    let mut ranked: Vec<(f64, bool)> = scores
-        .iter()
-        .zip(labels)
-        .map(|(&score, &label)| (score + 0.0, label))
-        .collect();
-    ranked.sort_unstable_by(|a, b| b.0.total_cmp(&a.0));
     // J = tp/P - fp/N has the sign and order of tp*N - fp*P.
-    let (mut tp, mut fp) = (0u64, 0u64);
     let mut best: Option<(i128, f64)> = None;
-    for tie in ranked.chunk_by(|a, b| a.0 == b.0) {
-        let found = tie.iter().filter(|(_, label)| *label).count() as u64;
-        tp += found;
-        fp += tie.len() as u64 - found;
+    for step in super::ranking::thresholds(labels, scores)? {
         let scaled_j =
-            i128::from(tp) * i128::from(negatives) - i128::from(fp) * i128::from(positives);
+            i128::from(step.tp) * i128::from(negatives) - i128::from(step.fp) * i128::from(positives);
         // Strictly greater: walking down from the top, the first (largest)
         // threshold keeps a tie.
         if best.is_none_or(|(j, _)| scaled_j > j) {
-            best = Some((scaled_j, tie[0].0));
+            best = Some((scaled_j, step.score));
         }
     }
     best.map(|(_, threshold)| threshold)

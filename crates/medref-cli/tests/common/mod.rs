@@ -1,0 +1,44 @@
+//! Helpers shared by the end-to-end test files: run the `medref` binary
+//! from the repository root and check its bad-input behaviour.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+}
+
+/// Runs `medref ARGS` in the repository root with two rayon threads.
+pub fn medref(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_medref"))
+        .args(args)
+        .current_dir(repo())
+        .env("RAYON_NUM_THREADS", "2")
+        .output()
+        .expect("run medref")
+}
+
+pub fn json(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// Trains `config` with `extra` arguments into a fresh folder under `tmp`
+/// for each case and asserts exit status 2, no panic, every needle in
+/// stderr, and no metrics written.
+pub fn assert_bad_trainings(cases: &[(&str, &[&str], &[&str])]) {
+    let tmp = tempfile::tempdir().unwrap();
+    for (i, (config, extra, needles)) in cases.iter().enumerate() {
+        let out = tmp.path().join(format!("run{i}"));
+        let mut args = vec!["train", config, "--out", out.to_str().unwrap(), "--quiet"];
+        args.extend_from_slice(extra);
+        let o = medref(&args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "case {i}: {err}");
+        assert!(!err.contains("panicked"), "case {i}: {err}");
+        for n in *needles {
+            assert!(err.contains(n), "case {i}: expected {n:?} in: {err}");
+        }
+        assert!(!out.join("metrics.json").exists(), "case {i} wrote output");
+    }
+}
