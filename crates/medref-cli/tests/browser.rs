@@ -1,0 +1,73 @@
+//! A real browser opens a run's report.html: headless Chromium loads it
+//! from disk, throws no script error, and every plot the task calls for is
+//! in the rendered page with drawn content. The screenshot is kept as a CI
+//! artefact (`$CARGO_TARGET_TMPDIR/report.png`).
+//!
+//! `.ci/run` installs Debian's `chromium` and sets MEDREF_REQUIRE_BROWSER=1,
+//! so in CI a missing browser fails the test; elsewhere it is skipped with
+//! a message.
+
+mod common;
+
+use common::{medref, repo};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn chromium() -> Option<PathBuf> {
+    if let Ok(p) = std::env::var("MEDREF_CHROMIUM") {
+        return Some(PathBuf::from(p));
+    }
+    ["chromium", "chromium-browser", "google-chrome"].iter().find_map(|name| {
+        std::env::var_os("PATH")?
+            .to_str()?
+            .split(':')
+            .map(|d| Path::new(d).join(name))
+            .find(|p| p.is_file())
+    })
+}
+
+fn headless(browser: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(browser)
+        .args(["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"])
+        .args(["--enable-logging=stderr", "--v=0", "--virtual-time-budget=3000"])
+        .args(args)
+        .output()
+        .expect("start the browser")
+}
+
+#[test]
+fn report_renders_in_a_real_browser_with_every_plot() {
+    let Some(browser) = chromium() else {
+        assert!(std::env::var_os("MEDREF_REQUIRE_BROWSER").is_none(), "MEDREF_REQUIRE_BROWSER is set but no chromium was found");
+        eprintln!("skipped: no chromium on PATH (CI installs it)");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let run = tmp.path().join("run");
+    let o = medref(&["train", "configs/clinical/tiny.toml", "--out", run.to_str().unwrap(), "--quiet"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let url = format!("file://{}", run.join("report.html").canonicalize().unwrap().display());
+
+    let dom = headless(&browser, &["--dump-dom", &url]);
+    let page = String::from_utf8_lossy(&dom.stdout);
+    let log = String::from_utf8_lossy(&dom.stderr);
+    assert!(dom.status.success(), "browser failed: {log}");
+    assert!(page.contains("clinical-tiny"), "the page did not render: {}", &page[..page.len().min(500)]);
+    for bad in ["Uncaught", "ERROR:CONSOLE", "Not allowed to load local resource", "net::ERR_"] {
+        assert!(!log.contains(bad), "browser reported `{bad}`:\n{log}");
+    }
+    for plot in ["loss", "roc", "pr", "calibration", "confusion", "importance"] {
+        let at = page.find(&format!("data-plot=\"{plot}\"")).unwrap_or_else(|| panic!("plot `{plot}` missing from the rendered page"));
+        let svg = &page[at..at + page[at..].find("</svg>").expect("closed svg")];
+        assert!(svg.contains("<path") || svg.contains("<rect") || svg.contains("<circle"), "plot `{plot}` is empty");
+    }
+
+    let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report.png");
+    let _ = std::fs::remove_file(&shot);
+    let arg = format!("--screenshot={}", shot.display());
+    let o = headless(&browser, &[&arg, "--window-size=1280,3000", &url]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let bytes = std::fs::read(&shot).expect("screenshot written");
+    assert!(bytes.starts_with(b"\x89PNG") && bytes.len() > 20_000, "screenshot of {} bytes", bytes.len());
+    let _ = repo();
+}
