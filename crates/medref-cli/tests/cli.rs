@@ -51,9 +51,14 @@ fn tiny_imaging_trains_to_auroc_090_and_is_reproducible() {
         std::fs::read_to_string(b.join("metrics.json")).unwrap(),
         "same config and seed must give identical metrics"
     );
-    for f in ["config.toml", "manifest.json", "predictions.csv", "history.csv", "model.bpk", "model.json"] {
+    for f in [
+        "config.toml", "manifest.json", "predictions.csv", "history.csv", "model.bpk", "model.json",
+        "report.html", "model_card.md", "plots/explain.svg",
+    ] {
         assert!(a.join(f).is_file(), "{f} missing");
     }
+    let report = std::fs::read_to_string(a.join("report.html")).unwrap();
+    assert!(report.contains("data-plot=\"explanation\"") && report.contains("Occlusion saliency"), "no saliency in the report");
     let manifest: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(a.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["status"], "finished");

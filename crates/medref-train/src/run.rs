@@ -308,6 +308,7 @@ pub fn train(req: &TrainRequest, progress: &mut dyn Progress) -> Result<TrainOut
     // The report and model card read only the files written above, so a
     // run is complete (and re-reportable with `medref report`) even if
     // drawing fails.
+    write_explanation(&dir, req.device, &data)?;
     let report_error = |e: medref_report::ReportError| TrainError::RunDir { path: dir.clone(), message: format!("writing the report: {e}") };
     medref_report::write_report(&dir).map_err(report_error)?;
     medref_report::write_model_card(&dir).map_err(report_error)?;
@@ -540,6 +541,35 @@ fn dataset_digest(data: &DataConfig) -> Result<String, TrainError> {
         [one] => one.clone(),
         many => medref_core::fsutil::sha256_bytes(many.join("\n").as_bytes()),
     })
+}
+
+/// The domain's explanation picture for one test example, in `plots/`
+/// (the report inlines it): occlusion saliency for images, in-silico
+/// mutagenesis for DNA. The example is the first test positive (class 1),
+/// else the first test example.
+fn write_explanation(dir: &Path, device: DeviceChoice, data: &Loaded) -> Result<(), TrainError> {
+    let svg = match data {
+        Loaded::Images(ds) if ds.test.n > 0 => {
+            let run = load_run(dir, device)?;
+            let len = ds.channels * ds.height * ds.width;
+            let i = (0..ds.test.n).find(|&i| ds.label_width == 1 && ds.test.labels[i] == 1).unwrap_or(0);
+            let class = if ds.label_width == 1 { ds.test.labels[i] as usize } else { 0 };
+            let o = crate::explain::occlusion_saliency(&run, ds.test.image(i, len), class)?;
+            o.to_svg(&format!("Occlusion saliency, test image {i}, class {class}"))
+        }
+        Loaded::Sequences(ds) if ds.test.n > 0 => {
+            let run = load_run(dir, device)?;
+            let i = (0..ds.test.n).find(|&i| ds.label_width == 1 && ds.test.label(i, 1)[0] == 1).unwrap_or(0);
+            let class = if ds.label_width == 1 { ds.test.label(i, 1)[0] as usize } else { 0 };
+            let ism = crate::explain::saturation_mutagenesis(&run, ds.test.sequence(i, ds.seq_len), class)?;
+            ism.to_svg(&format!("In-silico mutagenesis of test sequence {}, class {class}", ds.test.ids[i]))
+        }
+        _ => return Ok(()),
+    };
+    let plots = dir.join("plots");
+    std::fs::create_dir_all(&plots).map_err(TrainError::io(&plots))?;
+    let path = plots.join("explain.svg");
+    write_atomic(&path, svg.as_bytes()).map_err(TrainError::io(path))
 }
 
 /// Versions of the crates whose code produced the numbers.
