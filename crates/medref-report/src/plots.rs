@@ -332,6 +332,18 @@ impl LineChart {
         }
     }
 
+    /// A chart on the unit square with the diagonal drawn: ROC curves and
+    /// reliability diagrams, where the diagonal is the no-skill or the
+    /// perfectly calibrated line.
+    pub(crate) fn unit_square(name: &'static str, title: String, x_label: &str, y_label: &str) -> LineChart {
+        let mut chart = LineChart::new(name, title, x_label, y_label);
+        chart.x_range = Some((0.0, 1.0));
+        chart.y_range = Some((0.0, 1.0));
+        chart.diagonal = true;
+        chart.legend = Corner::BottomRight;
+        chart
+    }
+
     /// The SVG; `None` when no series has a finite point.
     pub(crate) fn render(&self) -> Option<String> {
         let all = || self.series.iter().flat_map(|s| s.points.iter());
@@ -873,16 +885,12 @@ pub(crate) fn roc_plot(run: &Run) -> Option<Figure> {
         Some(t) => format!("ROC (test): {t}"),
         None => "ROC (test)".into(),
     };
-    let mut chart = LineChart::new(
+    let mut chart = LineChart::unit_square(
         "roc",
         title,
         "false positive rate (1 − specificity)",
         "true positive rate (sensitivity)",
     );
-    chart.x_range = Some((0.0, 1.0));
-    chart.y_range = Some((0.0, 1.0));
-    chart.diagonal = true;
-    chart.legend = Corner::BottomRight;
     let caption;
     if let Some((labels, scores)) = run.binary_scores("test") {
         let curve = roc_curve(&labels, &scores);
@@ -971,16 +979,12 @@ pub(crate) fn calibration_plot(run: &Run) -> Option<Figure> {
         Some(t) => format!("Calibration (test): {t}"),
         None => "Calibration".into(),
     };
-    let mut chart = LineChart::new(
+    let mut chart = LineChart::unit_square(
         "calibration",
         title,
         "mean predicted probability",
         "observed fraction positive",
     );
-    chart.x_range = Some((0.0, 1.0));
-    chart.y_range = Some((0.0, 1.0));
-    chart.diagonal = true;
-    chart.legend = Corner::BottomRight;
     for (split, label) in [("test", "test"), ("val", "validation")] {
         let Some(b) = bins.get(split) else { continue };
         let mut s = Series::new(
@@ -1161,16 +1165,12 @@ pub(crate) fn run_labels(runs: &[Run]) -> Vec<String> {
 
 /// The binary runs' test ROC curves on one chart.
 pub(crate) fn roc_overlay(runs: &[Run]) -> Option<Figure> {
-    let mut chart = LineChart::new(
+    let mut chart = LineChart::unit_square(
         "roc",
         "ROC (test), runs compared".into(),
         "false positive rate (1 − specificity)",
         "true positive rate (sensitivity)",
     );
-    chart.x_range = Some((0.0, 1.0));
-    chart.y_range = Some((0.0, 1.0));
-    chart.diagonal = true;
-    chart.legend = Corner::BottomRight;
     let labels = run_labels(runs);
     for (run, label) in runs.iter().zip(labels) {
         let Some((y, s)) = run.binary_scores("test") else {
