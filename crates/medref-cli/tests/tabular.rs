@@ -140,3 +140,32 @@ fn bad_tables_and_molecules_exit_2_with_file_and_place() {
     ];
     assert_bad_trainings(cases);
 }
+
+/// Every run writes `leakage.json`; a file listing each molecule twice puts
+/// copies in both training and test, and the check counts them.
+#[test]
+fn duplicated_records_across_splits_are_counted_in_leakage_json() {
+    let tmp = tempfile::tempdir().unwrap();
+    let clean = tmp.path().join("clean");
+    ok(&medref(&["train", "configs/drug/tiny.toml", "--out", clean.to_str().unwrap(), "--quiet"]));
+    let report = json(&clean.join("leakage.json"));
+    assert_eq!(report["checked"], true);
+    assert_eq!(report["test_in_train"], 0, "{report}");
+
+    let text = std::fs::read_to_string(common::repo().join("datasets/drug/tiny/molecules.csv")).unwrap();
+    let mut lines = text.lines();
+    let mut doubled = format!("{}\n", lines.next().unwrap());
+    for l in lines {
+        doubled.push_str(&format!("{l}\n"));
+        doubled.push_str(&format!("{}\n", l.replacen(',', "b,", 1)));
+    }
+    let csv = tmp.path().join("doubled.csv");
+    std::fs::write(&csv, doubled).unwrap();
+    let leaky = tmp.path().join("leaky");
+    let set = format!("data.path={}", csv.display());
+    ok(&medref(&["train", "configs/drug/tiny.toml", "--out", leaky.to_str().unwrap(), "--quiet", "--set", &set]));
+    let report = json(&leaky.join("leakage.json"));
+    let n = report["test_in_train"].as_u64().unwrap();
+    assert!(n >= 20, "{report}");
+    assert!(report["warnings"][0].as_str().unwrap().contains("exact copies of training examples"), "{report}");
+}

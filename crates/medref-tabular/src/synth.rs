@@ -110,7 +110,9 @@ const FRAGMENTS: [(&str, f64); 10] = [
 
 /// Molecules with columns `id, smiles, logs`: each is a chain of 2 to 6
 /// fragments, and `logs = 1.0 + sum of fragment contributions + N(0, 0.15)`.
-/// Duplicate SMILES are redrawn, so no molecule appears twice.
+/// A draw whose molecule already exists (by canonical key, so `OCC` and
+/// `C(O)C` count as one) is redrawn: no molecule appears twice, with two
+/// different values, on both sides of a split.
 pub fn synth_drug(spec: &SynthDrugSpec) -> RawTable {
     let mut rng = Rng::derive(spec.seed, "synth/drug");
     let mut seen = std::collections::BTreeSet::new();
@@ -125,7 +127,8 @@ pub fn synth_drug(spec: &SynthDrugSpec) -> RawTable {
             y += c;
         }
         let y = y + 0.15 * rng.normal();
-        if !seen.insert(s.clone()) {
+        let key = medref_chem::smiles::parse_smiles(&s).map(|m| medref_chem::canonical::canonical_key(&m)).unwrap_or_else(|_| s.clone());
+        if !seen.insert(key) {
             continue;
         }
         ids.push(Some(format!("M{:04}", ids.len())));

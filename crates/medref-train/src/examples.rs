@@ -152,6 +152,13 @@ pub trait Examples {
         (0..self.len()).map(|i| self.example_id(i)).collect()
     }
 
+    /// A fingerprint of example `i`'s content (pixels, bases, feature
+    /// values, signal samples), equal for exact duplicates; the leakage
+    /// check compares them across splits. `None` where not defined.
+    fn record_key(&self, _i: usize) -> Option<u64> {
+        None
+    }
+
     /// Hours of recording behind the examples, for detection tasks that
     /// report false alarms per hour.
     fn recording_hours(&self) -> Option<f64> {
@@ -168,6 +175,17 @@ pub trait Examples {
     /// `augment` is `Some` for training batches only and carries the seeded
     /// generator that random augmentation must draw from.
     fn batch(&self, indices: &[usize], device: &Device, augment: Option<&mut Rng>) -> Self::Input;
+}
+
+/// FNV-1a over bytes: a stable, fast content fingerprint for
+/// [`Examples::record_key`] (not for security).
+pub fn content_key(bytes: impl IntoIterator<Item = u8>) -> u64 {
+    bytes.into_iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3))
+}
+
+/// [`content_key`] of float values, by their bit patterns.
+pub fn float_key(values: &[f32]) -> u64 {
+    content_key(values.iter().flat_map(|v| v.to_bits().to_le_bytes()))
 }
 
 /// A burn module that maps an input batch to logits `[rows, n_outputs]`

@@ -43,6 +43,10 @@ impl Examples for SequenceExamples<'_> {
         self.split.ids[i].clone()
     }
 
+    fn record_key(&self, i: usize) -> Option<u64> {
+        Some(crate::examples::content_key(self.split.sequence(i, self.seq_len).iter().map(u8::to_ascii_uppercase)))
+    }
+
     fn batch(&self, indices: &[usize], device: &Device, augment: Option<&mut Rng>) -> Tensor<3> {
         let l = self.seq_len;
         let mut data = vec![0f32; indices.len() * 4 * l];

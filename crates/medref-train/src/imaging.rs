@@ -53,6 +53,12 @@ impl<'a> ImageExamples<'a> {
 impl Examples for ImageExamples<'_> {
     type Input = Tensor<4>;
 
+    fn record_key(&self, i: usize) -> Option<u64> {
+        let len = self.shape.iter().product::<usize>();
+        let r = self.rows[i];
+        Some(crate::examples::content_key(self.split.images[r * len..(r + 1) * len].iter().copied()))
+    }
+
     fn len(&self) -> usize {
         self.rows.len()
     }

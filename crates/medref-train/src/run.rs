@@ -512,6 +512,8 @@ where
     if let Some(curves) = crate::clinical::calibration_json(&[("val", val.targets(), &val_scores), ("test", test.targets(), &test_scores)], config.eval.ece_bins) {
         write_json(&dir.join("calibration.json"), &curves)?;
     }
+    let leakage = crate::clinical::leakage_report(train, val, test, metrics.get("test"));
+    write_json(&dir.join("leakage.json"), &leakage)?;
     if let Some(groups) = crate::clinical::subgroup_metrics(test, &test_scores, &config.eval, config.seed) {
         write_json(&dir.join("subgroups.json"), &groups)?;
     }

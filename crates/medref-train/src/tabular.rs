@@ -118,6 +118,11 @@ impl Examples for TabularExamples<'_> {
         self.split.ids[i].clone()
     }
 
+    fn record_key(&self, i: usize) -> Option<u64> {
+        let d = self.n_features;
+        Some(crate::examples::float_key(&self.split.x[i * d..(i + 1) * d]))
+    }
+
     fn subgroup(&self, i: usize) -> Option<&str> {
         self.split.subgroups.get(i).and_then(|s| s.as_deref())
     }

@@ -253,6 +253,10 @@ impl Examples for SeriesExamples<'_> {
         self.hours
     }
 
+    fn record_key(&self, i: usize) -> Option<u64> {
+        Some(crate::examples::float_key(&self.series[i].values))
+    }
+
     fn batch(&self, indices: &[usize], device: &Device, _augment: Option<&mut Rng>) -> Tensor<3> {
         let (c, l) = self.series.first().map_or((0, 0), |s| (s.channels, s.len));
         let mut data = Vec::with_capacity(indices.len() * c * l);
