@@ -163,6 +163,16 @@ impl SmilesError {
     }
 }
 
+/// An element outside the organic subset written without brackets needs
+/// them; letters that are no element are unknown.
+fn unbracketed_symbol_error(position: usize, symbol: String) -> SmilesError {
+    if elements::atomic_number(&symbol).is_some() {
+        SmilesError::NeedsBrackets { position, symbol }
+    } else {
+        SmilesError::UnknownElement { position, symbol }
+    }
+}
+
 /// Reads one SMILES string (no surrounding whitespace, no title) into a
 /// [`Molecule`].
 pub fn parse_smiles(smiles: &str) -> Result<Molecule, SmilesError> {
@@ -570,17 +580,7 @@ impl<'a> Parser<'a> {
             let organic_pair = matches!((c, l), (b'C', b'l') | (b'B', b'r'));
             if !organic_pair && !matches!(l, b'b' | b'c' | b'n' | b'o' | b'p' | b's') {
                 let symbol: String = [char::from(c), char::from(l)].iter().collect();
-                return Err(if elements::atomic_number(&symbol).is_some() {
-                    SmilesError::NeedsBrackets {
-                        position: start,
-                        symbol,
-                    }
-                } else {
-                    SmilesError::UnknownElement {
-                        position: start,
-                        symbol,
-                    }
-                });
+                return Err(unbracketed_symbol_error(start, symbol));
             }
         }
         let (z, aromatic, len) = match (c, next) {
@@ -604,18 +604,7 @@ impl<'a> Parser<'a> {
             (b's', _) => (16, true, 1),
             (b'*', _) => (0, false, 1),
             (b'A'..=b'Z', _) => {
-                let symbol = char::from(c).to_string();
-                return Err(if elements::atomic_number(&symbol).is_some() {
-                    SmilesError::NeedsBrackets {
-                        position: start,
-                        symbol,
-                    }
-                } else {
-                    SmilesError::UnknownElement {
-                        position: start,
-                        symbol,
-                    }
-                });
+                return Err(unbracketed_symbol_error(start, char::from(c).to_string()));
             }
             (b'a'..=b'z', _) => {
                 return Err(SmilesError::UnknownElement {
