@@ -169,3 +169,28 @@ fn duplicated_records_across_splits_are_counted_in_leakage_json() {
     assert!(n >= 20, "{report}");
     assert!(report["warnings"][0].as_str().unwrap().contains("exact copies of training examples"), "{report}");
 }
+
+/// The same visits written as ARFF (nominal sex, site and outcome, `?` for
+/// a missing BMI) train to exactly the metrics of the CSV.
+#[test]
+fn arff_input_trains_like_the_csv() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(common::repo().join("datasets/clinical/tiny/visits.csv")).unwrap();
+    let mut arff = String::from(
+        "% the tiny visits in ARFF\n@relation visits\n@attribute patient_id string\n@attribute age numeric\n\
+         @attribute sex {F,M}\n@attribute bmi numeric\n@attribute crp numeric\n@attribute lactate numeric\n\
+         @attribute site {A,B,C}\n@attribute noise numeric\n@attribute outcome {0,1}\n@data\n",
+    );
+    for line in text.lines().skip(1) {
+        let cells: Vec<&str> = line.split(',').map(|c| if c.is_empty() { "?" } else { c }).collect();
+        arff.push_str(&cells.join(","));
+        arff.push('\n');
+    }
+    let path = tmp.path().join("visits.arff");
+    std::fs::write(&path, arff).unwrap();
+    let (csv_run, arff_run) = (tmp.path().join("csv"), tmp.path().join("arff"));
+    ok(&medref(&["train", "configs/clinical/tiny.toml", "--out", csv_run.to_str().unwrap(), "--quiet"]));
+    let set = format!("data.path={}", path.display());
+    ok(&medref(&["train", "configs/clinical/tiny.toml", "--out", arff_run.to_str().unwrap(), "--quiet", "--set", &set]));
+    assert_eq!(json(&csv_run.join("metrics.json")), json(&arff_run.join("metrics.json")));
+}
