@@ -188,6 +188,17 @@ struct PendingBond {
     position: usize,
 }
 
+impl PendingBond {
+    /// The error for a bond with no atom after it (before `)`, `.` or the
+    /// end of the string).
+    fn dangling(&self) -> SmilesError {
+        SmilesError::BondAtEnd {
+            position: self.position,
+            bond: char::from(self.symbol),
+        }
+    }
+}
+
 /// A ring-closure number seen once.
 struct OpenRing {
     number: u32,
@@ -289,10 +300,7 @@ impl<'a> Parser<'a> {
                 }
                 b')' => {
                     if let Some(b) = pending {
-                        return Err(SmilesError::BondAtEnd {
-                            position: b.position,
-                            bond: char::from(b.symbol),
-                        });
+                        return Err(b.dangling());
                     }
                     if let Some(d) = dot {
                         return Err(self.unexpected(d, "an atom after '.'"));
@@ -334,10 +342,7 @@ impl<'a> Parser<'a> {
                 }
                 b'.' => {
                     if let Some(b) = pending {
-                        return Err(SmilesError::BondAtEnd {
-                            position: b.position,
-                            bond: char::from(b.symbol),
-                        });
+                        return Err(b.dangling());
                     }
                     if prev.is_none() {
                         return Err(self.unexpected(here, "an atom before '.'"));
@@ -381,10 +386,7 @@ impl<'a> Parser<'a> {
 
         let end = self.s.len();
         if let Some(b) = pending {
-            return Err(SmilesError::BondAtEnd {
-                position: b.position,
-                bond: char::from(b.symbol),
-            });
+            return Err(b.dangling());
         }
         if let Some(d) = dot {
             return Err(SmilesError::UnexpectedEnd {

@@ -223,9 +223,12 @@ fn lookup<'t>(
     name: &str,
     path: &Path,
 ) -> Result<&'t crate::table::Column, TableError> {
-    index.get(name).map(|&i| &table.columns[i]).ok_or_else(|| {
-        TableError::format(path, format!("column \"{name}\""), format!("not found; the table has {}", list_names(table)))
-    })
+    index.get(name).map(|&i| &table.columns[i]).ok_or_else(|| missing_column(table, name, path))
+}
+
+/// The error for a column the table lacks, listing the ones it has.
+pub fn missing_column(table: &RawTable, name: &str, path: &Path) -> TableError {
+    TableError::format(path, format!("column \"{name}\""), format!("not found; the table has {}", list_names(table)))
 }
 
 /// The table's column names for an error message, shortened when there are many.
@@ -252,7 +255,7 @@ fn median(values: &[f64]) -> f64 {
 
 /// Mean and population standard deviation; a constant column gets std 1
 /// so that it maps to zeros instead of NaN.
-fn mean_std(values: impl Iterator<Item = f64> + Clone) -> (f64, f64) {
+pub fn mean_std(values: impl Iterator<Item = f64> + Clone) -> (f64, f64) {
     let n = values.clone().count().max(1) as f64;
     let mean = values.clone().sum::<f64>() / n;
     let var = values.map(|v| (v - mean) * (v - mean)).sum::<f64>() / n;

@@ -5,7 +5,7 @@
 //! These apply to any binary classifier (an X-ray model as much as a risk
 //! score), so they live beside the loop rather than in one domain.
 
-use crate::evaluate::split_metrics;
+use crate::evaluate::{binary_view as binary, split_metrics};
 use crate::examples::{Examples, Targets};
 use crate::run::Metrics;
 use medref_core::config::EvalConfig;
@@ -13,16 +13,6 @@ use medref_core::metrics::{self, BinaryCounts, CalibrationBin};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// Labels and positive-class scores of a binary split; `None` otherwise.
-fn binary(targets: &Targets, scores: &[f64]) -> Option<(Vec<bool>, Vec<f64>)> {
-    match targets {
-        Targets::Classes { labels, n_classes: 2 } => Some((
-            labels.iter().map(|&l| l == 1).collect(),
-            scores.chunks(2).map(|r| r[1]).collect(),
-        )),
-        _ => None,
-    }
-}
 
 /// Adds to `metrics["test"]` the threshold that maximises Youden's J on the
 /// validation split and the test sensitivity, specificity and accuracy at

@@ -78,6 +78,17 @@ pub fn score_loss(targets: &Targets, scores: &[f64]) -> f64 {
     total / n as f64
 }
 
+/// Labels and positive-class scores of a binary task (`[n, 2]` scores),
+/// `None` for any other kind of target.
+pub(crate) fn binary_view(targets: &Targets, scores: &[f64]) -> Option<(Vec<bool>, Vec<f64>)> {
+    match targets {
+        Targets::Classes { labels, n_classes: 2 } => {
+            Some((labels.iter().map(|&l| l == 1).collect(), scores.chunks(2).map(|r| r[1]).collect()))
+        }
+        _ => None,
+    }
+}
+
 /// The index of the largest score in each row of `[n, k]` scores.
 pub(crate) fn argmax_rows(scores: &[f64], k: usize) -> Vec<usize> {
     scores
@@ -102,9 +113,7 @@ pub fn monitor_value(targets: &Targets, scores: &[f64], monitor: Monitor) -> f64
             monitor_value(&Targets::Classes { labels: labels.clone(), n_classes: *n_classes }, scores, m)
         }
         (Targets::Classes { labels, n_classes }, Monitor::Auroc) => {
-            if *n_classes == 2 {
-                let y: Vec<bool> = labels.iter().map(|&l| l == 1).collect();
-                let p: Vec<f64> = scores.chunks(2).map(|r| r[1]).collect();
+            if let Some((y, p)) = binary_view(targets, scores) {
                 metrics::auroc(&y, &p)
             } else {
                 metrics::auroc_ovr_macro(labels, scores, *n_classes)
@@ -140,9 +149,8 @@ fn mean_defined(values: &[Option<f64>]) -> f64 {
 /// `metrics.json`. Undefined metrics are left out rather than written as NaN.
 pub fn split_metrics(targets: &Targets, scores: &[f64], eval: &EvalConfig, seed: u64) -> BTreeMap<String, f64> {
     let mut m = match targets {
-        Targets::Classes { labels, n_classes: 2 } => {
-            let y: Vec<bool> = labels.iter().map(|&l| l == 1).collect();
-            let p: Vec<f64> = scores.chunks(2).map(|r| r[1]).collect();
+        Targets::Classes { n_classes: 2, .. } => {
+            let (y, p) = binary_view(targets, scores).expect("binary classes");
             metrics::binary_summary(&y, &p, eval.threshold, eval.bootstrap, seed)
         }
         Targets::Classes { labels, n_classes } => {

@@ -71,16 +71,6 @@ impl Targets {
         }
     }
 
-    /// Regression targets with the mean and (population) standard deviation
-    /// of `train_values`, which every split of one run shares.
-    pub fn regression(values: Vec<f64>, train_values: &[f64]) -> Self {
-        let n = train_values.len().max(1) as f64;
-        let mean = train_values.iter().sum::<f64>() / n;
-        let var = train_values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n;
-        let std = if var.sqrt() > 1e-12 { var.sqrt() } else { 1.0 };
-        Targets::Regression { values, mean, std }
-    }
-
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

@@ -93,14 +93,7 @@ fn find_column<'t>(table: &'t RawTable, name: &str, path: &Path) -> Result<&'t C
         .columns
         .iter()
         .find(|c| c.name.eq_ignore_ascii_case(name))
-        .ok_or_else(|| {
-            TableError::format(
-                path,
-                format!("column \"{name}\""),
-                format!("not found; the table has {}", medref_tabular::preprocess::list_names(table)),
-            )
-            .into()
-        })
+        .ok_or_else(|| medref_tabular::preprocess::missing_column(table, name, path).into())
 }
 
 /// The joined table, indexed by key.
@@ -247,26 +240,28 @@ pub fn load_molecules(d: &MoleculeData, seed: u64, path: Option<&Path>) -> Resul
         }
         Task::Regression => Vec::new(),
     };
-    let raw_targets = |targets: &[Option<String>], p: &Path, rows: &[usize]| -> Result<RawTargets, TrainError> {
-        Ok(match d.task {
-            Task::Regression => {
-                let v = parse_values(targets, p)?;
-                RawTargets::Values(rows.iter().map(|&r| v[r].unwrap_or(f64::NAN)).collect())
-            }
+    // Numeric targets are parsed once, up front, so a bad one is reported
+    // with its record before anything is computed.
+    let (main_values, test_values) = match d.task {
+        Task::Regression => (
+            parse_values(&main_targets, main_path)?,
+            match (&test, d.test_path.as_deref()) {
+                (Some((_, t)), Some(p)) => parse_values(t, p)?,
+                _ => Vec::new(),
+            },
+        ),
+        Task::Classification => (Vec::new(), Vec::new()),
+    };
+    let raw_targets = |targets: &[Option<String>], values: &[Option<f64>], rows: &[usize]| -> RawTargets {
+        match d.task {
+            Task::Regression => RawTargets::Values(rows.iter().map(|&r| values[r].unwrap_or(f64::NAN)).collect()),
             Task::Classification => RawTargets::Classes(
                 rows.iter()
                     .map(|&r| class_names.iter().position(|c| Some(c) == targets[r].as_ref()).unwrap_or(0))
                     .collect(),
             ),
-        })
-    };
-    // Validate numeric targets up front so the error names the record.
-    if d.task == Task::Regression {
-        parse_values(&main_targets, main_path)?;
-        if let (Some((_, t)), Some(p)) = (&test, d.test_path.as_deref()) {
-            parse_values(t, p)?;
         }
-    }
+    };
 
     let usable: Vec<usize> = (0..main.len()).filter(|&r| main_targets[r].is_some()).collect();
     let test_fraction = if test.is_some() { 0.0 } else { d.test_fraction };
@@ -300,12 +295,11 @@ pub fn load_molecules(d: &MoleculeData, seed: u64, path: Option<&Path>) -> Resul
         src.rows.iter().map(|&r| list[r].id.clone()).collect()
     };
     let targets_of = |src: &SourceRows, rows: &[usize]| -> RawTargets {
-        let (targets, p) = if std::ptr::eq(src.table, &main_table) {
-            (&main_targets, main_path)
+        if std::ptr::eq(src.table, &main_table) {
+            raw_targets(&main_targets, &main_values, rows)
         } else {
-            (&test.as_ref().expect("test table").1, test_path_used)
-        };
-        raw_targets(targets, p, rows).unwrap_or(RawTargets::Values(Vec::new()))
+            raw_targets(&test.as_ref().expect("test table").1, &test_values, rows)
+        }
     };
     let spec = feature_spec(d, &main_table);
     let mut ds = build_dataset(&spec, &sources, targets_of, Roles::default(), report, class_names.clone(), d.task)?;

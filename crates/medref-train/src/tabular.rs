@@ -200,14 +200,7 @@ fn outcomes(d: &TableData, table: &RawTable, path: &Path, report: &mut BTreeMap<
 }
 
 fn column<'t>(table: &'t RawTable, name: &str, path: &Path) -> Result<&'t medref_tabular::Column, TrainError> {
-    table.column(name).ok_or_else(|| {
-        TableError::format(
-            path,
-            format!("column \"{name}\""),
-            format!("not found; the table has {}", medref_tabular::preprocess::list_names(table)),
-        )
-        .into()
-    })
+    table.column(name).ok_or_else(|| medref_tabular::preprocess::missing_column(table, name, path).into())
 }
 
 /// Class names in output order: sorted, with `positive` moved to index 1
@@ -426,14 +419,9 @@ pub(crate) fn build_dataset<'t>(
     }
     let preprocessor = Preprocessor::fit(train_src.table, spec, &train_src.rows, train_src.path)?;
     let raw: Vec<RawTargets> = sources.iter().map(|s| targets_of(s, &s.rows)).collect();
-    let train_values: Vec<f64> = match &raw[0] {
-        RawTargets::Values(v) => v.clone(),
-        RawTargets::Classes(_) => Vec::new(),
-    };
-    let scale = Targets::regression(Vec::new(), &train_values);
-    let (mean, std) = match scale {
-        Targets::Regression { mean, std, .. } => (mean, std),
-        _ => (0.0, 1.0),
+    let (mean, std) = match &raw[0] {
+        RawTargets::Values(v) => medref_tabular::preprocess::mean_std(v.iter().copied()),
+        RawTargets::Classes(_) => (0.0, 1.0),
     };
     let n_classes = class_names.len();
     let mut splits = Vec::with_capacity(3);
