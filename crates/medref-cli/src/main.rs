@@ -6,6 +6,7 @@
 mod data_cmd;
 mod progress;
 mod reproduce;
+mod sweep;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -117,6 +118,16 @@ enum Command {
         #[arg(long, default_value = "runs/reproduce")]
         out: PathBuf,
     },
+    /// Train a grid of config overrides times seeds: here as plain
+    /// processes (--emit local), or as a Slurm array job (--emit slurm).
+    /// `medref sweep collect DIR` merges the finished runs into one table.
+    #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+    Sweep {
+        #[command(subcommand)]
+        action: Option<SweepCommand>,
+        #[command(flatten)]
+        args: SweepArgs,
+    },
     /// Redraw a run's report.html and model_card.md, or put several runs
     /// side by side in one page.
     Report {
@@ -127,6 +138,55 @@ enum Command {
         #[arg(long, default_value = "comparison.html")]
         out: PathBuf,
     },
+}
+
+#[derive(clap::Args)]
+struct SweepArgs {
+    /// The baseline config the grid varies.
+    #[arg(required = true)]
+    config: Option<PathBuf>,
+    /// A config key and its values, e.g. --grid train.lr=0.01,0.03 (repeatable;
+    /// the runs are the cartesian product). Values are split at commas.
+    #[arg(long, value_name = "KEY=V1,V2")]
+    grid: Vec<String>,
+    /// Seeds per grid point (seed = first-seed, first-seed + 1, ...).
+    #[arg(long, default_value_t = 1)]
+    seeds: u64,
+    #[arg(long, default_value_t = 0)]
+    first_seed: u64,
+    #[arg(long, default_value = "cpu")]
+    device: DeviceChoice,
+    /// The sweep directory: sweep.json, runs/, logs/, summary.csv, summary.md.
+    #[arg(long, default_value = "runs/sweep")]
+    out: PathBuf,
+    /// `local`: run every task here now; `slurm`: write sweep.sbatch, an array job.
+    #[arg(long, default_value = "local", value_parser = ["local", "slurm"])]
+    emit: String,
+    /// local: tasks trained at once.
+    #[arg(long, default_value_t = 1)]
+    jobs: usize,
+    /// slurm: the partition (default: the cluster's).
+    #[arg(long)]
+    partition: Option<String>,
+    /// slurm: wall-clock limit per task.
+    #[arg(long, default_value = "04:00:00")]
+    time: String,
+    /// slurm: CPUs per task (also the training threads).
+    #[arg(long, default_value_t = 2)]
+    cpus: usize,
+    /// slurm: at most this many tasks at once (the array's % throttle).
+    #[arg(long)]
+    max_parallel: Option<usize>,
+}
+
+#[derive(Subcommand)]
+enum SweepCommand {
+    /// Merge a sweep's finished runs into summary.csv and summary.md
+    /// (mean and standard deviation over seeds).
+    Collect { dir: PathBuf },
+    /// Train one task of a sweep (what each Slurm array task runs).
+    #[command(hide = true)]
+    Task { dir: PathBuf, index: usize },
 }
 
 #[derive(Subcommand)]
@@ -307,6 +367,57 @@ fn run_command(cli: Cli) -> anyhow::Result<()> {
             println!("{}: {} rows, {failed} failed", out.join("reproduce.json").display(), results.len());
             if failed > 0 {
                 anyhow::bail!("{failed} of {} baselines did not reproduce their reference", results.len());
+            }
+            Ok(())
+        }
+        Command::Sweep { action: Some(SweepCommand::Collect { dir }), .. } => {
+            let summaries = sweep::collect(&dir)?;
+            print!("{}", sweep::markdown(&sweep::read_plan(&dir)?, &summaries));
+            println!("{}", dir.join("summary.csv").display());
+            Ok(())
+        }
+        Command::Sweep { action: Some(SweepCommand::Task { dir, index }), .. } => {
+            let plan = sweep::read_plan(&dir)?;
+            let device: DeviceChoice = plan.device.parse().map_err(data_cmd::UsageError)?;
+            let trained = sweep::run_task(&dir, index, |config, out| {
+                let monitor = config.train.monitor;
+                let req = TrainRequest { config, device, out: Some(out), force: true, command: std::env::args().collect() };
+                let mut bars = progress::Bars::new(cli.quiet, monitor.as_str());
+                run::train(&req, &mut bars)?;
+                Ok(())
+            })?;
+            if !trained {
+                println!("task {index}: already finished, skipped");
+            }
+            Ok(())
+        }
+        Command::Sweep { action: None, args } => {
+            let config = args.config.expect("clap requires CONFIG without a subcommand");
+            let req = sweep::SweepRequest {
+                config,
+                grid: args.grid,
+                seeds: args.seeds,
+                first_seed: args.first_seed,
+                device: args.device.as_str().to_string(),
+                out: args.out.clone(),
+            };
+            let plan = sweep::plan(&req)?;
+            let exe = std::env::current_exe().context("cannot find the medref executable")?;
+            if args.emit == "slurm" {
+                let opts = sweep::SlurmOptions { partition: args.partition, time: args.time, cpus: args.cpus, max_parallel: args.max_parallel };
+                let script = sweep::slurm_script(&plan, &args.out, &exe, &opts)?;
+                println!("{}: {} tasks; submit with `sbatch {}`, then `medref sweep collect {}`", script.display(), plan.tasks.len(), script.display(), args.out.display());
+                return Ok(());
+            }
+            let failed = sweep::run_local(&args.out, &plan, args.jobs, &exe);
+            for (i, e) in &failed {
+                eprintln!("task {i} ({}): {e}", plan.tasks[*i].run.display());
+            }
+            let summaries = sweep::collect(&args.out)?;
+            print!("{}", sweep::markdown(&plan, &summaries));
+            println!("{}", args.out.join("summary.csv").display());
+            if !failed.is_empty() {
+                anyhow::bail!("{} of {} sweep tasks failed", failed.len(), plan.tasks.len());
             }
             Ok(())
         }

@@ -1,0 +1,295 @@
+//! The three reference shapes of `scripts/peer-compare`, trained and run in
+//! medref, with the same sizes, data volumes, optimiser and timing rules as
+//! the PyTorch peer (`peer_bench.py`), so the two can be compared as ratios.
+//!
+//! `cargo run --release -p medref-models --features x86-v4 --example peer_shapes -- --model all --threads 2`
+//!
+//! Prints one JSON line per model with the same keys as the peer.
+
+use burn::nn::conv::{Conv1d, Conv1dConfig, Conv2d, Conv2dConfig};
+use burn::nn::loss::CrossEntropyLossConfig;
+use burn::nn::pool::{MaxPool1d, MaxPool1dConfig, MaxPool2d, MaxPool2dConfig};
+use burn::nn::{Linear, LinearConfig, PaddingConfig1d, PaddingConfig2d};
+use burn::optim::{AdamConfig, GradientsParams};
+use burn::prelude::*;
+use burn::tensor::activation::{relu, sigmoid};
+use burn::tensor::Distribution;
+use medref_models::conv::{conv1d, conv2d, set_conv_path, ConvPath};
+use medref_models::Mlp;
+use std::time::Instant;
+
+#[derive(Module, Debug)]
+struct Cnn2d {
+    conv1: Conv2d,
+    conv2: Conv2d,
+    pool: MaxPool2d,
+    fc1: Linear,
+    fc2: Linear,
+}
+
+impl Cnn2d {
+    fn new(device: &Device) -> Self {
+        let same = PaddingConfig2d::Same;
+        Self {
+            conv1: Conv2dConfig::new([1, 32], [3, 3]).with_padding(same.clone()).init(device),
+            conv2: Conv2dConfig::new([32, 64], [3, 3]).with_padding(same).init(device),
+            pool: MaxPool2dConfig::new([2, 2]).with_strides([2, 2]).init(),
+            fc1: LinearConfig::new(64 * 7 * 7, 128).init(device),
+            fc2: LinearConfig::new(128, 2).init(device),
+        }
+    }
+    fn forward(&self, x: Tensor<4>) -> Tensor<2> {
+        let x = self.pool.forward(relu(conv2d(&self.conv1, x)));
+        let x = self.pool.forward(relu(conv2d(&self.conv2, x)));
+        let x: Tensor<2> = x.flatten(1, 3);
+        self.fc2.forward(relu(self.fc1.forward(x)))
+    }
+}
+
+#[derive(Module, Debug)]
+struct Dna1d {
+    conv1: Conv1d,
+    conv2: Conv1d,
+    pool: MaxPool1d,
+    fc: Linear,
+}
+
+impl Dna1d {
+    fn new(device: &Device) -> Self {
+        Self {
+            conv1: Conv1dConfig::new(4, 64, 19).with_padding(PaddingConfig1d::Same).init(device),
+            conv2: Conv1dConfig::new(64, 64, 7).with_padding(PaddingConfig1d::Same).init(device),
+            pool: MaxPool1dConfig::new(4).with_stride(4).init(),
+            fc: LinearConfig::new(64, 1).init(device),
+        }
+    }
+    fn forward(&self, x: Tensor<3>) -> Tensor<2> {
+        let x = self.pool.forward(relu(conv1d(&self.conv1, x)));
+        let x = relu(conv1d(&self.conv2, x));
+        self.fc.forward(x.max_dim(2).flatten(1, 2))
+    }
+}
+
+/// Multiply-accumulates per sample of the convolutions and dense layers,
+/// counted as the peer counts them (training = 3 x forward).
+fn macs(model: &str) -> f64 {
+    match model {
+        "cnn2d" => (32 * 28 * 28 * 9 + 64 * 14 * 14 * 32 * 9 + 3136 * 128 + 128 * 2) as f64,
+        "dna1d" => (64 * 200 * 4 * 19 + 64 * 50 * 64 * 7 + 64) as f64,
+        _ => (128 * 256 + 256 * 256 + 256) as f64,
+    }
+}
+
+struct Opts {
+    models: Vec<String>,
+    threads: usize,
+    epochs: usize,
+    device: String,
+    conv: ConvPath,
+}
+
+fn parse() -> Result<Opts, String> {
+    let mut o = Opts { models: vec![], threads: 2, epochs: 5, device: "cpu".into(), conv: ConvPath::Auto };
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        let mut value = || args.next().ok_or(format!("{a} needs a value"));
+        match a.as_str() {
+            "--model" => o.models.push(value()?),
+            "--threads" => o.threads = value()?.parse().map_err(|e| format!("--threads: {e}"))?,
+            "--epochs" => o.epochs = value()?.parse().map_err(|e| format!("--epochs: {e}"))?,
+            "--device" => o.device = value()?,
+            "--conv" => {
+                o.conv = match value()?.as_str() {
+                    "auto" => ConvPath::Auto,
+                    "burn" => ConvPath::Burn,
+                    other => return Err(format!("--conv: `{other}` is not auto or burn")),
+                }
+            }
+            other => return Err(format!("unknown argument `{other}`")),
+        }
+    }
+    if o.models.is_empty() || o.models.iter().any(|m| m == "all") {
+        o.models = vec!["cnn2d".into(), "dna1d".into(), "mlp".into()];
+    }
+    if let Some(bad) = o.models.iter().find(|m| !["cnn2d", "dna1d", "mlp"].contains(&m.as_str())) {
+        return Err(format!("--model: `{bad}` is not cnn2d, dna1d, mlp or all"));
+    }
+    Ok(o)
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// Times `epochs` calls of `f` after one warm-up call; the median, the
+/// times and the warm-up's return value.
+fn timed(epochs: usize, mut f: impl FnMut() -> f32) -> (f64, Vec<f64>, f32, f32) {
+    let first = f();
+    let mut times = Vec::with_capacity(epochs);
+    let mut last = first;
+    for _ in 0..epochs {
+        let t0 = Instant::now();
+        last = f();
+        times.push(t0.elapsed().as_secs_f64());
+    }
+    (median(times.clone()), times, first, last)
+}
+
+/// The training and inference timings of one shape.
+struct Measured {
+    train: (f64, Vec<f64>, f32, f32),
+    infer: (f64, Vec<f64>, f32, f32),
+}
+
+fn bench_cnn2d(device: &Device, plain: &Device, epochs: usize) -> Measured {
+    let (n, bs) = (8192, 128);
+    let x = Tensor::<4>::random([n, 1, 28, 28], Distribution::Uniform(0.0, 1.0), plain);
+    let y = Tensor::<1, Int>::random([n], Distribution::Uniform(0.0, 2.0), plain);
+    let xb: Vec<_> = x.clone().chunk(n / bs, 0).into_iter().map(|t| t.to_device(device)).collect();
+    let yb: Vec<_> = y.chunk(n / bs, 0).into_iter().map(|t| t.to_device(device)).collect();
+    let mut model = Some(Cnn2d::new(device));
+    let mut optim = AdamConfig::new().with_epsilon(1e-8).init();
+    let loss_fn = CrossEntropyLossConfig::new().init(device);
+    let train = timed(epochs, || {
+        let mut last = None;
+        for (xi, yi) in xb.iter().zip(&yb) {
+            let m = model.take().unwrap();
+            let loss = loss_fn.forward(m.forward(xi.clone()), yi.clone());
+            let grads = GradientsParams::from_grads(loss.backward(), &m);
+            model = Some(optim.step(1e-3, m, grads));
+            last = Some(loss);
+        }
+        last.unwrap().into_scalar::<f32>()
+    });
+    let valid = model.unwrap().valid();
+    let xi: Vec<_> = x.chunk(n / 1024, 0);
+    let infer = timed(epochs, || {
+        let mut out = None;
+        for t in &xi {
+            out = Some(valid.forward(t.clone()));
+        }
+        out.unwrap().slice([0..1, 0..1]).into_scalar::<f32>()
+    });
+    Measured { train, infer }
+}
+
+fn bench_dna1d(device: &Device, plain: &Device, epochs: usize) -> Measured {
+    let (n, bs, len) = (8192, 128, 200);
+    let idx = Tensor::<2, Int>::random([n, len], Distribution::Uniform(0.0, 4.0), plain);
+    let x: Tensor<3> = idx.one_hot::<3>(4).float().swap_dims(1, 2);
+    let y = Tensor::<2, Int>::random([n, 1], Distribution::Uniform(0.0, 2.0), plain).float();
+    let xb: Vec<_> = x.clone().chunk(n / bs, 0).into_iter().map(|t| t.to_device(device)).collect();
+    let yb: Vec<_> = y.chunk(n / bs, 0).into_iter().map(|t| t.to_device(device)).collect();
+    let mut model = Some(Dna1d::new(device));
+    let mut optim = AdamConfig::new().with_epsilon(1e-8).init();
+    let train = timed(epochs, || {
+        let mut last = None;
+        for (xi, yi) in xb.iter().zip(&yb) {
+            let m = model.take().unwrap();
+            let loss = bce_with_logits(m.forward(xi.clone()), yi.clone());
+            let grads = GradientsParams::from_grads(loss.backward(), &m);
+            model = Some(optim.step(1e-3, m, grads));
+            last = Some(loss);
+        }
+        last.unwrap().into_scalar::<f32>()
+    });
+    let valid = model.unwrap().valid();
+    let xi: Vec<_> = x.chunk(n / 1024, 0);
+    let infer = timed(epochs, || {
+        let mut out = None;
+        for t in &xi {
+            out = Some(valid.forward(t.clone()));
+        }
+        out.unwrap().slice([0..1, 0..1]).into_scalar::<f32>()
+    });
+    Measured { train, infer }
+}
+
+/// Binary cross-entropy on logits, in the numerically stable form.
+fn bce_with_logits(logits: Tensor<2>, y: Tensor<2>) -> Tensor<1> {
+    let softplus_neg = (-logits.clone().abs()).exp().log1p() + relu(-logits.clone());
+    (logits.clone() - logits * y + softplus_neg).mean()
+}
+
+fn bench_mlp(device: &Device, plain: &Device, epochs: usize) -> Measured {
+    let (n, bs) = (65536, 256);
+    let x = Tensor::<2>::random([n, 128], Distribution::Normal(0.0, 1.0), plain);
+    let w = Tensor::<2>::random([128, 1], Distribution::Normal(0.0, 1.0), plain) / (128f32).sqrt();
+    let noise = Tensor::<2>::random([n, 1], Distribution::Normal(0.0, 0.1), plain);
+    let y = x.clone().matmul(w) + noise;
+    let xb: Vec<_> = x.clone().chunk(n / bs, 0).into_iter().map(|t| t.to_device(device)).collect();
+    let yb: Vec<_> = y.chunk(n / bs, 0).into_iter().map(|t| t.to_device(device)).collect();
+    let mut model = Some(Mlp::new(&[256, 256], 0.0, 128, 1, device));
+    let mut optim = AdamConfig::new().with_epsilon(1e-8).init();
+    let train = timed(epochs, || {
+        let mut last = None;
+        for (xi, yi) in xb.iter().zip(&yb) {
+            let m = model.take().unwrap();
+            let loss = (m.forward(xi.clone()) - yi.clone()).powf_scalar(2.0).mean();
+            let grads = GradientsParams::from_grads(loss.backward(), &m);
+            model = Some(optim.step(1e-3, m, grads));
+            last = Some(loss);
+        }
+        last.unwrap().into_scalar::<f32>()
+    });
+    let valid = model.unwrap().valid();
+    let xi: Vec<_> = x.chunk(n / 1024, 0);
+    let infer = timed(epochs, || {
+        let mut out = None;
+        for t in &xi {
+            out = Some(sigmoid(valid.forward(t.clone())));
+        }
+        out.unwrap().slice([0..1, 0..1]).into_scalar::<f32>()
+    });
+    Measured { train, infer }
+}
+
+fn main() {
+    let opts = match parse() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("peer_shapes: {e}");
+            std::process::exit(2);
+        }
+    };
+    // Before the first tensor operation, which builds flex's rayon pool.
+    std::env::set_var("RAYON_NUM_THREADS", opts.threads.to_string());
+    set_conv_path(opts.conv);
+    let plain = match opts.device.as_str() {
+        "cpu" => Device::flex(),
+        #[cfg(feature = "wgpu")]
+        "wgpu" => Device::wgpu(Default::default()),
+        other => {
+            eprintln!("peer_shapes: --device `{other}` is not available in this build (cpu, or wgpu with --features wgpu)");
+            std::process::exit(2);
+        }
+    };
+    plain.seed(0);
+    let device = plain.clone().autodiff();
+    for name in &opts.models {
+        let m = match name.as_str() {
+            "cnn2d" => bench_cnn2d(&device, &plain, opts.epochs),
+            "dna1d" => bench_dna1d(&device, &plain, opts.epochs),
+            _ => bench_mlp(&device, &plain, opts.epochs),
+        };
+        let n = if name == "mlp" { 65536.0 } else { 8192.0 };
+        let (train_sps, infer_sps) = (n / m.train.0, n / m.infer.0);
+        let json = serde_json::json!({
+            "model": name,
+            "train_samples_per_s": (train_sps * 10.0).round() / 10.0,
+            "infer_samples_per_s": (infer_sps * 10.0).round() / 10.0,
+            "train_gflop_per_s": train_sps * 6.0 * macs(name) / 1e9,
+            "infer_gflop_per_s": infer_sps * 2.0 * macs(name) / 1e9,
+            "train_epoch_s": m.train.1,
+            "infer_pass_s": m.infer.1,
+            "loss_first_epoch_end": m.train.2,
+            "loss_last_epoch_end": m.train.3,
+            "threads": opts.threads,
+            "device": opts.device,
+            "conv": format!("{:?}", opts.conv).to_lowercase(),
+            "burn": "0.22.1",
+        });
+        println!("{json}");
+    }
+}
