@@ -117,6 +117,9 @@ enum Command {
         /// Where the runs, reproduce.json and reproduce.md go.
         #[arg(long, default_value = "runs/reproduce")]
         out: PathBuf,
+        /// Train every row on this device.
+        #[arg(long, default_value = "cpu")]
+        device: DeviceChoice,
     },
     /// Train a grid of config overrides times seeds: here as plain
     /// processes (--emit local), or as a Slurm array job (--emit slurm).
@@ -359,8 +362,8 @@ fn run_command(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Data { command } => data_cmd::run(command, cli.quiet),
-        Command::Reproduce { tiny, domain, only, jobs, baselines, out } => {
-            let select = reproduce::Selection { tiny, domain, only };
+        Command::Reproduce { tiny, domain, only, jobs, baselines, out, device } => {
+            let select = reproduce::Selection { tiny, domain, only, device: device.as_str().to_string() };
             let results = reproduce::run(&baselines, &select, jobs, &out, cli.quiet)?;
             print!("{}", reproduce::markdown(&results));
             let failed = results.iter().filter(|r| r.status == "fail" || r.status == "error").count();

@@ -103,11 +103,14 @@ pub struct Selection {
     pub tiny: bool,
     pub domain: Option<String>,
     pub only: Vec<String>,
+    /// `--device` of every row's training.
+    pub device: String,
 }
 
 /// Runs the selected rows, `jobs` at a time; writes `reproduce.json` and
 /// `reproduce.md` under `out`; returns the results in table order.
 pub fn run(table_path: &Path, select: &Selection, jobs: usize, out: &Path, quiet: bool) -> anyhow::Result<Vec<RowResult>> {
+    let device = select.device.as_str();
     let table = read_table(table_path)?;
     let rows: Vec<Baseline> = table
         .baseline
@@ -136,7 +139,7 @@ pub fn run(table_path: &Path, select: &Selection, jobs: usize, out: &Path, quiet
             scope.spawn(move || loop {
                 let Some((i, b)) = queue.lock().expect("queue").pop() else { break };
                 bar.set_message(b.name.clone());
-                let r = run_row(&exe, b, out);
+                let r = run_row(&exe, b, out, device);
                 bar.inc(1);
                 results.lock().expect("results").push((i, r));
             });
@@ -155,7 +158,7 @@ pub fn run(table_path: &Path, select: &Selection, jobs: usize, out: &Path, quiet
     Ok(results)
 }
 
-fn run_row(exe: &Path, b: Baseline, out: &Path) -> RowResult {
+fn run_row(exe: &Path, b: Baseline, out: &Path, device: &str) -> RowResult {
     let run_dir = out.join(&b.name);
     let started = Instant::now();
     let config = match Config::load(&b.config, &[]) {
@@ -179,7 +182,7 @@ fn run_row(exe: &Path, b: Baseline, out: &Path) -> RowResult {
         .arg(&b.config)
         .arg("--out")
         .arg(&run_dir)
-        .args(["--force", "--quiet"])
+        .args(["--force", "--quiet", "--device", device])
         .output();
     let seconds = started.elapsed().as_secs_f64();
     match output {
