@@ -30,7 +30,13 @@ enum Command {
     /// Train a baseline from its config and write a run directory.
     Train {
         /// The baseline config, e.g. configs/imaging/tiny.toml.
-        config: PathBuf,
+        #[arg(required_unless_present = "resume", conflicts_with = "resume")]
+        config: Option<PathBuf>,
+        /// Continue an interrupted run (killed, crashed, out of time) from
+        /// its last committed epoch; it ends with the metrics an
+        /// uninterrupted run would have given.
+        #[arg(long, value_name = "RUN_DIR", conflicts_with_all = ["out", "set", "force"])]
+        resume: Option<PathBuf>,
         /// cpu (burn flex backend) or wgpu (GPU; Vulkan/Metal/DX12).
         #[arg(long, default_value = "cpu")]
         device: DeviceChoice,
@@ -240,8 +246,22 @@ fn is_bad_input(err: &anyhow::Error) -> bool {
 
 fn run_command(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Train { config, device, out, set, force } => {
-            let config = medref_core::config::Config::load(&config, &set)?;
+        Command::Train { config, resume, device, out, set, force } => {
+            let resuming = resume.is_some();
+            let (config, out) = match (config, resume) {
+                (_, Some(dir)) => {
+                    if !dir.join("config.toml").is_file() {
+                        return Err(data_cmd::UsageError(format!(
+                            "{}: not a medref run directory (no config.toml); nothing to resume",
+                            dir.display()
+                        ))
+                        .into());
+                    }
+                    (medref_core::config::Config::load(&dir.join("config.toml"), &[])?, Some(dir))
+                }
+                (Some(config), None) => (medref_core::config::Config::load(&config, &set)?, out),
+                (None, None) => unreachable!("clap requires CONFIG or --resume"),
+            };
             let monitor = config.train.monitor;
             let req = TrainRequest {
                 config,
@@ -249,6 +269,7 @@ fn run_command(cli: Cli) -> anyhow::Result<()> {
                 out,
                 force,
                 command: std::env::args().collect(),
+                resume: resuming,
             };
             let mut bars = progress::Bars::new(cli.quiet, monitor.as_str());
             let outcome = run::train(&req, &mut bars)?;
@@ -384,7 +405,9 @@ fn run_command(cli: Cli) -> anyhow::Result<()> {
             let device: DeviceChoice = plan.device.parse().map_err(data_cmd::UsageError)?;
             let trained = sweep::run_task(&dir, index, |config, out| {
                 let monitor = config.train.monitor;
-                let req = TrainRequest { config, device, out: Some(out), force: true, command: std::env::args().collect() };
+                // A task killed mid-run (preempted, out of time) continues.
+                let resume = out.join("checkpoints/state.json").is_file();
+                let req = TrainRequest { config, device, out: Some(out), force: !resume, command: std::env::args().collect(), resume };
                 let mut bars = progress::Bars::new(cli.quiet, monitor.as_str());
                 run::train(&req, &mut bars)?;
                 Ok(())

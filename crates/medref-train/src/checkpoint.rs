@@ -1,9 +1,13 @@
 //! Checkpoints and weights on disk, always written atomically.
 //!
-//! After every epoch the latest model, the optimiser state and the history
-//! so far are saved; the best model (by the monitored validation metric) is
-//! saved whenever it improves. A run killed at any point leaves the previous
-//! complete files, never a torn one.
+//! After every epoch the model, the optimiser state and (when the monitored
+//! metric improved) the best model are written under names carrying the
+//! epoch, then `state.json` is replaced atomically to point at them: that
+//! rename is the commit. Only then are the previous epoch's files removed.
+//! A run killed at any point, even halfway through a checkpoint, therefore
+//! leaves one complete, consistent epoch to resume from (`medref train
+//! --resume`), never a torn file or a model from one epoch with the
+//! optimiser of another.
 
 use crate::fit::EpochRecord;
 use crate::TrainError;
@@ -12,25 +16,68 @@ use burn::optim::ModuleOptimizer;
 use burn::store::ModuleRecord;
 use burn::tensor::Bytes;
 use medref_core::fsutil::write_atomic;
+use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
+
+/// `checkpoints/state.json`: the last committed epoch.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CheckpointState {
+    /// Epochs finished (1-based number of the last one).
+    pub epoch: usize,
+    /// Files in the checkpoint folder.
+    pub last: String,
+    pub optimizer: String,
+    pub best: Option<String>,
+    pub best_epoch: usize,
+    pub history: Vec<EpochRecord>,
+}
 
 /// The `checkpoints/` folder of a run.
 pub struct Checkpoints {
     dir: PathBuf,
+    best: Option<(String, usize)>,
+    resume: Option<CheckpointState>,
 }
 
 impl Checkpoints {
     pub fn create(dir: &Path) -> Result<Self, TrainError> {
         std::fs::create_dir_all(dir).map_err(TrainError::io(dir))?;
-        Ok(Self { dir: dir.to_path_buf() })
+        Ok(Self { dir: dir.to_path_buf(), best: None, resume: None })
+    }
+
+    /// Opens the folder of an interrupted run; the state to continue from is
+    /// then handed to the training loop by [`Checkpoints::take_resume`].
+    pub fn open_for_resume(dir: &Path) -> Result<Self, TrainError> {
+        let path = dir.join("state.json");
+        let text = std::fs::read_to_string(&path).map_err(|_| TrainError::RunDir {
+            path: dir.to_path_buf(),
+            message: "has no committed checkpoint (state.json): the run stopped before its first epoch ended; \
+                      train it again instead of resuming"
+                .into(),
+        })?;
+        let state: CheckpointState = serde_json::from_str(&text)
+            .map_err(|e| TrainError::RunDir { path: path.clone(), message: format!("is not a checkpoint state: {e}") })?;
+        // Temporary files of a write the kill interrupted were never committed.
+        if let Ok(entries) = std::fs::read_dir(dir) {
+            for entry in entries.flatten() {
+                if entry.file_name().to_string_lossy().ends_with(".tmp") {
+                    let _ = std::fs::remove_file(entry.path());
+                }
+            }
+        }
+        let best = state.best.clone().map(|b| (b, state.best_epoch));
+        Ok(Self { dir: dir.to_path_buf(), best, resume: Some(state) })
     }
 
     pub fn dir(&self) -> &Path {
         &self.dir
     }
 
-    /// Saves `last.bpk`, `optimizer.bin`, `history.json`, and `best.bpk` if
-    /// this epoch improved on the best so far.
+    pub fn take_resume(&mut self) -> Option<CheckpointState> {
+        self.resume.take()
+    }
+
+    /// Commits one finished epoch (see the module doc).
     pub fn save_epoch<M: Module + Clone>(
         &mut self,
         model: &M,
@@ -38,20 +85,62 @@ impl Checkpoints {
         history: &[EpochRecord],
         improved: bool,
     ) -> Result<(), TrainError> {
-        save_weights(model, &self.dir.join("last.bpk"))?;
+        let epoch = history.len();
+        let last = format!("last-{epoch}.bpk");
+        save_weights(model, &self.dir.join(&last))?;
         if improved {
-            save_weights(model, &self.dir.join("best.bpk"))?;
+            let best = format!("best-{epoch}.bpk");
+            save_weights(model, &self.dir.join(&best))?;
+            self.best = Some((best, epoch));
         }
-        let path = self.dir.join("optimizer.bin");
+        fault_point("checkpoint", epoch);
+        let optimizer = format!("optimizer-{epoch}.bin");
+        let path = self.dir.join(&optimizer);
         let bytes = optim.into_bytes().map_err(|e| TrainError::Weights {
             path: path.clone(),
             message: e.to_string(),
         })?;
         write_atomic(&path, &bytes).map_err(TrainError::io(&path))?;
-        let path = self.dir.join("history.json");
-        let json = serde_json::to_vec_pretty(history).expect("history serialises");
-        write_atomic(&path, &json).map_err(TrainError::io(&path))
+        let state = CheckpointState {
+            epoch,
+            last,
+            optimizer,
+            best: self.best.as_ref().map(|b| b.0.clone()),
+            best_epoch: self.best.as_ref().map_or(0, |b| b.1),
+            history: history.to_vec(),
+        };
+        let path = self.dir.join("state.json");
+        let json = serde_json::to_vec_pretty(&state).expect("checkpoint state serialises");
+        write_atomic(&path, &json).map_err(TrainError::io(&path))?;
+        // Committed: files of earlier epochs are no longer referenced.
+        let keep = [Some(&state.last), Some(&state.optimizer), state.best.as_ref()];
+        if let Ok(entries) = std::fs::read_dir(&self.dir) {
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let ours = name.ends_with(".bpk") || name.starts_with("optimizer-");
+                if ours && !keep.iter().flatten().any(|k| **k == name) {
+                    let _ = std::fs::remove_file(entry.path());
+                }
+            }
+        }
+        Ok(())
     }
+}
+
+/// Crash-test hook: with `MEDREF_FAULT_KILL=<where>:<epoch>` the process
+/// kills itself with SIGKILL at that point (`epoch`: after the first batch
+/// of the epoch; `checkpoint`: after the epoch's weights are written but
+/// before its state is committed). Tests use it to kill a run at exact,
+/// repeatable places; it does nothing when the variable is unset.
+pub fn fault_point(place: &str, epoch: usize) {
+    let Ok(spec) = std::env::var("MEDREF_FAULT_KILL") else { return };
+    if spec != format!("{place}:{epoch}") {
+        return;
+    }
+    let pid = std::process::id().to_string();
+    let _ = std::process::Command::new("kill").args(["-9", &pid]).status();
+    std::thread::sleep(std::time::Duration::from_secs(60));
+    std::process::abort();
 }
 
 /// Writes a model's parameters (burnpack format) atomically.

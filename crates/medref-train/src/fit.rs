@@ -5,7 +5,7 @@
 //! best-checkpoint selection and an atomic checkpoint every epoch. Domains
 //! reuse it unchanged through [`Examples`] and [`Network`].
 
-use crate::checkpoint::Checkpoints;
+use crate::checkpoint::{load_weights, Checkpoints};
 use crate::evaluate::{monitor_value, predict_scores, score_loss};
 use crate::examples::{Examples, Network, OutputKind};
 use crate::loss::{balanced_class_weights, batch_loss};
@@ -14,6 +14,7 @@ use crate::TrainError;
 use burn::optim::decay::WeightDecayConfig;
 use burn::optim::{AdamConfig, AdamWConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
+use burn::tensor::Bytes;
 use medref_core::config::{ClassWeights, OptimizerKind, TrainConfig};
 use medref_core::seed::Rng;
 use serde::{Deserialize, Serialize};
@@ -112,11 +113,37 @@ where
     let mut best: Option<(M, usize, f64)> = None;
     let mut stale = 0usize;
     let mut stopped_early = false;
+    let mut first_epoch = 0;
+    if let Some(ck) = checkpoints.as_deref_mut() {
+        if let Some(state) = ck.take_resume() {
+            // Continue exactly where the last committed epoch ended.
+            let dir = ck.dir().to_path_buf();
+            model = load_weights(model, &dir.join(&state.last))?;
+            let path = dir.join(&state.optimizer);
+            let bytes = std::fs::read(&path).map_err(TrainError::io(&path))?;
+            optim = optim
+                .from_bytes(Bytes::from_bytes_vec(bytes))
+                .map_err(|e| TrainError::Weights { path: path.clone(), message: e.to_string() })?;
+            if let (Some(file), Some(record)) = (&state.best, state.history.get(state.best_epoch.wrapping_sub(1))) {
+                best = Some((load_weights(model.clone(), &dir.join(file))?, state.best_epoch, record.val_metric));
+            }
+            stale = state.epoch - state.best_epoch.min(state.epoch);
+            first_epoch = state.epoch;
+            history = state.history;
+            stopped_early = cfg.patience > 0 && stale >= cfg.patience;
+        }
+    }
     let started = Instant::now();
     let mut seen = 0usize;
     progress.start(cfg.epochs, batches);
 
-    for epoch in 0..cfg.epochs {
+    for epoch in first_epoch..cfg.epochs {
+        if stopped_early {
+            break;
+        }
+        // The device's random state (dropout masks) is set per epoch, so a
+        // resumed run draws what the uninterrupted run would have drawn.
+        device.seed(Rng::derive(seed, &format!("device-{epoch}")).next_u64());
         let epoch_start = Instant::now();
         let lr = learning_rate(cfg, epoch);
         let mut order: Vec<usize> = (0..n).collect();
@@ -150,6 +177,9 @@ where
             loss_sum += value * idx.len() as f64;
             seen += idx.len();
             progress.batch(epoch + 1, b + 1, value);
+            if b == 0 {
+                crate::checkpoint::fault_point("epoch", epoch + 1);
+            }
         }
 
         let scores = predict_scores(&model.valid(), val, &eval_device, eval_batch)?;

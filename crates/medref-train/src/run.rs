@@ -45,6 +45,9 @@ pub struct TrainRequest {
     pub force: bool,
     /// The command line, recorded in the manifest.
     pub command: Vec<String>,
+    /// Continue the interrupted run in `out` from its last committed epoch
+    /// (`config` must be the run's own `config.toml`).
+    pub resume: bool,
 }
 
 /// What a finished run reports back.
@@ -184,6 +187,32 @@ fn training_rows(config: &Config, n: usize) -> Vec<usize> {
     rows
 }
 
+/// A run can be resumed when it has a committed checkpoint, has not
+/// finished, and its data are still the data it started with.
+fn check_resumable(dir: &Path, data: &DataConfig) -> Result<(), TrainError> {
+    let refuse = |message: String| TrainError::RunDir { path: dir.to_path_buf(), message };
+    let text = std::fs::read_to_string(dir.join("manifest.json"))
+        .map_err(|_| refuse("is not a medref run directory (no manifest.json); nothing to resume".into()))?;
+    let manifest: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| refuse(format!("manifest.json is not valid JSON: {e}")))?;
+    if manifest["status"] == "finished" {
+        return Err(refuse("has already finished; nothing to resume".into()));
+    }
+    if !dir.join("checkpoints/state.json").is_file() {
+        return Err(refuse(
+            "has no committed checkpoint (checkpoints/state.json): it stopped before its first epoch ended; train it again".into(),
+        ));
+    }
+    let digest = dataset_digest(data)?;
+    if manifest["dataset_sha256"].as_str() != Some(digest.as_str()) {
+        return Err(refuse(format!(
+            "was trained on other data: {} has changed since the run started (SHA-256 differs)",
+            data.path().display()
+        )));
+    }
+    Ok(())
+}
+
 /// Prepares the run directory: refuses to touch another run's files
 /// unless `force`, in which case the old run is removed first.
 fn prepare_run_dir(dir: &Path, force: bool) -> Result<(), TrainError> {
@@ -272,7 +301,11 @@ pub fn train(req: &TrainRequest, progress: &mut dyn Progress) -> Result<TrainOut
         let stamp = now_rfc3339().replace([':', '-'], "");
         PathBuf::from("runs").join(format!("{}-{stamp}", config.name))
     });
-    prepare_run_dir(&dir, req.force)?;
+    if req.resume {
+        check_resumable(&dir, &config.data)?;
+    } else {
+        prepare_run_dir(&dir, req.force)?;
+    }
 
     let (git_commit, git_dirty) = git_state(Path::new("."));
     let mut manifest = RunManifest {
@@ -490,7 +523,14 @@ where
     E: Examples,
 {
     let ad = device.clone().autodiff();
-    let mut checkpoints = Checkpoints::create(&dir.join("checkpoints"))?;
+    // A fresh run starts in an empty directory, so a committed state here
+    // means `--resume`.
+    let ck_dir = dir.join("checkpoints");
+    let mut checkpoints = if ck_dir.join("state.json").is_file() {
+        Checkpoints::open_for_resume(&ck_dir)?
+    } else {
+        Checkpoints::create(&ck_dir)?
+    };
     let fitted = fit(model, train, val, &config.train, config.seed, &ad, Some(&mut checkpoints), progress)?;
     let best = fitted.best.valid();
     let eval_device = device.clone().without_autodiff();

@@ -1,0 +1,128 @@
+//! Crash safety: a run killed with SIGKILL during an epoch or halfway
+//! through writing a checkpoint leaves a consistent checkpoint, and
+//! `medref train --resume` ends with exactly the metrics of an
+//! uninterrupted run with the same seed.
+//!
+//! The eldercare tiny config is used because its CNN has dropout, so the
+//! resumed run must also restore the random state the kill interrupted.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const CONFIG: &str = "configs/eldercare/tiny.toml";
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+}
+
+fn medref(args: &[&str], env: &[(&str, &str)]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_medref"))
+        .args(args)
+        .envs(env.iter().copied())
+        .current_dir(repo())
+        .env("RAYON_NUM_THREADS", "2")
+        .output()
+        .expect("run medref")
+}
+
+fn test_metrics(dir: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(dir.join("metrics.json")).unwrap();
+    serde_json::from_str::<serde_json::Value>(&text).unwrap()["test"].clone()
+}
+
+/// What a killed run must leave: no metrics, and a committed checkpoint
+/// whose every file exists; returns the committed epoch.
+fn assert_consistent_after_kill(dir: &Path) -> u64 {
+    assert!(!dir.join("metrics.json").exists(), "a killed run must not leave metrics");
+    let state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("checkpoints/state.json")).unwrap()).unwrap();
+    for key in ["last", "optimizer", "best"] {
+        let file = state[key].as_str().unwrap();
+        assert!(dir.join("checkpoints").join(file).is_file(), "state.json names missing {file}");
+    }
+    let epoch = state["epoch"].as_u64().unwrap();
+    assert_eq!(state["history"].as_array().unwrap().len() as u64, epoch);
+    epoch
+}
+
+fn resume(dir: &Path) {
+    let o = medref(&["train", "--resume", dir.to_str().unwrap(), "--quiet"], &[]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success() && !err.contains("panicked"), "resume failed: {err}");
+}
+
+#[test]
+fn killed_runs_resume_to_the_uninterrupted_metrics() {
+    let tmp = tempfile::tempdir().unwrap();
+    let full = tmp.path().join("full");
+    let o = medref(&["train", CONFIG, "--out", full.to_str().unwrap(), "--quiet"], &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let expected = test_metrics(&full);
+
+    // Killed at exact places: after the first batch of epoch 3, and after
+    // epoch 4's weights were written but before its state was committed.
+    for (fault, committed) in [("epoch:3", 2), ("checkpoint:4", 3)] {
+        let dir = tmp.path().join(fault.replace(':', "-"));
+        let o = medref(&["train", CONFIG, "--out", dir.to_str().unwrap(), "--quiet"], &[("MEDREF_FAULT_KILL", fault)]);
+        assert_eq!(o.status.code(), None, "{fault}: the run must die by a signal");
+        assert_eq!(assert_consistent_after_kill(&dir), committed, "{fault}");
+        resume(&dir);
+        assert_eq!(test_metrics(&dir), expected, "{fault}: resumed metrics differ from the uninterrupted run");
+        let manifest = std::fs::read_to_string(dir.join("manifest.json")).unwrap();
+        assert!(manifest.contains("\"status\": \"finished\""), "{manifest}");
+    }
+
+    // Killed from outside, wherever training happens to be once two epochs
+    // have been committed.
+    let dir = tmp.path().join("external");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_medref"))
+        .args(["train", CONFIG, "--out", dir.to_str().unwrap(), "--quiet"])
+        .current_dir(repo())
+        .env("RAYON_NUM_THREADS", "2")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let state = dir.join("checkpoints/state.json");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let epochs = std::fs::read_to_string(&state)
+            .ok()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+            .and_then(|v| v["epoch"].as_u64())
+            .unwrap_or(0);
+        if epochs >= 2 || Instant::now() > deadline {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    if !dir.join("metrics.json").exists() {
+        assert_consistent_after_kill(&dir);
+        resume(&dir);
+    }
+    assert_eq!(test_metrics(&dir), expected, "externally killed run, resumed");
+}
+
+#[test]
+fn resume_refuses_finished_runs_and_runs_without_a_checkpoint() {
+    let tmp = tempfile::tempdir().unwrap();
+    let done = tmp.path().join("done");
+    let o = medref(&["train", "configs/clinical/tiny.toml", "--out", done.to_str().unwrap(), "--quiet"], &[]);
+    assert!(o.status.success());
+    let o = medref(&["train", "--resume", done.to_str().unwrap()], &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("already finished"));
+
+    std::fs::write(done.join("manifest.json"), "{\"status\": \"running\"}").unwrap();
+    std::fs::remove_file(done.join("checkpoints/state.json")).unwrap();
+    let o = medref(&["train", "--resume", done.to_str().unwrap()], &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no committed checkpoint"));
+
+    let o = medref(&["train", "--resume", tmp.path().join("nothing").to_str().unwrap()], &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("nothing to resume"));
+}
