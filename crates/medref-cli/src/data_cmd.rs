@@ -1,7 +1,10 @@
-//! `medref data`: fetch official files, generate tiny data, inspect files.
+//! `medref data`: fetch official files, generate tiny data, inspect files,
+//! measure and improve anonymity, de-identify DICOM.
 //!
 //! `inspect` prints shapes, types and class counts only, never pixel values
-//! or records: medical data stays out of terminals and logs.
+//! or records; the anonymity commands print class sizes and counts, and
+//! `deidentify` attribute names: medical data stays out of terminals and
+//! logs.
 
 use anyhow::Context;
 use clap::Subcommand;
@@ -29,6 +32,66 @@ pub enum DataCommand {
     Fetch {
         #[command(subcommand)]
         source: FetchSource,
+    },
+    /// Measure k-anonymity over quasi-identifier columns (the smallest group
+    /// of rows sharing all their values) and, with --sensitive, l-diversity.
+    /// Prints group sizes, never values. Exit status: 0 target met, 1 not
+    /// met, 2 bad input (missing column, unreadable table).
+    CheckAnonymity {
+        /// CSV, TSV, Parquet or ARFF table.
+        table: PathBuf,
+        /// Quasi-identifier columns, comma-separated (age,sex,zip).
+        #[arg(long, value_delimiter = ',', required = true)]
+        quasi: Vec<String>,
+        /// The smallest group size wanted.
+        #[arg(long)]
+        k: usize,
+        /// The fewest distinct sensitive values wanted per group.
+        #[arg(long, requires = "sensitive")]
+        l: Option<usize>,
+        /// The sensitive column (a diagnosis) whose diversity is measured.
+        #[arg(long)]
+        sensitive: Option<String>,
+        /// Also write the report as JSON (atomically).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Generalise quasi-identifiers (age bands, truncated codes, top-coding),
+    /// coarsen further within configured limits, then suppress the groups
+    /// still smaller than k; writes a CSV. Exit status: 0 written with the
+    /// target met, 1 target not reachable (nothing written), 2 bad input.
+    Generalise {
+        /// CSV, TSV, Parquet or ARFF table.
+        table: PathBuf,
+        /// TOML file: k, quasi_identifiers, [columns.NAME] rules.
+        #[arg(long)]
+        config: PathBuf,
+        /// The generalised table (.csv).
+        #[arg(long)]
+        out: PathBuf,
+        /// Also write what was changed as JSON.
+        #[arg(long)]
+        report: Option<PathBuf>,
+    },
+    /// Remove patient identity from a DICOM file (DICOM PS3.15 Basic
+    /// Application Level Confidentiality Profile); pixel data unchanged.
+    /// New UIDs mix in the secret in MEDREF_DEID_SECRET when set.
+    Deidentify {
+        /// The DICOM file to read.
+        input: PathBuf,
+        /// The de-identified file to write (atomically).
+        output: PathBuf,
+        /// Also write what was done as JSON.
+        #[arg(long)]
+        report: Option<PathBuf>,
+        /// Keep dates and times (Retain Longitudinal Temporal Information
+        /// Full Dates Option).
+        #[arg(long, conflicts_with = "shift_dates")]
+        keep_dates: bool,
+        /// Move every date by DAYS (Modified Dates Option); use the same
+        /// secret shift for every file of a patient.
+        #[arg(long, value_name = "DAYS", allow_hyphen_values = true)]
+        shift_dates: Option<i64>,
     },
 }
 
@@ -91,6 +154,13 @@ pub enum SynthDomain {
         out: PathBuf,
         #[arg(long, default_value_t = 11)]
         seed: u64,
+    },
+    /// The synthetic patients of datasets/anonymity/patients.csv (CSV:
+    /// patient_id, age, sex, zip, diagnosis) with a known k and l.
+    Anonymity {
+        /// The CSV file to write.
+        #[arg(long)]
+        out: PathBuf,
     },
     /// Molecules (CSV: id, smiles, logs) built from fragments with additive,
     /// known contributions to a solubility-like property.
@@ -186,7 +256,27 @@ pub fn run(command: DataCommand, quiet: bool) -> anyhow::Result<()> {
             println!("{}: {} trials in the JIGSAWS layout (seed {seed})", path.display(), spec.trial_names().len());
             Ok(())
         }
+        DataCommand::Synth { domain: SynthDomain::Anonymity { out } } => {
+            let table = medref_tabular::anonymity::synth_anonymity_patients();
+            write_new_file(&out, medref_tabular::frame::write_csv(&table).as_bytes())?;
+            println!("{}: {} synthetic patients, columns patient_id, age, sex, zip, diagnosis", out.display(), table.n_rows());
+            Ok(())
+        }
         DataCommand::Inspect { file } => inspect(&file),
+        DataCommand::CheckAnonymity { table, quasi, k, l, sensitive, out } => {
+            let spec = medref_tabular::anonymity::AnonymitySpec { quasi_identifiers: quasi, k, sensitive, l };
+            check_anonymity(&table, &spec, out.as_deref())
+        }
+        DataCommand::Generalise { table, config, out, report } => generalise(&table, &config, &out, report.as_deref()),
+        DataCommand::Deidentify { input, output, report, keep_dates, shift_dates } => {
+            use medref_data::deidentify::DatePolicy;
+            let dates = match (keep_dates, shift_dates) {
+                (_, Some(days)) => DatePolicy::Shift { days },
+                (true, None) => DatePolicy::Keep,
+                (false, None) => DatePolicy::Remove,
+            };
+            deidentify(&input, &output, dates, report.as_deref())
+        }
         DataCommand::Fetch { source: FetchSource::Medmnist { name, size, dir, from, url } } => {
             let official = fetch::medmnist_file(&name, size).ok_or_else(|| {
                 let known: Vec<String> = fetch::medmnist_files()
@@ -218,6 +308,90 @@ pub fn run(command: DataCommand, quiet: bool) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// A table reader error is bad input (exit 2).
+fn read_table(path: &Path) -> anyhow::Result<medref_tabular::RawTable> {
+    medref_tabular::read_table(path, &medref_tabular::CsvLayout::default()).map_err(|e| UsageError(e.to_string()).into())
+}
+
+/// `value` as pretty JSON with `extra` keys first, written atomically.
+fn write_json_report(path: &Path, extra: serde_json::Value, value: &impl serde::Serialize) -> anyhow::Result<()> {
+    let mut json = extra;
+    if let (Some(map), serde_json::Value::Object(rest)) = (json.as_object_mut(), serde_json::to_value(value)?) {
+        map.extend(rest);
+    }
+    write_new_file(path, format!("{}\n", serde_json::to_string_pretty(&json)?).as_bytes())
+}
+
+fn check_anonymity(table: &Path, spec: &medref_tabular::anonymity::AnonymitySpec, out: Option<&Path>) -> anyhow::Result<()> {
+    let t = read_table(table)?;
+    let report = medref_tabular::anonymity::check_anonymity(&t, table, spec).map_err(|e| UsageError(e.to_string()))?;
+    println!("{}", table.display());
+    print!("{}", report.summary());
+    if let Some(out) = out {
+        write_json_report(out, serde_json::json!({ "table": table }), &report)?;
+        println!("report: {}", out.display());
+    }
+    if !report.met() {
+        let mut why = format!("k = {} (target {})", report.k, report.target_k);
+        if let (Some(l), Some(t)) = (report.l, report.target_l) {
+            why.push_str(&format!(", l = {l} (target {t})"));
+        }
+        anyhow::bail!("{}: anonymity target not met: {why}", table.display());
+    }
+    Ok(())
+}
+
+fn generalise(table: &Path, config: &Path, out: &Path, report_path: Option<&Path>) -> anyhow::Result<()> {
+    if out.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() != Some("csv") {
+        return Err(UsageError(format!("{}: --out must be a .csv file", out.display())).into());
+    }
+    if out == table {
+        return Err(UsageError(format!("{}: --out must not be the input table", out.display())).into());
+    }
+    let text = std::fs::read_to_string(config).map_err(|e| UsageError(format!("{}: {e}", config.display())))?;
+    let cfg: medref_tabular::generalise::GeneraliseConfig =
+        toml::from_str(&text).map_err(|e| UsageError(format!("{}: {}", config.display(), e.to_string().trim_end())))?;
+    let t = read_table(table)?;
+    let g = medref_tabular::generalise::generalise(&t, &cfg, table, config).map_err(|e| UsageError(e.to_string()))?;
+    println!("{}", table.display());
+    print!("{}", g.report.summary());
+    if let Some(path) = report_path {
+        let written = if g.report.target_met { serde_json::json!(out) } else { serde_json::Value::Null };
+        write_json_report(path, serde_json::json!({ "table": table, "config": config, "output": written }), &g.report)?;
+        println!("report: {}", path.display());
+    }
+    if !g.report.target_met {
+        anyhow::bail!("{}: k = {} not reachable with {}; nothing written", table.display(), cfg.k, config.display());
+    }
+    write_new_file(out, medref_tabular::frame::write_csv(&g.table).as_bytes())?;
+    println!("{}: {} rows written", out.display(), g.table.n_rows());
+    Ok(())
+}
+
+fn deidentify(input: &Path, output: &Path, dates: medref_data::deidentify::DatePolicy, report_path: Option<&Path>) -> anyhow::Result<()> {
+    let same = match (input.canonicalize(), output.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if same {
+        return Err(UsageError(format!("{}: the output must not replace the input", output.display())).into());
+    }
+    let secret = std::env::var("MEDREF_DEID_SECRET").unwrap_or_default();
+    let options = medref_data::deidentify::DeidentifyOptions { dates, uid_secret: secret };
+    let report = medref_data::deidentify::deidentify_file(input, output, &options)?;
+    println!("{} -> {}", input.display(), output.display());
+    print!("{}", report.summary());
+    if options.uid_secret.is_empty() {
+        println!("note: MEDREF_DEID_SECRET is not set: anyone holding an original UID can recompute its replacement");
+    }
+    if let Some(path) = report_path {
+        let extra = serde_json::json!({ "input": input, "output": output, "uid_secret_set": !options.uid_secret.is_empty() });
+        write_json_report(path, extra, &report)?;
+        println!("report: {}", path.display());
+    }
+    Ok(())
 }
 
 fn download_bar(quiet: bool) -> ProgressBar {

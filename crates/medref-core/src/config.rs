@@ -1005,9 +1005,20 @@ fn default_ece_bins() -> usize {
 impl Config {
     /// Reads `path`, applies `--set key=value` overrides, and validates.
     pub fn load(path: &Path, overrides: &[String]) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+        let bytes = std::fs::read(path).map_err(|source| ConfigError::Io {
             path: path.to_path_buf(),
             source,
+        })?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let bytes = e.as_bytes();
+            let at = e.utf8_error().valid_up_to();
+            let message = if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+                "line 1: the file is UTF-16 text; TOML must be saved as UTF-8".to_string()
+            } else {
+                let line = 1 + bytes[..at].iter().filter(|&&b| b == b'\n').count();
+                format!("line {line}: not UTF-8 text (a Latin-1 or Windows-1252 character?); TOML must be saved as UTF-8")
+            };
+            ConfigError::Syntax { path: path.to_path_buf(), message }
         })?;
         Self::from_toml_str(&text, path, overrides)
     }

@@ -91,7 +91,7 @@ fn window_to_u8(values: &[f32], center: f32, width: f32) -> Vec<u8> {
 }
 
 /// Checks for the 128-byte preamble followed by `DICM`.
-fn has_dicm_marker(path: &Path) -> Result<bool, DataError> {
+pub(crate) fn has_dicm_marker(path: &Path) -> Result<bool, DataError> {
     let mut head = [0u8; 132];
     let mut file = std::fs::File::open(path).map_err(|e| DataError::io(path, e))?;
     let mut filled = 0;
@@ -164,9 +164,22 @@ pub fn read_slice(path: impl AsRef<Path>) -> Result<DicomSlice, DataError> {
         ));
     }
     let (rows, cols) = (decoded.rows() as usize, decoded.columns() as usize);
-    let hu: Vec<f32> = decoded
-        .to_vec_frame(0)
-        .map_err(|e| DataError::format(path, format!("cannot convert pixel values: {e}")))?;
+    let hu: Vec<f32> = decoded.to_vec_frame(0).map_err(|e| {
+        // The decoder's message ("Frame #0 is out of range") does not say
+        // that the pixel data is shorter than its header promises.
+        let bits = decoded.bits_allocated();
+        let need = rows * cols * usize::from(bits).div_ceil(8);
+        let have = decoded.data().len();
+        let hint = if have < need {
+            format!(
+                " (Rows x Columns is {rows}x{cols} at {bits} bits, {need} bytes, but the pixel data holds {have}: \
+                 a truncated file or wrong Rows/Columns)"
+            )
+        } else {
+            String::new()
+        };
+        DataError::format(path, format!("cannot convert pixel values: {e}{hint}"))
+    })?;
     if hu.len() != rows * cols {
         return Err(DataError::format(
             path,

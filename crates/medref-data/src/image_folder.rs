@@ -152,6 +152,12 @@ pub fn read_class_folders(
     grayscale: bool,
 ) -> Result<ClassFolders, DataError> {
     let root = root.as_ref();
+    if !root.is_dir() {
+        return Err(DataError::format(
+            root,
+            "no such folder (expected root/<class>/*.png|jpg|jpeg; a training set needs train/, val/ and test/ folders laid out so)",
+        ));
+    }
     let class_dirs: Vec<PathBuf> = sorted_entries(root)?
         .into_iter()
         .filter(|p| p.is_dir())

@@ -2,12 +2,14 @@
 //!
 //! One module per format: [`npz`] (MedMNIST `.npz`, built on [`npy`]),
 //! [`image_folder`] (`root/<class>/*.png`), [`dicom`] (single slices),
+//! [`deidentify`] (DICOM Basic Confidentiality Profile),
 //! [`synth_imaging`] (tiny generated data with a planted signal) and
 //! [`fetch`] (downloading official files with MD5 checks). Every reader
 //! returns [`DataError`], whose message starts with the file at fault.
 
 #![warn(missing_docs)]
 
+pub mod deidentify;
 pub mod dicom;
 pub mod error;
 pub mod fetch;

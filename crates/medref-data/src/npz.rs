@@ -30,6 +30,12 @@ pub const MEDMNIST_KEYS: [&str; 6] = [
 
 const LAYOUT_HINT: &str = "a MedMNIST file has train_/val_/test_ images and labels";
 
+/// The largest class index a single-label file may hold. Models get one
+/// output per class, so an index such as 2 000 000 000 (a patient id or a
+/// regression target saved as a label) would be an attempt to allocate
+/// gigabytes; MedMNIST itself has at most 14 classes.
+const MAX_CLASS_INDEX: u32 = 9_999;
+
 /// Name, dtype and shape of one array in an `.npz`, read from its header
 /// alone (for `medref data inspect`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -211,6 +217,15 @@ fn split_labels(
                 ),
             )
         })?;
+        if width == 1 && label > MAX_CLASS_INDEX {
+            return Err(DataError::format(
+                path,
+                format!(
+                    "array `{key}` holds {label} at row {row}; expected a class index of at most {MAX_CLASS_INDEX} \
+                     (ids or measurements saved as labels?)"
+                ),
+            ));
+        }
         labels.push(label);
     }
     Ok((n, width, labels))

@@ -61,6 +61,7 @@ fn polars_error(path: &Path, e: PolarsError) -> TableError {
 }
 
 fn read_delimited(path: &Path, layout: &CsvLayout) -> Result<RawTable, TableError> {
+    refuse_utf16(path)?;
     let nulls = NullValues::AllColumns(MISSING_MARKERS.iter().map(|s| PlSmallStr::from(*s)).collect());
     let parse = CsvParseOptions::default()
         .with_separator(layout.separator)
@@ -75,9 +76,99 @@ fn read_delimited(path: &Path, layout: &CsvLayout) -> Result<RawTable, TableErro
         options
             .try_into_reader_with_file_path(Some(path_buf))
             .and_then(|r| r.finish())
+    })
+    .map_err(|e| match locate_text_problem(path, layout) {
+        Some((line, detail)) => TableError::format(path, format!("line {line}"), detail),
+        None => e,
     })?;
+    if layout.has_header {
+        refuse_duplicate_names(&frame, path, layout.skip_lines + 1)?;
+    }
     let header_lines = layout.skip_lines + usize::from(layout.has_header);
     from_frame(frame, path, header_lines, false)
+}
+
+/// UTF-16 text (what Windows tools save as "Unicode") reads as garbage
+/// column names rather than failing, so it is caught by its byte-order mark.
+fn refuse_utf16(path: &Path) -> Result<(), TableError> {
+    use std::io::Read;
+    let mut head = [0u8; 2];
+    let mut file = std::fs::File::open(path).map_err(|source| TableError::Io { path: path.to_path_buf(), source })?;
+    let n = file.read(&mut head).map_err(|source| TableError::Io { path: path.to_path_buf(), source })?;
+    if n == 2 && (head == [0xFF, 0xFE] || head == [0xFE, 0xFF]) {
+        return Err(TableError::format(
+            path,
+            "line 1",
+            "the file is UTF-16 text; save it as UTF-8 (in Excel: \"CSV UTF-8\")",
+        ));
+    }
+    Ok(())
+}
+
+/// polars renames a repeated header name `x` to `x_duplicated_0`; two
+/// columns with one name are a broken export, not two measurements.
+fn refuse_duplicate_names(frame: &DataFrame, path: &Path, header_line: usize) -> Result<(), TableError> {
+    let names: Vec<&str> = frame.get_column_names().into_iter().map(|n| n.as_str()).collect();
+    for name in &names {
+        if let Some(i) = name.rfind("_duplicated_") {
+            let base = &name[..i];
+            if names.contains(&base) {
+                return Err(TableError::format(
+                    path,
+                    format!("line {header_line}"),
+                    format!("column \"{base}\" is named more than once in the header; column names must be unique"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// polars says what is wrong with a delimited file but not where: finds the
+/// first line that is not UTF-8 or whose record has another number of
+/// fields than the first (quotes may hold separators and line breaks).
+/// Reads the file again; only called once polars has refused it.
+fn locate_text_problem(path: &Path, layout: &CsvLayout) -> Option<(usize, String)> {
+    let bytes = std::fs::read(path).ok()?;
+    let mut expected: Option<usize> = None;
+    let mut fields = 1;
+    let mut in_quotes = false;
+    let mut record_line = layout.skip_lines + 1;
+    for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
+        let number = i + 1;
+        if std::str::from_utf8(line).is_err() {
+            return Some((number, "not UTF-8 text; save the file as UTF-8".to_string()));
+        }
+        if number <= layout.skip_lines {
+            continue;
+        }
+        if !in_quotes {
+            record_line = number;
+            fields = 1;
+            if line.iter().all(|b| b.is_ascii_whitespace()) {
+                continue;
+            }
+        }
+        for &b in line {
+            if b == b'"' {
+                in_quotes = !in_quotes;
+            } else if b == layout.separator && !in_quotes {
+                fields += 1;
+            }
+        }
+        if in_quotes {
+            continue;
+        }
+        match expected {
+            None => expected = Some(fields),
+            Some(want) if want != fields => {
+                let first = if layout.has_header { "the header" } else { "the first row" };
+                return Some((record_line, format!("{fields} fields but {first} has {want} (a stray or missing separator?)")));
+            }
+            Some(_) => {}
+        }
+    }
+    None
 }
 
 fn read_parquet(path: &Path) -> Result<DataFrame, TableError> {
@@ -106,6 +197,14 @@ fn from_frame(frame: DataFrame, path: &Path, header_lines: usize, binary: bool) 
         let data = if dtype.is_primitive_numeric() || dtype == DataType::Boolean {
             let cast = col.cast(&DataType::Float64).map_err(|e| polars_error(path, e))?;
             let values = cast.f64().map_err(|e| polars_error(path, e))?;
+            if let Some(row) = values.iter().position(|v| v.is_some_and(f64::is_infinite)) {
+                let location = if binary { format!("row {}", row + 1) } else { format!("line {}", row + 1 + header_lines) };
+                return Err(TableError::format(
+                    path,
+                    format!("{location}, {where_}"),
+                    "not a finite number (an infinity); fix the cell or mark it missing (empty, NA)",
+                ));
+            }
             ColumnData::Numeric(values.iter().map(|v| v.filter(|x| !x.is_nan())).collect())
         } else if dtype == DataType::String {
             let values = col.str().map_err(|e| polars_error(path, e))?;
@@ -134,15 +233,18 @@ fn mostly_numeric(
     binary: bool,
 ) -> Result<(), TableError> {
     let present: Vec<(usize, &str)> = cells.iter().enumerate().filter_map(|(i, c)| c.as_deref().map(|c| (i, c))).collect();
-    let bad: Vec<usize> = present.iter().filter(|(_, c)| c.trim().parse::<f64>().is_err()).map(|(i, _)| *i).collect();
+    // `inf` parses as a number but is no measurement.
+    let finite = |c: &str| c.trim().parse::<f64>().is_ok_and(f64::is_finite);
+    let bad: Vec<usize> = present.iter().filter(|(_, c)| !finite(c)).map(|(i, _)| *i).collect();
     if present.len() >= 5 && !bad.is_empty() && bad.len() * 20 <= present.len() {
         let row = bad[0];
         let location = if binary { format!("row {}", row + 1) } else { format!("line {}", row + 1 + header_lines) };
+        let what = if cells[row].as_deref().is_some_and(|c| c.trim().parse::<f64>().is_ok()) { "not a finite number" } else { "not a number" };
         return Err(TableError::format(
             path,
             format!("{location}, {column}"),
             format!(
-                "not a number, although {} of the column's {} other cells are ({} such cell(s) in all); fix the cell or mark it missing (empty, NA)",
+                "{what}, although {} of the column's {} other cells are ({} such cell(s) in all); fix the cell or mark it missing (empty, NA)",
                 present.len() - bad.len(),
                 present.len() - 1,
                 bad.len()

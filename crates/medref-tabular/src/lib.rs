@@ -4,14 +4,18 @@
 //! Parquet through polars (and dispatches `.arff` to [`arff`], Weka's format,
 //! common for clinical survival sets); [`preprocess`] turns columns into
 //! model inputs with statistics fitted on training rows only; [`split`]
-//! keeps each patient's rows in one split. Every reader returns
-//! [`TableError`], whose message starts with the file at fault.
+//! keeps each patient's rows in one split; [`anonymity`] measures
+//! k-anonymity and l-diversity and [`generalise`] coarsens and suppresses
+//! until a target k is met. Every reader returns [`TableError`], whose
+//! message starts with the file at fault.
 
 #![warn(missing_docs)]
 
+pub mod anonymity;
 pub mod arff;
 pub mod error;
 pub mod frame;
+pub mod generalise;
 pub mod preprocess;
 pub mod split;
 pub mod synth;

@@ -232,6 +232,15 @@ pub fn read_sensor_csv(
         }
     };
     let header = reader.headers().map_err(csv_error)?.clone();
+    if header.is_empty() || (header.len() == 1 && header[0].is_empty()) {
+        return Err(TsError::format(
+            path,
+            format!(
+                "empty file; expected a header line such as `{},x,y,z,{},{}`",
+                spec.timestamp_column, spec.subject_column, spec.label_column
+            ),
+        ));
+    }
     let find =
         |name: &str| {
             header.iter().position(|h| h == name).ok_or_else(|| {

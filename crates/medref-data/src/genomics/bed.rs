@@ -205,9 +205,10 @@ pub fn read_bed(
 ///
 /// With `window: Some(L)`, every region is replaced by the `L` bases
 /// centred on its midpoint (`start + (end - start) / 2`), read from the
-/// reference so the flanks are real sequence; bases beyond a contig's ends
-/// are `N`. Without, all regions must have one length (an error names the
-/// first BED line whose length differs, and both lengths).
+/// reference so the flanks are real sequence; flank bases beyond a
+/// contig's ends are `N` (a region that itself runs past its contig's end
+/// is an error). Without, all regions must have one length (an error names
+/// the first BED line whose length differs, and both lengths).
 ///
 /// Labels become class indices in `class_names` order when given, else
 /// sorted (numerically when all are integers). Ids are samtools-style
@@ -248,17 +249,24 @@ pub fn sequences_for_regions(
             return Err(DataError::format(
                 bed_path,
                 format!(
-                    "line {}: contig `{}` is not in the reference {} (it has {})",
+                    "line {}: contig `{}` is not in the reference {} ({})",
                     r.line,
                     r.chrom,
                     reference.path().display(),
-                    reference
-                        .contigs()
-                        .iter()
-                        .take(10)
-                        .map(|(n, _)| n.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    if reference.contigs().is_empty() {
+                        "it has no contigs: an empty FASTA?".to_string()
+                    } else {
+                        format!(
+                            "it has {}",
+                            reference
+                                .contigs()
+                                .iter()
+                                .take(10)
+                                .map(|(n, _)| n.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    }
                 ),
             ));
         };
@@ -285,7 +293,9 @@ pub fn sequences_for_regions(
             }
         };
         let (inside_start, inside_end) = (start.max(0) as u64, (end.max(0) as u64).min(contig_len));
-        if window.is_none() && end as u64 > contig_len {
+        // A window's flanks may run off the contig (they become `N`); the
+        // region itself may not: it is from another assembly or corrupt.
+        if r.end > contig_len {
             return Err(DataError::format(
                 bed_path,
                 format!(

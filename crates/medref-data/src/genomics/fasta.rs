@@ -77,6 +77,12 @@ pub fn read_fasta(path: impl AsRef<Path>) -> Result<Vec<FastaRecord>, DataError>
             Some(_) => {
                 let mut text = Vec::new();
                 let _ = reader.get_mut().read_until(b'\n', &mut text);
+                if text.starts_with(&[0xFF, 0xFE]) || text.starts_with(&[0xFE, 0xFF]) {
+                    return Err(DataError::format(
+                        path,
+                        format!("line {line}: the file is UTF-16 text; save it as plain ASCII/UTF-8"),
+                    ));
+                }
                 let hint = if text.starts_with(b"@") {
                     " (this looks like FASTQ)"
                 } else if text.starts_with(b"##") || text.starts_with(b"#CHROM") {

@@ -103,9 +103,10 @@ impl LengthRule {
 ///
 /// Errors name the file, the line and the column: a missing column (with
 /// the header's columns listed), a row with a different number of fields,
-/// an empty or invalid sequence (with the offending base), a sequence
-/// length that differs from the first, a label outside `class_names`, a
-/// multi-task flag other than 0/1, or a file without records.
+/// an id already used on an earlier line, an empty or invalid sequence
+/// (with the offending base), a sequence length that differs from the
+/// first, a label outside `class_names`, a multi-task flag other than 0/1,
+/// or a file without records.
 pub fn read_sequence_csv(
     path: impl AsRef<Path>,
     options: &SequenceCsvOptions,
@@ -174,6 +175,7 @@ pub fn read_sequence_csv(
     let mut records = SequenceSplit::default();
     let mut text_labels: Vec<String> = Vec::new();
     let mut lines: Vec<usize> = Vec::new();
+    let mut id_lines: HashMap<String, usize> = HashMap::new();
     for (row, result) in reader.records().enumerate() {
         let record = result.map_err(csv_error)?;
         let line = record.position().map_or(row + 2, |p| p.line() as usize);
@@ -181,6 +183,18 @@ pub fn read_sequence_csv(
             Some(c) => record[c].to_string(),
             None => format!("row{}", row + 1),
         };
+        if id_col.is_some() {
+            if let Some(first) = id_lines.insert(id.clone(), line) {
+                return Err(DataError::format(
+                    path,
+                    format!(
+                        "line {line}, column `{}`: id `{id}` is also the id on line {first}; ids must be unique \
+                         (predictions and splits are keyed by them)",
+                        options.id_column.as_deref().unwrap_or_default()
+                    ),
+                ));
+            }
+        }
         let mut seq = record[seq_col].as_bytes().to_vec();
         if seq.is_empty() {
             return Err(DataError::format(
