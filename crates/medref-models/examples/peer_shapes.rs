@@ -15,6 +15,7 @@ use burn::prelude::*;
 use burn::tensor::activation::{relu, sigmoid};
 use burn::tensor::Distribution;
 use medref_models::conv::{conv1d, conv2d, set_conv_path, ConvPath};
+use medref_models::pool::{max_pool1d, max_pool2d};
 use medref_models::Mlp;
 use std::time::Instant;
 
@@ -39,8 +40,8 @@ impl Cnn2d {
         }
     }
     fn forward(&self, x: Tensor<4>) -> Tensor<2> {
-        let x = self.pool.forward(relu(conv2d(&self.conv1, x)));
-        let x = self.pool.forward(relu(conv2d(&self.conv2, x)));
+        let x = pool2(&self.pool, relu(conv2d(&self.conv1, x)));
+        let x = pool2(&self.pool, relu(conv2d(&self.conv2, x)));
         let x: Tensor<2> = x.flatten(1, 3);
         self.fc2.forward(relu(self.fc1.forward(x)))
     }
@@ -64,10 +65,20 @@ impl Dna1d {
         }
     }
     fn forward(&self, x: Tensor<3>) -> Tensor<2> {
-        let x = self.pool.forward(relu(conv1d(&self.conv1, x)));
+        let x = pool1(&self.pool, relu(conv1d(&self.conv1, x)));
         let x = relu(conv1d(&self.conv2, x));
         self.fc.forward(x.max_dim(2).flatten(1, 2))
     }
+}
+
+static STRIDED_POOL: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+fn pool2(burn_pool: &MaxPool2d, x: Tensor<4>) -> Tensor<4> {
+    if STRIDED_POOL.load(std::sync::atomic::Ordering::Relaxed) { max_pool2d(x, 2) } else { burn_pool.forward(x) }
+}
+
+fn pool1(burn_pool: &MaxPool1d, x: Tensor<3>) -> Tensor<3> {
+    if STRIDED_POOL.load(std::sync::atomic::Ordering::Relaxed) { max_pool1d(x, 4) } else { burn_pool.forward(x) }
 }
 
 /// Multiply-accumulates per sample of the convolutions and dense layers,
@@ -89,7 +100,7 @@ struct Opts {
 }
 
 fn parse() -> Result<Opts, String> {
-    let mut o = Opts { models: vec![], threads: 2, epochs: 5, device: "cpu".into(), conv: ConvPath::Auto };
+    let mut o = Opts { models: vec![], threads: 2, epochs: 5, device: "cpu".into(), conv: ConvPath::Burn };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let mut value = || args.next().ok_or(format!("{a} needs a value"));
@@ -98,11 +109,19 @@ fn parse() -> Result<Opts, String> {
             "--threads" => o.threads = value()?.parse().map_err(|e| format!("--threads: {e}"))?,
             "--epochs" => o.epochs = value()?.parse().map_err(|e| format!("--epochs: {e}"))?,
             "--device" => o.device = value()?,
+            "--pool" => {
+                let strided = match value()?.as_str() {
+                    "strided" => true,
+                    "burn" => false,
+                    other => return Err(format!("--pool: `{other}` is not strided or burn")),
+                };
+                STRIDED_POOL.store(strided, std::sync::atomic::Ordering::Relaxed);
+            }
             "--conv" => {
                 o.conv = match value()?.as_str() {
-                    "auto" => ConvPath::Auto,
+                    "unfold" => ConvPath::Unfold,
                     "burn" => ConvPath::Burn,
-                    other => return Err(format!("--conv: `{other}` is not auto or burn")),
+                    other => return Err(format!("--conv: `{other}` is not burn or unfold")),
                 }
             }
             other => return Err(format!("unknown argument `{other}`")),
@@ -288,6 +307,7 @@ fn main() {
             "threads": opts.threads,
             "device": opts.device,
             "conv": format!("{:?}", opts.conv).to_lowercase(),
+            "pool": if STRIDED_POOL.load(std::sync::atomic::Ordering::Relaxed) { "strided" } else { "burn" },
             "burn": "0.22.1",
         });
         println!("{json}");

@@ -7,6 +7,7 @@
 pub mod conv;
 pub mod dna_cnn;
 pub mod mlp;
+pub mod pool;
 pub mod resnet;
 pub mod signal_cnn;
 pub mod tcn;
