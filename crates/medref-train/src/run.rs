@@ -367,6 +367,11 @@ fn train_in_dir(
 ) -> Result<InDir, TrainError> {
     device.seed(config.seed);
     let ad = device.clone().autodiff();
+    // Initial weights come from the CPU backend's random stream on every
+    // device and are then moved, so one seed gives the same starting
+    // network on the CPU and on a GPU (the GPU's own stream differs).
+    let init = Device::flex().autodiff();
+    init.seed(config.seed);
     match (data, &config.model) {
         (Loaded::Images(ds), ModelConfig::Resnet(m)) => {
             let rows = training_rows(config, ds.train.n);
@@ -382,7 +387,7 @@ fn train_in_dir(
                 class_names: Vec::new(),
                 best_epoch: 0,
             };
-            let model = ResNet::new(m, ds.channels, n_outputs, &ad);
+            let model = ResNet::new(m, ds.channels, n_outputs, &init).fork(&ad);
             fit_and_write(config, model, [&train, &val, &test], meta, device, dir, progress).map(|(r, _)| r)
         }
         (Loaded::Sequences(ds), ModelConfig::DnaCnn(m)) => {
@@ -398,7 +403,7 @@ fn train_in_dir(
                 class_names: ds.class_names.clone(),
                 best_epoch: 0,
             };
-            let model = DnaCnn::new(m, ds.seq_len, n_outputs, &ad);
+            let model = DnaCnn::new(m, ds.seq_len, n_outputs, &init).fork(&ad);
             fit_and_write(config, model, [&train, &val, &test], meta, device, dir, progress).map(|(r, _)| r)
         }
         (Loaded::Table(ds), ModelConfig::Linear(_) | ModelConfig::Mlp(_)) => {
@@ -415,7 +420,7 @@ fn train_in_dir(
                 class_names: ds.recipe.class_names.clone(),
                 best_epoch: 0,
             };
-            let model = Mlp::from_config(&config.model, ds.n_features, n_outputs, &ad).expect("matched linear or mlp");
+            let model = Mlp::from_config(&config.model, ds.n_features, n_outputs, &init).expect("matched linear or mlp").fork(&ad);
             write_json(&dir.join("preprocess.json"), &ds.recipe)?;
             write_json(&dir.join("data_report.json"), &ds.report)?;
             let (result, best) = fit_and_write(config, model, [&train, &val, &test], meta, device, dir, progress)?;
@@ -451,7 +456,7 @@ fn train_in_dir(
             if let Some(scaler) = &set.scaler {
                 write_json(&dir.join("scaler.json"), scaler)?;
             }
-            let model = SignalCnn::new(m, set.channels, n_outputs, &ad);
+            let model = SignalCnn::new(m, set.channels, n_outputs, &init).fork(&ad);
             fit_and_write(config, model, [&train, &val, &test], meta, device, dir, progress).map(|(r, _)| r)
         }
         (Loaded::Frames(set), ModelConfig::Tcn(m)) => {
@@ -471,7 +476,7 @@ fn train_in_dir(
             if let Some(scaler) = &set.scaler {
                 write_json(&dir.join("scaler.json"), scaler)?;
             }
-            let model = Tcn::new(m, set.channels, n_outputs, &ad);
+            let model = Tcn::new(m, set.channels, n_outputs, &init).fork(&ad);
             fit_and_write(config, model, [&train, &val, &test], meta, device, dir, progress).map(|(r, _)| r)
         }
         _ => Err(mismatch(config)),
