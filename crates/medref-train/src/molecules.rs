@@ -290,9 +290,17 @@ pub fn load_molecules(d: &MoleculeData, seed: u64, path: Option<&Path>) -> Resul
         SourceRows { table: &main_table, path: main_path, rows: pick(&local.val) },
         SourceRows { table: test_src, path: test_path_used, rows: test_rows },
     ];
-    let ids_of = |src: &SourceRows| -> Vec<String> {
-        let list = if std::ptr::eq(src.table, &main_table) { &main } else { &test.as_ref().expect("test table").0 };
-        src.rows.iter().map(|&r| list[r].id.clone()).collect()
+    let records_of = |src: &SourceRows| {
+        if std::ptr::eq(src.table, &main_table) { &main } else { &test.as_ref().expect("test table").0 }
+    };
+    let ids_of = |src: &SourceRows| -> Vec<String> { src.rows.iter().map(|&r| records_of(src)[r].id.clone()).collect() };
+    // Leakage is judged on the compound (canonical form), not the SMILES
+    // text; with joined features, the compound and its joined row.
+    let keys_of = |src: &SourceRows| -> Vec<u64> {
+        src.rows
+            .iter()
+            .map(|&r| crate::examples::content_key(medref_chem::canonical::canonical_key(&records_of(src)[r].molecule).into_bytes()))
+            .collect()
     };
     let targets_of = |src: &SourceRows, rows: &[usize]| -> RawTargets {
         if std::ptr::eq(src.table, &main_table) {
@@ -305,6 +313,9 @@ pub fn load_molecules(d: &MoleculeData, seed: u64, path: Option<&Path>) -> Resul
     let mut ds = build_dataset(&spec, &sources, targets_of, Roles::default(), report, class_names.clone(), d.task)?;
     for (split, src) in [&mut ds.train, &mut ds.val, &mut ds.test].into_iter().zip(&sources) {
         split.ids = ids_of(src);
+        if join.is_none() {
+            split.record_keys = keys_of(src);
+        }
     }
     merge_fingerprint_groups(&mut ds, d);
     Ok(ds)

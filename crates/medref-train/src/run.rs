@@ -820,7 +820,7 @@ pub fn predict(run: &LoadedRun, input: &Path) -> Result<String, TrainError> {
                     Targets::Classes { labels: vec![0; n], n_classes: m.n_outputs }
                 }
             };
-            let split = TabularSplit { ids, x, targets, subgroups: Vec::new() };
+            let split = TabularSplit { ids, x, targets, subgroups: Vec::new(), record_keys: Vec::new() };
             let ds = TabularDataset::single(split.clone(), m.input_shape[0]);
             let ex = TabularExamples::new(&ds, &split);
             (split.ids.clone(), predict_scores(model, &ex, &run.device, 256)?)

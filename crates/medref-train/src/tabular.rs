@@ -40,6 +40,10 @@ pub struct TabularSplit {
     pub targets: Targets,
     /// The subgroup of each row, when the config names a subgroup column.
     pub subgroups: Vec<Option<String>>,
+    /// Identity of each row for the leakage check, when the data have a
+    /// better one than the feature values (molecules: the canonical form,
+    /// so one compound written as two SMILES is caught); empty otherwise.
+    pub record_keys: Vec<u64>,
 }
 
 /// A table ready for training, with what was dropped on the way.
@@ -66,7 +70,7 @@ impl TabularDataset {
     /// A dataset holding only `split` (as its test split), for scoring rows
     /// outside training: `predict`, permutation importance.
     pub fn single(split: TabularSplit, n_features: usize) -> Self {
-        let empty = TabularSplit { ids: Vec::new(), x: Vec::new(), targets: split.targets.clone(), subgroups: Vec::new() };
+        let empty = TabularSplit { ids: Vec::new(), x: Vec::new(), targets: split.targets.clone(), subgroups: Vec::new(), record_keys: Vec::new() };
         Self {
             n_features,
             feature_names: Vec::new(),
@@ -119,6 +123,9 @@ impl Examples for TabularExamples<'_> {
     }
 
     fn record_key(&self, i: usize) -> Option<u64> {
+        if let Some(&key) = self.split.record_keys.get(i) {
+            return Some(key);
+        }
         let d = self.n_features;
         Some(crate::examples::float_key(&self.split.x[i * d..(i + 1) * d]))
     }
@@ -446,7 +453,7 @@ pub(crate) fn build_dataset<'t>(
             None => Vec::new(),
         };
         report.insert(format!("{name}_rows"), src.rows.len());
-        splits.push(TabularSplit { ids, x, targets, subgroups });
+        splits.push(TabularSplit { ids, x, targets, subgroups, record_keys: Vec::new() });
     }
     let [train, val, test]: [TabularSplit; 3] = splits.try_into().expect("three splits");
     Ok(TabularDataset {
