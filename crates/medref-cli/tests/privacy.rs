@@ -3,23 +3,13 @@
 //! its progress output nor in its errors, which name only the file, line
 //! and column.
 
+mod common;
+
+use common::{medref, repo};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 const MARKER: &str = "ZQXMARK";
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
-}
-
-fn medref(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_medref"))
-        .args(args)
-        .current_dir(repo())
-        .env("RAYON_NUM_THREADS", "2")
-        .output()
-        .expect("run medref")
-}
 
 fn logs(o: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))

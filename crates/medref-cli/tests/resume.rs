@@ -6,24 +6,20 @@
 //! The eldercare tiny config is used because its CNN has dropout, so the
 //! resumed run must also restore the random state the kill interrupted.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::repo;
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 const CONFIG: &str = "configs/eldercare/tiny.toml";
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
-}
-
+/// `medref ARGS` with extra environment variables (the crash hook).
 fn medref(args: &[&str], env: &[(&str, &str)]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_medref"))
-        .args(args)
-        .envs(env.iter().copied())
-        .current_dir(repo())
-        .env("RAYON_NUM_THREADS", "2")
-        .output()
-        .expect("run medref")
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_medref"));
+    cmd.args(args).envs(env.iter().copied()).current_dir(repo()).env("RAYON_NUM_THREADS", "2");
+    cmd.output().expect("run medref")
 }
 
 fn test_metrics(dir: &Path) -> serde_json::Value {

@@ -2,21 +2,11 @@
 //! processes and collects into one table; the Slurm array job it writes
 //! runs the same tasks (through a real scheduler when one is present).
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::medref;
+use std::path::Path;
 use std::process::{Command, Output};
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
-}
-
-fn medref(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_medref"))
-        .args(args)
-        .current_dir(repo())
-        .env("RAYON_NUM_THREADS", "1")
-        .output()
-        .expect("run medref")
-}
 
 fn ok(o: &Output) -> String {
     let (out, err) = (String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));

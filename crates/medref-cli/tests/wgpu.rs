@@ -21,17 +21,16 @@
 //! weights wgpu trained, gets the same test metric within `FORWARD_TOLERANCE`:
 //! the GPU's forward pass and saved weights are right, and training runs.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::repo;
+use std::path::Path;
 use std::process::Command;
 
 /// Largest accepted |wgpu - cpu| of the headline metric.
 const TOLERANCE: f64 = 0.03;
 /// Largest accepted difference when both devices score the same weights.
 const FORWARD_TOLERANCE: f64 = 1e-3;
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
-}
 
 /// Trains `config` on `device`; `None` when wgpu finds no adapter.
 fn train(config: &str, device: &str, sets: &[&str], out: &Path) -> Option<serde_json::Value> {

@@ -12,7 +12,7 @@ use burn::nn::pool::{MaxPool1d, MaxPool1dConfig, MaxPool2d, MaxPool2dConfig};
 use burn::nn::{Linear, LinearConfig, PaddingConfig1d, PaddingConfig2d};
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::prelude::*;
-use burn::tensor::activation::{relu, sigmoid};
+use burn::tensor::activation::relu;
 use burn::tensor::Distribution;
 use medref_models::conv::{conv1d, conv2d, set_conv_path, ConvPath};
 use medref_models::pool::{max_pool1d, max_pool2d};
@@ -161,68 +161,73 @@ struct Measured {
     infer: (f64, Vec<f64>, f32, f32),
 }
 
-fn bench_cnn2d(device: &Device, plain: &Device, epochs: usize) -> Measured {
-    let (n, bs) = (8192, 128);
-    let x = Tensor::<4>::random([n, 1, 28, 28], Distribution::Uniform(0.0, 1.0), plain);
-    let y = Tensor::<1, Int>::random([n], Distribution::Uniform(0.0, 2.0), plain);
-    let xb: Vec<_> = x.clone().chunk(n / bs, 0).into_iter().map(|t| t.to_device(device)).collect();
-    let yb: Vec<_> = y.chunk(n / bs, 0).into_iter().map(|t| t.to_device(device)).collect();
-    let mut model = Some(Cnn2d::new(device));
+/// Trains `model` on the `(input, target)` batches with Adam for the timed
+/// epochs, then scores `infer` batches with the trained model, as the
+/// peer does (`forward` maps a model and an input to logits).
+fn measure<M, X, Y>(
+    model: M,
+    batches: &[(X, Y)],
+    infer: &[X],
+    forward: impl Fn(&M, X) -> Tensor<2>,
+    loss: impl Fn(Tensor<2>, Y) -> Tensor<1>,
+    epochs: usize,
+) -> Measured
+where
+    M: burn::module::Module + Clone,
+    X: Clone,
+    Y: Clone,
+{
+    let mut model = Some(model);
     let mut optim = AdamConfig::new().with_epsilon(1e-8).init();
-    let loss_fn = CrossEntropyLossConfig::new().init(device);
     let train = timed(epochs, || {
         let mut last = None;
-        for (xi, yi) in xb.iter().zip(&yb) {
-            let m = model.take().unwrap();
-            let loss = loss_fn.forward(m.forward(xi.clone()), yi.clone());
-            let grads = GradientsParams::from_grads(loss.backward(), &m);
+        for (x, y) in batches {
+            let m = model.take().expect("model");
+            let l = loss(forward(&m, x.clone()), y.clone());
+            let grads = GradientsParams::from_grads(l.backward(), &m);
             model = Some(optim.step(1e-3, m, grads));
-            last = Some(loss);
+            last = Some(l);
         }
-        last.unwrap().into_scalar::<f32>()
+        last.expect("one batch").into_scalar::<f32>()
     });
-    let valid = model.unwrap().valid();
-    let xi: Vec<_> = x.chunk(n / 1024, 0);
+    let valid = model.expect("model").valid();
     let infer = timed(epochs, || {
-        let mut out = None;
-        for t in &xi {
-            out = Some(valid.forward(t.clone()));
-        }
-        out.unwrap().slice([0..1, 0..1]).into_scalar::<f32>()
+        let out = infer.iter().map(|x| forward(&valid, x.clone())).last().expect("one batch");
+        out.slice([0..1, 0..1]).into_scalar::<f32>()
     });
     Measured { train, infer }
 }
 
+/// Splits `[n, ...]` inputs and targets into training batches on `device`.
+fn batches<const D: usize, const E: usize, K: burn::tensor::kind::Basic>(
+    x: &Tensor<D>,
+    y: Tensor<E, K>,
+    batch: usize,
+    device: &Device,
+) -> Vec<(Tensor<D>, Tensor<E, K>)> {
+    let n = x.dims()[0];
+    let xs = x.clone().chunk(n / batch, 0).into_iter().map(|t| t.to_device(device));
+    xs.zip(y.chunk(n / batch, 0).into_iter().map(|t| t.to_device(device))).collect()
+}
+
+fn bench_cnn2d(device: &Device, plain: &Device, epochs: usize) -> Measured {
+    let n = 8192;
+    let x = Tensor::<4>::random([n, 1, 28, 28], Distribution::Uniform(0.0, 1.0), plain);
+    let y = Tensor::<1, Int>::random([n], Distribution::Uniform(0.0, 2.0), plain);
+    let loss_fn = CrossEntropyLossConfig::new().init(device);
+    let train = batches(&x, y, 128, device);
+    let infer = x.chunk(n / 1024, 0);
+    measure(Cnn2d::new(device), &train, &infer, |m, x| m.forward(x), |l, y| loss_fn.forward(l, y), epochs)
+}
+
 fn bench_dna1d(device: &Device, plain: &Device, epochs: usize) -> Measured {
-    let (n, bs, len) = (8192, 128, 200);
-    let idx = Tensor::<2, Int>::random([n, len], Distribution::Uniform(0.0, 4.0), plain);
+    let n = 8192;
+    let idx = Tensor::<2, Int>::random([n, 200], Distribution::Uniform(0.0, 4.0), plain);
     let x: Tensor<3> = idx.one_hot::<3>(4).float().swap_dims(1, 2);
     let y = Tensor::<2, Int>::random([n, 1], Distribution::Uniform(0.0, 2.0), plain).float();
-    let xb: Vec<_> = x.clone().chunk(n / bs, 0).into_iter().map(|t| t.to_device(device)).collect();
-    let yb: Vec<_> = y.chunk(n / bs, 0).into_iter().map(|t| t.to_device(device)).collect();
-    let mut model = Some(Dna1d::new(device));
-    let mut optim = AdamConfig::new().with_epsilon(1e-8).init();
-    let train = timed(epochs, || {
-        let mut last = None;
-        for (xi, yi) in xb.iter().zip(&yb) {
-            let m = model.take().unwrap();
-            let loss = bce_with_logits(m.forward(xi.clone()), yi.clone());
-            let grads = GradientsParams::from_grads(loss.backward(), &m);
-            model = Some(optim.step(1e-3, m, grads));
-            last = Some(loss);
-        }
-        last.unwrap().into_scalar::<f32>()
-    });
-    let valid = model.unwrap().valid();
-    let xi: Vec<_> = x.chunk(n / 1024, 0);
-    let infer = timed(epochs, || {
-        let mut out = None;
-        for t in &xi {
-            out = Some(valid.forward(t.clone()));
-        }
-        out.unwrap().slice([0..1, 0..1]).into_scalar::<f32>()
-    });
-    Measured { train, infer }
+    let train = batches(&x, y, 128, device);
+    let infer = x.chunk(n / 1024, 0);
+    measure(Dna1d::new(device), &train, &infer, |m, x| m.forward(x), bce_with_logits, epochs)
 }
 
 /// Binary cross-entropy on logits, in the numerically stable form.
@@ -232,36 +237,15 @@ fn bce_with_logits(logits: Tensor<2>, y: Tensor<2>) -> Tensor<1> {
 }
 
 fn bench_mlp(device: &Device, plain: &Device, epochs: usize) -> Measured {
-    let (n, bs) = (65536, 256);
+    let n = 65536;
     let x = Tensor::<2>::random([n, 128], Distribution::Normal(0.0, 1.0), plain);
     let w = Tensor::<2>::random([128, 1], Distribution::Normal(0.0, 1.0), plain) / (128f32).sqrt();
     let noise = Tensor::<2>::random([n, 1], Distribution::Normal(0.0, 0.1), plain);
     let y = x.clone().matmul(w) + noise;
-    let xb: Vec<_> = x.clone().chunk(n / bs, 0).into_iter().map(|t| t.to_device(device)).collect();
-    let yb: Vec<_> = y.chunk(n / bs, 0).into_iter().map(|t| t.to_device(device)).collect();
-    let mut model = Some(Mlp::new(&[256, 256], 0.0, 128, 1, device));
-    let mut optim = AdamConfig::new().with_epsilon(1e-8).init();
-    let train = timed(epochs, || {
-        let mut last = None;
-        for (xi, yi) in xb.iter().zip(&yb) {
-            let m = model.take().unwrap();
-            let loss = (m.forward(xi.clone()) - yi.clone()).powf_scalar(2.0).mean();
-            let grads = GradientsParams::from_grads(loss.backward(), &m);
-            model = Some(optim.step(1e-3, m, grads));
-            last = Some(loss);
-        }
-        last.unwrap().into_scalar::<f32>()
-    });
-    let valid = model.unwrap().valid();
-    let xi: Vec<_> = x.chunk(n / 1024, 0);
-    let infer = timed(epochs, || {
-        let mut out = None;
-        for t in &xi {
-            out = Some(sigmoid(valid.forward(t.clone())));
-        }
-        out.unwrap().slice([0..1, 0..1]).into_scalar::<f32>()
-    });
-    Measured { train, infer }
+    let train = batches(&x, y, 256, device);
+    let infer = x.chunk(n / 1024, 0);
+    let mse = |p: Tensor<2>, y: Tensor<2>| (p - y).powf_scalar(2.0).mean();
+    measure(Mlp::new(&[256, 256], 0.0, 128, 1, device), &train, &infer, |m, x| m.forward(x), mse, epochs)
 }
 
 fn main() {
