@@ -593,11 +593,7 @@ pub fn deidentify(obj: &mut FileDicomObject<InMemDicomObject>, options: &Deident
 /// input's transfer syntax. A file that is not DICOM is a
 /// [`DataError::Format`] naming it; nothing is written then.
 pub fn deidentify_file(input: &Path, output: &Path, options: &DeidentifyOptions) -> Result<DeidentifyReport, DataError> {
-    if !crate::dicom::has_dicm_marker(input)? {
-        return Err(DataError::format(input, "not a DICOM file (no DICM marker after the 128-byte preamble)"));
-    }
-    let mut obj = dicom_object::open_file(input)
-        .map_err(|e| DataError::format(input, format!("cannot parse DICOM data set: {e}")))?;
+    let mut obj = crate::dicom::open_dicom(input)?;
     let report = deidentify(&mut obj, options);
     medref_core::fsutil::write_atomic_with(output, |file| {
         obj.write_all(file).map_err(|e| std::io::Error::other(format!("cannot encode the DICOM data set: {e}")))

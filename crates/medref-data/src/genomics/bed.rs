@@ -121,6 +121,20 @@ pub fn read_bed(
                 ),
             ));
         }
+        // noodles-bed 0.40 drops a `\r` before the tab of an empty last
+        // column from the wrong column and then panics on the bounds, so a
+        // carriage return inside a line (not the CRLF ending, already
+        // removed) is refused here.
+        if let Some(k) = text[..text.len() - 1].iter().position(|&b| b == b'\r') {
+            return Err(DataError::format(
+                path,
+                format!(
+                    "line {no}, byte {}: a carriage return inside the line; expected \
+                     tab-separated columns and one line ending (mixed line endings?)",
+                    k + 1
+                ),
+            ));
+        }
         buf.clear();
         buf.extend_from_slice(text);
         buf.push(b'\n');
