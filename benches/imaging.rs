@@ -14,7 +14,7 @@ use medref_core::config::AugmentConfig;
 use medref_core::seed::Rng;
 use medref_data::synth_imaging::{generate, SynthImagingSpec};
 use medref_train::examples::Examples;
-use medref_train::imaging::ImageExamples;
+use medref_baselines::imaging::ImageExamples;
 use std::hint::black_box;
 use std::path::PathBuf;
 

@@ -8,7 +8,7 @@ use medref_core::config::{AugmentConfig, ResnetConfig};
 use medref_data::synth_imaging::{generate, SynthImagingSpec};
 use medref_models::ResNet;
 use medref_train::examples::Examples;
-use medref_train::imaging::ImageExamples;
+use medref_baselines::imaging::ImageExamples;
 use medref_train::loss::batch_loss;
 use std::hint::black_box;
 

@@ -10,7 +10,7 @@ mod sweep;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use medref_train::run::{self, TrainRequest};
+use medref_train::run::TrainRequest;
 use medref_train::DeviceChoice;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -272,7 +272,7 @@ fn run_command(cli: Cli) -> anyhow::Result<()> {
                 resume: resuming,
             };
             let mut bars = progress::Bars::new(cli.quiet, monitor.as_str());
-            let outcome = run::train(&req, &mut bars)?;
+            let outcome = medref_baselines::train(&req, &mut bars)?;
             let test = outcome.metrics.get("test").cloned().unwrap_or_default();
             let show = |k: &str| test.get(k).map_or("n/a".to_string(), |v| format!("{v:.4}"));
             let headline = if test.contains_key("frame_accuracy") {
@@ -312,8 +312,7 @@ fn run_command(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Eval { run_dir, data, device, out } => {
-            let loaded = run::load_run(&run_dir, device)?;
-            let metrics = run::eval(&loaded, data.as_deref())?;
+            let metrics = medref_baselines::eval(&run_dir, device, data.as_deref())?;
             let json = serde_json::to_string_pretty(&metrics)? + "\n";
             if let Some(out) = out {
                 write_output(&out, json.as_bytes())?;
@@ -322,8 +321,7 @@ fn run_command(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Predict { run_dir, input, device, out } => {
-            let loaded = run::load_run(&run_dir, device)?;
-            let csv = run::predict(&loaded, &input)?;
+            let csv = medref_baselines::predict(&run_dir, device, &input)?;
             match out {
                 Some(out) => write_output(&out, csv.as_bytes()),
                 None => {
@@ -333,8 +331,8 @@ fn run_command(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Genomics { command: GenomicsCommand::ScoreVariants { run_dir, reference, vcf, out, class, device } } => {
-            use medref_train::variant_effect::{score_variants, to_tsv, to_vcf};
-            let loaded = run::load_run(&run_dir, device)?;
+            use medref_baselines::genomics::{open_dna_run, score_variants, to_tsv, to_vcf};
+            let loaded = open_dna_run(&run_dir, device)?;
             let mut fasta = medref_data::genomics::IndexedFasta::open(&reference)?;
             let records = medref_data::genomics::read_vcf(&vcf)?;
             let rows = score_variants(&loaded, &mut fasta, &records, class)?;
@@ -349,8 +347,8 @@ fn run_command(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Explain { run_dir, sequence, fasta, record, out, class, device } => {
-            let loaded = run::load_run(&run_dir, device)?;
-            let len = loaded.meta.input_shape[0];
+            let loaded = medref_baselines::genomics::open_dna_run(&run_dir, device)?;
+            let len = loaded.info.meta.input_shape[0];
             let (name, raw) = match (sequence, fasta) {
                 (Some(seq), None) => ("sequence".to_string(), seq.into_bytes()),
                 (None, Some(path)) => {
@@ -374,7 +372,7 @@ fn run_command(cli: Cli) -> anyhow::Result<()> {
                 )).into());
             }
             let seq = medref_data::genomics::sequence::pad_or_crop(&raw, len);
-            let ism = medref_train::explain::saturation_mutagenesis(&loaded, &seq, class)?;
+            let ism = medref_baselines::genomics::saturation_mutagenesis(&loaded, &seq, class)?;
             std::fs::create_dir_all(&out).with_context(|| format!("{}: cannot create", out.display()))?;
             write_output(&out.join("ism.tsv"), ism.to_tsv().as_bytes())?;
             let title = format!("{name}: score {:.3} (class {class}), in-silico mutagenesis", ism.reference_score);
@@ -409,7 +407,7 @@ fn run_command(cli: Cli) -> anyhow::Result<()> {
                 let resume = out.join("checkpoints/state.json").is_file();
                 let req = TrainRequest { config, device, out: Some(out), force: !resume, command: std::env::args().collect(), resume };
                 let mut bars = progress::Bars::new(cli.quiet, monitor.as_str());
-                run::train(&req, &mut bars)?;
+                medref_baselines::train(&req, &mut bars)?;
                 Ok(())
             })?;
             if !trained {

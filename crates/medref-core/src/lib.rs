@@ -7,3 +7,5 @@ pub mod seed;
 pub mod config;
 pub mod fsutil;
 pub mod manifest;
+pub mod record_key;
+pub mod targets;

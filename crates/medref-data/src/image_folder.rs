@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use image::imageops::FilterType;
 
 use crate::error::DataError;
+use crate::image_dataset::{ImageDataset, ImageSplit};
 
 /// Everything read from a class-folder tree.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -222,6 +223,44 @@ pub fn read_class_folders(
     }
     Ok(out)
 }
+
+/// Reads `root/{train,val,test}/<class>/*` as one data set; the three
+/// splits must name the same classes and hold images of one size.
+pub fn read_split_folders(root: &Path, size: Option<u32>, grayscale: bool) -> Result<ImageDataset, DataError> {
+    let size = size.map(|s| (s, s));
+    let mut parts = Vec::new();
+    for split in ["train", "val", "test"] {
+        parts.push(read_class_folders(root.join(split), size, grayscale)?);
+    }
+    let names = &parts[0].class_names;
+    for p in &parts[1..] {
+        if &p.class_names != names || (p.height, p.width) != (parts[0].height, parts[0].width) {
+            return Err(DataError::format(root, format!(
+                "train, val and test must have the same class folders and image size \
+                 (train has {:?} at {}x{})",
+                names,
+                parts[0].height,
+                parts[0].width
+            )));
+        }
+    }
+    let to_split = |p: &ClassFolders| ImageSplit {
+        images: p.images.clone(),
+        labels: p.labels.clone(),
+        n: p.labels.len(),
+    };
+    Ok(ImageDataset {
+        channels: parts[0].channels,
+        height: parts[0].height,
+        width: parts[0].width,
+        label_width: 1,
+        n_classes: names.len(),
+        train: to_split(&parts[0]),
+        val: to_split(&parts[1]),
+        test: to_split(&parts[2]),
+    })
+}
+
 
 #[cfg(test)]
 mod tests {

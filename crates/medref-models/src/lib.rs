@@ -4,10 +4,8 @@
 //! the logits mean (softmax over classes, one sigmoid per label) is the
 //! training loop's business, so one loop serves every domain.
 
-pub mod conv;
 pub mod dna_cnn;
 pub mod mlp;
-pub mod pool;
 pub mod resnet;
 pub mod signal_cnn;
 pub mod tcn;

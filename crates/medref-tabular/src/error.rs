@@ -25,6 +25,10 @@ pub enum TableError {
         /// What was wrong and what was expected.
         detail: String,
     },
+    /// The data and the config do not fit together (one class only, a
+    /// split left empty, a positive class the outcome lacks).
+    #[error("{0}")]
+    Mismatch(String),
 }
 
 impl TableError {

@@ -13,14 +13,18 @@
 
 pub mod anonymity;
 pub mod arff;
+pub mod dataset;
 pub mod error;
 pub mod frame;
 pub mod generalise;
+pub mod molecule_data;
 pub mod preprocess;
 pub mod split;
 pub mod synth;
 pub mod table;
+pub mod table_data;
 
+pub use dataset::{TabularDataset, TabularRecipe, TabularSplit};
 pub use error::TableError;
 pub use frame::{read_table, CsvLayout};
 pub use preprocess::{FeatureSpec, InputTransform, Preprocessor};

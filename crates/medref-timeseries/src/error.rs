@@ -45,6 +45,10 @@ pub enum TsError {
     /// A setting or in-memory input is unusable (no file involved).
     #[error("{0}")]
     Invalid(String),
+    /// The data and the config do not fit together (unequal lengths, a
+    /// split left empty, a bad config value for this reader).
+    #[error("{0}")]
+    Mismatch(String),
 }
 
 impl TsError {

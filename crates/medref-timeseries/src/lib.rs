@@ -31,6 +31,7 @@ pub mod jigsaws;
 pub mod preprocess;
 pub mod sensor_csv;
 pub mod series;
+pub mod split_sets;
 pub mod synth;
 pub mod ts_format;
 
@@ -48,4 +49,5 @@ pub use preprocess::{
 pub use sensor_csv::{read_sensor_csv, Recording, SensorCsvSpec, SensorWindows, WindowLabelRule};
 pub use series::{FrameDataset, FrameSequence, FrameTable, Series, SeriesDataset, Signal};
 pub use synth::{SynthEldercareSpec, SynthSurgerySpec};
+pub use split_sets::{FrameSet, SeriesSet, SplitRecord};
 pub use ts_format::read_ts;

@@ -9,7 +9,7 @@
 //! --resume`), never a torn file or a model from one epoch with the
 //! optimiser of another.
 
-use crate::fit::EpochRecord;
+use crate::history::EpochRecord;
 use crate::TrainError;
 use burn::module::Module;
 use burn::optim::ModuleOptimizer;

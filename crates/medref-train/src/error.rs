@@ -48,8 +48,16 @@ impl TrainError {
         )
     }
 
-    pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> TrainError {
+    /// Maps an I/O error on `path` into a [`TrainError::Io`] naming it.
+    pub fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> TrainError {
         let path = path.into();
         move |source| TrainError::Io { path, source }
+    }
+}
+
+/// Signal readers' errors keep their message; all are the input's fault.
+impl From<medref_timeseries::TsError> for TrainError {
+    fn from(e: medref_timeseries::TsError) -> Self {
+        TrainError::Mismatch(e.to_string())
     }
 }

@@ -8,6 +8,9 @@ use medref_core::config::{EvalConfig, Monitor};
 use medref_core::metrics;
 use std::collections::BTreeMap;
 
+/// `metrics.json`: split name -> metric name -> value.
+pub type Metrics = BTreeMap<String, BTreeMap<String, f64>>;
+
 /// Scores for every example of a split, row-major `[n, n_outputs]`:
 /// softmax probabilities over classes, one sigmoid per label for
 /// multi-label targets, or the predicted value in the target's own units.

@@ -17,21 +17,8 @@ use burn::prelude::*;
 use burn::tensor::Bytes;
 use medref_core::config::{ClassWeights, OptimizerKind, TrainConfig};
 use medref_core::seed::Rng;
-use serde::{Deserialize, Serialize};
+pub use crate::history::EpochRecord;
 use std::time::Instant;
-
-/// One line of `history.csv`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct EpochRecord {
-    /// 1-based.
-    pub epoch: usize,
-    pub lr: f64,
-    pub train_loss: f64,
-    pub val_loss: f64,
-    /// The monitored validation metric (`monitor` in the config).
-    pub val_metric: f64,
-    pub seconds: f64,
-}
 
 /// Observes the loop; the CLI draws progress bars, tests stay silent.
 pub trait Progress {

@@ -1,30 +1,33 @@
 //! medref-train: the one training loop every domain reuses, evaluation,
 //! checkpoints and the run directory.
 //!
-//! A domain plugs in by implementing [`Examples`] (how to turn example
-//! indices into an input tensor) and [`Network`] (input to logits); the loop
-//! in [`fit`] does not know which domain it trains.
+//! A domain plugs in through [`baseline::Baseline`] (its examples, network
+//! and extra files) and each of its data formats through
+//! [`baseline::DataFormat`]; `medref-baselines` holds those and the
+//! registry of [`runner::Runner`]s. The loop in [`fit()`] and the run in [`run`] never name a domain.
 
+pub mod baseline;
 pub mod checkpoint;
-pub mod clinical;
 pub mod device;
 pub mod error;
 pub mod evaluate;
 pub mod examples;
-pub mod explain;
 pub mod fit;
-pub mod genomics;
-pub mod imaging;
-pub mod importance;
+pub mod history;
+pub mod leakage;
 pub mod loss;
-pub mod molecules;
+pub mod networks;
+pub mod operating_point;
 pub mod run;
+pub mod run_dir;
+pub mod runner;
 pub mod schedule;
-pub mod tabular;
-pub mod timeseries;
-pub mod variant_effect;
 
+pub use baseline::{Baseline, DataFormat, DataShape, ModelMeta, RunInfo, Trained};
+pub use runner::{Registered, Runner};
 pub use device::{open_device, DeviceChoice};
 pub use error::TrainError;
 pub use examples::{Examples, Network, Targets};
 pub use fit::{fit, EpochRecord, Fitted, Progress, Silent};
+pub use networks::FrameBatch;
+pub use run::{TrainOutcome, TrainRequest};

@@ -17,6 +17,7 @@
 //! soft-masked (lowercase) input is accepted and folded to uppercase.
 
 pub mod bed;
+pub mod dataset;
 pub mod encode;
 pub mod fasta;
 mod input;

@@ -6,10 +6,10 @@
 //! (or a whole fingerprint) is shuffled as one, so a categorical column is
 //! judged as the single variable a clinician recorded.
 
-use crate::evaluate::{monitor_value, predict_scores};
-use crate::examples::{Network, Targets};
-use crate::tabular::{TabularDataset, TabularExamples, TabularSplit};
-use crate::TrainError;
+use super::TabularExamples;
+use medref_tabular::{TabularDataset, TabularSplit};
+use medref_train::evaluate::{monitor_value, predict_scores};
+use medref_train::{Network, Targets, TrainError};
 use burn::prelude::*;
 use medref_core::config::Monitor;
 use medref_core::seed::Rng;

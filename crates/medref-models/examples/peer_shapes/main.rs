@@ -14,8 +14,11 @@ use burn::optim::{AdamConfig, GradientsParams};
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 use burn::tensor::Distribution;
-use medref_models::conv::{conv1d, conv2d, set_conv_path, ConvPath};
-use medref_models::pool::{max_pool1d, max_pool2d};
+mod conv;
+mod pool;
+
+use conv::{conv1d, conv2d, set_conv_path, ConvPath};
+use pool::{max_pool1d, max_pool2d};
 use medref_models::Mlp;
 use std::time::Instant;
 

@@ -1,8 +1,8 @@
-//! Imaging glue for the training loop: normalisation and augmentation of
-//! `u8` images into `[batch, channels, h, w]` float tensors.
+//! Imaging examples: normalisation and augmentation of `u8` images into
+//! `[batch, channels, h, w]` float tensors.
 
-use crate::examples::{Examples, Targets};
 use burn::prelude::*;
+use medref_train::{Examples, Targets};
 use medref_core::config::AugmentConfig;
 use medref_core::seed::Rng;
 use medref_data::{ImageDataset, ImageSplit};
@@ -15,6 +15,8 @@ pub struct ImageExamples<'a> {
     shape: [usize; 3],
     targets: Targets,
     augment: AugmentConfig,
+    /// Names of the images (file paths for `predict`); row numbers when empty.
+    ids: &'a [String],
 }
 
 impl<'a> ImageExamples<'a> {
@@ -30,7 +32,14 @@ impl<'a> ImageExamples<'a> {
             shape: [ds.channels, ds.height, ds.width],
             targets,
             augment,
+            ids: &[],
         }
+    }
+
+    /// The same examples named by `ids` (one per row of the split).
+    pub fn with_ids(mut self, ids: &'a [String]) -> Self {
+        self.ids = ids;
+        self
     }
 
     /// The image behind example `i`, normalised to `[-1, 1]` as MedMNIST's
@@ -56,11 +65,15 @@ impl Examples for ImageExamples<'_> {
     fn record_key(&self, i: usize) -> Option<u64> {
         let len = self.shape.iter().product::<usize>();
         let r = self.rows[i];
-        Some(crate::examples::content_key(self.split.images[r * len..(r + 1) * len].iter().copied()))
+        Some(medref_core::record_key::content_key(self.split.images[r * len..(r + 1) * len].iter().copied()))
     }
 
     fn len(&self) -> usize {
         self.rows.len()
+    }
+
+    fn example_id(&self, i: usize) -> String {
+        self.ids.get(self.rows[i]).cloned().unwrap_or_else(|| i.to_string())
     }
 
     fn targets(&self) -> &Targets {

@@ -1,15 +1,11 @@
-//! Genomics glue for the training loop: one-hot DNA batches
-//! `[batch, 4, seq_len]`, with optional reverse-complement augmentation.
+//! Genomics examples: one-hot DNA batches `[batch, 4, seq_len]`, with
+//! optional reverse-complement augmentation.
 
-use crate::examples::{Examples, Targets};
 use burn::prelude::*;
-use medref_core::config::{BedRegionsData, DataConfig, SequenceCsvData, SplitKind};
 use medref_core::seed::Rng;
 use medref_data::genomics::encode::{one_hot_encode, reverse_complement_one_hot_into};
-use medref_data::genomics::sequence::{chromosome_split, split_train_val_test, SequenceDataset, SequenceSplit};
-use medref_data::genomics::sequence_csv::{read_sequence_csv, SequenceCsvOptions};
-use medref_data::DataError;
-use std::path::Path;
+use medref_data::genomics::sequence::{SequenceDataset, SequenceSplit};
+use medref_train::{Examples, Targets};
 
 /// One split of a sequence dataset.
 pub struct SequenceExamples<'a> {
@@ -44,7 +40,7 @@ impl Examples for SequenceExamples<'_> {
     }
 
     fn record_key(&self, i: usize) -> Option<u64> {
-        Some(crate::examples::content_key(self.split.sequence(i, self.seq_len).iter().map(u8::to_ascii_uppercase)))
+        Some(medref_core::record_key::content_key(self.split.sequence(i, self.seq_len).iter().map(u8::to_ascii_uppercase)))
     }
 
     fn batch(&self, indices: &[usize], device: &Device, augment: Option<&mut Rng>) -> Tensor<3> {
@@ -64,52 +60,6 @@ impl Examples for SequenceExamples<'_> {
         }
         Tensor::from_data(TensorData::new(data, [indices.len(), 4, l]), device)
     }
-}
-
-/// Reads a sequence table and splits it as the config says.
-pub fn load_sequences(config: &DataConfig, path: Option<&Path>, seed: u64) -> Result<SequenceDataset, crate::TrainError> {
-    match config {
-        DataConfig::SequenceCsv(d) => read_split_sequences(d, path.unwrap_or(&d.path), seed),
-        DataConfig::BedRegions(d) => read_bed_regions(d, path.unwrap_or(&d.bed)),
-        _ => Err(crate::TrainError::Mismatch("expected a sequence data config".into())),
-    }
-}
-
-fn read_bed_regions(d: &BedRegionsData, bed: &Path) -> Result<SequenceDataset, crate::TrainError> {
-    use medref_data::genomics::{read_bed, sequences_for_regions, IndexedFasta};
-    let mut fasta = IndexedFasta::open(&d.reference)?;
-    let regions = read_bed(bed, d.label_column)?;
-    let all = sequences_for_regions(&mut fasta, bed, &regions, d.window, None)?;
-    let chroms: Vec<&str> = regions.iter().map(|r| r.chrom.as_str()).collect();
-    let val: Vec<&str> = d.val_chroms.iter().map(String::as_str).collect();
-    let test: Vec<&str> = d.test_chroms.iter().map(String::as_str).collect();
-    let split = chromosome_split(&chroms, &val, &test).map_err(|e| DataError::format(bed, e))?;
-    Ok(all.into_dataset(&split).map_err(|e| DataError::format(bed, e))?)
-}
-
-fn read_split_sequences(d: &SequenceCsvData, path: &Path, seed: u64) -> Result<SequenceDataset, crate::TrainError> {
-    let options = SequenceCsvOptions {
-        sequence_column: d.sequence_column.clone(),
-        label_columns: if d.label_columns.is_empty() { vec![d.label_column.clone()] } else { d.label_columns.clone() },
-        id_column: Some(d.id_column.clone()),
-        pad_or_crop_to: d.seq_len,
-        class_names: None,
-    };
-    let all = read_sequence_csv(path, &options)?;
-    let split = match d.split {
-        SplitKind::Stratified => {
-            let train = 1.0 - d.val_fraction - d.test_fraction;
-            split_train_val_test(&all.records.labels, all.label_width, [train, d.val_fraction, d.test_fraction], seed)
-        }
-        SplitKind::Chromosome => {
-            let chroms: Vec<&str> = all.records.ids.iter().map(|id| id.split(':').next().unwrap_or(id)).collect();
-            let val: Vec<&str> = d.val_chroms.iter().map(String::as_str).collect();
-            let test: Vec<&str> = d.test_chroms.iter().map(String::as_str).collect();
-            chromosome_split(&chroms, &val, &test)
-        }
-    }
-    .map_err(|e| DataError::format(path, e))?;
-    Ok(all.into_dataset(&split).map_err(|e| DataError::format(path, e))?)
 }
 
 #[cfg(test)]

@@ -1,14 +1,13 @@
-//! Molecules for the training loop: each compound becomes a row of Morgan
+//! `format = "molecules"`: each compound becomes a row of Morgan
 //! fingerprint bits (or counts), simple descriptors and optional joined
 //! features, then follows the table path (train-fitted preprocessing, the
 //! same examples and models).
 
-use crate::tabular::{build_dataset, class_order, RawTargets, Roles, SourceRows, TabularDataset, TabularRecipe};
-use crate::TrainError;
+use crate::dataset::{build_dataset, class_order, RawTargets, Roles, SourceRows, TabularDataset, TabularRecipe};
 use medref_chem::molecule::Molecule;
 use medref_core::config::{JoinTable, MoleculeData, MoleculeSplit, Task};
-use medref_tabular::split::{split_train_val_test, SplitIndices};
-use medref_tabular::{read_table, Column, ColumnData, CsvLayout, FeatureSpec, RawTable, TableError};
+use crate::split::{split_train_val_test, SplitIndices};
+use crate::{read_table, Column, ColumnData, CsvLayout, FeatureSpec, RawTable, TableError};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
@@ -21,9 +20,9 @@ struct Compound {
 }
 
 /// Reads `.sdf`, `.smi` or a CSV/Parquet table with a SMILES column.
-fn read_compounds(d: &MoleculeData, path: &Path) -> Result<Vec<Compound>, TrainError> {
+fn read_compounds(d: &MoleculeData, path: &Path) -> Result<Vec<Compound>, TableError> {
     let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
-    let bad = |location: String, detail: String| -> TrainError { TableError::format(path, location, detail).into() };
+    let bad = |location: String, detail: String| -> TableError { TableError::format(path, location, detail).into() };
     let smiles_key = d.smiles.to_ascii_lowercase();
     let id_key = d.id.as_deref().map(str::to_ascii_lowercase);
     match ext.as_deref() {
@@ -88,12 +87,12 @@ fn read_compounds(d: &MoleculeData, path: &Path) -> Result<Vec<Compound>, TrainE
     }
 }
 
-fn find_column<'t>(table: &'t RawTable, name: &str, path: &Path) -> Result<&'t Column, TrainError> {
+fn find_column<'t>(table: &'t RawTable, name: &str, path: &Path) -> Result<&'t Column, TableError> {
     table
         .columns
         .iter()
         .find(|c| c.name.eq_ignore_ascii_case(name))
-        .ok_or_else(|| medref_tabular::preprocess::missing_column(table, name, path).into())
+        .ok_or_else(|| crate::preprocess::missing_column(table, name, path).into())
 }
 
 /// The joined table, indexed by key.
@@ -102,7 +101,7 @@ struct Joined {
     rows: HashMap<String, usize>,
 }
 
-fn read_join(j: &JoinTable) -> Result<Joined, TrainError> {
+fn read_join(j: &JoinTable) -> Result<Joined, TableError> {
     let table = read_table(&j.path, &CsvLayout::default())?;
     let key = find_column(&table, &j.key, &j.path)?;
     let mut rows = HashMap::new();
@@ -200,11 +199,11 @@ fn target_text(d: &MoleculeData, c: &Compound, join: Option<&Joined>) -> Option<
 }
 
 /// Reads a `format = "molecules"` config's data; `path` replaces its main file.
-pub fn load_molecules(d: &MoleculeData, seed: u64, path: Option<&Path>) -> Result<TabularDataset, TrainError> {
+pub fn load_molecules(d: &MoleculeData, seed: u64, path: Option<&Path>) -> Result<TabularDataset, TableError> {
     let main_path = path.unwrap_or(&d.path);
     let join = d.join.as_ref().map(read_join).transpose()?;
     let mut report = BTreeMap::new();
-    let mut load = |p: &Path| -> Result<(Vec<Compound>, Vec<Option<String>>), TrainError> {
+    let mut load = |p: &Path| -> Result<(Vec<Compound>, Vec<Option<String>>), TableError> {
         let compounds = read_compounds(d, p)?;
         let targets: Vec<Option<String>> = compounds.iter().map(|c| target_text(d, c, join.as_ref())).collect();
         *report.entry("rows_read".to_string()).or_default() += compounds.len();
@@ -218,7 +217,7 @@ pub fn load_molecules(d: &MoleculeData, seed: u64, path: Option<&Path>) -> Resul
     }
 
     // Parse outcomes: numbers for regression, class names otherwise.
-    let parse_values = |targets: &[Option<String>], p: &Path| -> Result<Vec<Option<f64>>, TrainError> {
+    let parse_values = |targets: &[Option<String>], p: &Path| -> Result<Vec<Option<f64>>, TableError> {
         targets
             .iter()
             .enumerate()
@@ -270,10 +269,10 @@ pub fn load_molecules(d: &MoleculeData, seed: u64, path: Option<&Path>) -> Resul
         MoleculeSplit::Scaffold => {
             let keys: Vec<String> = usable.iter().map(|&r| medref_chem::scaffold::scaffold_key(&main[r].molecule)).collect();
             let s = medref_chem::scaffold::scaffold_split_indices(&keys, fractions)
-                .map_err(|e| TrainError::Mismatch(format!("{}: {e}", main_path.display())))?;
+                .map_err(|e| TableError::Mismatch(format!("{}: {e}", main_path.display())))?;
             SplitIndices { train: s.train, val: s.val, test: s.test }
         }
-        MoleculeSplit::Random => split_train_val_test(&vec![0; usable.len()], 1, fractions, seed).map_err(TrainError::Mismatch)?,
+        MoleculeSplit::Random => split_train_val_test(&vec![0; usable.len()], 1, fractions, seed).map_err(TableError::Mismatch)?,
     };
     let pick = |idx: &[usize]| idx.iter().map(|&k| usable[k]).collect::<Vec<usize>>();
 
@@ -299,7 +298,7 @@ pub fn load_molecules(d: &MoleculeData, seed: u64, path: Option<&Path>) -> Resul
     let keys_of = |src: &SourceRows| -> Vec<u64> {
         src.rows
             .iter()
-            .map(|&r| crate::examples::content_key(medref_chem::canonical::canonical_key(&records_of(src)[r].molecule).into_bytes()))
+            .map(|&r| medref_core::record_key::content_key(medref_chem::canonical::canonical_key(&records_of(src)[r].molecule).into_bytes()))
             .collect()
     };
     let targets_of = |src: &SourceRows, rows: &[usize]| -> RawTargets {
@@ -333,7 +332,7 @@ fn merge_fingerprint_groups(ds: &mut TabularDataset, d: &MoleculeData) {
 }
 
 /// Features of new molecules for `predict`, with the saved transform.
-pub fn predict_molecule_features(d: &MoleculeData, recipe: &TabularRecipe, input: &Path) -> Result<(Vec<String>, Vec<f32>), TrainError> {
+pub fn predict_molecule_features(d: &MoleculeData, recipe: &TabularRecipe, input: &Path) -> Result<(Vec<String>, Vec<f32>), TableError> {
     let join = d.join.as_ref().map(read_join).transpose()?;
     let compounds = read_compounds(d, input)?;
     let table = feature_table(d, &compounds, join.as_ref());

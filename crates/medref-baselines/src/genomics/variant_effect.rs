@@ -7,10 +7,9 @@
 //! contig or an allele that is not literal bases each get a flag and no
 //! scores.
 
-use crate::evaluate::predict_scores;
-use crate::genomics::SequenceExamples;
-use crate::run::{AnyModel, LoadedRun};
-use crate::TrainError;
+use super::SequenceExamples;
+use medref_train::run::score_examples;
+use medref_train::{TrainError, Trained};
 use medref_data::genomics::fasta::IndexedFasta;
 use medref_data::genomics::sequence::{SequenceDataset, SequenceSplit};
 use medref_data::genomics::vcf::{alt_kind, AltKind, InfoDef, VcfFile};
@@ -81,9 +80,9 @@ fn windows(fasta: &mut IndexedFasta, chrom: &str, pos: u64, reference: &str, alt
 }
 
 /// Probability of class `class` for each sequence, averaged over both strands.
-pub(crate) fn strand_mean_scores(run: &LoadedRun, model: &DnaCnn, seqs: &[Vec<u8>], class: usize) -> Result<Vec<f64>, TrainError> {
-    let len = run.meta.input_shape[0];
-    let k = run.meta.n_outputs;
+pub(crate) fn strand_mean_scores(run: &Trained<DnaCnn>, seqs: &[Vec<u8>], class: usize) -> Result<Vec<f64>, TrainError> {
+    let len = run.info.meta.input_shape[0];
+    let k = run.info.meta.n_outputs;
     let mut all = Vec::with_capacity(seqs.len() * 2 * len);
     for s in seqs {
         all.extend_from_slice(s);
@@ -94,27 +93,24 @@ pub(crate) fn strand_mean_scores(run: &LoadedRun, model: &DnaCnn, seqs: &[Vec<u8
         seq_len: len,
         label_width: 1,
         n_classes: k,
-        class_names: run.meta.class_names.clone(),
+        class_names: run.info.meta.class_names.clone(),
         train: SequenceSplit::default(),
         val: SequenceSplit::default(),
         test: SequenceSplit { ids: vec![String::new(); n], sequences: all, labels: vec![0; n], n },
     };
     let ex = SequenceExamples::new(&ds, &ds.test, false);
-    let p = predict_scores(model, &ex, &run.device, 256)?;
+    let p = score_examples(run, &ex)?;
     Ok((0..seqs.len()).map(|i| (p[(2 * i) * k + class] + p[(2 * i + 1) * k + class]) / 2.0).collect())
 }
 
 /// Scores every (record, ALT) of `vcf` against `reference` with the run's
 /// DNA model; `class` is the output scored (default: class 1, the positive
 /// class of a binary model).
-pub fn score_variants(run: &LoadedRun, fasta: &mut IndexedFasta, vcf: &VcfFile, class: usize) -> Result<Vec<VariantScore>, TrainError> {
-    let AnyModel::DnaCnn(model) = &run.model else {
-        return Err(TrainError::Mismatch(format!("{}: variant scoring needs a DNA model (kind = \"dna_cnn\")", run.dir.display())));
-    };
-    if class >= run.meta.n_outputs {
-        return Err(TrainError::Mismatch(format!("class {class} does not exist: the model has {} outputs", run.meta.n_outputs)));
+pub fn score_variants(run: &Trained<DnaCnn>, fasta: &mut IndexedFasta, vcf: &VcfFile, class: usize) -> Result<Vec<VariantScore>, TrainError> {
+    if class >= run.info.meta.n_outputs {
+        return Err(TrainError::Mismatch(format!("class {class} does not exist: the model has {} outputs", run.info.meta.n_outputs)));
     }
-    let len = run.meta.input_shape[0];
+    let len = run.info.meta.input_shape[0];
     let mut rows = Vec::new();
     let mut to_score = Vec::new();
     for (ri, rec) in vcf.records.iter().enumerate() {
@@ -139,7 +135,7 @@ pub fn score_variants(run: &LoadedRun, fasta: &mut IndexedFasta, vcf: &VcfFile, 
         }
     }
     let seqs: Vec<Vec<u8>> = to_score.iter().flat_map(|(_, (r, a))| [r.clone(), a.clone()]).collect();
-    let scores = strand_mean_scores(run, model, &seqs, class)?;
+    let scores = strand_mean_scores(run, &seqs, class)?;
     for (j, (row, _)) in to_score.iter().enumerate() {
         let (r, a) = (scores[2 * j], scores[2 * j + 1]);
         let out = &mut rows[*row];

@@ -1,0 +1,65 @@
+//! medref-baselines: one module per domain, plugged into the one training
+//! loop of `medref-train` through its `Baseline` and `DataFormat` traits.
+//!
+//! | module | domain | formats | model kinds |
+//! |---|---|---|---|
+//! | [`imaging`] | imaging diagnosis support | `medmnist_npz`, `image_folder` | `resnet` |
+//! | [`genomics`] | genomic medicine | `sequence_csv`, `bed_regions` | `dna_cnn` |
+//! | [`tables`] | diagnosis and treatment support | `table` | `linear`, `mlp` |
+//! | [`molecules`] | drug development | `molecules` | `linear`, `mlp` |
+//! | [`signals`] | nursing care and dementia | `ts`, `sensor_csv` | `signal_cnn` |
+//! | [`surgery`] | surgical support | `jigsaws` | `tcn` |
+//!
+//! [`registry::FORMATS`] maps each format to its baseline; the commands go
+//! through [`runner_for`] and never name a domain.
+
+pub mod genomics;
+pub mod imaging;
+pub mod molecules;
+pub mod registry;
+pub mod signals;
+pub mod surgery;
+pub mod tables;
+
+use medref_core::config::Config;
+use medref_train::runner::{check_pairing, Runner};
+use medref_train::run::{open_run, TrainOutcome, TrainRequest};
+use medref_train::RunInfo;
+use medref_train::{DeviceChoice, Progress, TrainError};
+use std::path::Path;
+
+/// The runner of a config's data format, after checking that its baseline
+/// trains the config's model kind.
+pub fn runner_for(config: &Config) -> Result<&'static dyn Runner, TrainError> {
+    let format = config.data.format();
+    let runner = registry::FORMATS
+        .iter()
+        .copied()
+        .find(|r| r.format() == format)
+        .ok_or_else(|| TrainError::Mismatch(format!("[data].format = \"{format}\" has no baseline registered")))?;
+    check_pairing(runner, config)?;
+    Ok(runner)
+}
+
+/// `medref train`: trains (or resumes) the request's config.
+pub fn train(req: &TrainRequest, progress: &mut dyn Progress) -> Result<TrainOutcome, TrainError> {
+    runner_for(&req.config)?.train(req, progress)
+}
+
+/// `medref eval`: re-scores the run in `dir`, on its data or on `data`.
+pub fn eval(dir: &Path, device: DeviceChoice, data: Option<&Path>) -> Result<medref_train::evaluate::Metrics, TrainError> {
+    let run = open_run(dir)?;
+    runner_for(&run.config)?.eval(&run, device, data)
+}
+
+/// `medref predict`: scores a user's file with the run in `dir`.
+pub fn predict(dir: &Path, device: DeviceChoice, input: &Path) -> Result<String, TrainError> {
+    let run: RunInfo = open_run(dir)?;
+    runner_for(&run.config)?.predict(&run, device, input)
+}
+
+/// The registry only hands a format its own section; this names a bug
+/// instead of panicking if that ever breaks.
+pub(crate) fn wrong_section(config: &Config) -> TrainError {
+    TrainError::Mismatch(format!("[data].format = \"{}\" was given to the wrong reader", config.data.format()))
+}

@@ -1,0 +1,122 @@
+//! Surgical support: frame-labelled sequences (JIGSAWS gestures from
+//! kinematics), trained with the temporal convolutional network; surgeons
+//! are held out whole (`splits.json`).
+
+use burn::prelude::*;
+use medref_core::config::{Config, DataConfig, ModelConfig};
+use medref_core::seed::Rng;
+use medref_models::Tcn;
+use medref_timeseries::split_sets::{load_jigsaws, split_report};
+use medref_timeseries::{FrameSequence, FrameSet};
+use medref_train::run_dir::write_json;
+use medref_train::{Baseline, DataFormat, DataShape, Examples, FrameBatch, ModelMeta, Targets, TrainError};
+use std::path::Path;
+
+/// Whole sequences for frame labelling.
+pub struct FrameExamples<'a> {
+    sequences: &'a [FrameSequence],
+    targets: Targets,
+}
+
+impl<'a> FrameExamples<'a> {
+    pub fn new(set: &FrameSet, sequences: &'a [FrameSequence]) -> Self {
+        let mut labels = Vec::new();
+        let mut offsets = vec![0];
+        for s in sequences {
+            labels.extend_from_slice(&s.frame_labels);
+            offsets.push(labels.len());
+        }
+        Self { sequences, targets: Targets::Frames { labels, offsets, n_classes: set.class_names.len().max(2) } }
+    }
+}
+
+impl Examples for FrameExamples<'_> {
+    type Input = FrameBatch;
+
+    fn len(&self) -> usize {
+        self.sequences.len()
+    }
+
+    fn targets(&self) -> &Targets {
+        &self.targets
+    }
+
+    fn example_id(&self, i: usize) -> String {
+        self.sequences[i].id.clone()
+    }
+
+    fn row_ids(&self) -> Vec<String> {
+        self.sequences
+            .iter()
+            .flat_map(|s| s.source_frames.iter().map(move |f| format!("{}:{}", s.id, f + 1)))
+            .collect()
+    }
+
+    fn batch(&self, indices: &[usize], device: &Device, _augment: Option<&mut Rng>) -> FrameBatch {
+        let c = self.sequences.first().map_or(0, |s| s.channels);
+        let max_len = indices.iter().map(|&i| self.sequences[i].len).max().unwrap_or(0);
+        let mut data = vec![0f32; indices.len() * c * max_len];
+        for (b, &i) in indices.iter().enumerate() {
+            let s = &self.sequences[i];
+            for ch in 0..c {
+                let dst = (b * c + ch) * max_len;
+                data[dst..dst + s.len].copy_from_slice(&s.values[ch * s.len..(ch + 1) * s.len]);
+            }
+        }
+        FrameBatch {
+            x: Tensor::from_data(TensorData::new(data, [indices.len(), c, max_len]), device),
+            lengths: indices.iter().map(|&i| self.sequences[i].len).collect(),
+        }
+    }
+}
+
+/// The TCN labelling every frame of `[batch, channels, frames]`.
+pub struct Surgery;
+
+impl Baseline for Surgery {
+    type Data = FrameSet;
+    type Model = Tcn;
+    type Split<'a> = FrameExamples<'a>;
+    const MODEL_KINDS: &'static [&'static str] = &["tcn"];
+
+    fn shape(set: &FrameSet) -> DataShape {
+        DataShape {
+            input_shape: vec![set.channels],
+            label_width: 1,
+            n_classes: Some(set.class_names.len()),
+            class_names: set.class_names.clone(),
+        }
+    }
+
+    fn splits<'a>(_config: &Config, set: &'a FrameSet) -> [FrameExamples<'a>; 3] {
+        [FrameExamples::new(set, &set.train), FrameExamples::new(set, &set.val), FrameExamples::new(set, &set.test)]
+    }
+
+    fn build(config: &Config, meta: &ModelMeta, device: &Device) -> Result<Tcn, TrainError> {
+        let ModelConfig::Tcn(m) = &config.model else {
+            return Err(TrainError::Mismatch("the surgery baseline trains `tcn` models".into()));
+        };
+        Ok(Tcn::new(m, meta.input_shape[0], meta.n_outputs, device))
+    }
+
+    /// `splits.json` and `scaler.json`, as for signals.
+    fn write_data_extras(dir: &Path, set: &FrameSet) -> Result<(), TrainError> {
+        write_json(&dir.join("splits.json"), &split_report(&set.split, None))?;
+        if let Some(scaler) = &set.scaler {
+            write_json(&dir.join("scaler.json"), scaler)?;
+        }
+        Ok(())
+    }
+}
+
+/// `format = "jigsaws"`: JIGSAWS kinematics and gesture transcriptions.
+pub struct Jigsaws;
+
+impl DataFormat for Jigsaws {
+    type Baseline = Surgery;
+    const FORMAT: &'static str = "jigsaws";
+    fn load(config: &Config, path: Option<&Path>) -> Result<FrameSet, TrainError> {
+        let DataConfig::Jigsaws(d) = &config.data else { return Err(crate::wrong_section(config)) };
+        Ok(load_jigsaws(d, config.seed, path)?)
+    }
+}

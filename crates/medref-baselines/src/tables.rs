@@ -1,0 +1,102 @@
+//! Diagnosis and treatment support: tables of patients or visits (CSV,
+//! Parquet, ARFF), preprocessed with a transform fitted on the training
+//! rows and trained with a linear model or an MLP. The molecules format
+//! feeds the same baseline with fingerprints and descriptors.
+//!
+//! Adds `preprocess.json` (the fitted transform `predict` reuses),
+//! `data_report.json` (rows read and left out) and `feature_importance.csv`
+//! (permutation importance on the test split).
+
+mod examples;
+mod importance;
+
+pub use examples::TabularExamples;
+pub use importance::{importance_csv, permutation_importance, Importance};
+
+use burn::prelude::*;
+use medref_core::config::{Config, DataConfig, Task};
+use medref_core::fsutil::write_atomic;
+use medref_models::Mlp;
+use medref_tabular::table_data::{load_table, predict_table_features};
+use medref_tabular::{TabularDataset, TabularRecipe, TabularSplit};
+use medref_train::RunInfo;
+use medref_train::run_dir::write_json;
+use medref_train::{Baseline, DataFormat, DataShape, ModelMeta, Targets, TrainError, Trained};
+use std::path::Path;
+
+/// A linear model or MLP on `[batch, n_features]`.
+pub struct Tables;
+
+impl Baseline for Tables {
+    type Data = TabularDataset;
+    type Model = Mlp;
+    type Split<'a> = TabularExamples<'a>;
+    const MODEL_KINDS: &'static [&'static str] = &["linear", "mlp"];
+
+    /// Class counts are checked while the outcome is read.
+    fn shape(ds: &TabularDataset) -> DataShape {
+        DataShape { input_shape: vec![ds.n_features], label_width: 1, n_classes: None, class_names: ds.recipe.class_names.clone() }
+    }
+
+    fn splits<'a>(_config: &Config, ds: &'a TabularDataset) -> [TabularExamples<'a>; 3] {
+        [TabularExamples::new(ds, &ds.train), TabularExamples::new(ds, &ds.val), TabularExamples::new(ds, &ds.test)]
+    }
+
+    fn build(config: &Config, meta: &ModelMeta, device: &Device) -> Result<Mlp, TrainError> {
+        Mlp::from_config(&config.model, meta.input_shape[0], meta.n_outputs, device)
+            .ok_or_else(|| TrainError::Mismatch("the tables baseline trains `linear` or `mlp` models".into()))
+    }
+
+    fn write_data_extras(dir: &Path, ds: &TabularDataset) -> Result<(), TrainError> {
+        write_json(&dir.join("preprocess.json"), &ds.recipe)?;
+        write_json(&dir.join("data_report.json"), &ds.report)
+    }
+
+    /// Permutation importance of each source column on the test split,
+    /// five seeded shuffles each.
+    fn write_model_extras(run: &Trained<Mlp>, ds: &TabularDataset) -> Result<(), TrainError> {
+        let test = TabularExamples::new(ds, &ds.test);
+        let seed = run.info.config.seed;
+        let importance = permutation_importance(&run.model, &test, &ds.feature_groups, ds.n_features, 5, seed, &run.device)?;
+        let path = run.info.dir.join("feature_importance.csv");
+        write_atomic(&path, importance_csv(&importance).as_bytes()).map_err(|source| TrainError::Io { path: path.clone(), source })
+    }
+}
+
+/// New rows as a data set whose test split holds them, mapped with the
+/// run's saved `preprocess.json`.
+pub fn new_rows(run: &RunInfo, ids: Vec<String>, x: Vec<f32>, recipe: &TabularRecipe) -> TabularDataset {
+    let n = ids.len();
+    let targets = match recipe.task {
+        Task::Regression => Targets::Regression { values: vec![0.0; n], mean: recipe.target_mean, std: recipe.target_std },
+        Task::Classification => Targets::Classes { labels: vec![0; n], n_classes: run.meta.n_outputs },
+    };
+    let split = TabularSplit { ids, x, targets, subgroups: Vec::new(), record_keys: Vec::new() };
+    TabularDataset::single(split, run.meta.input_shape[0])
+}
+
+/// The fitted transform saved with a run.
+pub fn saved_recipe(run: &RunInfo) -> Result<TabularRecipe, TrainError> {
+    let path = run.dir.join("preprocess.json");
+    let bad = |message: String| TrainError::RunDir { path: path.clone(), message };
+    let text = std::fs::read_to_string(&path).map_err(|e| bad(format!("not a finished medref run: {e}")))?;
+    serde_json::from_str(&text).map_err(|e| bad(format!("unreadable: {e}")))
+}
+
+/// `format = "table"`: a clinical table with a label or survival outcome.
+pub struct Table;
+
+impl DataFormat for Table {
+    type Baseline = Tables;
+    const FORMAT: &'static str = "table";
+    fn load(config: &Config, path: Option<&Path>) -> Result<TabularDataset, TrainError> {
+        let DataConfig::Table(d) = &config.data else { return Err(crate::wrong_section(config)) };
+        Ok(load_table(d, config.seed, path)?)
+    }
+    fn read_new(run: &RunInfo, input: &Path) -> Result<TabularDataset, TrainError> {
+        let DataConfig::Table(d) = &run.config.data else { return Err(crate::wrong_section(&run.config)) };
+        let recipe = saved_recipe(run)?;
+        let (ids, x) = predict_table_features(d, &recipe, input)?;
+        Ok(new_rows(run, ids, x, &recipe))
+    }
+}

@@ -1,0 +1,182 @@
+//! The baseline config: one TOML file per baseline, parsed into typed structs.
+//!
+//! A trainee edits these files by hand, so a typo must never be silently
+//! ignored: unknown keys and wrong types are rejected with the file and the
+//! key path (`configs/imaging/tiny.toml: [train].lr: expected a float, found
+//! a string`). Sections whose shape depends on a tag (`[data].format`,
+//! `[model].kind`) are parsed in two steps so that errors inside them still
+//! name the exact key.
+//!
+//! The schema is split by section: [`data`] (one variant per `[data].format`),
+//! [`model`] (one per `[model].kind`), [`train`] (`[train]` and `[eval]`),
+//! [`validation`] (range checks types cannot express) and [`parse`] (tags,
+//! key paths and `--set`).
+
+#[macro_use]
+mod tagged;
+mod data;
+mod defaults;
+mod model;
+mod parse;
+mod train;
+mod validation;
+#[cfg(test)]
+mod tests;
+
+pub use data::*;
+pub use model::*;
+pub use parse::apply_override;
+pub use train::*;
+
+use parse::deserialize_at;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// Why a config could not be loaded. Every message starts with the file.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{path}: cannot read config: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: not valid TOML: {message}")]
+    Syntax { path: PathBuf, message: String },
+    #[error("{path}: {key}: {message}")]
+    Field {
+        path: PathBuf,
+        key: String,
+        message: String,
+    },
+    #[error("--set {arg}: {message}")]
+    Override { arg: String, message: String },
+}
+
+/// The six priority domains of healthcare AI that medref covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Domain {
+    Genomics,
+    Imaging,
+    Clinical,
+    Drug,
+    Eldercare,
+    Surgery,
+}
+
+impl Domain {
+    /// The name used for `configs/<domain>/` and `--domain`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Domain::Genomics => "genomics",
+            Domain::Imaging => "imaging",
+            Domain::Clinical => "clinical",
+            Domain::Drug => "drug",
+            Domain::Eldercare => "eldercare",
+            Domain::Surgery => "surgery",
+        }
+    }
+}
+
+/// A whole baseline: what data, which model, how to train and evaluate it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Config {
+    /// Short identifier, used in reports and the baseline table.
+    pub name: String,
+    pub domain: Domain,
+    /// One sentence for the report: what clinical question this answers.
+    pub description: String,
+    /// Seeds every random choice: shuffles, augmentation, initialisation.
+    pub seed: u64,
+    pub data: DataConfig,
+    pub model: ModelConfig,
+    pub train: TrainConfig,
+    pub eval: EvalConfig,
+}
+
+/// The untagged top level, read before the tagged sections.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    name: String,
+    domain: Domain,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    seed: u64,
+    data: toml::Table,
+    model: toml::Table,
+    #[serde(default)]
+    train: TrainConfig,
+    #[serde(default)]
+    eval: EvalConfig,
+}
+
+
+impl Config {
+    /// Reads `path`, applies `--set key=value` overrides, and validates.
+    pub fn load(path: &Path, overrides: &[String]) -> Result<Config, ConfigError> {
+        let bytes = std::fs::read(path).map_err(|source| ConfigError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let bytes = e.as_bytes();
+            let at = e.utf8_error().valid_up_to();
+            let message = if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+                "line 1: the file is UTF-16 text; TOML must be saved as UTF-8".to_string()
+            } else {
+                let line = 1 + bytes[..at].iter().filter(|&&b| b == b'\n').count();
+                format!("line {line}: not UTF-8 text (a Latin-1 or Windows-1252 character?); TOML must be saved as UTF-8")
+            };
+            ConfigError::Syntax { path: path.to_path_buf(), message }
+        })?;
+        Self::from_toml_str(&text, path, overrides)
+    }
+
+    /// Parses config text; `path` only names the source in errors.
+    pub fn from_toml_str(
+        text: &str,
+        path: &Path,
+        overrides: &[String],
+    ) -> Result<Config, ConfigError> {
+        let mut table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+            ConfigError::Syntax {
+                path: path.to_path_buf(),
+                message: e.to_string().trim().replace('\n', " "),
+            }
+        })?;
+        for arg in overrides {
+            apply_override(&mut table, arg)?;
+        }
+        Self::from_table(table).map_err(|(key, message)| ConfigError::Field {
+            path: path.to_path_buf(),
+            key,
+            message,
+        })
+    }
+
+    fn from_table(table: toml::Table) -> Result<Config, (String, String)> {
+        let raw: RawConfig = deserialize_at("", toml::Value::Table(table))?;
+        let config = Config {
+            name: raw.name,
+            domain: raw.domain,
+            description: raw.description,
+            seed: raw.seed,
+            data: DataConfig::parse(raw.data)?,
+            model: ModelConfig::parse(raw.model)?,
+            train: raw.train,
+            eval: raw.eval,
+        };
+        config.validate()?;
+        Ok(config)
+    }
+
+
+    /// The resolved config as TOML, written into every run directory so a
+    /// run can be repeated without the original file or overrides.
+    pub fn to_toml(&self) -> String {
+        toml::to_string(self).expect("a Config always serialises to TOML")
+    }
+}

@@ -1,0 +1,238 @@
+//! `[model]`: which network to build; `kind` picks the model file in `medref-models`.
+
+use super::defaults::*;
+use serde::{Deserialize, Serialize};
+
+/// What every `[model]` section can check about itself.
+pub trait ModelSection {
+    /// Range checks of this section's keys: `Err((key, message))`.
+    fn validate(&self) -> Result<(), (String, String)> {
+        Ok(())
+    }
+}
+
+tagged_sections! {
+    /// Which network to build; `kind` picks the model file in
+    /// `medref-models`. Which kinds a data format can train is said once,
+    /// by the domain baseline that reads the format.
+    ModelConfig, ModelSection, "model", "kind", KINDS, kind;
+    /// A small ResNet for images.
+    "resnet" => Resnet(ResnetConfig),
+    /// A 1D CNN on one-hot DNA.
+    "dna_cnn" => DnaCnn(DnaCnnConfig),
+    /// Logistic regression (classification) or linear regression.
+    "linear" => Linear(LinearConfig),
+    /// A multi-layer perceptron on table features.
+    "mlp" => Mlp(MlpConfig),
+    /// A 1D CNN window classifier for sensor signals.
+    "signal_cnn" => SignalCnn(SignalCnnConfig),
+    /// A temporal convolutional network labelling every frame.
+    "tcn" => Tcn(TcnConfig),
+}
+
+/// A linear model on table features: logistic regression for classes,
+/// least squares for numbers (regularised by `[train].weight_decay`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct LinearConfig {}
+
+/// A multi-layer perceptron on table features.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MlpConfig {
+    /// Widths of the hidden layers (ReLU after each).
+    #[serde(default = "default_mlp_hidden")]
+    pub hidden: Vec<usize>,
+    #[serde(default = "default_dna_dropout")]
+    pub dropout: f64,
+}
+
+/// A 1D CNN for fixed-length sensor windows `[batch, channels, window]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignalCnnConfig {
+    /// Filters per convolution stage (each followed by max-pool 2).
+    #[serde(default = "default_signal_channels")]
+    pub channels: Vec<usize>,
+    #[serde(default = "default_signal_kernels")]
+    pub kernel_sizes: Vec<usize>,
+    #[serde(default = "default_dna_dropout")]
+    pub dropout: f64,
+}
+
+/// A temporal convolutional network (MS-TCN: stages of dilated residual
+/// layers) that labels every frame of a sequence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TcnConfig {
+    /// Stages; each after the first refines the previous one's class
+    /// probabilities (the loss is taken on the last stage).
+    #[serde(default = "default_tcn_stages")]
+    pub stages: usize,
+    /// Feature maps in every layer.
+    #[serde(default = "default_tcn_channels")]
+    pub channels: usize,
+    /// Dilated layers; layer `i` has dilation `2^i`.
+    #[serde(default = "default_tcn_layers")]
+    pub layers: usize,
+    #[serde(default = "default_tcn_kernel")]
+    pub kernel_size: usize,
+    /// Look only at past frames (online use in the operating room).
+    #[serde(default)]
+    pub causal: bool,
+    #[serde(default = "default_dna_dropout")]
+    pub dropout: f64,
+    /// Weight of the smoothing loss (truncated MSE of neighbouring frames'
+    /// log-probabilities, MS-TCN's lambda); 0 turns it off.
+    #[serde(default = "default_tcn_smoothing")]
+    pub smoothing: f64,
+}
+
+/// A small ResNet-style CNN for `[batch, channels, h, w]` images.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResnetConfig {
+    /// Channels of the first stage; each later stage doubles it.
+    #[serde(default = "default_width")]
+    pub width: usize,
+    /// Number of stages; every stage after the first halves the resolution.
+    #[serde(default = "default_stages")]
+    pub stages: usize,
+    /// Residual blocks (two 3x3 convolutions each) per stage.
+    #[serde(default = "one")]
+    pub blocks_per_stage: usize,
+    /// Dropout before the classifier head.
+    #[serde(default = "default_dropout")]
+    pub dropout: f64,
+    #[serde(default = "yes")]
+    pub batch_norm: bool,
+}
+
+impl Default for ResnetConfig {
+    fn default() -> Self {
+        Self {
+            width: default_width(),
+            stages: default_stages(),
+            blocks_per_stage: 1,
+            dropout: default_dropout(),
+            batch_norm: true,
+        }
+    }
+}
+
+/// A 1D CNN for one-hot DNA `[batch, 4, seq_len]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DnaCnnConfig {
+    /// Filters of each convolution stage.
+    #[serde(default = "default_dna_channels")]
+    pub channels: Vec<usize>,
+    /// Filter width (bases) of each stage; same length as `channels`.
+    #[serde(default = "default_dna_kernels")]
+    pub kernel_sizes: Vec<usize>,
+    /// Max-pool width after each stage (1 = none); same length as `channels`.
+    #[serde(default = "default_dna_pools")]
+    pub pool_sizes: Vec<usize>,
+    /// Units of the dense layer before the output.
+    #[serde(default = "default_dna_hidden")]
+    pub hidden: usize,
+    #[serde(default = "default_dna_dropout")]
+    pub dropout: f64,
+    /// How positions are summarised before the dense layer.
+    #[serde(default = "default_global_pool")]
+    pub global_pool: GlobalPool,
+}
+
+/// `max`: "is the motif anywhere?" (binding-site tasks, any window length);
+/// `flatten`: keep where each feature fires (tasks with a fixed, centred
+/// landmark such as a splice junction; the length is fixed at training).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GlobalPool {
+    Max,
+    Flatten,
+}
+
+impl Default for DnaCnnConfig {
+    fn default() -> Self {
+        Self {
+            channels: default_dna_channels(),
+            kernel_sizes: default_dna_kernels(),
+            pool_sizes: default_dna_pools(),
+            hidden: default_dna_hidden(),
+            dropout: default_dna_dropout(),
+            global_pool: default_global_pool(),
+        }
+    }
+}
+
+
+fn bad(key: &str, message: &str) -> Result<(), (String, String)> {
+    Err((key.to_string(), message.to_string()))
+}
+
+fn check_dropout(p: f64) -> Result<(), (String, String)> {
+    if (0.0..1.0).contains(&p) {
+        Ok(())
+    } else {
+        bad("[model].dropout", "must lie in [0, 1)")
+    }
+}
+
+impl ModelSection for ResnetConfig {
+    fn validate(&self) -> Result<(), (String, String)> {
+        if self.width == 0 || self.stages == 0 || self.blocks_per_stage == 0 {
+            return bad("[model]", "width, stages and blocks_per_stage must be at least 1");
+        }
+        check_dropout(self.dropout)
+    }
+}
+
+impl ModelSection for DnaCnnConfig {
+    fn validate(&self) -> Result<(), (String, String)> {
+        if self.channels.is_empty() || self.kernel_sizes.len() != self.channels.len() || self.pool_sizes.len() != self.channels.len() {
+            return bad("[model]", "channels, kernel_sizes and pool_sizes must be non-empty lists of one length");
+        }
+        if self.channels.iter().chain(&self.kernel_sizes).chain(&self.pool_sizes).any(|&v| v == 0) || self.hidden == 0 {
+            return bad("[model]", "channels, kernel sizes, pool sizes and hidden must be at least 1");
+        }
+        check_dropout(self.dropout)
+    }
+}
+
+impl ModelSection for LinearConfig {}
+
+impl ModelSection for MlpConfig {
+    fn validate(&self) -> Result<(), (String, String)> {
+        if self.hidden.iter().any(|&h| h == 0) {
+            return bad("[model].hidden", "every hidden width must be at least 1");
+        }
+        check_dropout(self.dropout)
+    }
+}
+
+impl ModelSection for SignalCnnConfig {
+    fn validate(&self) -> Result<(), (String, String)> {
+        if self.channels.is_empty() || self.kernel_sizes.len() != self.channels.len() {
+            return bad("[model]", "channels and kernel_sizes must be non-empty lists of one length");
+        }
+        if self.channels.iter().chain(&self.kernel_sizes).any(|&v| v == 0) {
+            return bad("[model]", "channels and kernel sizes must be at least 1");
+        }
+        check_dropout(self.dropout)
+    }
+}
+
+impl ModelSection for TcnConfig {
+    fn validate(&self) -> Result<(), (String, String)> {
+        let m = self;
+        if m.channels == 0 || m.layers == 0 || m.kernel_size < 2 || m.layers > 16 || !(1..=6).contains(&m.stages) {
+            return bad("[model]", "channels >= 1, 1 <= layers <= 16, 1 <= stages <= 6 and kernel_size >= 2 are required");
+        }
+        check_dropout(m.dropout)?;
+        if !(m.smoothing.is_finite() && m.smoothing >= 0.0) {
+            return bad("[model].smoothing", "must be zero or positive");
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,121 @@
+//! What a model is asked to predict, as plain numbers.
+//!
+//! Readers and dataset assembly produce [`Targets`] without knowing the
+//! network; the training loop turns them into tensors. Keeping them here,
+//! free of burn, lets a domain crate build and test its splits alone.
+
+/// What the model is asked to predict for each example of a split.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Targets {
+    /// One class per example, `0..n_classes` (binary is `n_classes = 2`).
+    Classes { labels: Vec<usize>, n_classes: usize },
+    /// Several independent 0/1 labels per example, row-major `[n, n_labels]`.
+    MultiLabel { labels: Vec<u8>, n_labels: usize },
+    /// One number per example, in its own units. The network learns
+    /// `(value - mean) / std` with the training split's `mean` and `std`
+    /// (so the learning rate does not depend on the units); predictions are
+    /// mapped back before any metric sees them.
+    Regression { values: Vec<f64>, mean: f64, std: f64 },
+    /// A class per frame of each sequence: the frames of all sequences
+    /// concatenated, sequence `i` owning `labels[offsets[i]..offsets[i + 1]]`.
+    /// Scores have one row per frame, in the same order.
+    Frames { labels: Vec<usize>, offsets: Vec<usize>, n_classes: usize },
+}
+
+/// Which loss and output mapping a target kind needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputKind {
+    /// Softmax over classes, cross-entropy.
+    Softmax,
+    /// One sigmoid per label, binary cross-entropy.
+    Sigmoid,
+    /// The raw output, squared error.
+    Identity,
+}
+
+impl Targets {
+    /// Targets from a reader's `u32` labels `[n, label_width]`: class
+    /// indices when `label_width == 1` (at least two classes, so a binary
+    /// head has two logits), else one 0/1 flag per label.
+    pub fn from_label_rows(labels: &[u32], label_width: usize, n_classes: usize) -> Self {
+        if label_width == 1 {
+            Targets::Classes { labels: labels.iter().map(|&l| l as usize).collect(), n_classes: n_classes.max(2) }
+        } else {
+            Targets::MultiLabel { labels: labels.iter().map(|&l| l as u8).collect(), n_labels: label_width }
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        match self {
+            Targets::Classes { labels, .. } => labels.len(),
+            Targets::MultiLabel { labels, n_labels } => labels.len() / (*n_labels).max(1),
+            Targets::Regression { values, .. } => values.len(),
+            Targets::Frames { offsets, .. } => offsets.len().saturating_sub(1),
+        }
+    }
+
+    /// Rows of scores the examples at `indices` produce: one per example,
+    /// or one per frame of each sequence.
+    pub fn score_rows(&self, indices: &[usize]) -> usize {
+        match self {
+            Targets::Frames { offsets, .. } => indices.iter().map(|&i| offsets[i + 1] - offsets[i]).sum(),
+            _ => indices.len(),
+        }
+    }
+
+    /// How outputs of this kind are scored and mapped.
+    pub fn output_kind(&self) -> OutputKind {
+        match self {
+            Targets::Classes { .. } | Targets::Frames { .. } => OutputKind::Softmax,
+            Targets::MultiLabel { .. } => OutputKind::Sigmoid,
+            Targets::Regression { .. } => OutputKind::Identity,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Width of the logits the model must produce.
+    pub fn n_outputs(&self) -> usize {
+        match self {
+            Targets::Classes { n_classes, .. } => *n_classes,
+            Targets::MultiLabel { n_labels, .. } => *n_labels,
+            Targets::Regression { .. } => 1,
+            Targets::Frames { n_classes, .. } => *n_classes,
+        }
+    }
+
+    /// The targets of the examples at `indices`, as a float matrix
+    /// `[indices.len(), n_outputs]` (one-hot for classes, 0/1 for labels,
+    /// the standardised value for regression).
+    pub fn dense_rows(&self, indices: &[usize]) -> Vec<f32> {
+        let k = self.n_outputs();
+        if let Targets::Frames { labels, offsets, .. } = self {
+            let mut out = Vec::with_capacity(self.score_rows(indices) * k);
+            for &i in indices {
+                for &l in &labels[offsets[i]..offsets[i + 1]] {
+                    let start = out.len();
+                    out.resize(start + k, 0.0);
+                    out[start + l] = 1.0;
+                }
+            }
+            return out;
+        }
+        let mut out = vec![0f32; indices.len() * k];
+        for (row, &i) in indices.iter().enumerate() {
+            match self {
+                Targets::Classes { labels, .. } => out[row * k + labels[i]] = 1.0,
+                Targets::MultiLabel { labels, .. } => {
+                    for j in 0..k {
+                        out[row * k + j] = labels[i * k + j] as f32;
+                    }
+                }
+                Targets::Regression { values, mean, std } => out[row] = ((values[i] - mean) / std) as f32,
+                Targets::Frames { .. } => unreachable!("handled above"),
+            }
+        }
+        out
+    }
+}
+

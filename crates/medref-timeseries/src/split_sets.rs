@@ -1,0 +1,250 @@
+//! Signal datasets split by subject, ready for a model: equal-length
+//! windows or series with a class each ([`SeriesSet`], eldercare) and whole
+//! sequences with a class per frame ([`FrameSet`], surgery).
+//!
+//! Splits are by subject only: windows of one person are near copies of
+//! each other, so a window-level split would test on the people the model
+//! trained on. The split is recorded in `splits.json`.
+
+use crate::{
+    FrameDataset, add_magnitude, read_jigsaws, read_sensor_csv, read_ts, subject_split, ChannelScaler, FrameSequence, JigsawsOptions,
+    SensorCsvSpec, Series, SubjectHoldout, TsError,
+};
+use medref_core::config::{JigsawsData, SensorCsvData, TsData};
+use medref_data::genomics::sequence::split_train_val_test;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Who is in which split, written as `splits.json`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SplitRecord {
+    /// `subjects` (when the data has them) or `ids` per split.
+    pub by: String,
+    /// Training part.
+    pub train: Vec<String>,
+    /// Validation part (picks the best epoch).
+    pub val: Vec<String>,
+    /// Test part (judges the run).
+    pub test: Vec<String>,
+}
+
+/// Equal-length windows or series with one class each.
+#[derive(Debug, Clone)]
+pub struct SeriesSet {
+    /// Channels per time step.
+    pub channels: usize,
+    /// Time steps per window or series.
+    pub len: usize,
+    /// Class names in label order.
+    pub class_names: Vec<String>,
+    /// Training part.
+    pub train: Vec<Series>,
+    /// Validation part (picks the best epoch).
+    pub val: Vec<Series>,
+    /// Test part (judges the run).
+    pub test: Vec<Series>,
+    /// Channel statistics of the training split, when standardised.
+    pub scaler: Option<ChannelScaler>,
+    /// Who is in which split (`splits.json`).
+    pub split: SplitRecord,
+    /// Recording hours behind each split (sensor CSV only).
+    pub hours: Option<[f64; 3]>,
+}
+
+/// Sequences with a class per frame.
+#[derive(Debug, Clone)]
+pub struct FrameSet {
+    /// Channels per time step.
+    pub channels: usize,
+    /// Class names in label order.
+    pub class_names: Vec<String>,
+    /// Training part.
+    pub train: Vec<FrameSequence>,
+    /// Validation part (picks the best epoch).
+    pub val: Vec<FrameSequence>,
+    /// Test part (judges the run).
+    pub test: Vec<FrameSequence>,
+    /// Channel statistics of the training split, when standardised.
+    pub scaler: Option<ChannelScaler>,
+    /// Who is in which split (`splits.json`).
+    pub split: SplitRecord,
+}
+
+fn pick<T: Clone>(items: &[T], idx: &[usize]) -> Vec<T> {
+    idx.iter().map(|&i| items[i].clone()).collect()
+}
+
+/// Reads a `format = "ts"` config: the training file, and the official
+/// test file or a stratified split of the training file.
+pub fn load_ts(d: &TsData, seed: u64, path: Option<&Path>) -> Result<SeriesSet, TsError> {
+    let main_path = path.unwrap_or(&d.path);
+    let train_file = read_ts(main_path)?;
+    let labels: Vec<u32> = train_file.labels().iter().map(|&l| l as u32).collect();
+    let (train, val, test) = match &d.test_path {
+        Some(tp) => {
+            let test_file = read_ts(tp)?;
+            if test_file.class_names != train_file.class_names {
+                return Err(TsError::Mismatch(format!(
+                    "{}: its classes differ from those of {} ({} vs {} classes)",
+                    tp.display(),
+                    main_path.display(),
+                    test_file.class_names.len(),
+                    train_file.class_names.len()
+                )));
+            }
+            let s = split_train_val_test(&labels, 1, [1.0 - d.val_fraction, d.val_fraction, 0.0], seed)
+                .map_err(TsError::Mismatch)?;
+            (pick(&train_file.series, &s.train), pick(&train_file.series, &s.val), test_file.series)
+        }
+        None => {
+            let s = split_train_val_test(&labels, 1, [1.0 - d.val_fraction - d.test_fraction, d.val_fraction, d.test_fraction], seed)
+                .map_err(TsError::Mismatch)?;
+            (pick(&train_file.series, &s.train), pick(&train_file.series, &s.val), pick(&train_file.series, &s.test))
+        }
+    };
+    let ids = |v: &[Series]| v.iter().map(|s| s.id.clone()).collect::<Vec<_>>();
+    let split = SplitRecord { by: "ids".into(), train: ids(&train), val: ids(&val), test: ids(&test) };
+    finish_series(train, val, test, train_file.class_names, d.standardise, split, None, main_path)
+}
+
+/// Reads a `format = "sensor_csv"` config: windows per subject, subjects
+/// held out for validation and test.
+pub fn load_sensor_csv(d: &SensorCsvData, seed: u64, path: Option<&Path>) -> Result<SeriesSet, TsError> {
+    let main_path = path.unwrap_or(&d.path);
+    let rule = d.label_rule.parse().map_err(|e: String| TsError::Mismatch(format!("[data].label_rule: {e}")))?;
+    let spec = SensorCsvSpec {
+        timestamp_column: d.timestamp_column.clone(),
+        channel_columns: d.channels.clone(),
+        subject_column: d.subject_column.clone(),
+        label_column: d.label_column.clone(),
+        seconds_per_unit: d.seconds_per_unit,
+        window: d.window,
+        stride: d.stride,
+        label_rule: rule,
+        class_names: (!d.class_names.is_empty()).then(|| d.class_names.clone()),
+        ..SensorCsvSpec::default()
+    };
+    let windows = read_sensor_csv(main_path, &spec)?;
+    let mut series = windows.dataset.series;
+    if !d.magnitude.is_empty() {
+        for s in &mut series {
+            add_magnitude(s, &d.magnitude).map_err(|e| TsError::Mismatch(format!("[data].magnitude: {e}")))?;
+        }
+    }
+    let subjects: Vec<String> = series.iter().map(|s| s.subject.clone().unwrap_or_default()).collect();
+    let holdout = if d.val_subjects.is_empty() && d.test_subjects.is_empty() {
+        SubjectHoldout::Fractions { val: d.val_fraction, test: d.test_fraction }
+    } else {
+        SubjectHoldout::Named { val: d.val_subjects.clone(), test: d.test_subjects.clone() }
+    };
+    let s = subject_split(&subjects, &holdout, seed).map_err(|e| TsError::Mismatch(format!("{}: {e}", main_path.display())))?;
+    let hours_of = |names: &[String]| -> f64 {
+        windows.recordings.iter().filter(|r| names.contains(&r.subject)).map(|r| r.duration_seconds).sum::<f64>() / 3600.0
+    };
+    let hours = [hours_of(&s.train_subjects), hours_of(&s.val_subjects), hours_of(&s.test_subjects)];
+    let split = SplitRecord {
+        by: "subjects".into(),
+        train: s.train_subjects.clone(),
+        val: s.val_subjects.clone(),
+        test: s.test_subjects.clone(),
+    };
+    finish_series(
+        pick(&series, &s.train),
+        pick(&series, &s.val),
+        pick(&series, &s.test),
+        windows.dataset.class_names,
+        d.standardise,
+        split,
+        Some(hours),
+        main_path,
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn finish_series(
+    mut train: Vec<Series>,
+    mut val: Vec<Series>,
+    mut test: Vec<Series>,
+    class_names: Vec<String>,
+    standardise: bool,
+    split: SplitRecord,
+    hours: Option<[f64; 3]>,
+    path: &Path,
+) -> Result<SeriesSet, TsError> {
+    let first = train.first().ok_or_else(|| TsError::Mismatch(format!("{}: no training series after the split", path.display())))?;
+    let (channels, len) = (first.channels, first.len);
+    for s in train.iter().chain(&val).chain(&test) {
+        if (s.channels, s.len) != (channels, len) {
+            return Err(TsError::Mismatch(format!(
+                "{}: series `{}` is {}x{}, others {channels}x{len}; the window model needs equal lengths (resample first)",
+                path.display(),
+                s.id,
+                s.channels,
+                s.len
+            )));
+        }
+        if s.values.iter().any(|v| v.is_nan()) {
+            return Err(TsError::Mismatch(format!("{}: series `{}` has missing values", path.display(), s.id)));
+        }
+    }
+    let scaler = if standardise {
+        let scaler = ChannelScaler::fit(train.iter())?;
+        for s in train.iter_mut().chain(val.iter_mut()).chain(test.iter_mut()) {
+            scaler.apply(s)?;
+        }
+        Some(scaler)
+    } else {
+        None
+    };
+    Ok(SeriesSet { channels, len, class_names, train, val, test, scaler, split, hours })
+}
+
+/// Reads a `format = "jigsaws"` config, surgeons held out.
+pub fn load_jigsaws(d: &JigsawsData, seed: u64, path: Option<&Path>) -> Result<FrameSet, TsError> {
+    let root = path.unwrap_or(&d.path);
+    let ds = read_jigsaws(root, &JigsawsOptions::default())?;
+    let holdout = if d.val_subjects.is_empty() && d.test_subjects.is_empty() {
+        SubjectHoldout::Fractions { val: d.val_fraction, test: d.test_fraction }
+    } else {
+        SubjectHoldout::Named { val: d.val_subjects.clone(), test: d.test_subjects.clone() }
+    };
+    split_frames(ds, &holdout, d.standardise, seed, root)
+}
+
+/// Holds out whole subjects (surgeons, or videos where a sequence has no
+/// subject) of frame-labelled sequences, and standardises channels with
+/// the training split's statistics when asked. `source` names the data in
+/// errors.
+pub fn split_frames(ds: FrameDataset, holdout: &SubjectHoldout, standardise: bool, seed: u64, source: &Path) -> Result<FrameSet, TsError> {
+    let root = source;
+    let subjects: Vec<String> = ds.sequences.iter().map(|s| s.subject.clone().unwrap_or_else(|| s.id.clone())).collect();
+    let s = subject_split(&subjects, holdout, seed).map_err(|e| TsError::Mismatch(format!("{}: {e}", root.display())))?;
+    let (mut train, mut val, mut test) = (pick(&ds.sequences, &s.train), pick(&ds.sequences, &s.val), pick(&ds.sequences, &s.test));
+    let channels = train.first().map(|t| t.channels).ok_or_else(|| TsError::Mismatch(format!("{}: no training trials", root.display())))?;
+    let scaler = if standardise {
+        let scaler = ChannelScaler::fit(train.iter())?;
+        for t in train.iter_mut().chain(val.iter_mut()).chain(test.iter_mut()) {
+            scaler.apply(t)?;
+        }
+        Some(scaler)
+    } else {
+        None
+    };
+    let split = SplitRecord { by: "subjects".into(), train: s.train_subjects, val: s.val_subjects, test: s.test_subjects };
+    Ok(FrameSet { channels, class_names: ds.class_names, train, val, test, scaler, split })
+}
+
+/// `splits.json` and, for windows cut from recordings, the hours behind
+/// each split.
+pub fn split_report(split: &SplitRecord, hours: Option<[f64; 3]>) -> BTreeMap<String, serde_json::Value> {
+    let mut m = BTreeMap::new();
+    m.insert("by".into(), serde_json::json!(split.by));
+    m.insert("train".into(), serde_json::json!(split.train));
+    m.insert("val".into(), serde_json::json!(split.val));
+    m.insert("test".into(), serde_json::json!(split.test));
+    if let Some(h) = hours {
+        m.insert("recording_hours".into(), serde_json::json!({"train": h[0], "val": h[1], "test": h[2]}));
+    }
+    m
+}

@@ -1,0 +1,131 @@
+//! The seam between the one training loop and a domain.
+//!
+//! A domain implements [`Baseline`] once: which model kinds it trains, how
+//! its data become train/val/test [`Examples`], how its network is built,
+//! and which files its field reports beside the common ones. Each data
+//! format implements [`DataFormat`]: how a config's `[data]` section is read
+//! into that baseline's data. The registry (in `medref-baselines`) maps a
+//! format name to a `Runner` (in `runner`), the type-erased pair the
+//! commands call, so `train`, `--resume`, `eval` and `predict` never name a
+//! domain.
+
+use crate::examples::{Examples, Network};
+use crate::TrainError;
+use burn::prelude::*;
+use medref_core::config::Config;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// `model.json`: what `eval` and `predict` need to rebuild the network.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ModelMeta {
+    /// `[model].kind` of the run.
+    pub model: String,
+    /// One example's input shape: `[channels, height, width]` for images,
+    /// `[seq_len]` for DNA, `[n_features]` for tables, `[channels, len]` for
+    /// windows, `[channels]` for frame sequences.
+    pub input_shape: Vec<usize>,
+    /// 1: class index; > 1: multi-label with that many labels.
+    pub label_width: usize,
+    pub n_outputs: usize,
+    /// Class (or label) names in output order, where the data names them.
+    pub class_names: Vec<String>,
+    pub best_epoch: usize,
+}
+
+/// A finished run's directory, config and `model.json`, before any model
+/// is loaded.
+#[derive(Debug, Clone)]
+pub struct RunInfo {
+    pub dir: PathBuf,
+    pub config: Config,
+    pub meta: ModelMeta,
+}
+
+/// What a data set tells the run about its examples, before any model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DataShape {
+    /// As [`ModelMeta::input_shape`].
+    pub input_shape: Vec<usize>,
+    pub label_width: usize,
+    /// Classes in the labels of a single-label classifier; `None` where the
+    /// count is checked elsewhere or does not apply (regression).
+    pub n_classes: Option<usize>,
+    pub class_names: Vec<String>,
+}
+
+/// A trained model reopened with its run: what explanations, extras and
+/// the genomics commands work on.
+pub struct Trained<M> {
+    pub info: RunInfo,
+    /// In inference mode (`valid()`), on `device`.
+    pub model: M,
+    pub device: Device,
+}
+
+/// A domain's model family on its kind of examples.
+pub trait Baseline: 'static {
+    /// The data as its formats yield it: three splits plus what the run
+    /// records about them (preprocessing, subjects, class names).
+    type Data;
+    /// The network; its input is what the splits batch.
+    type Model: Network;
+    /// One split seen by the loop.
+    type Split<'a>: Examples<Input = <Self::Model as Network>::Input>;
+
+    /// `[model].kind` values this baseline trains: the one statement of
+    /// which data go with which models.
+    const MODEL_KINDS: &'static [&'static str];
+
+    /// Input shape, label width and classes of the data.
+    fn shape(data: &Self::Data) -> DataShape;
+
+    /// Train, val and test examples. The train split carries the config's
+    /// augmentation (and any subset of rows); val and test never do.
+    fn splits<'a>(config: &Config, data: &'a Self::Data) -> [Self::Split<'a>; 3];
+
+    /// A fresh network for `meta` (input shape and outputs) on `device`.
+    fn build(config: &Config, meta: &ModelMeta, device: &Device) -> Result<Self::Model, TrainError>;
+
+    /// Files the field reports about the data, written before training
+    /// (`preprocess.json`, `splits.json`...).
+    fn write_data_extras(_dir: &Path, _data: &Self::Data) -> Result<(), TrainError> {
+        Ok(())
+    }
+
+    /// Files that need the trained model (`feature_importance.csv`...).
+    fn write_model_extras(_run: &Trained<Self::Model>, _data: &Self::Data) -> Result<(), TrainError> {
+        Ok(())
+    }
+
+    /// The explanation picture (SVG) of one test example, for `plots/`.
+    fn explanation(_run: &Trained<Self::Model>, _data: &Self::Data) -> Result<Option<String>, TrainError> {
+        Ok(None)
+    }
+
+    /// A user's file for `predict`, as data whose test split holds its
+    /// examples (labels are placeholders).
+    fn read_new(run: &RunInfo, input: &Path) -> Result<Self::Data, TrainError> {
+        Err(TrainError::Mismatch(format!(
+            "{}: `medref predict` does not read this kind of data yet; use `medref eval {} --data FILE`, which scores every split of a file in the training format",
+            input.display(),
+            run.dir.display()
+        )))
+    }
+}
+
+/// A `[data].format`: how its config section is read into a baseline's data.
+pub trait DataFormat: 'static {
+    type Baseline: Baseline;
+    /// The `format = "..."` value.
+    const FORMAT: &'static str;
+
+    /// Reads the config's data; `path` replaces its main file (`eval --data`).
+    fn load(config: &Config, path: Option<&Path>) -> Result<<Self::Baseline as Baseline>::Data, TrainError>;
+
+    /// New inputs for `predict`; the baseline's reader unless the format
+    /// needs its own (a table's layout, a molecule file).
+    fn read_new(run: &RunInfo, input: &Path) -> Result<<Self::Baseline as Baseline>::Data, TrainError> {
+        <Self::Baseline as Baseline>::read_new(run, input)
+    }
+}

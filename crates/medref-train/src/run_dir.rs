@@ -1,0 +1,145 @@
+//! The files of a run directory that every domain writes alike.
+//!
+//! Layout: `config.toml` (resolved), `manifest.json`, `metrics.json`,
+//! `predictions.csv`, `history.csv`, `model.bpk` + `model.json` (weights and
+//! what is needed to rebuild the network), `checkpoints/`; a domain's
+//! baseline adds its own files beside them.
+
+use crate::examples::Targets;
+use crate::TrainError;
+use medref_core::config::DataConfig;
+use medref_core::fsutil::{sha256_path, write_atomic};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// A run can be resumed when it has a committed checkpoint, has not
+/// finished, and its data are still the data it started with.
+pub(crate) fn check_resumable(dir: &Path, data: &DataConfig) -> Result<(), TrainError> {
+    let refuse = |message: String| TrainError::RunDir { path: dir.to_path_buf(), message };
+    let text = std::fs::read_to_string(dir.join("manifest.json"))
+        .map_err(|_| refuse("is not a medref run directory (no manifest.json); nothing to resume".into()))?;
+    let manifest: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| refuse(format!("manifest.json is not valid JSON: {e}")))?;
+    if manifest["status"] == "finished" {
+        return Err(refuse("has already finished; nothing to resume".into()));
+    }
+    if !dir.join("checkpoints/state.json").is_file() {
+        return Err(refuse(
+            "has no committed checkpoint (checkpoints/state.json): it stopped before its first epoch ended; train it again".into(),
+        ));
+    }
+    let digest = dataset_digest(data)?;
+    if manifest["dataset_sha256"].as_str() != Some(digest.as_str()) {
+        return Err(refuse(format!(
+            "was trained on other data: {} has changed since the run started (SHA-256 differs)",
+            data.path().display()
+        )));
+    }
+    Ok(())
+}
+
+/// Prepares the run directory: refuses to touch another run's files
+/// unless `force`, in which case the old run is removed first.
+pub(crate) fn prepare_run_dir(dir: &Path, force: bool) -> Result<(), TrainError> {
+    if dir.exists() {
+        let non_empty = std::fs::read_dir(dir).map_err(TrainError::io(dir))?.next().is_some();
+        if non_empty && !force {
+            return Err(TrainError::RunDir {
+                path: dir.to_path_buf(),
+                message: "already exists and is not empty; choose another --out or pass --force to replace it".into(),
+            });
+        }
+        if non_empty {
+            // --force replaces a run, never an arbitrary folder (`--out .`).
+            if !dir.join("manifest.json").is_file() {
+                return Err(TrainError::RunDir {
+                    path: dir.to_path_buf(),
+                    message: "is not a medref run directory (no manifest.json); --force only replaces runs, \
+                              choose an empty or new --out"
+                        .into(),
+                });
+            }
+            std::fs::remove_dir_all(dir).map_err(TrainError::io(dir))?;
+        }
+    }
+    std::fs::create_dir_all(dir).map_err(TrainError::io(dir))
+}
+
+pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), TrainError> {
+    let mut bytes = serde_json::to_vec_pretty(value).expect("plain data serialises to JSON");
+    bytes.push(b'\n');
+    write_atomic(path, &bytes).map_err(TrainError::io(path))
+}
+
+/// `id,split,label,score_0,...` for each split; multi-label rows carry
+/// `label_j` and `score_j` columns per label.
+pub fn predictions_csv(splits: &[(&str, &[String], &Targets, &[f64])]) -> String {
+    let Some((_, _, first, _)) = splits.first() else {
+        return String::new();
+    };
+    let k = first.n_outputs();
+    let mut s = String::from("id,split");
+    match first {
+        Targets::Classes { .. } | Targets::Regression { .. } | Targets::Frames { .. } => s.push_str(",label"),
+        Targets::MultiLabel { .. } => (0..k).for_each(|j| s.push_str(&format!(",label_{j}"))),
+    }
+    (0..k).for_each(|j| s.push_str(&format!(",score_{j}")));
+    s.push('\n');
+    for (name, rows, targets, scores) in splits {
+        for (i, row) in rows.iter().enumerate() {
+            s.push_str(&format!("{},{name}", csv_field(row)));
+            match targets {
+                Targets::Classes { labels, .. } => s.push_str(&format!(",{}", labels[i])),
+                Targets::Regression { values, .. } => s.push_str(&format!(",{}", values[i])),
+                Targets::Frames { labels, .. } => s.push_str(&format!(",{}", labels[i])),
+                Targets::MultiLabel { labels, .. } => {
+                    (0..k).for_each(|j| s.push_str(&format!(",{}", labels[i * k + j])))
+                }
+            }
+            for j in 0..k {
+                s.push_str(&format!(",{:.6}", scores[i * k + j]));
+            }
+            s.push('\n');
+        }
+    }
+    s
+}
+
+pub(crate) fn dataset_digest(data: &DataConfig) -> Result<String, TrainError> {
+    let inputs = data.inputs();
+    let digests = inputs
+        .iter()
+        .map(|p| sha256_path(p).map_err(TrainError::io(*p)))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(match digests.as_slice() {
+        [one] => one.clone(),
+        many => medref_core::fsutil::sha256_bytes(many.join("\n").as_bytes()),
+    })
+}
+
+/// Versions of the crates whose code produced the numbers.
+pub fn crate_versions() -> BTreeMap<String, String> {
+    let mut v = BTreeMap::new();
+    v.insert("medref".into(), env!("CARGO_PKG_VERSION").into());
+    v.insert("burn".into(), env!("MEDREF_BURN_VERSION").into());
+    v.insert("rustc".into(), env!("MEDREF_RUSTC_VERSION").into());
+    v
+}
+
+pub(crate) fn rayon_threads() -> usize {
+    std::env::var("RAYON_NUM_THREADS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .filter(|&n: &usize| n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+pub fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+

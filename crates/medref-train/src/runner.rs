@@ -1,0 +1,67 @@
+//! The type-erased form of a [`DataFormat`] with its baseline, which the
+//! registry of formats holds and the commands call.
+
+use crate::baseline::{Baseline, DataFormat, RunInfo};
+use crate::device::DeviceChoice;
+use crate::evaluate::Metrics;
+use crate::fit::Progress;
+use crate::run::{self, TrainOutcome, TrainRequest};
+use crate::TrainError;
+use medref_core::config::Config;
+use std::marker::PhantomData;
+use std::path::Path;
+
+/// A format with its baseline, type-erased for the registry.
+pub trait Runner: Sync {
+    /// The `[data].format` it reads.
+    fn format(&self) -> &'static str;
+    /// The `[model].kind` values it trains.
+    fn model_kinds(&self) -> &'static [&'static str];
+    /// Trains (or resumes) a run and writes its directory.
+    fn train(&self, req: &TrainRequest, progress: &mut dyn Progress) -> Result<TrainOutcome, TrainError>;
+    /// Re-scores a run on its data, or on `data` in the same format.
+    fn eval(&self, run: &RunInfo, device: DeviceChoice, data: Option<&Path>) -> Result<Metrics, TrainError>;
+    /// Scores a user's file: CSV `id,score_0,...,predicted`.
+    fn predict(&self, run: &RunInfo, device: DeviceChoice, input: &Path) -> Result<String, TrainError>;
+}
+
+/// The [`Runner`] of format `F`; the registry holds one per format.
+pub struct Registered<F>(PhantomData<fn() -> F>);
+
+impl<F> Registered<F> {
+    /// For `&Registered::<F>::NEW` in a static table.
+    pub const NEW: Self = Registered(PhantomData);
+}
+
+impl<F: DataFormat> Runner for Registered<F> {
+    fn format(&self) -> &'static str {
+        F::FORMAT
+    }
+    fn model_kinds(&self) -> &'static [&'static str] {
+        F::Baseline::MODEL_KINDS
+    }
+    fn train(&self, req: &TrainRequest, progress: &mut dyn Progress) -> Result<TrainOutcome, TrainError> {
+        run::train::<F>(req, progress)
+    }
+    fn eval(&self, run: &RunInfo, device: DeviceChoice, data: Option<&Path>) -> Result<Metrics, TrainError> {
+        run::eval::<F>(run, device, data)
+    }
+    fn predict(&self, run: &RunInfo, device: DeviceChoice, input: &Path) -> Result<String, TrainError> {
+        run::predict::<F>(run, device, input)
+    }
+}
+
+/// Refuses a config whose model kind the format's baseline does not train,
+/// naming both and the kinds that would work.
+pub fn check_pairing(runner: &dyn Runner, config: &Config) -> Result<(), TrainError> {
+    let kind = config.model.kind();
+    if runner.model_kinds().contains(&kind) {
+        return Ok(());
+    }
+    let kinds: Vec<String> = runner.model_kinds().iter().map(|k| format!("`{k}`")).collect();
+    Err(TrainError::Mismatch(format!(
+        "[model].kind = \"{kind}\" cannot read [data].format = \"{}\"; that format trains {}",
+        runner.format(),
+        kinds.join(" or ")
+    )))
+}
