@@ -14,4 +14,5 @@ pub static FORMATS: &[&dyn Runner] = &[
     &Registered::<crate::signals::Ts>::NEW,
     &Registered::<crate::signals::SensorCsv>::NEW,
     &Registered::<crate::surgery::Jigsaws>::NEW,
+    &Registered::<crate::fasta_classes::FastaClasses>::NEW,
 ];

@@ -4,6 +4,9 @@ use super::defaults::*;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
+mod fasta_classes;
+pub use fasta_classes::{FastaClass, FastaClassesData};
+
 /// What every `[data]` section tells the run besides its reader's options.
 pub trait DataSection {
     /// The file or folder the data is read from, for the manifest and errors.
@@ -47,6 +50,8 @@ tagged_sections! {
     "sensor_csv" => SensorCsv(SensorCsvData),
     /// JIGSAWS-layout kinematics and gesture transcriptions (a class per frame).
     "jigsaws" => Jigsaws(JigsawsData),
+    /// One FASTA file per class (and optionally a test FASTA per class).
+    "fasta_classes" => FastaClasses(FastaClassesData),
 }
 
 impl DataConfig {
