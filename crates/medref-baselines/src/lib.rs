@@ -13,6 +13,7 @@
 //! [`registry::FORMATS`] maps each format to its baseline; the commands go
 //! through [`runner_for`] and never name a domain.
 
+pub mod cholec80;
 pub mod fasta_classes;
 pub mod genomics;
 pub mod imaging;

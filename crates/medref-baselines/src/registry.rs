@@ -15,4 +15,5 @@ pub static FORMATS: &[&dyn Runner] = &[
     &Registered::<crate::signals::SensorCsv>::NEW,
     &Registered::<crate::surgery::Jigsaws>::NEW,
     &Registered::<crate::fasta_classes::FastaClasses>::NEW,
+    &Registered::<crate::cholec80::Cholec80>::NEW,
 ];

@@ -4,7 +4,9 @@ use super::defaults::*;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
+mod cholec80;
 mod fasta_classes;
+pub use cholec80::Cholec80Data;
 pub use fasta_classes::{FastaClass, FastaClassesData};
 
 /// What every `[data]` section tells the run besides its reader's options.
@@ -52,6 +54,8 @@ tagged_sections! {
     "jigsaws" => Jigsaws(JigsawsData),
     /// One FASTA file per class (and optionally a test FASTA per class).
     "fasta_classes" => FastaClasses(FastaClassesData),
+    /// Cholec80 phase annotations with per-frame features.
+    "cholec80" => Cholec80(Cholec80Data),
 }
 
 impl DataConfig {
