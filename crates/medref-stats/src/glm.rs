@@ -22,8 +22,9 @@
 //! * `LinearRegression()` is `l2 = 0`.
 //!
 //! The tolerance `tol` bounds `max |∇F / n|`, the gradient of the mean loss
-//! plus `l2 / (2n) ‖w‖²`: the scale on which scikit-learn's lbfgs applies
-//! its own `tol`, and one that does not grow with the number of rows.
+//! plus `l2 / (2n) ‖w‖²` (with sample weights, `n` is their sum): the scale
+//! on which scikit-learn's lbfgs applies its own `tol`, and one that does
+//! not grow with the number of rows.
 
 use serde::{Deserialize, Serialize};
 
@@ -157,6 +158,14 @@ pub enum GlmError {
         /// The one class present.
         class: u8,
     },
+    /// A sample weight that is negative or not finite, or all weights zero.
+    #[error("sample weight at row {row} is {value}: weights must be finite, >= 0 and not all zero")]
+    BadWeight {
+        /// Row, from 0 (0 when all weights are zero).
+        row: usize,
+        /// The offending value.
+        value: f64,
+    },
     /// An option outside its domain.
     #[error("option {name} = {value}: {expected}")]
     BadOption {
@@ -206,6 +215,57 @@ pub fn fit_linear(x: &[f64], n: usize, p: usize, y: &[f64], opts: &GlmOptions) -
 /// Fits either family; the entry point for callers that read the family
 /// from a config.
 pub fn fit(family: Family, x: &[f64], n: usize, p: usize, y: &[f64], opts: &GlmOptions) -> Result<GlmFit, GlmError> {
+    fit_inner(family, x, n, p, y, None, opts)
+}
+
+/// Fits with per-row weights `[n]` (finite, `>= 0`, not all zero): the
+/// objective becomes `Σ sᵢ loss + (l2 / 2) ‖w‖²`, which is scikit-learn's
+/// `fit(X, y, sample_weight=s)` for both families, and with
+/// [`balanced_sample_weights`] its `class_weight="balanced"`. A weight of k
+/// is the same as k copies of the row.
+pub fn fit_weighted(
+    family: Family,
+    x: &[f64],
+    n: usize,
+    p: usize,
+    y: &[f64],
+    sample_weight: &[f64],
+    opts: &GlmOptions,
+) -> Result<GlmFit, GlmError> {
+    fit_inner(family, x, n, p, y, Some(sample_weight), opts)
+}
+
+/// Per-row weights `n / (2 · count of the row's class)` for 0/1 labels, so
+/// that each class carries half the total weight: scikit-learn's
+/// `class_weight="balanced"` and medref's `class_weights = "balanced"`.
+/// Labels other than 0 and 1 get weight 0 and are left to the fit's own
+/// label check.
+pub fn balanced_sample_weights(y: &[f64]) -> Vec<f64> {
+    let ones = y.iter().filter(|&&v| v == 1.0).count() as f64;
+    let zeros = y.iter().filter(|&&v| v == 0.0).count() as f64;
+    let n = y.len() as f64;
+    y.iter()
+        .map(|&v| {
+            if v == 1.0 {
+                n / (2.0 * ones)
+            } else if v == 0.0 {
+                n / (2.0 * zeros)
+            } else {
+                0.0
+            }
+        })
+        .collect()
+}
+
+fn fit_inner(
+    family: Family,
+    x: &[f64],
+    n: usize,
+    p: usize,
+    y: &[f64],
+    weights: Option<&[f64]>,
+    opts: &GlmOptions,
+) -> Result<GlmFit, GlmError> {
     validate_options(family, opts)?;
     check_x(x, n, p)?;
     if n == 0 {
@@ -222,13 +282,26 @@ pub fn fit(family: Family, x: &[f64], n: usize, p: usize, y: &[f64], opts: &GlmO
             return Err(GlmError::BadLabel { row, value });
         }
     }
-    if family == Family::Logistic && opts.fit_intercept {
-        let positives = y.iter().filter(|&&v| v == 1.0).count();
-        if positives == 0 || positives == n {
-            return Err(GlmError::SingleClass { n, class: u8::from(positives == n) });
+    if let Some(w) = weights {
+        if w.len() != n {
+            return Err(GlmError::Shape { what: "sample_weight", len: w.len(), expected: n, detail: format!("one weight per row, n = {n}") });
+        }
+        if let Some(row) = w.iter().position(|v| !(v.is_finite() && *v >= 0.0)) {
+            return Err(GlmError::BadWeight { row, value: w[row] });
+        }
+        if w.iter().all(|&v| v == 0.0) {
+            return Err(GlmError::BadWeight { row: 0, value: 0.0 });
         }
     }
-    Problem { family, x, n, p, y, l2: opts.l2, fit_intercept: opts.fit_intercept }.solve(opts.tol, opts.max_iter)
+    if family == Family::Logistic && opts.fit_intercept {
+        // Rows of weight zero do not count: they do not pull on the intercept.
+        let counted = |class: f64| (0..n).filter(|&i| y[i] == class && weights.is_none_or(|w| w[i] > 0.0)).count();
+        let (negatives, positives) = (counted(0.0), counted(1.0));
+        if positives == 0 || negatives == 0 {
+            return Err(GlmError::SingleClass { n: positives + negatives, class: u8::from(negatives == 0) });
+        }
+    }
+    Problem { family, x, n, p, y, weights, l2: opts.l2, fit_intercept: opts.fit_intercept }.solve(opts.tol, opts.max_iter)
 }
 
 fn validate_options(family: Family, opts: &GlmOptions) -> Result<(), GlmError> {

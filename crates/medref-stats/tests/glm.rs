@@ -1,7 +1,7 @@
 //! The GLM solver against scikit-learn's numbers and against what a
 //! converged fit must satisfy.
 
-use medref_stats::glm::{fit_linear, fit_logistic, Family, GlmError, GlmFit, GlmOptions};
+use medref_stats::glm::{balanced_sample_weights, fit_linear, fit_logistic, fit_weighted, Family, GlmError, GlmFit, GlmOptions};
 
 /// `tests/fixtures/glm_small.csv`: 60 rows, features x1..x3, a 0/1 outcome
 /// and a continuous one, written by `tests/fixtures/make_glm_small.py`.
@@ -218,4 +218,53 @@ fn fits_are_deterministic() {
     let a = fit_logistic(&f.x, f.n, 3, &f.y_binary, &GlmOptions::default()).unwrap();
     let b = fit_logistic(&f.x, f.n, 3, &f.y_binary, &GlmOptions::default()).unwrap();
     assert_eq!(a, b);
+}
+
+// Reference values as above (scikit-learn 1.9.1), with
+// `LogisticRegression(C=1.0, class_weight="balanced", ...)`,
+// `LogisticRegression(C=0.5, ...).fit(X, y_binary, sample_weight=1 + (i % 3))`
+// and `Ridge(alpha=3.0).fit(X, y_continuous, sample_weight=1 + (i % 3))`.
+#[test]
+fn weighted_fits_match_scikit_learn() {
+    let f = fixture();
+    let sw: Vec<f64> = (0..f.n).map(|i| 1.0 + (i % 3) as f64).collect();
+    let balanced = balanced_sample_weights(&f.y_binary);
+    // 37 positives of 60: each class carries half the total weight.
+    assert!((balanced.iter().zip(&f.y_binary).filter(|(_, &y)| y == 1.0).map(|(w, _)| w).sum::<f64>() - 30.0).abs() < 1e-12);
+    let fit = fit_weighted(Family::Logistic, &f.x, f.n, 3, &f.y_binary, &balanced, &GlmOptions::from_c(1.0)).unwrap();
+    assert_close(&fit, [1.243282534562, -0.989298335472, 0.167050028624], -0.776913139174, 1e-7);
+    let fit = fit_weighted(Family::Logistic, &f.x, f.n, 3, &f.y_binary, &sw, &GlmOptions::from_c(0.5)).unwrap();
+    assert_close(&fit, [1.345015057809, -1.183829197018, 0.162021779575], -0.334800896086, 1e-7);
+    let fit = fit_weighted(Family::Linear, &f.x, f.n, 3, &f.y_continuous, &sw, &GlmOptions::from_ridge_alpha(3.0)).unwrap();
+    assert_close(&fit, [1.603810121856, -0.979244168886, 0.313510309749], 1.9454937003687758, 1e-7);
+}
+
+/// A weight of 2 is a duplicated row, and a weight of 0 a dropped one.
+#[test]
+fn integer_weights_are_repeated_rows() {
+    let f = fixture();
+    let weights: Vec<f64> = (0..f.n).map(|i| (i % 3) as f64).collect();
+    let (mut x, mut y) = (vec![], vec![]);
+    for i in 0..f.n {
+        for _ in 0..(i % 3) {
+            x.extend_from_slice(&f.x[i * 3..i * 3 + 3]);
+            y.push(f.y_binary[i]);
+        }
+    }
+    let opts = GlmOptions::from_c(2.0);
+    let weighted = fit_weighted(Family::Logistic, &f.x, f.n, 3, &f.y_binary, &weights, &opts).unwrap();
+    let repeated = fit_logistic(&x, y.len(), 3, &y, &opts).unwrap();
+    assert_close(&weighted, repeated.coefficients.clone().try_into().unwrap(), repeated.intercept, 1e-9);
+    assert!((weighted.objective - repeated.objective).abs() < 1e-12);
+
+    let bad = fit_weighted(Family::Linear, &f.x, f.n, 3, &f.y_continuous, &[1.0; 3], &opts);
+    assert!(matches!(bad, Err(GlmError::Shape { what: "sample_weight", .. })));
+    let mut negative = weights.clone();
+    negative[7] = -1.0;
+    let bad = fit_weighted(Family::Linear, &f.x, f.n, 3, &f.y_continuous, &negative, &opts);
+    assert!(matches!(bad, Err(GlmError::BadWeight { row: 7, .. })));
+    // Weight only on the positives leaves one class: no finite intercept.
+    let only_positives: Vec<f64> = f.y_binary.clone();
+    let bad = fit_weighted(Family::Logistic, &f.x, f.n, 3, &f.y_binary, &only_positives, &opts);
+    assert!(matches!(bad, Err(GlmError::SingleClass { class: 1, .. })), "{bad:?}");
 }

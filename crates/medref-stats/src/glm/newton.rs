@@ -18,6 +18,8 @@ pub(super) struct Problem<'a> {
     pub n: usize,
     pub p: usize,
     pub y: &'a [f64],
+    /// Per-row weights `[n]`, or `None` for all ones.
+    pub weights: Option<&'a [f64]>,
     pub l2: f64,
     pub fit_intercept: bool,
 }
@@ -65,20 +67,31 @@ impl Problem<'_> {
         xi.iter().zip(&theta[..self.p]).map(|(a, w)| a * w).sum::<f64>() + b
     }
 
+    fn weight(&self, row: usize) -> f64 {
+        self.weights.map_or(1.0, |w| w[row])
+    }
+
+    /// Σ weights (n when unweighted): the divisor that puts the objective
+    /// and its gradient on scikit-learn's per-sample scale.
+    fn weight_sum(&self) -> f64 {
+        self.weights.map_or(self.n as f64, |w| w.iter().sum())
+    }
+
     fn penalty(&self, theta: &[f64]) -> f64 {
         0.5 * self.l2 * theta[..self.p].iter().map(|w| w * w).sum::<f64>()
     }
 
-    /// The objective divided by n: mean loss plus `l2 / (2n) ||w||²`.
+    /// The objective divided by Σ weights: weighted mean loss plus
+    /// `l2 / (2 Σ weights) ||w||²`.
     pub fn objective(&self, theta: &[f64]) -> f64 {
-        let loss: f64 = (0..self.n).map(|i| row_loss(self.family, self.eta(theta, i), self.y[i]).0).sum();
-        (loss + self.penalty(theta)) / self.n as f64
+        let loss: f64 = (0..self.n).map(|i| self.weight(i) * row_loss(self.family, self.eta(theta, i), self.y[i]).0).sum();
+        (loss + self.penalty(theta)) / self.weight_sum()
     }
 
     /// Gradient of [`Problem::objective`], and optionally its Hessian
     /// (row-major `[dim, dim]`, lower triangle filled).
     fn derivatives(&self, theta: &[f64], hessian: Option<&mut Vec<f64>>) -> (f64, Vec<f64>) {
-        let (p, m, nf) = (self.p, self.dim(), self.n as f64);
+        let (p, m, nf) = (self.p, self.dim(), self.weight_sum());
         let mut grad = vec![0.0; m];
         let mut loss = 0.0;
         let mut h = hessian;
@@ -87,7 +100,12 @@ impl Problem<'_> {
             h.resize(m * m, 0.0);
         }
         for i in 0..self.n {
+            let s = self.weight(i);
+            if s == 0.0 {
+                continue;
+            }
             let (l, d1, d2) = row_loss(self.family, self.eta(theta, i), self.y[i]);
+            let (l, d1, d2) = (s * l, s * d1, s * d2);
             loss += l;
             let xi = &self.x[i * p..(i + 1) * p];
             for j in 0..p {
@@ -138,7 +156,7 @@ impl Problem<'_> {
     fn start(&self) -> Vec<f64> {
         let mut theta = vec![0.0; self.dim()];
         if self.fit_intercept {
-            let mean = self.y.iter().sum::<f64>() / self.n as f64;
+            let mean = (0..self.n).map(|i| self.weight(i) * self.y[i]).sum::<f64>() / self.weight_sum();
             theta[self.p] = match self.family {
                 Family::Linear => mean,
                 Family::Logistic => (mean / (1.0 - mean)).ln(),
