@@ -268,3 +268,35 @@ fn integer_weights_are_repeated_rows() {
     let bad = fit_weighted(Family::Logistic, &f.x, f.n, 3, &f.y_binary, &only_positives, &opts);
     assert!(matches!(bad, Err(GlmError::SingleClass { class: 1, .. })), "{bad:?}");
 }
+
+/// Raw WDBC, unstandardised: feature scales run from 1e-3 (fractal
+/// dimension) to 1e3 (area), a Hessian condition number first-order
+/// solvers stall on (scikit-learn's lbfgs warns here). Newton must still
+/// converge and agree with scikit-learn 1.9.1's exact solver,
+/// `LogisticRegression(C=1, solver="newton-cholesky", tol=1e-10).fit(X, y)`
+/// on all 569 rows with y = (column 31 == 0), malignant.
+#[test]
+fn unstandardised_wdbc_matches_scikit_learn_newton_cholesky() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../datasets/clinical/wdbc_breast_cancer.csv");
+    let text = std::fs::read_to_string(path).unwrap();
+    let (mut x, mut y) = (vec![], vec![]);
+    for line in text.lines().skip(1) {
+        let v: Vec<f64> = line.split(',').map(|s| s.parse().unwrap()).collect();
+        x.extend_from_slice(&v[..30]);
+        y.push(f64::from(u8::from(v[30] == 0.0)));
+    }
+    let fit = fit_logistic(&x, y.len(), 30, &y, &GlmOptions::from_c(1.0)).unwrap();
+    assert!(fit.converged && fit.iterations < 20, "{} iterations", fit.iterations);
+    assert!((fit.intercept - -28.08899762192).abs() < 1e-6, "{}", fit.intercept);
+    let expected = [
+        (0, -1.014562073998),
+        (6, 0.5350498859959),
+        (11, -1.263849194424),
+        (21, 0.4376418760907),
+        (26, 1.421906017611),
+        (29, 0.09500191086539),
+    ];
+    for (j, want) in expected {
+        assert!((fit.coefficients[j] - want).abs() < 1e-6, "coefficient {j}: {} vs {want}", fit.coefficients[j]);
+    }
+}
