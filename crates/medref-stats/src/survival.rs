@@ -13,11 +13,22 @@
 mod error;
 mod linalg;
 
+pub mod bootstrap;
+pub mod brier;
+pub mod calibration;
+pub mod concordance;
 pub mod cox;
 pub mod kaplan_meier;
 pub mod partial_likelihood;
+pub mod time_auc;
 
+pub use bootstrap::bootstrap_survival_ci;
+pub use brier::{brier_scores, integrated_brier_score};
+pub use calibration::{calibration_at_horizon, CalibrationBin, HorizonCalibration};
+pub use concordance::{harrell_c_index, uno_c_index};
 pub use cox::{fit_cox, CoxError, CoxFit, CoxOptions};
 pub use error::SurvivalError;
 pub use kaplan_meier::{censoring_distribution, kaplan_meier, KaplanMeier};
+pub use medref_core::metrics::ConfidenceInterval;
 pub use partial_likelihood::{cox_partial_nll_and_grad, Ties};
+pub use time_auc::{cumulative_dynamic_auc, TimeDependentAuc};
