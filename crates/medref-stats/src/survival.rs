@@ -20,6 +20,7 @@ pub mod concordance;
 pub mod cox;
 pub mod kaplan_meier;
 pub mod partial_likelihood;
+pub mod synthetic;
 pub mod time_auc;
 
 pub use bootstrap::bootstrap_survival_ci;
@@ -31,4 +32,5 @@ pub use error::SurvivalError;
 pub use kaplan_meier::{censoring_distribution, kaplan_meier, KaplanMeier};
 pub use medref_core::metrics::ConfidenceInterval;
 pub use partial_likelihood::{cox_partial_nll_and_grad, Ties};
+pub use synthetic::{synth_weibull_survival, SyntheticSurvival, PLANTED_COEFFICIENTS};
 pub use time_auc::{cumulative_dynamic_auc, TimeDependentAuc};
