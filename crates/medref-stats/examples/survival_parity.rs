@@ -14,7 +14,15 @@ use medref_stats::survival::{
 /// Covariates after encoding: binary flags 1 for `horTh = yes` and
 /// `menostat = Post`, tumour grade as dummies against grade I.
 const COLUMNS: [&str; 9] = [
-    "horTh", "age", "menostat", "tsize", "tgrade_II", "tgrade_III", "pnodes", "progrec", "estrec",
+    "horTh",
+    "age",
+    "menostat",
+    "tsize",
+    "tgrade_II",
+    "tgrade_III",
+    "pnodes",
+    "progrec",
+    "estrec",
 ];
 /// Horizons in days (1 to 5 years) for AUROC and the Brier score; Uno's C
 /// is truncated at 5 years.
@@ -30,25 +38,39 @@ struct Rows {
 fn read_gbsg2(path: &str) -> Result<Rows, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
     let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().ok_or(format!("{path} is empty"))?.split(',').collect();
+    let header: Vec<&str> = lines
+        .next()
+        .ok_or(format!("{path} is empty"))?
+        .split(',')
+        .collect();
     let col = |name: &str| {
         header
             .iter()
             .position(|h| *h == name)
             .ok_or(format!("{path}: no column {name:?} in the header"))
     };
-    let idx: Vec<usize> = ["horTh", "age", "menostat", "tsize", "tgrade", "pnodes", "progrec", "estrec", "time", "cens"]
-        .iter()
-        .map(|c| col(c))
-        .collect::<Result<_, _>>()?;
-    let mut rows = Rows { x: Vec::new(), time: Vec::new(), event: Vec::new() };
+    let idx: Vec<usize> = [
+        "horTh", "age", "menostat", "tsize", "tgrade", "pnodes", "progrec", "estrec", "time",
+        "cens",
+    ]
+    .iter()
+    .map(|c| col(c))
+    .collect::<Result<_, _>>()?;
+    let mut rows = Rows {
+        x: Vec::new(),
+        time: Vec::new(),
+        event: Vec::new(),
+    };
     for (line_no, line) in lines.enumerate() {
         let f: Vec<&str> = line.split(',').collect();
         let num = |k: usize| -> Result<f64, String> {
-            f[idx[k]]
-                .trim()
-                .parse()
-                .map_err(|_| format!("{path} line {}: {:?} is not a number", line_no + 2, f[idx[k]]))
+            f[idx[k]].trim().parse().map_err(|_| {
+                format!(
+                    "{path} line {}: {:?} is not a number",
+                    line_no + 2,
+                    f[idx[k]]
+                )
+            })
         };
         let grade = f[idx[4]].trim();
         rows.x.extend_from_slice(&[
@@ -92,8 +114,17 @@ fn run(input: &str, out: &str) -> Result<(), String> {
 
     let mut design = format!("{},time,event\n", COLUMNS.join(","));
     for i in 0..n {
-        let values: Vec<String> = rows.x[i * p..(i + 1) * p].iter().map(|v| format!("{v}")).collect();
-        let _ = writeln!(design, "{},{},{}", values.join(","), rows.time[i], u8::from(rows.event[i]));
+        let values: Vec<String> = rows.x[i * p..(i + 1) * p]
+            .iter()
+            .map(|v| format!("{v}"))
+            .collect();
+        let _ = writeln!(
+            design,
+            "{},{},{}",
+            values.join(","),
+            rows.time[i],
+            u8::from(rows.event[i])
+        );
     }
     write(&format!("{out}/design.csv"), &design)?;
 
@@ -101,8 +132,14 @@ fn run(input: &str, out: &str) -> Result<(), String> {
         fit_cox(&rows.x, n, p, &rows.time, &rows.event, opts).map_err(|e| e.to_string())
     };
     let efron = fit(CoxOptions::default())?;
-    let ridge = fit(CoxOptions { l2: 0.1, ..CoxOptions::default() })?;
-    let breslow = fit(CoxOptions { ties: Ties::Breslow, ..CoxOptions::default() })?;
+    let ridge = fit(CoxOptions {
+        l2: 0.1,
+        ..CoxOptions::default()
+    })?;
+    let breslow = fit(CoxOptions {
+        ties: Ties::Breslow,
+        ..CoxOptions::default()
+    })?;
 
     let (t, e) = (&rows.time, &rows.event);
     let risk = efron.log_partial_hazards(&rows.x);
@@ -122,7 +159,10 @@ fn run(input: &str, out: &str) -> Result<(), String> {
     }
     predictions.push('\n');
     for i in 0..n {
-        let s: Vec<String> = survival[i * TIMES.len()..(i + 1) * TIMES.len()].iter().map(|v| format!("{v:?}")).collect();
+        let s: Vec<String> = survival[i * TIMES.len()..(i + 1) * TIMES.len()]
+            .iter()
+            .map(|v| format!("{v:?}"))
+            .collect();
         let _ = writeln!(predictions, "{:?},{}", risk[i], s.join(","));
     }
     write(&format!("{out}/predictions.csv"), &predictions)?;

@@ -14,7 +14,10 @@
 use medref_stats::survival::{fit_cox, harrell_c_index, CoxOptions};
 
 fn read_gbsg2() -> (Vec<f64>, Vec<f64>, Vec<bool>) {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../datasets/clinical/gbsg2.csv");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../datasets/clinical/gbsg2.csv"
+    );
     let text = std::fs::read_to_string(path).expect("datasets/clinical/gbsg2.csv is committed");
     let (mut x, mut time, mut event) = (Vec::new(), Vec::new(), Vec::new());
     // horTh,age,menostat,tsize,tgrade,pnodes,progrec,estrec,time,cens
@@ -42,22 +45,42 @@ fn read_gbsg2() -> (Vec<f64>, Vec<f64>, Vec<bool>) {
 #[test]
 fn gbsg2_cox_matches_lifelines() {
     let (x, time, event) = read_gbsg2();
-    assert_eq!((time.len(), event.iter().filter(|&&e| e).count()), (686, 299));
+    assert_eq!(
+        (time.len(), event.iter().filter(|&&e| e).count()),
+        (686, 299)
+    );
     let fit = fit_cox(&x, 686, 9, &time, &event, CoxOptions::default()).unwrap();
     assert!(fit.converged);
     let coef = [
-        -0.34627842762163102, -0.0094592389133862313, 0.25844484086594233, 0.0077960838521206463,
-        0.63611170455297361, 0.77965424285735652, 0.048788600353335605, -0.0022172356806479899,
+        -0.34627842762163102,
+        -0.0094592389133862313,
+        0.25844484086594233,
+        0.0077960838521206463,
+        0.63611170455297361,
+        0.77965424285735652,
+        0.048788600353335605,
+        -0.0022172356806479899,
         0.00019731071085403866,
     ];
     let se = [
-        0.12907473522303559, 0.00930059479708488, 0.18347645169776455, 0.00393901773538058,
-        0.2492024920152841, 0.2684801473385171, 0.00744708951971315, 0.00057352855703425,
+        0.12907473522303559,
+        0.00930059479708488,
+        0.18347645169776455,
+        0.00393901773538058,
+        0.2492024920152841,
+        0.2684801473385171,
+        0.00744708951971315,
+        0.00057352855703425,
         0.00045036792676283,
     ];
     for j in 0..9 {
         // The bar is 1e-3; we hold far tighter so drift shows early.
-        assert!((fit.coefficients[j] - coef[j]).abs() < 1e-9, "coef {j}: {} vs {}", fit.coefficients[j], coef[j]);
+        assert!(
+            (fit.coefficients[j] - coef[j]).abs() < 1e-9,
+            "coef {j}: {} vs {}",
+            fit.coefficients[j],
+            coef[j]
+        );
         assert!((fit.standard_errors[j] - se[j]).abs() < 1e-9, "se {j}");
     }
     assert!((fit.log_likelihood - -1735.732104257952).abs() < 1e-8);

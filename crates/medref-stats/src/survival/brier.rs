@@ -32,7 +32,10 @@ pub fn brier_scores(
     check_eval_times("brier_scores", test_time, times)?;
     let g = censoring_distribution(train_time, train_event)?;
     let inverse = |p: f64| if p > 0.0 { 1.0 / p } else { 0.0 };
-    let w_own: Vec<f64> = test_time.iter().map(|&t| inverse(g.survival_at(t))).collect();
+    let w_own: Vec<f64> = test_time
+        .iter()
+        .map(|&t| inverse(g.survival_at(t)))
+        .collect();
     Ok(times
         .iter()
         .enumerate()
@@ -73,7 +76,14 @@ pub fn integrated_brier_score(
             problem: "at least two evaluation times are needed to integrate",
         });
     }
-    let scores = brier_scores(train_time, train_event, test_time, test_event, survival, times)?;
+    let scores = brier_scores(
+        train_time,
+        train_event,
+        test_time,
+        test_event,
+        survival,
+        times,
+    )?;
     let area: f64 = times
         .windows(2)
         .zip(scores.windows(2))
@@ -100,6 +110,8 @@ mod tests {
         // t = 3: cases 1 (0.1^2 / 1) and 3 (0.4^2 / (2/3) = 0.24); patient
         // 2 censored before 3: 0; patient 4 control: (0.2)^2 / (2/3) = 0.06.
         // Sum 0.01 + 0.24 + 0.06 = 0.31, / 4.
+        // scikit-survival 0.28.0 `brier_score(y, y, s, [1.5, 3.0])` gives
+        // [0.075, 0.0775].
         let b = brier_scores(&t, &e, &t, &e, &s, &[1.5, 3.0]).unwrap();
         assert!((b[0] - 0.075).abs() < 1e-12, "{b:?}");
         assert!((b[1] - 0.0775).abs() < 1e-12, "{b:?}");

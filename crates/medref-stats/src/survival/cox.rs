@@ -54,8 +54,14 @@ pub enum CoxError {
     #[error("x has {got} values, expected n * p = {n} * {p} (row-major, one row per patient)")]
     Shape { n: usize, p: usize, got: usize },
     #[error("x[row {row}, column {column}] = {value}, expected a finite number (impute missing values first)")]
-    NonFiniteCovariate { row: usize, column: usize, value: f64 },
-    #[error("covariate column {column} is constant, so its coefficient is not identifiable; drop it")]
+    NonFiniteCovariate {
+        row: usize,
+        column: usize,
+        value: f64,
+    },
+    #[error(
+        "covariate column {column} is constant, so its coefficient is not identifiable; drop it"
+    )]
     ConstantCovariate { column: usize },
     #[error("every patient is censored; a Cox model needs at least one event")]
     NoEvents,
@@ -103,7 +109,11 @@ impl CoxFit {
     /// `(x - mean) . beta`, the log hazard ratio against an average
     /// patient; higher means higher risk. `x_row` has the p covariates.
     pub fn log_partial_hazard(&self, x_row: &[f64]) -> f64 {
-        assert_eq!(x_row.len(), self.coefficients.len(), "x_row needs one value per covariate");
+        assert_eq!(
+            x_row.len(),
+            self.coefficients.len(),
+            "x_row needs one value per covariate"
+        );
         x_row
             .iter()
             .zip(&self.covariate_means)
@@ -115,7 +125,9 @@ impl CoxFit {
     /// Risk scores for many patients, `x` `[n, p]` row-major.
     pub fn log_partial_hazards(&self, x: &[f64]) -> Vec<f64> {
         let p = self.coefficients.len().max(1);
-        x.chunks(p).map(|row| self.log_partial_hazard(row)).collect()
+        x.chunks(p)
+            .map(|row| self.log_partial_hazard(row))
+            .collect()
     }
 
     /// Breslow's H0(t): the sum of baseline hazard jumps at or before `t`.
@@ -183,7 +195,9 @@ pub fn fit_cox(
     let mut iterations = 0;
     while iterations < opts.max_iter {
         iterations += 1;
-        let l = cholesky(&hess, p).ok_or(CoxError::SingularHessian { iteration: iterations })?;
+        let l = cholesky(&hess, p).ok_or(CoxError::SingularHessian {
+            iteration: iterations,
+        })?;
         let step: Vec<f64> = cholesky_solve(&l, p, &grad).iter().map(|v| -v).collect();
         let largest = step.iter().fold(0.0f64, |m, v| m.max(v.abs()));
         // Halve until the objective does not rise (a relative slack absorbs
@@ -215,7 +229,9 @@ pub fn fit_cox(
     }
 
     let (ll, _, _, _) = objective(&beta);
-    let l = cholesky(&hess, p).ok_or(CoxError::SingularHessian { iteration: iterations })?;
+    let l = cholesky(&hess, p).ok_or(CoxError::SingularHessian {
+        iteration: iterations,
+    })?;
     let cov = cholesky_inverse(&l, p);
     let coefficients: Vec<f64> = beta.iter().zip(&sds).map(|(b, s)| b / s).collect();
     let standard_errors: Vec<f64> = (0..p).map(|j| cov[j * p + j].sqrt() / sds[j]).collect();
@@ -286,29 +302,54 @@ fn check_inputs(
     opts: &CoxOptions,
 ) -> Result<(), CoxError> {
     if p == 0 {
-        return Err(CoxError::BadOption { what: "p", value: 0.0, expected: "at least one covariate" });
+        return Err(CoxError::BadOption {
+            what: "p",
+            value: 0.0,
+            expected: "at least one covariate",
+        });
     }
     if x.len() != n * p {
         return Err(CoxError::Shape { n, p, got: x.len() });
     }
     if time.len() != n {
-        return Err(SurvivalError::LengthMismatch { what: "time", expected: n, got: time.len() }.into());
+        return Err(SurvivalError::LengthMismatch {
+            what: "time",
+            expected: n,
+            got: time.len(),
+        }
+        .into());
     }
     check_time_event("time", time, event)?;
     if let Some(k) = x.iter().position(|v| !v.is_finite()) {
-        return Err(CoxError::NonFiniteCovariate { row: k / p, column: k % p, value: x[k] });
+        return Err(CoxError::NonFiniteCovariate {
+            row: k / p,
+            column: k % p,
+            value: x[k],
+        });
     }
     if !event.iter().any(|&e| e) {
         return Err(CoxError::NoEvents);
     }
     if !(opts.l2 >= 0.0 && opts.l2.is_finite()) {
-        return Err(CoxError::BadOption { what: "l2", value: opts.l2, expected: "a finite penalty >= 0" });
+        return Err(CoxError::BadOption {
+            what: "l2",
+            value: opts.l2,
+            expected: "a finite penalty >= 0",
+        });
     }
     if !(opts.tol > 0.0) {
-        return Err(CoxError::BadOption { what: "tol", value: opts.tol, expected: "a tolerance > 0" });
+        return Err(CoxError::BadOption {
+            what: "tol",
+            value: opts.tol,
+            expected: "a tolerance > 0",
+        });
     }
     if opts.max_iter == 0 {
-        return Err(CoxError::BadOption { what: "max_iter", value: 0.0, expected: "at least 1 iteration" });
+        return Err(CoxError::BadOption {
+            what: "max_iter",
+            value: 0.0,
+            expected: "at least 1 iteration",
+        });
     }
     Ok(())
 }

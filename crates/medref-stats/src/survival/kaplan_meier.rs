@@ -193,7 +193,14 @@ mod tests {
         let err = kaplan_meier(&[1.0, -2.0], &[true, false]).unwrap_err();
         assert!(err.to_string().contains("time[1] = -2"), "{err}");
         let err = kaplan_meier(&[1.0, 2.0], &[true]).unwrap_err();
-        assert!(matches!(err, SurvivalError::LengthMismatch { expected: 2, got: 1, .. }));
+        assert!(matches!(
+            err,
+            SurvivalError::LengthMismatch {
+                expected: 2,
+                got: 1,
+                ..
+            }
+        ));
         assert!(kaplan_meier(&[], &[]).unwrap().times.is_empty());
     }
 }

@@ -90,7 +90,10 @@ pub fn cox_partial_nll_and_grad(
     if n_events == 0 {
         return (0.0, grad);
     }
-    let shift = risk_scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let shift = risk_scores
+        .iter()
+        .copied()
+        .fold(f64::NEG_INFINITY, f64::max);
     let w: Vec<f64> = risk_scores.iter().map(|&s| (s - shift).exp()).collect();
     let sets = RiskSets::new(time);
 
@@ -145,9 +148,7 @@ pub(crate) fn loglik_derivatives(
     ties: Ties,
 ) -> (f64, Vec<f64>, Vec<f64>) {
     let n = event.len();
-    let eta: Vec<f64> = (0..n)
-        .map(|i| dot(&x[i * p..(i + 1) * p], beta))
-        .collect();
+    let eta: Vec<f64> = (0..n).map(|i| dot(&x[i * p..(i + 1) * p], beta)).collect();
     let shift = eta.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let w: Vec<f64> = eta.iter().map(|&e| (e - shift).exp()).collect();
 
@@ -258,7 +259,11 @@ mod tests {
             let numeric = (cox_partial_nll_and_grad(&up, &t, &e, ties).0
                 - cox_partial_nll_and_grad(&down, &t, &e, ties).0)
                 / (2.0 * h);
-            assert!((numeric - grad[k]).abs() < 1e-7, "{ties:?} k={k}: {numeric} vs {}", grad[k]);
+            assert!(
+                (numeric - grad[k]).abs() < 1e-7,
+                "{ties:?} k={k}: {numeric} vs {}",
+                grad[k]
+            );
         }
     }
 
