@@ -337,7 +337,7 @@ fn check_inputs(
             expected: "a finite penalty >= 0",
         });
     }
-    if !(opts.tol > 0.0) {
+    if opts.tol.is_nan() || opts.tol <= 0.0 {
         return Err(CoxError::BadOption {
             what: "tol",
             value: opts.tol,
@@ -371,7 +371,7 @@ fn column_moments(x: &[f64], n: usize, p: usize) -> Result<(Vec<f64>, Vec<f64>),
     }
     for (column, s) in sds.iter_mut().enumerate() {
         *s = (*s / (n.max(2) - 1) as f64).sqrt();
-        if !(*s > 1e-12 * means[column].abs().max(1.0)) {
+        if *s <= 1e-12 * means[column].abs().max(1.0) {
             return Err(CoxError::ConstantCovariate { column });
         }
     }

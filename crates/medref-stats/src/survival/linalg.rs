@@ -18,7 +18,7 @@ pub(crate) fn cholesky(a: &[f64], p: usize) -> Option<Vec<f64>> {
             if i == j {
                 // Relative floor: a pivot this small means a direction the
                 // data cannot identify.
-                if !(sum > 1e-13 * scale.max(f64::MIN_POSITIVE)) {
+                if sum.is_nan() || sum <= 1e-13 * scale.max(f64::MIN_POSITIVE) {
                     return None;
                 }
                 l[i * p + i] = sum.sqrt();

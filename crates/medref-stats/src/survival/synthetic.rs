@@ -127,6 +127,6 @@ mod tests {
         assert_ne!(a, synth_weibull_survival(300, 1));
         let censored = a.event.iter().filter(|&&e| !e).count();
         assert!((40..120).contains(&censored), "{censored} censored of 300");
-        assert!(a.time.iter().all(|&t| t >= 1.0 && t <= FOLLOW_UP_DAYS));
+        assert!(a.time.iter().all(|&t| (1.0..=FOLLOW_UP_DAYS).contains(&t)));
     }
 }

@@ -32,7 +32,10 @@ pub(crate) fn check_eval_times(
             problem: "no evaluation time given",
         });
     }
-    if times.windows(2).any(|w| !(w[0] < w[1])) {
+    if times
+        .windows(2)
+        .any(|w| w[0].partial_cmp(&w[1]) != Some(std::cmp::Ordering::Less))
+    {
         return Err(SurvivalError::BadTimes {
             what,
             problem: "evaluation times must ascend strictly",
