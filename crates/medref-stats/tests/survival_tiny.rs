@@ -16,9 +16,9 @@
 use std::path::PathBuf;
 
 use medref_stats::survival::{
-    brier_scores, cox_partial_nll_and_grad, cumulative_dynamic_auc, fit_cox, harrell_c_index,
-    integrated_brier_score, kaplan_meier, synth_weibull_survival, uno_c_index, CoxOptions,
-    SyntheticSurvival, Ties, PLANTED_COEFFICIENTS,
+    bootstrap_survival_ci, brier_scores, calibration_at_horizon, cox_partial_nll_and_grad,
+    cumulative_dynamic_auc, fit_cox, harrell_c_index, integrated_brier_score, kaplan_meier,
+    synth_weibull_survival, uno_c_index, CoxOptions, SyntheticSurvival, Ties, PLANTED_COEFFICIENTS,
 };
 
 fn fixture_path() -> PathBuf {
@@ -289,4 +289,41 @@ fn kaplan_meier_matches_lifelines() {
     );
     assert_eq!(km.median(), Some(842.0));
     assert_eq!(km.n_at_risk[0], 300);
+}
+
+#[test]
+fn fitted_cox_is_calibrated_at_two_years_and_its_c_index_has_an_interval() {
+    // The model is correctly specified, so predicted and Kaplan-Meier
+    // survival at 730 days should agree within sampling noise (five bins
+    // of 60 patients: a KM standard error of about 0.06 each).
+    let data = read_fixture();
+    let fit = fit_cox(
+        &data.x,
+        data.n(),
+        4,
+        &data.time,
+        &data.event,
+        CoxOptions::default(),
+    )
+    .unwrap();
+    let s730: Vec<f64> = data
+        .x
+        .chunks(4)
+        .map(|r| fit.predict_survival(r, &[730.0])[0])
+        .collect();
+    let cal = calibration_at_horizon(&data.time, &data.event, &s730, 730.0, 5).unwrap();
+    assert!(cal.mean_absolute_difference < 0.06, "{cal:?}");
+    // Bins run from high to low risk: observed survival must rise.
+    assert!(cal.bins.first().unwrap().observed < cal.bins.last().unwrap().observed - 0.3);
+
+    let risk = fit.log_partial_hazards(&data.x);
+    let c = harrell_c_index(&data.time, &data.event, &risk).unwrap();
+    let ci = bootstrap_survival_ci(&data.time, &data.event, &risk, 200, 0, |t, e, r| {
+        harrell_c_index(t, e, r).ok()
+    })
+    .unwrap();
+    assert!(
+        ci.lower < c && c < ci.upper && ci.upper - ci.lower < 0.1,
+        "{ci:?} vs {c}"
+    );
 }

@@ -377,3 +377,68 @@ fn column_moments(x: &[f64], n: usize, p: usize) -> Result<(Vec<f64>, Vec<f64>),
     }
     Ok((means, sds))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Three events at 1, 2, 3 with x = 1, 0.5, 0: at every event time the
+    /// patient with the largest x fails, so the log partial likelihood
+    /// rises in b without bound (perfect separation).
+    #[test]
+    fn separation_is_reported_not_hidden_and_a_penalty_fixes_it() {
+        let x = [1.0, 0.5, 0.0];
+        let t = [1.0, 2.0, 3.0];
+        let e = [true, true, true];
+        let opts = CoxOptions { max_iter: 30, ..CoxOptions::default() };
+        let fit = fit_cox(&x, 3, 1, &t, &e, opts).unwrap();
+        assert!(!fit.converged && fit.coefficients[0] > 5.0, "{fit:?}");
+        let ridge = fit_cox(&x, 3, 1, &t, &e, CoxOptions { l2: 0.1, ..opts }).unwrap();
+        assert!(ridge.converged && ridge.coefficients[0].is_finite());
+        assert!(ridge.coefficients[0] > 0.0 && ridge.coefficients[0] < fit.coefficients[0]);
+    }
+
+    #[test]
+    fn one_covariate_estimate_by_hand() {
+        // Events at 1 (x = 1), 2 (x = 0), 3 (x = 1), censored at 4 (x = 0).
+        // With v = e^b the risk sets sum to 2v + 2, v + 2 and v + 1, so the
+        // score is (1 - v/(v+1)) + (0 - v/(v+2)) + (1 - v/(v+1))
+        // = 2/(v+1) - v/(v+2), zero where v^2 - v - 4 = 0:
+        // b = ln((1 + sqrt 17) / 2).
+        let x = [1.0, 0.0, 1.0, 0.0];
+        let t = [1.0, 2.0, 3.0, 4.0];
+        let e = [true, true, true, false];
+        let fit = fit_cox(&x, 4, 1, &t, &e, CoxOptions::default()).unwrap();
+        let b = fit.coefficients[0];
+        let expected = ((1.0 + 17f64.sqrt()) / 2.0).ln();
+        assert!((b - expected).abs() < 1e-10, "{b} vs {expected}");
+        assert!(fit.converged && fit.iterations < 10);
+        // Breslow baseline at the mean (x = 1/2): jumps 1 / sum exp((x - 1/2) b).
+        let h = |risk: &[f64]| 1.0 / risk.iter().map(|x| ((x - 0.5) * b).exp()).sum::<f64>();
+        let h1 = h(&[1.0, 0.0, 1.0, 0.0]);
+        let h2 = h(&[0.0, 1.0, 0.0]);
+        assert!((fit.baseline_cumulative_hazard_at(1.5) - h1).abs() < 1e-12);
+        assert!((fit.baseline_cumulative_hazard_at(2.0) - (h1 + h2)).abs() < 1e-12);
+        assert_eq!(fit.baseline_cumulative_hazard_at(0.5), 0.0);
+    }
+
+    #[test]
+    fn unusable_inputs_name_the_problem() {
+        let t = [1.0, 2.0, 3.0];
+        let e = [true, false, true];
+        let err = fit_cox(&[1.0, 1.0, 1.0], 3, 1, &t, &e, CoxOptions::default()).unwrap_err();
+        assert_eq!(err, CoxError::ConstantCovariate { column: 0 });
+        // Two identical columns: the Hessian is singular.
+        let x = [1.0, 1.0, 2.0, 2.0, 0.5, 0.5];
+        let err = fit_cox(&x, 3, 2, &t, &e, CoxOptions::default()).unwrap_err();
+        assert!(matches!(err, CoxError::SingularHessian { .. }), "{err}");
+        let err = fit_cox(&[1.0, 2.0, 3.0], 3, 1, &t, &[false; 3], CoxOptions::default()).unwrap_err();
+        assert_eq!(err, CoxError::NoEvents);
+        let err = fit_cox(&[1.0, f64::NAN, 3.0], 3, 1, &t, &e, CoxOptions::default()).unwrap_err();
+        assert!(err.to_string().contains("x[row 1, column 0]"), "{err}");
+        let err = fit_cox(&[1.0, 2.0], 3, 1, &t, &e, CoxOptions::default()).unwrap_err();
+        assert!(matches!(err, CoxError::Shape { n: 3, p: 1, got: 2 }));
+        let bad = CoxOptions { l2: -1.0, ..CoxOptions::default() };
+        assert!(fit_cox(&[1.0, 2.0, 3.0], 3, 1, &t, &e, bad).is_err());
+    }
+}
