@@ -270,7 +270,10 @@ fn metrics_section(run: &Run) -> String {
 
 fn plots_section(run: &Run) -> String {
     let mut s = String::from("<section id=\"plots\">\n<h2>Plots</h2>\n");
-    let figures = plots::figures(run);
+    let mut figures = plots::figures(run);
+    if let Some(p) = &run.published {
+        figures.extend(crate::publish::figures(run, p));
+    }
     if figures.is_empty() {
         s.push_str("<p class=\"note\">No plot could be drawn: history.csv and predictions.csv are missing or empty.</p>\n");
     } else {
@@ -367,6 +370,9 @@ fn subgroups_section(run: &Run) -> String {
         s.push_str("</tr>\n");
     }
     s.push_str("</tbody>\n</table>\n");
+    if let Some(p) = &run.published {
+        s.push_str(&crate::publish::subgroup_note(p));
+    }
     if small {
         let _ = writeln!(s, "<p class=\"note\">* fewer than {SMALL_GROUP} test samples: treat its numbers as very uncertain.</p>");
     }
@@ -500,10 +506,14 @@ fn report_page(run: &Run) -> String {
     if !run.description().is_empty() {
         let _ = writeln!(body, "<p class=\"lead\">{}</p>", escape(run.description()));
     }
+    // A bundle's folder is wherever a course unpacked it; its path says nothing.
+    let place = match &run.published {
+        Some(_) => "Published bundle".to_string(),
+        None => format!("Run directory {}", code_cell(&run.dir.display().to_string())),
+    };
     let _ = writeln!(
         body,
-        "<p class=\"note\">Run directory {} · {} · {}</p>\n</header>",
-        code_cell(&run.dir.display().to_string()),
+        "<p class=\"note\">{place} · {} · {}</p>\n</header>",
         escape(run.domain()),
         code_cell(run.model_kind())
     );
@@ -513,6 +523,9 @@ fn report_page(run: &Run) -> String {
             "<p class=\"warn\">This run's status is “{}”: its numbers may be incomplete.</p>",
             escape(&run.manifest.status)
         );
+    }
+    if let Some(p) = &run.published {
+        body.push_str(&crate::publish::banner_html(p));
     }
     body.push_str(&summary_section(run));
     body.push_str(&metrics_section(run));

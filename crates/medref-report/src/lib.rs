@@ -15,6 +15,7 @@ mod html;
 mod model_card;
 mod plots;
 mod provenance;
+mod publish;
 mod run;
 mod text;
 
@@ -22,3 +23,7 @@ pub use compare::{render_comparison, write_comparison};
 pub use error::ReportError;
 pub use html::{render_report, write_report};
 pub use model_card::{render_model_card, write_model_card};
+pub use publish::{
+    check_bundle, publish, Entry, ExplainPolicy, Finding, PublishError, PublishPolicy, PublishReport,
+    SyntheticExplanation, CURVES_FILE, DEFAULT_K, DEFAULT_QUASI_IDENTIFIERS, REPORT_FILE, SECRET_ENV,
+};

@@ -67,6 +67,9 @@ fn card(run: &Run) -> String {
     if !run.description().is_empty() {
         let _ = writeln!(s, "{}\n", escape_md(run.description()));
     }
+    if let Some(p) = &run.published {
+        s.push_str(&crate::publish::banner_markdown(p));
+    }
     let commit = match (&m.git_commit, m.git_dirty) {
         (Some(c), Some(true)) => format!("`{c}` (with uncommitted changes)"),
         (Some(c), _) => format!("`{c}`"),

@@ -110,6 +110,8 @@ pub(crate) struct Run {
     pub importance: Option<Vec<Importance>>,
     pub data_report: Option<serde_json::Map<String, serde_json::Value>>,
     pub explanations: Vec<Explanation>,
+    /// A published bundle's own files (`medref publish`); `None` for a run.
+    pub published: Option<crate::publish::Published>,
 }
 
 /// Explanation SVGs larger than this are linked by name instead of inlined.
@@ -183,6 +185,7 @@ impl Run {
             importance,
             data_report: optional_json(&dir.join("data_report.json"))?,
             explanations: find_explanations(dir)?,
+            published: crate::publish::load(dir)?,
         })
     }
 

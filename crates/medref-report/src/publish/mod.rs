@@ -1,0 +1,34 @@
+//! Publishing a run as open teaching material: a bundle with nothing at the
+//! level of a patient left in it, and a checker for bundles.
+//!
+//! Programmes that use medref ask trainees to publish what they made. A run
+//! directory cannot be shared as it is: `predictions.csv` has one row per
+//! patient, the explanation picture redraws a real test image or sequence,
+//! subgroup tables show groups of any size, and the manifest and config
+//! carry local paths. [`publish`] applies a [`PublishPolicy`] and records
+//! every decision in a [`PublishReport`]; [`check_bundle`] re-scans any
+//! folder for what the policy forbids. `docs/lessons/publishing.md`
+//! explains each rule to trainees.
+
+mod aggregates;
+mod archive;
+mod bundle;
+mod check;
+mod error;
+mod figures;
+mod paths;
+mod policy;
+mod published;
+mod report;
+mod rows;
+mod suppress;
+
+pub use aggregates::CURVES_FILE;
+pub use bundle::publish;
+pub use check::{check_bundle, Finding};
+pub use error::PublishError;
+pub use policy::{ExplainPolicy, PublishPolicy, DEFAULT_K, DEFAULT_QUASI_IDENTIFIERS, SECRET_ENV};
+pub use report::{Entry, PublishReport, SyntheticExplanation, REPORT_FILE};
+
+pub(crate) use figures::figures;
+pub(crate) use published::{banner_html, banner_markdown, load, subgroup_note, Published};
