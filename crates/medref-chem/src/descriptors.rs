@@ -6,8 +6,8 @@
 //! - `heavy_atoms`: atoms other than hydrogen.
 //! - `rings`: size of the smallest set of smallest rings (cycle rank).
 //! - `aromatic_rings`: rings of that set ([`Molecule::rings`], Horton's
-//!   minimum cycle basis) whose atoms are all aromatic as written; a
-//!   Kekulé input therefore has none.
+//!   minimum cycle basis) whose bonds are all aromatic after perception,
+//!   as RDKit counts them (azulene, whose fusion bond is not, has none).
 //! - `heteroatoms`: heavy atoms other than carbon (the wildcard excluded).
 //! - `rotatable_bonds`: single, non-ring bonds between two heavy atoms
 //!   that each have heavy degree >= 2, except bonds to an atom carrying a
@@ -111,8 +111,10 @@ pub fn descriptors(mol: &Molecule) -> Descriptors {
         .rings()
         .iter()
         .filter(|ring| {
-            ring.iter()
-                .all(|&a| atoms.get(a).is_some_and(|x| x.aromatic))
+            (0..ring.len()).all(|k| {
+                mol.bond_between(ring[k], ring[(k + 1) % ring.len()])
+                    .is_some_and(|b| mol.bonds()[b].order == BondOrder::Aromatic)
+            })
         })
         .count() as u32;
     Descriptors {

@@ -24,16 +24,19 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod aromaticity;
 pub mod canonical;
 pub mod descriptors;
 pub mod elements;
 pub mod fingerprint;
 mod hash;
 pub mod molecule;
+mod sanitize;
 pub mod scaffold;
 pub mod sdf;
 pub mod smiles;
 
+pub use aromaticity::perceive_aromaticity;
 pub use canonical::{canonical_key, canonical_ranks, canonical_string};
 pub use descriptors::{descriptors, molecular_weight, Descriptors, DESCRIPTOR_NAMES};
 pub use fingerprint::{morgan, morgan_vec, FingerprintError, MorganSpec};
