@@ -2,39 +2,40 @@
 //! framework go to the same split, so a model is tested on chemotypes it
 //! has not seen, a harder and more honest estimate than a random split.
 //!
-//! The scaffold is the classic Bemis-Murcko framework: ring systems plus
-//! the linker atoms between them, found by repeatedly removing non-ring
-//! atoms with at most one heavy neighbour. Exocyclic double-bonded atoms
-//! (the `=O` of a lactam) are removed too, unlike RDKit's
-//! `MurckoScaffold`, which keeps them; each removed bond becomes
-//! hydrogens on the atom that stays, so the scaffold is a molecule in its
-//! own right. Acyclic molecules have the empty scaffold, and all of them
-//! form one group in the split, as in DeepChem.
+//! The scaffold is RDKit's `MurckoScaffold` (what DeepChem and chemprop
+//! split on, so splits are comparable): ring atoms, the linker atoms on
+//! paths between rings, and every other atom joined to one of those by a
+//! double bond (the `=O` of a lactam or an amide linker, the `=CH2` left of
+//! an alkylidene). Every bond cut becomes hydrogens on the atom that stays,
+//! so the scaffold is a molecule in its own right and an N-methyl pyrrole
+//! ring gives `[nH]`. Acyclic molecules have the empty scaffold, and all
+//! of them form one group in the split, as in DeepChem.
 
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
 use crate::canonical::canonical_key;
-use crate::molecule::Molecule;
+use crate::molecule::{BondOrder, Molecule};
 
 /// The Bemis-Murcko framework of `mol` (empty when it has no ring).
 pub fn murcko_scaffold(mol: &Molecule) -> Molecule {
     let n = mol.atom_count();
     let atoms = mol.atoms();
-    let mut keep: Vec<bool> = atoms.iter().map(|a| a.is_heavy()).collect();
+    // Ring atoms and linkers: what survives stripping non-ring leaves.
+    let mut framework: Vec<bool> = atoms.iter().map(|a| a.is_heavy()).collect();
     let mut degree: Vec<usize> = (0..n).map(|i| mol.heavy_degree(i)).collect();
     let mut queue: Vec<usize> = (0..n)
-        .filter(|&i| keep[i] && !mol.atom_in_ring(i) && degree[i] <= 1)
+        .filter(|&i| framework[i] && !mol.atom_in_ring(i) && degree[i] <= 1)
         .collect();
     while let Some(atom) = queue.pop() {
-        if !keep[atom] {
+        if !framework[atom] {
             continue;
         }
-        keep[atom] = false;
+        framework[atom] = false;
         for nb in mol.neighbors(atom) {
             let j = nb.atom;
-            if keep[j] {
+            if framework[j] {
                 degree[j] = degree[j].saturating_sub(1);
                 if !mol.atom_in_ring(j) && degree[j] <= 1 {
                     queue.push(j);
@@ -42,6 +43,15 @@ pub fn murcko_scaffold(mol: &Molecule) -> Molecule {
             }
         }
     }
+    let keep: Vec<bool> = (0..n)
+        .map(|i| {
+            framework[i]
+                || (atoms[i].is_heavy()
+                    && mol.neighbors(i).iter().any(|nb| {
+                        framework[nb.atom] && mol.bonds()[nb.bond].order == BondOrder::Double
+                    }))
+        })
+        .collect();
     mol.subgraph(&keep)
 }
 
@@ -184,8 +194,20 @@ mod tests {
             scaffold("c1ccccc1Cc1ccccc1")
         );
         assert_ne!(key("c1ccccc1Cc1ccccc1"), key("c1ccccc1CCc1ccccc1"));
-        // Exocyclic =O goes: cyclohexanone -> cyclohexane.
-        assert_eq!(key("O=C1CCCCC1"), key("C1CCCCC1"));
+        // Exocyclic and linker double bonds stay, as in RDKit.
+        assert_eq!(key("CC1CCC(=O)CC1"), key("O=C1CCCCC1"));
+        assert_ne!(key("O=C1CCCCC1"), key("C1CCCCC1"));
+        assert_eq!(
+            key("Cc1ccccc1C(=O)Nc1ccc(Cl)cc1"),
+            key("O=C(Nc1ccccc1)c1ccccc1")
+        );
+        // The alkylidene carbon stays and its chlorines become H (DDT-like).
+        assert_eq!(
+            key("ClC(Cl)=C(c1ccc(Cl)cc1)c1ccc(Cl)cc1"),
+            key("C=C(c1ccccc1)c1ccccc1")
+        );
+        // A substituted aromatic N gets its H back.
+        assert_eq!(key("Cn1cccc1"), key("c1cc[nH]c1"));
         // Different ring systems differ.
         assert_ne!(key("Cc1ccccc1"), key("Cc1ccncc1"));
     }
