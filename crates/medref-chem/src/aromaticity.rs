@@ -29,7 +29,7 @@
 
 use std::collections::HashSet;
 
-use crate::elements;
+use crate::kekule::kekule_orders;
 use crate::molecule::{Bond, BondOrder, Molecule};
 
 /// Rings larger than this are never fused with a neighbour (a bit larger
@@ -37,8 +37,6 @@ use crate::molecule::{Bond, BondOrder, Molecule};
 const MAX_FUSED_RING_SIZE: usize = 24;
 /// At most this many rings are combined into one Hückel test.
 const MAX_COMBINED_RINGS: usize = 6;
-/// Search steps allowed when pairing double bonds for a Kekulé structure.
-const MAX_KEKULE_STEPS: u32 = 200_000;
 
 /// The molecule with aromatic atoms and bonds set by RDKit's default model
 /// (see the module documentation). Hydrogen counts and the graph are kept;
@@ -75,113 +73,6 @@ pub fn perceive_aromaticity(mol: &Molecule) -> Molecule {
     }
     // Same atoms and bond pairs as a valid graph, so this cannot fail.
     Molecule::new(atoms, bonds).unwrap_or_else(|_| mol.clone())
-}
-
-/// Bond orders with every aromatic bond made single or double, or `None`
-/// when the atoms that need a double bond cannot all get one.
-pub(crate) fn kekule_orders(mol: &Molecule) -> Option<Vec<BondOrder>> {
-    let bonds = mol.bonds();
-    let mut orders: Vec<BondOrder> = bonds.iter().map(|b| b.order).collect();
-    if !orders.contains(&BondOrder::Aromatic) {
-        return Some(orders);
-    }
-    let n = mol.atom_count();
-    let needs: Vec<bool> = (0..n)
-        .map(|i| {
-            let a = &mol.atoms()[i];
-            let mut used = u32::from(a.hydrogens);
-            let mut aromatic_bonds = 0;
-            for nb in mol.neighbors(i) {
-                let order = bonds[nb.bond].order;
-                used += order.valence();
-                aromatic_bonds += usize::from(order == BondOrder::Aromatic);
-            }
-            let lowest = elements::default_valences(a.atomic_number, a.charge).first();
-            aromatic_bonds > 0 && lowest.is_some_and(|&v| u32::from(v) == used + 1)
-        })
-        .collect();
-    let mate = pair_double_bonds(mol, &needs)?;
-    for (b, order) in orders.iter_mut().enumerate() {
-        if *order == BondOrder::Aromatic {
-            let bond = &bonds[b];
-            *order = if mate[bond.begin] == Some(b) {
-                BondOrder::Double
-            } else {
-                BondOrder::Single
-            };
-        }
-    }
-    Some(orders)
-}
-
-/// A perfect matching of the atoms with `needs` set along aromatic bonds:
-/// for each atom, the bond that becomes its double bond. Depth-first
-/// search that always extends the atom with the fewest free partners, so
-/// ordinary ring systems are paired without backtracking.
-fn pair_double_bonds(mol: &Molecule, needs: &[bool]) -> Option<Vec<Option<usize>>> {
-    struct Frame {
-        atom: usize,
-        choices: Vec<(usize, usize)>,
-        next: usize,
-    }
-    let bonds = mol.bonds();
-    let n = mol.atom_count();
-    let partners = |atom: usize, mate: &[Option<usize>]| -> Vec<(usize, usize)> {
-        mol.neighbors(atom)
-            .iter()
-            .filter(|nb| {
-                bonds[nb.bond].order == BondOrder::Aromatic
-                    && needs[nb.atom]
-                    && mate[nb.atom].is_none()
-            })
-            .map(|nb| (nb.atom, nb.bond))
-            .collect()
-    };
-    let mut mate: Vec<Option<usize>> = vec![None; n];
-    let mut stack: Vec<Frame> = Vec::new();
-    let mut steps = 0u32;
-    'search: loop {
-        let mut best: Option<(usize, Vec<(usize, usize)>)> = None;
-        for atom in (0..n).filter(|&i| needs[i] && mate[i].is_none()) {
-            let choices = partners(atom, &mate);
-            if best.as_ref().is_none_or(|(_, c)| choices.len() < c.len()) {
-                let stop = choices.is_empty();
-                best = Some((atom, choices));
-                if stop {
-                    break;
-                }
-            }
-        }
-        match best {
-            None => return Some(mate),
-            Some((atom, choices)) if !choices.is_empty() => stack.push(Frame {
-                atom,
-                choices,
-                next: 0,
-            }),
-            Some(_) => {}
-        }
-        // Try the next pairing of the innermost open choice, unwinding
-        // the choices that have none left.
-        loop {
-            steps += 1;
-            if steps > MAX_KEKULE_STEPS {
-                return None;
-            }
-            let top = stack.last_mut()?;
-            if let Some(b) = mate[top.atom].take() {
-                let other = bonds[b].other(top.atom);
-                mate[other] = None;
-            }
-            if let Some(&(other, bond)) = top.choices.get(top.next) {
-                top.next += 1;
-                mate[top.atom] = Some(bond);
-                mate[other] = Some(bond);
-                continue 'search;
-            }
-            stack.pop();
-        }
-    }
 }
 
 /// How many pi electrons a ring atom can give (RDKit's donor classes).

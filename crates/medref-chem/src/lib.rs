@@ -30,6 +30,7 @@ pub mod descriptors;
 pub mod elements;
 pub mod fingerprint;
 mod hash;
+mod kekule;
 pub mod molecule;
 mod sanitize;
 pub mod scaffold;
@@ -44,8 +45,8 @@ pub use molecule::{
     Atom, Bond, BondOrder, BondStereo, Chirality, Molecule, MoleculeError, Neighbor,
 };
 pub use scaffold::{
-    murcko_scaffold, scaffold_key, scaffold_split, scaffold_split_indices, ScaffoldSplitError,
-    ScaffoldSplitIndices, Split,
+    balanced_scaffold_split_indices, check_split_sizes, murcko_scaffold, scaffold_key,
+    scaffold_split, scaffold_split_indices, ScaffoldSplitError, ScaffoldSplitIndices, Split,
 };
 pub use sdf::{parse_sdf, read_sdf, read_sdf_from, SdfError, SdfProblem, SdfReader, SdfRecord};
 pub use smiles::{parse_smiles, SmilesError};

@@ -95,6 +95,30 @@ pub enum ScaffoldSplitError {
     /// The fractions are negative, not finite, or do not sum to 1.
     #[error("split fractions (train {}, val {}, test {}) must be >= 0 and sum to 1", .0[0], .0[1], .0[2])]
     BadFractions([f64; 3]),
+    /// A split that was given a share of the data received no molecule,
+    /// because whole scaffold groups cannot be divided.
+    #[error(
+        "scaffold split left {split} empty (fractions train {}, val {}, test {}): {molecules} \
+         molecules fall into {groups} scaffold groups and the largest holds {largest} of them \
+         ({largest_share:.0}%; acyclic molecules all share the empty scaffold), so whole groups \
+         cannot fill every split; use a random split (split = \"random\") or more molecules \
+         with more varied ring systems",
+        .fractions[0], .fractions[1], .fractions[2]
+    )]
+    EmptySplit {
+        /// `"train"`, `"val"` or `"test"`.
+        split: &'static str,
+        /// The requested (train, val, test) fractions.
+        fractions: [f64; 3],
+        /// Number of molecules split.
+        molecules: usize,
+        /// Number of distinct scaffold keys.
+        groups: usize,
+        /// Size of the largest scaffold group.
+        largest: usize,
+        /// `largest` as a percentage of `molecules`.
+        largest_share: f64,
+    },
 }
 
 /// DeepChem's deterministic scaffold split. Indices are grouped by key;
@@ -110,20 +134,9 @@ pub fn scaffold_split<S: AsRef<str>>(
     keys: &[S],
     fractions: [f64; 3],
 ) -> Result<Vec<Split>, ScaffoldSplitError> {
-    let [train, val, test] = fractions;
-    let valid = fractions.iter().all(|f| f.is_finite() && *f >= 0.0);
-    if !valid || (train + val + test - 1.0).abs() > 1e-6 {
-        return Err(ScaffoldSplitError::BadFractions(fractions));
-    }
-    let mut group_of: HashMap<&str, usize> = HashMap::new();
-    let mut groups: Vec<Vec<usize>> = Vec::new();
-    for (i, key) in keys.iter().enumerate() {
-        let g = *group_of.entry(key.as_ref()).or_insert_with(|| {
-            groups.push(Vec::new());
-            groups.len() - 1
-        });
-        groups[g].push(i);
-    }
+    check_fractions(fractions)?;
+    let [train, val, _] = fractions;
+    let mut groups = group_indices(keys);
     // Groups were created in order of first index, so a stable sort by
     // size keeps the first-index tie break.
     groups.sort_by_key(|g| std::cmp::Reverse(g.len()));
@@ -166,6 +179,120 @@ pub fn scaffold_split_indices<S: AsRef<str>>(
         }
     }
     Ok(out)
+}
+
+fn check_fractions(fractions: [f64; 3]) -> Result<(), ScaffoldSplitError> {
+    let valid = fractions.iter().all(|f| f.is_finite() && *f >= 0.0);
+    if !valid || (fractions.iter().sum::<f64>() - 1.0).abs() > 1e-6 {
+        return Err(ScaffoldSplitError::BadFractions(fractions));
+    }
+    Ok(())
+}
+
+/// Example indices grouped by key, groups in order of first appearance.
+fn group_indices<S: AsRef<str>>(keys: &[S]) -> Vec<Vec<usize>> {
+    let mut group_of: HashMap<&str, usize> = HashMap::new();
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for (i, key) in keys.iter().enumerate() {
+        let g = *group_of.entry(key.as_ref()).or_insert_with(|| {
+            groups.push(Vec::new());
+            groups.len() - 1
+        });
+        groups[g].push(i);
+    }
+    groups
+}
+
+/// chemprop's balanced scaffold split, the better default when a few
+/// scaffolds are large. Groups bigger than half the validation or half
+/// the test size go first, in seeded random order, so they land in train
+/// instead of swamping val or test; the other groups follow in seeded
+/// random order. Each group goes to train while train stays within
+/// `train * n`, else to val while val stays within `val * n`, else to
+/// test. Unlike [`scaffold_split_indices`] the result is checked: a split
+/// with a non-zero fraction that received nothing is an
+/// [`ScaffoldSplitError::EmptySplit`] (see [`check_split_sizes`]).
+pub fn balanced_scaffold_split_indices<S: AsRef<str>>(
+    keys: &[S],
+    fractions: [f64; 3],
+    seed: u64,
+) -> Result<ScaffoldSplitIndices, ScaffoldSplitError> {
+    check_fractions(fractions)?;
+    let n = keys.len() as f64;
+    let [train_size, val_size, test_size] = fractions.map(|f| f * n);
+    let (mut big, mut small): (Vec<Vec<usize>>, Vec<Vec<usize>>) = group_indices(keys)
+        .into_iter()
+        .partition(|g| g.len() as f64 > val_size / 2.0 || g.len() as f64 > test_size / 2.0);
+    let mut rng = SplitMix64(seed);
+    rng.shuffle(&mut big);
+    rng.shuffle(&mut small);
+    let mut out = ScaffoldSplitIndices::default();
+    for group in big.into_iter().chain(small) {
+        let size = group.len() as f64;
+        let target = if out.train.len() as f64 + size <= train_size {
+            &mut out.train
+        } else if out.val.len() as f64 + size <= val_size {
+            &mut out.val
+        } else {
+            &mut out.test
+        };
+        target.extend(group);
+    }
+    for list in [&mut out.train, &mut out.val, &mut out.test] {
+        list.sort_unstable();
+    }
+    check_split_sizes(&out, keys, fractions)?;
+    Ok(out)
+}
+
+/// Refuses a split in which train, val or test holds no example although
+/// its fraction is above zero, naming the largest scaffold group (the
+/// usual cause) and the fix. Callers of [`scaffold_split_indices`] can
+/// run it on that result too.
+pub fn check_split_sizes<S: AsRef<str>>(
+    split: &ScaffoldSplitIndices,
+    keys: &[S],
+    fractions: [f64; 3],
+) -> Result<(), ScaffoldSplitError> {
+    let parts = [
+        ("train", &split.train),
+        ("val", &split.val),
+        ("test", &split.test),
+    ];
+    for ((name, part), fraction) in parts.into_iter().zip(fractions) {
+        if fraction > 0.0 && part.is_empty() {
+            let groups = group_indices(keys);
+            let largest = groups.iter().map(Vec::len).max().unwrap_or(0);
+            return Err(ScaffoldSplitError::EmptySplit {
+                split: name,
+                fractions,
+                molecules: keys.len(),
+                groups: groups.len(),
+                largest,
+                largest_share: 100.0 * largest as f64 / keys.len().max(1) as f64,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// SplitMix64: a tiny, fixed generator so a seed gives the same split on
+/// every platform and version.
+struct SplitMix64(u64);
+
+impl SplitMix64 {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        crate::hash::mix64(self.0)
+    }
+
+    /// Fisher-Yates.
+    fn shuffle<T>(&mut self, items: &mut [T]) {
+        for i in (1..items.len()).rev() {
+            let j = (self.next() % (i as u64 + 1)) as usize;
+            items.swap(i, j);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -279,5 +406,58 @@ mod tests {
         assert!(scaffold_split::<&str>(&[], [0.8, 0.1, 0.1])
             .unwrap()
             .is_empty());
+    }
+
+    /// 100 keys: one group of `big`, the rest singletons.
+    fn one_big_group(big: usize) -> Vec<String> {
+        let mut keys = vec![String::new(); big];
+        keys.extend((big..100).map(|i| format!("s{i}")));
+        keys
+    }
+
+    #[test]
+    fn balanced_split_puts_big_groups_in_train() {
+        let keys = one_big_group(60);
+        let s = balanced_scaffold_split_indices(&keys, [0.8, 0.1, 0.1], 0).unwrap();
+        assert_eq!((s.train.len(), s.val.len(), s.test.len()), (80, 10, 10));
+        // The 60 acyclic molecules are all in train.
+        assert!((0..60).all(|i| s.train.binary_search(&i).is_ok()));
+        // Seeded: same seed same split, another seed another one.
+        assert_eq!(
+            s,
+            balanced_scaffold_split_indices(&keys, [0.8, 0.1, 0.1], 0).unwrap()
+        );
+        assert_ne!(
+            s,
+            balanced_scaffold_split_indices(&keys, [0.8, 0.1, 0.1], 1).unwrap()
+        );
+        // Every index once.
+        let mut all: Vec<usize> = [s.train, s.val, s.test].concat();
+        all.sort_unstable();
+        assert_eq!(all, (0..100).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn dominant_scaffold_is_an_error_naming_its_size() {
+        // DeepChem's order puts the 85-molecule group nowhere but test when
+        // train is 80: train ends up empty.
+        let keys = one_big_group(85);
+        let old = scaffold_split_indices(&keys, [0.8, 0.1, 0.1]).unwrap();
+        let err = check_split_sizes(&old, &keys, [0.8, 0.1, 0.1]).unwrap_err();
+        let message = err.to_string();
+        assert!(message.contains("largest holds 85"), "{message}");
+        assert!(message.contains("85%"), "{message}");
+        assert!(message.contains("split = \"random\""), "{message}");
+        // The balanced split cannot help either: 85 > 80 goes to test.
+        let err = balanced_scaffold_split_indices(&keys, [0.8, 0.1, 0.1], 3).unwrap_err();
+        assert!(
+            matches!(err, ScaffoldSplitError::EmptySplit { largest: 85, .. }),
+            "{err}"
+        );
+        // A zero fraction may stay empty.
+        let keys: Vec<String> = (0..10).map(|i| format!("k{i}")).collect();
+        let s = balanced_scaffold_split_indices(&keys, [0.8, 0.2, 0.0], 0).unwrap();
+        assert!(s.test.is_empty() && !s.val.is_empty());
+        assert!(balanced_scaffold_split_indices(&keys, [0.8, 0.2, 0.2], 0).is_err());
     }
 }
