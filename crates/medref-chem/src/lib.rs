@@ -6,7 +6,7 @@
 //!   membership precomputed ([`molecule`]).
 //! - [`fingerprint`] writes Morgan/ECFP bit or count vectors into caller
 //!   buffers, fast enough to featurise a dataset on the fly.
-//! - [`descriptors`](mod@descriptors) gives nine named whole-molecule descriptors.
+//! - [`descriptors`](mod@descriptors) gives ten named whole-molecule descriptors, TPSA among them.
 //! - [`canonical`] gives an order-independent key per molecule, for
 //!   duplicate detection; [`scaffold`] groups molecules by Bemis-Murcko
 //!   scaffold and makes DeepChem-style scaffold splits.
@@ -36,6 +36,7 @@ mod sanitize;
 pub mod scaffold;
 pub mod sdf;
 pub mod smiles;
+pub mod tpsa;
 
 pub use aromaticity::perceive_aromaticity;
 pub use canonical::{canonical_key, canonical_ranks, canonical_string};
