@@ -11,8 +11,8 @@
 //! canonical string; its 128-bit hash is the key.
 //!
 //! Limits: stereo marks are ignored (enantiomers and cis/trans isomers
-//! share a key), and Kekulé and aromatic spellings of one ring differ
-//! (`C1=CC=CC=C1` is not `c1ccccc1`). Tie breaks assume that atoms which
+//! share a key). Kekulé and aromatic spellings meet because the readers
+//! perceive aromaticity (`C1=CC=CC=C1` is `c1ccccc1`). Tie breaks assume that atoms which
 //! refinement cannot tell apart are symmetric, true for ordinary molecules;
 //! for exotic highly regular graphs the key could depend on input order
 //! (never the other way round: equal keys always mean equal graphs, up to

@@ -6,8 +6,8 @@
 //! - `heavy_atoms`: atoms other than hydrogen.
 //! - `rings`: size of the smallest set of smallest rings (cycle rank).
 //! - `aromatic_rings`: rings of that set ([`Molecule::rings`], Horton's
-//!   minimum cycle basis) whose atoms are all aromatic as written; a
-//!   Kekulé input therefore has none.
+//!   minimum cycle basis) whose bonds are all aromatic after perception,
+//!   as RDKit counts them (azulene, whose fusion bond is not, has none).
 //! - `heteroatoms`: heavy atoms other than carbon (the wildcard excluded).
 //! - `rotatable_bonds`: single, non-ring bonds between two heavy atoms
 //!   that each have heavy degree >= 2, except bonds to an atom carrying a
@@ -20,6 +20,8 @@
 //!   hydrogens; a given isotope weighs its mass number (2.014 and 3.016
 //!   for D and T).
 //! - `formal_charge`: sum of formal charges.
+//! - `tpsa`: topological polar surface area in square ångström, Ertl's
+//!   N and O contributions ([`crate::tpsa`]), RDKit's default `TPSA`.
 
 use serde::{Deserialize, Serialize};
 
@@ -27,7 +29,7 @@ use crate::elements;
 use crate::molecule::{BondOrder, Molecule};
 
 /// Names of the descriptors in the order of [`Descriptors::to_array`].
-pub const DESCRIPTOR_NAMES: [&str; 9] = [
+pub const DESCRIPTOR_NAMES: [&str; 10] = [
     "heavy_atoms",
     "rings",
     "aromatic_rings",
@@ -37,6 +39,7 @@ pub const DESCRIPTOR_NAMES: [&str; 9] = [
     "hbond_acceptors",
     "molecular_weight",
     "formal_charge",
+    "tpsa",
 ];
 
 /// The descriptors of one molecule (definitions in the module docs).
@@ -60,11 +63,13 @@ pub struct Descriptors {
     pub molecular_weight: f64,
     /// Net formal charge.
     pub formal_charge: i32,
+    /// Topological polar surface area, square ångström.
+    pub tpsa: f64,
 }
 
 impl Descriptors {
     /// The values in [`DESCRIPTOR_NAMES`] order.
-    pub fn to_array(&self) -> [f64; 9] {
+    pub fn to_array(&self) -> [f64; 10] {
         [
             f64::from(self.heavy_atoms),
             f64::from(self.rings),
@@ -75,6 +80,7 @@ impl Descriptors {
             f64::from(self.hbond_acceptors),
             self.molecular_weight,
             f64::from(self.formal_charge),
+            self.tpsa,
         ]
     }
 }
@@ -111,8 +117,10 @@ pub fn descriptors(mol: &Molecule) -> Descriptors {
         .rings()
         .iter()
         .filter(|ring| {
-            ring.iter()
-                .all(|&a| atoms.get(a).is_some_and(|x| x.aromatic))
+            (0..ring.len()).all(|k| {
+                mol.bond_between(ring[k], ring[(k + 1) % ring.len()])
+                    .is_some_and(|b| mol.bonds()[b].order == BondOrder::Aromatic)
+            })
         })
         .count() as u32;
     Descriptors {
@@ -132,6 +140,7 @@ pub fn descriptors(mol: &Molecule) -> Descriptors {
         hbond_acceptors: count(&is_n_or_o),
         molecular_weight: molecular_weight(mol),
         formal_charge: atoms.iter().map(|a| i32::from(a.charge)).sum(),
+        tpsa: crate::tpsa::tpsa(mol),
     }
 }
 

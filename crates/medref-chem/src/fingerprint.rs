@@ -1,27 +1,34 @@
-//! Morgan (ECFP-style) circular fingerprints: the standard input of a
-//! molecular property MLP.
+//! Morgan (ECFP) circular fingerprints identical to RDKit's default Morgan
+//! generator (`GetMorganGenerator(radius, fpSize)`, the same bits as the
+//! older `GetMorganFingerprintAsBitVect`), because users compare numbers
+//! with RDKit and reuse fingerprints across tools.
 //!
-//! Each atom starts from a hash of its invariants; each iteration replaces
-//! it with a hash of the iteration number, its own identifier and its
-//! neighbours' (bond order, identifier) pairs, so after `r` iterations an
-//! identifier describes the atom's neighbourhood of radius `r`. The
-//! identifiers of all atoms at every iteration 0..=radius are folded into
-//! `n_bits` positions (`identifier mod n_bits`).
+//! The algorithm is Rogers and Hahn's ECFP (J. Chem. Inf. Model. 2010,
+//! 50, 742) with RDKit's conventions, all in 32-bit arithmetic:
+//! - An atom starts from a hash of (atomic number, total degree including
+//!   hydrogens, total hydrogens, formal charge, isotope mass minus the
+//!   standard weight truncated to an integer, then 1 if the atom is in a
+//!   ring), hashed in that order.
+//! - Iteration `layer` (0-based) gives an atom the hash of `layer`, its
+//!   previous identifier, then each neighbour's (bond type, identifier)
+//!   pair in sorted order; bond types are RDKit's numbers (single 1,
+//!   double 2, triple 3, quadruple 4, aromatic 12).
+//! - Each identifier also records the set of bonds it covers. An
+//!   identifier whose bond set was already produced (in an earlier
+//!   iteration, or in this one by an atom with a smaller identifier) is
+//!   dropped, and its atom stops growing.
+//! - Identifiers fold into `identifier mod n_bits`.
 //!
-//! Initial invariants (Daylight-like, close to RDKit's): atomic number,
-//! heavy-atom degree, total hydrogens, formal charge, isotope (0 when
-//! natural) and ring membership. Aromaticity enters through bond orders.
-//!
-//! Differences from RDKit's Morgan, so numbers are comparable in spirit
-//! only: a different hash, neighbour pairs hashed then sorted (any fixed
-//! order independent of atom numbering works), and no removal of
-//! duplicate environments (two atoms covering the same bonds both count).
-//! Chirality is ignored.
+//! The hash is the Boost `hash_combine` step RDKit uses,
+//! `seed ^= value + 0x9e3779b9 + (seed << 6) + (seed >> 2)`, a pair
+//! hashed as its two members combined into 0. Chirality is ignored (RDKit's
+//! default). Isotope masses are taken as the mass number (2.014 and 3.016
+//! for D and T), which truncates to RDKit's value for ordinary isotopes.
 
 use serde::{Deserialize, Serialize};
 
-use crate::hash::combine;
-use crate::molecule::Molecule;
+use crate::elements;
+use crate::molecule::{BondOrder, Molecule};
 
 /// What fingerprint to compute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -61,30 +68,66 @@ pub enum FingerprintError {
     },
 }
 
-/// Seed of iteration 0 and the per-iteration salt; part of the format.
-const SEED: u64 = 0x6D65_6472_6566_2D66; // "medref-f"
+/// One Boost `hash_combine` step on 32-bit words.
+fn hash_combine(seed: u32, value: u32) -> u32 {
+    seed ^ value
+        .wrapping_add(0x9e37_79b9)
+        .wrapping_add(seed << 6)
+        .wrapping_add(seed >> 2)
+}
 
-/// Atoms up to this many use stack buffers (no allocation per molecule).
-const STACK_ATOMS: usize = 128;
-/// Neighbours up to this many are sorted on the stack.
-const STACK_DEGREE: usize = 16;
+/// RDKit's bond type number.
+fn bond_type_code(order: BondOrder) -> u32 {
+    match order {
+        BondOrder::Single => 1,
+        BondOrder::Double => 2,
+        BondOrder::Triple => 3,
+        BondOrder::Quadruple => 4,
+        BondOrder::Aromatic => 12,
+    }
+}
 
-/// Hash of an atom's initial invariants (see the module documentation).
+/// The radius-0 identifier of `atom` (see the module documentation); 0
+/// for an index out of range.
 pub fn atom_invariant(mol: &Molecule, atom: usize) -> u64 {
     let Some(a) = mol.atoms().get(atom) else {
         return 0;
     };
-    let mut h = combine(SEED, u64::from(a.atomic_number));
-    h = combine(h, mol.heavy_degree(atom) as u64);
-    h = combine(h, u64::from(a.hydrogens));
-    h = combine(h, i64::from(a.charge) as u64);
-    h = combine(h, u64::from(a.isotope.unwrap_or(0)));
-    combine(h, u64::from(mol.atom_in_ring(atom)))
+    let h_atoms = mol
+        .neighbors(atom)
+        .iter()
+        .filter(|nb| {
+            mol.atoms()
+                .get(nb.atom)
+                .is_some_and(|x| x.atomic_number == 1)
+        })
+        .count() as u32;
+    let delta_mass = match (a.atomic_number, a.isotope) {
+        (_, None) => 0,
+        (z, Some(mass)) => {
+            let mass = match (z, mass) {
+                (1, 2) => 2.014,
+                (1, 3) => 3.016,
+                _ => f64::from(mass),
+            };
+            (mass - elements::average_mass(z)) as i32
+        }
+    };
+    let mut components = vec![
+        u32::from(a.atomic_number),
+        mol.degree(atom) as u32 + u32::from(a.hydrogens),
+        u32::from(a.hydrogens) + h_atoms,
+        i32::from(a.charge) as u32,
+        delta_mass as u32,
+    ];
+    if mol.atom_in_ring(atom) {
+        components.push(1);
+    }
+    u64::from(components.into_iter().fold(0, hash_combine))
 }
 
 /// Writes the fingerprint of `mol` into `out` (`out.len()` must equal
-/// `spec.n_bits`): 0/1 per bit, or counts with `spec.counts`. Does not
-/// allocate for molecules up to 128 atoms, so it can run in a batch loop.
+/// `spec.n_bits`): 0/1 per bit, or counts with `spec.counts`.
 pub fn morgan(mol: &Molecule, spec: &MorganSpec, out: &mut [f32]) -> Result<(), FingerprintError> {
     if spec.n_bits == 0 {
         return Err(FingerprintError::ZeroBits);
@@ -100,7 +143,7 @@ pub fn morgan(mol: &Molecule, spec: &MorganSpec, out: &mut [f32]) -> Result<(), 
     let counts = spec.counts;
     for_each_identifier(mol, spec.radius, |id| {
         // id % n_bits < n_bits == out.len()
-        let slot = &mut out[(id % n_bits) as usize];
+        let slot = &mut out[(u64::from(id) % n_bits) as usize];
         if counts {
             *slot += 1.0;
         } else {
@@ -117,57 +160,71 @@ pub fn morgan_vec(mol: &Molecule, spec: &MorganSpec) -> Result<Vec<f32>, Fingerp
     Ok(out)
 }
 
-/// The unfolded identifiers, atom by atom for iteration 0, then 1, ...:
-/// `atom_count * (radius + 1)` values. For inspection and tests.
+/// The unfolded identifiers RDKit would report (its sparse, unhashed
+/// Morgan fingerprint), radius 0 atom by atom first, then each layer's
+/// surviving environments. For inspection and tests.
 pub fn morgan_identifiers(mol: &Molecule, radius: u32) -> Vec<u64> {
     let mut ids = Vec::with_capacity(mol.atom_count() * (radius as usize + 1));
-    for_each_identifier(mol, radius, |id| ids.push(id));
+    for_each_identifier(mol, radius, |id| ids.push(u64::from(id)));
     ids
 }
 
-/// Calls `emit` with every identifier of every atom at every iteration.
-fn for_each_identifier(mol: &Molecule, radius: u32, mut emit: impl FnMut(u64)) {
+/// Calls `emit` with every identifier that survives duplicate removal.
+fn for_each_identifier(mol: &Molecule, radius: u32, mut emit: impl FnMut(u32)) {
     let n = mol.atom_count();
-    let mut stack = [0u64; 2 * STACK_ATOMS];
-    let mut heap = Vec::new();
-    let buffer: &mut [u64] = if n <= STACK_ATOMS {
-        &mut stack[..2 * n]
-    } else {
-        heap.resize(2 * n, 0);
-        &mut heap
-    };
-    let (mut current, mut next) = buffer.split_at_mut(n);
-    for (atom, id) in current.iter_mut().enumerate() {
-        *id = atom_invariant(mol, atom);
-        emit(*id);
+    let mut current: Vec<u32> = (0..n).map(|a| atom_invariant(mol, a) as u32).collect();
+    for &id in &current {
+        emit(id);
     }
-    let bonds = mol.bonds();
-    let mut spill = Vec::new();
-    for iteration in 1..=radius {
-        let salt = combine(SEED, u64::from(iteration));
+    let words = mol.bond_count().div_ceil(64).max(1);
+    // Bond sets covered by each atom's identifier, `words` u64s per atom.
+    let mut covered = vec![0u64; n * words];
+    let mut dead = vec![false; n];
+    let mut seen: std::collections::HashSet<Vec<u64>> = std::collections::HashSet::new();
+    let mut pairs: Vec<(u32, u32)> = Vec::new();
+    for layer in 0..radius {
+        let previous = covered.clone();
+        let mut next = vec![0u32; n];
+        let mut round: Vec<(Vec<u64>, u32, usize)> = Vec::new();
         for atom in 0..n {
+            if dead[atom] {
+                continue;
+            }
             let neighbors = mol.neighbors(atom);
-            let mut small = [0u64; STACK_DEGREE];
-            let pairs: &mut [u64] = if neighbors.len() <= STACK_DEGREE {
-                &mut small[..neighbors.len()]
-            } else {
-                spill.clear();
-                spill.resize(neighbors.len(), 0);
-                &mut spill
-            };
-            for (pair, nb) in pairs.iter_mut().zip(neighbors) {
-                let code = bonds.get(nb.bond).map_or(0, |b| u64::from(b.order.code()));
-                *pair = combine(code, current[nb.atom]);
+            if neighbors.is_empty() {
+                dead[atom] = true;
+                continue;
+            }
+            pairs.clear();
+            for nb in neighbors {
+                covered[atom * words + nb.bond / 64] |= 1u64 << (nb.bond % 64);
+                for w in 0..words {
+                    covered[atom * words + w] |= previous[nb.atom * words + w];
+                }
+                let code = mol
+                    .bonds()
+                    .get(nb.bond)
+                    .map_or(1, |b| bond_type_code(b.order));
+                pairs.push((code, current[nb.atom]));
             }
             pairs.sort_unstable();
-            let mut h = combine(salt, current[atom]);
-            for &p in pairs.iter() {
-                h = combine(h, p);
+            let mut id = hash_combine(layer, current[atom]);
+            for &(code, neighbor_id) in &pairs {
+                id = hash_combine(id, hash_combine(hash_combine(0, code), neighbor_id));
             }
-            next[atom] = h;
-            emit(h);
+            next[atom] = id;
+            round.push((covered[atom * words..(atom + 1) * words].to_vec(), id, atom));
         }
-        std::mem::swap(&mut current, &mut next);
+        round.sort_unstable();
+        for (bonds, id, atom) in round {
+            if seen.contains(&bonds) {
+                dead[atom] = true;
+            } else {
+                emit(id);
+                seen.insert(bonds);
+            }
+        }
+        current = next;
     }
 }
 
@@ -205,8 +262,9 @@ mod tests {
         for (b, c) in bits.iter().zip(&counts) {
             assert_eq!(*b > 0.0, *c > 0.0);
         }
-        // 6 atoms x 3 iterations of identifiers in all.
-        assert_eq!(counts.iter().sum::<f32>(), 18.0);
+        // 6 + 6 + 4: at radius 2 the end atoms repeat the bond sets of
+        // their neighbours at radius 1 and are dropped.
+        assert_eq!(counts.iter().sum::<f32>(), 16.0);
         // At radius 0 hexane has two kinds of atom: CH3 and CH2.
         let r0 = fp(
             "CCCCCC",
@@ -219,24 +277,69 @@ mod tests {
         assert_eq!(r0.iter().sum::<f32>(), 2.0);
     }
 
-    #[test]
-    fn identifiers_are_pinned() {
-        // Stable across platforms and runs; a change here changes every
-        // saved fingerprint, so it must be deliberate.
-        let ids = morgan_identifiers(&parse_smiles("CO").unwrap(), 1);
-        assert_eq!(ids.len(), 4);
-        let again = morgan_identifiers(&parse_smiles("OC").unwrap(), 1);
-        let mut a = ids.clone();
-        let mut b = again;
-        a.sort_unstable();
-        b.sort_unstable();
-        assert_eq!(a, b);
-        assert_eq!(ids[0], PINNED_METHANOL_C0, "{:#x}", ids[0]);
+    /// Sorted unfolded identifiers with their counts.
+    fn sparse(s: &str) -> Vec<(u64, usize)> {
+        let mut ids = morgan_identifiers(&parse_smiles(s).unwrap(), 2);
+        ids.sort_unstable();
+        let mut out: Vec<(u64, usize)> = Vec::new();
+        for id in ids {
+            match out.last_mut() {
+                Some((last, count)) if *last == id => *count += 1,
+                _ => out.push((id, 1)),
+            }
+        }
+        out
     }
 
-    /// Methanol's carbon at radius 0; an independent Python transcription
-    /// of `hash.rs` gives the same number.
-    const PINNED_METHANOL_C0: u64 = 0x65fc_36b2_a1e9_d28b;
+    #[test]
+    fn identifiers_equal_rdkits() {
+        // RDKit 2026.09 `GetMorganGenerator(radius=2).GetSparseCountFingerprint`
+        // on the same SMILES. A change here changes every saved fingerprint.
+        let cases: [(&str, &[(u64, usize)]); 5] = [
+            ("CO", &[(864662311, 1), (1533899907, 1), (2246728737, 1)]),
+            (
+                "CCCCCC",
+                &[
+                    (1173125914, 2),
+                    (1510461303, 2),
+                    (1685248591, 2),
+                    (2245384272, 4),
+                    (2246728737, 2),
+                    (3542456614, 2),
+                    (3745584548, 2),
+                ],
+            ),
+            (
+                "c1ccccc1O",
+                &[
+                    (26234434, 1),
+                    (98513984, 3),
+                    (251179073, 2),
+                    (859799282, 1),
+                    (864662311, 1),
+                    (951226070, 2),
+                    (2763854213, 1),
+                    (2905660137, 1),
+                    (3217380708, 1),
+                    (3218693969, 5),
+                    (3999906991, 2),
+                ],
+            ),
+            ("[13CH4]", &[(2246733040, 1)]),
+            (
+                "C[N+](C)(C)C",
+                &[
+                    (847698334, 1),
+                    (2246728737, 4),
+                    (3824347764, 4),
+                    (4175736998, 1),
+                ],
+            ),
+        ];
+        for (smiles, want) in cases {
+            assert_eq!(sparse(smiles), want.to_vec(), "{smiles}");
+        }
+    }
 
     #[test]
     fn buffer_length_is_checked() {
@@ -266,7 +369,7 @@ mod tests {
             },
         )
         .unwrap();
-        assert_eq!(v.iter().sum::<f32>(), 900.0);
+        assert_eq!(v.iter().sum::<f32>(), 300.0 + 300.0 + 298.0);
         let star = format!("C{}", "(C)".repeat(40));
         assert!(morgan_vec(&parse_smiles(&star).unwrap(), &MorganSpec::default()).is_ok());
     }

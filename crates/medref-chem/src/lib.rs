@@ -6,7 +6,7 @@
 //!   membership precomputed ([`molecule`]).
 //! - [`fingerprint`] writes Morgan/ECFP bit or count vectors into caller
 //!   buffers, fast enough to featurise a dataset on the fly.
-//! - [`descriptors`](mod@descriptors) gives nine named whole-molecule descriptors.
+//! - [`descriptors`](mod@descriptors) gives ten named whole-molecule descriptors, TPSA among them.
 //! - [`canonical`] gives an order-independent key per molecule, for
 //!   duplicate detection; [`scaffold`] groups molecules by Bemis-Murcko
 //!   scaffold and makes DeepChem-style scaffold splits.
@@ -24,16 +24,21 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod aromaticity;
 pub mod canonical;
 pub mod descriptors;
 pub mod elements;
 pub mod fingerprint;
 mod hash;
+mod kekule;
 pub mod molecule;
+mod sanitize;
 pub mod scaffold;
 pub mod sdf;
 pub mod smiles;
+pub mod tpsa;
 
+pub use aromaticity::perceive_aromaticity;
 pub use canonical::{canonical_key, canonical_ranks, canonical_string};
 pub use descriptors::{descriptors, molecular_weight, Descriptors, DESCRIPTOR_NAMES};
 pub use fingerprint::{morgan, morgan_vec, FingerprintError, MorganSpec};
@@ -41,8 +46,8 @@ pub use molecule::{
     Atom, Bond, BondOrder, BondStereo, Chirality, Molecule, MoleculeError, Neighbor,
 };
 pub use scaffold::{
-    murcko_scaffold, scaffold_key, scaffold_split, scaffold_split_indices, ScaffoldSplitError,
-    ScaffoldSplitIndices, Split,
+    balanced_scaffold_split_indices, check_split_sizes, murcko_scaffold, scaffold_key,
+    scaffold_split, scaffold_split_indices, ScaffoldSplitError, ScaffoldSplitIndices, Split,
 };
 pub use sdf::{parse_sdf, read_sdf, read_sdf_from, SdfError, SdfProblem, SdfReader, SdfRecord};
 pub use smiles::{parse_smiles, SmilesError};

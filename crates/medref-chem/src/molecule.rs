@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::elements;
 
-/// How two atoms are bonded. Aromatic bonds are kept as written (SMILES
-/// lowercase atoms, molfile bond type 4); Kekulé forms are not converted.
+/// How two atoms are bonded. The readers set aromatic bonds by perception
+/// ([`crate::aromaticity`]), whichever form the input was written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum BondOrder {
     /// `-` or an implicit bond between non-aromatic atoms.

@@ -2,39 +2,40 @@
 //! framework go to the same split, so a model is tested on chemotypes it
 //! has not seen, a harder and more honest estimate than a random split.
 //!
-//! The scaffold is the classic Bemis-Murcko framework: ring systems plus
-//! the linker atoms between them, found by repeatedly removing non-ring
-//! atoms with at most one heavy neighbour. Exocyclic double-bonded atoms
-//! (the `=O` of a lactam) are removed too, unlike RDKit's
-//! `MurckoScaffold`, which keeps them; each removed bond becomes
-//! hydrogens on the atom that stays, so the scaffold is a molecule in its
-//! own right. Acyclic molecules have the empty scaffold, and all of them
-//! form one group in the split, as in DeepChem.
+//! The scaffold is RDKit's `MurckoScaffold` (what DeepChem and chemprop
+//! split on, so splits are comparable): ring atoms, the linker atoms on
+//! paths between rings, and every other atom joined to one of those by a
+//! double bond (the `=O` of a lactam or an amide linker, the `=CH2` left of
+//! an alkylidene). Every bond cut becomes hydrogens on the atom that stays,
+//! so the scaffold is a molecule in its own right and an N-methyl pyrrole
+//! ring gives `[nH]`. Acyclic molecules have the empty scaffold, and all
+//! of them form one group in the split, as in DeepChem.
 
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
 use crate::canonical::canonical_key;
-use crate::molecule::Molecule;
+use crate::molecule::{BondOrder, Molecule};
 
 /// The Bemis-Murcko framework of `mol` (empty when it has no ring).
 pub fn murcko_scaffold(mol: &Molecule) -> Molecule {
     let n = mol.atom_count();
     let atoms = mol.atoms();
-    let mut keep: Vec<bool> = atoms.iter().map(|a| a.is_heavy()).collect();
+    // Ring atoms and linkers: what survives stripping non-ring leaves.
+    let mut framework: Vec<bool> = atoms.iter().map(|a| a.is_heavy()).collect();
     let mut degree: Vec<usize> = (0..n).map(|i| mol.heavy_degree(i)).collect();
     let mut queue: Vec<usize> = (0..n)
-        .filter(|&i| keep[i] && !mol.atom_in_ring(i) && degree[i] <= 1)
+        .filter(|&i| framework[i] && !mol.atom_in_ring(i) && degree[i] <= 1)
         .collect();
     while let Some(atom) = queue.pop() {
-        if !keep[atom] {
+        if !framework[atom] {
             continue;
         }
-        keep[atom] = false;
+        framework[atom] = false;
         for nb in mol.neighbors(atom) {
             let j = nb.atom;
-            if keep[j] {
+            if framework[j] {
                 degree[j] = degree[j].saturating_sub(1);
                 if !mol.atom_in_ring(j) && degree[j] <= 1 {
                     queue.push(j);
@@ -42,6 +43,15 @@ pub fn murcko_scaffold(mol: &Molecule) -> Molecule {
             }
         }
     }
+    let keep: Vec<bool> = (0..n)
+        .map(|i| {
+            framework[i]
+                || (atoms[i].is_heavy()
+                    && mol.neighbors(i).iter().any(|nb| {
+                        framework[nb.atom] && mol.bonds()[nb.bond].order == BondOrder::Double
+                    }))
+        })
+        .collect();
     mol.subgraph(&keep)
 }
 
@@ -85,6 +95,30 @@ pub enum ScaffoldSplitError {
     /// The fractions are negative, not finite, or do not sum to 1.
     #[error("split fractions (train {}, val {}, test {}) must be >= 0 and sum to 1", .0[0], .0[1], .0[2])]
     BadFractions([f64; 3]),
+    /// A split that was given a share of the data received no molecule,
+    /// because whole scaffold groups cannot be divided.
+    #[error(
+        "scaffold split left {split} empty (fractions train {}, val {}, test {}): {molecules} \
+         molecules fall into {groups} scaffold groups and the largest holds {largest} of them \
+         ({largest_share:.0}%; acyclic molecules all share the empty scaffold), so whole groups \
+         cannot fill every split; use a random split (split = \"random\") or more molecules \
+         with more varied ring systems",
+        .fractions[0], .fractions[1], .fractions[2]
+    )]
+    EmptySplit {
+        /// `"train"`, `"val"` or `"test"`.
+        split: &'static str,
+        /// The requested (train, val, test) fractions.
+        fractions: [f64; 3],
+        /// Number of molecules split.
+        molecules: usize,
+        /// Number of distinct scaffold keys.
+        groups: usize,
+        /// Size of the largest scaffold group.
+        largest: usize,
+        /// `largest` as a percentage of `molecules`.
+        largest_share: f64,
+    },
 }
 
 /// DeepChem's deterministic scaffold split. Indices are grouped by key;
@@ -100,20 +134,9 @@ pub fn scaffold_split<S: AsRef<str>>(
     keys: &[S],
     fractions: [f64; 3],
 ) -> Result<Vec<Split>, ScaffoldSplitError> {
-    let [train, val, test] = fractions;
-    let valid = fractions.iter().all(|f| f.is_finite() && *f >= 0.0);
-    if !valid || (train + val + test - 1.0).abs() > 1e-6 {
-        return Err(ScaffoldSplitError::BadFractions(fractions));
-    }
-    let mut group_of: HashMap<&str, usize> = HashMap::new();
-    let mut groups: Vec<Vec<usize>> = Vec::new();
-    for (i, key) in keys.iter().enumerate() {
-        let g = *group_of.entry(key.as_ref()).or_insert_with(|| {
-            groups.push(Vec::new());
-            groups.len() - 1
-        });
-        groups[g].push(i);
-    }
+    check_fractions(fractions)?;
+    let [train, val, _] = fractions;
+    let mut groups = group_indices(keys);
     // Groups were created in order of first index, so a stable sort by
     // size keeps the first-index tie break.
     groups.sort_by_key(|g| std::cmp::Reverse(g.len()));
@@ -158,6 +181,120 @@ pub fn scaffold_split_indices<S: AsRef<str>>(
     Ok(out)
 }
 
+fn check_fractions(fractions: [f64; 3]) -> Result<(), ScaffoldSplitError> {
+    let valid = fractions.iter().all(|f| f.is_finite() && *f >= 0.0);
+    if !valid || (fractions.iter().sum::<f64>() - 1.0).abs() > 1e-6 {
+        return Err(ScaffoldSplitError::BadFractions(fractions));
+    }
+    Ok(())
+}
+
+/// Example indices grouped by key, groups in order of first appearance.
+fn group_indices<S: AsRef<str>>(keys: &[S]) -> Vec<Vec<usize>> {
+    let mut group_of: HashMap<&str, usize> = HashMap::new();
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for (i, key) in keys.iter().enumerate() {
+        let g = *group_of.entry(key.as_ref()).or_insert_with(|| {
+            groups.push(Vec::new());
+            groups.len() - 1
+        });
+        groups[g].push(i);
+    }
+    groups
+}
+
+/// chemprop's balanced scaffold split, the better default when a few
+/// scaffolds are large. Groups bigger than half the validation or half
+/// the test size go first, in seeded random order, so they land in train
+/// instead of swamping val or test; the other groups follow in seeded
+/// random order. Each group goes to train while train stays within
+/// `train * n`, else to val while val stays within `val * n`, else to
+/// test. Unlike [`scaffold_split_indices`] the result is checked: a split
+/// with a non-zero fraction that received nothing is an
+/// [`ScaffoldSplitError::EmptySplit`] (see [`check_split_sizes`]).
+pub fn balanced_scaffold_split_indices<S: AsRef<str>>(
+    keys: &[S],
+    fractions: [f64; 3],
+    seed: u64,
+) -> Result<ScaffoldSplitIndices, ScaffoldSplitError> {
+    check_fractions(fractions)?;
+    let n = keys.len() as f64;
+    let [train_size, val_size, test_size] = fractions.map(|f| f * n);
+    let (mut big, mut small): (Vec<Vec<usize>>, Vec<Vec<usize>>) = group_indices(keys)
+        .into_iter()
+        .partition(|g| g.len() as f64 > val_size / 2.0 || g.len() as f64 > test_size / 2.0);
+    let mut rng = SplitMix64(seed);
+    rng.shuffle(&mut big);
+    rng.shuffle(&mut small);
+    let mut out = ScaffoldSplitIndices::default();
+    for group in big.into_iter().chain(small) {
+        let size = group.len() as f64;
+        let target = if out.train.len() as f64 + size <= train_size {
+            &mut out.train
+        } else if out.val.len() as f64 + size <= val_size {
+            &mut out.val
+        } else {
+            &mut out.test
+        };
+        target.extend(group);
+    }
+    for list in [&mut out.train, &mut out.val, &mut out.test] {
+        list.sort_unstable();
+    }
+    check_split_sizes(&out, keys, fractions)?;
+    Ok(out)
+}
+
+/// Refuses a split in which train, val or test holds no example although
+/// its fraction is above zero, naming the largest scaffold group (the
+/// usual cause) and the fix. Callers of [`scaffold_split_indices`] can
+/// run it on that result too.
+pub fn check_split_sizes<S: AsRef<str>>(
+    split: &ScaffoldSplitIndices,
+    keys: &[S],
+    fractions: [f64; 3],
+) -> Result<(), ScaffoldSplitError> {
+    let parts = [
+        ("train", &split.train),
+        ("val", &split.val),
+        ("test", &split.test),
+    ];
+    for ((name, part), fraction) in parts.into_iter().zip(fractions) {
+        if fraction > 0.0 && part.is_empty() {
+            let groups = group_indices(keys);
+            let largest = groups.iter().map(Vec::len).max().unwrap_or(0);
+            return Err(ScaffoldSplitError::EmptySplit {
+                split: name,
+                fractions,
+                molecules: keys.len(),
+                groups: groups.len(),
+                largest,
+                largest_share: 100.0 * largest as f64 / keys.len().max(1) as f64,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// SplitMix64: a tiny, fixed generator so a seed gives the same split on
+/// every platform and version.
+struct SplitMix64(u64);
+
+impl SplitMix64 {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        crate::hash::mix64(self.0)
+    }
+
+    /// Fisher-Yates.
+    fn shuffle<T>(&mut self, items: &mut [T]) {
+        for i in (1..items.len()).rev() {
+            let j = (self.next() % (i as u64 + 1)) as usize;
+            items.swap(i, j);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -184,8 +321,20 @@ mod tests {
             scaffold("c1ccccc1Cc1ccccc1")
         );
         assert_ne!(key("c1ccccc1Cc1ccccc1"), key("c1ccccc1CCc1ccccc1"));
-        // Exocyclic =O goes: cyclohexanone -> cyclohexane.
-        assert_eq!(key("O=C1CCCCC1"), key("C1CCCCC1"));
+        // Exocyclic and linker double bonds stay, as in RDKit.
+        assert_eq!(key("CC1CCC(=O)CC1"), key("O=C1CCCCC1"));
+        assert_ne!(key("O=C1CCCCC1"), key("C1CCCCC1"));
+        assert_eq!(
+            key("Cc1ccccc1C(=O)Nc1ccc(Cl)cc1"),
+            key("O=C(Nc1ccccc1)c1ccccc1")
+        );
+        // The alkylidene carbon stays and its chlorines become H (DDT-like).
+        assert_eq!(
+            key("ClC(Cl)=C(c1ccc(Cl)cc1)c1ccc(Cl)cc1"),
+            key("C=C(c1ccccc1)c1ccccc1")
+        );
+        // A substituted aromatic N gets its H back.
+        assert_eq!(key("Cn1cccc1"), key("c1cc[nH]c1"));
         // Different ring systems differ.
         assert_ne!(key("Cc1ccccc1"), key("Cc1ccncc1"));
     }
@@ -257,5 +406,58 @@ mod tests {
         assert!(scaffold_split::<&str>(&[], [0.8, 0.1, 0.1])
             .unwrap()
             .is_empty());
+    }
+
+    /// 100 keys: one group of `big`, the rest singletons.
+    fn one_big_group(big: usize) -> Vec<String> {
+        let mut keys = vec![String::new(); big];
+        keys.extend((big..100).map(|i| format!("s{i}")));
+        keys
+    }
+
+    #[test]
+    fn balanced_split_puts_big_groups_in_train() {
+        let keys = one_big_group(60);
+        let s = balanced_scaffold_split_indices(&keys, [0.8, 0.1, 0.1], 0).unwrap();
+        assert_eq!((s.train.len(), s.val.len(), s.test.len()), (80, 10, 10));
+        // The 60 acyclic molecules are all in train.
+        assert!((0..60).all(|i| s.train.binary_search(&i).is_ok()));
+        // Seeded: same seed same split, another seed another one.
+        assert_eq!(
+            s,
+            balanced_scaffold_split_indices(&keys, [0.8, 0.1, 0.1], 0).unwrap()
+        );
+        assert_ne!(
+            s,
+            balanced_scaffold_split_indices(&keys, [0.8, 0.1, 0.1], 1).unwrap()
+        );
+        // Every index once.
+        let mut all: Vec<usize> = [s.train, s.val, s.test].concat();
+        all.sort_unstable();
+        assert_eq!(all, (0..100).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn dominant_scaffold_is_an_error_naming_its_size() {
+        // DeepChem's order puts the 85-molecule group nowhere but test when
+        // train is 80: train ends up empty.
+        let keys = one_big_group(85);
+        let old = scaffold_split_indices(&keys, [0.8, 0.1, 0.1]).unwrap();
+        let err = check_split_sizes(&old, &keys, [0.8, 0.1, 0.1]).unwrap_err();
+        let message = err.to_string();
+        assert!(message.contains("largest holds 85"), "{message}");
+        assert!(message.contains("85%"), "{message}");
+        assert!(message.contains("split = \"random\""), "{message}");
+        // The balanced split cannot help either: 85 > 80 goes to test.
+        let err = balanced_scaffold_split_indices(&keys, [0.8, 0.1, 0.1], 3).unwrap_err();
+        assert!(
+            matches!(err, ScaffoldSplitError::EmptySplit { largest: 85, .. }),
+            "{err}"
+        );
+        // A zero fraction may stay empty.
+        let keys: Vec<String> = (0..10).map(|i| format!("k{i}")).collect();
+        let s = balanced_scaffold_split_indices(&keys, [0.8, 0.2, 0.0], 0).unwrap();
+        assert!(s.test.is_empty() && !s.val.is_empty());
+        assert!(balanced_scaffold_split_indices(&keys, [0.8, 0.2, 0.2], 0).is_err());
     }
 }

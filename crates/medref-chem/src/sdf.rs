@@ -20,8 +20,8 @@
 //!   says otherwise; plain explicit H atoms are then folded into their
 //!   neighbour, so all-H and no-H molfiles of a structure give the same
 //!   [`Molecule`].
-//! - Atoms with a type-4 (aromatic) bond are marked aromatic; Kekulé
-//!   structures stay Kekulé (no aromaticity perception).
+//! - Aromaticity is perceived after RDKit-style charge separation
+//!   (`crate::sanitize`): Kekulé and type-4 bond blocks read the same.
 
 use std::collections::HashSet;
 use std::fs::File;
@@ -739,7 +739,8 @@ fn build_molecule(
         atom.hydrogens = h.saturating_sub(radical.get(i).copied().unwrap_or(0));
     }
     let (atoms, bonds, _) = molecule::fold_hydrogens(atoms, bonds);
-    Molecule::new(atoms, bonds).map_err(SdfProblem::BadGraph)
+    let mol = Molecule::new(atoms, bonds).map_err(SdfProblem::BadGraph)?;
+    Ok(crate::sanitize::sanitize(&mol))
 }
 
 #[cfg(test)]

@@ -19,7 +19,8 @@
 //!   brackets (`n(H)`, not OpenSMILES) is read as `[H]`, as RDKit does:
 //!   the Huuskonen solubility files contain it.
 //! - Chirality (`@`, `@@`) and `/ \` are kept as marks, not interpreted.
-//!   Aromaticity is not checked: `c1cccc1` reads without complaint.
+//!   Hypervalent N, P, halogens are charge-separated and aromaticity is
+//!   perceived afresh, as RDKit does (`crate::sanitize`).
 
 use std::collections::HashSet;
 
@@ -808,7 +809,7 @@ impl<'a> Parser<'a> {
                 mol.set_bond_order(b, BondOrder::Single);
             }
         }
-        mol
+        crate::sanitize::sanitize(&mol)
     }
 }
 
