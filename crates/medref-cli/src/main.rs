@@ -37,9 +37,10 @@ enum Command {
         /// uninterrupted run would have given.
         #[arg(long, value_name = "RUN_DIR", conflicts_with_all = ["out", "set", "force"])]
         resume: Option<PathBuf>,
-        /// cpu (burn flex backend) or wgpu (GPU; Vulkan/Metal/DX12).
-        #[arg(long, default_value = "cpu")]
-        device: DeviceChoice,
+        /// cpu (burn flex backend) or wgpu (GPU; Vulkan/Metal/DX12); default
+        /// cpu, or with --resume the device the run was started on.
+        #[arg(long)]
+        device: Option<DeviceChoice>,
         /// Run directory (default: runs/<name>-<time>).
         #[arg(long)]
         out: Option<PathBuf>,
@@ -244,10 +245,28 @@ fn is_bad_input(err: &anyhow::Error) -> bool {
     })
 }
 
+/// The device a run was started on, from its `manifest.json`; a resumed
+/// run continues there unless `--device` says otherwise.
+fn recorded_device(dir: &Path) -> anyhow::Result<DeviceChoice> {
+    let path = dir.join("manifest.json");
+    let Ok(text) = std::fs::read_to_string(&path) else { return Ok(DeviceChoice::Cpu) };
+    let manifest: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| data_cmd::UsageError(format!("{}: not valid JSON: {e}", path.display())))?;
+    match manifest["device"].as_str() {
+        Some(d) => Ok(d.parse().map_err(|e: String| data_cmd::UsageError(format!("{}: device: {e}", path.display())))?),
+        None => Ok(DeviceChoice::Cpu),
+    }
+}
+
 fn run_command(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Train { config, resume, device, out, set, force } => {
             let resuming = resume.is_some();
+            let device = match (device, &resume) {
+                (Some(d), _) => d,
+                (None, Some(dir)) => recorded_device(dir)?,
+                (None, None) => DeviceChoice::Cpu,
+            };
             let (config, out) = match (config, resume) {
                 (_, Some(dir)) => {
                     if !dir.join("config.toml").is_file() {

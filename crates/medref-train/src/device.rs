@@ -44,10 +44,16 @@ pub struct OpenDevice {
 /// machine without one gets a clear error instead of a panic deep in burn.
 pub fn open_device(choice: DeviceChoice) -> Result<OpenDevice, TrainError> {
     match choice {
-        DeviceChoice::Cpu => Ok(OpenDevice {
-            device: Device::flex(),
-            backend: "flex (rayon, simd)".into(),
-        }),
+        DeviceChoice::Cpu => {
+            // burn's default device (where a loaded optimiser state is first
+            // put) is the GPU backend when it is compiled in; pinning it to
+            // the CPU keeps a CPU run from probing GPU adapters, whose
+            // loaders print warnings on machines without a display.
+            if std::env::var_os("BURN_DEVICE").is_none() {
+                std::env::set_var("BURN_DEVICE", "flex");
+            }
+            Ok(OpenDevice { device: Device::flex(), backend: "flex (rayon, simd)".into() })
+        }
         DeviceChoice::Wgpu => open_wgpu(),
     }
 }
