@@ -7,6 +7,7 @@
 //! `data_report.json` (rows read and left out) and `feature_importance.csv`
 //! (permutation importance on the test split).
 
+mod convex;
 mod examples;
 mod importance;
 
@@ -14,14 +15,14 @@ pub use examples::TabularExamples;
 pub use importance::{importance_csv, permutation_importance, Importance};
 
 use burn::prelude::*;
-use medref_core::config::{Config, DataConfig, Task};
+use medref_core::config::{Config, DataConfig, ModelConfig, Task};
 use medref_core::fsutil::write_atomic;
 use medref_models::Mlp;
 use medref_tabular::table_data::{load_table, predict_table_features};
 use medref_tabular::{TabularDataset, TabularRecipe, TabularSplit};
 use medref_train::RunInfo;
 use medref_train::run_dir::write_json;
-use medref_train::{Baseline, DataFormat, DataShape, ModelMeta, Targets, TrainError, Trained};
+use medref_train::{Baseline, DataFormat, DataShape, DirectFit, ModelMeta, Targets, TrainError, Trained};
 use std::path::Path;
 
 /// A linear model or MLP on `[batch, n_features]`.
@@ -45,6 +46,14 @@ impl Baseline for Tables {
     fn build(config: &Config, meta: &ModelMeta, device: &Device) -> Result<Mlp, TrainError> {
         Mlp::from_config(&config.model, meta.input_shape[0], meta.n_outputs, device)
             .ok_or_else(|| TrainError::Mismatch("the tables baseline trains `linear` or `mlp` models".into()))
+    }
+
+    /// `linear` with two classes or a number is fitted by Newton's method
+    /// (see `convex`); MLPs and softmax over three or more classes train in
+    /// the loop.
+    fn fit_directly(config: &Config, ds: &TabularDataset, model: Mlp) -> Option<Result<DirectFit<Mlp>, TrainError>> {
+        let ModelConfig::Linear(linear) = &config.model else { return None };
+        convex::fits_directly(&ds.train.targets).then(|| convex::fit_linear(config, linear, ds, model))
     }
 
     fn write_data_extras(dir: &Path, ds: &TabularDataset) -> Result<(), TrainError> {

@@ -5,6 +5,7 @@
 //! against, and a trainee can switch to an MLP by adding a width.
 
 use burn::nn::{Dropout, DropoutConfig, Linear, LinearConfig};
+use burn::module::Param;
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 use medref_core::config::{MlpConfig, ModelConfig};
@@ -43,6 +44,22 @@ impl Mlp {
             }
             _ => None,
         }
+    }
+
+    /// The linear model with the given coefficients: `weight` row-major
+    /// `[n_inputs, n_outputs]`, `bias` `[n_outputs]`. For coefficients fitted
+    /// outside the loop (a convex solver), so the run saves, scores and
+    /// reloads them like any trained network. `None` if the model has hidden
+    /// layers or the sizes do not fit.
+    pub fn with_linear_coefficients(mut self, weight: &[f32], bias: &[f32]) -> Option<Self> {
+        let [n_in, n_out] = self.head.weight.dims();
+        if !self.hidden.is_empty() || weight.len() != n_in * n_out || bias.len() != n_out {
+            return None;
+        }
+        let device = self.head.weight.device();
+        self.head.weight = Param::from_tensor(Tensor::from_data(TensorData::new(weight.to_vec(), [n_in, n_out]), &device));
+        self.head.bias = Some(Param::from_tensor(Tensor::from_data(TensorData::new(bias.to_vec(), [n_out]), &device)));
+        Some(self)
     }
 
     /// `[batch, n_inputs]` -> `[batch, n_outputs]`

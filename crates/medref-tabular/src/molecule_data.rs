@@ -266,10 +266,17 @@ pub fn load_molecules(d: &MoleculeData, seed: u64, path: Option<&Path>) -> Resul
     let test_fraction = if test.is_some() { 0.0 } else { d.test_fraction };
     let fractions = [1.0 - d.val_fraction - test_fraction, d.val_fraction, test_fraction];
     let local: SplitIndices = match d.split {
-        MoleculeSplit::Scaffold => {
-            let keys: Vec<String> = usable.iter().map(|&r| medref_chem::scaffold::scaffold_key(&main[r].molecule)).collect();
-            let s = medref_chem::scaffold::scaffold_split_indices(&keys, fractions)
-                .map_err(|e| TableError::Mismatch(format!("{}: {e}", main_path.display())))?;
+        MoleculeSplit::Scaffold | MoleculeSplit::BalancedScaffold => {
+            use medref_chem::scaffold::{balanced_scaffold_split_indices, check_split_sizes, scaffold_key, scaffold_split_indices};
+            let keys: Vec<String> = usable.iter().map(|&r| scaffold_key(&main[r].molecule)).collect();
+            let in_file = |e: medref_chem::ScaffoldSplitError| TableError::Mismatch(format!("{}: {e}", main_path.display()));
+            let s = if d.split == MoleculeSplit::Scaffold {
+                let s = scaffold_split_indices(&keys, fractions).map_err(in_file)?;
+                check_split_sizes(&s, &keys, fractions).map_err(in_file)?;
+                s
+            } else {
+                balanced_scaffold_split_indices(&keys, fractions, seed).map_err(in_file)?
+            };
             SplitIndices { train: s.train, val: s.val, test: s.test }
         }
         MoleculeSplit::Random => split_train_val_test(&vec![0; usable.len()], 1, fractions, seed).map_err(TableError::Mismatch)?,

@@ -21,7 +21,9 @@ fn outcomes(d: &TableData, table: &RawTable, path: &Path, report: &mut BTreeMap<
     let numeric = |name: &str| -> Result<Vec<Option<f64>>, TableError> {
         match &column(table, name, path)?.data {
             ColumnData::Numeric(v) => Ok(v.clone()),
-            ColumnData::Text(_) => Err(TableError::format(path, format!("column \"{name}\""), "must be numeric").into()),
+            ColumnData::Text(v) => binary_codes(v).ok_or_else(|| {
+                TableError::format(path, format!("column \"{name}\""), "must be numeric (or a 0/1, false/true, no/yes category)")
+            }),
         }
     };
     if let Some(s) = &d.survival {
@@ -118,7 +120,10 @@ pub fn load_table(d: &TableData, seed: u64, path: Option<&Path>) -> Result<Tabul
             if let Some(Outcomes::Classes(t)) = t {
                 seen.extend(t.iter().flatten().cloned());
             }
-            class_order(seen, d.positive.as_deref(), main_path)?
+            // A survival outcome's positive class is the event a clinician
+            // screens for, so sensitivity and PPV speak of it.
+            let positive = d.positive.as_deref().or(d.survival.as_ref().map(|_| "event"));
+            class_order(seen, positive, main_path)?
         }
         _ => Vec::new(),
     };
@@ -234,4 +239,37 @@ pub fn predict_table_features(d: &TableData, recipe: &TabularRecipe, input: &Pat
     };
     let x = recipe.preprocessor.transform(&table, &rows, input)?;
     Ok((ids, x))
+}
+
+/// A two-valued category read as 0/1, as ARFF and scikit-survival write
+/// event indicators (`{0,1}`, `{false,true}`, `{no,yes}`); `None` when any
+/// value is something else.
+pub fn binary_codes(values: &[Option<String>]) -> Option<Vec<Option<f64>>> {
+    values
+        .iter()
+        .map(|v| match v.as_deref().map(|s| s.trim().to_ascii_lowercase()) {
+            None => Some(None),
+            Some(s) => match s.as_str() {
+                "0" | "false" | "no" | "f" | "n" => Some(Some(0.0)),
+                "1" | "true" | "yes" | "t" | "y" => Some(Some(1.0)),
+                _ => None,
+            },
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nominal_event_indicators_read_as_numbers() {
+        let v = |s: &[&str]| s.iter().map(|x| Some(x.to_string())).collect::<Vec<_>>();
+        assert_eq!(binary_codes(&v(&["0", "1", "1"])), Some(vec![Some(0.0), Some(1.0), Some(1.0)]));
+        assert_eq!(binary_codes(&v(&["false", "TRUE"])), Some(vec![Some(0.0), Some(1.0)]));
+        assert_eq!(binary_codes(&v(&["no", "yes"])), Some(vec![Some(0.0), Some(1.0)]));
+        assert_eq!(binary_codes(&[None, Some("1".into())]), Some(vec![None, Some(1.0)]));
+        assert_eq!(binary_codes(&v(&["0", "2"])), None);
+        assert_eq!(binary_codes(&v(&["dead", "alive"])), None);
+    }
 }

@@ -63,6 +63,16 @@ pub struct Trained<M> {
     pub device: Device,
 }
 
+/// A model fitted outside the loop, as the convex problem it is.
+pub struct DirectFit<M> {
+    pub model: M,
+    /// The mean objective at the solution (the history's training loss).
+    pub objective: f64,
+    /// What the solver did (iterations, final gradient, penalty), written
+    /// as `convex_fit.json`.
+    pub report: serde_json::Value,
+}
+
 /// A domain's model family on its kind of examples.
 pub trait Baseline: 'static {
     /// The data as its formats yield it: three splits plus what the run
@@ -86,6 +96,14 @@ pub trait Baseline: 'static {
 
     /// A fresh network for `meta` (input shape and outputs) on `device`.
     fn build(config: &Config, meta: &ModelMeta, device: &Device) -> Result<Self::Model, TrainError>;
+
+    /// Fits the model as the convex problem it is (full batch, to a stated
+    /// gradient tolerance, deterministic) instead of by the loop; `None`
+    /// when the loop trains this config's model. `model` is the freshly
+    /// built network to put the solution into.
+    fn fit_directly(_config: &Config, _data: &Self::Data, _model: Self::Model) -> Option<Result<DirectFit<Self::Model>, TrainError>> {
+        None
+    }
 
     /// Files the field reports about the data, written before training
     /// (`preprocess.json`, `splits.json`...).

@@ -23,7 +23,7 @@ pub mod run_dir;
 pub mod runner;
 pub mod schedule;
 
-pub use baseline::{Baseline, DataFormat, DataShape, ModelMeta, RunInfo, Trained};
+pub use baseline::{Baseline, DataFormat, DataShape, DirectFit, ModelMeta, RunInfo, Trained};
 pub use runner::{Registered, Runner};
 pub use device::{open_device, DeviceChoice};
 pub use error::TrainError;

@@ -7,17 +7,17 @@
 //! best epoch, write the common files, the domain's model files, then the
 //! explanation, report and model card.
 
-use crate::baseline::{Baseline, DataFormat, DataShape, ModelMeta, RunInfo, Trained};
+use crate::baseline::{Baseline, DataFormat, DataShape, DirectFit, ModelMeta, RunInfo, Trained};
 use crate::checkpoint::{load_weights, save_weights, Checkpoints};
 use crate::device::{open_device, DeviceChoice};
-use crate::evaluate::{argmax_rows, predict_scores, split_metrics, Metrics};
+use crate::evaluate::{argmax_rows, monitor_value, predict_scores, score_loss, split_metrics, Metrics};
 use crate::examples::{Examples, Network, Targets};
-use crate::fit::{fit, Progress};
+use crate::fit::{fit, EpochRecord, Fitted, Progress};
 use crate::history::history_csv;
 use crate::run_dir::{check_resumable, crate_versions, csv_field, dataset_digest, predictions_csv, prepare_run_dir, rayon_threads, write_json};
 use crate::TrainError;
 use burn::prelude::*;
-use medref_core::config::Config;
+use medref_core::config::{Config, Monitor};
 use medref_core::fsutil::write_atomic;
 use medref_core::manifest::{git_state, now_rfc3339, RunManifest};
 use std::path::{Path, PathBuf};
@@ -187,14 +187,26 @@ fn fit_and_write<B: Baseline>(
     let model = B::build(config, &meta, &init)?.fork(&ad);
     B::write_data_extras(dir, data)?;
 
-    // A fresh run starts in an empty directory, so a committed state here
-    // means `--resume`.
-    let ck_dir = dir.join("checkpoints");
-    let mut checkpoints =
-        if ck_dir.join("state.json").is_file() { Checkpoints::open_for_resume(&ck_dir)? } else { Checkpoints::create(&ck_dir)? };
-    let fitted = fit(model, &train, &val, &config.train, config.seed, &ad, Some(&mut checkpoints), progress)?;
-    let best = fitted.best.valid();
     let eval_device = device.clone().without_autodiff();
+    let fitted = match B::fit_directly(config, data, model.clone()) {
+        Some(direct) => {
+            let direct = direct?;
+            write_json(&dir.join("convex_fit.json"), &direct.report)?;
+            fitted_directly(direct, &val, config, &eval_device, train.len())?
+        }
+        None => {
+            // A fresh run starts in an empty directory, so a committed
+            // state here means `--resume`.
+            let ck_dir = dir.join("checkpoints");
+            let mut checkpoints = if ck_dir.join("state.json").is_file() {
+                Checkpoints::open_for_resume(&ck_dir)?
+            } else {
+                Checkpoints::create(&ck_dir)?
+            };
+            fit(model, &train, &val, &config.train, config.seed, &ad, Some(&mut checkpoints), progress)?
+        }
+    };
+    let best = fitted.best.valid();
     let batch = config.train.batch_size.max(256);
     let val_scores = predict_scores(&best, &val, &eval_device, batch)?;
     let test_scores = predict_scores(&best, &test, &eval_device, batch)?;
@@ -244,6 +256,30 @@ fn fit_and_write<B: Baseline>(
     let trained = Trained { info, model: best, device: eval_device };
     B::write_model_extras(&trained, data)?;
     Ok((trained, summary))
+}
+
+/// A directly fitted model as the loop's result: one "epoch" whose training
+/// loss is the objective, scored on validation like any epoch.
+fn fitted_directly<M, E>(direct: DirectFit<M>, val: &E, config: &Config, eval_device: &Device, n_train: usize) -> Result<Fitted<M>, TrainError>
+where
+    M: Network<Input = E::Input>,
+    E: Examples,
+{
+    let started = Instant::now();
+    let scores = predict_scores(&direct.model.valid(), val, eval_device, config.train.batch_size.max(256))?;
+    let val_loss = score_loss(val.targets(), &scores);
+    let val_metric = match config.train.monitor {
+        Monitor::Loss => val_loss,
+        m => monitor_value(val.targets(), &scores, m),
+    };
+    let record = EpochRecord { epoch: 1, lr: 0.0, train_loss: direct.objective, val_loss, val_metric, seconds: started.elapsed().as_secs_f64() };
+    Ok(Fitted {
+        best: direct.model,
+        best_epoch: 1,
+        history: vec![record],
+        stopped_early: false,
+        train_samples_per_second: n_train as f64 / started.elapsed().as_secs_f64().max(1e-9),
+    })
 }
 
 /// Re-evaluates a run on its config's data, or on `data` (same format).

@@ -245,13 +245,19 @@ pub struct TableData {
 
 /// How molecules are divided when the data has no official split.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 pub enum MoleculeSplit {
     /// Seeded random rows.
     Random,
-    /// Bemis-Murcko scaffolds: a chemical series is in one split only, which
-    /// is how a model meets new chemistry in practice.
+    /// Bemis-Murcko scaffolds, largest groups to train first (DeepChem's
+    /// order): a chemical series is in one split only, which is how a model
+    /// meets new chemistry in practice.
     Scaffold,
+    /// Scaffold groups larger than half the test size go to train, the rest
+    /// in seeded random order (chemprop's balanced split), so one huge
+    /// group (all acyclic molecules share the empty scaffold) cannot empty
+    /// val or test. The default.
+    BalancedScaffold,
 }
 
 /// A table of extra features joined to molecules on a key (cell-line or

@@ -100,7 +100,7 @@ pub(super) fn default_n_bits() -> usize {
     2048
 }
 pub(super) fn default_molecule_split() -> MoleculeSplit {
-    MoleculeSplit::Scaffold
+    MoleculeSplit::BalancedScaffold
 }
 pub(super) fn default_mlp_hidden() -> Vec<usize> {
     vec![64]

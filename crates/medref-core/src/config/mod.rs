@@ -158,8 +158,9 @@ impl Config {
     }
 
     fn from_table(table: toml::Table) -> Result<Config, (String, String)> {
+        let monitor_given = table.get("train").and_then(|t| t.get("monitor")).is_some();
         let raw: RawConfig = deserialize_at("", toml::Value::Table(table))?;
-        let config = Config {
+        let mut config = Config {
             name: raw.name,
             domain: raw.domain,
             description: raw.description,
@@ -169,6 +170,11 @@ impl Config {
             train: raw.train,
             eval: raw.eval,
         };
+        // The default monitor follows the task: AUROC means nothing for a
+        // number, so a regression config that names none monitors RMSE.
+        if !monitor_given && config.data.task() == Some(Task::Regression) {
+            config.train.monitor = Monitor::Rmse;
+        }
         config.validate()?;
         Ok(config)
     }

@@ -30,11 +30,39 @@ tagged_sections! {
     "tcn" => Tcn(TcnConfig),
 }
 
-/// A linear model on table features: logistic regression for classes,
-/// least squares for numbers (regularised by `[train].weight_decay`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+/// A linear model on table features: L2-penalised logistic regression for
+/// two classes, ridge regression for numbers, each fitted as the convex
+/// problem it is (full batch, Newton's method, to a gradient tolerance) so
+/// it is the model scikit-learn fits. Three or more classes are trained by
+/// the loop (softmax, `[train].weight_decay`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct LinearConfig {}
+pub struct LinearConfig {
+    /// Inverse penalty strength, as scikit-learn's `LogisticRegression(C)`
+    /// (default 1.0): the fit minimises the summed log-loss plus
+    /// `||w||^2 / (2 C)`, intercept unpenalised. For regression the same
+    /// penalty on the standardised target is `Ridge(alpha = 1 / C)`.
+    #[serde(default = "default_c")]
+    pub c: f64,
+    /// Stop when the largest gradient entry of the mean objective is at most
+    /// this (scikit-learn's scale for `tol`).
+    #[serde(default = "default_gradient_tol")]
+    pub tol: f64,
+}
+
+impl Default for LinearConfig {
+    fn default() -> Self {
+        Self { c: default_c(), tol: default_gradient_tol() }
+    }
+}
+
+fn default_c() -> f64 {
+    1.0
+}
+
+fn default_gradient_tol() -> f64 {
+    1e-8
+}
 
 /// A multi-layer perceptron on table features.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -200,7 +228,17 @@ impl ModelSection for DnaCnnConfig {
     }
 }
 
-impl ModelSection for LinearConfig {}
+impl ModelSection for LinearConfig {
+    fn validate(&self) -> Result<(), (String, String)> {
+        if !(self.c.is_finite() && self.c > 0.0) {
+            return bad("[model].c", "must be a positive number (scikit-learn's C; larger means a weaker penalty)");
+        }
+        if !(self.tol.is_finite() && self.tol > 0.0) {
+            return bad("[model].tol", "must be a positive number");
+        }
+        Ok(())
+    }
+}
 
 impl ModelSection for MlpConfig {
     fn validate(&self) -> Result<(), (String, String)> {

@@ -129,3 +129,18 @@ fn syntax_errors_name_the_file() {
     let msg = load("name = ", &[]).unwrap_err().to_string();
     assert!(msg.starts_with("configs/imaging/tiny.toml: not valid TOML"), "{msg}");
 }
+
+#[test]
+fn regression_without_a_monitor_monitors_rmse() {
+    let table = |monitor: &str| {
+        format!(
+            "name = \"r\"\ndomain = \"clinical\"\n[data]\nformat = \"table\"\npath = \"x.csv\"\nlabel = \"y\"\ntask = \"regression\"\n[model]\nkind = \"linear\"\n[train]\n{monitor}\n"
+        )
+    };
+    let c = load(&table(""), &[]).unwrap();
+    assert_eq!(c.train.monitor, Monitor::Rmse);
+    let c = load(&table("monitor = \"r2\""), &[]).unwrap();
+    assert_eq!(c.train.monitor, Monitor::R2);
+    let err = load(&table("monitor = \"auroc\""), &[]).unwrap_err().to_string();
+    assert!(err.contains("[train].monitor"), "{err}");
+}
