@@ -144,9 +144,13 @@ pub fn fault_point(place: &str, epoch: usize) {
 }
 
 /// Writes a model's parameters (burnpack format) atomically.
+///
+/// Saved from `valid()`: a running statistic (batch norm) holds its latest
+/// update apart until the next one, and only `valid()` folds it in, so a
+/// plain record would miss one step and a resumed run would drift.
 pub fn save_weights<M: Module + Clone>(model: &M, path: &Path) -> Result<(), TrainError> {
     let bytes = model
-        .clone()
+        .valid()
         .into_record()
         .into_bytes()
         .map_err(|e| TrainError::Weights { path: path.to_path_buf(), message: e.to_string() })?;

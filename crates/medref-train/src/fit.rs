@@ -112,7 +112,10 @@ where
                 .from_bytes(Bytes::from_bytes_vec(bytes))
                 .map_err(|e| TrainError::Weights { path: path.clone(), message: e.to_string() })?;
             if let (Some(file), Some(record)) = (&state.best, state.history.get(state.best_epoch.wrapping_sub(1))) {
-                best = Some((load_weights(model.clone(), &dir.join(file))?, state.best_epoch, record.val_metric));
+                // Into a copy of its own: a clone shares the batch-norm
+                // running statistics, and loading would overwrite the
+                // training model's with the best epoch's.
+                best = Some((load_weights(model.valid(), &dir.join(file))?, state.best_epoch, record.val_metric));
             }
             stale = state.epoch - state.best_epoch.min(state.epoch);
             first_epoch = state.epoch;
@@ -189,7 +192,9 @@ where
             Some((_, _, b)) => val_metric < *b,
         };
         if improved {
-            best = Some((model.clone(), epoch + 1, val_metric));
+            // `valid()` is a copy with its own running statistics (a clone
+            // would share them and drift with later epochs).
+            best = Some((model.valid(), epoch + 1, val_metric));
             stale = 0;
         } else {
             stale += 1;
