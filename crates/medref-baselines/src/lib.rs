@@ -48,6 +48,12 @@ pub fn train(req: &TrainRequest, progress: &mut dyn Progress) -> Result<TrainOut
     runner_for(&req.config)?.train(req, progress)
 }
 
+/// `medref data validate`: reads `data` (or the config's own data) as
+/// `train` would, with the same checks and messages.
+pub fn validate(config: &Config, data: Option<&Path>) -> Result<medref_train::run::DataSummary, TrainError> {
+    runner_for(config)?.inspect(config, data)
+}
+
 /// `medref eval`: re-scores the run in `dir`, on its data or on `data`.
 pub fn eval(dir: &Path, device: DeviceChoice, data: Option<&Path>) -> Result<medref_train::evaluate::Metrics, TrainError> {
     let run = open_run(dir)?;

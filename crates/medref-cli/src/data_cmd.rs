@@ -28,6 +28,16 @@ pub enum DataCommand {
     },
     /// Show what a data file holds: arrays, shapes, splits, class counts.
     Inspect { file: PathBuf },
+    /// Check a data file against a config before training: reads it exactly
+    /// as `medref train` would and reports what it would reject, with the
+    /// same messages (exit 2), or the examples per split (exit 0).
+    Validate {
+        /// The data file (or folder) to check; replaces the config's main file.
+        file: Option<PathBuf>,
+        /// The baseline config whose `[data]` and `[model]` sections apply.
+        #[arg(long)]
+        config: PathBuf,
+    },
     /// Download an official dataset file and verify its published checksum.
     Fetch {
         #[command(subcommand)]
@@ -205,6 +215,27 @@ fn write_new_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 
 pub fn run(command: DataCommand, quiet: bool) -> anyhow::Result<()> {
     match command {
+        DataCommand::Validate { file, config } => {
+            let config = medref_core::config::Config::load(&config, &[])?;
+            let s = medref_baselines::validate(&config, file.as_deref())?;
+            let source = file.as_deref().unwrap_or(config.data.path());
+            let classes = match s.shape.n_classes {
+                Some(k) => format!(", {k} classes"),
+                None if !s.shape.class_names.is_empty() => format!(", {} classes", s.shape.class_names.len()),
+                None => String::new(),
+            };
+            println!(
+                "{}: valid `{}` data for {}: {} train / {} val / {} test examples, input {:?}{classes}",
+                source.display(),
+                s.format,
+                config.name,
+                s.split_sizes[0],
+                s.split_sizes[1],
+                s.split_sizes[2],
+                s.shape.input_shape
+            );
+            Ok(())
+        }
         DataCommand::Synth { domain: SynthDomain::Imaging { out, n_train, n_val, n_test, size, channels, positive_fraction, seed } } => {
             let spec = SynthImagingSpec { n_train, n_val, n_test, size, channels, positive_fraction, seed };
             spec.validate().map_err(|e| UsageError(format!("medref data synth imaging: {e}")))?;

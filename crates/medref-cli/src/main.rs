@@ -127,6 +127,10 @@ enum Command {
         /// Train every row on this device.
         #[arg(long, default_value = "cpu")]
         device: DeviceChoice,
+        /// Train each row with this many seeds (the config's seed, +1, ...)
+        /// and judge the mean; the table shows mean and standard deviation.
+        #[arg(long, default_value_t = 1)]
+        seeds: u64,
     },
     /// Train a grid of config overrides times seeds: here as plain
     /// processes (--emit local), or as a Slurm array job (--emit slurm).
@@ -301,15 +305,11 @@ fn run_command(cli: Cli) -> anyhow::Result<()> {
                     show("edit"),
                     show("f1_at_50")
                 )
-            } else if test.contains_key("rmse") {
-                format!(
-                    "test RMSE {} (95% CI {}-{}), R^2 {}, Spearman {}",
-                    show("rmse"),
-                    show("rmse_ci_low"),
-                    show("rmse_ci_high"),
-                    show("r2"),
-                    show("spearman")
-                )
+            } else if matches!(outcome.metrics.get("val"), Some(v) if v.contains_key("rmse")) {
+                // A regression run speaks of errors in the target's units,
+                // never of AUROC.
+                let ci = |k: &str| format!("{} (95% CI {}-{})", show(k), show(&format!("{k}_ci_low")), show(&format!("{k}_ci_high")));
+                format!("test RMSE {}, MAE {}, R^2 {}", ci("rmse"), ci("mae"), ci("r2"))
             } else {
                 format!(
                     "test AUROC {} (95% CI {}-{}), accuracy {}",
@@ -400,8 +400,11 @@ fn run_command(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Data { command } => data_cmd::run(command, cli.quiet),
-        Command::Reproduce { tiny, domain, only, jobs, baselines, out, device } => {
-            let select = reproduce::Selection { tiny, domain, only, device: device.as_str().to_string() };
+        Command::Reproduce { tiny, domain, only, jobs, baselines, out, device, seeds } => {
+            if seeds == 0 {
+                return Err(data_cmd::UsageError("--seeds must be at least 1".into()).into());
+            }
+            let select = reproduce::Selection { tiny, domain, only, device: device.as_str().to_string(), seeds };
             let results = reproduce::run(&baselines, &select, jobs, &out, cli.quiet)?;
             print!("{}", reproduce::markdown(&results));
             let failed = results.iter().filter(|r| r.status == "fail" || r.status == "error").count();

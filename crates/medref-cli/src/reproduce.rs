@@ -73,7 +73,15 @@ pub fn read_table(path: &Path) -> anyhow::Result<BaselineTable> {
 pub struct RowResult {
     #[serde(flatten)]
     pub baseline: Baseline,
+    /// The mean over seeds of the row's metric (what is judged).
     pub measured: Option<f64>,
+    /// Sample standard deviation over seeds (with two or more seeds).
+    pub measured_sd: Option<f64>,
+    /// The metric of each seed's run, in seed order.
+    pub per_seed: Vec<f64>,
+    /// For classifiers: AUROC, per-class recall and F1 of the first seed's
+    /// run, so a row that passes on AUROC but misses a class shows it.
+    pub classes: Option<String>,
     /// `pass`, `fail`, `error` or `skipped`.
     pub status: String,
     pub detail: String,
@@ -82,7 +90,16 @@ pub struct RowResult {
 }
 
 impl RowResult {
-    fn judge(baseline: Baseline, measured: Option<f64>, run_dir: PathBuf, seconds: f64) -> Self {
+    fn failed(baseline: Baseline, status: &str, detail: String, run_dir: PathBuf, seconds: f64) -> Self {
+        RowResult { baseline, measured: None, measured_sd: None, per_seed: Vec::new(), classes: None, status: status.into(), detail, seconds, run_dir }
+    }
+
+    fn judge(baseline: Baseline, per_seed: Vec<f64>, classes: Option<String>, run_dir: PathBuf, seconds: f64) -> Self {
+        let n = per_seed.len() as f64;
+        let measured = (!per_seed.is_empty()).then(|| per_seed.iter().sum::<f64>() / n);
+        let measured_sd = measured.filter(|_| per_seed.len() > 1).map(|m| {
+            (per_seed.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
+        });
         let (status, detail) = match measured {
             None => ("fail".to_string(), format!("metrics.json has no test `{}`", baseline.metric)),
             Some(m) => {
@@ -94,7 +111,7 @@ impl RowResult {
                 (if ok { "pass" } else { "fail" }.to_string(), String::new())
             }
         };
-        RowResult { baseline, measured, status, detail, seconds, run_dir }
+        RowResult { baseline, measured, measured_sd, per_seed, classes, status, detail, seconds, run_dir }
     }
 }
 
@@ -105,6 +122,8 @@ pub struct Selection {
     pub only: Vec<String>,
     /// `--device` of every row's training.
     pub device: String,
+    /// Runs per row, with seeds `seed`, `seed + 1`, ...; the mean is judged.
+    pub seeds: u64,
 }
 
 /// Runs the selected rows, `jobs` at a time; writes `reproduce.json` and
@@ -139,7 +158,7 @@ pub fn run(table_path: &Path, select: &Selection, jobs: usize, out: &Path, quiet
             scope.spawn(move || loop {
                 let Some((i, b)) = queue.lock().expect("queue").pop() else { break };
                 bar.set_message(b.name.clone());
-                let r = run_row(&exe, b, out, device);
+                let r = run_row(&exe, b, out, device, select.seeds.max(1));
                 bar.inc(1);
                 results.lock().expect("results").push((i, r));
             });
@@ -158,61 +177,101 @@ pub fn run(table_path: &Path, select: &Selection, jobs: usize, out: &Path, quiet
     Ok(results)
 }
 
-fn run_row(exe: &Path, b: Baseline, out: &Path, device: &str) -> RowResult {
+fn run_row(exe: &Path, b: Baseline, out: &Path, device: &str, seeds: u64) -> RowResult {
     let run_dir = out.join(&b.name);
     let started = Instant::now();
     let config = match Config::load(&b.config, &[]) {
         Ok(c) => c,
-        Err(e) => {
-            return RowResult { status: "error".into(), detail: e.to_string(), measured: None, seconds: 0.0, run_dir, baseline: b }
-        }
+        Err(e) => return RowResult::failed(b, "error", e.to_string(), run_dir, 0.0),
     };
     if b.data == "download" && config.data.inputs().iter().any(|p| !p.exists()) {
-        return RowResult {
-            status: "skipped".into(),
-            detail: format!("{} is not here (get it first; see BASELINES.md)", config.data.path().display()),
-            measured: None,
-            seconds: 0.0,
-            run_dir,
-            baseline: b,
-        };
+        let detail = format!("{} is not here (get it first; see BASELINES.md)", config.data.path().display());
+        return RowResult::failed(b, "skipped", detail, run_dir, 0.0);
     }
-    let output = std::process::Command::new(exe)
-        .arg("train")
-        .arg(&b.config)
-        .arg("--out")
-        .arg(&run_dir)
-        .args(["--force", "--quiet", "--device", device])
-        .output();
-    let seconds = started.elapsed().as_secs_f64();
-    match output {
-        Ok(o) if o.status.success() => {
-            let measured = std::fs::read_to_string(run_dir.join("metrics.json"))
-                .ok()
-                .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-                .and_then(|m| m["test"][&b.metric].as_f64());
-            RowResult::judge(b, measured, run_dir, seconds)
+    let mut per_seed = Vec::new();
+    let mut classes = None;
+    for k in 0..seeds {
+        // One seed keeps the row's folder as it always was; several get one each.
+        let dir = if seeds == 1 { run_dir.clone() } else { run_dir.join(format!("seed-{}", config.seed + k)) };
+        let output = std::process::Command::new(exe)
+            .arg("train")
+            .arg(&b.config)
+            .arg("--out")
+            .arg(&dir)
+            .args(["--force", "--quiet", "--device", device])
+            .args(["--set", &format!("seed={}", config.seed + k)])
+            .output();
+        let seconds = started.elapsed().as_secs_f64();
+        match output {
+            Ok(o) if o.status.success() => {
+                let test = std::fs::read_to_string(dir.join("metrics.json"))
+                    .ok()
+                    .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+                    .map(|m| m["test"].clone())
+                    .unwrap_or_default();
+                match test[&b.metric].as_f64() {
+                    Some(v) => per_seed.push(v),
+                    None => return RowResult::judge(b, Vec::new(), None, run_dir, seconds),
+                }
+                if classes.is_none() {
+                    classes = class_summary(&test);
+                }
+            }
+            Ok(o) => {
+                let err = String::from_utf8_lossy(&o.stderr);
+                let detail = err.lines().last().unwrap_or("medref train failed").to_string();
+                return RowResult::failed(b, "error", detail, run_dir, seconds);
+            }
+            Err(e) => return RowResult::failed(b, "error", e.to_string(), run_dir, seconds),
         }
-        Ok(o) => {
-            let err = String::from_utf8_lossy(&o.stderr);
-            let detail = err.lines().last().unwrap_or("medref train failed").to_string();
-            RowResult { status: "error".into(), detail, measured: None, seconds, run_dir, baseline: b }
-        }
-        Err(e) => RowResult { status: "error".into(), detail: e.to_string(), measured: None, seconds, run_dir, baseline: b },
     }
+    RowResult::judge(b, per_seed, classes, run_dir, started.elapsed().as_secs_f64())
 }
 
-/// The results as a Markdown table (also what the terminal shows).
+/// `AUROC 0.94; recall 0.91 / 0.88; F1 0.90` from a classifier's test
+/// metrics (per-class recall for several classes, specificity / sensitivity
+/// for two); `None` for regression and frame labelling.
+fn class_summary(test: &serde_json::Value) -> Option<String> {
+    let get = |k: &str| test[k].as_f64();
+    let auroc = get("auroc")?;
+    let mut recalls: Vec<f64> = (0..).map_while(|c| get(&format!("recall_class_{c}"))).collect();
+    if recalls.is_empty() {
+        recalls = [get("specificity"), get("sensitivity")].into_iter().flatten().collect();
+    }
+    let recall = recalls.iter().map(|r| format!("{r:.2}")).collect::<Vec<_>>().join(" / ");
+    let f1 = get("f1").map(|f| format!("F1 {f:.2}")).or_else(|| get("f1_macro").map(|f| format!("macro-F1 {f:.2}")));
+    let mut s = format!("AUROC {auroc:.3}; recall per class {recall}");
+    if let Some(f1) = f1 {
+        s.push_str(&format!("; {f1}"));
+    }
+    Some(s)
+}
+
+/// The results as a Markdown table (also what the terminal shows): the
+/// mean (and sd, with several seeds) of each row's metric, and for
+/// classifiers the per-class recall and F1 beside AUROC.
 pub fn markdown(results: &[RowResult]) -> String {
-    let mut s = String::from("| baseline | metric | reference | tolerance | measured | result | time |\n|---|---|---|---|---|---|---|\n");
+    let mut s = String::from(
+        "| baseline | metric | reference | tolerance | measured | seeds | result | classes | time |\n|---|---|---|---|---|---|---|---|---|\n",
+    );
     for r in results {
         let b = &r.baseline;
         let sign = if b.direction == "lower" { "<=" } else { ">=" };
-        let measured = r.measured.map_or("-".to_string(), |m| format!("{m:.4}"));
+        let measured = match (r.measured, r.measured_sd) {
+            (Some(m), Some(sd)) => format!("{m:.4} +- {sd:.4}"),
+            (Some(m), None) => format!("{m:.4}"),
+            _ => "-".to_string(),
+        };
         let result = if r.detail.is_empty() { r.status.to_uppercase() } else { format!("{} ({})", r.status.to_uppercase(), r.detail) };
         s.push_str(&format!(
-            "| {} | {} | {sign} {:.3} | {:.3} | {measured} | {result} | {:.1} s |\n",
-            b.name, b.metric, b.reference, b.tolerance, r.seconds
+            "| {} | {} | {sign} {:.3} | {:.3} | {measured} | {} | {result} | {} | {:.1} s |\n",
+            b.name,
+            b.metric,
+            b.reference,
+            b.tolerance,
+            r.per_seed.len(),
+            r.classes.as_deref().unwrap_or("-"),
+            r.seconds
         ));
     }
     s

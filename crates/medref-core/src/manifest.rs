@@ -17,10 +17,18 @@ pub struct RunManifest {
     pub medref_version: String,
     pub config_name: String,
     pub seed: u64,
-    /// `git rev-parse HEAD` of the working directory, if it is a checkout.
+    /// The commit medref itself was built from (recorded at build time),
+    /// whatever directory the run is started from.
     pub git_commit: Option<String>,
-    /// Whether the checkout had uncommitted changes when the run started.
+    /// Whether medref's source had uncommitted changes when it was built.
     pub git_dirty: Option<bool>,
+    /// `git rev-parse HEAD` of the directory the run was started from, if it
+    /// is a checkout (the user's project, not medref).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub working_directory_commit: Option<String>,
+    /// Whether that checkout had uncommitted changes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub working_directory_dirty: Option<bool>,
     /// Versions of the crates that shape the numbers (burn and medref's own).
     pub crate_versions: BTreeMap<String, String>,
     /// `cpu` or `wgpu`, as asked on the command line.

@@ -90,6 +90,32 @@ fn load<F: DataFormat>(config: &Config, path: Option<&Path>) -> Result<(<F::Base
     Ok((data, shape))
 }
 
+/// What `medref data validate` reports: the data read exactly as `train`
+/// would read it (same checks, same messages), before any training.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DataSummary {
+    pub format: &'static str,
+    pub shape: DataShape,
+    /// Examples in train, val and test.
+    pub split_sizes: [usize; 3],
+}
+
+/// Reads a config's data (or `path` instead of its main file) through
+/// format `F` and its baseline's splits, as training would.
+pub fn inspect<F: DataFormat>(config: &Config, path: Option<&Path>) -> Result<DataSummary, TrainError> {
+    let (data, shape) = load::<F>(config, path)?;
+    let [train, val, test] = F::Baseline::splits(config, &data);
+    let split_sizes = [train.len(), val.len(), test.len()];
+    if let Some(i) = split_sizes.iter().position(|&n| n == 0) {
+        return Err(TrainError::Mismatch(format!(
+            "{}: the {} split is empty; training would stop here",
+            path.unwrap_or(config.data.path()).display(),
+            ["train", "val", "test"][i]
+        )));
+    }
+    Ok(DataSummary { format: F::FORMAT, shape, split_sizes })
+}
+
 /// Trains a config end to end with format `F` and writes its run directory.
 pub fn train<F: DataFormat>(req: &TrainRequest, progress: &mut dyn Progress) -> Result<TrainOutcome, TrainError> {
     let started = Instant::now();
@@ -106,13 +132,16 @@ pub fn train<F: DataFormat>(req: &TrainRequest, progress: &mut dyn Progress) -> 
         prepare_run_dir(&dir, req.force)?;
     }
 
-    let (git_commit, git_dirty) = git_state(Path::new("."));
+    let (working_directory_commit, working_directory_dirty) = git_state(Path::new("."));
+    let built_from = env!("MEDREF_GIT_COMMIT");
     let mut manifest = RunManifest {
         medref_version: env!("CARGO_PKG_VERSION").into(),
         config_name: config.name.clone(),
         seed: config.seed,
-        git_commit,
-        git_dirty,
+        git_commit: (!built_from.is_empty()).then(|| built_from.to_string()),
+        git_dirty: env!("MEDREF_GIT_DIRTY").parse().ok(),
+        working_directory_commit,
+        working_directory_dirty,
         crate_versions: crate_versions(),
         device: req.device.as_str().into(),
         backend: opened.backend.clone(),

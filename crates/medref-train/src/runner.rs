@@ -17,6 +17,8 @@ pub trait Runner: Sync {
     fn format(&self) -> &'static str;
     /// The `[model].kind` values it trains.
     fn model_kinds(&self) -> &'static [&'static str];
+    /// Reads the data as training would and says what it holds.
+    fn inspect(&self, config: &Config, path: Option<&Path>) -> Result<run::DataSummary, TrainError>;
     /// Trains (or resumes) a run and writes its directory.
     fn train(&self, req: &TrainRequest, progress: &mut dyn Progress) -> Result<TrainOutcome, TrainError>;
     /// Re-scores a run on its data, or on `data` in the same format.
@@ -39,6 +41,9 @@ impl<F: DataFormat> Runner for Registered<F> {
     }
     fn model_kinds(&self) -> &'static [&'static str] {
         F::Baseline::MODEL_KINDS
+    }
+    fn inspect(&self, config: &Config, path: Option<&Path>) -> Result<run::DataSummary, TrainError> {
+        run::inspect::<F>(config, path)
     }
     fn train(&self, req: &TrainRequest, progress: &mut dyn Progress) -> Result<TrainOutcome, TrainError> {
         run::train::<F>(req, progress)
