@@ -157,6 +157,18 @@ fn data_section(run: &Run) -> String {
         }
         None => s.push_str("- Licence: see the data's provenance.\n"),
     }
+    if let Some(sv) = run.config.get("data").and_then(|d| d.get("survival")).and_then(|v| v.as_table()) {
+        let text = |k: &str| sv.get(k).map(|v| v.to_string().trim_matches('"').to_string()).unwrap_or_default();
+        let _ = writeln!(
+            s,
+            "- Outcome: the event (column `{}` = 1) within {} time units (column `{}`). The positive class is `event`, \
+             so sensitivity, specificity, PPV and the threshold speak of the event a clinician screens for; \
+             patients censored before the horizon have no known outcome there and are left out (see `data_report.json`).",
+            escape_md(&text("event")),
+            escape_md(&text("horizon")),
+            escape_md(&text("time"))
+        );
+    }
 
     s.push_str("\n## Split\n\n");
     let sizes = split_sizes(run);
