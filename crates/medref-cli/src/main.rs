@@ -15,6 +15,19 @@ use medref_train::DeviceChoice;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+const PUBLISH_HELP: &str = "\
+Examples:
+  medref publish runs/tiny --out bundles/tiny            # a folder
+  medref publish runs/tiny --out bundles/tiny.zip --k 20 # a zip, groups of at least 20
+  MEDREF_DEID_SECRET=... medref publish runs/tiny --out bundles/tiny --keep-predictions
+  medref publish --check bundles/tiny.zip
+
+Explanations of real records are removed (not redrawn on generated data).
+
+Exit status: 0 published, or --check found nothing; 1 --check found something
+(one finding per line on stdout), or the bundle could not be written; 2 bad input
+(not a run directory, --out not empty, --keep-predictions without MEDREF_DEID_SECRET).";
+
 #[derive(Parser)]
 #[command(name = "medref", version, about = "Reference machine-learning baselines for healthcare AI teaching")]
 struct Cli {
@@ -142,6 +155,43 @@ enum Command {
         #[command(flatten)]
         args: SweepArgs,
     },
+    /// Publish a run as open teaching material: a bundle (folder, or a zip
+    /// when --out ends in .zip) with nothing at the level of a patient:
+    /// predictions.csv and explanations of real records left out, curves
+    /// and confusion cells as aggregates of at least k patients, subgroups
+    /// under k suppressed, local paths reduced to file names; every decision
+    /// is recorded in publish_report.json. With --check, scan any bundle or
+    /// folder (or .zip) instead and list what the policy forbids.
+    #[command(after_help = PUBLISH_HELP)]
+    Publish {
+        /// The run directory to publish (written by `medref train`).
+        #[arg(required_unless_present = "check", conflicts_with = "check")]
+        run_dir: Option<PathBuf>,
+        /// Where the bundle goes: a new or empty folder, or FILE.zip. Nothing
+        /// is written there unless the finished bundle passes its own check.
+        #[arg(long, value_name = "BUNDLE", required_unless_present = "check", conflicts_with = "check")]
+        out: Option<PathBuf>,
+        /// Check a bundle folder or .zip (or a run directory about to be
+        /// shared) instead of publishing: prints one finding per line.
+        #[arg(long, value_name = "BUNDLE")]
+        check: Option<PathBuf>,
+        /// The smallest number of patients any published count, subgroup,
+        /// calibration bin or curve step may stand for.
+        #[arg(long, default_value_t = medref_report::DEFAULT_K, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+        k: usize,
+        /// Keep predictions.csv, every id replaced by a salted SHA-256 hash;
+        /// the salt is the secret in MEDREF_DEID_SECRET (required, never
+        /// written to the bundle).
+        #[arg(long, conflicts_with = "check")]
+        keep_predictions: bool,
+        /// More quasi-identifier columns, comma-separated (e.g. ward,zip):
+        /// their categories in preprocess.json are replaced by placeholders.
+        /// Added to the built-in list (site, hospital, zip, postcode,
+        /// ethnicity, ...); a name matches any column containing it, case
+        /// ignored.
+        #[arg(long, value_delimiter = ',', value_name = "COL,...", conflicts_with = "check")]
+        quasi: Vec<String>,
+    },
     /// Redraw a run's report.html and model_card.md, or put several runs
     /// side by side in one page.
     Report {
@@ -246,7 +296,15 @@ fn is_bad_input(err: &anyhow::Error) -> bool {
             || e.downcast_ref::<medref_data::DataError>().is_some()
             || e.downcast_ref::<medref_core::config::ConfigError>().is_some()
             || e.downcast_ref::<data_cmd::UsageError>().is_some()
+            || e.downcast_ref::<medref_report::PublishError>().is_some_and(publish_bad_input)
     })
+}
+
+/// A publish error the user can fix by changing the input (a missing or
+/// broken run, a taken --out, no secret); failing to write is not one.
+fn publish_bad_input(e: &medref_report::PublishError) -> bool {
+    use medref_report::PublishError as P;
+    !matches!(e, P::Write { .. } | P::Archive { .. })
 }
 
 /// The device a run was started on, from its `manifest.json`; a resumed
@@ -467,6 +525,40 @@ fn run_command(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Publish { run_dir, out, check, k, keep_predictions, quasi } => {
+            if let Some(bundle) = check {
+                return check_bundle(&bundle, k);
+            }
+            let (Some(run_dir), Some(out)) = (run_dir, out) else {
+                unreachable!("clap requires RUN_DIR and --out without --check")
+            };
+            let mut policy = medref_report::PublishPolicy::from_env();
+            policy.k = k;
+            policy.keep_predictions = keep_predictions;
+            for q in quasi.iter().map(|q| q.trim().to_ascii_lowercase()).filter(|q| !q.is_empty()) {
+                if !policy.quasi_identifiers.contains(&q) {
+                    policy.quasi_identifiers.push(q);
+                }
+            }
+            let report = medref_report::publish(&run_dir, &out, &policy)?;
+            if !cli.quiet {
+                for (what, entries) in [("changed", &report.changed), ("removed", &report.removed), ("added", &report.added)] {
+                    for e in entries.iter() {
+                        println!("  {what:<7} {}: {}", e.file, e.reason);
+                    }
+                }
+            }
+            println!(
+                "{}: published with k = {k}: {} files kept, {} changed, {} removed, {} added; the record is {}",
+                out.display(),
+                report.kept.len(),
+                report.changed.len(),
+                report.removed.len(),
+                report.added.len(),
+                medref_report::REPORT_FILE
+            );
+            Ok(())
+        }
         Command::Report { run_dirs, out } => {
             if let [one] = run_dirs.as_slice() {
                 let report = medref_report::write_report(one).map_err(|e| data_cmd::UsageError(e.to_string()))?;
@@ -479,6 +571,24 @@ fn run_command(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// `medref publish --check`: one finding per line on stdout; findings are
+/// a failure (exit 1), an unreadable bundle bad input (exit 2).
+fn check_bundle(bundle: &Path, k: usize) -> anyhow::Result<()> {
+    let findings = medref_report::check_bundle(bundle, k)?;
+    for f in &findings {
+        println!("{f}");
+    }
+    if findings.is_empty() {
+        println!("{}: nothing the publishing policy forbids (k = {k})", bundle.display());
+        return Ok(());
+    }
+    anyhow::bail!(
+        "{}: {} finding(s); not safe to publish as it is (make a bundle with `medref publish RUN_DIR --out BUNDLE`)",
+        bundle.display(),
+        findings.len()
+    )
 }
 
 /// Writes a result file atomically, naming it in any error.
