@@ -4,32 +4,20 @@
 //! directory, command line); 1 anything else.
 
 mod data_cmd;
+mod help;
 mod progress;
 mod reproduce;
 mod sweep;
 
 use anyhow::Context;
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use medref_train::run::TrainRequest;
 use medref_train::DeviceChoice;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-const PUBLISH_HELP: &str = "\
-Examples:
-  medref publish runs/tiny --out bundles/tiny            # a folder
-  medref publish runs/tiny --out bundles/tiny.zip --k 20 # a zip, groups of at least 20
-  MEDREF_DEID_SECRET=... medref publish runs/tiny --out bundles/tiny --keep-predictions
-  medref publish --check bundles/tiny.zip
-
-Explanations of real records are removed (not redrawn on generated data).
-
-Exit status: 0 published, or --check found nothing; 1 --check found something
-(one finding per line on stdout), or the bundle could not be written; 2 bad input
-(not a run directory, --out not empty, --keep-predictions without MEDREF_DEID_SECRET).";
-
 #[derive(Parser)]
-#[command(name = "medref", version, about = "Reference machine-learning baselines for healthcare AI teaching")]
+#[command(name = "medref", version, about = "Reference machine-learning baselines for healthcare AI teaching", after_help = help::MEDREF)]
 struct Cli {
     /// No progress bars or per-epoch lines; only results and errors.
     #[arg(long, short, global = true)]
@@ -41,6 +29,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Train a baseline from its config and write a run directory.
+    #[command(after_help = help::TRAIN)]
     Train {
         /// The baseline config, e.g. configs/imaging/tiny.toml.
         #[arg(required_unless_present = "resume", conflicts_with = "resume")]
@@ -54,7 +43,7 @@ enum Command {
         /// cpu, or with --resume the device the run was started on.
         #[arg(long)]
         device: Option<DeviceChoice>,
-        /// Run directory (default: runs/<name>-<time>).
+        /// Run directory (default: runs/<config name>-<date and time>).
         #[arg(long)]
         out: Option<PathBuf>,
         /// Override a config key, e.g. --set train.epochs=3 (repeatable).
@@ -65,21 +54,37 @@ enum Command {
         force: bool,
     },
     /// Re-evaluate a trained run on its data or on another file of the same format.
+    #[command(after_help = help::EVAL)]
     Eval {
+        /// The run directory (written by `medref train`).
         run_dir: PathBuf,
         /// Data to evaluate on instead of the config's (same format).
         #[arg(long)]
         data: Option<PathBuf>,
+        /// cpu (burn flex backend) or wgpu (GPU).
         #[arg(long, default_value = "cpu")]
         device: DeviceChoice,
         /// Also write the metrics JSON to this file.
         #[arg(long)]
         out: Option<PathBuf>,
     },
-    /// Score new inputs with a trained run: .npz, an image, a folder of images, or a DICOM slice.
+    /// Score new inputs with a trained run; prints a CSV of id and one score
+    /// per class (or the predicted value for regression).
+    #[command(after_help = help::PREDICT)]
     Predict {
+        /// The run directory (written by `medref train`).
         run_dir: PathBuf,
+        /// What to score, in a form the run's domain reads. Images: a
+        /// MedMNIST .npz (every split; ids
+        /// train-0, ..., test-0, ...), one PNG/JPEG image, a folder of
+        /// images, or a DICOM slice (.dcm). DNA: a FASTA file (each record
+        /// centre-cropped or N-padded to the model's length). Tables: CSV,
+        /// TSV, Parquet or ARFF with the training columns (the label may be
+        /// absent). Molecules: SDF, a SMILES file (.smi) or a CSV with the
+        /// config's SMILES column. Signals and surgery runs are not scored
+        /// by predict (use eval --data).
         input: PathBuf,
+        /// cpu (burn flex backend) or wgpu (GPU).
         #[arg(long, default_value = "cpu")]
         device: DeviceChoice,
         /// Write the CSV here instead of to stdout.
@@ -88,7 +93,9 @@ enum Command {
     },
     /// Explain a DNA model's prediction by in-silico saturation mutagenesis:
     /// writes ism.tsv ([4, L] logit changes) and ism.svg (a heat map).
+    #[command(after_help = help::EXPLAIN)]
     Explain {
+        /// The DNA run directory (written by `medref train`).
         run_dir: PathBuf,
         /// The sequence to explain (centre-cropped or N-padded to the model's length).
         #[arg(long, conflicts_with = "fasta")]
@@ -96,28 +103,37 @@ enum Command {
         /// Explain a FASTA record instead (the first, or --record ID).
         #[arg(long)]
         fasta: Option<PathBuf>,
+        /// The FASTA record to explain, by its ID (the text after `>` up to
+        /// the first space); default the first record.
         #[arg(long, requires = "fasta")]
         record: Option<String>,
         /// Folder for ism.tsv and ism.svg.
         #[arg(long)]
         out: PathBuf,
+        /// The model output whose logit is explained (1: the positive class
+        /// of a binary model).
         #[arg(long, default_value_t = 1)]
         class: usize,
+        /// cpu (burn flex backend) or wgpu (GPU).
         #[arg(long, default_value = "cpu")]
         device: DeviceChoice,
     },
     /// Genomic medicine tools.
+    #[command(after_help = help::GENOMICS)]
     Genomics {
         #[command(subcommand)]
         command: GenomicsCommand,
     },
-    /// Fetch, generate and look into datasets.
+    /// Fetch, generate, check and look into datasets; anonymity and DICOM
+    /// de-identification.
+    #[command(after_help = help::DATA)]
     Data {
         #[command(subcommand)]
         command: data_cmd::DataCommand,
     },
     /// Run the baseline table (configs/baselines.toml) and judge every row
     /// against its reference number; exits 1 if any row fails.
+    #[command(after_help = help::REPRODUCE)]
     Reproduce {
         /// Only the tiny CI rows (every domain, a few minutes on 2 cores).
         #[arg(long)]
@@ -128,7 +144,8 @@ enum Command {
         /// Only these rows (repeatable).
         #[arg(long)]
         only: Vec<String>,
-        /// Rows trained at once (each in its own process).
+        /// Rows trained at once (each in its own process; each uses
+        /// RAYON_NUM_THREADS threads, all cores by default).
         #[arg(long, default_value_t = 1)]
         jobs: usize,
         /// The baseline table.
@@ -148,7 +165,7 @@ enum Command {
     /// Train a grid of config overrides times seeds: here as plain
     /// processes (--emit local), or as a Slurm array job (--emit slurm).
     /// `medref sweep collect DIR` merges the finished runs into one table.
-    #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+    #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true, after_help = help::SWEEP)]
     Sweep {
         #[command(subcommand)]
         action: Option<SweepCommand>,
@@ -162,7 +179,7 @@ enum Command {
     /// under k suppressed, local paths reduced to file names; every decision
     /// is recorded in publish_report.json. With --check, scan any bundle or
     /// folder (or .zip) instead and list what the policy forbids.
-    #[command(after_help = PUBLISH_HELP)]
+    #[command(after_help = help::PUBLISH)]
     Publish {
         /// The run directory to publish (written by `medref train`).
         #[arg(required_unless_present = "check", conflicts_with = "check")]
@@ -192,13 +209,29 @@ enum Command {
         #[arg(long, value_delimiter = ',', value_name = "COL,...", conflicts_with = "check")]
         quasi: Vec<String>,
     },
+    /// Print a shell completion script for medref to stdout.
+    #[command(after_help = help::COMPLETIONS)]
+    Completions {
+        /// The shell: bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+    /// Print medref's manual page (roff) to stdout, or write one page per
+    /// command into a folder.
+    #[command(after_help = help::MAN)]
+    Man {
+        /// Write medref.1 and medref-<command>.1 for every command here
+        /// (for MANPATH, as man1/ of it) instead of printing medref.1.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
     /// Redraw a run's report.html and model_card.md, or put several runs
     /// side by side in one page.
+    #[command(after_help = help::REPORT)]
     Report {
         /// One or more run directories.
         #[arg(required = true)]
         run_dirs: Vec<PathBuf>,
-        /// With several runs: the comparison page to write.
+        /// With several runs: the comparison page to write (HTML).
         #[arg(long, default_value = "comparison.html")]
         out: PathBuf,
     },
@@ -216,8 +249,11 @@ struct SweepArgs {
     /// Seeds per grid point (seed = first-seed, first-seed + 1, ...).
     #[arg(long, default_value_t = 1)]
     seeds: u64,
+    /// The first seed of each grid point.
     #[arg(long, default_value_t = 0)]
     first_seed: u64,
+    /// cpu (burn flex backend) or wgpu (GPU); with slurm, wgpu also asks
+    /// for one GPU per task (--gres=gpu:1).
     #[arg(long, default_value = "cpu")]
     device: DeviceChoice,
     /// The sweep directory: sweep.json, runs/, logs/, summary.csv, summary.md.
@@ -232,7 +268,7 @@ struct SweepArgs {
     /// slurm: the partition (default: the cluster's).
     #[arg(long)]
     partition: Option<String>,
-    /// slurm: wall-clock limit per task.
+    /// slurm: wall-clock limit per task, HH:MM:SS (or D-HH:MM:SS).
     #[arg(long, default_value = "04:00:00")]
     time: String,
     /// slurm: CPUs per task (also the training threads).
@@ -247,21 +283,33 @@ struct SweepArgs {
 enum SweepCommand {
     /// Merge a sweep's finished runs into summary.csv and summary.md
     /// (mean and standard deviation over seeds).
-    Collect { dir: PathBuf },
+    #[command(after_help = help::SWEEP_COLLECT)]
+    Collect {
+        /// The sweep directory (the --out of `medref sweep`).
+        dir: PathBuf,
+    },
     /// Train one task of a sweep (what each Slurm array task runs).
-    #[command(hide = true)]
-    Task { dir: PathBuf, index: usize },
+    #[command(hide = true, after_help = help::SWEEP_TASK)]
+    Task {
+        /// The sweep directory.
+        dir: PathBuf,
+        /// The task's index in sweep.json (SLURM_ARRAY_TASK_ID).
+        index: usize,
+    },
 }
 
 #[derive(Subcommand)]
 enum GenomicsCommand {
     /// Score each VCF variant with a trained DNA model: REF and ALT windows
     /// from the reference, both strands, difference in logit space.
+    #[command(after_help = help::SCORE_VARIANTS)]
     ScoreVariants {
+        /// The DNA run directory (written by `medref train`).
         run_dir: PathBuf,
         /// Reference FASTA (plain with .fai, or bgzip with .fai and .gzi).
         #[arg(long)]
         reference: PathBuf,
+        /// The variants to score (VCF, plain text; chromosome names as in the reference).
         #[arg(long)]
         vcf: PathBuf,
         /// Output: `.tsv` (one row per ALT) or `.vcf` (every record, INFO fields added).
@@ -270,6 +318,7 @@ enum GenomicsCommand {
         /// The model output to score (default 1: the positive class of a binary model).
         #[arg(long, default_value_t = 1)]
         class: usize,
+        /// cpu (burn flex backend) or wgpu (GPU).
         #[arg(long, default_value = "cpu")]
         device: DeviceChoice,
     },
@@ -293,7 +342,7 @@ fn main() -> ExitCode {
 fn is_bad_input(err: &anyhow::Error) -> bool {
     err.chain().any(|e| {
         e.downcast_ref::<medref_train::TrainError>().is_some_and(|t| t.is_bad_input())
-            || e.downcast_ref::<medref_data::DataError>().is_some()
+            || e.downcast_ref::<medref_data::DataError>().is_some_and(|d| !matches!(d, medref_data::DataError::Download { .. }))
             || e.downcast_ref::<medref_core::config::ConfigError>().is_some()
             || e.downcast_ref::<data_cmd::UsageError>().is_some()
             || e.downcast_ref::<medref_report::PublishError>().is_some_and(publish_bad_input)
@@ -559,6 +608,22 @@ fn run_command(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "medref", &mut script);
+            print_bytes(&script)
+        }
+        Command::Man { out: None } => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(Cli::command()).render(&mut page).context("cannot render the manual page")?;
+            print_bytes(&page)
+        }
+        Command::Man { out: Some(dir) } => {
+            std::fs::create_dir_all(&dir).with_context(|| format!("{}: cannot create", dir.display()))?;
+            clap_mangen::generate_to(Cli::command(), &dir).with_context(|| format!("{}: cannot write the manual pages", dir.display()))?;
+            println!("{}: medref.1 and one page per command", dir.display());
+            Ok(())
+        }
         Command::Report { run_dirs, out } => {
             if let [one] = run_dirs.as_slice() {
                 let report = medref_report::write_report(one).map_err(|e| data_cmd::UsageError(e.to_string()))?;
@@ -591,7 +656,94 @@ fn check_bundle(bundle: &Path, k: usize) -> anyhow::Result<()> {
     )
 }
 
+/// Writes generated text to stdout; a reader that stops early (`| head`)
+/// is not an error.
+fn print_bytes(bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    match std::io::stdout().lock().write_all(bytes) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e).context("cannot write to stdout"),
+        _ => Ok(()),
+    }
+}
+
 /// Writes a result file atomically, naming it in any error.
 pub fn write_output(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     medref_core::fsutil::write_atomic(path, bytes).with_context(|| format!("{}: cannot write", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory;
+
+    /// Every command below `cmd` (itself included) with its path.
+    fn walk(cmd: &clap::Command, path: String, out: &mut Vec<(String, clap::Command)>) {
+        out.push((path.clone(), cmd.clone()));
+        // clap's generated `help` subcommand tree mirrors the real one.
+        for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+            walk(sub, format!("{path} {}", sub.get_name()), out);
+        }
+    }
+
+    fn commands() -> Vec<(String, clap::Command)> {
+        let mut cmd = Cli::command();
+        cmd.build();
+        let mut out = Vec::new();
+        walk(&cmd, "medref".into(), &mut out);
+        out
+    }
+
+    #[test]
+    fn every_command_and_argument_has_a_description() {
+        let mut missing = Vec::new();
+        let all = commands();
+        assert!(all.len() > 30, "the walk found only {} commands", all.len());
+        for (path, cmd) in &all {
+            if cmd.get_about().is_none() {
+                missing.push(format!("command `{path}`"));
+            }
+            for arg in cmd.get_arguments() {
+                if matches!(arg.get_id().as_str(), "help" | "version") {
+                    continue;
+                }
+                if arg.get_help().is_none() && arg.get_long_help().is_none() {
+                    missing.push(format!("`{path}` argument `{}`", arg.get_id()));
+                }
+            }
+        }
+        assert!(missing.is_empty(), "no help text for:\n  {}", missing.join("\n  "));
+    }
+
+    #[test]
+    fn every_command_ends_its_help_with_examples_and_exit_status() {
+        let mut missing = Vec::new();
+        for (path, cmd) in commands() {
+            let after = cmd.get_after_help().map(|h| h.to_string()).unwrap_or_default();
+            if !after.contains("Examples:\n  medref ") && !after.contains("Examples:\n  MEDREF_") {
+                missing.push(format!("`{path}`: no example"));
+            }
+            if !after.contains("Exit status: ") {
+                missing.push(format!("`{path}`: no exit status"));
+            }
+        }
+        assert!(missing.is_empty(), "{}", missing.join("\n"));
+    }
+
+    #[test]
+    fn the_walk_would_find_an_undocumented_argument() {
+        let cmd = clap::Command::new("x").arg(clap::Arg::new("bare").long("bare"));
+        let mut all = Vec::new();
+        walk(&cmd, "x".into(), &mut all);
+        assert!(all[0].1.get_arguments().any(|a| a.get_id() == "bare" && a.get_help().is_none()));
+    }
+
+    #[test]
+    fn predict_help_names_every_input_it_reads() {
+        let mut cmd = Cli::command();
+        let help = cmd.find_subcommand_mut("predict").unwrap().render_long_help().to_string();
+        for kind in [".npz", "PNG", "folder of images", "DICOM", "FASTA", "CSV", "Parquet", "ARFF", "SDF", ".smi"] {
+            assert!(help.contains(kind), "predict --help does not mention {kind}:\n{help}");
+        }
+        assert!(help.contains("not scored by predict"), "{help}");
+    }
 }
