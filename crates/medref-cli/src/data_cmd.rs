@@ -246,6 +246,16 @@ pub enum FetchSource {
     },
 }
 
+/// Refuses a folder where a file is expected, saying so instead of the
+/// operating system's "is a directory" or a reader's "no such file".
+/// `what` names the file wanted ("a config file (configs/imaging/tiny.toml)").
+pub fn refuse_directory(path: &Path, what: &str) -> Result<(), UsageError> {
+    if path.is_dir() {
+        return Err(UsageError(format!("{}: is a directory; give {what}", path.display())));
+    }
+    Ok(())
+}
+
 /// Writes a generated file atomically, creating its folder.
 fn write_new_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -257,6 +267,7 @@ fn write_new_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 pub fn run(command: DataCommand, quiet: bool) -> anyhow::Result<()> {
     match command {
         DataCommand::Validate { file, config } => {
+            refuse_directory(&config, "a config file (e.g. configs/clinical/tiny.toml)")?;
             let config = medref_core::config::Config::load(&config, &[])?;
             let s = medref_baselines::validate(&config, file.as_deref())?;
             let source = file.as_deref().unwrap_or(config.data.path());
@@ -336,12 +347,18 @@ pub fn run(command: DataCommand, quiet: bool) -> anyhow::Result<()> {
         }
         DataCommand::Inspect { file } => inspect(&file),
         DataCommand::CheckAnonymity { table, quasi, k, l, sensitive, out } => {
+            refuse_directory(&table, "a table file (CSV, TSV, Parquet or ARFF)")?;
             let spec = medref_tabular::anonymity::AnonymitySpec { quasi_identifiers: quasi, k, sensitive, l };
             check_anonymity(&table, &spec, out.as_deref())
         }
-        DataCommand::Generalise { table, config, out, report } => generalise(&table, &config, &out, report.as_deref()),
+        DataCommand::Generalise { table, config, out, report } => {
+            refuse_directory(&table, "a table file (CSV, TSV, Parquet or ARFF)")?;
+            refuse_directory(&config, "a generalisation TOML file (e.g. datasets/anonymity/generalise.toml)")?;
+            generalise(&table, &config, &out, report.as_deref())
+        }
         DataCommand::Deidentify { input, output, report, keep_dates, shift_dates } => {
             use medref_data::deidentify::DatePolicy;
+            refuse_directory(&input, "one DICOM file")?;
             let dates = match (keep_dates, shift_dates) {
                 (_, Some(days)) => DatePolicy::Shift { days },
                 (true, None) => DatePolicy::Keep,
@@ -362,6 +379,7 @@ pub fn run(command: DataCommand, quiet: bool) -> anyhow::Result<()> {
                 ))
             })?;
             if let Some(from) = from {
+                refuse_directory(&from, "the downloaded .npz file")?;
                 fetch::verify_md5(&from, official.md5)?;
                 println!("{}: MD5 {} matches the published {} ({}px)", from.display(), official.md5, name, size);
                 return Ok(());

@@ -356,6 +356,33 @@ fn publish_bad_input(e: &medref_report::PublishError) -> bool {
     !matches!(e, P::Write { .. } | P::Archive { .. })
 }
 
+/// `[data].format`s whose `eval --data` may be a folder.
+const FOLDER_DATA_FORMATS: &[&str] = &["image_folder", "jigsaws", "cholec80", "fasta_classes"];
+
+/// `[data].format`s whose `predict` input may be a folder (of images).
+const FOLDER_PREDICT_FORMATS: &[&str] = &["medmnist_npz", "image_folder"];
+
+/// Refuses a folder as `path` unless the run in `run_dir` has one of
+/// `folder_formats`; a run whose config cannot be read is left to the
+/// command's own error.
+fn refuse_directory_for(run_dir: &Path, path: &Path, folder_formats: &[&str], what: &str) -> anyhow::Result<()> {
+    if !path.is_dir() {
+        return Ok(());
+    }
+    let format = std::fs::read_to_string(run_dir.join("config.toml"))
+        .ok()
+        .and_then(|t| t.parse::<toml::Table>().ok())
+        .and_then(|t| t.get("data")?.get("format")?.as_str().map(String::from));
+    match format {
+        Some(f) if !folder_formats.contains(&f.as_str()) => Err(data_cmd::UsageError(format!(
+            "{}: is a directory; give {what} (a `{f}` run reads no folders)",
+            path.display()
+        ))
+        .into()),
+        _ => Ok(()),
+    }
+}
+
 /// The device a run was started on, from its `manifest.json`; a resumed
 /// run continues there unless `--device` says otherwise.
 fn recorded_device(dir: &Path) -> anyhow::Result<DeviceChoice> {
@@ -389,7 +416,10 @@ fn run_command(cli: Cli) -> anyhow::Result<()> {
                     }
                     (medref_core::config::Config::load(&dir.join("config.toml"), &[])?, Some(dir))
                 }
-                (Some(config), None) => (medref_core::config::Config::load(&config, &set)?, out),
+                (Some(config), None) => {
+                    data_cmd::refuse_directory(&config, "a config file (e.g. configs/imaging/tiny.toml)")?;
+                    (medref_core::config::Config::load(&config, &set)?, out)
+                }
                 (None, None) => unreachable!("clap requires CONFIG or --resume"),
             };
             let monitor = config.train.monitor;
@@ -438,6 +468,9 @@ fn run_command(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Eval { run_dir, data, device, out } => {
+            if let Some(data) = &data {
+                refuse_directory_for(&run_dir, data, FOLDER_DATA_FORMATS, "a data file in the run's format")?;
+            }
             let metrics = medref_baselines::eval(&run_dir, device, data.as_deref())?;
             let json = serde_json::to_string_pretty(&metrics)? + "\n";
             if let Some(out) = out {
@@ -447,6 +480,7 @@ fn run_command(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Predict { run_dir, input, device, out } => {
+            refuse_directory_for(&run_dir, &input, FOLDER_PREDICT_FORMATS, "a file to score")?;
             let csv = medref_baselines::predict(&run_dir, device, &input)?;
             match out {
                 Some(out) => write_output(&out, csv.as_bytes()),
@@ -458,6 +492,8 @@ fn run_command(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Genomics { command: GenomicsCommand::ScoreVariants { run_dir, reference, vcf, out, class, device } } => {
             use medref_baselines::genomics::{open_dna_run, score_variants, to_tsv, to_vcf};
+            data_cmd::refuse_directory(&reference, "a reference FASTA file")?;
+            data_cmd::refuse_directory(&vcf, "a VCF file")?;
             let loaded = open_dna_run(&run_dir, device)?;
             let mut fasta = medref_data::genomics::IndexedFasta::open(&reference)?;
             let records = medref_data::genomics::read_vcf(&vcf)?;
@@ -478,6 +514,7 @@ fn run_command(cli: Cli) -> anyhow::Result<()> {
             let (name, raw) = match (sequence, fasta) {
                 (Some(seq), None) => ("sequence".to_string(), seq.into_bytes()),
                 (None, Some(path)) => {
+                    data_cmd::refuse_directory(&path, "a FASTA file")?;
                     let records = medref_data::genomics::read_fasta(&path)?;
                     let rec = match &record {
                         Some(id) => records.into_iter().find(|r| &r.id == id).ok_or_else(|| {
@@ -546,6 +583,7 @@ fn run_command(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Sweep { action: None, args } => {
             let config = args.config.expect("clap requires CONFIG without a subcommand");
+            data_cmd::refuse_directory(&config, "a config file (e.g. configs/clinical/tiny.toml)")?;
             let req = sweep::SweepRequest {
                 config,
                 grid: args.grid,

@@ -134,3 +134,33 @@ fn fetch_retries_a_busy_server_but_not_a_checksum_mismatch_under_medref_data_dir
     );
     assert!(text(&o).1.contains(&own.join("pneumoniamnist.npz").display().to_string()), "{}", text(&o).1);
 }
+
+/// A folder where a file is expected is named as such, not as a missing
+/// file or an operating-system error.
+#[test]
+fn a_directory_given_for_a_file_says_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = tmp.path().join("run");
+    let o = medref(&["train", "configs/clinical/tiny.toml", "--out", run.to_str().unwrap(), "--quiet", "--set", "train.epochs=2"]);
+    assert!(o.status.success(), "{}", text(&o).1);
+    let run_s = run.to_str().unwrap();
+    let cases: [(&[&str], &str); 7] = [
+        (&["train", "configs/"], "configs/: is a directory; give a config file"),
+        (&["sweep", "configs/", "--grid", "train.lr=0.1,0.2"], "configs/: is a directory; give a config file"),
+        (&["predict", run_s, "datasets/"], "datasets/: is a directory; give a file to score (a `table` run reads no folders)"),
+        (&["eval", run_s, "--data", "datasets/"], "datasets/: is a directory; give a data file"),
+        (&["data", "validate", "--config", "configs/"], "configs/: is a directory; give a config file"),
+        (&["data", "check-anonymity", "datasets/", "--quasi", "age", "--k", "2"], "datasets/: is a directory; give a table file"),
+        (&["data", "deidentify", "datasets/", "out.dcm"], "datasets/: is a directory; give one DICOM file"),
+    ];
+    for (args, needle) in cases {
+        let o = medref(args);
+        let err = text(&o).1;
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: expected {needle:?} in {err}");
+        assert!(!err.contains("no such file") && !err.contains("os error"), "{args:?}: {err}");
+    }
+    // A file is still scored as before.
+    let o = medref(&["predict", run_s, "datasets/clinical/tiny/visits.csv"]);
+    assert!(o.status.success(), "{}", text(&o).1);
+}
