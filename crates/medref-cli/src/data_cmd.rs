@@ -22,15 +22,23 @@ pub struct UsageError(pub String);
 #[derive(Subcommand)]
 pub enum DataCommand {
     /// Generate tiny data with a planted, learnable signal.
+    #[command(after_help = crate::help::SYNTH)]
     Synth {
         #[command(subcommand)]
         domain: SynthDomain,
     },
-    /// Show what a data file holds: arrays, shapes, splits, class counts.
-    Inspect { file: PathBuf },
+    /// Show what a data file holds: arrays, shapes, splits, class counts
+    /// (never pixel values).
+    #[command(after_help = crate::help::INSPECT)]
+    Inspect {
+        /// A MedMNIST-style .npz, a DICOM slice (.dcm) or a folder of class
+        /// folders of images.
+        file: PathBuf,
+    },
     /// Check a data file against a config before training: reads it exactly
     /// as `medref train` would and reports what it would reject, with the
     /// same messages (exit 2), or the examples per split (exit 0).
+    #[command(after_help = crate::help::VALIDATE)]
     Validate {
         /// The data file (or folder) to check; replaces the config's main file.
         file: Option<PathBuf>,
@@ -39,6 +47,7 @@ pub enum DataCommand {
         config: PathBuf,
     },
     /// Download an official dataset file and verify its published checksum.
+    #[command(after_help = crate::help::FETCH_SOURCES)]
     Fetch {
         #[command(subcommand)]
         source: FetchSource,
@@ -47,13 +56,14 @@ pub enum DataCommand {
     /// of rows sharing all their values) and, with --sensitive, l-diversity.
     /// Prints group sizes, never values. Exit status: 0 target met, 1 not
     /// met, 2 bad input (missing column, unreadable table).
+    #[command(after_help = crate::help::CHECK_ANONYMITY)]
     CheckAnonymity {
         /// CSV, TSV, Parquet or ARFF table.
         table: PathBuf,
         /// Quasi-identifier columns, comma-separated (age,sex,zip).
         #[arg(long, value_delimiter = ',', required = true)]
         quasi: Vec<String>,
-        /// The smallest group size wanted.
+        /// The smallest group size wanted (rows sharing all quasi-identifier values).
         #[arg(long)]
         k: usize,
         /// The fewest distinct sensitive values wanted per group.
@@ -70,6 +80,7 @@ pub enum DataCommand {
     /// coarsen further within configured limits, then suppress the groups
     /// still smaller than k; writes a CSV. Exit status: 0 written with the
     /// target met, 1 target not reachable (nothing written), 2 bad input.
+    #[command(after_help = crate::help::GENERALISE)]
     Generalise {
         /// CSV, TSV, Parquet or ARFF table.
         table: PathBuf,
@@ -86,6 +97,7 @@ pub enum DataCommand {
     /// Remove patient identity from a DICOM file (DICOM PS3.15 Basic
     /// Application Level Confidentiality Profile); pixel data unchanged.
     /// New UIDs mix in the secret in MEDREF_DEID_SECRET when set.
+    #[command(after_help = crate::help::DEIDENTIFY)]
     Deidentify {
         /// The DICOM file to read.
         input: PathBuf,
@@ -108,65 +120,83 @@ pub enum DataCommand {
 #[derive(Subcommand)]
 pub enum SynthDomain {
     /// MedMNIST-format .npz whose positive class carries a lesion-like spot.
+    #[command(after_help = crate::help::SYNTH_IMAGING)]
     Imaging {
+        /// The .npz file to write.
         #[arg(long)]
         out: PathBuf,
+        /// Training images.
         #[arg(long, default_value_t = 400)]
         n_train: usize,
+        /// Validation images.
         #[arg(long, default_value_t = 100)]
         n_val: usize,
+        /// Test images.
         #[arg(long, default_value_t = 200)]
         n_test: usize,
+        /// Image side length in pixels (square images).
         #[arg(long, default_value_t = 28)]
         size: usize,
         /// 1 (grey) or 3 (RGB).
         #[arg(long, default_value_t = 1)]
         channels: usize,
+        /// Share of images in the positive class (with the spot), 0 to 1.
         #[arg(long, default_value_t = 0.35)]
         positive_fraction: f64,
+        /// Random seed: the same seed gives the same bytes.
         #[arg(long, default_value_t = 0)]
         seed: u64,
     },
     /// A small genome with planted motif sites: reference.fa (+ .fai),
     /// regions.bed, variants.vcf (some destroy a motif), sequences.csv.
+    #[command(after_help = crate::help::SYNTH_GENOMICS)]
     Genomics {
         /// Folder to write into.
         #[arg(long)]
         out: PathBuf,
+        /// Random seed: the same seed gives the same files.
         #[arg(long, default_value_t = 0)]
         seed: u64,
     },
     /// A visit-level clinical table (CSV) whose outcome follows a known
     /// logistic model; several visits per patient, a lab with gaps.
+    #[command(after_help = crate::help::SYNTH_CLINICAL)]
     Clinical {
         /// The CSV file to write.
         #[arg(long)]
         out: PathBuf,
+        /// Patients (at least 10); each has one or more visits (rows).
         #[arg(long, default_value_t = 300)]
         n_patients: usize,
+        /// Random seed: the same seed gives the same table.
         #[arg(long, default_value_t = 0)]
         seed: u64,
     },
     /// Wrist accelerometry of several residents (long sensor CSV) with
     /// rest, walk and run segments and rare falls.
+    #[command(after_help = crate::help::SYNTH_ELDERCARE)]
     Eldercare {
         /// Folder to write `eldercare_sensors.csv` into.
         #[arg(long)]
         out: PathBuf,
+        /// Random seed: the same seed gives the same recordings.
         #[arg(long, default_value_t = 7)]
         seed: u64,
     },
     /// Surgical trials in the JIGSAWS layout (kinematics + gesture
     /// transcriptions) whose dynamics change by gesture.
+    #[command(after_help = crate::help::SYNTH_SURGERY)]
     Surgery {
         /// Folder to write `kinematics/` and `transcriptions/` into.
         #[arg(long)]
         out: PathBuf,
+        /// Random seed: the same seed gives the same trials.
         #[arg(long, default_value_t = 11)]
         seed: u64,
     },
     /// The synthetic patients of datasets/anonymity/patients.csv (CSV:
     /// patient_id, age, sex, zip, diagnosis) with a known k and l.
+    #[command(after_help = crate::help::SYNTH_ANONYMITY)]
     Anonymity {
         /// The CSV file to write.
         #[arg(long)]
@@ -174,12 +204,15 @@ pub enum SynthDomain {
     },
     /// Molecules (CSV: id, smiles, logs) built from fragments with additive,
     /// known contributions to a solubility-like property.
+    #[command(after_help = crate::help::SYNTH_DRUG)]
     Drug {
         /// The CSV file to write.
         #[arg(long)]
         out: PathBuf,
+        /// Molecules (rows), 10 to 20000.
         #[arg(long, default_value_t = 400)]
         n_molecules: usize,
+        /// Random seed: the same seed gives the same molecules.
         #[arg(long, default_value_t = 0)]
         seed: u64,
     },
@@ -187,15 +220,23 @@ pub enum SynthDomain {
 
 #[derive(Subcommand)]
 pub enum FetchSource {
-    /// An official MedMNIST file from Zenodo (record 10519652, MedMNIST v3 / MedMNIST+) (pneumoniamnist, breastmnist, dermamnist, bloodmnist, ...).
+    /// An official MedMNIST file from Zenodo (record 10519652, MedMNIST v3 /
+    /// MedMNIST+), its MD5 checked. A failed transfer (no connection, a
+    /// broken one, HTTP 5xx) is tried again after 1 s, 2 s and 4 s; a
+    /// checksum mismatch or a 404 is not.
+    #[command(after_help = crate::help::FETCH)]
     Medmnist {
+        /// The dataset: pathmnist, chestmnist, dermamnist, octmnist,
+        /// pneumoniamnist, retinamnist, breastmnist, bloodmnist,
+        /// tissuemnist, organamnist, organcmnist or organsmnist.
         name: String,
-        /// Image size: 28, 64, 128 or 224.
+        /// Image size in pixels: 28, 64, 128 or 224.
         #[arg(long, default_value_t = 28)]
         size: u32,
-        /// Folder to save into.
-        #[arg(long, default_value = "datasets/medmnist")]
-        dir: PathBuf,
+        /// Folder to save into [default: $MEDREF_DATA_DIR/medmnist when
+        /// MEDREF_DATA_DIR is set, else datasets/medmnist].
+        #[arg(long)]
+        dir: Option<PathBuf>,
         /// Verify a file you already have instead of downloading.
         #[arg(long)]
         from: Option<PathBuf>,
@@ -203,6 +244,16 @@ pub enum FetchSource {
         #[arg(long)]
         url: Option<String>,
     },
+}
+
+/// Refuses a folder where a file is expected, saying so instead of the
+/// operating system's "is a directory" or a reader's "no such file".
+/// `what` names the file wanted ("a config file (configs/imaging/tiny.toml)").
+pub fn refuse_directory(path: &Path, what: &str) -> Result<(), UsageError> {
+    if path.is_dir() {
+        return Err(UsageError(format!("{}: is a directory; give {what}", path.display())));
+    }
+    Ok(())
 }
 
 /// Writes a generated file atomically, creating its folder.
@@ -216,6 +267,7 @@ fn write_new_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 pub fn run(command: DataCommand, quiet: bool) -> anyhow::Result<()> {
     match command {
         DataCommand::Validate { file, config } => {
+            refuse_directory(&config, "a config file (e.g. configs/clinical/tiny.toml)")?;
             let config = medref_core::config::Config::load(&config, &[])?;
             let s = medref_baselines::validate(&config, file.as_deref())?;
             let source = file.as_deref().unwrap_or(config.data.path());
@@ -295,12 +347,18 @@ pub fn run(command: DataCommand, quiet: bool) -> anyhow::Result<()> {
         }
         DataCommand::Inspect { file } => inspect(&file),
         DataCommand::CheckAnonymity { table, quasi, k, l, sensitive, out } => {
+            refuse_directory(&table, "a table file (CSV, TSV, Parquet or ARFF)")?;
             let spec = medref_tabular::anonymity::AnonymitySpec { quasi_identifiers: quasi, k, sensitive, l };
             check_anonymity(&table, &spec, out.as_deref())
         }
-        DataCommand::Generalise { table, config, out, report } => generalise(&table, &config, &out, report.as_deref()),
+        DataCommand::Generalise { table, config, out, report } => {
+            refuse_directory(&table, "a table file (CSV, TSV, Parquet or ARFF)")?;
+            refuse_directory(&config, "a generalisation TOML file (e.g. datasets/anonymity/generalise.toml)")?;
+            generalise(&table, &config, &out, report.as_deref())
+        }
         DataCommand::Deidentify { input, output, report, keep_dates, shift_dates } => {
             use medref_data::deidentify::DatePolicy;
+            refuse_directory(&input, "one DICOM file")?;
             let dates = match (keep_dates, shift_dates) {
                 (_, Some(days)) => DatePolicy::Shift { days },
                 (true, None) => DatePolicy::Keep,
@@ -321,24 +379,46 @@ pub fn run(command: DataCommand, quiet: bool) -> anyhow::Result<()> {
                 ))
             })?;
             if let Some(from) = from {
+                refuse_directory(&from, "the downloaded .npz file")?;
                 fetch::verify_md5(&from, official.md5)?;
                 println!("{}: MD5 {} matches the published {} ({}px)", from.display(), official.md5, name, size);
                 return Ok(());
             }
-            let dest = dir.join(official.file_name());
+            let dest = medmnist_dir(dir).join(official.file_name());
             let url = url.unwrap_or_else(|| official.url.clone());
             let bar = download_bar(quiet);
-            let path = fetch::download(&url, &dest, official.md5, &mut |done, total| {
-                if let Some(t) = total {
-                    bar.set_length(t);
-                }
-                bar.set_position(done);
-            })?;
+            let retry = fetch::Retry::DEFAULT;
+            let path = fetch::download_with_retry(
+                &url,
+                &dest,
+                official.md5,
+                retry,
+                &mut |done, total| {
+                    if let Some(t) = total {
+                        bar.set_length(t);
+                    }
+                    bar.set_position(done);
+                },
+                &mut |attempt, error, wait| {
+                    bar.suspend(|| {
+                        eprintln!("{error}; trying again in {} s (attempt {} of {})", wait.as_secs_f64(), attempt + 1, retry.attempts)
+                    })
+                },
+            )?;
             bar.finish_and_clear();
             println!("{}: downloaded, MD5 {} verified", path.display(), official.md5);
             Ok(())
         }
     }
+}
+
+/// Where `data fetch medmnist` saves: `--dir`, else `$MEDREF_DATA_DIR/medmnist`,
+/// else `datasets/medmnist` (relative to the working directory).
+fn medmnist_dir(dir: Option<PathBuf>) -> PathBuf {
+    dir.unwrap_or_else(|| match std::env::var_os("MEDREF_DATA_DIR").filter(|d| !d.is_empty()) {
+        Some(root) => PathBuf::from(root).join("medmnist"),
+        None => PathBuf::from("datasets/medmnist"),
+    })
 }
 
 /// A table reader error is bad input (exit 2).

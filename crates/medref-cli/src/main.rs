@@ -4,19 +4,20 @@
 //! directory, command line); 1 anything else.
 
 mod data_cmd;
+mod help;
 mod progress;
 mod reproduce;
 mod sweep;
 
 use anyhow::Context;
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use medref_train::run::TrainRequest;
 use medref_train::DeviceChoice;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "medref", version, about = "Reference machine-learning baselines for healthcare AI teaching")]
+#[command(name = "medref", version, about = "Reference machine-learning baselines for healthcare AI teaching", after_help = help::MEDREF)]
 struct Cli {
     /// No progress bars or per-epoch lines; only results and errors.
     #[arg(long, short, global = true)]
@@ -28,6 +29,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Train a baseline from its config and write a run directory.
+    #[command(after_help = help::TRAIN)]
     Train {
         /// The baseline config, e.g. configs/imaging/tiny.toml.
         #[arg(required_unless_present = "resume", conflicts_with = "resume")]
@@ -41,7 +43,7 @@ enum Command {
         /// cpu, or with --resume the device the run was started on.
         #[arg(long)]
         device: Option<DeviceChoice>,
-        /// Run directory (default: runs/<name>-<time>).
+        /// Run directory (default: runs/<config name>-<date and time>).
         #[arg(long)]
         out: Option<PathBuf>,
         /// Override a config key, e.g. --set train.epochs=3 (repeatable).
@@ -52,21 +54,37 @@ enum Command {
         force: bool,
     },
     /// Re-evaluate a trained run on its data or on another file of the same format.
+    #[command(after_help = help::EVAL)]
     Eval {
+        /// The run directory (written by `medref train`).
         run_dir: PathBuf,
         /// Data to evaluate on instead of the config's (same format).
         #[arg(long)]
         data: Option<PathBuf>,
+        /// cpu (burn flex backend) or wgpu (GPU).
         #[arg(long, default_value = "cpu")]
         device: DeviceChoice,
         /// Also write the metrics JSON to this file.
         #[arg(long)]
         out: Option<PathBuf>,
     },
-    /// Score new inputs with a trained run: .npz, an image, a folder of images, or a DICOM slice.
+    /// Score new inputs with a trained run; prints a CSV of id and one score
+    /// per class (or the predicted value for regression).
+    #[command(after_help = help::PREDICT)]
     Predict {
+        /// The run directory (written by `medref train`).
         run_dir: PathBuf,
+        /// What to score, in a form the run's domain reads. Images: a
+        /// MedMNIST .npz (every split; ids
+        /// train-0, ..., test-0, ...), one PNG/JPEG image, a folder of
+        /// images, or a DICOM slice (.dcm). DNA: a FASTA file (each record
+        /// centre-cropped or N-padded to the model's length). Tables: CSV,
+        /// TSV, Parquet or ARFF with the training columns (the label may be
+        /// absent). Molecules: SDF, a SMILES file (.smi) or a CSV with the
+        /// config's SMILES column. Signals and surgery runs are not scored
+        /// by predict (use eval --data).
         input: PathBuf,
+        /// cpu (burn flex backend) or wgpu (GPU).
         #[arg(long, default_value = "cpu")]
         device: DeviceChoice,
         /// Write the CSV here instead of to stdout.
@@ -75,7 +93,9 @@ enum Command {
     },
     /// Explain a DNA model's prediction by in-silico saturation mutagenesis:
     /// writes ism.tsv ([4, L] logit changes) and ism.svg (a heat map).
+    #[command(after_help = help::EXPLAIN)]
     Explain {
+        /// The DNA run directory (written by `medref train`).
         run_dir: PathBuf,
         /// The sequence to explain (centre-cropped or N-padded to the model's length).
         #[arg(long, conflicts_with = "fasta")]
@@ -83,28 +103,37 @@ enum Command {
         /// Explain a FASTA record instead (the first, or --record ID).
         #[arg(long)]
         fasta: Option<PathBuf>,
+        /// The FASTA record to explain, by its ID (the text after `>` up to
+        /// the first space); default the first record.
         #[arg(long, requires = "fasta")]
         record: Option<String>,
         /// Folder for ism.tsv and ism.svg.
         #[arg(long)]
         out: PathBuf,
+        /// The model output whose logit is explained (1: the positive class
+        /// of a binary model).
         #[arg(long, default_value_t = 1)]
         class: usize,
+        /// cpu (burn flex backend) or wgpu (GPU).
         #[arg(long, default_value = "cpu")]
         device: DeviceChoice,
     },
     /// Genomic medicine tools.
+    #[command(after_help = help::GENOMICS)]
     Genomics {
         #[command(subcommand)]
         command: GenomicsCommand,
     },
-    /// Fetch, generate and look into datasets.
+    /// Fetch, generate, check and look into datasets; anonymity and DICOM
+    /// de-identification.
+    #[command(after_help = help::DATA)]
     Data {
         #[command(subcommand)]
         command: data_cmd::DataCommand,
     },
     /// Run the baseline table (configs/baselines.toml) and judge every row
     /// against its reference number; exits 1 if any row fails.
+    #[command(after_help = help::REPRODUCE)]
     Reproduce {
         /// Only the tiny CI rows (every domain, a few minutes on 2 cores).
         #[arg(long)]
@@ -115,7 +144,8 @@ enum Command {
         /// Only these rows (repeatable).
         #[arg(long)]
         only: Vec<String>,
-        /// Rows trained at once (each in its own process).
+        /// Rows trained at once (each in its own process; each uses
+        /// RAYON_NUM_THREADS threads, all cores by default).
         #[arg(long, default_value_t = 1)]
         jobs: usize,
         /// The baseline table.
@@ -135,20 +165,73 @@ enum Command {
     /// Train a grid of config overrides times seeds: here as plain
     /// processes (--emit local), or as a Slurm array job (--emit slurm).
     /// `medref sweep collect DIR` merges the finished runs into one table.
-    #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+    #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true, after_help = help::SWEEP)]
     Sweep {
         #[command(subcommand)]
         action: Option<SweepCommand>,
         #[command(flatten)]
         args: SweepArgs,
     },
+    /// Publish a run as open teaching material: a bundle (folder, or a zip
+    /// when --out ends in .zip) with nothing at the level of a patient:
+    /// predictions.csv and explanations of real records left out, curves
+    /// and confusion cells as aggregates of at least k patients, subgroups
+    /// under k suppressed, local paths reduced to file names; every decision
+    /// is recorded in publish_report.json. With --check, scan any bundle or
+    /// folder (or .zip) instead and list what the policy forbids.
+    #[command(after_help = help::PUBLISH)]
+    Publish {
+        /// The run directory to publish (written by `medref train`).
+        #[arg(required_unless_present = "check", conflicts_with = "check")]
+        run_dir: Option<PathBuf>,
+        /// Where the bundle goes: a new or empty folder, or FILE.zip. Nothing
+        /// is written there unless the finished bundle passes its own check.
+        #[arg(long, value_name = "BUNDLE", required_unless_present = "check", conflicts_with = "check")]
+        out: Option<PathBuf>,
+        /// Check a bundle folder or .zip (or a run directory about to be
+        /// shared) instead of publishing: prints one finding per line.
+        #[arg(long, value_name = "BUNDLE")]
+        check: Option<PathBuf>,
+        /// The smallest number of patients any published count, subgroup,
+        /// calibration bin or curve step may stand for.
+        #[arg(long, default_value_t = medref_report::DEFAULT_K, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+        k: usize,
+        /// Keep predictions.csv, every id replaced by a salted SHA-256 hash;
+        /// the salt is the secret in MEDREF_DEID_SECRET (required, never
+        /// written to the bundle).
+        #[arg(long, conflicts_with = "check")]
+        keep_predictions: bool,
+        /// More quasi-identifier columns, comma-separated (e.g. ward,zip):
+        /// their categories in preprocess.json are replaced by placeholders.
+        /// Added to the built-in list (site, hospital, zip, postcode,
+        /// ethnicity, ...); a name matches any column containing it, case
+        /// ignored.
+        #[arg(long, value_delimiter = ',', value_name = "COL,...", conflicts_with = "check")]
+        quasi: Vec<String>,
+    },
+    /// Print a shell completion script for medref to stdout.
+    #[command(after_help = help::COMPLETIONS)]
+    Completions {
+        /// The shell: bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+    /// Print medref's manual page (roff) to stdout, or write one page per
+    /// command into a folder.
+    #[command(after_help = help::MAN)]
+    Man {
+        /// Write medref.1 and medref-<command>.1 for every command here
+        /// (for MANPATH, as man1/ of it) instead of printing medref.1.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
     /// Redraw a run's report.html and model_card.md, or put several runs
     /// side by side in one page.
+    #[command(after_help = help::REPORT)]
     Report {
         /// One or more run directories.
         #[arg(required = true)]
         run_dirs: Vec<PathBuf>,
-        /// With several runs: the comparison page to write.
+        /// With several runs: the comparison page to write (HTML).
         #[arg(long, default_value = "comparison.html")]
         out: PathBuf,
     },
@@ -166,8 +249,11 @@ struct SweepArgs {
     /// Seeds per grid point (seed = first-seed, first-seed + 1, ...).
     #[arg(long, default_value_t = 1)]
     seeds: u64,
+    /// The first seed of each grid point.
     #[arg(long, default_value_t = 0)]
     first_seed: u64,
+    /// cpu (burn flex backend) or wgpu (GPU); with slurm, wgpu also asks
+    /// for one GPU per task (--gres=gpu:1).
     #[arg(long, default_value = "cpu")]
     device: DeviceChoice,
     /// The sweep directory: sweep.json, runs/, logs/, summary.csv, summary.md.
@@ -182,7 +268,7 @@ struct SweepArgs {
     /// slurm: the partition (default: the cluster's).
     #[arg(long)]
     partition: Option<String>,
-    /// slurm: wall-clock limit per task.
+    /// slurm: wall-clock limit per task, HH:MM:SS (or D-HH:MM:SS).
     #[arg(long, default_value = "04:00:00")]
     time: String,
     /// slurm: CPUs per task (also the training threads).
@@ -197,21 +283,33 @@ struct SweepArgs {
 enum SweepCommand {
     /// Merge a sweep's finished runs into summary.csv and summary.md
     /// (mean and standard deviation over seeds).
-    Collect { dir: PathBuf },
+    #[command(after_help = help::SWEEP_COLLECT)]
+    Collect {
+        /// The sweep directory (the --out of `medref sweep`).
+        dir: PathBuf,
+    },
     /// Train one task of a sweep (what each Slurm array task runs).
-    #[command(hide = true)]
-    Task { dir: PathBuf, index: usize },
+    #[command(hide = true, after_help = help::SWEEP_TASK)]
+    Task {
+        /// The sweep directory.
+        dir: PathBuf,
+        /// The task's index in sweep.json (SLURM_ARRAY_TASK_ID).
+        index: usize,
+    },
 }
 
 #[derive(Subcommand)]
 enum GenomicsCommand {
     /// Score each VCF variant with a trained DNA model: REF and ALT windows
     /// from the reference, both strands, difference in logit space.
+    #[command(after_help = help::SCORE_VARIANTS)]
     ScoreVariants {
+        /// The DNA run directory (written by `medref train`).
         run_dir: PathBuf,
         /// Reference FASTA (plain with .fai, or bgzip with .fai and .gzi).
         #[arg(long)]
         reference: PathBuf,
+        /// The variants to score (VCF, plain text; chromosome names as in the reference).
         #[arg(long)]
         vcf: PathBuf,
         /// Output: `.tsv` (one row per ALT) or `.vcf` (every record, INFO fields added).
@@ -220,6 +318,7 @@ enum GenomicsCommand {
         /// The model output to score (default 1: the positive class of a binary model).
         #[arg(long, default_value_t = 1)]
         class: usize,
+        /// cpu (burn flex backend) or wgpu (GPU).
         #[arg(long, default_value = "cpu")]
         device: DeviceChoice,
     },
@@ -243,10 +342,45 @@ fn main() -> ExitCode {
 fn is_bad_input(err: &anyhow::Error) -> bool {
     err.chain().any(|e| {
         e.downcast_ref::<medref_train::TrainError>().is_some_and(|t| t.is_bad_input())
-            || e.downcast_ref::<medref_data::DataError>().is_some()
+            || e.downcast_ref::<medref_data::DataError>().is_some_and(|d| !matches!(d, medref_data::DataError::Download { .. }))
             || e.downcast_ref::<medref_core::config::ConfigError>().is_some()
             || e.downcast_ref::<data_cmd::UsageError>().is_some()
+            || e.downcast_ref::<medref_report::PublishError>().is_some_and(publish_bad_input)
     })
+}
+
+/// A publish error the user can fix by changing the input (a missing or
+/// broken run, a taken --out, no secret); failing to write is not one.
+fn publish_bad_input(e: &medref_report::PublishError) -> bool {
+    use medref_report::PublishError as P;
+    !matches!(e, P::Write { .. } | P::Archive { .. })
+}
+
+/// `[data].format`s whose `eval --data` may be a folder.
+const FOLDER_DATA_FORMATS: &[&str] = &["image_folder", "jigsaws", "cholec80", "fasta_classes"];
+
+/// `[data].format`s whose `predict` input may be a folder (of images).
+const FOLDER_PREDICT_FORMATS: &[&str] = &["medmnist_npz", "image_folder"];
+
+/// Refuses a folder as `path` unless the run in `run_dir` has one of
+/// `folder_formats`; a run whose config cannot be read is left to the
+/// command's own error.
+fn refuse_directory_for(run_dir: &Path, path: &Path, folder_formats: &[&str], what: &str) -> anyhow::Result<()> {
+    if !path.is_dir() {
+        return Ok(());
+    }
+    let format = std::fs::read_to_string(run_dir.join("config.toml"))
+        .ok()
+        .and_then(|t| t.parse::<toml::Table>().ok())
+        .and_then(|t| t.get("data")?.get("format")?.as_str().map(String::from));
+    match format {
+        Some(f) if !folder_formats.contains(&f.as_str()) => Err(data_cmd::UsageError(format!(
+            "{}: is a directory; give {what} (a `{f}` run reads no folders)",
+            path.display()
+        ))
+        .into()),
+        _ => Ok(()),
+    }
 }
 
 /// The device a run was started on, from its `manifest.json`; a resumed
@@ -282,7 +416,10 @@ fn run_command(cli: Cli) -> anyhow::Result<()> {
                     }
                     (medref_core::config::Config::load(&dir.join("config.toml"), &[])?, Some(dir))
                 }
-                (Some(config), None) => (medref_core::config::Config::load(&config, &set)?, out),
+                (Some(config), None) => {
+                    data_cmd::refuse_directory(&config, "a config file (e.g. configs/imaging/tiny.toml)")?;
+                    (medref_core::config::Config::load(&config, &set)?, out)
+                }
                 (None, None) => unreachable!("clap requires CONFIG or --resume"),
             };
             let monitor = config.train.monitor;
@@ -331,6 +468,9 @@ fn run_command(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Eval { run_dir, data, device, out } => {
+            if let Some(data) = &data {
+                refuse_directory_for(&run_dir, data, FOLDER_DATA_FORMATS, "a data file in the run's format")?;
+            }
             let metrics = medref_baselines::eval(&run_dir, device, data.as_deref())?;
             let json = serde_json::to_string_pretty(&metrics)? + "\n";
             if let Some(out) = out {
@@ -340,6 +480,7 @@ fn run_command(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Predict { run_dir, input, device, out } => {
+            refuse_directory_for(&run_dir, &input, FOLDER_PREDICT_FORMATS, "a file to score")?;
             let csv = medref_baselines::predict(&run_dir, device, &input)?;
             match out {
                 Some(out) => write_output(&out, csv.as_bytes()),
@@ -351,6 +492,8 @@ fn run_command(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Genomics { command: GenomicsCommand::ScoreVariants { run_dir, reference, vcf, out, class, device } } => {
             use medref_baselines::genomics::{open_dna_run, score_variants, to_tsv, to_vcf};
+            data_cmd::refuse_directory(&reference, "a reference FASTA file")?;
+            data_cmd::refuse_directory(&vcf, "a VCF file")?;
             let loaded = open_dna_run(&run_dir, device)?;
             let mut fasta = medref_data::genomics::IndexedFasta::open(&reference)?;
             let records = medref_data::genomics::read_vcf(&vcf)?;
@@ -371,6 +514,7 @@ fn run_command(cli: Cli) -> anyhow::Result<()> {
             let (name, raw) = match (sequence, fasta) {
                 (Some(seq), None) => ("sequence".to_string(), seq.into_bytes()),
                 (None, Some(path)) => {
+                    data_cmd::refuse_directory(&path, "a FASTA file")?;
                     let records = medref_data::genomics::read_fasta(&path)?;
                     let rec = match &record {
                         Some(id) => records.into_iter().find(|r| &r.id == id).ok_or_else(|| {
@@ -439,6 +583,7 @@ fn run_command(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Sweep { action: None, args } => {
             let config = args.config.expect("clap requires CONFIG without a subcommand");
+            data_cmd::refuse_directory(&config, "a config file (e.g. configs/clinical/tiny.toml)")?;
             let req = sweep::SweepRequest {
                 config,
                 grid: args.grid,
@@ -467,6 +612,56 @@ fn run_command(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Publish { run_dir, out, check, k, keep_predictions, quasi } => {
+            if let Some(bundle) = check {
+                return check_bundle(&bundle, k);
+            }
+            let (Some(run_dir), Some(out)) = (run_dir, out) else {
+                unreachable!("clap requires RUN_DIR and --out without --check")
+            };
+            let mut policy = medref_report::PublishPolicy::from_env();
+            policy.k = k;
+            policy.keep_predictions = keep_predictions;
+            for q in quasi.iter().map(|q| q.trim().to_ascii_lowercase()).filter(|q| !q.is_empty()) {
+                if !policy.quasi_identifiers.contains(&q) {
+                    policy.quasi_identifiers.push(q);
+                }
+            }
+            let report = medref_report::publish(&run_dir, &out, &policy)?;
+            if !cli.quiet {
+                for (what, entries) in [("changed", &report.changed), ("removed", &report.removed), ("added", &report.added)] {
+                    for e in entries.iter() {
+                        println!("  {what:<7} {}: {}", e.file, e.reason);
+                    }
+                }
+            }
+            println!(
+                "{}: published with k = {k}: {} files kept, {} changed, {} removed, {} added; the record is {}",
+                out.display(),
+                report.kept.len(),
+                report.changed.len(),
+                report.removed.len(),
+                report.added.len(),
+                medref_report::REPORT_FILE
+            );
+            Ok(())
+        }
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "medref", &mut script);
+            print_bytes(&script)
+        }
+        Command::Man { out: None } => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(Cli::command()).render(&mut page).context("cannot render the manual page")?;
+            print_bytes(&page)
+        }
+        Command::Man { out: Some(dir) } => {
+            std::fs::create_dir_all(&dir).with_context(|| format!("{}: cannot create", dir.display()))?;
+            clap_mangen::generate_to(Cli::command(), &dir).with_context(|| format!("{}: cannot write the manual pages", dir.display()))?;
+            println!("{}: medref.1 and one page per command", dir.display());
+            Ok(())
+        }
         Command::Report { run_dirs, out } => {
             if let [one] = run_dirs.as_slice() {
                 let report = medref_report::write_report(one).map_err(|e| data_cmd::UsageError(e.to_string()))?;
@@ -481,7 +676,112 @@ fn run_command(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+/// `medref publish --check`: one finding per line on stdout; findings are
+/// a failure (exit 1), an unreadable bundle bad input (exit 2).
+fn check_bundle(bundle: &Path, k: usize) -> anyhow::Result<()> {
+    let findings = medref_report::check_bundle(bundle, k)?;
+    for f in &findings {
+        println!("{f}");
+    }
+    if findings.is_empty() {
+        println!("{}: nothing the publishing policy forbids (k = {k})", bundle.display());
+        return Ok(());
+    }
+    anyhow::bail!(
+        "{}: {} finding(s); not safe to publish as it is (make a bundle with `medref publish RUN_DIR --out BUNDLE`)",
+        bundle.display(),
+        findings.len()
+    )
+}
+
+/// Writes generated text to stdout; a reader that stops early (`| head`)
+/// is not an error.
+fn print_bytes(bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    match std::io::stdout().lock().write_all(bytes) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e).context("cannot write to stdout"),
+        _ => Ok(()),
+    }
+}
+
 /// Writes a result file atomically, naming it in any error.
 pub fn write_output(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     medref_core::fsutil::write_atomic(path, bytes).with_context(|| format!("{}: cannot write", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory;
+
+    /// Every command below `cmd` (itself included) with its path.
+    fn walk(cmd: &clap::Command, path: String, out: &mut Vec<(String, clap::Command)>) {
+        out.push((path.clone(), cmd.clone()));
+        // clap's generated `help` subcommand tree mirrors the real one.
+        for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+            walk(sub, format!("{path} {}", sub.get_name()), out);
+        }
+    }
+
+    fn commands() -> Vec<(String, clap::Command)> {
+        let mut cmd = Cli::command();
+        cmd.build();
+        let mut out = Vec::new();
+        walk(&cmd, "medref".into(), &mut out);
+        out
+    }
+
+    #[test]
+    fn every_command_and_argument_has_a_description() {
+        let mut missing = Vec::new();
+        let all = commands();
+        assert!(all.len() > 30, "the walk found only {} commands", all.len());
+        for (path, cmd) in &all {
+            if cmd.get_about().is_none() {
+                missing.push(format!("command `{path}`"));
+            }
+            for arg in cmd.get_arguments() {
+                if matches!(arg.get_id().as_str(), "help" | "version") {
+                    continue;
+                }
+                if arg.get_help().is_none() && arg.get_long_help().is_none() {
+                    missing.push(format!("`{path}` argument `{}`", arg.get_id()));
+                }
+            }
+        }
+        assert!(missing.is_empty(), "no help text for:\n  {}", missing.join("\n  "));
+    }
+
+    #[test]
+    fn every_command_ends_its_help_with_examples_and_exit_status() {
+        let mut missing = Vec::new();
+        for (path, cmd) in commands() {
+            let after = cmd.get_after_help().map(|h| h.to_string()).unwrap_or_default();
+            if !after.contains("Examples:\n  medref ") && !after.contains("Examples:\n  MEDREF_") {
+                missing.push(format!("`{path}`: no example"));
+            }
+            if !after.contains("Exit status: ") {
+                missing.push(format!("`{path}`: no exit status"));
+            }
+        }
+        assert!(missing.is_empty(), "{}", missing.join("\n"));
+    }
+
+    #[test]
+    fn the_walk_would_find_an_undocumented_argument() {
+        let cmd = clap::Command::new("x").arg(clap::Arg::new("bare").long("bare"));
+        let mut all = Vec::new();
+        walk(&cmd, "x".into(), &mut all);
+        assert!(all[0].1.get_arguments().any(|a| a.get_id() == "bare" && a.get_help().is_none()));
+    }
+
+    #[test]
+    fn predict_help_names_every_input_it_reads() {
+        let mut cmd = Cli::command();
+        let help = cmd.find_subcommand_mut("predict").unwrap().render_long_help().to_string();
+        for kind in [".npz", "PNG", "folder of images", "DICOM", "FASTA", "CSV", "Parquet", "ARFF", "SDF", ".smi"] {
+            assert!(help.contains(kind), "predict --help does not mention {kind}:\n{help}");
+        }
+        assert!(help.contains("not scored by predict"), "{help}");
+    }
 }

@@ -35,33 +35,52 @@ fn headless(browser: &Path, args: &[&str]) -> std::process::Output {
         .expect("start the browser")
 }
 
-#[test]
-fn report_renders_in_a_real_browser_with_every_plot() {
-    let Some(browser) = chromium() else {
-        assert!(std::env::var_os("MEDREF_REQUIRE_BROWSER").is_none(), "MEDREF_REQUIRE_BROWSER is set but no chromium was found");
-        eprintln!("skipped: no chromium on PATH (CI installs it)");
-        return;
-    };
-    let tmp = tempfile::tempdir().unwrap();
-    let run = tmp.path().join("run");
-    let o = medref(&["train", "configs/clinical/tiny.toml", "--out", run.to_str().unwrap(), "--quiet"]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let url = format!("file://{}", run.join("report.html").canonicalize().unwrap().display());
-
-    let dom = headless(&browser, &["--dump-dom", &url]);
-    let page = String::from_utf8_lossy(&dom.stdout);
+/// Loads `report` in the browser and returns the rendered page, after
+/// asserting the browser ran and reported no script or loading error.
+fn render(browser: &Path, report: &Path) -> String {
+    let url = format!("file://{}", report.canonicalize().unwrap().display());
+    let dom = headless(browser, &["--dump-dom", &url]);
+    let page = String::from_utf8_lossy(&dom.stdout).into_owned();
     let log = String::from_utf8_lossy(&dom.stderr);
     assert!(dom.status.success(), "browser failed: {log}");
     assert!(page.contains("clinical-tiny"), "the page did not render: {}", &page[..page.len().min(500)]);
     for bad in ["Uncaught", "ERROR:CONSOLE", "Not allowed to load local resource", "net::ERR_"] {
         assert!(!log.contains(bad), "browser reported `{bad}`:\n{log}");
     }
-    for plot in ["loss", "roc", "pr", "calibration", "confusion", "importance"] {
-        let at = page.find(&format!("data-plot=\"{plot}\"")).unwrap_or_else(|| panic!("plot `{plot}` missing from the rendered page"));
-        let svg = &page[at..at + page[at..].find("</svg>").expect("closed svg")];
-        assert!(svg.contains("<path") || svg.contains("<rect") || svg.contains("<circle"), "plot `{plot}` is empty");
-    }
+    page
+}
 
+/// Asserts every plot is in the rendered page with drawn content.
+fn assert_plots(page: &str, plots: &[&str], what: &str) {
+    for plot in plots {
+        let at = page.find(&format!("data-plot=\"{plot}\"")).unwrap_or_else(|| panic!("{what}: plot `{plot}` missing from the rendered page"));
+        let svg = &page[at..at + page[at..].find("</svg>").expect("closed svg")];
+        assert!(svg.contains("<path") || svg.contains("<rect") || svg.contains("<circle"), "{what}: plot `{plot}` is empty");
+    }
+}
+
+fn browser_or_skip() -> Option<PathBuf> {
+    let browser = chromium();
+    if browser.is_none() {
+        assert!(std::env::var_os("MEDREF_REQUIRE_BROWSER").is_none(), "MEDREF_REQUIRE_BROWSER is set but no chromium was found");
+        eprintln!("skipped: no chromium on PATH (CI installs it)");
+    }
+    browser
+}
+
+const PLOTS: [&str; 6] = ["loss", "roc", "pr", "calibration", "confusion", "importance"];
+
+#[test]
+fn report_renders_in_a_real_browser_with_every_plot() {
+    let Some(browser) = browser_or_skip() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let run = tmp.path().join("run");
+    let o = medref(&["train", "configs/clinical/tiny.toml", "--out", run.to_str().unwrap(), "--quiet"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let page = render(&browser, &run.join("report.html"));
+    assert_plots(&page, &PLOTS, "run");
+
+    let url = format!("file://{}", run.join("report.html").canonicalize().unwrap().display());
     let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report.png");
     let _ = std::fs::remove_file(&shot);
     let arg = format!("--screenshot={}", shot.display());
@@ -70,4 +89,32 @@ fn report_renders_in_a_real_browser_with_every_plot() {
     let bytes = std::fs::read(&shot).expect("screenshot written");
     assert!(bytes.starts_with(b"\x89PNG") && bytes.len() > 20_000, "screenshot of {} bytes", bytes.len());
     let _ = repo();
+}
+
+/// The report `medref publish` redraws from a bundle (ROC and PR from the
+/// aggregated curves.json, since predictions.csv is gone) shows every
+/// figure the run's own report shows, and the published-bundle banner.
+#[test]
+fn published_bundle_report_renders_with_no_missing_figure() {
+    let Some(browser) = browser_or_skip() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let run = tmp.path().join("run");
+    let bundle = tmp.path().join("bundle");
+    let o = medref(&["train", "configs/clinical/tiny.toml", "--out", run.to_str().unwrap(), "--quiet"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = medref(&["publish", run.to_str().unwrap(), "--out", bundle.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(!bundle.join("predictions.csv").exists());
+
+    // Every figure of the run's report, read from the file itself.
+    let run_report = std::fs::read_to_string(run.join("report.html")).unwrap();
+    let mut plots: Vec<&str> = run_report.split("data-plot=\"").skip(1).filter_map(|r| r.split('"').next()).collect();
+    plots.sort_unstable();
+    plots.dedup();
+    for p in PLOTS {
+        assert!(plots.contains(&p), "the run's report lacks `{p}`: {plots:?}");
+    }
+    let page = render(&browser, &bundle.join("report.html"));
+    assert!(page.contains("id=\"published\""), "no published-bundle banner in the rendered page");
+    assert_plots(&page, &plots, "bundle");
 }

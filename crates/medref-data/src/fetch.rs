@@ -4,6 +4,9 @@
 //! MedMNIST publishes (its `info.py`, v3.0, Zenodo record 10519652), and
 //! only then is renamed to `dest`. A wrong checksum removes the partial
 //! file, so a broken download is never mistaken for the dataset.
+//! [`download_with_retry`] tries a failed transfer again after waiting
+//! (exponential backoff); a checksum mismatch is never retried, since the
+//! same server would send the same wrong bytes.
 
 use std::fs::File;
 use std::io::{Read, Write};
@@ -247,7 +250,90 @@ pub fn download(
     expected_md5: &str,
     progress: &mut dyn FnMut(u64, Option<u64>),
 ) -> Result<PathBuf, DataError> {
+    download_inner(url, dest.as_ref(), expected_md5, progress, &mut false)
+}
+
+/// How a failed download is tried again: `attempts` in all, waiting
+/// `first_delay` before the second, twice that before the third, and so on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retry {
+    /// Attempts in all, the first included (1: no retry).
+    pub attempts: u32,
+    /// The wait before the first retry; each later wait doubles.
+    pub first_delay: Duration,
+}
+
+impl Retry {
+    /// What `medref data fetch` uses: 4 attempts, waiting 1 s, 2 s and 4 s.
+    pub const DEFAULT: Retry = Retry {
+        attempts: 4,
+        first_delay: Duration::from_secs(1),
+    };
+
+    /// The wait after failed attempt `attempt` (1-based).
+    pub fn delay(&self, attempt: u32) -> Duration {
+        self.first_delay
+            .saturating_mul(1u32 << attempt.saturating_sub(1).min(16))
+    }
+}
+
+impl Default for Retry {
+    fn default() -> Self {
+        Retry::DEFAULT
+    }
+}
+
+/// [`download`], trying again under `retry` when the transfer fails in a
+/// way that may pass: the connection could not be made or broke, a
+/// timeout, or the server answered 408, 429 or 5xx. A checksum mismatch, a
+/// 4xx answer such as 404, and a local file error are returned at once.
+/// Before each retry `on_retry(failed_attempt, &error, wait)` is called
+/// (to tell the user); the partial file is removed between attempts.
+pub fn download_with_retry(
+    url: &str,
+    dest: impl AsRef<Path>,
+    expected_md5: &str,
+    retry: Retry,
+    progress: &mut dyn FnMut(u64, Option<u64>),
+    on_retry: &mut dyn FnMut(u32, &DataError, Duration),
+) -> Result<PathBuf, DataError> {
     let dest = dest.as_ref();
+    let mut attempt = 1;
+    loop {
+        match download_once(url, dest, expected_md5, progress) {
+            Ok(path) => return Ok(path),
+            Err(f) if f.transient && attempt < retry.attempts.max(1) => {
+                let wait = retry.delay(attempt);
+                on_retry(attempt, &f.error, wait);
+                std::thread::sleep(wait);
+                attempt += 1;
+            }
+            Err(f) => return Err(f.error),
+        }
+    }
+}
+
+/// One attempt of [`download`], telling whether a failure may pass.
+fn download_once(
+    url: &str,
+    dest: &Path,
+    expected_md5: &str,
+    progress: &mut dyn FnMut(u64, Option<u64>),
+) -> Result<PathBuf, Failure> {
+    let mut transient = false;
+    download_inner(url, dest, expected_md5, progress, &mut transient)
+        .map_err(|error| Failure { error, transient })
+}
+
+/// The body of [`download`]; sets `transient` when the failure was the
+/// transfer's and may pass on another attempt.
+fn download_inner(
+    url: &str,
+    dest: &Path,
+    expected_md5: &str,
+    progress: &mut dyn FnMut(u64, Option<u64>),
+    transient: &mut bool,
+) -> Result<PathBuf, DataError> {
     let expected = expected_md5.trim().to_ascii_lowercase();
     if dest.is_file() && md5_hex(dest)? == expected {
         return Ok(dest.to_path_buf());
@@ -256,16 +342,21 @@ pub fn download(
         std::fs::create_dir_all(dir).map_err(|e| DataError::io(dir, e))?;
     }
     let part = part_path(dest);
-    let result = fetch_to(url, &part, progress).and_then(|actual| {
-        if actual != expected {
-            return Err(DataError::Checksum {
-                path: dest.to_path_buf(),
-                expected: expected.clone(),
-                actual,
-            });
-        }
-        std::fs::rename(&part, dest).map_err(|e| DataError::io(dest, e))
-    });
+    let result = fetch_to(url, &part, progress)
+        .map_err(|f| {
+            *transient = f.transient;
+            f.error
+        })
+        .and_then(|actual| {
+            if actual != expected {
+                return Err(DataError::Checksum {
+                    path: dest.to_path_buf(),
+                    expected: expected.clone(),
+                    actual,
+                });
+            }
+            std::fs::rename(&part, dest).map_err(|e| DataError::io(dest, e))
+        });
     match result {
         Ok(()) => Ok(dest.to_path_buf()),
         Err(e) => {
@@ -275,15 +366,28 @@ pub fn download(
     }
 }
 
+/// A failed transfer, and whether another attempt may succeed.
+struct Failure {
+    error: DataError,
+    transient: bool,
+}
+
 /// Streams `url` into `part`, returning the MD5 of what was written.
 fn fetch_to(
     url: &str,
     part: &Path,
     progress: &mut dyn FnMut(u64, Option<u64>),
-) -> Result<String, DataError> {
-    let download_error = |detail: String| DataError::Download {
-        url: url.to_string(),
-        detail,
+) -> Result<String, Failure> {
+    let download_error = |detail: String, transient: bool| Failure {
+        error: DataError::Download {
+            url: url.to_string(),
+            detail,
+        },
+        transient,
+    };
+    let local = |error: DataError| Failure {
+        error,
+        transient: false,
     };
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_connect(Some(Duration::from_secs(30)))
@@ -291,21 +395,25 @@ fn fetch_to(
         .build()
         .into();
     let response = agent.get(url).call().map_err(|e| match e {
-        ureq::Error::StatusCode(code) => download_error(format!(
-            "server answered HTTP {code}{}",
-            if code == 404 {
-                " (not found: check the dataset name and size)"
-            } else {
-                ""
-            }
-        )),
-        other => download_error(format!(
-            "{other} (check the network connection or proxy settings)"
-        )),
+        ureq::Error::StatusCode(code) => download_error(
+            format!(
+                "server answered HTTP {code}{}",
+                if code == 404 {
+                    " (not found: check the dataset name and size)"
+                } else {
+                    ""
+                }
+            ),
+            code >= 500 || code == 408 || code == 429,
+        ),
+        other => download_error(
+            format!("{other} (check the network connection or proxy settings)"),
+            true,
+        ),
     })?;
     let total = response.body().content_length();
     let mut reader = response.into_body().into_reader();
-    let mut file = File::create(part).map_err(|e| DataError::io(part, e))?;
+    let mut file = File::create(part).map_err(|e| local(DataError::io(part, e)))?;
     let mut hasher = Md5::new();
     let mut buf = vec![0u8; 1 << 16];
     let mut done = 0u64;
@@ -316,18 +424,19 @@ fn fetch_to(
             Ok(k) => k,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => {
-                return Err(download_error(format!(
-                    "connection broke after {done} bytes: {e}"
-                )))
+                return Err(download_error(
+                    format!("connection broke after {done} bytes: {e}"),
+                    true,
+                ))
             }
         };
         file.write_all(&buf[..k])
-            .map_err(|e| DataError::io(part, e))?;
+            .map_err(|e| local(DataError::io(part, e)))?;
         hasher.update(&buf[..k]);
         done += k as u64;
         progress(done, total);
     }
-    file.sync_all().map_err(|e| DataError::io(part, e))?;
+    file.sync_all().map_err(|e| local(DataError::io(part, e)))?;
     Ok(to_hex(&hasher.finalize()))
 }
 
@@ -359,6 +468,142 @@ mod tests {
         );
         assert!(medmnist_file("bloodmnist", 32).is_none());
         assert!(medmnist_file("catmnist", 28).is_none());
+    }
+
+    /// Serves `answers` in order, one per request (the last one repeats),
+    /// on a free local port; returns the URL and the request count.
+    fn serve(
+        answers: Vec<(&'static str, Vec<u8>)>,
+    ) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+        use std::io::{Read, Write};
+        use std::sync::atomic::Ordering;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/file.npz", listener.local_addr().unwrap());
+        let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let seen = count.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let mut request = Vec::new();
+                let mut buf = [0u8; 1024];
+                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match stream.read(&mut buf) {
+                        Ok(0) | Err(_) => break,
+                        Ok(k) => request.extend_from_slice(&buf[..k]),
+                    }
+                }
+                let i = seen.fetch_add(1, Ordering::SeqCst).min(answers.len() - 1);
+                let (status, body) = &answers[i];
+                let head = format!(
+                    "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = stream.write_all(head.as_bytes());
+                let _ = stream.write_all(body);
+            }
+        });
+        (url, count)
+    }
+
+    const FAST: Retry = Retry {
+        attempts: 4,
+        first_delay: Duration::from_millis(5),
+    };
+
+    #[test]
+    fn backoff_doubles_from_one_second() {
+        let r = Retry::DEFAULT;
+        assert_eq!(r.attempts, 4);
+        assert_eq!(
+            [r.delay(1), r.delay(2), r.delay(3)],
+            [1, 2, 4].map(Duration::from_secs)
+        );
+    }
+
+    #[test]
+    fn a_server_error_is_retried_until_the_file_arrives() {
+        use std::sync::atomic::Ordering;
+        let (url, count) = serve(vec![
+            ("503 Service Unavailable", b"busy".to_vec()),
+            ("502 Bad Gateway", b"busy".to_vec()),
+            ("200 OK", b"abc".to_vec()),
+        ]);
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("abc.npz");
+        let mut waits = Vec::new();
+        download_with_retry(
+            &url,
+            &dest,
+            "900150983cd24fb0d6963f7d28e17f72",
+            FAST,
+            &mut |_, _| {},
+            &mut |attempt, e, wait| {
+                assert!(matches!(e, DataError::Download { .. }), "{e}");
+                waits.push((attempt, wait));
+            },
+        )
+        .unwrap();
+        assert_eq!(std::fs::read(&dest).unwrap(), b"abc");
+        assert_eq!(count.load(Ordering::SeqCst), 3);
+        assert_eq!(
+            waits,
+            vec![
+                (1, Duration::from_millis(5)),
+                (2, Duration::from_millis(10))
+            ]
+        );
+    }
+
+    #[test]
+    fn checksum_mismatch_and_not_found_are_not_retried() {
+        use std::sync::atomic::Ordering;
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("abc.npz");
+        let no_retry = &mut |_: u32, e: &DataError, _: Duration| panic!("retried after {e}");
+        let (url, count) = serve(vec![("200 OK", b"abd".to_vec())]);
+        let e = download_with_retry(
+            &url,
+            &dest,
+            "900150983cd24fb0d6963f7d28e17f72",
+            FAST,
+            &mut |_, _| {},
+            no_retry,
+        )
+        .unwrap_err();
+        assert!(matches!(e, DataError::Checksum { .. }), "{e}");
+        assert_eq!(count.load(Ordering::SeqCst), 1);
+        let (url, count) = serve(vec![("404 Not Found", b"no".to_vec())]);
+        let e = download_with_retry(
+            &url,
+            &dest,
+            "900150983cd24fb0d6963f7d28e17f72",
+            FAST,
+            &mut |_, _| {},
+            no_retry,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("404"), "{e}");
+        assert_eq!(count.load(Ordering::SeqCst), 1);
+        assert!(std::fs::read_dir(dir.path()).unwrap().next().is_none());
+    }
+
+    #[test]
+    fn a_server_that_keeps_failing_is_given_up_after_the_last_attempt() {
+        use std::sync::atomic::Ordering;
+        let (url, count) = serve(vec![("500 Internal Server Error", b"down".to_vec())]);
+        let dir = tempfile::tempdir().unwrap();
+        let mut retries = 0;
+        let e = download_with_retry(
+            &url,
+            dir.path().join("x.npz"),
+            "900150983cd24fb0d6963f7d28e17f72",
+            FAST,
+            &mut |_, _| {},
+            &mut |_, _, _| retries += 1,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("HTTP 500"), "{e}");
+        assert_eq!((count.load(Ordering::SeqCst), retries), (4, 3));
     }
 
     #[test]

@@ -19,6 +19,21 @@ pub fn medref(args: &[&str]) -> Output {
         .expect("run medref")
 }
 
+/// Runs `medref ARGS` like [`medref`] with `env` set and `unset` removed.
+pub fn medref_env(args: &[&str], env: &[(&str, &str)], unset: &[&str]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_medref"));
+    cmd.args(args).current_dir(repo()).env("RAYON_NUM_THREADS", "2").envs(env.iter().copied());
+    for name in unset {
+        cmd.env_remove(name);
+    }
+    cmd.output().expect("run medref")
+}
+
+/// stdout and stderr of a finished command, as text.
+pub fn text(o: &Output) -> (String, String) {
+    (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
+}
+
 pub fn json(path: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
