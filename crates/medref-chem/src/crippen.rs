@@ -464,6 +464,21 @@ mod tests {
             ("c1ccccc1N(=O)=O", 1.5948),
             ("CS(=O)(=O)N", -1.0953),
             ("CC(=O)[O-].[Na+]", -4.2398),
+            // Charged N and O (N14, N12/O5, N13, N10), metals (Hal, Me1,
+            // Me2), S=O (S2/O6), aldehyde (O10), peracid (H4 on O-O),
+            // N-aryl pyrrole (C20, N11), aryl alkyne (C7).
+            ("CN=[N+]=[N-]", 0.9265),
+            ("[O-][n+]1ccccc1", 0.32),
+            ("NC(=[NH2+])N", -2.9811),
+            ("[Li+].[I-]", -5.992),
+            ("C[Sn](C)(C)c1ccccc1", 2.2318),
+            ("OB(O)c1ccccc1", -0.6336),
+            ("[Fe+2]", -0.0025),
+            ("CS(=O)C", -0.0053),
+            ("O=Cc1ccccc1", 1.4991),
+            ("CC(=O)OO", 0.0225),
+            ("c1ccc(-n2cccc2)cc1", 2.4773),
+            ("C#Cc1ccccc1", 1.6679),
         ];
         for (s, want) in cases {
             let got = logp(s);
