@@ -1,12 +1,13 @@
 //! Prints, for every molecule of the given files, what `scripts/rdkit-parity`
 //! compares with RDKit: one JSON object a line with the Morgan bits and
-//! counts (radius 2, 2048 bits), the scaffold key and the TPSA.
+//! counts (radius 2, 2048 bits), the scaffold key, the TPSA and the
+//! Crippen logP.
 //!
 //! Usage:
 //!   cargo run -p medref-chem --example chem_dump -- FILE...
 //!     FILE is an `.sdf`, a `.smi` (SMILES, then an id) or a `.csv` with a
 //!     `smiles` column. Each line: {"file", "index", "ok", "bits",
-//!     "counts", "scaffold", "tpsa"}; `index` counts records (SDF) or data lines.
+//!     "counts", "scaffold", "tpsa", "logp"}; `index` counts records (SDF) or data lines.
 //!   cargo run -p medref-chem --example chem_dump -- --keys
 //!     reads SMILES from stdin, one a line, and prints each one's canonical
 //!     key (empty line for an empty SMILES, `ERROR` when it does not parse).
@@ -52,12 +53,13 @@ fn record(file: &str, index: usize, mol: Option<&Molecule>) -> String {
     let bits: Vec<String> = on.iter().map(|(i, _)| i.to_string()).collect();
     let pairs: Vec<String> = on.iter().map(|(i, c)| format!("[{i},{c}]")).collect();
     format!(
-        "{{\"file\":{},\"index\":{index},\"ok\":true,\"bits\":[{}],\"counts\":[{}],\"scaffold\":{},\"tpsa\":{}}}",
+        "{{\"file\":{},\"index\":{index},\"ok\":true,\"bits\":[{}],\"counts\":[{}],\"scaffold\":{},\"tpsa\":{},\"logp\":{}}}",
         json_string(file),
         bits.join(","),
         pairs.join(","),
         json_string(&scaffold_key(mol)),
-        medref_chem::tpsa::tpsa(mol)
+        medref_chem::tpsa::tpsa(mol),
+        medref_chem::crippen_logp(mol)
     )
 }
 

@@ -22,6 +22,7 @@
 //! - `formal_charge`: sum of formal charges.
 //! - `tpsa`: topological polar surface area in square ångström, Ertl's
 //!   N and O contributions ([`crate::tpsa`]), RDKit's default `TPSA`.
+//! - `logp`: Wildman-Crippen logP ([`crate::crippen`]), RDKit's `MolLogP`.
 
 use serde::{Deserialize, Serialize};
 
@@ -29,7 +30,7 @@ use crate::elements;
 use crate::molecule::{BondOrder, Molecule};
 
 /// Names of the descriptors in the order of [`Descriptors::to_array`].
-pub const DESCRIPTOR_NAMES: [&str; 10] = [
+pub const DESCRIPTOR_NAMES: [&str; 11] = [
     "heavy_atoms",
     "rings",
     "aromatic_rings",
@@ -40,6 +41,7 @@ pub const DESCRIPTOR_NAMES: [&str; 10] = [
     "molecular_weight",
     "formal_charge",
     "tpsa",
+    "logp",
 ];
 
 /// The descriptors of one molecule (definitions in the module docs).
@@ -65,11 +67,13 @@ pub struct Descriptors {
     pub formal_charge: i32,
     /// Topological polar surface area, square ångström.
     pub tpsa: f64,
+    /// Wildman-Crippen octanol/water logP.
+    pub logp: f64,
 }
 
 impl Descriptors {
     /// The values in [`DESCRIPTOR_NAMES`] order.
-    pub fn to_array(&self) -> [f64; 10] {
+    pub fn to_array(&self) -> [f64; 11] {
         [
             f64::from(self.heavy_atoms),
             f64::from(self.rings),
@@ -81,6 +85,7 @@ impl Descriptors {
             self.molecular_weight,
             f64::from(self.formal_charge),
             self.tpsa,
+            self.logp,
         ]
     }
 }
@@ -141,6 +146,7 @@ pub fn descriptors(mol: &Molecule) -> Descriptors {
         molecular_weight: molecular_weight(mol),
         formal_charge: atoms.iter().map(|a| i32::from(a.charge)).sum(),
         tpsa: crate::tpsa::tpsa(mol),
+        logp: crate::crippen::crippen_logp(mol),
     }
 }
 
@@ -226,5 +232,7 @@ mod tests {
         assert_eq!(a.len(), DESCRIPTOR_NAMES.len());
         assert_eq!(DESCRIPTOR_NAMES[7], "molecular_weight");
         assert_eq!(a[7], x.molecular_weight);
+        assert_eq!(DESCRIPTOR_NAMES[10], "logp");
+        assert_eq!(a[10], x.logp);
     }
 }

@@ -6,7 +6,8 @@
 //!   membership precomputed ([`molecule`]).
 //! - [`fingerprint`] writes Morgan/ECFP bit or count vectors into caller
 //!   buffers, fast enough to featurise a dataset on the fly.
-//! - [`descriptors`](mod@descriptors) gives ten named whole-molecule descriptors, TPSA among them.
+//! - [`descriptors`](mod@descriptors) gives eleven named whole-molecule descriptors, TPSA and
+//!   Crippen logP ([`crippen`]) among them.
 //! - [`canonical`] gives an order-independent key per molecule, for
 //!   duplicate detection; [`scaffold`] groups molecules by Bemis-Murcko
 //!   scaffold and makes DeepChem-style scaffold splits.
@@ -26,6 +27,7 @@
 
 pub mod aromaticity;
 pub mod canonical;
+pub mod crippen;
 pub mod descriptors;
 pub mod elements;
 pub mod fingerprint;
@@ -40,6 +42,7 @@ pub mod tpsa;
 
 pub use aromaticity::perceive_aromaticity;
 pub use canonical::{canonical_key, canonical_ranks, canonical_string};
+pub use crippen::crippen_logp;
 pub use descriptors::{descriptors, molecular_weight, Descriptors, DESCRIPTOR_NAMES};
 pub use fingerprint::{morgan, morgan_vec, FingerprintError, MorganSpec};
 pub use molecule::{
