@@ -7,7 +7,8 @@ use medref_core::config::{Config, DataConfig, ModelConfig};
 use medref_core::seed::Rng;
 use medref_models::SignalCnn;
 use medref_timeseries::split_sets::{load_sensor_csv, load_ts, split_report};
-use medref_timeseries::{SeriesSet, Series};
+use medref_timeseries::{stack_series, Series, SeriesSet};
+use medref_train::tensor::to_tensor;
 use medref_train::run_dir::write_json;
 use medref_train::{Baseline, DataFormat, DataShape, Examples, ModelMeta, Targets, TrainError};
 use std::path::Path;
@@ -51,11 +52,7 @@ impl Examples for SeriesExamples<'_> {
 
     fn batch(&self, indices: &[usize], device: &Device, _augment: Option<&mut Rng>) -> Tensor<3> {
         let (c, l) = self.series.first().map_or((0, 0), |s| (s.channels, s.len));
-        let mut data = Vec::with_capacity(indices.len() * c * l);
-        for &i in indices {
-            data.extend_from_slice(&self.series[i].values);
-        }
-        Tensor::from_data(TensorData::new(data, [indices.len(), c, l]), device)
+        to_tensor(stack_series(indices.iter().map(|&i| &self.series[i]), c, l), device)
     }
 }
 

@@ -7,7 +7,8 @@ use medref_core::config::{Config, DataConfig, ModelConfig};
 use medref_core::seed::Rng;
 use medref_models::Tcn;
 use medref_timeseries::split_sets::{load_jigsaws, split_report};
-use medref_timeseries::{FrameSequence, FrameSet};
+use medref_timeseries::{pad_sequences, FrameSequence, FrameSet};
+use medref_train::tensor::to_tensor;
 use medref_train::run_dir::write_json;
 use medref_train::{Baseline, DataFormat, DataShape, Examples, FrameBatch, ModelMeta, Targets, TrainError};
 use std::path::Path;
@@ -54,19 +55,8 @@ impl Examples for FrameExamples<'_> {
 
     fn batch(&self, indices: &[usize], device: &Device, _augment: Option<&mut Rng>) -> FrameBatch {
         let c = self.sequences.first().map_or(0, |s| s.channels);
-        let max_len = indices.iter().map(|&i| self.sequences[i].len).max().unwrap_or(0);
-        let mut data = vec![0f32; indices.len() * c * max_len];
-        for (b, &i) in indices.iter().enumerate() {
-            let s = &self.sequences[i];
-            for ch in 0..c {
-                let dst = (b * c + ch) * max_len;
-                data[dst..dst + s.len].copy_from_slice(&s.values[ch * s.len..(ch + 1) * s.len]);
-            }
-        }
-        FrameBatch {
-            x: Tensor::from_data(TensorData::new(data, [indices.len(), c, max_len]), device),
-            lengths: indices.iter().map(|&i| self.sequences[i].len).collect(),
-        }
+        let (x, lengths) = pad_sequences(indices.iter().map(|&i| &self.sequences[i]), c);
+        FrameBatch { x: to_tensor(x, device), lengths }
     }
 }
 

@@ -22,6 +22,13 @@ impl ImageSplit {
         &self.images[i * image_len..(i + 1) * image_len]
     }
 
+    /// The split's images as an array `[n, channels, height, width]`
+    /// (a view, no copy).
+    pub fn array(&self, [channels, height, width]: [usize; 3]) -> ndarray::ArrayView4<'_, u8> {
+        ndarray::ArrayView4::from_shape((self.n, channels, height, width), &self.images)
+            .expect("a split holds n images of channels x height x width bytes")
+    }
+
     /// Labels of image `i` as `[label_width]`.
     pub fn label(&self, i: usize, label_width: usize) -> &[u32] {
         &self.labels[i * label_width..(i + 1) * label_width]

@@ -47,6 +47,14 @@ pub struct TabularSplit {
     pub record_keys: Vec<u64>,
 }
 
+impl TabularSplit {
+    /// The preprocessed features as an array `[n, n_features]` (a view).
+    pub fn features(&self, n_features: usize) -> ndarray::ArrayView2<'_, f32> {
+        ndarray::ArrayView2::from_shape((self.targets.len(), n_features), &self.x)
+            .expect("a split holds n rows of n_features values")
+    }
+}
+
 /// A table ready for training, with what was dropped on the way.
 #[derive(Debug, Clone)]
 pub struct TabularDataset {

@@ -47,7 +47,7 @@ pub use preprocess::{
     resample_series, subject_split, ChannelScaler, SubjectHoldout, SubjectSplit,
 };
 pub use sensor_csv::{read_sensor_csv, Recording, SensorCsvSpec, SensorWindows, WindowLabelRule};
-pub use series::{FrameDataset, FrameSequence, FrameTable, Series, SeriesDataset, Signal};
+pub use series::{pad_sequences, stack_series, FrameDataset, FrameSequence, FrameTable, Series, SeriesDataset, Signal};
 pub use synth::{SynthEldercareSpec, SynthSurgerySpec};
 pub use split_sets::{FrameSet, SeriesSet, SplitRecord};
 pub use ts_format::read_ts;

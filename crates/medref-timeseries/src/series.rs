@@ -277,6 +277,31 @@ pub(crate) fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
     sa.cmp(sb).then(na.cmp(&nb)).then(a.cmp(b))
 }
 
+/// Equal-shape series (windows) stacked as `[batch, channels, len]`, the
+/// array a window classifier's batch is made of.
+pub fn stack_series<'a>(series: impl ExactSizeIterator<Item = &'a Series>, channels: usize, len: usize) -> ndarray::Array3<f32> {
+    let mut out = ndarray::Array3::<f32>::zeros((series.len(), channels, len));
+    for (mut row, s) in out.outer_iter_mut().zip(series) {
+        row.as_slice_mut().expect("a fresh array is contiguous").copy_from_slice(&s.values);
+    }
+    out
+}
+
+/// Sequences of different lengths zero-padded at the end to the longest,
+/// `[batch, channels, max_len]`, with their true lengths.
+pub fn pad_sequences<'a>(sequences: impl ExactSizeIterator<Item = &'a FrameSequence> + Clone, channels: usize) -> (ndarray::Array3<f32>, Vec<usize>) {
+    let max_len = sequences.clone().map(|s| s.len).max().unwrap_or(0);
+    let mut out = ndarray::Array3::<f32>::zeros((sequences.len(), channels, max_len));
+    let mut lengths = Vec::with_capacity(sequences.len());
+    for (mut row, s) in out.outer_iter_mut().zip(sequences) {
+        for (ch, mut line) in row.outer_iter_mut().enumerate() {
+            line.slice_mut(ndarray::s![..s.len]).assign(&ndarray::ArrayView1::from(&s.values[ch * s.len..(ch + 1) * s.len]));
+        }
+        lengths.push(s.len);
+    }
+    (out, lengths)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -142,13 +142,9 @@ where
         let mut loss_sum = 0.0;
         for (b, idx) in order.chunks(cfg.batch_size).enumerate() {
             let input = train.batch(idx, device, Some(&mut augment));
-            let targets = Tensor::<2>::from_data(
-                TensorData::new(
-                    train.targets().dense_rows(idx),
-                    [train.targets().score_rows(idx), train.targets().n_outputs()],
-                ),
-                device,
-            );
+            let shape = (train.targets().score_rows(idx), train.targets().n_outputs());
+            let dense = ndarray::Array2::from_shape_vec(shape, train.targets().dense_rows(idx)).expect("one row of targets per score row");
+            let targets = crate::tensor::to_tensor(dense, device);
             let (logits, penalty) = model.logits_and_penalty(input);
             let mut loss = batch_loss(logits, targets, weights.as_ref(), kind);
             if let Some(p) = penalty {

@@ -22,6 +22,7 @@ pub mod run;
 pub mod run_dir;
 pub mod runner;
 pub mod schedule;
+pub mod tensor;
 
 pub use baseline::{Baseline, DataFormat, DataShape, DirectFit, ModelMeta, RunInfo, Trained};
 pub use runner::{Registered, Runner};

@@ -3,8 +3,9 @@
 
 use burn::prelude::*;
 use medref_core::seed::Rng;
-use medref_data::genomics::encode::{one_hot_encode, reverse_complement_one_hot_into};
+use medref_data::genomics::encode::{one_hot_batch, reverse_complement_one_hot_into};
 use medref_data::genomics::sequence::{SequenceDataset, SequenceSplit};
+use medref_train::tensor::to_tensor;
 use medref_train::{Examples, Targets};
 
 /// One split of a sequence dataset.
@@ -45,20 +46,18 @@ impl Examples for SequenceExamples<'_> {
 
     fn batch(&self, indices: &[usize], device: &Device, augment: Option<&mut Rng>) -> Tensor<3> {
         let l = self.seq_len;
-        let mut data = vec![0f32; indices.len() * 4 * l];
+        let mut data = one_hot_batch(indices.iter().map(|&i| self.split.sequence(i, l)), l);
         let mut flipped = vec![0f32; 4 * l];
-        let mut rng = augment.filter(|_| self.reverse_complement);
-        for (row, &i) in indices.iter().enumerate() {
-            let out = &mut data[row * 4 * l..(row + 1) * 4 * l];
-            one_hot_encode(self.split.sequence(i, l), out);
-            if let Some(rng) = rng.as_deref_mut() {
+        if let Some(rng) = augment.filter(|_| self.reverse_complement) {
+            for mut row in data.outer_iter_mut() {
                 if rng.uniform() < 0.5 {
-                    reverse_complement_one_hot_into(out, &mut flipped);
-                    out.copy_from_slice(&flipped);
+                    let row = row.as_slice_mut().expect("a fresh array is contiguous");
+                    reverse_complement_one_hot_into(row, &mut flipped);
+                    row.copy_from_slice(&flipped);
                 }
             }
         }
-        Tensor::from_data(TensorData::new(data, [indices.len(), 4, l]), device)
+        to_tensor(data, device)
     }
 }
 

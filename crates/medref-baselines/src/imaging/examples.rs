@@ -2,7 +2,9 @@
 //! `[batch, channels, h, w]` float tensors.
 
 use burn::prelude::*;
+use medref_train::tensor::to_tensor;
 use medref_train::{Examples, Targets};
+use ndarray::{Array4, Axis};
 use medref_core::config::AugmentConfig;
 use medref_core::seed::Rng;
 use medref_data::{ImageDataset, ImageSplit};
@@ -45,12 +47,8 @@ impl<'a> ImageExamples<'a> {
     /// The image behind example `i`, normalised to `[-1, 1]` as MedMNIST's
     /// reference training does (`(x / 255 - 0.5) / 0.5`).
     pub fn normalised(&self, i: usize) -> Vec<f32> {
-        let len = self.shape.iter().product::<usize>();
-        let r = self.rows[i];
-        self.split.images[r * len..(r + 1) * len]
-            .iter()
-            .map(|&v| v as f32 * (2.0 / 255.0) - 1.0)
-            .collect()
+        let images = self.split.array(self.shape);
+        images.index_axis(Axis(0), self.rows[i]).iter().map(|&v| v as f32 * (2.0 / 255.0) - 1.0).collect()
     }
 
     /// Which row of the underlying split example `i` is.
@@ -82,16 +80,16 @@ impl Examples for ImageExamples<'_> {
 
     fn batch(&self, indices: &[usize], device: &Device, augment: Option<&mut Rng>) -> Tensor<4> {
         let [c, h, w] = self.shape;
-        let mut data = Vec::with_capacity(indices.len() * c * h * w);
+        let mut out = Array4::<f32>::zeros((indices.len(), c, h, w));
         let mut rng = augment.filter(|_| self.augment.is_active());
-        for &i in indices {
+        for (mut row, &i) in out.outer_iter_mut().zip(indices) {
             let mut img = self.normalised(i);
             if let Some(rng) = rng.as_deref_mut() {
                 img = augment_image(&img, self.shape, &self.augment, rng);
             }
-            data.extend_from_slice(&img);
+            row.as_slice_mut().expect("a fresh array is contiguous").copy_from_slice(&img);
         }
-        Tensor::from_data(TensorData::new(data, [indices.len(), c, h, w]), device)
+        to_tensor(out, device)
     }
 }
 

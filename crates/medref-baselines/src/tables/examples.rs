@@ -3,7 +3,9 @@
 use burn::prelude::*;
 use medref_core::seed::Rng;
 use medref_tabular::{TabularDataset, TabularSplit};
+use medref_train::tensor::to_tensor;
 use medref_train::{Examples, Targets};
+use ndarray::Axis;
 
 /// The batches the loop sees.
 pub struct TabularExamples<'a> {
@@ -50,12 +52,7 @@ impl Examples for TabularExamples<'_> {
     }
 
     fn batch(&self, indices: &[usize], device: &Device, _augment: Option<&mut Rng>) -> Tensor<2> {
-        let d = self.n_features;
-        let mut data = Vec::with_capacity(indices.len() * d);
-        for &i in indices {
-            data.extend_from_slice(&self.split.x[i * d..(i + 1) * d]);
-        }
-        Tensor::from_data(TensorData::new(data, [indices.len(), d]), device)
+        to_tensor(self.split.features(self.n_features).select(Axis(0), indices), device)
     }
 }
 

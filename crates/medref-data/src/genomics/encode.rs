@@ -167,6 +167,17 @@ const BLOCK: usize = 256;
 /// branch, which lets the compiler vectorise the plain-ACGT path.
 const ONE_BITS: u32 = 0x3F80_0000;
 
+/// One-hot encodes equal-length sequences into `[batch, 4, len]` (rows
+/// A, C, G, T; see [`one_hot_encode`] for N and IUPAC codes), the array a
+/// DNA model's batch is made of.
+pub fn one_hot_batch<'a>(sequences: impl ExactSizeIterator<Item = &'a [u8]>, len: usize) -> ndarray::Array3<f32> {
+    let mut out = ndarray::Array3::<f32>::zeros((sequences.len(), 4, len));
+    for (mut row, seq) in out.outer_iter_mut().zip(sequences) {
+        one_hot_encode(seq, row.as_slice_mut().expect("a fresh array is contiguous"));
+    }
+    out
+}
+
 /// One-hot encodes `seq` into `out`, channels-first `[4, L]` with channels
 /// A, C, G, T (row `c` holds `out[c * L..(c + 1) * L]`), `L = seq.len()`.
 ///

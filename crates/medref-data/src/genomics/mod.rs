@@ -27,7 +27,7 @@ pub mod vcf;
 
 pub use bed::{read_bed, sequences_for_regions, LabelledRegion, BED_NAME_COLUMN, BED_SCORE_COLUMN};
 pub use encode::{
-    one_hot, one_hot_encode, reverse_complement, reverse_complement_one_hot,
+    one_hot, one_hot_batch, one_hot_encode, reverse_complement, reverse_complement_one_hot,
     reverse_complement_one_hot_into, validate_sequence,
 };
 pub use fasta::{read_fasta, FastaRecord, IndexedFasta};
