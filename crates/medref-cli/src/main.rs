@@ -442,6 +442,8 @@ fn run_command(cli: Cli) -> anyhow::Result<()> {
                     show("edit"),
                     show("f1_at_50")
                 )
+            } else if test.contains_key("c_index") {
+                format!("test C-index {} (95% CI {}-{}), {} events", show("c_index"), show("c_index_ci_low"), show("c_index_ci_high"), test.get("n_events").map_or(0, |v| *v as u64))
             } else if matches!(outcome.metrics.get("val"), Some(v) if v.contains_key("rmse")) {
                 // A regression run speaks of errors in the target's units,
                 // never of AUROC.

@@ -20,6 +20,10 @@ pub enum Targets {
     /// concatenated, sequence `i` owning `labels[offsets[i]..offsets[i + 1]]`.
     /// Scores have one row per frame, in the same order.
     Frames { labels: Vec<usize>, offsets: Vec<usize>, n_classes: usize },
+    /// Follow-up time and whether the event was observed (`false`:
+    /// censored, the event-free time known only up to `time`). The model
+    /// outputs one risk score per example (higher: earlier event).
+    Survival { time: Vec<f64>, event: Vec<bool> },
 }
 
 /// Which loss and output mapping a target kind needs.
@@ -51,6 +55,7 @@ impl Targets {
             Targets::MultiLabel { labels, n_labels } => labels.len() / (*n_labels).max(1),
             Targets::Regression { values, .. } => values.len(),
             Targets::Frames { offsets, .. } => offsets.len().saturating_sub(1),
+            Targets::Survival { time, .. } => time.len(),
         }
     }
 
@@ -68,7 +73,7 @@ impl Targets {
         match self {
             Targets::Classes { .. } | Targets::Frames { .. } => OutputKind::Softmax,
             Targets::MultiLabel { .. } => OutputKind::Sigmoid,
-            Targets::Regression { .. } => OutputKind::Identity,
+            Targets::Regression { .. } | Targets::Survival { .. } => OutputKind::Identity,
         }
     }
 
@@ -81,7 +86,7 @@ impl Targets {
         match self {
             Targets::Classes { n_classes, .. } => *n_classes,
             Targets::MultiLabel { n_labels, .. } => *n_labels,
-            Targets::Regression { .. } => 1,
+            Targets::Regression { .. } | Targets::Survival { .. } => 1,
             Targets::Frames { n_classes, .. } => *n_classes,
         }
     }
@@ -113,6 +118,9 @@ impl Targets {
                 }
                 Targets::Regression { values, mean, std } => out[row] = ((values[i] - mean) / std) as f32,
                 Targets::Frames { .. } => unreachable!("handled above"),
+                // A risk has no per-example target; the partial likelihood
+                // compares examples with each other.
+                Targets::Survival { .. } => {}
             }
         }
         out

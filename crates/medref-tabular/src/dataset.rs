@@ -159,6 +159,8 @@ pub enum RawTargets {
     Classes(Vec<usize>),
     /// A number per row, in its own units.
     Values(Vec<f64>),
+    /// Follow-up time and event per row.
+    Survival(Vec<(f64, bool)>),
 }
 
 /// Columns with a role other than feature or outcome.
@@ -188,7 +190,7 @@ pub fn build_dataset<'t>(
     let raw: Vec<RawTargets> = sources.iter().map(|s| targets_of(s, &s.rows)).collect();
     let (mean, std) = match &raw[0] {
         RawTargets::Values(v) => crate::preprocess::mean_std(v.iter().copied()),
-        RawTargets::Classes(_) => (0.0, 1.0),
+        RawTargets::Classes(_) | RawTargets::Survival(_) => (0.0, 1.0),
     };
     let n_classes = class_names.len();
     let mut splits = Vec::with_capacity(3);
@@ -197,6 +199,7 @@ pub fn build_dataset<'t>(
         let targets = match raw {
             RawTargets::Classes(labels) => Targets::Classes { labels, n_classes },
             RawTargets::Values(values) => Targets::Regression { values, mean, std },
+            RawTargets::Survival(rows) => Targets::Survival { time: rows.iter().map(|r| r.0).collect(), event: rows.iter().map(|r| r.1).collect() },
         };
         let ids = match roles.id {
             Some(id) => {

@@ -237,7 +237,7 @@ pub fn load_molecules(d: &MoleculeData, seed: u64, path: Option<&Path>) -> Resul
             }
             class_order(seen, d.positive.as_deref(), main_path)?
         }
-        Task::Regression => Vec::new(),
+        Task::Regression | Task::Survival => Vec::new(),
     };
     // Numeric targets are parsed once, up front, so a bad one is reported
     // with its record before anything is computed.
@@ -249,12 +249,12 @@ pub fn load_molecules(d: &MoleculeData, seed: u64, path: Option<&Path>) -> Resul
                 _ => Vec::new(),
             },
         ),
-        Task::Classification => (Vec::new(), Vec::new()),
+        Task::Classification | Task::Survival => (Vec::new(), Vec::new()),
     };
     let raw_targets = |targets: &[Option<String>], values: &[Option<f64>], rows: &[usize]| -> RawTargets {
         match d.task {
             Task::Regression => RawTargets::Values(rows.iter().map(|&r| values[r].unwrap_or(f64::NAN)).collect()),
-            Task::Classification => RawTargets::Classes(
+            Task::Classification | Task::Survival => RawTargets::Classes(
                 rows.iter()
                     .map(|&r| class_names.iter().position(|c| Some(c) == targets[r].as_ref()).unwrap_or(0))
                     .collect(),

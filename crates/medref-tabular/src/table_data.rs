@@ -14,6 +14,8 @@ use std::path::Path;
 enum Outcomes {
     Classes(Vec<Option<String>>),
     Values(Vec<Option<f64>>),
+    /// Follow-up time and event per row; `None` where either is missing.
+    Survival(Vec<Option<(f64, bool)>>),
 }
 
 /// Reads the outcome of every row of `table`.
@@ -26,6 +28,36 @@ fn outcomes(d: &TableData, table: &RawTable, path: &Path, report: &mut BTreeMap<
             }),
         }
     };
+    if let (Some(s), Task::Survival) = (&d.survival, d.task) {
+        // Time to event: every patient with a time and an event indicator
+        // counts, the censored ones too (the partial likelihood uses them
+        // while they are at risk).
+        let time = numeric(&s.time)?;
+        let event = numeric(&s.event)?;
+        let mut rows = Vec::with_capacity(time.len());
+        for (row, (t, e)) in time.iter().zip(&event).enumerate() {
+            rows.push(match (t, e) {
+                (Some(_), Some(e)) if *e != 0.0 && *e != 1.0 => {
+                    return Err(TableError::format(
+                        path,
+                        format!("data row {}, column \"{}\"", row + 1, s.event),
+                        "the event indicator must be 0 (censored) or 1 (event)",
+                    ))
+                }
+                (Some(t), _) if *t < 0.0 => {
+                    return Err(TableError::format(path, format!("data row {}, column \"{}\"", row + 1, s.time), "a follow-up time cannot be negative"))
+                }
+                (Some(t), Some(e)) => Some((*t, *e == 1.0)),
+                _ => {
+                    *report.entry("missing_outcome".into()).or_default() += 1;
+                    None
+                }
+            });
+        }
+        let censored = rows.iter().flatten().filter(|(_, e)| !e).count();
+        report.insert("censored_kept".into(), censored);
+        return Ok(Outcomes::Survival(rows));
+    }
     if let Some(s) = &d.survival {
         let time = numeric(&s.time)?;
         let event = numeric(&s.event)?;
@@ -62,10 +94,14 @@ fn outcomes(d: &TableData, table: &RawTable, path: &Path, report: &mut BTreeMap<
             return Err(TableError::format(path, format!("column \"{name}\""), "a regression target must be numeric").into())
         }
         (Task::Classification, data) => Outcomes::Classes((0..data.len()).map(|r| data.text_at(r)).collect()),
+        (Task::Survival, _) => {
+            return Err(TableError::format(path, "", "task = \"survival\" reads [data.survival] (time and event columns), not a label"))
+        }
     };
     let missing = match &out {
         Outcomes::Classes(v) => v.iter().filter(|x| x.is_none()).count(),
         Outcomes::Values(v) => v.iter().filter(|x| x.is_none()).count(),
+        Outcomes::Survival(v) => v.iter().filter(|x| x.is_none()).count(),
     };
     if missing > 0 {
         *report.entry("missing_outcome".into()).or_default() += missing;
@@ -111,6 +147,7 @@ pub fn load_table(d: &TableData, seed: u64, path: Option<&Path>) -> Result<Tabul
         match o {
             Outcomes::Classes(v) => (0..v.len()).filter(|&r| v[r].is_some()).collect(),
             Outcomes::Values(v) => (0..v.len()).filter(|&r| v[r].is_some()).collect(),
+            Outcomes::Survival(v) => (0..v.len()).filter(|&r| v[r].is_some()).collect(),
         }
     };
     let main_rows = usable(&main_out);
@@ -133,6 +170,8 @@ pub fn load_table(d: &TableData, seed: u64, path: Option<&Path>) -> Result<Tabul
     let strata: Vec<u32> = match &main_out {
         Outcomes::Classes(v) => main_rows.iter().map(|&r| class_of(v[r].as_deref().unwrap_or(""))).collect(),
         Outcomes::Values(_) => vec![0; main_rows.len()],
+        // Events and censored patients in every split in proportion.
+        Outcomes::Survival(v) => main_rows.iter().map(|&r| v[r].map_or(0, |(_, e)| u32::from(e))).collect(),
     };
     let groups: Option<Vec<String>> = d
         .group
@@ -220,6 +259,7 @@ fn targets_for(out: &Outcomes, rows: &[usize], class_names: &[String]) -> RawTar
                 .collect(),
         ),
         Outcomes::Values(v) => RawTargets::Values(rows.iter().map(|&r| v[r].unwrap_or(f64::NAN)).collect()),
+        Outcomes::Survival(v) => RawTargets::Survival(rows.iter().map(|&r| v[r].unwrap_or((f64::NAN, false))).collect()),
     }
 }
 

@@ -72,6 +72,16 @@ pub fn score_loss(targets: &Targets, scores: &[f64]) -> f64 {
         Targets::Regression { values, std, .. } => {
             values.iter().zip(scores).map(|(y, p)| ((p - y) / std).powi(2)).sum()
         }
+        Targets::Survival { time, event } => {
+            // The negative log partial likelihood per event (Efron's ties),
+            // the quantity a Cox model minimises.
+            let events = event.iter().filter(|&&e| e).count();
+            if events == 0 {
+                return f64::NAN;
+            }
+            let (nll, _) = medref_stats::survival::cox_partial_nll_and_grad(scores, time, event, Default::default());
+            return nll;
+        }
         Targets::Frames { labels, .. } => {
             // Per frame, not per sequence: a long trial weighs more.
             let s: f64 = labels.iter().enumerate().map(|(i, &l)| -scores[i * k + l].max(1e-12).ln()).sum();
@@ -109,6 +119,9 @@ pub(crate) fn argmax_rows(scores: &[f64], k: usize) -> Vec<usize> {
 pub fn monitor_value(targets: &Targets, scores: &[f64], monitor: Monitor) -> f64 {
     match (targets, monitor) {
         (_, Monitor::Loss) => score_loss(targets, scores),
+        // Ranking patients by risk is what a survival model is judged on:
+        // Harrell's C stands in for AUROC.
+        (Targets::Survival { time, event }, _) => medref_stats::survival::harrell_c_index(time, event, scores).unwrap_or(f64::NAN),
         (Targets::Regression { values, .. }, Monitor::Rmse) => metrics::regression::rmse(values, scores),
         (Targets::Regression { values, .. }, Monitor::R2) => metrics::regression::r2(values, scores),
         (Targets::Regression { .. }, _) | (_, Monitor::Rmse | Monitor::R2) => f64::NAN,
@@ -175,6 +188,7 @@ pub fn split_metrics(targets: &Targets, scores: &[f64], eval: &EvalConfig, seed:
             m
         }
         Targets::Regression { values, .. } => metrics::regression_summary(values, scores, eval.bootstrap, seed),
+        Targets::Survival { time, event } => survival_metrics(time, event, scores, eval.bootstrap, seed),
         Targets::Frames { labels, offsets, n_classes } => frame_metrics(labels, offsets, *n_classes, scores),
     };
     if let Targets::Classes { labels, n_classes } = targets {
@@ -191,6 +205,24 @@ pub fn split_metrics(targets: &Targets, scores: &[f64], eval: &EvalConfig, seed:
     }
     m.insert("n".into(), targets.len() as f64);
     m.retain(|_, v| v.is_finite());
+    m
+}
+
+/// Harrell's C-index with a patient-bootstrap 95% interval, and the event
+/// count; the metrics that need the training split (Uno's C, time-dependent
+/// AUROC, integrated Brier score) are the survival baseline's.
+fn survival_metrics(time: &[f64], event: &[bool], risk: &[f64], bootstrap: usize, seed: u64) -> BTreeMap<String, f64> {
+    use medref_stats::survival::{bootstrap_survival_ci, harrell_c_index};
+    let mut m = BTreeMap::new();
+    if let Ok(c) = harrell_c_index(time, event, risk) {
+        m.insert("c_index".into(), c);
+    }
+    let metric = |t: &[f64], e: &[bool], r: &[f64]| harrell_c_index(t, e, r).ok();
+    if let Some(ci) = bootstrap_survival_ci(time, event, risk, bootstrap, seed, metric) {
+        m.insert("c_index_ci_low".into(), ci.lower);
+        m.insert("c_index_ci_high".into(), ci.upper);
+    }
+    m.insert("n_events".into(), event.iter().filter(|&&e| e).count() as f64);
     m
 }
 

@@ -39,7 +39,7 @@ pub fn balanced_class_weights(targets: &Targets) -> Vec<f32> {
                 })
                 .collect()
         }
-        Targets::Regression { .. } => vec![1.0],
+        Targets::Regression { .. } | Targets::Survival { .. } => vec![1.0],
         Targets::Frames { labels, n_classes, .. } => {
             balanced_class_weights(&Targets::Classes { labels: labels.clone(), n_classes: *n_classes })
         }

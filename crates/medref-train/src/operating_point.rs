@@ -106,6 +106,9 @@ pub fn select(targets: &Targets, rows: &[usize]) -> Targets {
         Targets::Regression { values, mean, std } => {
             Targets::Regression { values: rows.iter().map(|&i| values[i]).collect(), mean: *mean, std: *std }
         }
+        Targets::Survival { time, event } => {
+            Targets::Survival { time: rows.iter().map(|&i| time[i]).collect(), event: rows.iter().map(|&i| event[i]).collect() }
+        }
         Targets::Frames { labels, offsets, n_classes } => {
             let mut out = Targets::Frames { labels: Vec::new(), offsets: vec![0], n_classes: *n_classes };
             if let Targets::Frames { labels: l, offsets: o, .. } = &mut out {

@@ -357,7 +357,7 @@ fn prediction_table(meta: &ModelMeta, targets: &Targets, ids: &[String], scores:
         let row = &scores[i * k..(i + 1) * k];
         s.push_str(&csv_field(id));
         row.iter().for_each(|v| s.push_str(&format!(",{v:.6}")));
-        let predicted = if matches!(targets, Targets::Regression { .. }) {
+        let predicted = if matches!(targets, Targets::Regression { .. } | Targets::Survival { .. }) {
             format!("{:.6}", row[0])
         } else if meta.label_width > 1 {
             row.iter().enumerate().filter(|(_, &v)| v >= 0.5).map(|(j, _)| j.to_string()).collect::<Vec<_>>().join(";")

@@ -82,6 +82,8 @@ pub fn predictions_csv(splits: &[(&str, &[String], &Targets, &[f64])]) -> String
     let mut s = String::from("id,split");
     match first {
         Targets::Classes { .. } | Targets::Regression { .. } | Targets::Frames { .. } => s.push_str(",label"),
+        // `label` is the event indicator, so the report reads it as any run's.
+        Targets::Survival { .. } => s.push_str(",label,time"),
         Targets::MultiLabel { .. } => (0..k).for_each(|j| s.push_str(&format!(",label_{j}"))),
     }
     (0..k).for_each(|j| s.push_str(&format!(",score_{j}")));
@@ -92,6 +94,7 @@ pub fn predictions_csv(splits: &[(&str, &[String], &Targets, &[f64])]) -> String
             match targets {
                 Targets::Classes { labels, .. } => s.push_str(&format!(",{}", labels[i])),
                 Targets::Regression { values, .. } => s.push_str(&format!(",{}", values[i])),
+                Targets::Survival { time, event } => s.push_str(&format!(",{},{}", u8::from(event[i]), time[i])),
                 Targets::Frames { labels, .. } => s.push_str(&format!(",{}", labels[i])),
                 Targets::MultiLabel { labels, .. } => {
                     (0..k).for_each(|j| s.push_str(&format!(",{}", labels[i * k + j])))

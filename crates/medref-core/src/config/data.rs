@@ -169,6 +169,9 @@ pub enum Task {
     Classification,
     /// A number per row (pIC50, logS, ...).
     Regression,
+    /// Time to an event with censoring (`[data.survival]` names the time and
+    /// event columns): every patient is kept, censored ones included.
+    Survival,
 }
 
 /// A binary label derived from survival data: the event within `horizon`.
@@ -185,7 +188,9 @@ pub struct SurvivalLabel {
     pub time: String,
     /// Event indicator column: 1 = event observed, 0 = censored.
     pub event: String,
-    /// In the units of `time`.
+    /// In the units of `time`: the label's horizon for a classifier; the
+    /// time at which a survival model's AUROC, calibration and survival
+    /// probabilities are reported.
     pub horizon: f64,
 }
 
@@ -475,7 +480,10 @@ impl DataSection for TableData {
                 return bad("[data.survival].horizon", "must be a positive number")
             }
             (None, Some(_)) if self.task == Task::Regression => {
-                return bad("[data].task", "a survival horizon gives a binary label: use task = \"classification\"")
+                return bad("[data].task", "a survival horizon gives a binary label: use task = \"classification\" (or task = \"survival\" for a Cox model)")
+            }
+            (Some(_), None) if self.task == Task::Survival => {
+                return bad("[data.survival]", "task = \"survival\" needs [data.survival] with the time and event columns")
             }
             _ => {}
         }
@@ -503,6 +511,9 @@ impl DataSection for MoleculeData {
         }
         if self.radius > 6 {
             return bad("[data].radius", "must be at most 6");
+        }
+        if self.task == Task::Survival {
+            return bad("[data].task", "molecules are classified or regressed; survival is for tables");
         }
         check_fractions(self.val_fraction, self.test_fraction)
     }

@@ -24,6 +24,8 @@ tagged_sections! {
     "linear" => Linear(LinearConfig),
     /// A multi-layer perceptron on table features.
     "mlp" => Mlp(MlpConfig),
+    /// Cox proportional hazards on table features (`task = "survival"`).
+    "cox" => Cox(CoxConfig),
     /// A 1D CNN window classifier for sensor signals.
     "signal_cnn" => SignalCnn(SignalCnnConfig),
     /// A temporal convolutional network labelling every frame.
@@ -62,6 +64,37 @@ fn default_c() -> f64 {
 
 fn default_gradient_tol() -> f64 {
     1e-8
+}
+
+/// Cox proportional hazards, fitted as the convex problem it is (Newton's
+/// method on the partial likelihood to a gradient tolerance), as lifelines
+/// fits it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CoxConfig {
+    /// `efron` (lifelines' default) or `breslow` handling of tied times.
+    #[serde(default = "default_ties")]
+    pub ties: String,
+    /// Ridge penalty as lifelines' `CoxPHFitter(penalizer=...)` with
+    /// `l1_ratio = 0` (0: the plain maximum partial likelihood estimate).
+    #[serde(default)]
+    pub penalizer: f64,
+}
+
+fn default_ties() -> String {
+    "efron".into()
+}
+
+impl ModelSection for CoxConfig {
+    fn validate(&self) -> Result<(), (String, String)> {
+        if !matches!(self.ties.as_str(), "efron" | "breslow") {
+            return bad("[model].ties", "must be `efron` or `breslow`");
+        }
+        if !(self.penalizer.is_finite() && self.penalizer >= 0.0) {
+            return bad("[model].penalizer", "must be zero or positive");
+        }
+        Ok(())
+    }
 }
 
 /// A multi-layer perceptron on table features.

@@ -1,0 +1,142 @@
+//! `kind = "cox"` on `task = "survival"` tables: Cox proportional hazards
+//! fitted by Newton's method on the partial likelihood (lifelines' model,
+//! penalty and tie handling), and the prognosis metrics clinicians read,
+//! written as `survival.json`.
+//!
+//! The network holds `x . beta` as its one output, so scoring, saving,
+//! `eval` and `predict` treat it as any model; the fit itself and the
+//! baseline hazard (Breslow) come from `medref_stats::survival`.
+
+use medref_core::config::{Config, CoxConfig, DataConfig};
+use medref_models::Mlp;
+use medref_stats::survival::{
+    calibration_at_horizon, cumulative_dynamic_auc, fit_cox, integrated_brier_score, kaplan_meier, uno_c_index, CoxFit, CoxOptions, Ties,
+};
+use medref_tabular::{InputTransform, TabularDataset, TabularSplit};
+use medref_train::{DirectFit, Targets, TrainError};
+
+fn time_event(split: &TabularSplit) -> Option<(&[f64], &[bool])> {
+    match &split.targets {
+        Targets::Survival { time, event } => Some((time, event)),
+        _ => None,
+    }
+}
+
+/// The columns the Cox model uses: all but the first category of each
+/// one-hot block. A full block sums to one, a constant that the baseline
+/// hazard already carries, so with every category the partial likelihood
+/// has no unique maximum (the first category is the reference, as
+/// `pandas.get_dummies(drop_first=True)` gives lifelines).
+fn design_columns(ds: &TabularDataset) -> Vec<usize> {
+    let mut dropped = std::collections::BTreeSet::new();
+    for (input, (_, range)) in ds.recipe.preprocessor.inputs.iter().zip(ds.recipe.preprocessor.groups()) {
+        if matches!(input, InputTransform::Categorical { .. }) && !range.is_empty() {
+            dropped.insert(range.start);
+        }
+    }
+    (0..ds.n_features).filter(|j| !dropped.contains(j)).collect()
+}
+
+/// The split's features restricted to `columns`, row-major `[n, columns]`.
+fn x64(split: &TabularSplit, n_features: usize, columns: &[usize]) -> Vec<f64> {
+    split.x.chunks(n_features.max(1)).flat_map(|row| columns.iter().map(move |&j| f64::from(row[j]))).collect()
+}
+
+/// The Cox fit on the training rows, over [`design_columns`].
+pub fn fit(config: &Config, cox: &CoxConfig, ds: &TabularDataset) -> Result<(CoxFit, Vec<usize>), TrainError> {
+    let (time, event) = time_event(&ds.train).ok_or_else(|| TrainError::Mismatch("kind = \"cox\" needs task = \"survival\"".into()))?;
+    let ties = if cox.ties == "breslow" { Ties::Breslow } else { Ties::Efron };
+    let opts = CoxOptions { ties, l2: cox.penalizer, ..CoxOptions::default() };
+    let columns = design_columns(ds);
+    let x = x64(&ds.train, ds.n_features, &columns);
+    let f = fit_cox(&x, time.len(), columns.len(), time, event, opts)
+        .map_err(|e| TrainError::Mismatch(format!("{}: fitting the Cox model: {e}", config.data.path().display())))?;
+    Ok((f, columns))
+}
+
+/// Fits the model and puts `beta` into the one-output linear network.
+pub fn fit_model(config: &Config, cox: &CoxConfig, ds: &TabularDataset, model: Mlp) -> Result<DirectFit<Mlp>, TrainError> {
+    let (f, columns) = fit(config, cox, ds)?;
+    let mut weight = vec![0f32; ds.n_features];
+    for (&j, &b) in columns.iter().zip(&f.coefficients) {
+        weight[j] = b as f32;
+    }
+    let model = model
+        .with_linear_coefficients(&weight, &[0.0])
+        .ok_or_else(|| TrainError::Mismatch("the Cox model's size does not match the features".into()))?;
+    let events = time_event(&ds.train).map_or(0, |(_, e)| e.iter().filter(|&&e| e).count()).max(1);
+    let coefficients: Vec<serde_json::Value> = (0..f.coefficients.len())
+        .map(|j| {
+            serde_json::json!({
+                "feature": ds.feature_names.get(columns[j]).cloned().unwrap_or_default(),
+                "coefficient": f.coefficients[j],
+                "standard_error": f.standard_errors[j],
+                "hazard_ratio": f.hazard_ratios[j],
+                "hazard_ratio_ci95": [f.hazard_ratio_ci[j].0, f.hazard_ratio_ci[j].1],
+                "p_value": f.p_values[j],
+            })
+        })
+        .collect();
+    let report = serde_json::json!({
+        "solver": "newton on the partial likelihood, step halving",
+        "model": "cox proportional hazards",
+        "ties": cox.ties,
+        "penalizer": cox.penalizer,
+        "iterations": f.iterations,
+        "converged": f.converged,
+        "log_likelihood": f.log_likelihood,
+        "log_likelihood_null": f.log_likelihood_null,
+        "n_train": ds.train.targets.len(),
+        "note": "covariates are the preprocessed features (standardised on the training rows), so a hazard ratio is per training standard deviation; the first category of each categorical column is the reference",
+        "coefficients": coefficients,
+    });
+    Ok(DirectFit { model, objective: -f.log_likelihood / events as f64, report })
+}
+
+/// `survival.json`: Uno's C up to the horizon, the time-dependent AUROC at
+/// it, the integrated Brier score, calibration at the horizon, and
+/// Kaplan-Meier curves of the test set by predicted-risk tertile (with the
+/// numbers at risk) for the report.
+pub fn survival_report(config: &Config, cox: &CoxConfig, ds: &TabularDataset) -> Result<serde_json::Value, TrainError> {
+    let DataConfig::Table(d) = &config.data else { return Err(TrainError::Mismatch("survival needs a table".into())) };
+    let horizon = d.survival.as_ref().map_or(f64::NAN, |s| s.horizon);
+    let (f, columns) = fit(config, cox, ds)?;
+    let ((tt, te), (st, se)) = match (time_event(&ds.train), time_event(&ds.test)) {
+        (Some(a), Some(b)) => (a, b),
+        _ => return Ok(serde_json::Value::Null),
+    };
+    let x = x64(&ds.test, ds.n_features, &columns);
+    let risk = f.log_partial_hazards(&x);
+    let p = columns.len();
+    let surv_at = |times: &[f64]| -> Vec<f64> { (0..st.len()).flat_map(|i| f.predict_survival(&x[i * p..(i + 1) * p], times)).collect() };
+    let mut out = serde_json::Map::new();
+    out.insert("horizon".into(), horizon.into());
+    let ok = |r: Result<f64, _>| r.ok().filter(|v: &f64| v.is_finite()).map(serde_json::Value::from).unwrap_or(serde_json::Value::Null);
+    out.insert("uno_c_index".into(), ok(uno_c_index(tt, te, st, se, &risk, Some(horizon))));
+    out.insert("time_dependent_auroc".into(), ok(cumulative_dynamic_auc(tt, te, st, se, &risk, &[horizon]).map(|a| a.mean_auc)));
+    // Ten evaluation times spread over the test follow-up, before its end.
+    let mut sorted: Vec<f64> = st.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let grid: Vec<f64> = (1..=10).map(|k| sorted[(sorted.len() - 1) * k / 12]).collect();
+    out.insert("integrated_brier_score".into(), ok(integrated_brier_score(tt, te, st, se, &surv_at(&grid), &grid)));
+    if let Ok(cal) = calibration_at_horizon(st, se, &surv_at(&[horizon]), horizon, 5.min(st.len())) {
+        out.insert("calibration_mean_absolute_difference".into(), cal.mean_absolute_difference.into());
+        let bins: Vec<serde_json::Value> =
+            cal.bins.iter().map(|b| serde_json::json!({"n": b.n, "mean_predicted": b.mean_predicted, "observed": b.observed})).collect();
+        out.insert("calibration_bins".into(), bins.into());
+    }
+    // Tertiles of predicted risk, low to high.
+    let mut order: Vec<usize> = (0..risk.len()).collect();
+    order.sort_by(|&a, &b| risk[a].total_cmp(&risk[b]));
+    let mut groups = Vec::new();
+    for (g, name) in ["low risk", "middle", "high risk"].iter().enumerate() {
+        let members = &order[g * order.len() / 3..(g + 1) * order.len() / 3];
+        let t: Vec<f64> = members.iter().map(|&i| st[i]).collect();
+        let e: Vec<bool> = members.iter().map(|&i| se[i]).collect();
+        if let Ok(km) = kaplan_meier(&t, &e) {
+            groups.push(serde_json::json!({"group": name, "n": members.len(), "times": km.times, "survival": km.survival, "at_risk": km.n_at_risk}));
+        }
+    }
+    out.insert("kaplan_meier_by_risk_tertile".into(), groups.into());
+    Ok(serde_json::Value::Object(out))
+}
