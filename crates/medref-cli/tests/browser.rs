@@ -91,6 +91,20 @@ fn report_renders_in_a_real_browser_with_every_plot() {
     let _ = repo();
 }
 
+/// A survival run's report draws the test set's Kaplan-Meier curves by
+/// predicted-risk tertile, with the numbers at risk under the chart.
+#[test]
+fn survival_report_renders_the_kaplan_meier_curves() {
+    let Some(browser) = browser_or_skip() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let run = tmp.path().join("run");
+    let o = medref(&["train", "configs/clinical/tiny-survival.toml", "--out", run.to_str().unwrap(), "--quiet"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let page = render(&browser, &run.join("report.html"));
+    assert_plots(&page, &["loss", "kaplan_meier", "importance"], "survival run");
+    assert!(page.contains("Number at risk"), "the numbers at risk belong under the Kaplan-Meier chart");
+}
+
 /// The report `medref publish` redraws from a bundle (ROC and PR from the
 /// aggregated curves.json, since predictions.csv is gone) shows every
 /// figure the run's own report shows, and the published-bundle banner.

@@ -274,6 +274,16 @@ fn subgroup_section(run: &Run) -> String {
 
 fn limitations(run: &Run) -> String {
     let mut items: Vec<String> = Vec::new();
+    if run.model_kind() == "cox" {
+        items.push(
+            "A hazard ratio (in `convex_fit.json`) compares the hazard of two patients who differ by one training \
+             standard deviation of a standardised covariate (or who are in a category rather than the reference \
+             category), all else equal, assuming the ratio is constant over follow-up (proportional hazards). It is an \
+             association in these data, not the effect of changing that covariate in a patient, and it says nothing about \
+             absolute risk on its own: that needs the baseline hazard, which is estimated from this study's patients."
+                .to_string(),
+        );
+    }
     if run.manifest.status != "finished" {
         items.push(format!(
             "The run did not finish (status: {}); its files may be incomplete.",

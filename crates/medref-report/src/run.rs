@@ -109,6 +109,9 @@ pub(crate) struct Run {
     pub subgroups: Option<Subgroups>,
     pub importance: Option<Vec<Importance>>,
     pub data_report: Option<serde_json::Map<String, serde_json::Value>>,
+    /// `survival.json` of a survival model: prognosis metrics and the test
+    /// set's Kaplan-Meier curves by predicted-risk tertile.
+    pub survival: Option<serde_json::Map<String, serde_json::Value>>,
     pub explanations: Vec<Explanation>,
     /// A published bundle's own files (`medref publish`); `None` for a run.
     pub published: Option<crate::publish::Published>,
@@ -184,6 +187,7 @@ impl Run {
             subgroups: optional_json(&dir.join("subgroups.json"))?,
             importance,
             data_report: optional_json(&dir.join("data_report.json"))?,
+            survival: optional_json(&dir.join("survival.json"))?,
             explanations: find_explanations(dir)?,
             published: crate::publish::load(dir)?,
         })

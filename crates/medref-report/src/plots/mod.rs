@@ -20,6 +20,7 @@ mod overlay;
 mod pr;
 mod roc;
 mod scatter;
+mod survival;
 mod svg;
 
 pub(crate) use line_chart::{Corner, LineChart, Series, Style};
@@ -32,6 +33,7 @@ use history::{loss_plot, metric_plot};
 use importance::importance_plot;
 use pr::pr_plot;
 use roc::roc_plot;
+use survival::kaplan_meier_plot;
 
 use crate::run::Run;
 use crate::text::{fmt_num, metric_label};
@@ -70,6 +72,7 @@ pub(crate) fn figures(run: &Run) -> Vec<Figure> {
         calibration_plot(run),
         confusion_plot(run),
         scatter_plot(run),
+        kaplan_meier_plot(run),
         importance_plot(run),
     ]
     .into_iter()
