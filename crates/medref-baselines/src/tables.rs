@@ -59,9 +59,12 @@ impl Baseline for Tables {
         let survival = matches!(ds.train.targets, Targets::Survival { .. });
         match &config.model {
             ModelConfig::Cox(c) => return Some(cox::fit_model(config, c, ds, model)),
+            // An MLP on survival targets is DeepSurv: the loop trains it
+            // with the partial likelihood.
+            ModelConfig::Mlp(_) if survival => return None,
             _ if survival => {
                 return Some(Err(TrainError::Mismatch(
-                    "task = \"survival\" trains kind = \"cox\" (a neural Cox model through the loop is not built yet)".into(),
+                    "task = \"survival\" trains kind = \"cox\" (Cox proportional hazards) or kind = \"mlp\" (a neural Cox model, DeepSurv)".into(),
                 )))
             }
             _ => {}
@@ -79,8 +82,12 @@ impl Baseline for Tables {
     /// five seeded shuffles each.
     fn write_model_extras(run: &Trained<Mlp>, ds: &TabularDataset) -> Result<(), TrainError> {
         if let ModelConfig::Cox(c) = &run.info.config.model {
-            let report = cox::survival_report(&run.info.config, c, ds)?;
-            write_json(&run.info.dir.join("survival.json"), &report)?;
+            write_json(&run.info.dir.join("survival.json"), &cox::cox_report(&run.info.config, c, ds)?)?;
+        } else if matches!(ds.test.targets, Targets::Survival { .. }) {
+            // DeepSurv: the network's log-risk ranks; without a baseline
+            // hazard there are no survival curves to score.
+            let risk = medref_train::evaluate::predict_scores(&run.model, &TabularExamples::new(ds, &ds.test), &run.device, 512)?;
+            write_json(&run.info.dir.join("survival.json"), &cox::survival_report(&run.info.config, ds, &risk, None)?)?;
         }
         let test = TabularExamples::new(ds, &ds.test);
         let seed = run.info.config.seed;

@@ -35,6 +35,9 @@ pub enum OutputKind {
     Sigmoid,
     /// The raw output, squared error.
     Identity,
+    /// The raw output as a log-risk, Cox's negative log partial likelihood
+    /// with the risk set taken within the batch (DeepSurv, as pycox does).
+    Risk,
 }
 
 impl Targets {
@@ -73,7 +76,8 @@ impl Targets {
         match self {
             Targets::Classes { .. } | Targets::Frames { .. } => OutputKind::Softmax,
             Targets::MultiLabel { .. } => OutputKind::Sigmoid,
-            Targets::Regression { .. } | Targets::Survival { .. } => OutputKind::Identity,
+            Targets::Regression { .. } => OutputKind::Identity,
+            Targets::Survival { .. } => OutputKind::Risk,
         }
     }
 
@@ -88,6 +92,15 @@ impl Targets {
             Targets::MultiLabel { n_labels, .. } => *n_labels,
             Targets::Regression { .. } | Targets::Survival { .. } => 1,
             Targets::Frames { n_classes, .. } => *n_classes,
+        }
+    }
+
+    /// Columns of [`Targets::dense_rows`]: the outputs, or for survival the
+    /// follow-up time and the event flag the partial likelihood needs.
+    pub fn target_columns(&self) -> usize {
+        match self {
+            Targets::Survival { .. } => 2,
+            _ => self.n_outputs(),
         }
     }
 
@@ -107,6 +120,9 @@ impl Targets {
             }
             return out;
         }
+        if let Targets::Survival { time, event } = self {
+            return indices.iter().flat_map(|&i| [time[i] as f32, f32::from(u8::from(event[i]))]).collect();
+        }
         let mut out = vec![0f32; indices.len() * k];
         for (row, &i) in indices.iter().enumerate() {
             match self {
@@ -118,9 +134,7 @@ impl Targets {
                 }
                 Targets::Regression { values, mean, std } => out[row] = ((values[i] - mean) / std) as f32,
                 Targets::Frames { .. } => unreachable!("handled above"),
-                // A risk has no per-example target; the partial likelihood
-                // compares examples with each other.
-                Targets::Survival { .. } => {}
+                Targets::Survival { .. } => unreachable!("handled above"),
             }
         }
         out

@@ -32,7 +32,7 @@ where
         let probs = match kind {
             OutputKind::Softmax => softmax(logits, 1),
             OutputKind::Sigmoid => sigmoid(logits),
-            OutputKind::Identity => logits,
+            OutputKind::Identity | OutputKind::Risk => logits,
         };
         let data = probs
             .try_into_data()

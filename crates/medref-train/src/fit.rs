@@ -84,7 +84,7 @@ where
     let kind = train.targets().output_kind();
     let weights = match cfg.class_weights {
         ClassWeights::None => None,
-        ClassWeights::Balanced if kind == OutputKind::Identity => None,
+        ClassWeights::Balanced if matches!(kind, OutputKind::Identity | OutputKind::Risk) => None,
         ClassWeights::Balanced => Some(Tensor::<1>::from_floats(
             balanced_class_weights(train.targets()).as_slice(),
             device,
@@ -142,7 +142,7 @@ where
         let mut loss_sum = 0.0;
         for (b, idx) in order.chunks(cfg.batch_size).enumerate() {
             let input = train.batch(idx, device, Some(&mut augment));
-            let shape = (train.targets().score_rows(idx), train.targets().n_outputs());
+            let shape = (train.targets().score_rows(idx), train.targets().target_columns());
             let dense = ndarray::Array2::from_shape_vec(shape, train.targets().dense_rows(idx)).expect("one row of targets per score row");
             let targets = crate::tensor::to_tensor(dense, device);
             let (logits, penalty) = model.logits_and_penalty(input);

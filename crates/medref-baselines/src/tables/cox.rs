@@ -93,37 +93,52 @@ pub fn fit_model(config: &Config, cox: &CoxConfig, ds: &TabularDataset, model: M
     Ok(DirectFit { model, objective: -f.log_likelihood / events as f64, report })
 }
 
+/// `survival.json` of a Cox model: [`survival_report`] with the model's
+/// own survival curves (Breslow's baseline hazard).
+pub fn cox_report(config: &Config, cox: &CoxConfig, ds: &TabularDataset) -> Result<serde_json::Value, TrainError> {
+    let (f, columns) = fit(config, cox, ds)?;
+    let x = x64(&ds.test, ds.n_features, &columns);
+    let p = columns.len();
+    let risk = f.log_partial_hazards(&x);
+    let n = ds.test.targets.len();
+    let surv_at = |times: &[f64]| -> Vec<f64> { (0..n).flat_map(|i| f.predict_survival(&x[i * p..(i + 1) * p], times)).collect() };
+    survival_report(config, ds, &risk, Some(&surv_at))
+}
+
 /// `survival.json`: Uno's C up to the horizon, the time-dependent AUROC at
-/// it, the integrated Brier score, calibration at the horizon, and
-/// Kaplan-Meier curves of the test set by predicted-risk tertile (with the
-/// numbers at risk) for the report.
-pub fn survival_report(config: &Config, cox: &CoxConfig, ds: &TabularDataset) -> Result<serde_json::Value, TrainError> {
+/// it, Kaplan-Meier curves of the test set by predicted-risk tertile (with
+/// the numbers at risk) for the report, and, where the model gives survival
+/// curves (`survival_at`: `[n_test, times]` probabilities), the integrated
+/// Brier score and calibration at the horizon.
+pub fn survival_report(
+    config: &Config,
+    ds: &TabularDataset,
+    risk: &[f64],
+    survival_at: Option<&dyn Fn(&[f64]) -> Vec<f64>>,
+) -> Result<serde_json::Value, TrainError> {
     let DataConfig::Table(d) = &config.data else { return Err(TrainError::Mismatch("survival needs a table".into())) };
     let horizon = d.survival.as_ref().map_or(f64::NAN, |s| s.horizon);
-    let (f, columns) = fit(config, cox, ds)?;
     let ((tt, te), (st, se)) = match (time_event(&ds.train), time_event(&ds.test)) {
         (Some(a), Some(b)) => (a, b),
         _ => return Ok(serde_json::Value::Null),
     };
-    let x = x64(&ds.test, ds.n_features, &columns);
-    let risk = f.log_partial_hazards(&x);
-    let p = columns.len();
-    let surv_at = |times: &[f64]| -> Vec<f64> { (0..st.len()).flat_map(|i| f.predict_survival(&x[i * p..(i + 1) * p], times)).collect() };
     let mut out = serde_json::Map::new();
     out.insert("horizon".into(), horizon.into());
     let ok = |r: Result<f64, _>| r.ok().filter(|v: &f64| v.is_finite()).map(serde_json::Value::from).unwrap_or(serde_json::Value::Null);
-    out.insert("uno_c_index".into(), ok(uno_c_index(tt, te, st, se, &risk, Some(horizon))));
-    out.insert("time_dependent_auroc".into(), ok(cumulative_dynamic_auc(tt, te, st, se, &risk, &[horizon]).map(|a| a.mean_auc)));
-    // Ten evaluation times spread over the test follow-up, before its end.
-    let mut sorted: Vec<f64> = st.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let grid: Vec<f64> = (1..=10).map(|k| sorted[(sorted.len() - 1) * k / 12]).collect();
-    out.insert("integrated_brier_score".into(), ok(integrated_brier_score(tt, te, st, se, &surv_at(&grid), &grid)));
-    if let Ok(cal) = calibration_at_horizon(st, se, &surv_at(&[horizon]), horizon, 5.min(st.len())) {
-        out.insert("calibration_mean_absolute_difference".into(), cal.mean_absolute_difference.into());
-        let bins: Vec<serde_json::Value> =
-            cal.bins.iter().map(|b| serde_json::json!({"n": b.n, "mean_predicted": b.mean_predicted, "observed": b.observed})).collect();
-        out.insert("calibration_bins".into(), bins.into());
+    out.insert("uno_c_index".into(), ok(uno_c_index(tt, te, st, se, risk, Some(horizon))));
+    out.insert("time_dependent_auroc".into(), ok(cumulative_dynamic_auc(tt, te, st, se, risk, &[horizon]).map(|a| a.mean_auc)));
+    if let Some(surv_at) = survival_at {
+        // Ten evaluation times spread over the test follow-up, before its end.
+        let mut sorted: Vec<f64> = st.to_vec();
+        sorted.sort_by(f64::total_cmp);
+        let grid: Vec<f64> = (1..=10).map(|k| sorted[(sorted.len() - 1) * k / 12]).collect();
+        out.insert("integrated_brier_score".into(), ok(integrated_brier_score(tt, te, st, se, &surv_at(&grid), &grid)));
+        if let Ok(cal) = calibration_at_horizon(st, se, &surv_at(&[horizon]), horizon, 5.min(st.len())) {
+            out.insert("calibration_mean_absolute_difference".into(), cal.mean_absolute_difference.into());
+            let bins: Vec<serde_json::Value> =
+                cal.bins.iter().map(|b| serde_json::json!({"n": b.n, "mean_predicted": b.mean_predicted, "observed": b.observed})).collect();
+            out.insert("calibration_bins".into(), bins.into());
+        }
     }
     // Tertiles of predicted risk, low to high.
     let mut order: Vec<usize> = (0..risk.len()).collect();
