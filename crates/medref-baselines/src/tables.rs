@@ -73,6 +73,15 @@ impl Baseline for Tables {
         convex::fits_directly(&ds.train.targets).then(|| convex::fit_linear(config, linear, ds, model))
     }
 
+    /// A Cox run's `predict` adds each patient's probability of being
+    /// event-free at the configured horizon.
+    fn prediction_columns(run: &Trained<Mlp>, scores: &[f64]) -> Result<Vec<(String, Vec<f64>)>, TrainError> {
+        match &run.info.config.model {
+            ModelConfig::Cox(_) => Self::cox_survival_columns(run, scores),
+            _ => Ok(Vec::new()),
+        }
+    }
+
     fn write_data_extras(dir: &Path, ds: &TabularDataset) -> Result<(), TrainError> {
         write_json(&dir.join("preprocess.json"), &ds.recipe)?;
         write_json(&dir.join("data_report.json"), &ds.report)
@@ -94,6 +103,18 @@ impl Baseline for Tables {
         let importance = permutation_importance(&run.model, &test, &ds.feature_groups, ds.n_features, 5, seed, &run.device)?;
         let path = run.info.dir.join("feature_importance.csv");
         write_atomic(&path, importance_csv(&importance).as_bytes()).map_err(|source| TrainError::Io { path: path.clone(), source })
+    }
+}
+
+impl Tables {
+    /// The survival probability at the horizon for a Cox run's new rows.
+    fn cox_survival_columns(run: &Trained<Mlp>, scores: &[f64]) -> Result<Vec<(String, Vec<f64>)>, TrainError> {
+        let path = run.info.dir.join("convex_fit.json");
+        let text = std::fs::read_to_string(&path).map_err(|e| TrainError::RunDir { path: path.clone(), message: e.to_string() })?;
+        let fit: serde_json::Value = serde_json::from_str(&text).map_err(|e| TrainError::RunDir { path: path.clone(), message: e.to_string() })?;
+        Ok(cox::survival_at_horizon(&fit, scores)
+            .map(|(h, s)| vec![(format!("survival_at_{h}"), s)])
+            .unwrap_or_default())
     }
 }
 

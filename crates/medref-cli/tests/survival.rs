@@ -90,10 +90,22 @@ fn cox_on_the_tiny_survival_set_recovers_the_planted_hazard() {
     }
     assert_eq!(s["kaplan_meier_by_risk_tertile"].as_array().unwrap().len(), 3);
 
-    // predict writes a risk per new patient.
+    // predict writes a risk and the probability of being event-free at the
+    // horizon per new patient; a higher risk never has a higher survival.
     let p = medref(&["predict", out.to_str().unwrap(), "datasets/tiny/survival.csv"]);
     assert!(p.status.success(), "{}", String::from_utf8_lossy(&p.stderr));
-    assert_eq!(String::from_utf8_lossy(&p.stdout).lines().count(), rows.len() + 1);
+    let table = String::from_utf8_lossy(&p.stdout).into_owned();
+    let mut lines = table.lines();
+    assert_eq!(lines.next().unwrap(), "id,score_0,predicted,survival_at_1000");
+    let mut pairs: Vec<(f64, f64)> = lines
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (f[1].parse().unwrap(), f[3].parse().unwrap())
+        })
+        .collect();
+    assert_eq!(pairs.len(), rows.len());
+    pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    assert!(pairs.windows(2).all(|w| w[1].1 <= w[0].1 + 1e-9) && pairs.iter().all(|p| (0.0..=1.0).contains(&p.1)));
 }
 
 #[test]

@@ -121,6 +121,13 @@ pub trait Baseline: 'static {
         Ok(None)
     }
 
+    /// Columns `predict` adds after the scores (a survival model's
+    /// probability of being event-free at the horizon, say): names and one
+    /// value per row.
+    fn prediction_columns(_run: &Trained<Self::Model>, _scores: &[f64]) -> Result<Vec<(String, Vec<f64>)>, TrainError> {
+        Ok(Vec::new())
+    }
+
     /// A user's file for `predict`, as data whose test split holds its
     /// examples (labels are placeholders).
     fn read_new(run: &RunInfo, input: &Path) -> Result<Self::Data, TrainError> {

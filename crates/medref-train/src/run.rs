@@ -345,14 +345,17 @@ pub fn predict<F: DataFormat>(info: &RunInfo, device: DeviceChoice, input: &Path
     let run = reopen::<F::Baseline>(info.clone(), device)?;
     let [_, _, new] = F::Baseline::splits(&info.config, &ds);
     let scores = predict_scores(&run.model, &new, &run.device, 256)?;
-    Ok(prediction_table(&info.meta, new.targets(), &new.row_ids(), &scores))
+    let extra = F::Baseline::prediction_columns(&run, &scores)?;
+    Ok(prediction_table(&info.meta, new.targets(), &new.row_ids(), &scores, &extra))
 }
 
-fn prediction_table(meta: &ModelMeta, targets: &Targets, ids: &[String], scores: &[f64]) -> String {
+fn prediction_table(meta: &ModelMeta, targets: &Targets, ids: &[String], scores: &[f64], extra: &[(String, Vec<f64>)]) -> String {
     let k = meta.n_outputs;
     let mut s = String::from("id");
     (0..k).for_each(|j| s.push_str(&format!(",score_{j}")));
-    s.push_str(",predicted\n");
+    s.push_str(",predicted");
+    extra.iter().for_each(|(name, _)| s.push_str(&format!(",{}", csv_field(name))));
+    s.push('\n');
     for (i, id) in ids.iter().enumerate() {
         let row = &scores[i * k..(i + 1) * k];
         s.push_str(&csv_field(id));
@@ -365,7 +368,9 @@ fn prediction_table(meta: &ModelMeta, targets: &Targets, ids: &[String], scores:
             let best = argmax_rows(row, k)[0];
             meta.class_names.get(best).cloned().unwrap_or_else(|| best.to_string())
         };
-        s.push_str(&format!(",{}\n", csv_field(&predicted)));
+        s.push_str(&format!(",{}", csv_field(&predicted)));
+        extra.iter().for_each(|(_, values)| s.push_str(&format!(",{:.6}", values[i])));
+        s.push('\n');
     }
     s
 }

@@ -77,8 +77,16 @@ pub fn fit_model(config: &Config, cox: &CoxConfig, ds: &TabularDataset, model: M
             })
         })
         .collect();
+    let horizon = match &config.data {
+        DataConfig::Table(d) => d.survival.as_ref().map_or(f64::NAN, |s| s.horizon),
+        _ => f64::NAN,
+    };
+    let mean_linear_predictor: f64 = f.covariate_means.iter().zip(&f.coefficients).map(|(m, b)| m * b).sum();
     let report = serde_json::json!({
         "solver": "newton on the partial likelihood, step halving",
+        "horizon": horizon,
+        "baseline_cumulative_hazard_at_horizon": f.baseline_cumulative_hazard_at(horizon),
+        "mean_linear_predictor": mean_linear_predictor,
         "model": "cox proportional hazards",
         "ties": cox.ties,
         "penalizer": cox.penalizer,
@@ -154,4 +162,14 @@ pub fn survival_report(
     }
     out.insert("kaplan_meier_by_risk_tertile".into(), groups.into());
     Ok(serde_json::Value::Object(out))
+}
+
+/// Survival probability at the horizon of each risk score `x . beta`, from
+/// a run's `convex_fit.json` (Breslow's baseline hazard at the training
+/// covariate means, as lifelines predicts): `exp(-H0(h) exp(risk - mean))`.
+pub fn survival_at_horizon(fit: &serde_json::Value, risk: &[f64]) -> Option<(f64, Vec<f64>)> {
+    let horizon = fit["horizon"].as_f64()?;
+    let h0 = fit["baseline_cumulative_hazard_at_horizon"].as_f64()?;
+    let mean = fit["mean_linear_predictor"].as_f64()?;
+    Some((horizon, risk.iter().map(|r| (-h0 * (r - mean).exp()).exp()).collect()))
 }
