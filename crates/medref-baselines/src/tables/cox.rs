@@ -10,7 +10,7 @@
 use medref_core::config::{Config, CoxConfig, DataConfig};
 use medref_models::Mlp;
 use medref_stats::survival::{
-    calibration_at_horizon, cumulative_dynamic_auc, fit_cox, integrated_brier_score, kaplan_meier, uno_c_index, CoxFit, CoxOptions, Ties,
+    bootstrap_survival_ci, calibration_at_horizon, cumulative_dynamic_auc, fit_cox, integrated_brier_score, kaplan_meier, uno_c_index, CoxFit, CoxOptions, Ties,
 };
 use medref_tabular::{InputTransform, TabularDataset, TabularSplit};
 use medref_train::{DirectFit, Targets, TrainError};
@@ -135,6 +135,18 @@ pub fn survival_report(
     let ok = |r: Result<f64, _>| r.ok().filter(|v: &f64| v.is_finite()).map(serde_json::Value::from).unwrap_or(serde_json::Value::Null);
     out.insert("uno_c_index".into(), ok(uno_c_index(tt, te, st, se, risk, Some(horizon))));
     out.insert("time_dependent_auroc".into(), ok(cumulative_dynamic_auc(tt, te, st, se, risk, &[horizon]).map(|a| a.mean_auc)));
+    // Patient-bootstrap 95% intervals of the test set (the censoring
+    // weights stay those of the training split).
+    let seed = config.seed;
+    let resamples = config.eval.bootstrap;
+    let uno = |t: &[f64], e: &[bool], r: &[f64]| uno_c_index(tt, te, t, e, r, Some(horizon)).ok();
+    let auc = |t: &[f64], e: &[bool], r: &[f64]| cumulative_dynamic_auc(tt, te, t, e, r, &[horizon]).ok().map(|a| a.mean_auc);
+    if let Some(ci) = bootstrap_survival_ci(st, se, risk, resamples, seed, uno) {
+        out.insert("uno_c_index_ci95".into(), serde_json::json!([ci.lower, ci.upper]));
+    }
+    if let Some(ci) = bootstrap_survival_ci(st, se, risk, resamples, seed, auc) {
+        out.insert("time_dependent_auroc_ci95".into(), serde_json::json!([ci.lower, ci.upper]));
+    }
     if let Some(surv_at) = survival_at {
         // Ten evaluation times spread over the test follow-up, before its end.
         let mut sorted: Vec<f64> = st.to_vec();
