@@ -451,7 +451,7 @@ fn is_connected(combo: &[usize], neighbours: &[Vec<usize>]) -> bool {
 
 /// Advances `pick` (sorted indices below `n`) to the next combination in
 /// lexicographic order; false after the last.
-fn next_combination(pick: &mut [usize], n: usize) -> bool {
+pub(crate) fn next_combination(pick: &mut [usize], n: usize) -> bool {
     let k = pick.len();
     for i in (0..k).rev() {
         if pick[i] < n - k + i {

@@ -1,5 +1,6 @@
 //! Hydrogens that sloppy SMILES leave off aromatic nitrogen (`c1ccnc1`).
 
+use crate::aromaticity::next_combination;
 use crate::elements;
 use crate::molecule::{Atom, Bond, BondOrder};
 
@@ -196,20 +197,4 @@ impl AromaticAdjacency {
     fn of(&self, atom: usize) -> &[usize] {
         &self.list[self.start[atom]..self.start[atom + 1]]
     }
-}
-
-/// Advances `pick` (sorted indices below `n`) to the next combination in
-/// lexicographic order; false after the last.
-fn next_combination(pick: &mut [usize], n: usize) -> bool {
-    let k = pick.len();
-    for i in (0..k).rev() {
-        if pick[i] < n - k + i {
-            pick[i] += 1;
-            for j in i + 1..k {
-                pick[j] = pick[j - 1] + 1;
-            }
-            return true;
-        }
-    }
-    false
 }
