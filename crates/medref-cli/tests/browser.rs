@@ -101,7 +101,8 @@ fn survival_report_renders_the_kaplan_meier_curves() {
     let o = medref(&["train", "configs/clinical/tiny-survival.toml", "--out", run.to_str().unwrap(), "--quiet"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let page = render(&browser, &run.join("report.html"));
-    assert_plots(&page, &["loss", "kaplan_meier", "importance"], "survival run");
+    assert_plots(&page, &["loss", "kaplan_meier", "predicted_survival", "importance"], "survival run");
+    assert!(page.contains("data-table=\"hazard-ratios\""), "a Cox run's report lists its hazard ratios");
     assert!(page.contains("Number at risk"), "the numbers at risk belong under the Kaplan-Meier chart");
 }
 

@@ -335,6 +335,37 @@ pub(crate) fn subgroup_columns(groups: &Subgroups) -> Vec<&'static str> {
         .collect()
 }
 
+/// A Cox model's hazard ratios with their 95% intervals, one row per
+/// covariate, from `convex_fit.json`.
+fn hazard_ratio_section(run: &Run) -> String {
+    let Some(rows) = run.convex_fit.as_ref().and_then(|f| f.get("coefficients")).and_then(|c| c.as_array()) else {
+        return String::new();
+    };
+    if run.model_kind() != "cox" {
+        return String::new();
+    }
+    let mut s = String::from("<section id=\"hazard-ratios\">\n<h2>Hazard ratios (Cox model)</h2>\n");
+    s.push_str(
+        "<p>Per training standard deviation of each standardised covariate, or against the first category of a \
+         categorical one; an association in these data under proportional hazards, not the effect of changing it.</p>\n",
+    );
+    s.push_str("<table data-table=\"hazard-ratios\">\n<thead><tr><th scope=\"col\">Covariate</th><th scope=\"col\">Hazard ratio</th><th scope=\"col\">95% CI</th><th scope=\"col\">p</th></tr></thead>\n<tbody>\n");
+    for r in rows {
+        let num = |k: &str| r.get(k).and_then(|v| v.as_f64());
+        let ci = r.get("hazard_ratio_ci95").and_then(|v| v.as_array()).map(|a| a.iter().filter_map(|x| x.as_f64()).collect::<Vec<_>>()).unwrap_or_default();
+        let _ = writeln!(
+            s,
+            "<tr><th scope=\"row\">{}</th><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            escape(r.get("feature").and_then(|v| v.as_str()).unwrap_or("")),
+            num("hazard_ratio").map_or("–".into(), |v| format!("{v:.3}")),
+            if ci.len() == 2 { format!("{:.3}–{:.3}", ci[0], ci[1]) } else { "–".into() },
+            num("p_value").map_or("–".into(), |v| format!("{v:.3}")),
+        );
+    }
+    s.push_str("</tbody>\n</table>\n</section>\n");
+    s
+}
+
 fn subgroups_section(run: &Run) -> String {
     let Some(groups) = &run.subgroups else {
         return String::new();
@@ -530,6 +561,7 @@ fn report_page(run: &Run) -> String {
     body.push_str(&summary_section(run));
     body.push_str(&metrics_section(run));
     body.push_str(&plots_section(run));
+    body.push_str(&hazard_ratio_section(run));
     body.push_str(&subgroups_section(run));
     body.push_str(&data_section(run));
     body.push_str(&manifest_section(run));

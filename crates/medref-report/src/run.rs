@@ -112,6 +112,8 @@ pub(crate) struct Run {
     /// `survival.json` of a survival model: prognosis metrics and the test
     /// set's Kaplan-Meier curves by predicted-risk tertile.
     pub survival: Option<serde_json::Map<String, serde_json::Value>>,
+    /// `convex_fit.json` of a model solved directly (linear, Cox).
+    pub convex_fit: Option<serde_json::Map<String, serde_json::Value>>,
     pub explanations: Vec<Explanation>,
     /// A published bundle's own files (`medref publish`); `None` for a run.
     pub published: Option<crate::publish::Published>,
@@ -188,6 +190,7 @@ impl Run {
             importance,
             data_report: optional_json(&dir.join("data_report.json"))?,
             survival: optional_json(&dir.join("survival.json"))?,
+            convex_fit: optional_json(&dir.join("convex_fit.json"))?,
             explanations: find_explanations(dir)?,
             published: crate::publish::load(dir)?,
         })

@@ -110,7 +110,26 @@ pub fn cox_report(config: &Config, cox: &CoxConfig, ds: &TabularDataset) -> Resu
     let risk = f.log_partial_hazards(&x);
     let n = ds.test.targets.len();
     let surv_at = |times: &[f64]| -> Vec<f64> { (0..n).flat_map(|i| f.predict_survival(&x[i * p..(i + 1) * p], times)).collect() };
-    survival_report(config, ds, &risk, Some(&surv_at))
+    let mut report = survival_report(config, ds, &risk, Some(&surv_at))?;
+    // Predicted survival curves of three test patients (10th, 50th and
+    // 90th percentile of risk), for the report: what the model says about
+    // one person, beside the group curves.
+    if let (Some(obj), Some((st, _))) = (report.as_object_mut(), time_event(&ds.test)) {
+        let end = st.iter().copied().fold(0.0f64, f64::max);
+        let grid: Vec<f64> = (0..=20).map(|k| end * k as f64 / 20.0).collect();
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by(|&a, &b| risk[a].total_cmp(&risk[b]));
+        let patients: Vec<serde_json::Value> = [(10, "low risk (10th percentile)"), (50, "median risk"), (90, "high risk (90th percentile)")]
+            .iter()
+            .filter(|_| n > 0)
+            .map(|&(q, label)| {
+                let i = order[(n - 1) * q / 100];
+                serde_json::json!({"label": label, "times": grid, "survival": f.predict_survival(&x[i * p..(i + 1) * p], &grid)})
+            })
+            .collect();
+        obj.insert("example_patients".into(), patients.into());
+    }
+    Ok(report)
 }
 
 /// `survival.json`: Uno's C up to the horizon, the time-dependent AUROC at
@@ -130,6 +149,7 @@ pub fn survival_report(
         (Some(a), Some(b)) => (a, b),
         _ => return Ok(serde_json::Value::Null),
     };
+    let (seed, resamples) = (config.seed, config.eval.bootstrap);
     let mut out = serde_json::Map::new();
     out.insert("horizon".into(), horizon.into());
     let ok = |r: Result<f64, _>| r.ok().filter(|v: &f64| v.is_finite()).map(serde_json::Value::from).unwrap_or(serde_json::Value::Null);
@@ -137,8 +157,6 @@ pub fn survival_report(
     out.insert("time_dependent_auroc".into(), ok(cumulative_dynamic_auc(tt, te, st, se, risk, &[horizon]).map(|a| a.mean_auc)));
     // Patient-bootstrap 95% intervals of the test set (the censoring
     // weights stay those of the training split).
-    let seed = config.seed;
-    let resamples = config.eval.bootstrap;
     let uno = |t: &[f64], e: &[bool], r: &[f64]| uno_c_index(tt, te, t, e, r, Some(horizon)).ok();
     let auc = |t: &[f64], e: &[bool], r: &[f64]| cumulative_dynamic_auc(tt, te, t, e, r, &[horizon]).ok().map(|a| a.mean_auc);
     if let Some(ci) = bootstrap_survival_ci(st, se, risk, resamples, seed, uno) {
@@ -152,8 +170,28 @@ pub fn survival_report(
         let mut sorted: Vec<f64> = st.to_vec();
         sorted.sort_by(f64::total_cmp);
         let grid: Vec<f64> = (1..=10).map(|k| sorted[(sorted.len() - 1) * k / 12]).collect();
-        out.insert("integrated_brier_score".into(), ok(integrated_brier_score(tt, te, st, se, &surv_at(&grid), &grid)));
-        if let Ok(cal) = calibration_at_horizon(st, se, &surv_at(&[horizon]), horizon, 5.min(st.len())) {
+        let curves = surv_at(&grid);
+        out.insert("integrated_brier_score".into(), ok(integrated_brier_score(tt, te, st, se, &curves, &grid)));
+        // The bootstrap resamples patients; each carries its row number, so
+        // the statistic can pick the resampled patients' predicted curves.
+        let rows: Vec<f64> = (0..st.len()).map(|i| i as f64).collect();
+        let k = grid.len();
+        let ibs = |t: &[f64], e: &[bool], r: &[f64]| {
+            let picked: Vec<f64> = r.iter().flat_map(|&i| curves[i as usize * k..(i as usize + 1) * k].iter().copied()).collect();
+            integrated_brier_score(tt, te, t, e, &picked, &grid).ok()
+        };
+        if let Some(ci) = bootstrap_survival_ci(st, se, &rows, resamples, seed, ibs) {
+            out.insert("integrated_brier_score_ci95".into(), serde_json::json!([ci.lower, ci.upper]));
+        }
+        let at_horizon = surv_at(&[horizon]);
+        let cal_diff = |t: &[f64], e: &[bool], r: &[f64]| {
+            let picked: Vec<f64> = r.iter().map(|&i| at_horizon[i as usize]).collect();
+            calibration_at_horizon(t, e, &picked, horizon, 5.min(t.len())).ok().map(|c| c.mean_absolute_difference)
+        };
+        if let Some(ci) = bootstrap_survival_ci(st, se, &rows, resamples, seed, cal_diff) {
+            out.insert("calibration_mean_absolute_difference_ci95".into(), serde_json::json!([ci.lower, ci.upper]));
+        }
+        if let Ok(cal) = calibration_at_horizon(st, se, &at_horizon, horizon, 5.min(st.len())) {
             out.insert("calibration_mean_absolute_difference".into(), cal.mean_absolute_difference.into());
             let bins: Vec<serde_json::Value> =
                 cal.bins.iter().map(|b| serde_json::json!({"n": b.n, "mean_predicted": b.mean_predicted, "observed": b.observed})).collect();

@@ -33,7 +33,7 @@ use history::{loss_plot, metric_plot};
 use importance::importance_plot;
 use pr::pr_plot;
 use roc::roc_plot;
-use survival::kaplan_meier_plot;
+use survival::{kaplan_meier_plot, predicted_survival_plot};
 
 use crate::run::Run;
 use crate::text::{fmt_num, metric_label};
@@ -73,6 +73,7 @@ pub(crate) fn figures(run: &Run) -> Vec<Figure> {
         confusion_plot(run),
         scatter_plot(run),
         kaplan_meier_plot(run),
+        predicted_survival_plot(run),
         importance_plot(run),
     ]
     .into_iter()

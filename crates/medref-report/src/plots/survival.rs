@@ -59,3 +59,32 @@ pub(crate) fn kaplan_meier_plot(run: &Run) -> Option<Figure> {
         ),
     })
 }
+
+/// The model's predicted survival curves for three test patients (low,
+/// median and high predicted risk), from `survival.json`.
+pub(crate) fn predicted_survival_plot(run: &Run) -> Option<Figure> {
+    let patients = run.survival.as_ref()?.get("example_patients")?.as_array()?;
+    let numbers = |g: &serde_json::Value, k: &str| -> Vec<f64> {
+        g.get(k).and_then(|v| v.as_array()).map(|a| a.iter().filter_map(|x| x.as_f64()).collect()).unwrap_or_default()
+    };
+    let mut chart = LineChart::new("predicted_survival", "Predicted survival of three test patients".into(), "time", "survival probability");
+    chart.y_range = Some((0.0, 1.0));
+    let end = patients.iter().flat_map(|p| numbers(p, "times")).fold(0.0f64, f64::max);
+    chart.x_range = (end > 0.0).then_some((0.0, end));
+    chart.legend = Corner::BottomLeft;
+    for (p, style) in patients.iter().zip([Style::Line, Style::Dashed, Style::Markers]) {
+        let label = p.get("label").and_then(|v| v.as_str()).unwrap_or("patient");
+        let points: Vec<(f64, f64)> = numbers(p, "times").into_iter().zip(numbers(p, "survival")).collect();
+        if points.is_empty() {
+            return None;
+        }
+        chart.series.push(Series::new(label, points, style));
+    }
+    Some(Figure {
+        svg: chart.render()?,
+        caption: "The Cox model's survival curve for the test patient at the 10th, 50th and 90th percentile of predicted \
+                  risk (Breslow's baseline hazard scaled by each patient's hazard ratio): what the model says about one \
+                  person, to read beside the group curves above."
+            .into(),
+    })
+}
