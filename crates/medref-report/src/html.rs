@@ -272,7 +272,7 @@ fn plots_section(run: &Run) -> String {
     let mut s = String::from("<section id=\"plots\">\n<h2>Plots</h2>\n");
     let mut figures = plots::figures(run);
     if let Some(p) = &run.published {
-        figures.extend(crate::publish::figures(run, p));
+        figures.extend(crate::plots::published_figures(run, p));
     }
     if figures.is_empty() {
         s.push_str("<p class=\"note\">No plot could be drawn: history.csv and predictions.csv are missing or empty.</p>\n");
@@ -402,7 +402,7 @@ fn subgroups_section(run: &Run) -> String {
     }
     s.push_str("</tbody>\n</table>\n");
     if let Some(p) = &run.published {
-        s.push_str(&crate::publish::subgroup_note(p));
+        s.push_str(&crate::published_bundle::subgroup_note(p));
     }
     if small {
         let _ = writeln!(s, "<p class=\"note\">* fewer than {SMALL_GROUP} test samples: treat its numbers as very uncertain.</p>");
@@ -556,7 +556,7 @@ fn report_page(run: &Run) -> String {
         );
     }
     if let Some(p) = &run.published {
-        body.push_str(&crate::publish::banner_html(p));
+        body.push_str(&crate::published_bundle::banner_html(p));
     }
     body.push_str(&summary_section(run));
     body.push_str(&metrics_section(run));

@@ -16,6 +16,7 @@ mod model_card;
 mod plots;
 mod provenance;
 mod publish;
+mod published_bundle;
 mod run;
 mod text;
 

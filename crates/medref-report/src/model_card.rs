@@ -68,7 +68,7 @@ fn card(run: &Run) -> String {
         let _ = writeln!(s, "{}\n", escape_md(run.description()));
     }
     if let Some(p) = &run.published {
-        s.push_str(&crate::publish::banner_markdown(p));
+        s.push_str(&crate::published_bundle::banner_markdown(p));
     }
     let commit = match (&m.git_commit, m.git_dirty) {
         (Some(c), Some(true)) => format!("`{c}` (with uncommitted changes)"),

@@ -116,7 +116,7 @@ pub(crate) struct Run {
     pub convex_fit: Option<serde_json::Map<String, serde_json::Value>>,
     pub explanations: Vec<Explanation>,
     /// A published bundle's own files (`medref publish`); `None` for a run.
-    pub published: Option<crate::publish::Published>,
+    pub published: Option<crate::published_bundle::Published>,
 }
 
 /// Explanation SVGs larger than this are linked by name instead of inlined.
@@ -192,7 +192,7 @@ impl Run {
             survival: optional_json(&dir.join("survival.json"))?,
             convex_fit: optional_json(&dir.join("convex_fit.json"))?,
             explanations: find_explanations(dir)?,
-            published: crate::publish::load(dir)?,
+            published: crate::published_bundle::load(dir)?,
         })
     }
 

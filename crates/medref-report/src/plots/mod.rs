@@ -18,6 +18,7 @@ mod importance;
 mod line_chart;
 mod overlay;
 mod pr;
+mod published;
 mod roc;
 mod scatter;
 mod survival;
@@ -25,6 +26,7 @@ mod svg;
 
 pub(crate) use line_chart::{Corner, LineChart, Series, Style};
 pub(crate) use overlay::{loss_overlay, roc_overlay, run_labels};
+pub(crate) use published::figures as published_figures;
 pub(crate) use scatter::scatter_plot;
 
 use calibration::calibration_plot;

@@ -8,61 +8,12 @@
 //! holding 1 to k - 1 patients are suppressed (`null`), together with one
 //! more cell of the same row when a row total would give it away.
 
+use crate::published_bundle::{Confusion, Curve, Curves, ScatterBin};
 use crate::run::{Run, Task};
-use serde::{Deserialize, Serialize};
-
-/// The name of the file in a bundle.
-pub const CURVES_FILE: &str = "curves.json";
 
 /// Most one-vs-rest curves kept, as the report draws no more.
 const MAX_CURVES: usize = 8;
 
-/// One curve: `[x, y]` points in drawing order.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub(crate) struct Curve {
-    pub label: String,
-    pub points: Vec<[f64; 2]>,
-    /// Fraction positive (the no-skill line of a precision-recall curve).
-    #[serde(default)]
-    pub prevalence: Option<f64>,
-}
-
-/// Counts of (true, predicted) on the test split; `None` cells are suppressed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub(crate) struct Confusion {
-    /// How a prediction was called (threshold or most probable class).
-    pub rule: String,
-    pub classes: Vec<String>,
-    pub cells: Vec<Vec<Option<u64>>>,
-    /// Cells set to `null` because they held fewer than k patients, or
-    /// would have let one be worked out from its row.
-    pub suppressed_cells: usize,
-}
-
-/// One bin of a regression's test split, sorted by the true value.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub(crate) struct ScatterBin {
-    pub n: usize,
-    pub true_mean: f64,
-    pub predicted_mean: f64,
-}
-
-/// The aggregates that stand in for `predictions.csv` in a bundle.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub(crate) struct Curves {
-    pub k: usize,
-    pub split: String,
-    /// Test samples the aggregates summarise.
-    pub n: usize,
-    #[serde(default)]
-    pub roc: Vec<Curve>,
-    #[serde(default)]
-    pub pr: Vec<Curve>,
-    #[serde(default)]
-    pub confusion: Option<Confusion>,
-    #[serde(default)]
-    pub scatter: Vec<ScatterBin>,
-}
 
 /// Cumulative `(true positives, false positives)` at thresholds chosen so
 /// that each step adds at least `k` samples; ends at the totals. Empty when

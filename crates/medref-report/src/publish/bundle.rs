@@ -8,12 +8,13 @@
 //! [`check_bundle`](super::check_bundle), and only then renamed into place,
 //! so an error never leaves a half-published folder behind.
 
-use super::aggregates::{test_curves, CURVES_FILE};
+use super::aggregates::test_curves;
+use crate::published_bundle::CURVES_FILE;
 use super::check::check_bundle;
 use super::error::PublishError;
 use super::paths::{reduce_json, reduce_toml};
 use super::policy::{ExplainPolicy, PublishPolicy};
-use super::report::{PublishReport, SyntheticExplanation, REPORT_FILE};
+use crate::published_bundle::{PublishReport, SyntheticExplanation, REPORT_FILE};
 use super::rows::{count_split_ids, hash_predictions, mask_categories};
 use super::suppress::{merge_calibration, suppress_subgroups};
 use crate::run::Run;

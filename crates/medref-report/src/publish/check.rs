@@ -13,7 +13,7 @@ use super::archive;
 use super::bundle::{is_explanation, list_files, SYNTHETIC_MARK};
 use super::error::PublishError;
 use super::paths::first_absolute_path;
-use super::report::{PublishReport, REPORT_FILE};
+use crate::published_bundle::{PublishReport, REPORT_FILE};
 use super::rows::is_salted_id;
 use medref_core::fsutil::sha256_bytes;
 use serde_json::Value;

@@ -15,20 +15,15 @@ mod archive;
 mod bundle;
 mod check;
 mod error;
-mod figures;
 mod paths;
 mod policy;
-mod published;
-mod report;
 mod rows;
 mod suppress;
 
-pub use aggregates::CURVES_FILE;
+pub use crate::published_bundle::CURVES_FILE;
 pub use bundle::publish;
 pub use check::{check_bundle, Finding};
 pub use error::PublishError;
 pub use policy::{ExplainPolicy, PublishPolicy, DEFAULT_K, DEFAULT_QUASI_IDENTIFIERS, SECRET_ENV};
-pub use report::{Entry, PublishReport, SyntheticExplanation, REPORT_FILE};
+pub use crate::published_bundle::{Entry, PublishReport, SyntheticExplanation, REPORT_FILE};
 
-pub(crate) use figures::figures;
-pub(crate) use published::{banner_html, banner_markdown, load, subgroup_note, Published};

@@ -8,22 +8,11 @@
 //! adds up to fewer than k, the next smallest groups too, since the test
 //! total minus the groups shown would otherwise give the small group back.
 
+use crate::published_bundle::SubgroupSuppression;
 use medref_core::metrics::CalibrationBin;
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
-/// What `subgroups.json` says about the groups taken out, never their names.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct SubgroupSuppression {
-    pub k: usize,
-    /// Groups with fewer than k test patients.
-    pub below_k: usize,
-    /// Further groups taken out so the first cannot be worked out.
-    pub complementary: usize,
-    /// Whether the count of rows without a subgroup value (under k) was taken out.
-    pub missing_suppressed: bool,
-}
 
 /// Suppresses `subgroups.json` in place. Returns what was taken out, or
 /// `None` when every group already has k patients.

@@ -3,9 +3,9 @@
 //! usually drawn from were not published. Same plot names as a run's
 //! report, so a reader (and the browser test) finds the same figures.
 
-use super::aggregates::{Confusion, Curves};
-use super::published::Published;
-use crate::plots::{Corner, Figure, LineChart, Series, Style};
+use crate::published_bundle::{Confusion, Curves};
+use crate::published_bundle::Published;
+use super::{Corner, Figure, LineChart, Series, Style};
 use crate::run::Run;
 use crate::text::{escape, fmt_num};
 use std::fmt::Write as _;

@@ -3,9 +3,8 @@
 //! for the removed predictions. A run directory has neither, and its report
 //! is unchanged.
 
-use super::aggregates::{Curves, CURVES_FILE};
+use super::aggregates::{Curves, SubgroupSuppression, CURVES_FILE};
 use super::report::{PublishReport, REPORT_FILE};
-use super::suppress::SubgroupSuppression;
 use crate::error::ReportError;
 use crate::text::escape;
 use std::fmt::Write as _;
