@@ -176,3 +176,21 @@ fn data_validate_reports_what_train_would_reject_with_the_same_message() {
     assert!(ok.status.success());
     assert!(String::from_utf8_lossy(&ok.stdout).contains("train /"));
 }
+
+#[test]
+fn an_empty_test_split_is_refused_before_any_run_directory_by_train_and_validate_alike() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("run");
+    let set = ["--set", "data.test_fraction=0.0"];
+    let t = medref(&["train", "configs/clinical/tiny.toml", set[0], set[1], "--out", out.to_str().unwrap(), "--quiet"]);
+    assert_eq!(t.status.code(), Some(2));
+    assert!(!out.exists(), "a run that cannot be evaluated leaves no directory");
+    let config = tmp.path().join("no-test.toml");
+    let text = std::fs::read_to_string(repo().join("configs/clinical/tiny.toml")).unwrap();
+    std::fs::write(&config, text.replace("test_fraction = 0.25", "test_fraction = 0.0")).unwrap();
+    let v = medref(&["data", "validate", "--config", config.to_str().unwrap()]);
+    assert_eq!(v.status.code(), Some(2));
+    let (t_err, v_err) = (String::from_utf8_lossy(&t.stderr), String::from_utf8_lossy(&v.stderr));
+    assert!(t_err.contains("the test split is empty, so the run cannot be evaluated"), "{t_err}");
+    assert_eq!(t_err, v_err);
+}

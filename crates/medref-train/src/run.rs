@@ -104,16 +104,25 @@ pub struct DataSummary {
 /// format `F` and its baseline's splits, as training would.
 pub fn inspect<F: DataFormat>(config: &Config, path: Option<&Path>) -> Result<DataSummary, TrainError> {
     let (data, shape) = load::<F>(config, path)?;
-    let [train, val, test] = F::Baseline::splits(config, &data);
-    let split_sizes = [train.len(), val.len(), test.len()];
-    if let Some(i) = split_sizes.iter().position(|&n| n == 0) {
+    let split_sizes = require_examples::<F::Baseline>(config, &data, path)?;
+    Ok(DataSummary { format: F::FORMAT, shape, split_sizes })
+}
+
+/// Examples in train, val and test; an empty split is refused before any
+/// run directory is made (a run that cannot evaluate its test split is an
+/// error, not a success). `train` and `data validate` share it, so both
+/// say the same thing.
+fn require_examples<B: Baseline>(config: &Config, data: &B::Data, path: Option<&Path>) -> Result<[usize; 3], TrainError> {
+    let [train, val, test] = B::splits(config, data);
+    let sizes = [train.len(), val.len(), test.len()];
+    if let Some(i) = sizes.iter().position(|&n| n == 0) {
+        let (split, consequence) = [("train", "be trained"), ("val", "select its best epoch"), ("test", "be evaluated")][i];
         return Err(TrainError::Mismatch(format!(
-            "{}: the {} split is empty; training would stop here",
-            path.unwrap_or(config.data.path()).display(),
-            ["train", "val", "test"][i]
+            "{}: the {split} split is empty, so the run cannot {consequence}; give more data, a test file, or larger fractions",
+            path.unwrap_or(config.data.path()).display()
         )));
     }
-    Ok(DataSummary { format: F::FORMAT, shape, split_sizes })
+    Ok(sizes)
 }
 
 /// Trains a config end to end with format `F` and writes its run directory.
@@ -122,6 +131,7 @@ pub fn train<F: DataFormat>(req: &TrainRequest, progress: &mut dyn Progress) -> 
     let config = &req.config;
     let opened = open_device(req.device)?;
     let (data, shape) = load::<F>(config, None)?;
+    require_examples::<F::Baseline>(config, &data, None)?;
     let dir = req.out.clone().unwrap_or_else(|| {
         let stamp = now_rfc3339().replace([':', '-'], "");
         PathBuf::from("runs").join(format!("{}-{stamp}", config.name))
@@ -199,12 +209,6 @@ fn fit_and_write<B: Baseline>(
     let init = Device::flex().autodiff();
     init.seed(config.seed);
     let [train, val, test] = B::splits(config, data);
-    if test.is_empty() {
-        return Err(TrainError::Mismatch(format!(
-            "{}: the test split is empty, so the run cannot be evaluated; give more data, a test file, or a larger test fraction",
-            config.data.path().display()
-        )));
-    }
     let mut meta = ModelMeta {
         model: config.model.kind().into(),
         input_shape: shape.input_shape,
