@@ -62,7 +62,10 @@ impl Progress for Bars {
     fn batch(&mut self, _epoch: usize, batch: usize, loss: f64) {
         if let Some(b) = &self.batches {
             b.set_position(batch as u64);
-            b.set_message(format!("loss {loss:.4}"));
+            // The loop reads the loss every few batches; NaN until the first read.
+            if !loss.is_nan() {
+                b.set_message(format!("loss {loss:.4}"));
+            }
         }
     }
 

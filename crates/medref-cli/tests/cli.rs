@@ -303,3 +303,23 @@ fn multi_task_dna_trains_one_output_per_label_column() {
     let preds = std::fs::read_to_string(dir.join("predictions.csv")).unwrap();
     assert!(preds.starts_with("id,split,label_0,label_1,score_0,score_1\n"), "{preds}");
 }
+
+/// A learning rate that overflows the weights stops the run with a message
+/// naming the epoch, the batches and what to change; nothing is left that
+/// looks like a result. (The loop reads the loss every few batches, so the
+/// message names a span of batches.)
+#[test]
+fn a_diverging_run_stops_and_says_where() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("run");
+    let o = medref(&[
+        "train", "configs/clinical/tiny.toml", "--out", dir.to_str().unwrap(), "--quiet",
+        "--set", "model.kind=mlp", "--set", "model.hidden=[16]", "--set", "train.lr=1e38", "--set", "train.epochs=3",
+    ]);
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(err.contains("the training loss became") && err.contains("at epoch 1, batches"), "{err}");
+    assert!(err.contains("lower [train].lr (now "), "{err}");
+    assert!(!dir.join("metrics.json").exists() && !dir.join("model.safetensors").exists());
+}

@@ -31,6 +31,10 @@ pub struct ModelMeta {
     /// Class (or label) names in output order, where the data names them.
     pub class_names: Vec<String>,
     pub best_epoch: usize,
+    /// `model.safetensors` for PyTorch: architecture and name map (absent
+    /// in runs made before it was written).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pytorch: Option<crate::pytorch_weights::PytorchExport>,
 }
 
 /// A finished run's directory, config and `model.json`, before any model
@@ -80,8 +84,9 @@ pub trait Baseline: 'static {
     type Data;
     /// The network; its input is what the splits batch.
     type Model: Network;
-    /// One split seen by the loop.
-    type Split<'a>: Examples<Input = <Self::Model as Network>::Input>;
+    /// One split seen by the loop (`Sync`: the loop assembles the next
+    /// batch on a second thread).
+    type Split<'a>: Examples<Input = <Self::Model as Network>::Input> + Sync;
 
     /// `[model].kind` values this baseline trains: the one statement of
     /// which data go with which models.

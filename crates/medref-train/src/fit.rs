@@ -23,6 +23,8 @@ use std::time::Instant;
 /// Observes the loop; the CLI draws progress bars, tests stay silent.
 pub trait Progress {
     fn start(&mut self, _epochs: usize, _batches_per_epoch: usize) {}
+    /// After each batch; `loss` is the mean training loss over the batches
+    /// up to the last read of the loss (NaN before the first read).
     fn batch(&mut self, _epoch: usize, _batch: usize, _loss: f64) {}
     fn epoch(&mut self, _record: &EpochRecord, _improved: bool) {}
     fn finish(&mut self) {}
@@ -58,6 +60,101 @@ fn optimizer(cfg: &TrainConfig) -> ModuleOptimizer {
     }
 }
 
+/// How often (in batches) the loop reads the training loss back: a read
+/// waits until the device has finished every queued batch, so reading after
+/// each one leaves a GPU idle while the host catches up. The divergence
+/// check runs at the same cadence, on the sum of the batches since the last
+/// read.
+const LOSS_READ_EVERY: usize = 8;
+
+/// What one optimisation step needs besides the model and the batch.
+struct Step<'a> {
+    cfg: &'a TrainConfig,
+    kind: OutputKind,
+    weights: Option<&'a Tensor<1>>,
+    lr: f64,
+    epoch: usize,
+    device: &'a Device,
+}
+
+/// One epoch over `order`. Batches are assembled (gathered, augmented and
+/// put on the device) on a second thread while the current one trains, in
+/// the same order and from the same random stream as without it, so the
+/// result does not change. Returns the model and the sum of per-example
+/// training losses.
+fn train_epoch<M, E>(
+    mut model: M,
+    optim: &mut ModuleOptimizer,
+    train: &E,
+    order: &[usize],
+    mut augment: Rng,
+    step: &Step<'_>,
+    progress: &mut dyn Progress,
+) -> Result<(M, f64), TrainError>
+where
+    M: Network<Input = E::Input>,
+    E: Examples + Sync,
+    E::Input: Send,
+{
+    let device = step.device;
+    std::thread::scope(|scope| {
+        // One batch ahead: enough to hide assembly, and memory for one more.
+        let (ready, batches) = std::sync::mpsc::sync_channel(1);
+        scope.spawn(move || {
+            for idx in order.chunks(step.cfg.batch_size) {
+                let input = train.batch(idx, device, Some(&mut augment));
+                let shape = (train.targets().score_rows(idx), train.targets().target_columns());
+                let dense = ndarray::Array2::from_shape_vec(shape, train.targets().dense_rows(idx))
+                    .expect("one row of targets per score row");
+                let targets: Tensor<2> = crate::tensor::to_tensor(dense, device);
+                // The loop has stopped (divergence): nothing left to do.
+                if ready.send((input, targets, idx.len())).is_err() {
+                    break;
+                }
+            }
+        });
+        let batches_total = order.len().div_ceil(step.cfg.batch_size);
+        // Per-example losses summed on the device since the last read.
+        let mut pending: Option<Tensor<1>> = None;
+        let (mut pending_examples, mut loss_sum, mut shown) = (0usize, 0.0f64, f64::NAN);
+        for (b, (input, targets, len)) in batches.iter().enumerate() {
+            let (logits, penalty) = model.logits_and_penalty(input);
+            let mut loss = batch_loss(logits, targets, step.weights, step.kind);
+            if let Some(p) = penalty {
+                loss = loss + p;
+            }
+            let weighted = loss.clone().detach() * len as f32;
+            pending = Some(match pending.take() {
+                Some(sum) => sum + weighted,
+                None => weighted,
+            });
+            pending_examples += len;
+            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            model = optim.step(step.lr, model, grads);
+            if (b + 1) % LOSS_READ_EVERY == 0 || b + 1 == batches_total {
+                let sum = pending.take().expect("a batch since the last read").into_scalar::<f32>() as f64;
+                if !sum.is_finite() {
+                    let first = b / LOSS_READ_EVERY * LOSS_READ_EVERY + 1;
+                    return Err(TrainError::Diverged(format!(
+                        "the training loss became {sum} at epoch {}, batches {first}-{}; lower [train].lr (now {})",
+                        step.epoch + 1,
+                        b + 1,
+                        step.lr
+                    )));
+                }
+                loss_sum += sum;
+                shown = sum / pending_examples as f64;
+                pending_examples = 0;
+            }
+            progress.batch(step.epoch + 1, b + 1, shown);
+            if b == 0 {
+                crate::checkpoint::fault_point("epoch", step.epoch + 1);
+            }
+        }
+        Ok((model, loss_sum))
+    })
+}
+
 /// Trains `model` on `train`, selecting the best epoch on `val`.
 ///
 /// `device` must be an autodiff device; inference for validation runs on
@@ -76,7 +173,8 @@ pub fn fit<M, E>(
 ) -> Result<Fitted<M>, TrainError>
 where
     M: Network<Input = E::Input>,
-    E: Examples,
+    E: Examples + Sync,
+    E::Input: Send,
 {
     if train.is_empty() || val.is_empty() {
         return Err(TrainError::Mismatch("the training and validation splits must not be empty".into()));
@@ -138,35 +236,11 @@ where
         let lr = learning_rate(cfg, epoch);
         let mut order: Vec<usize> = (0..n).collect();
         Rng::derive(seed, &format!("shuffle-{epoch}")).shuffle(&mut order);
-        let mut augment = Rng::derive(seed, &format!("augment-{epoch}"));
-        let mut loss_sum = 0.0;
-        for (b, idx) in order.chunks(cfg.batch_size).enumerate() {
-            let input = train.batch(idx, device, Some(&mut augment));
-            let shape = (train.targets().score_rows(idx), train.targets().target_columns());
-            let dense = ndarray::Array2::from_shape_vec(shape, train.targets().dense_rows(idx)).expect("one row of targets per score row");
-            let targets = crate::tensor::to_tensor(dense, device);
-            let (logits, penalty) = model.logits_and_penalty(input);
-            let mut loss = batch_loss(logits, targets, weights.as_ref(), kind);
-            if let Some(p) = penalty {
-                loss = loss + p;
-            }
-            let value = loss.clone().into_scalar::<f32>() as f64;
-            if !value.is_finite() {
-                return Err(TrainError::Diverged(format!(
-                    "the training loss became {value} at epoch {}, batch {}; lower [train].lr (now {lr})",
-                    epoch + 1,
-                    b + 1
-                )));
-            }
-            let grads = GradientsParams::from_grads(loss.backward(), &model);
-            model = optim.step(lr, model, grads);
-            loss_sum += value * idx.len() as f64;
-            seen += idx.len();
-            progress.batch(epoch + 1, b + 1, value);
-            if b == 0 {
-                crate::checkpoint::fault_point("epoch", epoch + 1);
-            }
-        }
+        let augment = Rng::derive(seed, &format!("augment-{epoch}"));
+        let step = Step { cfg, kind, weights: weights.as_ref(), lr, epoch, device };
+        let (trained, loss_sum) = train_epoch(model, &mut optim, train, &order, augment, &step, progress)?;
+        model = trained;
+        seen += n;
 
         let scores = predict_scores(&model.valid(), val, &eval_device, eval_batch)?;
         let val_loss = score_loss(val.targets(), &scores);

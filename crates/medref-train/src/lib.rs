@@ -18,6 +18,7 @@ pub mod leakage;
 pub mod loss;
 pub mod networks;
 pub mod operating_point;
+pub mod pytorch_weights;
 pub mod run;
 pub mod run_dir;
 pub mod runner;

@@ -14,6 +14,7 @@ use crate::evaluate::{argmax_rows, monitor_value, predict_scores, score_loss, sp
 use crate::examples::{Examples, Network, Targets};
 use crate::fit::{fit, EpochRecord, Fitted, Progress};
 use crate::history::history_csv;
+use crate::pytorch_weights::write_safetensors;
 use crate::run_dir::{check_resumable, crate_versions, csv_field, dataset_digest, predictions_csv, prepare_run_dir, rayon_threads, write_json};
 use crate::TrainError;
 use burn::prelude::*;
@@ -216,6 +217,7 @@ fn fit_and_write<B: Baseline>(
         n_outputs: train.targets().n_outputs(),
         class_names: shape.class_names,
         best_epoch: 0,
+        pytorch: None,
     };
     let model = B::build(config, &meta, &init)?.fork(&ad);
     B::write_data_extras(dir, data)?;
@@ -267,6 +269,8 @@ fn fit_and_write<B: Baseline>(
 
     save_weights(&fitted.best, &dir.join("model.bpk"))?;
     meta.best_epoch = fitted.best_epoch;
+    let architecture = serde_json::to_value(&config.model).expect("a config section serialises to JSON");
+    meta.pytorch = Some(write_safetensors(&best, architecture, &dir.join("model.safetensors"))?);
     write_json(&dir.join("model.json"), &meta)?;
     let csv = predictions_csv(&[
         ("val", &val.row_ids(), val.targets(), &val_scores),

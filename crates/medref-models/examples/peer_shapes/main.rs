@@ -1,8 +1,10 @@
-//! The three reference shapes of `scripts/peer-compare`, trained and run in
+//! The four reference shapes of `scripts/peer-compare`, trained and run in
 //! medref, with the same sizes, data volumes, optimiser and timing rules as
-//! the PyTorch peer (`peer_bench.py`), so the two can be compared as ratios.
+//! the PyTorch side (`scripts/peer/bench.py`), so the two can be compared as
+//! ratios. `resnet` is the imaging baseline's network exactly as
+//! `configs/imaging/pneumoniamnist.toml` builds it.
 //!
-//! `cargo run --release -p medref-models --features x86-v4 --example peer_shapes -- --model all --threads 2`
+//! `cargo run --release -p medref-models --example peer_shapes -- --model all --threads 2`
 //!
 //! Prints one JSON line per model with the same keys as the peer.
 
@@ -19,7 +21,8 @@ mod pool;
 
 use conv::{conv1d, conv2d, set_conv_path, ConvPath};
 use pool::{max_pool1d, max_pool2d};
-use medref_models::Mlp;
+use medref_core::config::ResnetConfig;
+use medref_models::{Mlp, ResNet};
 use std::time::Instant;
 
 #[derive(Module, Debug)]
@@ -90,6 +93,9 @@ fn macs(model: &str) -> f64 {
     match model {
         "cnn2d" => (32 * 28 * 28 * 9 + 64 * 14 * 14 * 32 * 9 + 3136 * 128 + 128 * 2) as f64,
         "dna1d" => (64 * 200 * 4 * 19 + 64 * 50 * 64 * 7 + 64) as f64,
+        // stem 16x28x28x9, stage 1 two 16->16 3x3 at 28x28, stage 2 16->32
+        // (3x3 stride 2, 3x3, 1x1 shortcut) at 14x14, stage 3 32->64 at 7x7, head.
+        "resnet" => (16 * 784 * 9 + 2 * 16 * 784 * 16 * 9 + 32 * 196 * (16 * 9 + 32 * 9 + 16) + 64 * 49 * (32 * 9 + 64 * 9 + 32) + 64 * 2) as f64,
         _ => (128 * 256 + 256 * 256 + 256) as f64,
     }
 }
@@ -131,10 +137,10 @@ fn parse() -> Result<Opts, String> {
         }
     }
     if o.models.is_empty() || o.models.iter().any(|m| m == "all") {
-        o.models = vec!["cnn2d".into(), "dna1d".into(), "mlp".into()];
+        o.models = vec!["cnn2d".into(), "dna1d".into(), "mlp".into(), "resnet".into()];
     }
-    if let Some(bad) = o.models.iter().find(|m| !["cnn2d", "dna1d", "mlp"].contains(&m.as_str())) {
-        return Err(format!("--model: `{bad}` is not cnn2d, dna1d, mlp or all"));
+    if let Some(bad) = o.models.iter().find(|m| !["cnn2d", "dna1d", "mlp", "resnet"].contains(&m.as_str())) {
+        return Err(format!("--model: `{bad}` is not cnn2d, dna1d, mlp, resnet or all"));
     }
     Ok(o)
 }
@@ -251,6 +257,29 @@ fn bench_mlp(device: &Device, plain: &Device, epochs: usize) -> Measured {
     measure(Mlp::new(&[256, 256], 0.0, 128, 1, device), &train, &infer, |m, x| m.forward(x), mse, epochs)
 }
 
+/// The imaging baseline's network, as `configs/imaging/pneumoniamnist.toml`
+/// builds it, on 1x28x28 images with 2 classes, batch 64.
+fn bench_resnet(device: &Device, plain: &Device, epochs: usize) -> Measured {
+    let n = 8192;
+    let x = Tensor::<4>::random([n, 1, 28, 28], Distribution::Uniform(0.0, 1.0), plain);
+    let y = Tensor::<1, Int>::random([n], Distribution::Uniform(0.0, 2.0), plain);
+    let loss_fn = CrossEntropyLossConfig::new().init(device);
+    let train = batches(&x, y, 64, device);
+    let infer = x.chunk(n / 1024, 0);
+    let config = ResnetConfig { width: 16, stages: 3, blocks_per_stage: 1, dropout: 0.1, batch_norm: true };
+    let model = ResNet::new(&config, 1, 2, device);
+    measure(model, &train, &infer, |m, x| m.forward(x), |l, y| loss_fn.forward(l, y), epochs)
+}
+
+/// The process's peak resident memory in MiB (Linux `VmHWM`), as the
+/// PyTorch side reports its own from getrusage.
+fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some((kib / 1024.0 * 10.0).round() / 10.0)
+}
+
 fn main() {
     let opts = match parse() {
         Ok(o) => o,
@@ -277,6 +306,7 @@ fn main() {
         let m = match name.as_str() {
             "cnn2d" => bench_cnn2d(&device, &plain, opts.epochs),
             "dna1d" => bench_dna1d(&device, &plain, opts.epochs),
+            "resnet" => bench_resnet(&device, &plain, opts.epochs),
             _ => bench_mlp(&device, &plain, opts.epochs),
         };
         let n = if name == "mlp" { 65536.0 } else { 8192.0 };
@@ -291,6 +321,7 @@ fn main() {
             "infer_pass_s": m.infer.1,
             "loss_first_epoch_end": m.train.2,
             "loss_last_epoch_end": m.train.3,
+            "peak_rss_mib": peak_rss_mib(),
             "threads": opts.threads,
             "device": opts.device,
             "conv": format!("{:?}", opts.conv).to_lowercase(),
