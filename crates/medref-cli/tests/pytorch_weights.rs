@@ -40,13 +40,13 @@ fn train(config: &str, out: &Path, extra: &[&str]) {
     assert!(o.status.success(), "{config}: {}", text(&o).1);
 }
 
+fn check_run(python: &str, run: &Path) -> std::process::Output {
+    Command::new(python).arg(repo().join("scripts/pytorch/check_run.py")).arg(run).current_dir(repo()).output().unwrap()
+}
+
+/// Runs the check on `run`, asserts it passed, and returns its stdout.
 fn check(python: &str, run: &Path) -> String {
-    let o = Command::new(python)
-        .arg(repo().join("scripts/pytorch/check_run.py"))
-        .arg(run)
-        .current_dir(repo())
-        .output()
-        .unwrap();
+    let o = check_run(python, run);
     let (stdout, stderr) = text(&o);
     assert!(o.status.success(), "{}: {stdout}{stderr}", run.display());
     stdout
@@ -100,7 +100,7 @@ fn a_tampered_file_is_caught() {
     let (first, second) = bytes[a..b].split_at_mut((b - a) / 2);
     first.swap_with_slice(second);
     std::fs::write(&path, &bytes).unwrap();
-    let o = Command::new(&py).arg(repo().join("scripts/pytorch/check_run.py")).arg(&run).current_dir(repo()).output().unwrap();
+    let o = check_run(&py, &run);
     let (_, stderr) = text(&o);
     assert_eq!(o.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("test predictions differ from predictions.csv"), "{stderr}");

@@ -219,14 +219,27 @@ fn batches<const D: usize, const E: usize, K: burn::tensor::kind::Basic>(
     xs.zip(y.chunk(n / batch, 0).into_iter().map(|t| t.to_device(device))).collect()
 }
 
-fn bench_cnn2d(device: &Device, plain: &Device, epochs: usize) -> Measured {
+/// Trains and scores an image classifier on 8192 random 1x28x28 images
+/// with two classes and cross-entropy, as cnn2d and resnet do.
+fn bench_images<M: burn::module::Module + Clone>(
+    model: M,
+    forward: impl Fn(&M, Tensor<4>) -> Tensor<2>,
+    batch: usize,
+    device: &Device,
+    plain: &Device,
+    epochs: usize,
+) -> Measured {
     let n = 8192;
     let x = Tensor::<4>::random([n, 1, 28, 28], Distribution::Uniform(0.0, 1.0), plain);
     let y = Tensor::<1, Int>::random([n], Distribution::Uniform(0.0, 2.0), plain);
     let loss_fn = CrossEntropyLossConfig::new().init(device);
-    let train = batches(&x, y, 128, device);
+    let train = batches(&x, y, batch, device);
     let infer = x.chunk(n / 1024, 0);
-    measure(Cnn2d::new(device), &train, &infer, |m, x| m.forward(x), |l, y| loss_fn.forward(l, y), epochs)
+    measure(model, &train, &infer, forward, |l, y| loss_fn.forward(l, y), epochs)
+}
+
+fn bench_cnn2d(device: &Device, plain: &Device, epochs: usize) -> Measured {
+    bench_images(Cnn2d::new(device), |m, x| m.forward(x), 128, device, plain, epochs)
 }
 
 fn bench_dna1d(device: &Device, plain: &Device, epochs: usize) -> Measured {
@@ -260,15 +273,8 @@ fn bench_mlp(device: &Device, plain: &Device, epochs: usize) -> Measured {
 /// The imaging baseline's network, as `configs/imaging/pneumoniamnist.toml`
 /// builds it, on 1x28x28 images with 2 classes, batch 64.
 fn bench_resnet(device: &Device, plain: &Device, epochs: usize) -> Measured {
-    let n = 8192;
-    let x = Tensor::<4>::random([n, 1, 28, 28], Distribution::Uniform(0.0, 1.0), plain);
-    let y = Tensor::<1, Int>::random([n], Distribution::Uniform(0.0, 2.0), plain);
-    let loss_fn = CrossEntropyLossConfig::new().init(device);
-    let train = batches(&x, y, 64, device);
-    let infer = x.chunk(n / 1024, 0);
     let config = ResnetConfig { width: 16, stages: 3, blocks_per_stage: 1, dropout: 0.1, batch_norm: true };
-    let model = ResNet::new(&config, 1, 2, device);
-    measure(model, &train, &infer, |m, x| m.forward(x), |l, y| loss_fn.forward(l, y), epochs)
+    bench_images(ResNet::new(&config, 1, 2, device), |m, x| m.forward(x), 64, device, plain, epochs)
 }
 
 /// The process's peak resident memory in MiB (Linux `VmHWM`), as the
