@@ -63,7 +63,9 @@ impl DnaCnn {
         for s in &self.stages {
             x = relu(s.conv.forward(x));
             if let Some(p) = &s.pool {
-                x = p.forward(x);
+                // Our kernel on the CPU (one byte of backward state per
+                // output), burn's pool elsewhere.
+                x = medref_kernels::max_pool1d(x, p.kernel_size, |x| p.forward(x));
             }
         }
         let pooled: Tensor<2> = if self.flatten { x.flatten(1, 2) } else { x.max_dim(2).flatten(1, 2) };

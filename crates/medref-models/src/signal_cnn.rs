@@ -51,7 +51,7 @@ impl SignalCnn {
             x = relu(s.conv.forward(x));
             // Pool only while there is time left to halve.
             if x.dims()[2] >= 2 {
-                x = s.pool.forward(x);
+                x = medref_kernels::max_pool1d(x, s.pool.kernel_size, |x| s.pool.forward(x));
             }
         }
         let pooled: Tensor<2> = x.mean_dim(2).flatten(1, 2);

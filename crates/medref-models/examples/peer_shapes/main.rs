@@ -77,14 +77,31 @@ impl Dna1d {
     }
 }
 
-static STRIDED_POOL: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+/// Which max-pool the CNN shapes use: medref's kernel (what the models
+/// run on the CPU), burn's, or the strided-view alternative.
+static POOL: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(POOL_KERNEL);
+const POOL_KERNEL: u8 = 0;
+const POOL_BURN: u8 = 1;
+const POOL_STRIDED: u8 = 2;
+
+fn pool_choice() -> u8 {
+    POOL.load(std::sync::atomic::Ordering::Relaxed)
+}
 
 fn pool2(burn_pool: &MaxPool2d, x: Tensor<4>) -> Tensor<4> {
-    if STRIDED_POOL.load(std::sync::atomic::Ordering::Relaxed) { max_pool2d(x, 2) } else { burn_pool.forward(x) }
+    match pool_choice() {
+        POOL_STRIDED => max_pool2d(x, 2),
+        POOL_BURN => burn_pool.forward(x),
+        _ => medref_kernels::max_pool2d_2x2(x, |x| burn_pool.forward(x)),
+    }
 }
 
 fn pool1(burn_pool: &MaxPool1d, x: Tensor<3>) -> Tensor<3> {
-    if STRIDED_POOL.load(std::sync::atomic::Ordering::Relaxed) { max_pool1d(x, 4) } else { burn_pool.forward(x) }
+    match pool_choice() {
+        POOL_STRIDED => max_pool1d(x, 4),
+        POOL_BURN => burn_pool.forward(x),
+        _ => medref_kernels::max_pool1d(x, 4, |x| burn_pool.forward(x)),
+    }
 }
 
 /// Multiply-accumulates per sample of the convolutions and dense layers,
@@ -119,12 +136,13 @@ fn parse() -> Result<Opts, String> {
             "--epochs" => o.epochs = value()?.parse().map_err(|e| format!("--epochs: {e}"))?,
             "--device" => o.device = value()?,
             "--pool" => {
-                let strided = match value()?.as_str() {
-                    "strided" => true,
-                    "burn" => false,
-                    other => return Err(format!("--pool: `{other}` is not strided or burn")),
+                let choice = match value()?.as_str() {
+                    "kernel" => POOL_KERNEL,
+                    "strided" => POOL_STRIDED,
+                    "burn" => POOL_BURN,
+                    other => return Err(format!("--pool: `{other}` is not kernel, burn or strided")),
                 };
-                STRIDED_POOL.store(strided, std::sync::atomic::Ordering::Relaxed);
+                POOL.store(choice, std::sync::atomic::Ordering::Relaxed);
             }
             "--conv" => {
                 o.conv = match value()?.as_str() {
@@ -317,6 +335,7 @@ fn main() {
         };
         let n = if name == "mlp" { 65536.0 } else { 8192.0 };
         let (train_sps, infer_sps) = (n / m.train.0, n / m.infer.0);
+        let pool_name = ["kernel", "burn", "strided"][pool_choice() as usize];
         let json = serde_json::json!({
             "model": name,
             "train_samples_per_s": (train_sps * 10.0).round() / 10.0,
@@ -331,7 +350,7 @@ fn main() {
             "threads": opts.threads,
             "device": opts.device,
             "conv": format!("{:?}", opts.conv).to_lowercase(),
-            "pool": if STRIDED_POOL.load(std::sync::atomic::Ordering::Relaxed) { "strided" } else { "burn" },
+            "pool": pool_name,
             "burn": "0.22.1",
         });
         println!("{json}");
