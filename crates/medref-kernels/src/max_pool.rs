@@ -34,7 +34,7 @@ pub trait MaxPoolKernels: Backend {
 /// `k`, as burn's `MaxPool1d::new(k)` and PyTorch's `max_pool1d(x, k)`;
 /// our kernel on the CPU, `burn_pool` on other devices.
 pub fn max_pool1d(x: Tensor<3>, k: usize, burn_pool: impl FnOnce(Tensor<3>) -> Tensor<3>) -> Tensor<3> {
-    if !on_flex(&x.device()) || !(1..=255).contains(&k) {
+    if !crate::on_flex(&x.device()) || !(1..=255).contains(&k) {
         return burn_pool(x);
     }
     Tensor::from_dispatch(<Dispatch as MaxPoolKernels>::max_pool_last_axis(x.into_dispatch(), k))
@@ -43,14 +43,10 @@ pub fn max_pool1d(x: Tensor<3>, k: usize, burn_pool: impl FnOnce(Tensor<3>) -> T
 /// 2x2, stride-2 max-pool of `[batch, channels, h, w]`; our kernel on the
 /// CPU, `burn_pool` on other devices.
 pub fn max_pool2d_2x2(x: Tensor<4>, burn_pool: impl FnOnce(Tensor<4>) -> Tensor<4>) -> Tensor<4> {
-    if !on_flex(&x.device()) {
+    if !crate::on_flex(&x.device()) {
         return burn_pool(x);
     }
     Tensor::from_dispatch(<Dispatch as MaxPoolKernels>::max_pool_2x2(x.into_dispatch()))
-}
-
-fn on_flex(device: &Device) -> bool {
-    device.clone().without_autodiff() == Device::flex()
 }
 
 /// A pool's geometry: `planes` independent `[h, w]` planes (1D pools are

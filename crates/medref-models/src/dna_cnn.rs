@@ -61,7 +61,7 @@ impl DnaCnn {
     pub fn forward(&self, x: Tensor<3>) -> Tensor<2> {
         let mut x = x;
         for s in &self.stages {
-            x = relu(s.conv.forward(x));
+            x = relu(medref_kernels::conv1d(&s.conv, x));
             if let Some(p) = &s.pool {
                 // Our kernel on the CPU (one byte of backward state per
                 // output), burn's pool elsewhere.

@@ -33,7 +33,8 @@ impl ConvNorm {
 
     /// `[b, c_in, h, w]` -> `[b, c_out, h / stride, w / stride]`
     fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let x = self.conv.forward(x);
+        // Our kernel on the CPU, burn's convolution elsewhere.
+        let x = medref_kernels::conv2d(&self.conv, x);
         match &self.norm {
             Some(n) => n.forward(x),
             None => x,

@@ -48,7 +48,7 @@ impl SignalCnn {
     pub fn forward(&self, x: Tensor<3>) -> Tensor<2> {
         let mut x = x;
         for s in &self.stages {
-            x = relu(s.conv.forward(x));
+            x = relu(medref_kernels::conv1d(&s.conv, x));
             // Pool only while there is time left to halve.
             if x.dims()[2] >= 2 {
                 x = medref_kernels::max_pool1d(x, s.pool.kernel_size, |x| s.pool.forward(x));

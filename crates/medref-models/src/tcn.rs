@@ -14,6 +14,7 @@ use burn::nn::{Dropout, DropoutConfig, PaddingConfig1d};
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 use medref_core::config::TcnConfig;
+use medref_kernels::conv1d;
 
 #[derive(Module, Debug)]
 struct DilatedResidual {
@@ -93,12 +94,12 @@ impl Stage {
     }
 
     fn forward(&self, x: Tensor<3>) -> Tensor<3> {
-        let mut h = self.input.forward(x);
+        let mut h = conv1d(&self.input, x);
         for layer in &self.layers {
-            let out = layer.pointwise.forward(relu(layer.dilated.forward(h.clone())));
+            let out = conv1d(&layer.pointwise, relu(conv1d(&layer.dilated, h.clone())));
             h = h + self.dropout.forward(out);
         }
-        self.output.forward(h)
+        conv1d(&self.output, h)
     }
 }
 

@@ -31,17 +31,25 @@ use std::sync::atomic::{AtomicU8, Ordering};
 /// Which implementation `conv1d` / `conv2d` use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConvPath {
-    /// burn's own convolution (the default).
+    /// burn's own convolution.
     Burn,
-    /// Unfold + GEMM on the CPU backend, burn's kernels elsewhere.
+    /// Unfold + GEMM from burn tensor operations on the CPU backend,
+    /// burn's kernels elsewhere.
     Unfold,
+    /// medref's kernels (`medref-kernels`), what the models run on the CPU
+    /// (the default).
+    Kernel,
 }
 
-static PATH: AtomicU8 = AtomicU8::new(0);
+static PATH: AtomicU8 = AtomicU8::new(2);
 
 /// Chooses the convolution implementation for the whole process.
 pub fn set_conv_path(path: ConvPath) {
-    PATH.store(matches!(path, ConvPath::Unfold) as u8, Ordering::Relaxed);
+    PATH.store(path as u8, Ordering::Relaxed);
+}
+
+fn kernel_path() -> bool {
+    PATH.load(Ordering::Relaxed) == ConvPath::Kernel as u8
 }
 
 fn unfolded_here(device: &Device) -> bool {
@@ -60,6 +68,9 @@ fn symmetric_pad(kernel: usize, padding: &PaddingConfig1d) -> Option<usize> {
 
 /// `conv.forward(x)` for `x` of shape `[batch, channels, length]`.
 pub fn conv1d(conv: &Conv1d, x: Tensor<3>) -> Tensor<3> {
+    if kernel_path() {
+        return medref_kernels::conv1d(conv, x);
+    }
     let k = conv.kernel_size;
     let pad = symmetric_pad(k, &conv.padding);
     let simple = conv.stride == 1 && conv.dilation == 1 && conv.groups == 1;
@@ -88,6 +99,9 @@ pub fn conv1d(conv: &Conv1d, x: Tensor<3>) -> Tensor<3> {
 
 /// `conv.forward(x)` for `x` of shape `[batch, channels, height, width]`.
 pub fn conv2d(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
+    if kernel_path() {
+        return medref_kernels::conv2d(conv, x);
+    }
     let [kh, kw] = conv.kernel_size;
     let pad = match &conv.padding {
         PaddingConfig2d::Valid => Some((0, 0)),

@@ -126,7 +126,7 @@ struct Opts {
 }
 
 fn parse() -> Result<Opts, String> {
-    let mut o = Opts { models: vec![], threads: 2, epochs: 5, device: "cpu".into(), conv: ConvPath::Burn };
+    let mut o = Opts { models: vec![], threads: 2, epochs: 5, device: "cpu".into(), conv: ConvPath::Kernel };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let mut value = || args.next().ok_or(format!("{a} needs a value"));
@@ -146,9 +146,10 @@ fn parse() -> Result<Opts, String> {
             }
             "--conv" => {
                 o.conv = match value()?.as_str() {
+                    "kernel" => ConvPath::Kernel,
                     "unfold" => ConvPath::Unfold,
                     "burn" => ConvPath::Burn,
-                    other => return Err(format!("--conv: `{other}` is not burn or unfold")),
+                    other => return Err(format!("--conv: `{other}` is not kernel, burn or unfold")),
                 }
             }
             other => return Err(format!("unknown argument `{other}`")),

@@ -1,0 +1,344 @@
+//! Convolution (1D and 2D) forward and backward as GEMMs over the unfolded
+//! input.
+//!
+//! flex already convolves forward by unfolding (im2col) and one GEMM, but
+//! its backward is burn's generic one: the weight gradient as a second
+//! convolution with batch and channels swapped, the input gradient as a
+//! transposed convolution. Both are GEMMs over the same unfolded input:
+//! per sample, `dW += dY x cols^T` and `dcols = W^T x dY`, then `dcols`
+//! folded back onto the input (col2im). Samples run in parallel on rayon's
+//! pool, each with one unfolding buffer it reuses; the bias is added (and
+//! differentiated) by burn outside this op.
+
+use burn::backend::autodiff::checkpoint::base::Checkpointer;
+use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
+use burn::backend::autodiff::grads::Gradients;
+use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
+use burn::backend::flex::FlexTensor;
+use burn::backend::tensor::FloatTensor;
+use burn::backend::{backend_extension, Autodiff, Backend, Dispatch, Flex};
+use burn::nn::conv::{Conv1d, Conv2d};
+use burn::nn::{PaddingConfig1d, PaddingConfig2d};
+use burn::prelude::*;
+use rayon::prelude::*;
+
+use crate::gemm::{matmul, Mat};
+
+#[backend_extension(Flex, Autodiff)]
+pub trait ConvKernels: Backend {
+    /// `x [n, c, h, w]` convolved with `weight [o, c, kh, kw]`, no bias;
+    /// `padding` is `[top, bottom, left, right]`.
+    fn conv2d_unbiased(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        stride: [usize; 2],
+        dilation: [usize; 2],
+        padding: [usize; 4],
+    ) -> FloatTensor<Self>;
+}
+
+/// burn's `Conv2d::forward`, through our kernel on the CPU.
+pub fn conv2d(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
+    if !crate::on_flex(&x.device()) || conv.groups != 1 {
+        return conv.forward(x);
+    }
+    let [_, _, h, w] = x.dims();
+    let (top, bottom) = padding_pair(&conv.padding, 0, h, conv.kernel_size[0], conv.stride[0]);
+    let (left, right) = padding_pair(&conv.padding, 1, w, conv.kernel_size[1], conv.stride[1]);
+    let out = Tensor::<4>::from_dispatch(<Dispatch as ConvKernels>::conv2d_unbiased(
+        x.into_dispatch(),
+        conv.weight.val().into_dispatch(),
+        conv.stride,
+        conv.dilation,
+        [top, bottom, left, right],
+    ));
+    match &conv.bias {
+        Some(b) => {
+            let o = out.dims()[1];
+            out + b.val().reshape([1, o, 1, 1])
+        }
+        None => out,
+    }
+}
+
+/// burn's `Conv1d::forward`, through our kernel on the CPU (as a 2D
+/// convolution of height 1).
+pub fn conv1d(conv: &Conv1d, x: Tensor<3>) -> Tensor<3> {
+    if !crate::on_flex(&x.device()) || conv.groups != 1 {
+        return conv.forward(x);
+    }
+    let [n, c, len] = x.dims();
+    let (left, right) = match &conv.padding {
+        PaddingConfig1d::Valid => (0, 0),
+        PaddingConfig1d::Explicit(l, r) => (*l, *r),
+        PaddingConfig1d::Same => same_padding(conv.kernel_size, conv.stride, len),
+    };
+    let [o, _, k] = conv.weight.dims();
+    let out = Tensor::<4>::from_dispatch(<Dispatch as ConvKernels>::conv2d_unbiased(
+        x.reshape([n, c, 1, len]).into_dispatch(),
+        conv.weight.val().reshape([o, c, 1, k]).into_dispatch(),
+        [1, conv.stride],
+        [1, conv.dilation],
+        [0, 0, left, right],
+    ));
+    let out_len = out.dims()[3];
+    let out: Tensor<3> = out.reshape([n, o, out_len]);
+    match &conv.bias {
+        Some(b) => out + b.val().reshape([1, o, 1]),
+        None => out,
+    }
+}
+
+/// burn's own rule for `Same`: the padding that keeps `ceil(size /
+/// stride)` outputs, the odd one out on the far side.
+fn same_padding(kernel: usize, stride: usize, size: usize) -> (usize, usize) {
+    let out = size.div_ceil(stride);
+    let total = if out > 0 { ((out - 1) * stride + kernel).saturating_sub(size) } else { 0 };
+    (total / 2, total - total / 2)
+}
+
+fn padding_pair(padding: &PaddingConfig2d, axis: usize, size: usize, kernel: usize, stride: usize) -> (usize, usize) {
+    match padding {
+        PaddingConfig2d::Valid => (0, 0),
+        PaddingConfig2d::Same => same_padding(kernel, stride, size),
+        PaddingConfig2d::Explicit(top, left, bottom, right) => {
+            if axis == 0 {
+                (*top, *bottom)
+            } else {
+                (*left, *right)
+            }
+        }
+    }
+}
+
+/// Sizes of one convolution.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Geometry {
+    n: usize,
+    c: usize,
+    h: usize,
+    w: usize,
+    o: usize,
+    kh: usize,
+    kw: usize,
+    stride: [usize; 2],
+    dilation: [usize; 2],
+    /// top, bottom, left, right
+    padding: [usize; 4],
+}
+
+impl Geometry {
+    fn new(x: &[usize], weight: &[usize], stride: [usize; 2], dilation: [usize; 2], padding: [usize; 4]) -> Self {
+        let [n, c, h, w] = [x[0], x[1], x[2], x[3]];
+        Self { n, c, h, w, o: weight[0], kh: weight[2], kw: weight[3], stride, dilation, padding }
+    }
+
+    fn out_h(&self) -> usize {
+        (self.h + self.padding[0] + self.padding[1]).saturating_sub(self.dilation[0] * (self.kh - 1) + 1) / self.stride[0] + 1
+    }
+
+    fn out_w(&self) -> usize {
+        (self.w + self.padding[2] + self.padding[3]).saturating_sub(self.dilation[1] * (self.kw - 1) + 1) / self.stride[1] + 1
+    }
+
+    /// Rows of the unfolded input: one per input channel and kernel tap.
+    fn k(&self) -> usize {
+        self.c * self.kh * self.kw
+    }
+
+    /// Columns: one per output position.
+    fn p(&self) -> usize {
+        self.out_h() * self.out_w()
+    }
+
+    /// For each kernel row `r` and output row `oh`, the input row it reads
+    /// (`None` in the padding); the same for columns.
+    fn source(&self, tap: usize, out: usize, axis: usize) -> Option<usize> {
+        let before = self.padding[axis * 2];
+        let at = out * self.stride[axis] + tap * self.dilation[axis];
+        let size = if axis == 0 { self.h } else { self.w };
+        at.checked_sub(before).filter(|&i| i < size)
+    }
+}
+
+/// Unfolds sample `x` (`[c, h, w]`) into `cols` (`[k, p]`, row-major).
+fn im2col(x: &[f32], g: &Geometry, cols: &mut [f32]) {
+    let (oh, ow, p) = (g.out_h(), g.out_w(), g.p());
+    for c in 0..g.c {
+        for ky in 0..g.kh {
+            for kx in 0..g.kw {
+                let row = &mut cols[((c * g.kh + ky) * g.kw + kx) * p..][..p];
+                for y in 0..oh {
+                    let out = &mut row[y * ow..(y + 1) * ow];
+                    match g.source(ky, y, 0) {
+                        None => out.fill(0.0),
+                        Some(iy) => {
+                            let src = &x[(c * g.h + iy) * g.w..][..g.w];
+                            for (xo, v) in out.iter_mut().enumerate() {
+                                *v = g.source(kx, xo, 1).map_or(0.0, |ix| src[ix]);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Folds `cols` (`[k, p]`) back onto a zeroed sample gradient `dx`
+/// (`[c, h, w]`), adding where windows overlap.
+fn col2im(cols: &[f32], g: &Geometry, dx: &mut [f32]) {
+    let (oh, ow, p) = (g.out_h(), g.out_w(), g.p());
+    for c in 0..g.c {
+        for ky in 0..g.kh {
+            for kx in 0..g.kw {
+                let row = &cols[((c * g.kh + ky) * g.kw + kx) * p..][..p];
+                for y in 0..oh {
+                    let Some(iy) = g.source(ky, y, 0) else { continue };
+                    let dst = &mut dx[(c * g.h + iy) * g.w..][..g.w];
+                    for (xo, &v) in row[y * ow..(y + 1) * ow].iter().enumerate() {
+                        if let Some(ix) = g.source(kx, xo, 1) {
+                            dst[ix] += v;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn forward(x: &[f32], weight: &[f32], g: &Geometry) -> Vec<f32> {
+    let (k, p, o) = (g.k(), g.p(), g.o);
+    let per_sample = g.c * g.h * g.w;
+    let mut out = vec![0f32; g.n * o * p];
+    if p == 0 {
+        return out;
+    }
+    out.par_chunks_mut(o * p).enumerate().for_each_init(
+        || vec![0f32; k * p],
+        |cols, (s, y)| {
+            im2col(&x[s * per_sample..][..per_sample], g, cols);
+            matmul(y, Mat::row_major(weight, o, k), Mat::row_major(cols, k, p), false);
+        },
+    );
+    out
+}
+
+/// `(dx, dweight)` from the output gradient `dy` (`[n, o, p]`).
+fn backward(x: &[f32], weight: &[f32], dy: &[f32], g: &Geometry, want_dx: bool, want_dw: bool) -> (Vec<f32>, Vec<f32>) {
+    let (k, p, o) = (g.k(), g.p(), g.o);
+    let per_sample = g.c * g.h * g.w;
+    let mut dx = vec![0f32; if want_dx { g.n * per_sample } else { 0 }];
+    if want_dx && p > 0 {
+        dx.par_chunks_mut(per_sample).enumerate().for_each_init(
+            || vec![0f32; k * p],
+            |dcols, (s, dxs)| {
+                // dcols = W^T (k x o) x dY_s (o x p)
+                matmul(dcols, Mat::transposed(weight, o, k), Mat::row_major(&dy[s * o * p..][..o * p], o, p), false);
+                col2im(dcols, g, dxs);
+            },
+        );
+    }
+    let dw = if want_dw && p > 0 {
+        (0..g.n)
+            .into_par_iter()
+            .fold(
+                || (vec![0f32; o * k], vec![0f32; k * p]),
+                |(mut acc, mut cols), s| {
+                    im2col(&x[s * per_sample..][..per_sample], g, &mut cols);
+                    // dW += dY_s (o x p) x cols^T (p x k)
+                    matmul(&mut acc, Mat::row_major(&dy[s * o * p..][..o * p], o, p), Mat::transposed(&cols, k, p), true);
+                    (acc, cols)
+                },
+            )
+            .map(|(acc, _)| acc)
+            .reduce(|| vec![0f32; o * k], |mut a, b| {
+                a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
+                a
+            })
+    } else {
+        vec![0f32; if want_dw { o * k } else { 0 }]
+    };
+    (dx, dw)
+}
+
+fn row_major(t: &FlexTensor) -> (FlexTensor, Vec<usize>) {
+    let t = t.to_contiguous();
+    let dims = t.layout().shape().to_vec();
+    (t, dims)
+}
+
+fn f32s(t: &FlexTensor) -> &[f32] {
+    t.as_slice::<f32>().expect("medref's networks convolve f32 tensors")
+}
+
+fn tensor(values: Vec<f32>, dims: Vec<usize>) -> FlexTensor {
+    FlexTensor::from_data(TensorData::new(values, dims))
+}
+
+fn conv(x: &FlexTensor, weight: &FlexTensor, stride: [usize; 2], dilation: [usize; 2], padding: [usize; 4]) -> (FlexTensor, Geometry) {
+    let (x, xd) = row_major(x);
+    let (w, wd) = row_major(weight);
+    let g = Geometry::new(&xd, &wd, stride, dilation, padding);
+    let out = forward(f32s(&x), f32s(&w), &g);
+    (tensor(out, vec![g.n, g.o, g.out_h(), g.out_w()]), g)
+}
+
+impl ConvKernels for Flex {
+    fn conv2d_unbiased(x: FlexTensor, weight: FlexTensor, stride: [usize; 2], dilation: [usize; 2], padding: [usize; 4]) -> FlexTensor {
+        conv(&x, &weight, stride, dilation, padding).0
+    }
+}
+
+/// The backward keeps the input and the weight (shared buffers, not
+/// copies) and recomputes the unfolding, which costs far less than the
+/// GEMMs and saves holding `k x p` floats per sample.
+#[derive(Debug, Clone)]
+struct ConvState {
+    x: FlexTensor,
+    weight: FlexTensor,
+    geometry: Geometry,
+}
+
+#[derive(Debug)]
+struct ConvBackward;
+
+impl Backward<Flex, 2> for ConvBackward {
+    type State = ConvState;
+
+    fn backward(self, ops: Ops<ConvState, 2>, grads: &mut Gradients, _checkpointer: &mut Checkpointer) {
+        let [x_parent, w_parent] = ops.parents;
+        let dy = grads.consume::<Flex>(&ops.node);
+        let s = &ops.state;
+        let g = &s.geometry;
+        let ((x, _), (w, _), (dy, _)) = (row_major(&s.x), row_major(&s.weight), row_major(&dy));
+        let (dx, dw) = backward(f32s(&x), f32s(&w), f32s(&dy), g, x_parent.is_some(), w_parent.is_some());
+        if let Some(node) = x_parent {
+            grads.register::<Flex>(node.id, tensor(dx, vec![g.n, g.c, g.h, g.w]));
+        }
+        if let Some(node) = w_parent {
+            grads.register::<Flex>(node.id, tensor(dw, vec![g.o, g.c, g.kh, g.kw]));
+        }
+    }
+}
+
+impl<C: CheckpointStrategy> ConvKernels for Autodiff<Flex, C> {
+    fn conv2d_unbiased(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        stride: [usize; 2],
+        dilation: [usize; 2],
+        padding: [usize; 4],
+    ) -> FloatTensor<Self> {
+        let nodes = [x.node(), weight.node()];
+        let (x, weight) = (x.into_primitive(), weight.into_primitive());
+        let (out, geometry) = conv(&x, &weight, stride, dilation, padding);
+        match ConvBackward.prepare::<C>(nodes).compute_bound().stateful() {
+            OpsKind::Tracked(prep) => prep.finish(ConvState { x, weight, geometry }, out),
+            OpsKind::UnTracked(prep) => prep.finish(out),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,103 @@
+//! Our convolutions against burn's on random inputs, for every kind of
+//! layer the models build: outputs and the gradients of input, weight and
+//! bias within 1e-4 (relative to the larger of 1 and the value).
+
+use super::*;
+use burn::nn::conv::{Conv1dConfig, Conv2dConfig};
+use burn::tensor::Distribution;
+
+fn assert_close<const D: usize>(ours: Tensor<D>, theirs: Tensor<D>, what: &str) {
+    assert_eq!(ours.dims(), theirs.dims(), "{what}: shapes");
+    let a: Vec<f32> = ours.into_data().try_to_vec().unwrap();
+    let b: Vec<f32> = theirs.into_data().try_to_vec().unwrap();
+    for (i, (x, y)) in a.iter().zip(&b).enumerate() {
+        assert!((x - y).abs() <= 1e-4 * y.abs().max(1.0), "{what}: element {i}: {x} vs {y}");
+    }
+}
+
+#[test]
+fn conv2d_matches_burn_for_the_resnet_and_cnn_layers() {
+    // (c_in, c_out, kernel, stride, padding, bias, h, w)
+    let cases = [
+        (1, 8, 3, 1, PaddingConfig2d::Explicit(1, 1, 1, 1), false, 28, 28),
+        (8, 16, 3, 2, PaddingConfig2d::Explicit(1, 1, 1, 1), false, 14, 14),
+        (16, 32, 3, 2, PaddingConfig2d::Explicit(1, 1, 1, 1), false, 7, 7),
+        (8, 16, 1, 2, PaddingConfig2d::Explicit(0, 0, 0, 0), false, 14, 14),
+        (3, 4, 3, 1, PaddingConfig2d::Same, true, 9, 6),
+        (2, 3, 2, 1, PaddingConfig2d::Same, true, 5, 5),
+        (2, 3, 3, 1, PaddingConfig2d::Valid, true, 6, 7),
+    ];
+    for (i, (c_in, c_out, k, s, padding, bias, h, w)) in cases.into_iter().enumerate() {
+        let device = Device::flex().autodiff();
+        device.seed(i as u64);
+        let conv = Conv2dConfig::new([c_in, c_out], [k, k])
+            .with_stride([s, s])
+            .with_padding(padding)
+            .with_bias(bias)
+            .init(&device);
+        let x = Tensor::<4>::random([3, c_in, h, w], Distribution::Normal(0.0, 1.0), &device).require_grad();
+        let ours = conv2d(&conv, x.clone());
+        let theirs = conv.forward(x.clone());
+        assert_close(ours.clone(), theirs.clone(), &format!("case {i}: forward"));
+        let weights = Tensor::<4>::random(theirs.dims(), Distribution::Normal(0.0, 1.0), &device);
+        let g1 = (ours * weights.clone()).sum().backward();
+        let g2 = (theirs * weights).sum().backward();
+        assert_close(x.grad(&g1).unwrap(), x.grad(&g2).unwrap(), &format!("case {i}: input gradient"));
+        let wv = conv.weight.val();
+        assert_close(wv.grad(&g1).unwrap(), wv.grad(&g2).unwrap(), &format!("case {i}: weight gradient"));
+        if let Some(b) = &conv.bias {
+            let bv = b.val();
+            assert_close(bv.grad(&g1).unwrap(), bv.grad(&g2).unwrap(), &format!("case {i}: bias gradient"));
+        }
+        let plain = x.inner();
+        assert_close(conv2d(&conv.valid(), plain.clone()), conv.valid().forward(plain), &format!("case {i}: inference"));
+    }
+}
+
+#[test]
+fn conv1d_matches_burn_for_the_dna_signal_and_tcn_layers() {
+    // (c_in, c_out, kernel, dilation, padding, len): DNA (Same, odd and
+    // even kernels), signal, TCN (dilated, causal and centred), pointwise.
+    let cases = [
+        (4, 16, 9, 1, PaddingConfig1d::Same, 60),
+        (16, 16, 4, 1, PaddingConfig1d::Same, 15),
+        (6, 8, 5, 1, PaddingConfig1d::Same, 100),
+        (8, 8, 3, 4, PaddingConfig1d::Explicit(8, 0), 37),
+        (8, 8, 3, 2, PaddingConfig1d::Explicit(2, 2), 37),
+        (8, 3, 1, 1, PaddingConfig1d::Valid, 37),
+        (3, 4, 3, 1, PaddingConfig1d::Same, 1),
+    ];
+    for (i, (c_in, c_out, k, d, padding, len)) in cases.into_iter().enumerate() {
+        let device = Device::flex().autodiff();
+        device.seed(10 + i as u64);
+        let conv = Conv1dConfig::new(c_in, c_out, k).with_dilation(d).with_padding(padding).init(&device);
+        let x = Tensor::<3>::random([2, c_in, len], Distribution::Normal(0.0, 1.0), &device).require_grad();
+        let ours = conv1d(&conv, x.clone());
+        let theirs = conv.forward(x.clone());
+        assert_close(ours.clone(), theirs.clone(), &format!("case {i}: forward"));
+        let weights = Tensor::<3>::random(theirs.dims(), Distribution::Normal(0.0, 1.0), &device);
+        let g1 = (ours * weights.clone()).sum().backward();
+        let g2 = (theirs * weights).sum().backward();
+        assert_close(x.grad(&g1).unwrap(), x.grad(&g2).unwrap(), &format!("case {i}: input gradient"));
+        let wv = conv.weight.val();
+        assert_close(wv.grad(&g1).unwrap(), wv.grad(&g2).unwrap(), &format!("case {i}: weight gradient"));
+        let bv = conv.bias.as_ref().unwrap().val();
+        assert_close(bv.grad(&g1).unwrap(), bv.grad(&g2).unwrap(), &format!("case {i}: bias gradient"));
+    }
+}
+
+#[test]
+fn unfolding_and_folding_are_adjoint() {
+    // <im2col(x), c> == <x, col2im(c)> for any x and c: the input gradient
+    // is exactly the transpose of the forward unfolding.
+    let g = Geometry { n: 1, c: 2, h: 5, w: 4, o: 1, kh: 3, kw: 2, stride: [2, 1], dilation: [1, 2], padding: [1, 0, 2, 1] };
+    let x: Vec<f32> = (0..g.c * g.h * g.w).map(|i| ((i * 7) % 11) as f32 - 5.0).collect();
+    let c: Vec<f32> = (0..g.k() * g.p()).map(|i| ((i * 5) % 13) as f32 - 6.0).collect();
+    let mut cols = vec![0f32; g.k() * g.p()];
+    im2col(&x, &g, &mut cols);
+    let mut folded = vec![0f32; x.len()];
+    col2im(&c, &g, &mut folded);
+    let lhs: f32 = cols.iter().zip(&c).map(|(a, b)| a * b).sum();
+    let rhs: f32 = x.iter().zip(&folded).map(|(a, b)| a * b).sum();
+    assert_eq!(lhs, rhs);
+}
