@@ -11,18 +11,26 @@
 //! the unfolded input (`conv`), and max-pooling over non-overlapping
 //! windows (the DNA and signal CNNs' 1D pools, the 2x2 image pool) whose
 //! backward keeps one byte per output instead of flex's 8-byte index
-//! tensor (`max_pool`).
+//! tensor (`max_pool`), and a dense layer with bias and ReLU fused for
+//! inference (`dense`).
 
 pub mod conv;
+pub mod dense;
 mod gemm;
 pub mod max_pool;
 
 pub use conv::{conv1d, conv2d};
+pub use dense::dense;
 pub use max_pool::{max_pool1d, max_pool2d_2x2};
 
 use burn::prelude::Device;
 
 /// Whether a tensor on `device` runs on flex, where our kernels apply.
+/// `MEDREF_CPU_KERNELS=burn` keeps burn's own operations on the CPU too:
+/// for measuring what the kernels change, and a way out should one of
+/// them misbehave on a user's machine.
 pub(crate) fn on_flex(device: &Device) -> bool {
-    device.clone().without_autodiff() == Device::flex()
+    static ENABLED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    let enabled = *ENABLED.get_or_init(|| std::env::var("MEDREF_CPU_KERNELS").map_or(true, |v| v != "burn"));
+    enabled && device.clone().without_autodiff() == Device::flex()
 }

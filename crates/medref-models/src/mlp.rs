@@ -7,7 +7,6 @@
 use burn::nn::{Dropout, DropoutConfig, Linear, LinearConfig};
 use burn::module::Param;
 use burn::prelude::*;
-use burn::tensor::activation::relu;
 use medref_core::config::{MlpConfig, ModelConfig};
 
 /// `[batch, n_inputs]` features -> `[batch, n_outputs]` logits (or values).
@@ -65,10 +64,11 @@ impl Mlp {
     /// `[batch, n_inputs]` -> `[batch, n_outputs]`
     pub fn forward(&self, x: Tensor<2>) -> Tensor<2> {
         let mut x = x;
+        // Fused product + bias + ReLU on the CPU at inference.
         for layer in &self.hidden {
-            x = self.dropout.forward(relu(layer.forward(x)));
+            x = self.dropout.forward(medref_kernels::dense(layer, x, true));
         }
-        self.head.forward(x)
+        medref_kernels::dense(&self.head, x, false)
     }
 }
 
