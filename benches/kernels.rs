@@ -17,53 +17,6 @@ use burn::tensor::Distribution;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::hint::black_box;
 
-fn pool1d(c: &mut Criterion, name: &str, dims: [usize; 3], k: usize) {
-    let device = Device::flex().autodiff();
-    device.seed(0);
-    let x = Tensor::<3>::random(dims, Distribution::Normal(0.0, 1.0), &device).require_grad();
-    let burn_pool: MaxPool1d = MaxPool1dConfig::new(k).init();
-    let mut g = c.benchmark_group(name);
-    g.sample_size(20);
-    g.throughput(Throughput::Elements(dims.iter().product::<usize>() as u64));
-    let ours = |x: Tensor<3>| medref_kernels::max_pool1d(x, k, |_| unreachable!("flex runs the kernel"));
-    let theirs = |x: Tensor<3>| burn_pool.forward(x);
-    for (who, f) in [("medref", &ours as &dyn Fn(Tensor<3>) -> Tensor<3>), ("burn", &theirs)] {
-        let plain = x.clone().inner();
-        g.bench_function(format!("{who}_forward"), |b| b.iter(|| black_box(f(plain.clone()).into_data())));
-        g.bench_function(format!("{who}_forward_backward"), |b| {
-            b.iter(|| {
-                let grads = f(x.clone()).sum().backward();
-                black_box(x.grad(&grads).unwrap().into_data())
-            })
-        });
-    }
-    g.finish();
-}
-
-fn pool2d(c: &mut Criterion) {
-    let dims = [128, 32, 28, 28];
-    let device = Device::flex().autodiff();
-    device.seed(0);
-    let x = Tensor::<4>::random(dims, Distribution::Normal(0.0, 1.0), &device).require_grad();
-    let burn_pool = MaxPool2dConfig::new([2, 2]).with_strides([2, 2]).init();
-    let mut g = c.benchmark_group("max_pool_2x2_128x32x28x28");
-    g.sample_size(20);
-    g.throughput(Throughput::Elements(dims.iter().product::<usize>() as u64));
-    let ours = |x: Tensor<4>| medref_kernels::max_pool2d_2x2(x, |_| unreachable!("flex runs the kernel"));
-    let theirs = |x: Tensor<4>| burn_pool.forward(x);
-    for (who, f) in [("medref", &ours as &dyn Fn(Tensor<4>) -> Tensor<4>), ("burn", &theirs)] {
-        let plain = x.clone().inner();
-        g.bench_function(format!("{who}_forward"), |b| b.iter(|| black_box(f(plain.clone()).into_data())));
-        g.bench_function(format!("{who}_forward_backward"), |b| {
-            b.iter(|| {
-                let grads = f(x.clone()).sum().backward();
-                black_box(x.grad(&grads).unwrap().into_data())
-            })
-        });
-    }
-    g.finish();
-}
-
 /// Forward on the plain device and forward + backward (input and weight
 /// gradients) on the autodiff one, for medref's kernel and burn's op.
 fn forward_backward<const D: usize>(
@@ -118,12 +71,26 @@ fn dense(c: &mut Criterion) {
     g.finish();
 }
 
+fn pools(c: &mut Criterion) {
+    let device = Device::flex().autodiff();
+    device.seed(0);
+    for (dims, k) in [([128, 64, 200], 4), ([64, 32, 128], 2)] {
+        let x = Tensor::<3>::random(dims, Distribution::Normal(0.0, 1.0), &device).require_grad();
+        let burn_pool: MaxPool1d = MaxPool1dConfig::new(k).init();
+        let name = format!("max_pool1d_k{k}_{}x{}x{}", dims[0], dims[1], dims[2]);
+        let ours = |x: Tensor<3>| medref_kernels::max_pool1d(x, k, |_| unreachable!("flex runs the kernel"));
+        forward_backward(c, &name, x, &ours, &|x| burn_pool.forward(x));
+    }
+    let x = Tensor::<4>::random([128, 32, 28, 28], Distribution::Normal(0.0, 1.0), &device).require_grad();
+    let burn_pool = MaxPool2dConfig::new([2, 2]).with_strides([2, 2]).init();
+    let ours = |x: Tensor<4>| medref_kernels::max_pool2d_2x2(x, |_| unreachable!("flex runs the kernel"));
+    forward_backward(c, "max_pool_2x2_128x32x28x28", x, &ours, &|x| burn_pool.forward(x));
+}
+
 fn benches(c: &mut Criterion) {
     convolutions(c);
     dense(c);
-    pool1d(c, "max_pool1d_k4_128x64x200", [128, 64, 200], 4);
-    pool1d(c, "max_pool1d_k2_64x32x128", [64, 32, 128], 2);
-    pool2d(c);
+    pools(c);
 }
 
 criterion_group!(kernels, benches);

@@ -22,6 +22,7 @@ use burn::nn::{PaddingConfig1d, PaddingConfig2d};
 use burn::prelude::*;
 use rayon::prelude::*;
 
+use crate::flex::{f32s, row_major, tensor};
 use crate::gemm::{matmul, Mat};
 
 #[backend_extension(Flex, Autodiff)]
@@ -260,20 +261,6 @@ fn backward(x: &[f32], weight: &[f32], dy: &[f32], g: &Geometry, want_dx: bool, 
         vec![0f32; if want_dw { o * k } else { 0 }]
     };
     (dx, dw)
-}
-
-fn row_major(t: &FlexTensor) -> (FlexTensor, Vec<usize>) {
-    let t = t.to_contiguous();
-    let dims = t.layout().shape().to_vec();
-    (t, dims)
-}
-
-fn f32s(t: &FlexTensor) -> &[f32] {
-    t.as_slice::<f32>().expect("medref's networks convolve f32 tensors")
-}
-
-fn tensor(values: Vec<f32>, dims: Vec<usize>) -> FlexTensor {
-    FlexTensor::from_data(TensorData::new(values, dims))
 }
 
 fn conv(x: &FlexTensor, weight: &FlexTensor, stride: [usize; 2], dilation: [usize; 2], padding: [usize; 4]) -> (FlexTensor, Geometry) {

@@ -15,6 +15,7 @@ use burn::prelude::*;
 use burn::tensor::activation::relu as burn_relu;
 use rayon::prelude::*;
 
+use crate::flex::{f32s, tensor};
 use crate::gemm::{matmul, Mat};
 
 /// Rows per task: enough for the GEMM to run at speed, small enough that
@@ -67,12 +68,8 @@ impl DenseKernels for Flex {
                 }
             });
         }
-        FlexTensor::from_data(TensorData::new(out, [n, d_out]))
+        tensor(out, vec![n, d_out])
     }
-}
-
-fn f32s(t: &FlexTensor) -> &[f32] {
-    t.as_slice::<f32>().expect("medref's networks use f32 tensors")
 }
 
 #[cfg(test)]

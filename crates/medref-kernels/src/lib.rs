@@ -16,6 +16,7 @@
 
 pub mod conv;
 pub mod dense;
+mod flex;
 mod gemm;
 pub mod max_pool;
 

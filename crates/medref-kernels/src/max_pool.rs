@@ -19,6 +19,8 @@ use burn::backend::{backend_extension, Autodiff, Backend, Dispatch, Flex};
 use burn::prelude::*;
 use rayon::prelude::*;
 
+use crate::flex::{f32s, row_major, tensor};
+
 /// The pools as backend operations: flex runs ours, any other backend is
 /// never asked (the wrappers below keep burn's pools there).
 #[backend_extension(Flex, Autodiff)]
@@ -148,21 +150,6 @@ fn backward(grad: &[f32], arg: &[u8], g: Windows) -> Vec<f32> {
         }
     });
     gx
-}
-
-/// The tensor in row-major order (a view when it already is) and its dims.
-fn row_major(t: &FlexTensor) -> (FlexTensor, Vec<usize>) {
-    let t = t.to_contiguous();
-    let dims = t.layout().shape().to_vec();
-    (t, dims)
-}
-
-fn f32s(t: &FlexTensor) -> &[f32] {
-    t.as_slice::<f32>().expect("medref's networks pool f32 tensors")
-}
-
-fn tensor(values: Vec<f32>, dims: Vec<usize>) -> FlexTensor {
-    FlexTensor::from_data(TensorData::new(values, dims))
 }
 
 /// Pools `x` with windows `kh x kw`: the output and, with `KEEP`, what the

@@ -3,17 +3,10 @@
 //! bias within 1e-4 (relative to the larger of 1 and the value).
 
 use super::*;
+use crate::flex::assert_close;
 use burn::nn::conv::{Conv1dConfig, Conv2dConfig};
 use burn::tensor::Distribution;
 
-fn assert_close<const D: usize>(ours: Tensor<D>, theirs: Tensor<D>, what: &str) {
-    assert_eq!(ours.dims(), theirs.dims(), "{what}: shapes");
-    let a: Vec<f32> = ours.into_data().try_to_vec().unwrap();
-    let b: Vec<f32> = theirs.into_data().try_to_vec().unwrap();
-    for (i, (x, y)) in a.iter().zip(&b).enumerate() {
-        assert!((x - y).abs() <= 1e-4 * y.abs().max(1.0), "{what}: element {i}: {x} vs {y}");
-    }
-}
 
 #[test]
 fn conv2d_matches_burn_for_the_resnet_and_cnn_layers() {

@@ -2,17 +2,10 @@
 //! input gradients, on every window our models use.
 
 use super::*;
+use crate::flex::assert_close;
 use burn::nn::pool::{MaxPool1dConfig, MaxPool2dConfig};
 use burn::tensor::Distribution;
 
-fn assert_close<const D: usize>(ours: Tensor<D>, theirs: Tensor<D>, what: &str) {
-    assert_eq!(ours.dims(), theirs.dims(), "{what}: shapes");
-    let a: Vec<f32> = ours.into_data().try_to_vec().unwrap();
-    let b: Vec<f32> = theirs.into_data().try_to_vec().unwrap();
-    for (i, (x, y)) in a.iter().zip(&b).enumerate() {
-        assert!((x - y).abs() <= 1e-4 * y.abs().max(1.0), "{what}: element {i}: {x} vs {y}");
-    }
-}
 
 fn never<T>(_: T) -> T {
     panic!("on the CPU the kernel must run, not burn's pool")
