@@ -52,9 +52,14 @@ pub(crate) struct Figure {
 
 /// `value [low, high]` of a test metric for a chart title.
 fn titled_metric(run: &Run, key: &str) -> Option<String> {
+    titled_metric_as(run, key, &metric_label(key))
+}
+
+/// [`titled_metric`] with `label` as the metric's name.
+fn titled_metric_as(run: &Run, key: &str, label: &str) -> Option<String> {
     let m = run.split_metrics("test")?;
     let v = m.get(key)?;
-    let mut s = format!("{} {}", metric_label(key), fmt_num(*v));
+    let mut s = format!("{label} {}", fmt_num(*v));
     if let (Some(lo), Some(hi)) = (
         m.get(&format!("{key}_ci_low")),
         m.get(&format!("{key}_ci_high")),

@@ -23,12 +23,7 @@ pub(crate) fn run_labels(runs: &[Run]) -> Vec<String> {
 
 /// The binary runs' test ROC curves on one chart.
 pub(crate) fn roc_overlay(runs: &[Run]) -> Option<Figure> {
-    let mut chart = LineChart::unit_square(
-        "roc",
-        "ROC (test), runs compared".into(),
-        "false positive rate (1 − specificity)",
-        "true positive rate (sensitivity)",
-    );
+    let mut chart = super::roc::roc_chart("ROC (test), runs compared".into());
     let labels = run_labels(runs);
     for (run, label) in runs.iter().zip(labels) {
         let Some((y, s)) = run.binary_scores("test") else {

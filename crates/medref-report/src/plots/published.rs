@@ -5,46 +5,23 @@
 
 use crate::published_bundle::{Confusion, Curves};
 use crate::published_bundle::Published;
-use super::{Corner, Figure, LineChart, Series, Style};
+use super::pr::{no_skill, pr_chart};
+use super::roc::roc_chart;
+use super::{titled_metric_as, Corner, Figure, LineChart, Series, Style};
 use crate::run::Run;
-use crate::text::{escape, fmt_num};
+use crate::text::escape;
 use std::fmt::Write as _;
-
-/// `AUROC 0.850 (95% CI 0.780–0.910)` from the test metrics.
-fn titled(run: &Run, key: &str, label: &str) -> Option<String> {
-    let m = run.split_metrics("test")?;
-    let v = m.get(key)?;
-    Some(
-        match (
-            m.get(&format!("{key}_ci_low")),
-            m.get(&format!("{key}_ci_high")),
-        ) {
-            (Some(lo), Some(hi)) => format!(
-                "{label} {} (95% CI {}–{})",
-                fmt_num(*v),
-                fmt_num(*lo),
-                fmt_num(*hi)
-            ),
-            _ => format!("{label} {}", fmt_num(*v)),
-        },
-    )
-}
 
 fn points(p: &[[f64; 2]]) -> Vec<(f64, f64)> {
     p.iter().map(|[x, y]| (*x, *y)).collect()
 }
 
 fn roc(run: &Run, c: &Curves) -> Option<Figure> {
-    let title = match titled(run, "auroc", "AUROC") {
+    let title = match titled_metric_as(run, "auroc", "AUROC") {
         Some(t) => format!("ROC (test): {t}"),
         None => "ROC (test)".into(),
     };
-    let mut chart = LineChart::unit_square(
-        "roc",
-        title,
-        "false positive rate (1 − specificity)",
-        "true positive rate (sensitivity)",
-    );
+    let mut chart = roc_chart(title);
     for curve in &c.roc {
         let label = if c.roc.len() == 1 {
             String::new()
@@ -67,19 +44,11 @@ fn roc(run: &Run, c: &Curves) -> Option<Figure> {
 }
 
 fn pr(run: &Run, c: &Curves) -> Option<Figure> {
-    let title = match titled(run, "auprc", "AUPRC") {
+    let title = match titled_metric_as(run, "auprc", "AUPRC") {
         Some(t) => format!("Precision-recall (test): {t}"),
         None => "Precision-recall (test)".into(),
     };
-    let mut chart = LineChart::new(
-        "pr",
-        title,
-        "recall (sensitivity)",
-        "precision (positive predictive value)",
-    );
-    chart.x_range = Some((0.0, 1.0));
-    chart.y_range = Some((0.0, 1.02));
-    chart.legend = Corner::BottomLeft;
+    let mut chart = pr_chart(title);
     for curve in &c.pr {
         let label = if c.pr.len() == 1 {
             "model".to_string()
@@ -92,11 +61,7 @@ fn pr(run: &Run, c: &Curves) -> Option<Figure> {
     }
     if let [only] = c.pr.as_slice() {
         if let Some(p) = only.prevalence {
-            chart.series.push(Series::new(
-                format!("no skill (prevalence {})", fmt_num(p)),
-                vec![(0.0, p), (1.0, p)],
-                Style::Dashed,
-            ));
+            chart.series.push(no_skill(p));
         }
     }
     Some(Figure {
@@ -112,7 +77,7 @@ fn scatter(run: &Run, c: &Curves) -> Option<Figure> {
     if c.scatter.is_empty() {
         return None;
     }
-    let title = match titled(run, "r2", "R²").or_else(|| titled(run, "rmse", "RMSE")) {
+    let title = match titled_metric_as(run, "r2", "R²").or_else(|| titled_metric_as(run, "rmse", "RMSE")) {
         Some(t) => format!("{} (test): {t}", run.name()),
         None => format!("{} (test)", run.name()),
     };

@@ -44,6 +44,17 @@ fn one_vs_rest(run: &Run) -> Vec<(String, Vec<bool>, Vec<f64>)> {
         .collect()
 }
 
+/// The empty ROC chart (unit square, labelled axes, the chance diagonal),
+/// for a run's curves, a comparison of runs and a published bundle alike.
+pub(super) fn roc_chart(title: String) -> LineChart {
+    LineChart::unit_square(
+        "roc",
+        title,
+        "false positive rate (1 − specificity)",
+        "true positive rate (sensitivity)",
+    )
+}
+
 /// ROC curve of the test split: one curve for a binary task, one per class
 /// (one-vs-rest) for multi-class and multi-label tasks.
 pub(crate) fn roc_plot(run: &Run) -> Option<Figure> {
@@ -51,12 +62,7 @@ pub(crate) fn roc_plot(run: &Run) -> Option<Figure> {
         Some(t) => format!("ROC (test): {t}"),
         None => "ROC (test)".into(),
     };
-    let mut chart = LineChart::unit_square(
-        "roc",
-        title,
-        "false positive rate (1 − specificity)",
-        "true positive rate (sensitivity)",
-    );
+    let mut chart = roc_chart(title);
     let caption;
     if let Some((labels, scores)) = run.binary_scores("test") {
         let curve = roc_curve(&labels, &scores);
