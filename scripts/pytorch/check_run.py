@@ -125,10 +125,29 @@ def scores(logits, meta, recipe, np):
     return (e / e.sum(axis=1, keepdims=True)).astype(np.float64)
 
 
-def table_inputs(run_dir, np):
+def data_section(run_dir):
+    """The run's `[data]` section, from its resolved `config.toml`."""
     with open(os.path.join(run_dir, "config.toml"), "rb") as f:
-        config = tomllib.load(f)
-    data = config["data"]
+        return tomllib.load(f)["data"]
+
+
+def test_predictions(run_dir, np):
+    """The test rows of `predictions.csv` and their scores, `[n, outputs]`."""
+    with open(os.path.join(run_dir, "predictions.csv"), newline="") as f:
+        test = [p for p in csv.DictReader(f) if p["split"] == "test"]
+    if not test:
+        fail("predictions.csv has no test rows", 2)
+    score_cols = [c for c in test[0] if c.startswith("score")]
+    return test, np.array([[float(p[c]) for c in score_cols] for p in test])
+
+
+def require_here(path, what):
+    if not os.path.isfile(path):
+        fail(f"{path}: the run's {what} not here (run from the directory the run was trained in)", 2)
+
+
+def table_inputs(run_dir, np):
+    data = data_section(run_dir)
     if data.get("format") != "table":
         return None
     with open(os.path.join(run_dir, "preprocess.json")) as f:
@@ -136,41 +155,30 @@ def table_inputs(run_dir, np):
     path = data.get("test_path") or data["path"]
     if not path.lower().endswith((".csv", ".tsv", ".tab", ".txt")):
         fail(f"{path}: the numpy check reads delimited text only", 2)
-    if not os.path.isfile(path):
-        fail(f"{path}: the run's table is not here (run from the directory the run was trained in)", 2)
+    require_here(path, "table is")
     rows = read_rows(path, data)
     id_col = data.get("id")
     by_id = {(r[id_col] if id_col else f"row{i + 1}"): r for i, r in enumerate(rows)}
-    with open(os.path.join(run_dir, "predictions.csv"), newline="") as f:
-        test = [p for p in csv.DictReader(f) if p["split"] == "test"]
-    if not test:
-        fail("predictions.csv has no test rows", 2)
-    score_cols = [c for c in test[0] if c.startswith("score")]
+    test, stored = test_predictions(run_dir, np)
     x = features([by_id[p["id"]] for p in test], recipe, np)
-    stored = np.array([[float(p[c]) for c in score_cols] for p in test])
     return x, stored, recipe
 
 
 def image_inputs(run_dir, np):
     """MedMNIST runs: the `.npz`'s official test images, normalised as medref
     does (`x * 2/255 - 1`), and the test scores of `predictions.csv`."""
-    with open(os.path.join(run_dir, "config.toml"), "rb") as f:
-        data = tomllib.load(f)["data"]
+    data = data_section(run_dir)
     if data.get("format") != "medmnist_npz":
         return None
-    if not os.path.isfile(data["path"]):
-        fail(f"{data['path']}: the run's images are not here (run from the directory the run was trained in)", 2)
+    require_here(data["path"], "images are")
     images = np.load(data["path"])["test_images"]
     if images.ndim == 3:
         images = images[:, None, :, :]
     else:
         images = images.transpose(0, 3, 1, 2)
-    with open(os.path.join(run_dir, "predictions.csv"), newline="") as f:
-        test = [p for p in csv.DictReader(f) if p["split"] == "test"]
-    score_cols = [c for c in test[0] if c.startswith("score")]
+    test, stored = test_predictions(run_dir, np)
     rows = [int(p["id"].rsplit("-", 1)[-1]) for p in test]
     x = images[rows].astype(np.float32) * np.float32(2.0 / 255.0) - np.float32(1.0)
-    stored = np.array([[float(p[c]) for c in score_cols] for p in test])
     return x, stored
 
 
