@@ -152,32 +152,49 @@ impl Geometry {
         self.out_h() * self.out_w()
     }
 
-    /// For each kernel row `r` and output row `oh`, the input row it reads
-    /// (`None` in the padding); the same for columns.
+    /// The input row (axis 0) or column (axis 1) that output position
+    /// `out` reads at kernel tap `tap`; `None` in the padding.
     fn source(&self, tap: usize, out: usize, axis: usize) -> Option<usize> {
         let before = self.padding[axis * 2];
         let at = out * self.stride[axis] + tap * self.dilation[axis];
         let size = if axis == 0 { self.h } else { self.w };
         at.checked_sub(before).filter(|&i| i < size)
     }
+
+    /// The output columns `lo..hi` whose column tap `kx` reads inside the
+    /// input (the rest read padding), and the input column `lo` reads.
+    /// Computed once per tap, so the inner loops below are plain copies.
+    fn inside_columns(&self, kx: usize) -> (usize, usize, usize) {
+        let (s, left) = (self.stride[1], self.padding[2]);
+        let shift = kx * self.dilation[1];
+        let lo = left.saturating_sub(shift).div_ceil(s);
+        let hi = (self.w + left).saturating_sub(shift).div_ceil(s).min(self.out_w());
+        let lo = lo.min(hi);
+        (lo, hi, (lo * s + shift).saturating_sub(left))
+    }
 }
 
 /// Unfolds sample `x` (`[c, h, w]`) into `cols` (`[k, p]`, row-major).
 fn im2col(x: &[f32], g: &Geometry, cols: &mut [f32]) {
-    let (oh, ow, p) = (g.out_h(), g.out_w(), g.p());
+    let (oh, ow, p, s) = (g.out_h(), g.out_w(), g.p(), g.stride[1]);
     for c in 0..g.c {
         for ky in 0..g.kh {
             for kx in 0..g.kw {
+                let (lo, hi, first) = g.inside_columns(kx);
                 let row = &mut cols[((c * g.kh + ky) * g.kw + kx) * p..][..p];
-                for y in 0..oh {
-                    let out = &mut row[y * ow..(y + 1) * ow];
-                    match g.source(ky, y, 0) {
-                        None => out.fill(0.0),
-                        Some(iy) => {
-                            let src = &x[(c * g.h + iy) * g.w..][..g.w];
-                            for (xo, v) in out.iter_mut().enumerate() {
-                                *v = g.source(kx, xo, 1).map_or(0.0, |ix| src[ix]);
-                            }
+                for (y, out) in row.chunks_exact_mut(ow).take(oh).enumerate() {
+                    let Some(iy) = g.source(ky, y, 0) else {
+                        out.fill(0.0);
+                        continue;
+                    };
+                    let src = &x[(c * g.h + iy) * g.w..][..g.w];
+                    out[..lo].fill(0.0);
+                    out[hi..].fill(0.0);
+                    if lo < hi && s == 1 {
+                        out[lo..hi].copy_from_slice(&src[first..first + hi - lo]);
+                    } else if lo < hi {
+                        for (v, &a) in out[lo..hi].iter_mut().zip(src[first..].iter().step_by(s)) {
+                            *v = a;
                         }
                     }
                 }
@@ -189,17 +206,22 @@ fn im2col(x: &[f32], g: &Geometry, cols: &mut [f32]) {
 /// Folds `cols` (`[k, p]`) back onto a zeroed sample gradient `dx`
 /// (`[c, h, w]`), adding where windows overlap.
 fn col2im(cols: &[f32], g: &Geometry, dx: &mut [f32]) {
-    let (oh, ow, p) = (g.out_h(), g.out_w(), g.p());
+    let (oh, ow, p, s) = (g.out_h(), g.out_w(), g.p(), g.stride[1]);
     for c in 0..g.c {
         for ky in 0..g.kh {
             for kx in 0..g.kw {
+                let (lo, hi, first) = g.inside_columns(kx);
                 let row = &cols[((c * g.kh + ky) * g.kw + kx) * p..][..p];
-                for y in 0..oh {
+                for (y, part) in row.chunks_exact(ow).take(oh).enumerate() {
                     let Some(iy) = g.source(ky, y, 0) else { continue };
                     let dst = &mut dx[(c * g.h + iy) * g.w..][..g.w];
-                    for (xo, &v) in row[y * ow..(y + 1) * ow].iter().enumerate() {
-                        if let Some(ix) = g.source(kx, xo, 1) {
-                            dst[ix] += v;
+                    if lo < hi && s == 1 {
+                        for (d, &v) in dst[first..first + hi - lo].iter_mut().zip(&part[lo..hi]) {
+                            *d += v;
+                        }
+                    } else if lo < hi {
+                        for (d, &v) in dst[first..].iter_mut().step_by(s).zip(&part[lo..hi]) {
+                            *d += v;
                         }
                     }
                 }
