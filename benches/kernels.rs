@@ -3,14 +3,15 @@
 //! comparison's second cnn2d layer, 3x3 32 -> 64 on 14x14, and the DNA
 //! CNN's first, k = 19 4 -> 64 on 200), max-pools (the DNA CNN's pool of 4
 //! on `[128, 64, 200]`, the signal CNN's pool of 2, the image pool 2x2 on
-//! `[128, 32, 28, 28]`) and the MLP's fused dense + bias + ReLU at
+//! `[128, 32, 28, 28]`), batch norm on the ResNet stem's output
+//! (`[64, 16, 28, 28]`) and the MLP's fused dense + bias + ReLU at
 //! inference (1024 x 128 -> 256).
 //!
 //! `cargo bench -p medref-benches --bench kernels` (figures: PERFORMANCE.md)
 
 use burn::nn::conv::{Conv1dConfig, Conv2dConfig};
 use burn::nn::pool::{MaxPool1d, MaxPool1dConfig, MaxPool2dConfig};
-use burn::nn::{LinearConfig, PaddingConfig1d, PaddingConfig2d};
+use burn::nn::{BatchNormConfig, LinearConfig, PaddingConfig1d, PaddingConfig2d};
 use burn::tensor::activation::relu;
 use burn::prelude::*;
 use burn::tensor::Distribution;
@@ -58,6 +59,16 @@ fn convolutions(c: &mut Criterion) {
     forward_backward(c, "conv1d_k19_128x4x200_to_64", x, &|x| medref_kernels::conv1d(&pick(&x), x), &|x| pick(&x).forward(x));
 }
 
+fn batch_norm(c: &mut Criterion) {
+    let device = Device::flex().autodiff();
+    device.seed(0);
+    let norm = BatchNormConfig::new(16).init(&device);
+    let x = Tensor::<4>::random([64, 16, 28, 28], Distribution::Normal(1.0, 2.0), &device).require_grad();
+    let valid = norm.valid();
+    let pick = |x: &Tensor<4>| if x.device() == Device::flex() { valid.clone() } else { norm.clone() };
+    forward_backward(c, "batch_norm_64x16x28x28", x, &|x| medref_kernels::batch_norm(&pick(&x), x), &|x| pick(&x).forward(x));
+}
+
 fn dense(c: &mut Criterion) {
     let device = Device::flex();
     device.seed(0);
@@ -88,7 +99,10 @@ fn pools(c: &mut Criterion) {
 }
 
 fn benches(c: &mut Criterion) {
+    // As the CLI does at start-up; both sides gain from it.
+    medref_kernels::memory::reuse_freed_memory();
     convolutions(c);
+    batch_norm(c);
     dense(c);
     pools(c);
 }

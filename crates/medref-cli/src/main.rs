@@ -19,6 +19,8 @@ use std::path::Path;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // Training steps reuse their freed buffers instead of fresh pages.
+    medref_kernels::memory::reuse_freed_memory();
     let cli = Cli::parse();
     match run_command(cli) {
         Ok(()) => ExitCode::SUCCESS,

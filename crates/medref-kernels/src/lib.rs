@@ -14,12 +14,15 @@
 //! tensor (`max_pool`), and a dense layer with bias and ReLU fused for
 //! inference (`dense`).
 
+pub mod batch_norm;
 pub mod conv;
 pub mod dense;
 mod flex;
 mod gemm;
 pub mod max_pool;
+pub mod memory;
 
+pub use batch_norm::batch_norm;
 pub use conv::{conv1d, conv2d};
 pub use dense::dense;
 pub use max_pool::{max_pool1d, max_pool2d_2x2};

@@ -33,10 +33,10 @@ impl ConvNorm {
 
     /// `[b, c_in, h, w]` -> `[b, c_out, h / stride, w / stride]`
     fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        // Our kernel on the CPU, burn's convolution elsewhere.
+        // Our kernels on the CPU, burn's convolution and batch norm elsewhere.
         let x = medref_kernels::conv2d(&self.conv, x);
         match &self.norm {
-            Some(n) => n.forward(x),
+            Some(n) => medref_kernels::batch_norm(n, x),
             None => x,
         }
     }

@@ -313,6 +313,8 @@ fn main() {
             std::process::exit(2);
         }
     };
+    // As the CLI does at start-up.
+    medref_kernels::memory::reuse_freed_memory();
     // Before the first tensor operation, which builds flex's rayon pool.
     std::env::set_var("RAYON_NUM_THREADS", opts.threads.to_string());
     set_conv_path(opts.conv);
