@@ -89,45 +89,77 @@ impl Windows {
     }
 }
 
-/// Maxima and, with `KEEP`, the winners' offsets (`dy * kw + dx`); the
-/// first maximum wins a tie, and a NaN wins over any number, as PyTorch
-/// pools. Without autodiff (inference) nothing is kept.
+/// The larger of two (value, place) pairs; `b` wins only when larger, or
+/// when it is NaN and `a` is not (PyTorch's pools let NaN win), so of
+/// equals the first place stays. Written as selects, not branches: the
+/// data is random by nature and a branch would be mispredicted half the
+/// time, and selects let the compiler run many windows per instruction.
+#[inline(always)]
+fn max2(a: (f32, u8), b: (f32, u8)) -> (f32, u8) {
+    let takes = (b.0 > a.0) | (b.0.is_nan() & !a.0.is_nan());
+    (if takes { b.0 } else { a.0 }, if takes { b.1 } else { a.1 })
+}
+
+/// Pools one plane into `out` and the winners' places into `winners`.
+fn pool_plane(plane: &[f32], g: Windows, out: &mut [f32], winners: &mut [u8]) {
+    let (oh, ow, kw) = (g.out_h(), g.out_w(), g.kw);
+    for i in 0..oh {
+        let rows = &plane[i * g.kh * g.w..][..g.kh * g.w];
+        let outs = out[i * ow..][..ow].iter_mut().zip(&mut winners[i * ow..][..ow]);
+        let put = |(o, w): (&mut f32, &mut u8), (best, at): (f32, u8)| {
+            *o = best;
+            *w = at;
+        };
+        match (g.kh, kw) {
+            (2, 2) => {
+                let (r0, r1) = rows.split_at(g.w);
+                for (dst, (a, b)) in outs.zip(r0.chunks_exact(2).zip(r1.chunks_exact(2))) {
+                    put(dst, max2(max2((a[0], 0), (a[1], 1)), max2((b[0], 2), (b[1], 3))));
+                }
+            }
+            (1, 2) => {
+                for (dst, x) in outs.zip(rows.chunks_exact(2)) {
+                    put(dst, max2((x[0], 0), (x[1], 1)));
+                }
+            }
+            (1, 4) => {
+                for (dst, x) in outs.zip(rows.chunks_exact(4)) {
+                    put(dst, max2(max2((x[0], 0), (x[1], 1)), max2((x[2], 2), (x[3], 3))));
+                }
+            }
+            _ => {
+                for (j, dst) in outs.enumerate() {
+                    let taps = (0..g.kh).flat_map(|dy| (0..kw).map(move |dx| (dy, dx)));
+                    let mut best = (rows[j * kw], 0);
+                    for (dy, dx) in taps.skip(1) {
+                        best = max2(best, (rows[dy * g.w + j * kw + dx], (dy * kw + dx) as u8));
+                    }
+                    put(dst, best);
+                }
+            }
+        }
+    }
+}
+
+/// Maxima and, with `KEEP`, the winners' offsets (`dy * kw + dx`).
+/// Without autodiff (inference) the winners go to a scratch row per task.
 fn forward<const KEEP: bool>(x: &[f32], g: Windows) -> (Vec<f32>, Vec<u8>) {
-    let (oh, ow) = (g.out_h(), g.out_w());
-    let per_plane = oh * ow;
+    let per_plane = g.out_h() * g.out_w();
     let mut out = vec![0f32; g.planes * per_plane];
     let mut arg = vec![0u8; if KEEP { g.planes * per_plane } else { 0 }];
     if per_plane == 0 {
         return (out, arg);
     }
-    let pool_plane = |p: usize, o: &mut [f32], mut a: Option<&mut [u8]>| {
-        let plane = &x[p * g.h * g.w..(p + 1) * g.h * g.w];
-        for i in 0..oh {
-            for j in 0..ow {
-                let top = i * g.kh * g.w + j * g.kw;
-                let (mut best, mut at) = (plane[top], 0usize);
-                for dy in 0..g.kh {
-                    let row = &plane[top + dy * g.w..][..g.kw];
-                    for (dx, &v) in row.iter().enumerate() {
-                        if v > best || (v.is_nan() && !best.is_nan()) {
-                            (best, at) = (v, dy * g.kw + dx);
-                        }
-                    }
-                }
-                o[i * ow + j] = best;
-                if let Some(a) = a.as_deref_mut() {
-                    a[i * ow + j] = at as u8;
-                }
-            }
-        }
-    };
+    let plane = |p: usize| &x[p * g.h * g.w..(p + 1) * g.h * g.w];
     if KEEP {
         out.par_chunks_mut(per_plane)
             .zip(arg.par_chunks_mut(per_plane))
             .enumerate()
-            .for_each(|(p, (o, a))| pool_plane(p, o, Some(a)));
+            .for_each(|(p, (o, a))| pool_plane(plane(p), g, o, a));
     } else {
-        out.par_chunks_mut(per_plane).enumerate().for_each(|(p, o)| pool_plane(p, o, None));
+        out.par_chunks_mut(per_plane)
+            .enumerate()
+            .for_each_init(|| vec![0u8; per_plane], |scratch, (p, o)| pool_plane(plane(p), g, o, scratch));
     }
     (out, arg)
 }
@@ -139,16 +171,17 @@ fn backward(grad: &[f32], arg: &[u8], g: Windows) -> Vec<f32> {
     if oh * ow == 0 {
         return gx;
     }
-    gx.par_chunks_mut(g.h * g.w).enumerate().for_each(|(p, plane)| {
-        for i in 0..oh {
-            for j in 0..ow {
-                let o = p * oh * ow + i * ow + j;
-                let at = arg[o] as usize;
-                let (dy, dx) = (at / g.kw, at % g.kw);
-                plane[(i * g.kh + dy) * g.w + j * g.kw + dx] = grad[o];
+    gx.par_chunks_mut(g.h * g.w)
+        .zip(grad.par_chunks(oh * ow).zip(arg.par_chunks(oh * ow)))
+        .for_each(|(plane, (grad, arg))| {
+            for i in 0..oh {
+                let rows = &mut plane[i * g.kh * g.w..][..g.kh * g.w];
+                for (j, (&v, &at)) in grad[i * ow..][..ow].iter().zip(&arg[i * ow..][..ow]).enumerate() {
+                    let (dy, dx) = (at as usize / g.kw, at as usize % g.kw);
+                    rows[dy * g.w + j * g.kw + dx] = v;
+                }
             }
-        }
-    });
+        });
     gx
 }
 
