@@ -101,33 +101,39 @@ impl Planes {
     }
 }
 
-/// `Σ f(i)` over `0..len` in eight running partial sums, which the
-/// compiler keeps in one vector register (a single running f32 sum cannot
-/// be reordered, so it would stay scalar).
-fn lanes_sum(len: usize, f: impl Fn(usize) -> f32) -> f32 {
+/// `Σ f(a[i], b[i])` in eight running partial sums, which the compiler
+/// keeps in one vector register (a single running f32 sum cannot be
+/// reordered, so it would stay scalar).
+#[inline(always)]
+fn lanes_sum(a: &[f32], b: &[f32], f: impl Fn(f32, f32) -> f32) -> f32 {
     let mut acc = [0f32; 8];
-    let full = len - len % 8;
-    for base in (0..full).step_by(8) {
-        for (lane, a) in acc.iter_mut().enumerate() {
-            *a += f(base + lane);
+    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail: f32 = ca.remainder().iter().zip(cb.remainder()).map(|(&x, &y)| f(x, y)).sum();
+    for (xa, xb) in ca.zip(cb) {
+        for lane in 0..8 {
+            acc[lane] += f(xa[lane], xb[lane]);
         }
     }
-    let tail: f32 = (full..len).map(&f).sum();
     acc.iter().sum::<f32>() + tail
 }
 
-/// Per-channel sums of `term(channel, value_index, plane)` over every
-/// plane of the channel, in parallel over channels.
-fn channel_sums(p: &Planes, values: &[f32], term: impl Fn(usize, &[f32]) -> f32 + Sync) -> Vec<f64> {
-    (0..p.c).into_par_iter().map(|ch| p.of_channel(values, ch).map(|plane| f64::from(term(ch, plane))).sum()).collect()
+/// Per-channel sums of `term(channel, a_plane, b_plane)` over every plane
+/// of the channel, in parallel over channels (`b` may be `a` itself).
+fn channel_sums(p: &Planes, a: &[f32], b: &[f32], term: impl Fn(usize, &[f32], &[f32]) -> f32 + Sync) -> Vec<f64> {
+    (0..p.c)
+        .into_par_iter()
+        .map(|ch| p.of_channel(a, ch).zip(p.of_channel(b, ch)).map(|(pa, pb)| f64::from(term(ch, pa, pb))).sum())
+        .collect()
 }
 
 /// Output, mean and biased variance.
 fn forward(x: &[f32], gamma: &[f32], beta: &[f32], p: &Planes, epsilon: f64) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
     let count = p.count().max(1.0);
-    let mean: Vec<f32> = channel_sums(p, x, |_, v| lanes_sum(v.len(), |i| v[i])).iter().map(|s| (s / count) as f32).collect();
-    let var: Vec<f32> =
-        channel_sums(p, x, |ch, v| lanes_sum(v.len(), |i| (v[i] - mean[ch]) * (v[i] - mean[ch]))).iter().map(|s| (s / count) as f32).collect();
+    let mean: Vec<f32> = channel_sums(p, x, x, |_, v, _| lanes_sum(v, v, |a, _| a)).iter().map(|s| (s / count) as f32).collect();
+    let var: Vec<f32> = channel_sums(p, x, x, |ch, v, _| lanes_sum(v, v, |a, _| (a - mean[ch]) * (a - mean[ch])))
+        .iter()
+        .map(|s| (s / count) as f32)
+        .collect();
     let scale: Vec<f32> = (0..p.c).map(|ch| gamma[ch] / (f64::from(var[ch]) + epsilon).sqrt() as f32).collect();
     let out = p.map(x, |ch, x, o| {
         let (a, m, b) = (scale[ch], mean[ch], beta[ch]);
@@ -139,17 +145,12 @@ fn forward(x: &[f32], gamma: &[f32], beta: &[f32], p: &Planes, epsilon: f64) -> 
 /// Gradients of the input, gamma and beta.
 fn backward(x: &[f32], gamma: &[f32], mean: &[f32], var: &[f32], dy: &[f32], p: &Planes, epsilon: f64) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
     let inv_std: Vec<f32> = var.iter().map(|&v| 1.0 / (f64::from(v) + epsilon).sqrt() as f32).collect();
-    let d_beta: Vec<f32> = channel_sums(p, dy, |_, g| lanes_sum(g.len(), |i| g[i])).iter().map(|&s| s as f32).collect();
-    // Σ dy · x̂ per channel, walking x and dy plane by plane together.
-    let d_gamma: Vec<f32> = (0..p.c)
-        .into_par_iter()
-        .map(|ch| {
-            let (m, s) = (mean[ch], inv_std[ch]);
-            p.of_channel(x, ch)
-                .zip(p.of_channel(dy, ch))
-                .map(|(xs, gs)| f64::from(lanes_sum(xs.len(), |i| gs[i] * (xs[i] - m) * s)))
-                .sum::<f64>() as f32
-        })
+    let d_beta: Vec<f32> = channel_sums(p, dy, dy, |_, g, _| lanes_sum(g, g, |v, _| v)).iter().map(|&s| s as f32).collect();
+    // Σ dy · x̂ per channel.
+    let d_gamma: Vec<f32> = channel_sums(p, x, dy, |ch, xs, gs| lanes_sum(xs, gs, |a, g| g * (a - mean[ch])))
+        .iter()
+        .zip(&inv_std)
+        .map(|(&s, &k)| s as f32 * k)
         .collect();
     let count = p.count().max(1.0) as f32;
     // dx = gamma / std · (dy - mean(dy) - x̂ · mean(dy · x̂))
