@@ -21,6 +21,7 @@ use burn::nn::conv::{Conv1d, Conv2d};
 use burn::nn::{PaddingConfig1d, PaddingConfig2d};
 use burn::prelude::*;
 use rayon::prelude::*;
+use std::sync::Arc;
 
 use crate::flex::{f32s, row_major, tensor};
 use crate::gemm::{matmul, Mat};
@@ -249,25 +250,50 @@ fn col2im(cols: &[f32], g: &Geometry, dx: &mut [f32]) {
     }
 }
 
-fn forward(x: &[f32], weight: &[f32], g: &Geometry) -> Vec<f32> {
+/// The largest unfolded batch (in values) the forward keeps for the
+/// backward: 64 MB. The ResNet's widest layer at batch 64 unfolds to
+/// 29 MB; a large image (224 x 224, 64 channels) would need gigabytes,
+/// and there the backward unfolds again, one sample at a time.
+const KEEP_UNFOLDED_UP_TO: usize = 16 << 20;
+
+/// The output and, when `keep` and it fits under the cap above, the
+/// batch's unfolded input (`[n, k, p]`) for the backward, which then
+/// need not unfold again (the unfolding costs as much as a fifth of a
+/// ResNet step).
+fn forward(x: &[f32], weight: &[f32], g: &Geometry, keep: bool) -> (Vec<f32>, Option<Vec<f32>>) {
     let (k, p, o) = (g.k(), g.p(), g.o);
     let per_sample = g.c * g.h * g.w;
     let mut out = vec![0f32; g.n * o * p];
     if p == 0 {
-        return out;
+        return (out, None);
     }
-    out.par_chunks_mut(o * p).enumerate().for_each_init(
-        || vec![0f32; k * p],
-        |cols, (s, y)| {
-            im2col(&x[s * per_sample..][..per_sample], g, cols);
-            matmul(y, Mat::row_major(weight, o, k), Mat::row_major(cols, k, p), false);
-        },
-    );
-    out
+    let sample = |s: usize, cols: &mut [f32], y: &mut [f32]| {
+        im2col(&x[s * per_sample..][..per_sample], g, cols);
+        matmul(y, Mat::row_major(weight, o, k), Mat::row_major(cols, k, p), false);
+    };
+    if keep && g.n * k * p <= KEEP_UNFOLDED_UP_TO {
+        let mut unfolded = vec![0f32; g.n * k * p];
+        out.par_chunks_mut(o * p)
+            .zip(unfolded.par_chunks_mut(k * p))
+            .enumerate()
+            .for_each(|(s, (y, cols))| sample(s, cols, y));
+        return (out, Some(unfolded));
+    }
+    out.par_chunks_mut(o * p).enumerate().for_each_init(|| vec![0f32; k * p], |cols, (s, y)| sample(s, cols, y));
+    (out, None)
 }
 
-/// `(dx, dweight)` from the output gradient `dy` (`[n, o, p]`).
-fn backward(x: &[f32], weight: &[f32], dy: &[f32], g: &Geometry, want_dx: bool, want_dw: bool) -> (Vec<f32>, Vec<f32>) {
+/// `(dx, dweight)` from the output gradient `dy` (`[n, o, p]`); the
+/// weight gradient reads `unfolded` where the forward kept it.
+fn backward(
+    x: &[f32],
+    unfolded: Option<&[f32]>,
+    weight: &[f32],
+    dy: &[f32],
+    g: &Geometry,
+    want_dx: bool,
+    want_dw: bool,
+) -> (Vec<f32>, Vec<f32>) {
     let (k, p, o) = (g.k(), g.p(), g.o);
     let per_sample = g.c * g.h * g.w;
     let mut dx = vec![0f32; if want_dx { g.n * per_sample } else { 0 }];
@@ -285,12 +311,19 @@ fn backward(x: &[f32], weight: &[f32], dy: &[f32], g: &Geometry, want_dx: bool, 
         (0..g.n)
             .into_par_iter()
             .fold(
-                || (vec![0f32; o * k], vec![0f32; k * p]),
-                |(mut acc, mut cols), s| {
-                    im2col(&x[s * per_sample..][..per_sample], g, &mut cols);
+                || (vec![0f32; o * k], Vec::new()),
+                |(mut acc, mut scratch), s| {
+                    let cols = match unfolded {
+                        Some(all) => &all[s * k * p..][..k * p],
+                        None => {
+                            scratch.resize(k * p, 0.0);
+                            im2col(&x[s * per_sample..][..per_sample], g, &mut scratch);
+                            &scratch[..]
+                        }
+                    };
                     // dW += dY_s (o x p) x cols^T (p x k)
-                    matmul(&mut acc, Mat::row_major(&dy[s * o * p..][..o * p], o, p), Mat::transposed(&cols, k, p), true);
-                    (acc, cols)
+                    matmul(&mut acc, Mat::row_major(&dy[s * o * p..][..o * p], o, p), Mat::transposed(cols, k, p), true);
+                    (acc, scratch)
                 },
             )
             .map(|(acc, _)| acc)
@@ -304,28 +337,36 @@ fn backward(x: &[f32], weight: &[f32], dy: &[f32], g: &Geometry, want_dx: bool, 
     (dx, dw)
 }
 
-fn conv(x: &FlexTensor, weight: &FlexTensor, stride: [usize; 2], dilation: [usize; 2], padding: [usize; 4]) -> (FlexTensor, Geometry) {
+/// The output tensor, the geometry and, with `keep`, the unfolded input.
+fn conv(
+    x: &FlexTensor,
+    weight: &FlexTensor,
+    stride: [usize; 2],
+    dilation: [usize; 2],
+    padding: [usize; 4],
+    keep: bool,
+) -> (FlexTensor, Geometry, Option<Arc<Vec<f32>>>) {
     let (x, xd) = row_major(x);
     let (w, wd) = row_major(weight);
     let g = Geometry::new(&xd, &wd, stride, dilation, padding);
-    let out = forward(f32s(&x), f32s(&w), &g);
-    (tensor(out, vec![g.n, g.o, g.out_h(), g.out_w()]), g)
+    let (out, unfolded) = forward(f32s(&x), f32s(&w), &g, keep);
+    (tensor(out, vec![g.n, g.o, g.out_h(), g.out_w()]), g, unfolded.map(Arc::new))
 }
 
 impl ConvKernels for Flex {
     fn conv2d_unbiased(x: FlexTensor, weight: FlexTensor, stride: [usize; 2], dilation: [usize; 2], padding: [usize; 4]) -> FlexTensor {
-        conv(&x, &weight, stride, dilation, padding).0
+        conv(&x, &weight, stride, dilation, padding, false).0
     }
 }
 
 /// The backward keeps the input and the weight (shared buffers, not
-/// copies) and recomputes the unfolding, which costs far less than the
-/// GEMMs and saves holding `k x p` floats per sample.
+/// copies) and the forward's unfolded input where it fitted the cap.
 #[derive(Debug, Clone)]
 struct ConvState {
     x: FlexTensor,
     weight: FlexTensor,
     geometry: Geometry,
+    unfolded: Option<Arc<Vec<f32>>>,
 }
 
 #[derive(Debug)]
@@ -340,7 +381,8 @@ impl Backward<Flex, 2> for ConvBackward {
         let s = &ops.state;
         let g = &s.geometry;
         let ((x, _), (w, _), (dy, _)) = (row_major(&s.x), row_major(&s.weight), row_major(&dy));
-        let (dx, dw) = backward(f32s(&x), f32s(&w), f32s(&dy), g, x_parent.is_some(), w_parent.is_some());
+        let unfolded = s.unfolded.as_deref().map(Vec::as_slice);
+        let (dx, dw) = backward(f32s(&x), unfolded, f32s(&w), f32s(&dy), g, x_parent.is_some(), w_parent.is_some());
         if let Some(node) = x_parent {
             grads.register::<Flex>(node.id, tensor(dx, vec![g.n, g.c, g.h, g.w]));
         }
@@ -359,11 +401,15 @@ impl<C: CheckpointStrategy> ConvKernels for Autodiff<Flex, C> {
         padding: [usize; 4],
     ) -> FloatTensor<Self> {
         let nodes = [x.node(), weight.node()];
+        // Only a weight gradient reads the unfolded input.
+        let keep = weight.is_tracked();
         let (x, weight) = (x.into_primitive(), weight.into_primitive());
-        let (out, geometry) = conv(&x, &weight, stride, dilation, padding);
         match ConvBackward.prepare::<C>(nodes).compute_bound().stateful() {
-            OpsKind::Tracked(prep) => prep.finish(ConvState { x, weight, geometry }, out),
-            OpsKind::UnTracked(prep) => prep.finish(out),
+            OpsKind::Tracked(prep) => {
+                let (out, geometry, unfolded) = conv(&x, &weight, stride, dilation, padding, keep);
+                prep.finish(ConvState { x, weight, geometry, unfolded }, out)
+            }
+            OpsKind::UnTracked(prep) => prep.finish(conv(&x, &weight, stride, dilation, padding, false).0),
         }
     }
 }

@@ -94,3 +94,18 @@ fn unfolding_and_folding_are_adjoint() {
     let rhs: f32 = x.iter().zip(&folded).map(|(a, b)| a * b).sum();
     assert_eq!(lhs, rhs);
 }
+
+#[test]
+fn the_backward_gives_the_same_gradients_with_or_without_the_kept_unfolding() {
+    // What a layer over the cap does (unfold again) against what one under it does.
+    let g = Geometry::new(&[3, 4, 9, 8], &[5, 4, 3, 3], [2, 1], [1, 1], [1, 1, 1, 1]);
+    let values = |n: usize, seed: f32| (0..n).map(|i| ((i as f32 * 0.37 + seed).sin())).collect::<Vec<f32>>();
+    let (x, w) = (values(3 * 4 * 9 * 8, 0.1), values(5 * 4 * 9, 0.7));
+    let (out, unfolded) = forward(&x, &w, &g, true);
+    assert_eq!(forward(&x, &w, &g, false).0, out);
+    let dy = values(out.len(), 1.3);
+    let kept = backward(&x, unfolded.as_deref(), &w, &dy, &g, true, true);
+    let again = backward(&x, None, &w, &dy, &g, true, true);
+    assert!(unfolded.is_some());
+    assert_eq!(kept, again);
+}
