@@ -11,8 +11,11 @@
 //! the unfolded input (`conv`), and max-pooling over non-overlapping
 //! windows (the DNA and signal CNNs' 1D pools, the 2x2 image pool) whose
 //! backward keeps one byte per output instead of flex's 8-byte index
-//! tensor (`max_pool`), and a dense layer with bias and ReLU fused for
-//! inference (`dense`).
+//! tensor (`max_pool`), batch norm whose statistics are sums over NCHW
+//! planes instead of copies with swapped axes (`batch_norm`), and a dense
+//! layer with bias and ReLU fused for inference (`dense`). `memory` keeps
+//! glibc's malloc from handing each step's freed buffers back to the
+//! system.
 
 pub mod batch_norm;
 pub mod conv;
