@@ -256,6 +256,10 @@ fn col2im(cols: &[f32], g: &Geometry, dx: &mut [f32]) {
 /// and there the backward unfolds again, one sample at a time.
 const KEEP_UNFOLDED_UP_TO: usize = 16 << 20;
 
+/// Samples whose weight gradients one task sums before the tasks' sums
+/// are added in order.
+const SAMPLES_PER_GROUP: usize = 8;
+
 /// The output and, when `keep` and it fits under the cap above, the
 /// batch's unfolded input (`[n, k, p]`) for the backward, which then
 /// need not unfold again (the unfolding costs as much as a fifth of a
@@ -308,11 +312,14 @@ fn backward(
         );
     }
     let dw = if want_dw && p > 0 {
-        (0..g.n)
+        // Fixed groups of samples, summed in order: the same rounding
+        // whatever rayon's scheduling (a fold would group samples by
+        // which thread stole what, and runs would differ in the last bits).
+        let partials: Vec<Vec<f32>> = (0..g.n.div_ceil(SAMPLES_PER_GROUP))
             .into_par_iter()
-            .fold(
-                || (vec![0f32; o * k], Vec::new()),
-                |(mut acc, mut scratch), s| {
+            .map(|group| {
+                let (mut acc, mut scratch) = (vec![0f32; o * k], Vec::new());
+                for s in group * SAMPLES_PER_GROUP..((group + 1) * SAMPLES_PER_GROUP).min(g.n) {
                     let cols = match unfolded {
                         Some(all) => &all[s * k * p..][..k * p],
                         None => {
@@ -323,14 +330,15 @@ fn backward(
                     };
                     // dW += dY_s (o x p) x cols^T (p x k)
                     matmul(&mut acc, Mat::row_major(&dy[s * o * p..][..o * p], o, p), Mat::transposed(cols, k, p), true);
-                    (acc, scratch)
-                },
-            )
-            .map(|(acc, _)| acc)
-            .reduce(|| vec![0f32; o * k], |mut a, b| {
-                a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
-                a
+                }
+                acc
             })
+            .collect();
+        let mut dw = vec![0f32; o * k];
+        for part in &partials {
+            dw.iter_mut().zip(part).for_each(|(a, b)| *a += b);
+        }
+        dw
     } else {
         vec![0f32; if want_dw { o * k } else { 0 }]
     };

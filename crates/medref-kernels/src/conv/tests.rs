@@ -109,3 +109,21 @@ fn the_backward_gives_the_same_gradients_with_or_without_the_kept_unfolding() {
     assert!(unfolded.is_some());
     assert_eq!(kept, again);
 }
+
+#[test]
+fn the_weight_gradient_is_bit_identical_whatever_the_thread_count() {
+    // Same config, seed and device, same metrics: the sum over samples
+    // must not depend on how rayon shares them out.
+    let g = Geometry::new(&[37, 3, 6, 6], &[4, 3, 3, 3], [1, 1], [1, 1], [1, 1, 1, 1]);
+    let values = |n: usize, seed: f32| (0..n).map(|i| ((i as f32 * 0.61 + seed).sin() * 1e3)).collect::<Vec<f32>>();
+    let (x, w) = (values(37 * 3 * 36, 0.2), values(4 * 27, 0.9));
+    let dy = values(37 * 4 * 36, 1.7);
+    let on = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        pool.install(|| backward(&x, None, &w, &dy, &g, false, true).1)
+    };
+    let one = on(1);
+    for threads in [2, 3, 5] {
+        assert_eq!(on(threads), one, "{threads} threads");
+    }
+}
