@@ -99,7 +99,7 @@ fn unfolding_and_folding_are_adjoint() {
 fn the_backward_gives_the_same_gradients_with_or_without_the_kept_unfolding() {
     // What a layer over the cap does (unfold again) against what one under it does.
     let g = Geometry::new(&[3, 4, 9, 8], &[5, 4, 3, 3], [2, 1], [1, 1], [1, 1, 1, 1]);
-    let values = |n: usize, seed: f32| (0..n).map(|i| ((i as f32 * 0.37 + seed).sin())).collect::<Vec<f32>>();
+    let values = |n: usize, seed: f32| wave(n, 0.37, seed);
     let (x, w) = (values(3 * 4 * 9 * 8, 0.1), values(5 * 4 * 9, 0.7));
     let (out, unfolded) = forward(&x, &w, &g, true);
     assert_eq!(forward(&x, &w, &g, false).0, out);
@@ -115,7 +115,7 @@ fn the_weight_gradient_is_bit_identical_whatever_the_thread_count() {
     // Same config, seed and device, same metrics: the sum over samples
     // must not depend on how rayon shares them out.
     let g = Geometry::new(&[37, 3, 6, 6], &[4, 3, 3, 3], [1, 1], [1, 1], [1, 1, 1, 1]);
-    let values = |n: usize, seed: f32| (0..n).map(|i| ((i as f32 * 0.61 + seed).sin() * 1e3)).collect::<Vec<f32>>();
+    let values = |n: usize, seed: f32| wave(n, 0.61, seed).into_iter().map(|v| v * 1e3).collect::<Vec<f32>>();
     let (x, w) = (values(37 * 3 * 36, 0.2), values(4 * 27, 0.9));
     let dy = values(37 * 4 * 36, 1.7);
     let on = |threads: usize| {
@@ -126,4 +126,10 @@ fn the_weight_gradient_is_bit_identical_whatever_the_thread_count() {
     for threads in [2, 3, 5] {
         assert_eq!(on(threads), one, "{threads} threads");
     }
+}
+
+/// `n` values of a sine: varied, reproducible, no random stream shared
+/// with the other tests.
+fn wave(n: usize, step: f32, phase: f32) -> Vec<f32> {
+    (0..n).map(|i| (i as f32 * step + phase).sin()).collect()
 }
