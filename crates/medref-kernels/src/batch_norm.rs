@@ -1,5 +1,6 @@
-//! Batch normalisation over `[n, c, h, w]` in two passes forward and two
-//! backward.
+//! Batch normalisation over `[n, c, h, w]`: three passes over the
+//! activation forward (mean, variance, output) and two backward (the
+//! gradient sums, the input gradient).
 //!
 //! flex runs burn's generic batch norm: every statistic is taken after
 //! swapping the batch and channel axes (a full copy of the activation
@@ -91,11 +92,15 @@ impl Planes {
         (0..self.n).map(move |s| &values[(s * c + ch) * plane..][..plane])
     }
 
-    /// Applies `f(channel, plane_in, plane_out)` to every plane in parallel.
-    fn map(&self, input: &[f32], f: impl Fn(usize, &[f32], &mut [f32]) + Sync) -> Vec<f32> {
-        let mut out = vec![0f32; input.len()];
+    /// Applies `f(channel, a_plane, b_plane, out_plane)` to every plane
+    /// of `a` and `b` in parallel (`b` may be `a` itself).
+    fn map(&self, a: &[f32], b: &[f32], f: impl Fn(usize, &[f32], &[f32], &mut [f32]) + Sync) -> Vec<f32> {
+        let mut out = vec![0f32; a.len()];
         if self.plane > 0 {
-            out.par_chunks_mut(self.plane).zip(input.par_chunks(self.plane)).enumerate().for_each(|(i, (o, x))| f(i % self.c, x, o));
+            out.par_chunks_mut(self.plane)
+                .zip(a.par_chunks(self.plane).zip(b.par_chunks(self.plane)))
+                .enumerate()
+                .for_each(|(i, (o, (pa, pb)))| f(i % self.c, pa, pb, o));
         }
         out
     }
@@ -117,25 +122,37 @@ fn lanes_sum(a: &[f32], b: &[f32], f: impl Fn(f32, f32) -> f32) -> f32 {
     acc.iter().sum::<f32>() + tail
 }
 
-/// Per-channel sums of `term(channel, a_plane, b_plane)` over every plane
-/// of the channel, in parallel over channels (`b` may be `a` itself).
-fn channel_sums(p: &Planes, a: &[f32], b: &[f32], term: impl Fn(usize, &[f32], &[f32]) -> f32 + Sync) -> Vec<f64> {
+/// Per-channel sums of the `N` terms `term(channel, a_plane, b_plane)`
+/// over every plane of the channel, in parallel over channels (`b` may be
+/// `a` itself). Several terms of one plane are taken while it is in cache,
+/// so they cost one pass over memory.
+fn channel_sums<const N: usize>(p: &Planes, a: &[f32], b: &[f32], term: impl Fn(usize, &[f32], &[f32]) -> [f32; N] + Sync) -> Vec<[f64; N]> {
     (0..p.c)
         .into_par_iter()
-        .map(|ch| p.of_channel(a, ch).zip(p.of_channel(b, ch)).map(|(pa, pb)| f64::from(term(ch, pa, pb))).sum())
+        .map(|ch| {
+            let mut total = [0f64; N];
+            for (pa, pb) in p.of_channel(a, ch).zip(p.of_channel(b, ch)) {
+                for (t, v) in total.iter_mut().zip(term(ch, pa, pb)) {
+                    *t += f64::from(v);
+                }
+            }
+            total
+        })
         .collect()
 }
 
 /// Output, mean and biased variance.
 fn forward(x: &[f32], gamma: &[f32], beta: &[f32], p: &Planes, epsilon: f64) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
     let count = p.count().max(1.0);
-    let mean: Vec<f32> = channel_sums(p, x, x, |_, v, _| lanes_sum(v, v, |a, _| a)).iter().map(|s| (s / count) as f32).collect();
-    let var: Vec<f32> = channel_sums(p, x, x, |ch, v, _| lanes_sum(v, v, |a, _| (a - mean[ch]) * (a - mean[ch])))
+    let mean: Vec<f32> = channel_sums(p, x, x, |_, v, _| [lanes_sum(v, v, |a, _| a)]).iter().map(|[s]| (s / count) as f32).collect();
+    // About the mean, in a second pass: one pass of sums and sums of
+    // squares would lose the variance to cancellation when the mean is large.
+    let var: Vec<f32> = channel_sums(p, x, x, |ch, v, _| [lanes_sum(v, v, |a, _| (a - mean[ch]) * (a - mean[ch]))])
         .iter()
-        .map(|s| (s / count) as f32)
+        .map(|[s]| (s / count) as f32)
         .collect();
     let scale: Vec<f32> = (0..p.c).map(|ch| gamma[ch] / (f64::from(var[ch]) + epsilon).sqrt() as f32).collect();
-    let out = p.map(x, |ch, x, o| {
+    let out = p.map(x, x, |ch, x, _, o| {
         let (a, m, b) = (scale[ch], mean[ch], beta[ch]);
         o.iter_mut().zip(x).for_each(|(o, &v)| *o = (v - m) * a + b);
     });
@@ -145,26 +162,19 @@ fn forward(x: &[f32], gamma: &[f32], beta: &[f32], p: &Planes, epsilon: f64) -> 
 /// Gradients of the input, gamma and beta.
 fn backward(x: &[f32], gamma: &[f32], mean: &[f32], var: &[f32], dy: &[f32], p: &Planes, epsilon: f64) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
     let inv_std: Vec<f32> = var.iter().map(|&v| 1.0 / (f64::from(v) + epsilon).sqrt() as f32).collect();
-    let d_beta: Vec<f32> = channel_sums(p, dy, dy, |_, g, _| lanes_sum(g, g, |v, _| v)).iter().map(|&s| s as f32).collect();
-    // Σ dy · x̂ per channel.
-    let d_gamma: Vec<f32> = channel_sums(p, x, dy, |ch, xs, gs| lanes_sum(xs, gs, |a, g| g * (a - mean[ch])))
-        .iter()
-        .zip(&inv_std)
-        .map(|(&s, &k)| s as f32 * k)
-        .collect();
+    // Σ dy and Σ dy · (x - mean) per channel, in one pass.
+    let sums = channel_sums(p, x, dy, |ch, xs, gs| [lanes_sum(gs, gs, |g, _| g), lanes_sum(xs, gs, |a, g| g * (a - mean[ch]))]);
+    let d_beta: Vec<f32> = sums.iter().map(|[s, _]| *s as f32).collect();
+    let d_gamma: Vec<f32> = sums.iter().zip(&inv_std).map(|([_, s], &k)| *s as f32 * k).collect();
     let count = p.count().max(1.0) as f32;
     // dx = gamma / std · (dy - mean(dy) - x̂ · mean(dy · x̂))
-    let mut dx = vec![0f32; x.len()];
-    if p.plane > 0 {
-        dx.par_chunks_mut(p.plane).zip(x.par_chunks(p.plane).zip(dy.par_chunks(p.plane))).enumerate().for_each(|(i, (o, (xs, gs)))| {
-            let ch = i % p.c;
-            let (m, s) = (mean[ch], inv_std[ch]);
-            let (k, mean_g, mean_gx) = (gamma[ch] * s, d_beta[ch] / count, d_gamma[ch] / count);
-            for ((o, &a), &g) in o.iter_mut().zip(xs).zip(gs) {
-                *o = k * (g - mean_g - (a - m) * s * mean_gx);
-            }
-        });
-    }
+    let dx = p.map(x, dy, |ch, xs, gs, o| {
+        let (m, s) = (mean[ch], inv_std[ch]);
+        let (k, mean_g, mean_gx) = (gamma[ch] * s, d_beta[ch] / count, d_gamma[ch] / count);
+        for ((o, &a), &g) in o.iter_mut().zip(xs).zip(gs) {
+            *o = k * (g - mean_g - (a - m) * s * mean_gx);
+        }
+    });
     (dx, d_gamma, d_beta)
 }
 
