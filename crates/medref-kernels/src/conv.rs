@@ -191,63 +191,67 @@ fn copy_run(dst: &mut [f32], src: &[f32]) {
     }
 }
 
-/// Unfolds sample `x` (`[c, h, w]`) into `cols` (`[k, p]`, row-major).
-fn im2col(x: &[f32], g: &Geometry, cols: &mut [f32]) {
-    let (oh, ow, p, s) = (g.out_h(), g.out_w(), g.p(), g.stride[1]);
+/// Visits every output row of every unfolded row, in `cols` order: where
+/// the row sits in `cols`, where the input row it reads starts in the
+/// sample (`None` in the padding rows), and the tap's inside columns.
+/// The unfolding and the folding walk the same runs, one copying, one
+/// adding, so they stay each other's adjoint.
+fn for_each_run(g: &Geometry, mut visit: impl FnMut(usize, Option<usize>, (usize, usize, usize))) {
+    let (oh, ow, p) = (g.out_h(), g.out_w(), g.p());
     for c in 0..g.c {
         for ky in 0..g.kh {
             for kx in 0..g.kw {
-                let (lo, hi, first) = g.inside_columns(kx);
-                let row = &mut cols[((c * g.kh + ky) * g.kw + kx) * p..][..p];
-                for (y, out) in row.chunks_exact_mut(ow).take(oh).enumerate() {
-                    let Some(iy) = g.source(ky, y, 0) else {
-                        out.fill(0.0);
-                        continue;
-                    };
-                    let src = &x[(c * g.h + iy) * g.w..][..g.w];
-                    // The padding: a column or two at either edge, if any.
-                    let (head, rest) = out.split_at_mut(lo);
-                    for v in head.iter_mut().chain(&mut rest[hi - lo..]) {
-                        *v = 0.0;
-                    }
-                    if lo < hi && s == 1 {
-                        copy_run(&mut out[lo..hi], &src[first..first + hi - lo]);
-                    } else if lo < hi {
-                        for (v, &a) in out[lo..hi].iter_mut().zip(src[first..].iter().step_by(s)) {
-                            *v = a;
-                        }
-                    }
+                let (row, inside) = (((c * g.kh + ky) * g.kw + kx) * p, g.inside_columns(kx));
+                for y in 0..oh {
+                    visit(row + y * ow, g.source(ky, y, 0).map(|iy| (c * g.h + iy) * g.w), inside);
                 }
             }
         }
     }
 }
 
+/// Unfolds sample `x` (`[c, h, w]`) into `cols` (`[k, p]`, row-major).
+fn im2col(x: &[f32], g: &Geometry, cols: &mut [f32]) {
+    let (ow, s) = (g.out_w(), g.stride[1]);
+    for_each_run(g, |at, input, (lo, hi, first)| {
+        let out = &mut cols[at..][..ow];
+        let Some(input) = input else {
+            out.fill(0.0);
+            return;
+        };
+        let src = &x[input..][..g.w];
+        // The padding: a column or two at either edge, if any.
+        let (head, rest) = out.split_at_mut(lo);
+        for v in head.iter_mut().chain(&mut rest[hi - lo..]) {
+            *v = 0.0;
+        }
+        if lo < hi && s == 1 {
+            copy_run(&mut out[lo..hi], &src[first..first + hi - lo]);
+        } else if lo < hi {
+            for (v, &a) in out[lo..hi].iter_mut().zip(src[first..].iter().step_by(s)) {
+                *v = a;
+            }
+        }
+    });
+}
+
 /// Folds `cols` (`[k, p]`) back onto a zeroed sample gradient `dx`
 /// (`[c, h, w]`), adding where windows overlap.
 fn col2im(cols: &[f32], g: &Geometry, dx: &mut [f32]) {
-    let (oh, ow, p, s) = (g.out_h(), g.out_w(), g.p(), g.stride[1]);
-    for c in 0..g.c {
-        for ky in 0..g.kh {
-            for kx in 0..g.kw {
-                let (lo, hi, first) = g.inside_columns(kx);
-                let row = &cols[((c * g.kh + ky) * g.kw + kx) * p..][..p];
-                for (y, part) in row.chunks_exact(ow).take(oh).enumerate() {
-                    let Some(iy) = g.source(ky, y, 0) else { continue };
-                    let dst = &mut dx[(c * g.h + iy) * g.w..][..g.w];
-                    if lo < hi && s == 1 {
-                        for (d, &v) in dst[first..first + hi - lo].iter_mut().zip(&part[lo..hi]) {
-                            *d += v;
-                        }
-                    } else if lo < hi {
-                        for (d, &v) in dst[first..].iter_mut().step_by(s).zip(&part[lo..hi]) {
-                            *d += v;
-                        }
-                    }
-                }
+    let (ow, s) = (g.out_w(), g.stride[1]);
+    for_each_run(g, |at, input, (lo, hi, first)| {
+        let Some(input) = input else { return };
+        let (part, dst) = (&cols[at..][..ow], &mut dx[input..][..g.w]);
+        if lo < hi && s == 1 {
+            for (d, &v) in dst[first..first + hi - lo].iter_mut().zip(&part[lo..hi]) {
+                *d += v;
+            }
+        } else if lo < hi {
+            for (d, &v) in dst[first..].iter_mut().step_by(s).zip(&part[lo..hi]) {
+                *d += v;
             }
         }
-    }
+    });
 }
 
 /// The largest unfolded batch (in values) the forward keeps for the
