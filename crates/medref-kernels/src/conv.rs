@@ -271,6 +271,9 @@ const SAMPLES_PER_GROUP: usize = 8;
 fn forward(x: &[f32], weight: &[f32], g: &Geometry, keep: bool) -> (Vec<f32>, Option<Vec<f32>>) {
     let (k, p, o) = (g.k(), g.p(), g.o);
     let per_sample = g.c * g.h * g.w;
+    if shifted::applies(g) {
+        return (shifted::forward(x, weight, g), None);
+    }
     let mut out = vec![0f32; g.n * o * p];
     if p == 0 {
         return (out, None);
@@ -302,6 +305,9 @@ fn backward(
     want_dx: bool,
     want_dw: bool,
 ) -> (Vec<f32>, Vec<f32>) {
+    if shifted::applies(g) {
+        return shifted::backward(x, weight, dy, g, want_dx, want_dw);
+    }
     let (k, p, o) = (g.k(), g.p(), g.o);
     let per_sample = g.c * g.h * g.w;
     let mut dx = vec![0f32; if want_dx { g.n * per_sample } else { 0 }];
@@ -426,5 +432,6 @@ impl<C: CheckpointStrategy> ConvKernels for Autodiff<Flex, C> {
     }
 }
 
+mod shifted;
 #[cfg(test)]
 mod tests;

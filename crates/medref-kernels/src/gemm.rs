@@ -23,34 +23,84 @@ impl<'a> Mat<'a> {
     }
 
     fn fits(&self) -> bool {
-        self.rows == 0 || self.cols == 0 || (self.rows - 1) * self.rs + (self.cols - 1) * self.cs < self.data.len()
+        fits(self.data.len(), self.rows, self.cols, self.rs, self.cs)
     }
+}
+
+impl<'a> Mat<'a> {
+    /// Any strided view: element `(i, j)` is `data[i * rs + j * cs]`.
+    pub fn strided(data: &'a [f32], rows: usize, cols: usize, rs: usize, cs: usize) -> Self {
+        Self { data, rows, cols, rs, cs }
+    }
+}
+
+/// A writable matrix view, laid out as `Mat`.
+pub struct MatMut<'a> {
+    data: &'a mut [f32],
+    rows: usize,
+    cols: usize,
+    rs: usize,
+    cs: usize,
+}
+
+impl<'a> MatMut<'a> {
+    pub fn row_major(data: &'a mut [f32], rows: usize, cols: usize) -> Self {
+        Self { data, rows, cols, rs: cols, cs: 1 }
+    }
+
+    /// Column `j` is `data[j * rows..][..rows]`: gemm's own layout, so a
+    /// product into it needs no repacking of the output.
+    pub fn col_major(data: &'a mut [f32], rows: usize, cols: usize) -> Self {
+        Self { data, rows, cols, rs: 1, cs: rows }
+    }
+
+    pub fn strided(data: &'a mut [f32], rows: usize, cols: usize, rs: usize, cs: usize) -> Self {
+        Self { data, rows, cols, rs, cs }
+    }
+}
+
+fn fits(len: usize, rows: usize, cols: usize, rs: usize, cs: usize) -> bool {
+    rows == 0 || cols == 0 || (rows - 1) * rs + (cols - 1) * cs < len
 }
 
 /// `dst = a x b` (or `dst += a x b` with `accumulate`), `dst` row-major
 /// `a.rows x b.cols`; single-threaded (callers parallelise over samples).
 pub fn matmul(dst: &mut [f32], a: Mat<'_>, b: Mat<'_>, accumulate: bool) {
+    assert!(dst.len() >= a.rows * b.cols, "matmul: sizes do not fit");
+    product(MatMut::row_major(dst, a.rows, b.cols), a, b, accumulate);
+}
+
+/// `dst = a x b` (or `dst += a x b`) for any strided views; single-threaded.
+pub fn product(dst: MatMut<'_>, a: Mat<'_>, b: Mat<'_>, accumulate: bool) {
     let (m, n, k) = (a.rows, b.cols, a.cols);
-    assert!(a.cols == b.rows && a.fits() && b.fits() && dst.len() >= m * n, "matmul: sizes do not fit");
+    assert!(
+        a.cols == b.rows && dst.rows == m && dst.cols == n && a.fits() && b.fits() && fits(dst.data.len(), m, n, dst.rs, dst.cs),
+        "matmul: sizes do not fit"
+    );
     if m == 0 || n == 0 {
         return;
     }
     if k == 0 {
         if !accumulate {
-            dst[..m * n].fill(0.0);
+            for i in 0..m {
+                for j in 0..n {
+                    dst.data[i * dst.rs + j * dst.cs] = 0.0;
+                }
+            }
         }
         return;
     }
     // SAFETY: the asserts above keep every element gemm reads or writes
-    // inside `a.data`, `b.data` and `dst`; `dst` does not alias them.
+    // inside `a.data`, `b.data` and `dst.data`; `dst` is borrowed mutably,
+    // so it does not alias them, and gemm runs on this thread only.
     unsafe {
         gemm::gemm(
             m,
             n,
             k,
-            dst.as_mut_ptr(),
-            1,
-            n as isize,
+            dst.data.as_mut_ptr(),
+            dst.cs as isize,
+            dst.rs as isize,
             accumulate,
             a.data.as_ptr(),
             a.cs as isize,

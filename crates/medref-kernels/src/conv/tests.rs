@@ -19,6 +19,12 @@ fn conv2d_matches_burn_for_the_resnet_and_cnn_layers() {
         (3, 4, 3, 1, PaddingConfig2d::Same, true, 9, 6),
         (2, 3, 2, 1, PaddingConfig2d::Same, true, 5, 5),
         (2, 3, 3, 1, PaddingConfig2d::Valid, true, 6, 7),
+        // Stride 1 and 8 or more input channels: the shifted GEMMs.
+        (16, 16, 3, 1, PaddingConfig2d::Explicit(1, 1, 1, 1), false, 7, 9),
+        (8, 5, 3, 1, PaddingConfig2d::Explicit(0, 2, 1, 0), true, 6, 5),
+        (8, 4, 2, 1, PaddingConfig2d::Same, true, 5, 4),
+        (12, 6, 1, 1, PaddingConfig2d::Valid, true, 4, 3),
+        (8, 3, 3, 1, PaddingConfig2d::Valid, true, 3, 3),
     ];
     for (i, (c_in, c_out, k, s, padding, bias, h, w)) in cases.into_iter().enumerate() {
         let device = Device::flex().autodiff();
@@ -114,17 +120,21 @@ fn the_backward_gives_the_same_gradients_with_or_without_the_kept_unfolding() {
 fn the_weight_gradient_is_bit_identical_whatever_the_thread_count() {
     // Same config, seed and device, same metrics: the sum over samples
     // must not depend on how rayon shares them out.
-    let g = Geometry::new(&[37, 3, 6, 6], &[4, 3, 3, 3], [1, 1], [1, 1], [1, 1, 1, 1]);
-    let values = |n: usize, seed: f32| wave(n, 0.61, seed).into_iter().map(|v| v * 1e3).collect::<Vec<f32>>();
-    let (x, w) = (values(37 * 3 * 36, 0.2), values(4 * 27, 0.9));
-    let dy = values(37 * 4 * 36, 1.7);
-    let on = |threads: usize| {
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
-        pool.install(|| backward(&x, None, &w, &dy, &g, false, true).1)
-    };
-    let one = on(1);
-    for threads in [2, 3, 5] {
-        assert_eq!(on(threads), one, "{threads} threads");
+    // Three channels unfold; eight take the shifted GEMMs.
+    for c in [3, 8] {
+        let g = Geometry::new(&[37, c, 6, 6], &[4, c, 3, 3], [1, 1], [1, 1], [1, 1, 1, 1]);
+        assert_eq!(shifted::applies(&g), c == 8);
+        let values = |n: usize, seed: f32| wave(n, 0.61, seed).into_iter().map(|v| v * 1e3).collect::<Vec<f32>>();
+        let (x, w) = (values(37 * c * 36, 0.2), values(4 * c * 9, 0.9));
+        let dy = values(37 * 4 * 36, 1.7);
+        let on = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            pool.install(|| backward(&x, None, &w, &dy, &g, false, true).1)
+        };
+        let one = on(1);
+        for threads in [2, 3, 5] {
+            assert_eq!(on(threads), one, "{c} channels, {threads} threads");
+        }
     }
 }
 
