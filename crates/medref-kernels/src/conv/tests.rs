@@ -19,12 +19,16 @@ fn conv2d_matches_burn_for_the_resnet_and_cnn_layers() {
         (3, 4, 3, 1, PaddingConfig2d::Same, true, 9, 6),
         (2, 3, 2, 1, PaddingConfig2d::Same, true, 5, 5),
         (2, 3, 3, 1, PaddingConfig2d::Valid, true, 6, 7),
-        // Stride 1 and 8 or more input channels: the shifted GEMMs.
+        // 8 or more input channels: the shifted GEMMs (the three cases
+        // above with stride 2 too), here with odd sizes, uneven padding
+        // and stride 3.
         (16, 16, 3, 1, PaddingConfig2d::Explicit(1, 1, 1, 1), false, 7, 9),
         (8, 5, 3, 1, PaddingConfig2d::Explicit(0, 2, 1, 0), true, 6, 5),
         (8, 4, 2, 1, PaddingConfig2d::Same, true, 5, 4),
         (12, 6, 1, 1, PaddingConfig2d::Valid, true, 4, 3),
         (8, 3, 3, 1, PaddingConfig2d::Valid, true, 3, 3),
+        (8, 4, 3, 2, PaddingConfig2d::Explicit(0, 1, 2, 0), true, 7, 6),
+        (9, 3, 3, 3, PaddingConfig2d::Explicit(1, 1, 1, 1), true, 8, 10),
     ];
     for (i, (c_in, c_out, k, s, padding, bias, h, w)) in cases.into_iter().enumerate() {
         let device = Device::flex().autodiff();
@@ -50,6 +54,30 @@ fn conv2d_matches_burn_for_the_resnet_and_cnn_layers() {
         }
         let plain = x.inner();
         assert_close(conv2d(&conv.valid(), plain.clone()), conv.valid().forward(plain), &format!("case {i}: inference"));
+    }
+}
+
+#[test]
+fn conv2d_with_uneven_stride_and_dilation_matches_burn() {
+    // Phase planes whose taps land on different phases along each axis.
+    for (i, c_in) in [3, 8].into_iter().enumerate() {
+        let device = Device::flex().autodiff();
+        device.seed(40 + i as u64);
+        let conv = Conv2dConfig::new([c_in, 5], [3, 2])
+            .with_stride([2, 1])
+            .with_dilation([1, 2])
+            .with_padding(PaddingConfig2d::Explicit(1, 2, 0, 1))
+            .with_bias(false)
+            .init(&device);
+        let x = Tensor::<4>::random([2, c_in, 9, 8], Distribution::Normal(0.0, 1.0), &device).require_grad();
+        let (ours, theirs) = (conv2d(&conv, x.clone()), conv.forward(x.clone()));
+        assert_close(ours.clone(), theirs.clone(), &format!("{c_in} channels: forward"));
+        let weights = Tensor::<4>::random(theirs.dims(), Distribution::Normal(0.0, 1.0), &device);
+        let g1 = (ours * weights.clone()).sum().backward();
+        let g2 = (theirs * weights).sum().backward();
+        assert_close(x.grad(&g1).unwrap(), x.grad(&g2).unwrap(), &format!("{c_in} channels: input gradient"));
+        let wv = conv.weight.val();
+        assert_close(wv.grad(&g1).unwrap(), wv.grad(&g2).unwrap(), &format!("{c_in} channels: weight gradient"));
     }
 }
 
