@@ -19,9 +19,8 @@ fn conv2d_matches_burn_for_the_resnet_and_cnn_layers() {
         (3, 4, 3, 1, PaddingConfig2d::Same, true, 9, 6),
         (2, 3, 2, 1, PaddingConfig2d::Same, true, 5, 5),
         (2, 3, 3, 1, PaddingConfig2d::Valid, true, 6, 7),
-        // 8 or more input channels: the shifted GEMMs (the three cases
-        // above with stride 2 too), here with odd sizes, uneven padding
-        // and stride 3.
+        // Stride 1 and 8 or more input channels: the shifted GEMMs, with
+        // odd sizes and uneven padding; then strides 2 and 3, which unfold.
         (16, 16, 3, 1, PaddingConfig2d::Explicit(1, 1, 1, 1), false, 7, 9),
         (8, 5, 3, 1, PaddingConfig2d::Explicit(0, 2, 1, 0), true, 6, 5),
         (8, 4, 2, 1, PaddingConfig2d::Same, true, 5, 4),
@@ -59,12 +58,12 @@ fn conv2d_matches_burn_for_the_resnet_and_cnn_layers() {
 
 #[test]
 fn conv2d_with_uneven_stride_and_dilation_matches_burn() {
-    // Phase planes whose taps land on different phases along each axis.
+    // Unfolded (3 channels, stride 2 down) and shifted (8 channels, stride 1).
     for (i, c_in) in [3, 8].into_iter().enumerate() {
         let device = Device::flex().autodiff();
         device.seed(40 + i as u64);
         let conv = Conv2dConfig::new([c_in, 5], [3, 2])
-            .with_stride([2, 1])
+            .with_stride([2 - i, 1])
             .with_dilation([1, 2])
             .with_padding(PaddingConfig2d::Explicit(1, 2, 0, 1))
             .with_bias(false)
