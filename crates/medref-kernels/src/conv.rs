@@ -191,6 +191,37 @@ fn copy_run(dst: &mut [f32], src: &[f32]) {
     }
 }
 
+/// `out[i] = src[2 * i]`, four at a time through fixed-size arrays, which
+/// the compiler moves with vector shuffles; one value per instruction,
+/// as a plain strided loop goes, made stride-2 unfolding a tenth of a
+/// ResNet step.
+#[inline(always)]
+fn copy_every_second(out: &mut [f32], src: &[f32]) {
+    let blocks = (out.len() / 4).min(src.len() / 8);
+    for (d, s) in out.chunks_exact_mut(4).zip(src.chunks_exact(8)).take(blocks) {
+        let (d, s): (&mut [f32; 4], &[f32; 8]) = (d.try_into().expect("chunks of 4"), s.try_into().expect("chunks of 8"));
+        *d = [s[0], s[2], s[4], s[6]];
+    }
+    for (v, &a) in out[blocks * 4..].iter_mut().zip(src[blocks * 8..].iter().step_by(2)) {
+        *v = a;
+    }
+}
+
+/// `dst[2 * i] += part[i]`: the folding's side of `copy_every_second`.
+#[inline(always)]
+fn add_every_second(dst: &mut [f32], part: &[f32]) {
+    let blocks = (part.len() / 4).min(dst.len() / 8);
+    for (d, p) in dst.chunks_exact_mut(8).zip(part.chunks_exact(4)).take(blocks) {
+        let (d, p): (&mut [f32; 8], &[f32; 4]) = (d.try_into().expect("chunks of 8"), p.try_into().expect("chunks of 4"));
+        for (t, &v) in p.iter().enumerate() {
+            d[2 * t] += v;
+        }
+    }
+    for (d, &v) in dst[blocks * 8..].iter_mut().step_by(2).zip(&part[blocks * 4..]) {
+        *d += v;
+    }
+}
+
 /// Visits every output row of every unfolded row, in `cols` order: where
 /// the row sits in `cols`, where the input row it reads starts in the
 /// sample (`None` in the padding rows), and the tap's inside columns.
@@ -227,6 +258,8 @@ fn im2col(x: &[f32], g: &Geometry, cols: &mut [f32]) {
         }
         if lo < hi && s == 1 {
             copy_run(&mut out[lo..hi], &src[first..first + hi - lo]);
+        } else if lo < hi && s == 2 {
+            copy_every_second(&mut out[lo..hi], &src[first..]);
         } else if lo < hi {
             for (v, &a) in out[lo..hi].iter_mut().zip(src[first..].iter().step_by(s)) {
                 *v = a;
@@ -246,6 +279,8 @@ fn col2im(cols: &[f32], g: &Geometry, dx: &mut [f32]) {
             for (d, &v) in dst[first..first + hi - lo].iter_mut().zip(&part[lo..hi]) {
                 *d += v;
             }
+        } else if lo < hi && s == 2 {
+            add_every_second(&mut dst[first..], &part[lo..hi]);
         } else if lo < hi {
             for (d, &v) in dst[first..].iter_mut().step_by(s).zip(&part[lo..hi]) {
                 *d += v;
