@@ -21,7 +21,7 @@
 //! slower than unfolding, as those layers' GEMMs are too small to repay
 //! nine calls per sample.
 
-use super::{Geometry, SAMPLES_PER_GROUP};
+use super::{copy_run, Geometry, SAMPLES_PER_GROUP};
 use crate::gemm::{product, Mat, MatMut};
 use rayon::prelude::*;
 
@@ -69,7 +69,7 @@ fn pad(x: &[f32], g: &Geometry, grid: &Grid, xp: &mut [f32]) {
     for (src, dst) in x.chunks_exact(g.w).zip(xp.chunks_exact_mut(grid.plane).flat_map(|plane| {
         plane[first..].chunks_mut(grid.wp).take(g.h)
     })) {
-        dst[..g.w].copy_from_slice(src);
+        copy_run(&mut dst[..g.w], src);
     }
 }
 
@@ -80,7 +80,7 @@ fn spread(dy: &[f32], g: &Geometry, grid: &Grid, margin: usize, len: usize, dym:
     let ow = g.out_w();
     for (rows, dst) in dy.chunks_exact(g.out_h() * ow).zip(dym.chunks_exact_mut(len)) {
         for (src, row) in rows.chunks_exact(ow).zip(dst[margin..].chunks_mut(grid.wp)) {
-            row[..ow].copy_from_slice(src);
+            copy_run(&mut row[..ow], src);
         }
     }
 }
@@ -101,7 +101,7 @@ pub(super) fn forward(x: &[f32], weight: &[f32], g: &Geometry) -> Vec<f32> {
                 product(MatMut::col_major(on_grid, grid.q, o), lhs, rhs, t > 0);
             }
             for (dst, src) in y.chunks_exact_mut(ow).zip(on_grid.chunks_exact(grid.q).flat_map(|col| col.chunks(grid.wp))) {
-                dst.copy_from_slice(&src[..ow]);
+                copy_run(dst, &src[..ow]);
             }
         },
     );
@@ -145,7 +145,7 @@ pub(super) fn backward(x: &[f32], weight: &[f32], dy: &[f32], g: &Geometry, want
                     }
                     let dxs = &mut dx_group[(s - group * SAMPLES_PER_GROUP) * per_sample..][..per_sample];
                     for (dst, src) in dxs.chunks_exact_mut(g.w).zip(on_grid.chunks_exact(rows).flat_map(|col| col.chunks(grid.wp))) {
-                        dst.copy_from_slice(&src[..g.w]);
+                        copy_run(dst, &src[..g.w]);
                     }
                 }
                 if want_dw {
