@@ -29,6 +29,13 @@ use rayon::prelude::*;
 /// beats one GEMM over the unfolded input.
 const MIN_CHANNELS: usize = 8;
 
+/// Rows of each tap's GEMM are rounded up to a multiple of this (the
+/// extra rows land on the grid's thrown-away positions): gemm copies its
+/// left operand into a packed buffer, at every call, when the row count
+/// is not a multiple of its vector width (16 floats with AVX-512, 8 with
+/// AVX2), and that copy would cost what the unfolding did.
+const ROWS_MULTIPLE: usize = 16;
+
 pub(super) fn applies(g: &Geometry) -> bool {
     g.stride == [1, 1] && g.c >= MIN_CHANNELS && g.p() > 0
 }
@@ -89,18 +96,20 @@ fn spread(dy: &[f32], g: &Geometry, grid: &Grid, margin: usize, len: usize, dym:
 pub(super) fn forward(x: &[f32], weight: &[f32], g: &Geometry) -> Vec<f32> {
     let (grid, (o, c, p, ow)) = (Grid::new(g), (g.o, g.c, g.p(), g.out_w()));
     let (per_sample, kk) = (c * g.h * g.w, g.kh * g.kw);
+    let rows = grid.q.next_multiple_of(ROWS_MULTIPLE);
     let mut out = vec![0f32; g.n * o * p];
     out.par_chunks_mut(o * p).enumerate().for_each_init(
-        || (vec![0f32; c * grid.plane], vec![0f32; grid.q * o]),
+        || (vec![0f32; c * grid.plane + rows - grid.q], vec![0f32; rows * o]),
         |(xp, on_grid), (s, y)| {
             pad(&x[s * per_sample..][..per_sample], g, &grid, xp);
-            // on_grid (q x o, by columns) += xp shifted (q x c) x W_tap^T (c x o)
+            // on_grid (rows x o, by columns) += xp shifted (rows x c) x W_tap^T (c x o)
             for (t, (tap, offset)) in grid.taps(g).enumerate() {
-                let lhs = Mat::strided(&xp[offset..], grid.q, c, 1, grid.plane);
+                let lhs = Mat::strided(&xp[offset..], rows, c, 1, grid.plane);
                 let rhs = Mat::strided(&weight[tap..], c, o, kk, c * kk);
-                product(MatMut::col_major(on_grid, grid.q, o), lhs, rhs, t > 0);
+                product(MatMut::col_major(on_grid, rows, o), lhs, rhs, t > 0);
             }
-            for (dst, src) in y.chunks_exact_mut(ow).zip(on_grid.chunks_exact(grid.q).flat_map(|col| col.chunks(grid.wp))) {
+            let oh = g.out_h();
+            for (dst, src) in y.chunks_exact_mut(ow).zip(on_grid.chunks_exact(rows).flat_map(|col| col.chunks(grid.wp).take(oh))) {
                 copy_run(dst, &src[..ow]);
             }
         },
@@ -115,11 +124,13 @@ pub(super) fn backward(x: &[f32], weight: &[f32], dy: &[f32], g: &Geometry, want
     let (grid, (o, c, p, kk)) = (Grid::new(g), (g.o, g.c, g.p(), g.kh * g.kw));
     let per_sample = c * g.h * g.w;
     // The output gradient sits `reach` into each row of `dym`, so every
-    // tap's shifted view of it starts inside the buffer.
-    let len = grid.reach + grid.plane;
-    // The input gradient on the grid, from the first input position to the last.
+    // tap's shifted view of it starts inside the buffer; the rows added
+    // for gemm may read `ROWS_MULTIPLE` past its end.
+    let len = grid.reach + grid.plane + ROWS_MULTIPLE;
+    // The input gradient on the grid, from the first input position to
+    // the last, and then to a multiple of `ROWS_MULTIPLE`.
     let first = g.padding[0] * grid.wp + g.padding[2];
-    let rows = (g.h - 1) * grid.wp + g.w;
+    let rows = ((g.h - 1) * grid.wp + g.w).next_multiple_of(ROWS_MULTIPLE);
     let groups = g.n.div_ceil(SAMPLES_PER_GROUP);
     let mut dx = vec![0f32; if want_dx { g.n * per_sample } else { 0 }];
     let dx_groups: Vec<&mut [f32]> = if want_dx {
@@ -144,7 +155,7 @@ pub(super) fn backward(x: &[f32], weight: &[f32], dy: &[f32], g: &Geometry, want
                         product(MatMut::col_major(&mut on_grid, rows, c), lhs, rhs, t > 0);
                     }
                     let dxs = &mut dx_group[(s - group * SAMPLES_PER_GROUP) * per_sample..][..per_sample];
-                    for (dst, src) in dxs.chunks_exact_mut(g.w).zip(on_grid.chunks_exact(rows).flat_map(|col| col.chunks(grid.wp))) {
+                    for (dst, src) in dxs.chunks_exact_mut(g.w).zip(on_grid.chunks_exact(rows).flat_map(|col| col.chunks(grid.wp).take(g.h))) {
                         copy_run(dst, &src[..g.w]);
                     }
                 }
