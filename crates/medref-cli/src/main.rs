@@ -22,7 +22,9 @@ fn main() -> ExitCode {
     // Training steps reuse their freed buffers instead of fresh pages.
     medref_kernels::memory::reuse_freed_memory();
     let cli = Cli::parse();
-    match run_command(cli) {
+    // Parallel operations then start on a pool thread instead of being
+    // handed over from this one (medref_kernels::threads).
+    match medref_kernels::threads::on_pool_thread(|| run_command(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err:#}");

@@ -1,42 +1,49 @@
-//! Dense layer + bias (+ ReLU) in one pass, for inference.
+//! Dense layer + bias (+ ReLU) in one pass, forward and backward.
 //!
 //! burn's `Linear` then `relu` make three passes over the output (product,
 //! bias broadcast, activation) and a fresh buffer for each. Here each block
 //! of rows starts as the bias, takes the product added in place (the GEMM
 //! reads its destination), and is clipped at zero while still in cache.
-//! Training keeps burn's operations: the loop needs their gradients, and
-//! the product dominates there anyway.
+//!
+//! In training, burn's products split each small GEMM across threads
+//! inside gemm, and a fifth of an MLP step went on waking and parking
+//! them. Here every product is split by blocks of rows instead, one
+//! task each: the backward masks the output gradient once by the ReLU,
+//! then `dx = dz W^T` per block, and `dW = x^T dz` and the bias gradient
+//! (column sums of `dz`) per block, added in block order so the sum does
+//! not depend on the thread count.
 
+use burn::backend::autodiff::checkpoint::base::Checkpointer;
+use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
+use burn::backend::autodiff::grads::Gradients;
+use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::backend::flex::FlexTensor;
 use burn::backend::tensor::FloatTensor;
-use burn::backend::{backend_extension, Backend, Dispatch, Flex};
+use burn::backend::{backend_extension, Autodiff, Backend, Dispatch, Flex};
 use burn::nn::Linear;
 use burn::prelude::*;
 use burn::tensor::activation::relu as burn_relu;
 use rayon::prelude::*;
 
-use crate::flex::{f32s, tensor};
+use crate::flex::{f32s, row_major, tensor};
 use crate::gemm::{matmul, Mat};
 
 /// Rows per task: enough for the GEMM to run at speed, small enough that
 /// both cores get work at inference batch sizes.
 const ROWS_PER_TASK: usize = 64;
 
-#[backend_extension(Flex)]
+#[backend_extension(Flex, Autodiff)]
 pub trait DenseKernels: Backend {
     /// `x [n, in] x weight [in, out] + bias [out]`, then ReLU if `relu`.
     fn dense_bias(x: FloatTensor<Self>, weight: FloatTensor<Self>, bias: FloatTensor<Self>, relu: bool) -> FloatTensor<Self>;
 }
 
-/// `linear.forward(x)` (then ReLU if `relu`), fused on the CPU outside
-/// training; burn's operations otherwise.
+/// `linear.forward(x)` (then ReLU if `relu`), fused on the CPU; burn's
+/// operations elsewhere.
 pub fn dense(linear: &Linear, x: Tensor<2>, relu: bool) -> Tensor<2> {
-    // Plain flex only: under autodiff (training) burn's ops keep their gradients.
-    // (An input moved onto an autodiff device can still report a plain
-    // one, so the weight's device decides too.)
-    let device = x.device();
-    let tracked = device.is_autodiff() || linear.weight.device().is_autodiff();
-    let fused = crate::on_flex(&device) && !tracked && linear.bias.is_some();
+    // (An input moved onto an autodiff device can report a plain one, so
+    // the weight's device decides too.)
+    let fused = crate::on_flex(&x.device()) && crate::on_flex(&linear.weight.device()) && linear.bias.is_some();
     if !fused {
         let y = linear.forward(x);
         return if relu { burn_relu(y) } else { y };
@@ -50,31 +57,130 @@ pub fn dense(linear: &Linear, x: Tensor<2>, relu: bool) -> Tensor<2> {
     ))
 }
 
+/// `x [n, d_in] x w [d_in, d_out] + b`, then ReLU if `relu`.
+fn forward(xs: &[f32], ws: &[f32], bs: &[f32], n: usize, relu: bool) -> Vec<f32> {
+    let d_out = bs.len();
+    let d_in = ws.len() / d_out.max(1);
+    let mut out = vec![0f32; n * d_out];
+    if d_out > 0 {
+        out.par_chunks_mut(ROWS_PER_TASK * d_out).enumerate().for_each(|(t, block)| {
+            let rows = block.len() / d_out;
+            block.chunks_exact_mut(d_out).for_each(|row| row.copy_from_slice(bs));
+            let first = t * ROWS_PER_TASK;
+            matmul(block, Mat::row_major(&xs[first * d_in..(first + rows) * d_in], rows, d_in), Mat::row_major(ws, d_in, d_out), true);
+            if relu {
+                block.iter_mut().for_each(|v| *v = v.max(0.0));
+            }
+        });
+    }
+    out
+}
+
+/// The output and the contiguous input and weight (for the backward).
+fn fused(x: &FlexTensor, weight: &FlexTensor, bias: &FlexTensor, relu: bool) -> (FlexTensor, FlexTensor, FlexTensor) {
+    let ((x, xd), (w, wd), (b, _)) = (row_major(x), row_major(weight), row_major(bias));
+    let out = forward(f32s(&x), f32s(&w), f32s(&b), xd[0], relu);
+    (tensor(out, vec![xd[0], wd[1]]), x, w)
+}
+
 impl DenseKernels for Flex {
     fn dense_bias(x: FlexTensor, weight: FlexTensor, bias: FlexTensor, relu: bool) -> FlexTensor {
-        let (x, w, b) = (x.to_contiguous(), weight.to_contiguous(), bias.to_contiguous());
-        let [n, d_in] = [x.layout().shape()[0], x.layout().shape()[1]];
-        let d_out = w.layout().shape()[1];
-        let (xs, ws, bs) = (f32s(&x), f32s(&w), f32s(&b));
-        let mut out = vec![0f32; n * d_out];
-        if d_out > 0 {
-            out.par_chunks_mut(ROWS_PER_TASK * d_out).enumerate().for_each(|(t, block)| {
-                let rows = block.len() / d_out;
-                block.chunks_exact_mut(d_out).for_each(|row| row.copy_from_slice(bs));
-                let first = t * ROWS_PER_TASK;
-                matmul(block, Mat::row_major(&xs[first * d_in..(first + rows) * d_in], rows, d_in), Mat::row_major(ws, d_in, d_out), true);
-                if relu {
-                    block.iter_mut().for_each(|v| *v = v.max(0.0));
+        fused(&x, &weight, &bias, relu).0
+    }
+}
+
+/// `(dx, dw, db)` from the output gradient `dy`; `out` (the forward's
+/// output) masks it where the ReLU clipped.
+fn backward(xs: &[f32], ws: &[f32], out: Option<&[f32]>, dy: &[f32], [n, d_in, d_out]: [usize; 3], want: [bool; 3]) -> [Vec<f32>; 3] {
+    let mut dz = dy.to_vec();
+    if let Some(out) = out {
+        // burn's ReLU passes the gradient where the output is above zero.
+        dz.iter_mut().zip(out).for_each(|(g, &y)| *g = if y > 0.0 { *g } else { 0.0 });
+    }
+    let mut dx = vec![0f32; if want[0] { n * d_in } else { 0 }];
+    if want[0] && d_in > 0 {
+        dx.par_chunks_mut(ROWS_PER_TASK * d_in).zip(dz.par_chunks(ROWS_PER_TASK * d_out)).for_each(|(dxb, dzb)| {
+            let rows = dxb.len() / d_in;
+            matmul(dxb, Mat::row_major(dzb, rows, d_out), Mat::transposed(ws, d_in, d_out), false);
+        });
+    }
+    let (mut dw, mut db) = (vec![0f32; if want[1] { d_in * d_out } else { 0 }], vec![0f32; if want[2] { d_out } else { 0 }]);
+    if (want[1] || want[2]) && d_out > 0 {
+        let partials: Vec<(Vec<f32>, Vec<f32>)> = dz
+            .par_chunks(ROWS_PER_TASK * d_out)
+            .enumerate()
+            .map(|(t, dzb)| {
+                let rows = dzb.len() / d_out;
+                let xb = &xs[t * ROWS_PER_TASK * d_in..][..rows * d_in];
+                let mut pw = vec![0f32; dw.len()];
+                if want[1] {
+                    matmul(&mut pw, Mat::transposed(xb, rows, d_in), Mat::row_major(dzb, rows, d_out), false);
                 }
-            });
+                let mut pb = vec![0f32; db.len()];
+                for row in dzb.chunks_exact(d_out).filter(|_| want[2]) {
+                    pb.iter_mut().zip(row).for_each(|(a, &g)| *a += g);
+                }
+                (pw, pb)
+            })
+            .collect();
+        for (pw, pb) in &partials {
+            dw.iter_mut().zip(pw).for_each(|(a, b)| *a += b);
+            db.iter_mut().zip(pb).for_each(|(a, b)| *a += b);
         }
-        tensor(out, vec![n, d_out])
+    }
+    [dx, dw, db]
+}
+
+/// The backward keeps the contiguous input and weight (shared buffers)
+/// and, after a ReLU, the output for its mask.
+#[derive(Debug, Clone)]
+struct DenseState {
+    x: FlexTensor,
+    weight: FlexTensor,
+    out: Option<FlexTensor>,
+}
+
+#[derive(Debug)]
+struct DenseBackward;
+
+impl Backward<Flex, 3> for DenseBackward {
+    type State = DenseState;
+
+    fn backward(self, ops: Ops<DenseState, 3>, grads: &mut Gradients, _checkpointer: &mut Checkpointer) {
+        let dy = grads.consume::<Flex>(&ops.node);
+        let s = &ops.state;
+        let (dy, dims) = row_major(&dy);
+        let (n, d_in, d_out) = (dims[0], s.weight.layout().shape()[0], dims[1]);
+        let want = ops.parents.each_ref().map(Option::is_some);
+        let grads_out = backward(f32s(&s.x), f32s(&s.weight), s.out.as_ref().map(f32s), f32s(&dy), [n, d_in, d_out], want);
+        let shapes = [vec![n, d_in], vec![d_in, d_out], vec![d_out]];
+        for ((parent, g), shape) in ops.parents.into_iter().zip(grads_out).zip(shapes) {
+            if let Some(node) = parent {
+                grads.register::<Flex>(node.id, tensor(g, shape));
+            }
+        }
+    }
+}
+
+impl<C: CheckpointStrategy> DenseKernels for Autodiff<Flex, C> {
+    fn dense_bias(x: FloatTensor<Self>, weight: FloatTensor<Self>, bias: FloatTensor<Self>, relu: bool) -> FloatTensor<Self> {
+        let nodes = [x.node(), weight.node(), bias.node()];
+        let (x, weight, bias) = (x.into_primitive(), weight.into_primitive(), bias.into_primitive());
+        let (out, x, weight) = fused(&x, &weight, &bias, relu);
+        match DenseBackward.prepare::<C>(nodes).compute_bound().stateful() {
+            OpsKind::Tracked(prep) => {
+                let state = DenseState { x, weight, out: relu.then(|| out.clone()) };
+                prep.finish(state, out)
+            }
+            OpsKind::UnTracked(prep) => prep.finish(out),
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::flex::assert_close;
     use burn::nn::LinearConfig;
     use burn::tensor::Distribution;
 
@@ -98,7 +204,46 @@ mod tests {
     }
 
     #[test]
-    fn training_keeps_burns_gradients() {
+    fn gradients_match_burns_linear_and_relu() {
+        for (i, (n, d_in, d_out)) in [(130, 128, 256), (300, 16, 1), (7, 3, 5)].into_iter().enumerate() {
+            for relu in [false, true] {
+                let device = Device::flex().autodiff();
+                device.seed(20 + i as u64);
+                let linear = LinearConfig::new(d_in, d_out).init(&device);
+                let x = Tensor::<2>::random([n, d_in], Distribution::Normal(0.0, 1.0), &device).require_grad();
+                let ours = dense(&linear, x.clone(), relu);
+                let theirs = if relu { burn_relu(linear.forward(x.clone())) } else { linear.forward(x.clone()) };
+                let what = format!("{n}x{d_in}->{d_out}, relu {relu}");
+                assert_close(ours.clone(), theirs.clone(), &format!("{what}: forward"));
+                let weights = Tensor::<2>::random([n, d_out], Distribution::Normal(0.0, 1.0), &device);
+                let g1 = (ours * weights.clone()).sum().backward();
+                let g2 = (theirs * weights).sum().backward();
+                assert_close(x.grad(&g1).unwrap(), x.grad(&g2).unwrap(), &format!("{what}: input gradient"));
+                let (w, b) = (linear.weight.val(), linear.bias.as_ref().unwrap().val());
+                assert_close(w.grad(&g1).unwrap(), w.grad(&g2).unwrap(), &format!("{what}: weight gradient"));
+                assert_close(b.grad(&g1).unwrap(), b.grad(&g2).unwrap(), &format!("{what}: bias gradient"));
+            }
+        }
+    }
+
+    #[test]
+    fn the_weight_gradient_is_bit_identical_whatever_the_thread_count() {
+        let (n, d_in, d_out) = (333, 40, 24);
+        let wave = |len: usize, phase: f32| (0..len).map(|i| (i as f32 * 0.37 + phase).sin() * 1e3).collect::<Vec<f32>>();
+        let (xs, ws, dy) = (wave(n * d_in, 0.1), wave(d_in * d_out, 0.5), wave(n * d_out, 0.9));
+        let out = wave(n * d_out, 1.3);
+        let on = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            pool.install(|| backward(&xs, &ws, Some(&out), &dy, [n, d_in, d_out], [true, true, true]))
+        };
+        let one = on(1);
+        for threads in [2, 3] {
+            assert_eq!(on(threads), one, "{threads} threads");
+        }
+    }
+
+    #[test]
+    fn training_gives_gradients_also_to_a_batch_moved_onto_the_autodiff_device() {
         let device = Device::flex().autodiff();
         let linear = LinearConfig::new(4, 3).init(&device);
         let x = Tensor::<2>::random([5, 4], Distribution::Normal(0.0, 1.0), &device).require_grad();

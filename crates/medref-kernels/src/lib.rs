@@ -24,6 +24,7 @@ mod flex;
 mod gemm;
 pub mod max_pool;
 pub mod memory;
+pub mod threads;
 
 pub use batch_norm::batch_norm;
 pub use conv::{conv1d, conv2d};

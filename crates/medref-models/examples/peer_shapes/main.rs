@@ -330,12 +330,14 @@ fn main() {
     plain.seed(0);
     let device = plain.clone().autodiff();
     for name in &opts.models {
-        let m = match name.as_str() {
+        let bench = || match name.as_str() {
             "cnn2d" => bench_cnn2d(&device, &plain, opts.epochs),
             "dna1d" => bench_dna1d(&device, &plain, opts.epochs),
             "resnet" => bench_resnet(&device, &plain, opts.epochs),
             _ => bench_mlp(&device, &plain, opts.epochs),
         };
+        // As the CLI runs its commands.
+        let m = medref_kernels::threads::on_pool_thread(bench);
         let n = if name == "mlp" { 65536.0 } else { 8192.0 };
         let (train_sps, infer_sps) = (n / m.train.0, n / m.infer.0);
         let pool_name = ["kernel", "burn", "strided"][pool_choice() as usize];
