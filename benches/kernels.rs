@@ -1,11 +1,12 @@
 //! medref's CPU kernels against the burn operations they replace, forward
 //! and backward, in the shapes the models use: convolutions (the peer
-//! comparison's second cnn2d layer, 3x3 32 -> 64 on 14x14, and the DNA
-//! CNN's first, k = 19 4 -> 64 on 200), max-pools (the DNA CNN's pool of 4
+//! comparison's second cnn2d layer, 3x3 32 -> 64 on 14x14; the ResNet's
+//! first block, 3x3 16 -> 16 on 28x28, and its first stride-2 layer,
+//! 16 -> 32; the DNA CNN's first, k = 19 4 -> 64 on 200), max-pools (the DNA CNN's pool of 4
 //! on `[128, 64, 200]`, the signal CNN's pool of 2, the image pool 2x2 on
 //! `[128, 32, 28, 28]`), batch norm on the ResNet stem's output
 //! (`[64, 16, 28, 28]`) and the MLP's fused dense + bias + ReLU at
-//! inference (1024 x 128 -> 256).
+//! inference (1024 x 128 -> 256) and in training (a batch of 256).
 //!
 //! `cargo bench -p medref-benches --bench kernels` (figures: PERFORMANCE.md)
 
@@ -52,6 +53,18 @@ fn convolutions(c: &mut Criterion) {
     let pick = |x: &Tensor<4>| if x.device() == Device::flex() { valid.clone() } else { conv.clone() };
     forward_backward(c, "conv2d_3x3_128x32x14x14_to_64", x, &|x| medref_kernels::conv2d(&pick(&x), x), &|x| pick(&x).forward(x));
 
+    for (name, c_out, stride) in [("conv2d_3x3_64x16x28x28_to_16", 16, 1), ("conv2d_3x3_stride2_64x16x28x28_to_32", 32, 2)] {
+        let conv = Conv2dConfig::new([16, c_out], [3, 3])
+            .with_stride([stride, stride])
+            .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
+            .with_bias(false)
+            .init(&device);
+        let x = Tensor::<4>::random([64, 16, 28, 28], Distribution::Normal(0.0, 1.0), &device).require_grad();
+        let valid = conv.valid();
+        let pick = |x: &Tensor<4>| if x.device() == Device::flex() { valid.clone() } else { conv.clone() };
+        forward_backward(c, name, x, &|x| medref_kernels::conv2d(&pick(&x), x), &|x| pick(&x).forward(x));
+    }
+
     let conv = Conv1dConfig::new(4, 64, 19).with_padding(PaddingConfig1d::Same).init(&device);
     let x = Tensor::<3>::random([128, 4, 200], Distribution::Normal(0.0, 1.0), &device).require_grad();
     let valid = conv.valid();
@@ -80,6 +93,14 @@ fn dense(c: &mut Criterion) {
     g.bench_function("medref_fused", |b| b.iter(|| black_box(medref_kernels::dense(&linear, x.clone(), true).into_data())));
     g.bench_function("burn_linear_relu", |b| b.iter(|| black_box(relu(linear.forward(x.clone())).into_data())));
     g.finish();
+
+    let device = device.autodiff();
+    let linear = LinearConfig::new(128, 256).init(&device);
+    let x = Tensor::<2>::random([256, 128], Distribution::Normal(0.0, 1.0), &device).require_grad();
+    let valid = linear.valid();
+    let pick = |x: &Tensor<2>| if x.device() == Device::flex() { valid.clone() } else { linear.clone() };
+    let ours = |x: Tensor<2>| medref_kernels::dense(&pick(&x), x, true);
+    forward_backward(c, "dense_relu_256x128_to_256_training", x, &ours, &|x| relu(pick(&x).forward(x)));
 }
 
 fn pools(c: &mut Criterion) {
