@@ -8,7 +8,8 @@
 //! per sample, `dW += dY x cols^T` and `dcols = W^T x dY`, then `dcols`
 //! folded back onto the input (col2im). Samples run in parallel on rayon's
 //! pool, each with one unfolding buffer it reuses; the bias is added (and
-//! differentiated) by burn outside this op.
+//! differentiated) by burn outside this op. Stride-1 layers with 8 or
+//! more input channels skip the unfolding altogether (`shifted`).
 
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;

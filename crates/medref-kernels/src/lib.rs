@@ -7,15 +7,17 @@
 //! records our own backward step. On any other device (wgpu) the models
 //! keep burn's operations, so the GPU path is unchanged.
 //!
-//! What is here: 1D and 2D convolution whose backward is two GEMMs over
-//! the unfolded input (`conv`), and max-pooling over non-overlapping
+//! What is here: 1D and 2D convolution, as one GEMM per kernel tap over
+//! the padded input where the stride is 1 and the input has 8 or more
+//! channels, as GEMMs over the unfolded input otherwise (`conv`), and
+//! max-pooling over non-overlapping
 //! windows (the DNA and signal CNNs' 1D pools, the 2x2 image pool) whose
 //! backward keeps one byte per output instead of flex's 8-byte index
 //! tensor (`max_pool`), batch norm whose statistics are sums over NCHW
 //! planes instead of copies with swapped axes (`batch_norm`), and a dense
-//! layer with bias and ReLU fused for inference (`dense`). `memory` keeps
-//! glibc's malloc from handing each step's freed buffers back to the
-//! system.
+//! layer with bias and ReLU fused, forward and backward (`dense`). `memory`
+//! keeps glibc's malloc from handing each step's freed buffers back to
+//! the system; `threads` runs a command on a pool thread.
 
 pub mod batch_norm;
 pub mod conv;
