@@ -38,22 +38,29 @@ fn conv2d_matches_burn_for_the_resnet_and_cnn_layers() {
             .with_bias(bias)
             .init(&device);
         let x = Tensor::<4>::random([3, c_in, h, w], Distribution::Normal(0.0, 1.0), &device).require_grad();
-        let ours = conv2d(&conv, x.clone());
-        let theirs = conv.forward(x.clone());
-        assert_close(ours.clone(), theirs.clone(), &format!("case {i}: forward"));
-        let weights = Tensor::<4>::random(theirs.dims(), Distribution::Normal(0.0, 1.0), &device);
-        let g1 = (ours * weights.clone()).sum().backward();
-        let g2 = (theirs * weights).sum().backward();
-        assert_close(x.grad(&g1).unwrap(), x.grad(&g2).unwrap(), &format!("case {i}: input gradient"));
-        let wv = conv.weight.val();
-        assert_close(wv.grad(&g1).unwrap(), wv.grad(&g2).unwrap(), &format!("case {i}: weight gradient"));
-        if let Some(b) = &conv.bias {
-            let bv = b.val();
-            assert_close(bv.grad(&g1).unwrap(), bv.grad(&g2).unwrap(), &format!("case {i}: bias gradient"));
-        }
-        let plain = x.inner();
-        assert_close(conv2d(&conv.valid(), plain.clone()), conv.valid().forward(plain), &format!("case {i}: inference"));
+        assert_conv2d_matches_burn(&conv, x, &format!("case {i}"));
     }
+}
+
+/// Our forward, input, weight and bias gradients, and inference against
+/// burn's `Conv2d` for `conv` on `x`.
+fn assert_conv2d_matches_burn(conv: &Conv2d, x: Tensor<4>, what: &str) {
+    let device = x.device();
+    let ours = conv2d(conv, x.clone());
+    let theirs = conv.forward(x.clone());
+    assert_close(ours.clone(), theirs.clone(), &format!("{what}: forward"));
+    let weights = Tensor::<4>::random(theirs.dims(), Distribution::Normal(0.0, 1.0), &device);
+    let g1 = (ours * weights.clone()).sum().backward();
+    let g2 = (theirs * weights).sum().backward();
+    assert_close(x.grad(&g1).unwrap(), x.grad(&g2).unwrap(), &format!("{what}: input gradient"));
+    let wv = conv.weight.val();
+    assert_close(wv.grad(&g1).unwrap(), wv.grad(&g2).unwrap(), &format!("{what}: weight gradient"));
+    if let Some(b) = &conv.bias {
+        let bv = b.val();
+        assert_close(bv.grad(&g1).unwrap(), bv.grad(&g2).unwrap(), &format!("{what}: bias gradient"));
+    }
+    let plain = x.inner();
+    assert_close(conv2d(&conv.valid(), plain.clone()), conv.valid().forward(plain), &format!("{what}: inference"));
 }
 
 #[test]
@@ -69,14 +76,7 @@ fn conv2d_with_uneven_stride_and_dilation_matches_burn() {
             .with_bias(false)
             .init(&device);
         let x = Tensor::<4>::random([2, c_in, 9, 8], Distribution::Normal(0.0, 1.0), &device).require_grad();
-        let (ours, theirs) = (conv2d(&conv, x.clone()), conv.forward(x.clone()));
-        assert_close(ours.clone(), theirs.clone(), &format!("{c_in} channels: forward"));
-        let weights = Tensor::<4>::random(theirs.dims(), Distribution::Normal(0.0, 1.0), &device);
-        let g1 = (ours * weights.clone()).sum().backward();
-        let g2 = (theirs * weights).sum().backward();
-        assert_close(x.grad(&g1).unwrap(), x.grad(&g2).unwrap(), &format!("{c_in} channels: input gradient"));
-        let wv = conv.weight.val();
-        assert_close(wv.grad(&g1).unwrap(), wv.grad(&g2).unwrap(), &format!("{c_in} channels: weight gradient"));
+        assert_conv2d_matches_burn(&conv, x, &format!("{c_in} channels"));
     }
 }
 
