@@ -305,11 +305,11 @@ const SAMPLES_PER_GROUP: usize = 8;
 /// need not unfold again (the unfolding costs as much as a fifth of a
 /// ResNet step).
 fn forward(x: &[f32], weight: &[f32], g: &Geometry, keep: bool) -> (Vec<f32>, Option<Vec<f32>>) {
-    let (k, p, o) = (g.k(), g.p(), g.o);
-    let per_sample = g.c * g.h * g.w;
     if shifted::applies(g) {
         return (shifted::forward(x, weight, g), None);
     }
+    let (k, p, o) = (g.k(), g.p(), g.o);
+    let per_sample = g.c * g.h * g.w;
     let mut out = vec![0f32; g.n * o * p];
     if p == 0 {
         return (out, None);
@@ -380,15 +380,21 @@ fn backward(
                 acc
             })
             .collect();
-        let mut dw = vec![0f32; o * k];
-        for part in &partials {
-            dw.iter_mut().zip(part).for_each(|(a, b)| *a += b);
-        }
-        dw
+        add_in_order(&partials, o * k)
     } else {
         vec![0f32; if want_dw { o * k } else { 0 }]
     };
     (dx, dw)
+}
+
+/// The groups' weight gradients (`len` values each, or none) added in
+/// group order, so the total does not depend on which thread ran which.
+fn add_in_order(partials: &[Vec<f32>], len: usize) -> Vec<f32> {
+    let mut total = vec![0f32; len];
+    for part in partials {
+        total.iter_mut().zip(part).for_each(|(a, b)| *a += b);
+    }
+    total
 }
 
 /// The output tensor, the geometry and, with `keep`, the unfolded input.

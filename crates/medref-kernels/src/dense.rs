@@ -93,11 +93,10 @@ impl DenseKernels for Flex {
 /// `(dx, dw, db)` from the output gradient `dy`; `out` (the forward's
 /// output) masks it where the ReLU clipped.
 fn backward(xs: &[f32], ws: &[f32], out: Option<&[f32]>, dy: &[f32], [n, d_in, d_out]: [usize; 3], want: [bool; 3]) -> [Vec<f32>; 3] {
-    let mut dz = dy.to_vec();
-    if let Some(out) = out {
-        // burn's ReLU passes the gradient where the output is above zero.
-        dz.iter_mut().zip(out).for_each(|(g, &y)| *g = if y > 0.0 { *g } else { 0.0 });
-    }
+    // burn's ReLU passes the gradient where the output is above zero;
+    // without a ReLU the gradient is used as it came.
+    let masked: Option<Vec<f32>> = out.map(|out| dy.iter().zip(out).map(|(&g, &y)| if y > 0.0 { g } else { 0.0 }).collect());
+    let dz = masked.as_deref().unwrap_or(dy);
     let mut dx = vec![0f32; if want[0] { n * d_in } else { 0 }];
     if want[0] && d_in > 0 {
         dx.par_chunks_mut(ROWS_PER_TASK * d_in).zip(dz.par_chunks(ROWS_PER_TASK * d_out)).for_each(|(dxb, dzb)| {

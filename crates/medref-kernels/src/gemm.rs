@@ -25,9 +25,7 @@ impl<'a> Mat<'a> {
     fn fits(&self) -> bool {
         fits(self.data.len(), self.rows, self.cols, self.rs, self.cs)
     }
-}
 
-impl<'a> Mat<'a> {
     /// Any strided view: element `(i, j)` is `data[i * rs + j * cs]`.
     pub fn strided(data: &'a [f32], rows: usize, cols: usize, rs: usize, cs: usize) -> Self {
         Self { data, rows, cols, rs, cs }

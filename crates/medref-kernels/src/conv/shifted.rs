@@ -21,7 +21,7 @@
 //! slower than unfolding, as those layers' GEMMs are too small to repay
 //! nine calls per sample.
 
-use super::{copy_run, Geometry, SAMPLES_PER_GROUP};
+use super::{add_in_order, copy_run, Geometry, SAMPLES_PER_GROUP};
 use crate::gemm::{product, Mat, MatMut};
 use rayon::prelude::*;
 
@@ -173,9 +173,5 @@ pub(super) fn backward(x: &[f32], weight: &[f32], dy: &[f32], g: &Geometry, want
             dw
         })
         .collect();
-    let mut dw = vec![0f32; if want_dw { o * c * kk } else { 0 }];
-    for part in &partials {
-        dw.iter_mut().zip(part).for_each(|(a, b)| *a += b);
-    }
-    (dx, dw)
+    (dx, add_in_order(&partials, if want_dw { o * c * kk } else { 0 }))
 }
