@@ -12,10 +12,11 @@ pub use mutagenesis::{saturation_mutagenesis, Mutagenesis};
 pub use variant_effect::{score_variants, to_tsv, to_vcf, VariantScore};
 
 use burn::prelude::*;
-use medref_core::config::{Config, DataConfig, ModelConfig};
+use medref_core::config::{Config, ModelConfig};
+use medref_data::genomics::{BedRegionsSection, SequenceCsvSection};
 use medref_data::genomics::sequence::{pad_or_crop, SequenceDataset, SequenceSplit};
 use medref_models::DnaCnn;
-use medref_train::run::{open_run, reopen};
+use medref_train::run::reopen;
 use medref_train::RunInfo;
 use medref_train::{Baseline, DataFormat, DataShape, DeviceChoice, ModelMeta, TrainError, Trained};
 use std::path::Path;
@@ -91,7 +92,7 @@ impl Baseline for Genomics {
 
 /// Reopens a finished run's DNA model for `explain` and `score-variants`.
 pub fn open_dna_run(dir: &Path, device: DeviceChoice) -> Result<Trained<DnaCnn>, TrainError> {
-    let info = open_run(dir)?;
+    let info = crate::open_run(dir)?;
     if !Genomics::MODEL_KINDS.contains(&info.config.model.kind()) {
         return Err(TrainError::Mismatch(format!("{}: this needs a DNA model (kind = \"dna_cnn\")", dir.display())));
     }
@@ -103,9 +104,9 @@ pub struct SequenceCsv;
 
 impl DataFormat for SequenceCsv {
     type Baseline = Genomics;
+    type Section = SequenceCsvSection;
     const FORMAT: &'static str = "sequence_csv";
-    fn load(config: &Config, path: Option<&Path>) -> Result<SequenceDataset, TrainError> {
-        let DataConfig::SequenceCsv(d) = &config.data else { return Err(crate::wrong_section(config)) };
+    fn load(config: &Config, d: &SequenceCsvSection, path: Option<&Path>) -> Result<SequenceDataset, TrainError> {
         Ok(medref_data::genomics::dataset::load_sequence_csv(d, path.unwrap_or(&d.path), config.seed)?)
     }
 }
@@ -115,9 +116,9 @@ pub struct BedRegions;
 
 impl DataFormat for BedRegions {
     type Baseline = Genomics;
+    type Section = BedRegionsSection;
     const FORMAT: &'static str = "bed_regions";
-    fn load(config: &Config, path: Option<&Path>) -> Result<SequenceDataset, TrainError> {
-        let DataConfig::BedRegions(d) = &config.data else { return Err(crate::wrong_section(config)) };
+    fn load(_config: &Config, d: &BedRegionsSection, path: Option<&Path>) -> Result<SequenceDataset, TrainError> {
         Ok(medref_data::genomics::dataset::load_bed_regions(d, path.unwrap_or(&d.bed))?)
     }
 }

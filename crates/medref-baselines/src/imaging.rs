@@ -4,11 +4,13 @@
 
 mod examples;
 mod occlusion;
+mod sections;
 
 pub use examples::{augment_image, ImageExamples};
 pub use occlusion::{occlusion_saliency, Occlusion};
+pub use sections::{ImageFolderSection, NpzSection};
 
-use medref_core::config::{Config, DataConfig};
+use medref_core::config::Config;
 use medref_core::seed::Rng;
 use medref_data::{ImageDataset, ImageSplit};
 use medref_models::ResNet;
@@ -22,23 +24,22 @@ pub struct Images {
     pub set: ImageDataset,
     /// One name per test image when they come from files; empty otherwise.
     pub test_ids: Vec<String>,
+    /// Train on a seeded subset of this many training images (both image
+    /// formats' `max_train`).
+    pub max_train: Option<usize>,
 }
 
-impl From<ImageDataset> for Images {
-    fn from(set: ImageDataset) -> Self {
-        Images { set, test_ids: Vec::new() }
+impl Images {
+    fn read(set: ImageDataset, max_train: Option<usize>) -> Self {
+        Images { set, test_ids: Vec::new(), max_train }
     }
 }
 
 /// The ResNet on `[batch, channels, h, w]` images.
 pub struct Imaging;
 
-/// The training rows: all, or a seeded subset of `max_train` rows.
-fn training_rows(config: &Config, n: usize) -> Vec<usize> {
-    let limit = match &config.data {
-        DataConfig::MedmnistNpz(d) => d.max_train,
-        _ => None,
-    };
+/// The training rows: all, or a seeded subset of `limit` rows.
+fn training_rows(config: &Config, n: usize, limit: Option<usize>) -> Vec<usize> {
     let mut rows: Vec<usize> = (0..n).collect();
     if let Some(k) = limit.filter(|&k| k < n) {
         Rng::derive(config.seed, "max_train").shuffle(&mut rows);
@@ -53,6 +54,7 @@ impl Baseline for Imaging {
     type Model = ResNet;
     type Split<'a> = ImageExamples<'a>;
     const MODEL_KINDS: &'static [&'static str] = &["resnet"];
+    const PREDICT_READS_FOLDER: bool = true;
 
     fn shape(data: &Images) -> DataShape {
         let ds = &data.set;
@@ -66,7 +68,7 @@ impl Baseline for Imaging {
 
     fn splits<'a>(config: &Config, data: &'a Images) -> [ImageExamples<'a>; 3] {
         let ds = &data.set;
-        let rows = training_rows(config, ds.train.n);
+        let rows = training_rows(config, ds.train.n, data.max_train);
         [
             ImageExamples::new(ds, &ds.train, Some(rows), config.train.augment.clone()),
             ImageExamples::new(ds, &ds.val, None, Default::default()),
@@ -112,7 +114,7 @@ impl Baseline for Imaging {
             val: ImageSplit::default(),
             test: ImageSplit { images, labels: vec![0; n * m.label_width], n },
         };
-        Ok(Images { set, test_ids: ids })
+        Ok(Images { set, test_ids: ids, max_train: None })
     }
 }
 
@@ -121,10 +123,10 @@ pub struct MedmnistNpz;
 
 impl DataFormat for MedmnistNpz {
     type Baseline = Imaging;
+    type Section = NpzSection;
     const FORMAT: &'static str = "medmnist_npz";
-    fn load(config: &Config, path: Option<&Path>) -> Result<Images, TrainError> {
-        let DataConfig::MedmnistNpz(d) = &config.data else { return Err(crate::wrong_section(config)) };
-        Ok(medref_data::npz::read_medmnist(path.unwrap_or(&d.path))?.into())
+    fn load(_config: &Config, d: &NpzSection, path: Option<&Path>) -> Result<Images, TrainError> {
+        Ok(Images::read(medref_data::npz::read_medmnist(path.unwrap_or(&d.path))?, d.max_train))
     }
 }
 
@@ -133,10 +135,12 @@ pub struct ImageFolder;
 
 impl DataFormat for ImageFolder {
     type Baseline = Imaging;
+    type Section = ImageFolderSection;
     const FORMAT: &'static str = "image_folder";
-    fn load(config: &Config, path: Option<&Path>) -> Result<Images, TrainError> {
-        let DataConfig::ImageFolder(d) = &config.data else { return Err(crate::wrong_section(config)) };
-        Ok(medref_data::image_folder::read_split_folders(path.unwrap_or(&d.path), d.size, d.grayscale)?.into())
+    const READS_FOLDER: bool = true;
+    fn load(_config: &Config, d: &ImageFolderSection, path: Option<&Path>) -> Result<Images, TrainError> {
+        let set = medref_data::image_folder::read_split_folders(path.unwrap_or(&d.path), d.size, d.grayscale)?;
+        Ok(Images::read(set, d.max_train))
     }
 }
 
@@ -167,7 +171,7 @@ fn read_predict_images(input: &Path, [c, h, w]: [usize; 3]) -> Result<(Vec<Strin
             let slice = medref_data::dicom::read_slice(input)?;
             let pixels = slice.to_u8(None);
             let img = medref_data::image_folder::resize_grey(&pixels, slice.rows, slice.cols, size, grey)
-                .map_err(TrainError::Data)?;
+                .map_err(TrainError::from)?;
             Ok((vec![input.display().to_string()], img))
         }
         _ if input.is_dir() => {

@@ -23,21 +23,30 @@ pub mod signals;
 pub mod surgery;
 pub mod tables;
 
-use medref_core::config::Config;
+use medref_core::config::{Config, ConfigError};
 use medref_train::runner::{check_pairing, Runner};
-use medref_train::run::{open_run, TrainOutcome, TrainRequest};
+use medref_train::run::{TrainOutcome, TrainRequest};
 use medref_train::RunInfo;
 use medref_train::{DeviceChoice, Progress, TrainError};
 use std::path::Path;
+
+/// Reads a config file, its `[data]` section parsed by the registered
+/// format it names.
+pub fn load_config(path: &Path, overrides: &[String]) -> Result<Config, ConfigError> {
+    Config::load(path, overrides, &registry::FORMATS)
+}
+
+/// Reads a finished run's directory (its config parsed by the registry).
+pub fn open_run(dir: &Path) -> Result<RunInfo, TrainError> {
+    medref_train::run::open_run(dir, &registry::FORMATS)
+}
 
 /// The runner of a config's data format, after checking that its baseline
 /// trains the config's model kind.
 pub fn runner_for(config: &Config) -> Result<&'static dyn Runner, TrainError> {
     let format = config.data.format();
     let runner = registry::FORMATS
-        .iter()
-        .copied()
-        .find(|r| r.format() == format)
+        .runner(format)
         .ok_or_else(|| TrainError::Mismatch(format!("[data].format = \"{format}\" has no baseline registered")))?;
     check_pairing(runner, config)?;
     Ok(runner)
@@ -64,10 +73,4 @@ pub fn eval(dir: &Path, device: DeviceChoice, data: Option<&Path>) -> Result<med
 pub fn predict(dir: &Path, device: DeviceChoice, input: &Path) -> Result<String, TrainError> {
     let run: RunInfo = open_run(dir)?;
     runner_for(&run.config)?.predict(&run, device, input)
-}
-
-/// The registry only hands a format its own section; this names a bug
-/// instead of panicking if that ever breaks.
-pub(crate) fn wrong_section(config: &Config) -> TrainError {
-    TrainError::Mismatch(format!("[data].format = \"{}\" was given to the wrong reader", config.data.format()))
 }

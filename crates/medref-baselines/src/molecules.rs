@@ -3,7 +3,8 @@
 //! baseline; scaffold splits keep a chemical series in one split.
 
 use crate::tables::{new_rows, saved_recipe, Tables};
-use medref_core::config::{Config, DataConfig};
+use medref_core::config::Config;
+use medref_tabular::sections::MoleculesSection;
 use medref_tabular::molecule_data::{load_molecules, predict_molecule_features};
 use medref_tabular::TabularDataset;
 use medref_train::RunInfo;
@@ -15,13 +16,12 @@ pub struct Molecules;
 
 impl DataFormat for Molecules {
     type Baseline = Tables;
+    type Section = MoleculesSection;
     const FORMAT: &'static str = "molecules";
-    fn load(config: &Config, path: Option<&Path>) -> Result<TabularDataset, TrainError> {
-        let DataConfig::Molecules(d) = &config.data else { return Err(crate::wrong_section(config)) };
+    fn load(config: &Config, d: &MoleculesSection, path: Option<&Path>) -> Result<TabularDataset, TrainError> {
         Ok(load_molecules(d, config.seed, path)?)
     }
-    fn read_new(run: &RunInfo, input: &Path) -> Result<TabularDataset, TrainError> {
-        let DataConfig::Molecules(d) = &run.config.data else { return Err(crate::wrong_section(&run.config)) };
+    fn read_new(run: &RunInfo, d: &MoleculesSection, input: &Path) -> Result<TabularDataset, TrainError> {
         let recipe = saved_recipe(run)?;
         let (ids, x) = predict_molecule_features(d, &recipe, input)?;
         Ok(new_rows(run, ids, x, &recipe))

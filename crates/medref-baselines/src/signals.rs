@@ -3,14 +3,16 @@
 //! the 1D signal CNN. Subjects are held out whole (`splits.json`).
 
 use burn::prelude::*;
-use medref_core::config::{Config, DataConfig, ModelConfig};
+use medref_core::config::{Config, ModelConfig};
+use medref_timeseries::sections::{SensorCsvSection, TsSection};
 use medref_core::seed::Rng;
 use medref_models::SignalCnn;
 use medref_timeseries::split_sets::{load_sensor_csv, load_ts, split_report};
 use medref_timeseries::{stack_series, Series, SeriesSet};
 use medref_train::tensor::to_tensor;
 use medref_train::run_dir::write_json;
-use medref_train::{Baseline, DataFormat, DataShape, Examples, ModelMeta, Targets, TrainError};
+use medref_timeseries::{ChannelScaler, SplitRecord};
+use medref_train::{Baseline, DataFormat, DataShape, Examples, ModelMeta, RunInfo, Targets, TrainError};
 use std::path::Path;
 
 /// Windows or series as `[batch, channels, len]`.
@@ -106,10 +108,15 @@ pub struct Ts;
 
 impl DataFormat for Ts {
     type Baseline = Signals;
+    type Section = TsSection;
     const FORMAT: &'static str = "ts";
-    fn load(config: &Config, path: Option<&Path>) -> Result<SeriesSet, TrainError> {
-        let DataConfig::Ts(d) = &config.data else { return Err(crate::wrong_section(config)) };
+    fn load(config: &Config, d: &TsSection, path: Option<&Path>) -> Result<SeriesSet, TrainError> {
         Ok(load_ts(d, config.seed, path)?)
+    }
+    /// Every case of a `.ts` file, one row each (its id from the file).
+    fn read_new(run: &RunInfo, _d: &TsSection, input: &Path) -> Result<SeriesSet, TrainError> {
+        let series = medref_timeseries::scoring::ts_cases(input, saved_scaler(run)?.as_ref())?;
+        scoring_set(run, input, series)
     }
 }
 
@@ -118,9 +125,51 @@ pub struct SensorCsv;
 
 impl DataFormat for SensorCsv {
     type Baseline = Signals;
+    type Section = SensorCsvSection;
     const FORMAT: &'static str = "sensor_csv";
-    fn load(config: &Config, path: Option<&Path>) -> Result<SeriesSet, TrainError> {
-        let DataConfig::SensorCsv(d) = &config.data else { return Err(crate::wrong_section(config)) };
+    fn load(config: &Config, d: &SensorCsvSection, path: Option<&Path>) -> Result<SeriesSet, TrainError> {
         Ok(load_sensor_csv(d, config.seed, path)?)
     }
+    /// One row per window, its id naming the subject, recording and first
+    /// sample (`S03/r0/250`).
+    fn read_new(run: &RunInfo, d: &SensorCsvSection, input: &Path) -> Result<SeriesSet, TrainError> {
+        let series = medref_timeseries::scoring::sensor_windows(d, input, saved_scaler(run)?.as_ref())?;
+        scoring_set(run, input, series)
+    }
+}
+
+/// The channel scaling a run fitted on its training subjects
+/// (`scaler.json`), if it standardised.
+pub(crate) fn saved_scaler(run: &RunInfo) -> Result<Option<ChannelScaler>, TrainError> {
+    let path = run.dir.join("scaler.json");
+    let Ok(text) = std::fs::read_to_string(&path) else { return Ok(None) };
+    serde_json::from_str(&text).map(Some).map_err(|e| TrainError::RunDir { path, message: format!("unreadable: {e}") })
+}
+
+/// New series as a data set whose test split holds them, after checking
+/// they have the shape the model was trained on.
+fn scoring_set(run: &RunInfo, input: &Path, test: Vec<Series>) -> Result<SeriesSet, TrainError> {
+    let [channels, len] = run.meta.input_shape[..] else {
+        return Err(TrainError::Mismatch(format!("{}: not a signal model", run.dir.display())));
+    };
+    if test.is_empty() {
+        return Err(TrainError::Mismatch(format!("{}: no series or windows to score", input.display())));
+    }
+    for s in &test {
+        if (s.channels, s.len) != (channels, len) {
+            return Err(TrainError::Mismatch(format!(
+                "{}: `{}` is {}x{} (channels x samples); the model was trained on {channels}x{len}",
+                input.display(),
+                s.id,
+                s.channels,
+                s.len
+            )));
+        }
+        if s.values.iter().any(|v| v.is_nan()) {
+            return Err(TrainError::Mismatch(format!("{}: `{}` has missing values", input.display(), s.id)));
+        }
+    }
+    let class_names = run.meta.class_names.clone();
+    let split = SplitRecord::default();
+    Ok(SeriesSet { channels, len, class_names, train: Vec::new(), val: Vec::new(), test, scaler: None, split, hours: None })
 }

@@ -3,14 +3,16 @@
 //! are held out whole (`splits.json`).
 
 use burn::prelude::*;
-use medref_core::config::{Config, DataConfig, ModelConfig};
+use medref_core::config::{Config, ModelConfig};
+use medref_timeseries::sections::JigsawsSection;
 use medref_core::seed::Rng;
 use medref_models::Tcn;
 use medref_timeseries::split_sets::{load_jigsaws, split_report};
 use medref_timeseries::{pad_sequences, FrameSequence, FrameSet};
 use medref_train::tensor::to_tensor;
 use medref_train::run_dir::write_json;
-use medref_train::{Baseline, DataFormat, DataShape, Examples, FrameBatch, ModelMeta, Targets, TrainError};
+use medref_timeseries::SplitRecord;
+use medref_train::{Baseline, DataFormat, DataShape, Examples, FrameBatch, ModelMeta, RunInfo, Targets, TrainError};
 use std::path::Path;
 
 /// Whole sequences for frame labelling.
@@ -104,9 +106,34 @@ pub struct Jigsaws;
 
 impl DataFormat for Jigsaws {
     type Baseline = Surgery;
+    type Section = JigsawsSection;
     const FORMAT: &'static str = "jigsaws";
-    fn load(config: &Config, path: Option<&Path>) -> Result<FrameSet, TrainError> {
-        let DataConfig::Jigsaws(d) = &config.data else { return Err(crate::wrong_section(config)) };
+    const READS_FOLDER: bool = true;
+    fn load(config: &Config, d: &JigsawsSection, path: Option<&Path>) -> Result<FrameSet, TrainError> {
         Ok(load_jigsaws(d, config.seed, path)?)
     }
+    /// One trial's kinematics file: one row per frame with its gesture.
+    fn read_new(run: &RunInfo, _d: &JigsawsSection, input: &Path) -> Result<FrameSet, TrainError> {
+        let table = medref_timeseries::jigsaws::read_kinematics(input)?;
+        frames_to_score(run, input, &table, 1)
+    }
+}
+
+/// A recording's frames as a data set whose test split is that one
+/// sequence (ids `<file stem>:<frame>`, 1-based), scaled as in training.
+pub(crate) fn frames_to_score(run: &RunInfo, input: &Path, table: &medref_timeseries::FrameTable, subsample: usize) -> Result<FrameSet, TrainError> {
+    let channels = run.meta.input_shape.first().copied().unwrap_or(0);
+    if table.columns != channels {
+        return Err(TrainError::Mismatch(format!(
+            "{}: {} values per frame; the model was trained on {channels}",
+            input.display(),
+            table.columns
+        )));
+    }
+    let id = input.file_stem().map_or_else(|| "input".to_string(), |s| s.to_string_lossy().into_owned());
+    let scaler = crate::signals::saved_scaler(run)?;
+    let sequence = medref_timeseries::scoring::frame_sequence(&id, table, subsample, scaler.as_ref())?;
+    let class_names = run.meta.class_names.clone();
+    let split = SplitRecord::default();
+    Ok(FrameSet { channels, class_names, train: Vec::new(), val: Vec::new(), test: vec![sequence], scaler: None, split })
 }

@@ -16,7 +16,8 @@ pub use examples::TabularExamples;
 pub use importance::{importance_csv, permutation_importance, Importance};
 
 use burn::prelude::*;
-use medref_core::config::{Config, DataConfig, ModelConfig, Task};
+use medref_core::config::{Config, ModelConfig, Task};
+use medref_tabular::sections::TableSection;
 use medref_core::fsutil::write_atomic;
 use medref_models::Mlp;
 use medref_tabular::table_data::{load_table, predict_table_features};
@@ -91,7 +92,7 @@ impl Baseline for Tables {
     /// five seeded shuffles each.
     fn write_model_extras(run: &Trained<Mlp>, ds: &TabularDataset) -> Result<(), TrainError> {
         if let ModelConfig::Cox(c) = &run.info.config.model {
-            write_json(&run.info.dir.join("survival.json"), &cox::cox_report(&run.info.config, c, ds)?)?;
+            write_json(&run.info.dir.join("survival.json"), &cox::cox_report(&run.info.config, c, ds, run.fit_state.as_ref())?)?;
         } else if matches!(ds.test.targets, Targets::Survival { .. }) {
             // DeepSurv: the network's log-risk ranks; without a baseline
             // hazard there are no survival curves to score.
@@ -144,13 +145,12 @@ pub struct Table;
 
 impl DataFormat for Table {
     type Baseline = Tables;
+    type Section = TableSection;
     const FORMAT: &'static str = "table";
-    fn load(config: &Config, path: Option<&Path>) -> Result<TabularDataset, TrainError> {
-        let DataConfig::Table(d) = &config.data else { return Err(crate::wrong_section(config)) };
+    fn load(config: &Config, d: &TableSection, path: Option<&Path>) -> Result<TabularDataset, TrainError> {
         Ok(load_table(d, config.seed, path)?)
     }
-    fn read_new(run: &RunInfo, input: &Path) -> Result<TabularDataset, TrainError> {
-        let DataConfig::Table(d) = &run.config.data else { return Err(crate::wrong_section(&run.config)) };
+    fn read_new(run: &RunInfo, d: &TableSection, input: &Path) -> Result<TabularDataset, TrainError> {
         let recipe = saved_recipe(run)?;
         let (ids, x) = predict_table_features(d, &recipe, input)?;
         Ok(new_rows(run, ids, x, &recipe))

@@ -71,8 +71,12 @@ pub(crate) enum Command {
         /// centre-cropped or N-padded to the model's length). Tables: CSV,
         /// TSV, Parquet or ARFF with the training columns (the label may be
         /// absent). Molecules: SDF, a SMILES file (.smi) or a CSV with the
-        /// config's SMILES column. Signals and surgery runs are not scored
-        /// by predict (use eval --data).
+        /// config's SMILES column. Signals: a .ts file (one row per case)
+        /// or a long sensor CSV in the training layout (one row per window,
+        /// id subject/recording/first sample). Surgery: one trial's
+        /// kinematics file (JIGSAWS) or one video's per-frame features
+        /// (.npy or CSV, Cholec80), one row per frame with its predicted
+        /// gesture or phase.
         input: PathBuf,
         /// cpu (burn flex backend) or wgpu (GPU).
         #[arg(long, default_value = "cpu")]

@@ -6,6 +6,7 @@
 //! `deidentify` attribute names: medical data stays out of terminals and
 //! logs.
 
+use crate::usage::{refuse_directory, UsageError};
 use anyhow::Context;
 use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -13,11 +14,6 @@ use medref_data::fetch;
 use medref_data::synth_imaging::{self, SynthImagingSpec};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-
-/// A command-line request that cannot be carried out as asked (exit 2).
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct UsageError(pub String);
 
 #[derive(Subcommand)]
 pub enum DataCommand {
@@ -246,16 +242,6 @@ pub enum FetchSource {
     },
 }
 
-/// Refuses a folder where a file is expected, saying so instead of the
-/// operating system's "is a directory" or a reader's "no such file".
-/// `what` names the file wanted ("a config file (configs/imaging/tiny.toml)").
-pub fn refuse_directory(path: &Path, what: &str) -> Result<(), UsageError> {
-    if path.is_dir() {
-        return Err(UsageError(format!("{}: is a directory; give {what}", path.display())));
-    }
-    Ok(())
-}
-
 /// Writes a generated file atomically, creating its folder.
 fn write_new_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -268,7 +254,7 @@ pub fn run(command: DataCommand, quiet: bool) -> anyhow::Result<()> {
     match command {
         DataCommand::Validate { file, config } => {
             refuse_directory(&config, "a config file (e.g. configs/clinical/tiny.toml)")?;
-            let config = medref_core::config::Config::load(&config, &[])?;
+            let config = medref_baselines::load_config(&config, &[])?;
             let s = medref_baselines::validate(&config, file.as_deref())?;
             let source = file.as_deref().unwrap_or(config.data.path());
             let classes = match s.shape.n_classes {

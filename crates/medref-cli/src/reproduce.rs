@@ -7,7 +7,6 @@
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use medref_core::config::Config;
 use medref_core::fsutil::write_atomic;
 use serde::{Deserialize, Serialize};
 use std::io::IsTerminal;
@@ -15,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use crate::data_cmd::UsageError;
+use crate::usage::UsageError;
 
 /// `configs/baselines.toml`.
 #[derive(Debug, Deserialize)]
@@ -180,7 +179,7 @@ pub fn run(table_path: &Path, select: &Selection, jobs: usize, out: &Path, quiet
 fn run_row(exe: &Path, b: Baseline, out: &Path, device: &str, seeds: u64) -> RowResult {
     let run_dir = out.join(&b.name);
     let started = Instant::now();
-    let config = match Config::load(&b.config, &[]) {
+    let config = match medref_baselines::load_config(&b.config, &[]) {
         Ok(c) => c,
         Err(e) => return RowResult::failed(b, "error", e.to_string(), run_dir, 0.0),
     };

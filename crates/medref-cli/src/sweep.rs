@@ -10,13 +10,14 @@
 
 use anyhow::Context;
 use medref_core::config::Config;
+use medref_core::task::{MetricsFile, TaskKind};
 use medref_core::fsutil::write_atomic;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use crate::data_cmd::UsageError;
+use crate::usage::UsageError;
 
 /// `sweep.json`: everything a task needs, written before any task runs.
 #[derive(Debug, Serialize, Deserialize)]
@@ -95,7 +96,7 @@ pub fn plan(req: &SweepRequest) -> anyhow::Result<Plan> {
     let mut tasks = Vec::new();
     for (point, values) in points.iter().enumerate() {
         // Load now, so a bad key or value fails before anything is queued.
-        Config::load(&req.config, values).with_context(|| format!("grid point {}", values.join(" ")))?;
+        medref_baselines::load_config(&req.config, values).with_context(|| format!("grid point {}", values.join(" ")))?;
         for seed in req.first_seed..req.first_seed + req.seeds {
             tasks.push(Task { point, values: values.clone(), seed, run: PathBuf::from(format!("runs/p{point:03}-seed{seed}")) });
         }
@@ -166,7 +167,7 @@ pub fn run_task(dir: &Path, index: usize, train: impl FnOnce(Config, PathBuf) ->
     if run.join("metrics.json").exists() {
         return Ok(false);
     }
-    let config = Config::load(&plan.config, &task.overrides())?;
+    let config = medref_baselines::load_config(&plan.config, &task.overrides())?;
     train(config, run)?;
     Ok(true)
 }
@@ -212,23 +213,27 @@ pub struct PointSummary {
     pub finished: usize,
     /// Test metric -> (mean, sample standard deviation).
     pub metrics: BTreeMap<String, (f64, f64)>,
+    /// The runs' task, which picks the headline metrics of the table.
+    pub task: Option<TaskKind>,
 }
-
-/// Metrics shown in the Markdown table when present; the CSV has them all.
-const HEADLINE: &[&str] = &["auroc", "accuracy", "macro_f1", "rmse", "r2", "spearman", "frame_accuracy", "edit"];
 
 /// Merges the finished runs of a sweep into `summary.csv` / `summary.md`.
 pub fn collect(dir: &Path) -> anyhow::Result<Vec<PointSummary>> {
     let plan = read_plan(dir)?;
     let mut points: BTreeMap<usize, (Vec<String>, usize, Vec<BTreeMap<String, f64>>)> = BTreeMap::new();
+    let mut recorded_task = None;
     for task in &plan.tasks {
         let entry = points.entry(task.point).or_insert_with(|| (task.values.clone(), 0, Vec::new()));
         entry.1 += 1;
         let path = dir.join(&task.run).join("metrics.json");
         let Ok(text) = std::fs::read_to_string(&path) else { continue };
-        let metrics: BTreeMap<String, BTreeMap<String, f64>> =
-            serde_json::from_str(&text).map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
-        entry.2.push(metrics.get("test").cloned().unwrap_or_default());
+        let metrics: MetricsFile = serde_json::from_str(&text).map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
+        let model = std::fs::read_to_string(path.with_file_name("model.json"))
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or_default();
+        recorded_task = Some(medref_core::task::run_task(&metrics, &model));
+        entry.2.push(metrics.splits.get("test").cloned().unwrap_or_default());
     }
     let summaries: Vec<PointSummary> = points
         .into_iter()
@@ -240,7 +245,7 @@ pub fn collect(dir: &Path) -> anyhow::Result<Vec<PointSummary>> {
                     metrics.insert(key.clone(), mean_sd(&xs));
                 }
             }
-            PointSummary { point, values, planned, finished: runs.len(), metrics }
+            PointSummary { point, values, planned, finished: runs.len(), metrics, task: recorded_task }
         })
         .collect();
     if summaries.iter().all(|s| s.finished == 0) {
@@ -295,7 +300,8 @@ fn to_csv(plan: &Plan, summaries: &[PointSummary]) -> String {
 
 /// The table the terminal shows: headline metrics as mean ± sd.
 pub fn markdown(plan: &Plan, summaries: &[PointSummary]) -> String {
-    let names: Vec<String> = metric_names(summaries).into_iter().filter(|n| HEADLINE.contains(&n.as_str())).collect();
+    let headline = summaries.iter().find_map(|s| s.task).map_or(&[][..], TaskKind::headline_metrics);
+    let names: Vec<String> = metric_names(summaries).into_iter().filter(|n| headline.contains(&n.as_str())).collect();
     let mut s = String::from("| point |");
     for k in &plan.keys {
         s += &format!(" {k} |");

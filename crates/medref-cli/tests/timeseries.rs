@@ -16,6 +16,48 @@ fn train(config: &str, dir: &Path, extra: &[&str]) -> serde_json::Value {
     json(&dir.join("metrics.json"))
 }
 
+/// `id -> scores` of a CSV whose first column is the id and whose score
+/// columns are named `score_<j>`.
+fn scores_by_id(csv: &str) -> std::collections::BTreeMap<String, Vec<f64>> {
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let cols: Vec<usize> = (0..header.len()).filter(|&j| header[j].starts_with("score_")).collect();
+    lines
+        .map(|l| {
+            let cells: Vec<&str> = l.split(',').collect();
+            (cells[0].to_string(), cols.iter().map(|&j| cells[j].parse().unwrap()).collect())
+        })
+        .collect()
+}
+
+/// `predict` reads the training format itself: every window of a long
+/// sensor CSV gets a row named subject/recording/first sample, and the
+/// held-out resident's windows score as the run scored them.
+#[test]
+fn predict_scores_every_window_of_a_sensor_csv_as_the_run_did() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = tmp.path().join("run");
+    train("configs/eldercare/tiny.toml", &run, &[]);
+    let o = medref(&["predict", run.to_str().unwrap(), "datasets/eldercare/tiny/eldercare_sensors.csv"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = String::from_utf8(o.stdout).unwrap();
+    let header = out.lines().next().unwrap();
+    assert!(header.starts_with("id,score_0,") && header.ends_with(",predicted"), "{header}");
+    let predicted = scores_by_id(&out);
+    let recorded = std::fs::read_to_string(run.join("predictions.csv")).unwrap();
+    let test: Vec<(String, Vec<f64>)> = scores_by_id(&recorded).into_iter().filter(|(id, _)| id.starts_with("S06/")).collect();
+    assert!(!test.is_empty());
+    assert!(predicted.len() > test.len(), "every resident's windows are scored, not only the test split's");
+    for (id, scores) in &test {
+        let p = predicted.get(id).unwrap_or_else(|| panic!("window {id} not scored by predict"));
+        for (a, b) in p.iter().zip(scores) {
+            assert!((a - b).abs() < 1e-4, "{id}: predict {p:?}, run {scores:?}");
+        }
+    }
+    let classes = ["rest", "walk", "run", "fall"];
+    let last = out.lines().nth(1).unwrap().rsplit(',').next().unwrap();
+    assert!(classes.contains(&last), "predicted class {last}");
+}
 
 #[test]
 fn eldercare_tiny_tells_activities_apart_on_unseen_residents() {
@@ -58,6 +100,23 @@ fn surgery_tiny_labels_gestures_frame_by_frame() {
     let preds = std::fs::read_to_string(run.join("predictions.csv")).unwrap();
     assert!(preds.lines().nth(1).unwrap().contains(":"), "{}", preds.lines().nth(1).unwrap());
     assert_eq!(json(&run.join("splits.json"))["test"], serde_json::json!(["E"]));
+    // `predict` labels a kinematics file frame by frame, named as the run
+    // names frames, with a gesture per frame.
+    let o = medref(&["predict", run.to_str().unwrap(), "datasets/surgery/tiny/kinematics/Suturing_E001.txt"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = String::from_utf8(o.stdout).unwrap();
+    let frames = std::fs::read_to_string(common::repo().join("datasets/surgery/tiny/kinematics/Suturing_E001.txt"))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .count();
+    assert_eq!(out.lines().count(), frames + 1, "one row per kinematics frame");
+    assert!(out.lines().nth(1).unwrap().starts_with("Suturing_E001:1,"), "{}", out.lines().nth(1).unwrap());
+    let recorded = scores_by_id(&preds);
+    let predicted = scores_by_id(&out);
+    assert!(recorded.keys().filter(|k| k.starts_with("Suturing_E001:")).all(|k| predicted.contains_key(k)));
+    let gesture = out.lines().nth(1).unwrap().rsplit(',').next().unwrap();
+    assert!(gesture.starts_with('G'), "a gesture name per frame, got {gesture}");
 }
 
 #[test]

@@ -4,8 +4,11 @@
 
 pub mod metrics;
 pub mod seed;
+pub mod split;
 pub mod config;
 pub mod fsutil;
+pub mod input_error;
 pub mod manifest;
 pub mod record_key;
 pub mod targets;
+pub mod task;

@@ -85,3 +85,5 @@ mod tests {
             .starts_with("a.npz: MD5 mismatch: expected 00, got 11"));
     }
 }
+
+impl medref_core::input_error::InputError for DataError {}

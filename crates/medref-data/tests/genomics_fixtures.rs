@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use medref_data::genomics::bed::{read_bed, sequences_for_regions};
 use medref_data::genomics::encode::one_hot;
 use medref_data::genomics::fasta::{read_fasta, IndexedFasta};
-use medref_data::genomics::sequence::{chromosome_split, split_train_val_test};
+use medref_core::split::split_train_val_test;
+use medref_data::genomics::sequence::chromosome_split;
 use medref_data::genomics::sequence_csv::{read_sequence_csv, SequenceCsvOptions};
 use medref_data::genomics::vcf::{read_vcf, write_vcf_with_info, InfoDef};
 use medref_data::synth_genomics::{generate, write_synth_genomics, SynthGenomicsSpec};
@@ -39,7 +40,7 @@ fn splice_set_has_3186_sequences_of_60_bp_in_three_classes() {
         .count();
     assert_eq!(gt, 759);
     // A stratified 70/10/20 split keeps the class shares.
-    let split = split_train_val_test(&s.records.labels, 1, [0.7, 0.1, 0.2], 0).unwrap();
+    let split = split_train_val_test(&s.records.labels, 1, 0.1, 0.2, 0).unwrap();
     let ds = s.into_dataset(&split).unwrap();
     assert_eq!(ds.train.n + ds.val.n + ds.test.n, 3186);
     let ei_test = ds.test.labels.iter().filter(|&&l| l == 0).count();

@@ -74,6 +74,13 @@ impl DnaCnn {
     }
 }
 
+impl crate::Network for DnaCnn {
+    type Input = Tensor<3>;
+    fn logits(&self, input: Tensor<3>) -> Tensor<2> {
+        self.forward(input)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

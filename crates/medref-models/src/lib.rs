@@ -6,12 +6,14 @@
 
 pub mod dna_cnn;
 pub mod mlp;
+pub mod network;
 pub mod resnet;
 pub mod signal_cnn;
 pub mod tcn;
 
 pub use dna_cnn::DnaCnn;
 pub use mlp::Mlp;
+pub use network::Network;
 pub use resnet::ResNet;
 pub use signal_cnn::SignalCnn;
-pub use tcn::Tcn;
+pub use tcn::{FrameBatch, Tcn};

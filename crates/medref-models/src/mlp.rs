@@ -72,6 +72,13 @@ impl Mlp {
     }
 }
 
+impl crate::Network for Mlp {
+    type Input = Tensor<2>;
+    fn logits(&self, input: Tensor<2>) -> Tensor<2> {
+        self.forward(input)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -124,6 +124,13 @@ impl ResNet {
     }
 }
 
+impl crate::Network for ResNet {
+    type Input = Tensor<4>;
+    fn logits(&self, input: Tensor<4>) -> Tensor<2> {
+        self.forward(input)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -59,6 +59,13 @@ impl SignalCnn {
     }
 }
 
+impl crate::Network for SignalCnn {
+    type Input = Tensor<3>;
+    fn logits(&self, input: Tensor<3>) -> Tensor<2> {
+        self.forward(input)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

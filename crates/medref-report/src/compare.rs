@@ -1,13 +1,15 @@
 //! Several runs side by side, for `medref report RUN_DIR...`: one column
 //! per run in every table, ROC curves overlaid, regression scatter plots
-//! next to each other.
+//! next to each other, and the loss curves of the runs the loop trained
+//! (a direct fit has none).
 
 use crate::error::ReportError;
 use crate::html::{code_cell, figures_html, interval_note, metrics_table, page, shell_line};
 use crate::plots::{self, run_labels};
-use crate::run::{Run, Task};
+use crate::run::Run;
 use crate::text::escape;
 use medref_core::fsutil::write_atomic;
+use medref_core::task::TaskKind;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -83,7 +85,7 @@ fn comparison_page(runs: &[Run]) -> String {
     figures.extend(plots::roc_overlay(runs));
     figures.extend(
         runs.iter()
-            .filter(|r| r.task() == Task::Regression)
+            .filter(|r| r.task() == TaskKind::Regression)
             .filter_map(plots::scatter_plot),
     );
     figures.extend(plots::loss_overlay(runs));
@@ -104,9 +106,19 @@ fn comparison_page(runs: &[Run]) -> String {
         ("Directory", |r| code_cell(&r.dir.display().to_string())),
         ("Domain", |r| escape(r.domain())),
         ("Model", |r| code_cell(r.model_kind())),
-        ("Task", |r| escape(&r.task().describe())),
+        ("Task", |r| {
+            format!(
+                "<span data-task=\"{}\">{}</span>",
+                r.task().as_str(),
+                escape(&r.task_text())
+            )
+        }),
         ("Best epoch", |r| {
-            r.best_epoch().map_or("unknown".into(), |e| e.to_string())
+            if r.is_direct_fit() {
+                escape(crate::fit::DIRECT_FIT)
+            } else {
+                r.best_epoch().map_or("unknown".into(), |e| e.to_string())
+            }
         }),
         ("Status", |r| escape(&r.manifest.status)),
         ("Device", |r| {

@@ -3,9 +3,10 @@
 //! archived with the run, or opened on a machine without network.
 
 use crate::error::ReportError;
+use crate::fit::{direct_fit_section, hazard_ratio_section, DIRECT_FIT};
 use crate::plots::{self, Figure};
 use crate::provenance;
-use crate::run::{Run, Subgroups, Task};
+use crate::run::{Run, Subgroups};
 use crate::text::{escape, fmt_metric, metric_label, metric_rows, resamples, with_ci};
 use medref_core::fsutil::write_atomic;
 use std::collections::BTreeMap;
@@ -174,34 +175,38 @@ pub(crate) fn shell_line(args: &[String]) -> String {
         .join(" ")
 }
 
-fn summary_section(run: &Run) -> String {
-    let m = &run.manifest;
-    let task = run.task();
-    let mut task_text = task.describe();
-    let k = match task {
-        Task::Binary => 2,
-        Task::MultiClass(k) | Task::MultiLabel(k) => k,
-        Task::Regression => 0,
-    };
-    let names = run.class_names(k);
-    if (1..=12).contains(&k) && names.iter().enumerate().any(|(i, n)| *n != i.to_string()) {
-        task_text.push_str(&format!(": {}", names.join(", ")));
-    }
+/// The kept epoch against the epochs run, for a loop-trained model.
+fn best_epoch_text(run: &Run) -> String {
     let epochs_run = run.history.as_ref().map(|h| h.epochs.len());
-    let best = match (run.best_epoch(), epochs_run) {
+    match (run.best_epoch(), epochs_run) {
         (Some(b), Some(n)) => format!("{b} of {n} run"),
         (Some(b), None) => b.to_string(),
         (None, Some(n)) => format!("unknown ({n} epochs run)"),
         (None, None) => "unknown".into(),
-    };
+    }
+}
+
+fn summary_section(run: &Run) -> String {
+    let m = &run.manifest;
+    let mut task_text = run.task_text();
+    let k = run.n_classes();
+    let names = run.class_names(k);
+    if (1..=12).contains(&k) && names.iter().enumerate().any(|(i, n)| *n != i.to_string()) {
+        task_text.push_str(&format!(": {}", names.join(", ")));
+    }
+    let task_cell = format!(
+        "<span data-task=\"{}\">{}</span>",
+        run.task().as_str(),
+        escape(&task_text)
+    );
     let mut device = format!("{} — {}", m.device, m.backend);
     if m.threads > 0 {
         device.push_str(&format!(", {} threads", m.threads));
     }
-    let rows = [
+    let mut rows = vec![
         ("Name", escape(run.name())),
         ("Domain", escape(run.domain())),
-        ("Task", escape(&task_text)),
+        ("Task", task_cell),
         ("Model", code_cell(run.model_kind())),
         (
             "Data format",
@@ -209,13 +214,22 @@ fn summary_section(run: &Run) -> String {
                 .map(code_cell)
                 .unwrap_or_else(|| "unknown".into()),
         ),
-        ("Best epoch", escape(&best)),
-        (
+    ];
+    if run.is_direct_fit() {
+        rows.push((
+            "Fit",
+            format!("<span data-fit=\"direct\">{}</span>", escape(DIRECT_FIT)),
+        ));
+    } else {
+        rows.push(("Best epoch", escape(&best_epoch_text(run))));
+        rows.push((
             "Monitored",
             run.monitor()
                 .map(code_cell)
                 .unwrap_or_else(|| "unknown".into()),
-        ),
+        ));
+    }
+    rows.extend([
         ("Status", escape(&m.status)),
         ("Device", escape(&device)),
         (
@@ -228,7 +242,7 @@ fn summary_section(run: &Run) -> String {
             escape(m.finished.as_deref().unwrap_or("not recorded")),
         ),
         ("Seed", m.seed.to_string()),
-    ];
+    ]);
     let mut s = String::from("<section id=\"summary\">\n<h2>Run summary</h2>\n");
     s.push_str(&key_value_table(&rows));
     s.push_str("</section>\n");
@@ -333,37 +347,6 @@ pub(crate) fn subgroup_columns(groups: &Subgroups) -> Vec<&'static str> {
         .copied()
         .filter(|k| groups.test.values().any(|m| m.contains_key(*k)))
         .collect()
-}
-
-/// A Cox model's hazard ratios with their 95% intervals, one row per
-/// covariate, from `convex_fit.json`.
-fn hazard_ratio_section(run: &Run) -> String {
-    let Some(rows) = run.convex_fit.as_ref().and_then(|f| f.get("coefficients")).and_then(|c| c.as_array()) else {
-        return String::new();
-    };
-    if run.model_kind() != "cox" {
-        return String::new();
-    }
-    let mut s = String::from("<section id=\"hazard-ratios\">\n<h2>Hazard ratios (Cox model)</h2>\n");
-    s.push_str(
-        "<p>Per training standard deviation of each standardised covariate, or against the first category of a \
-         categorical one; an association in these data under proportional hazards, not the effect of changing it.</p>\n",
-    );
-    s.push_str("<table data-table=\"hazard-ratios\">\n<thead><tr><th scope=\"col\">Covariate</th><th scope=\"col\">Hazard ratio</th><th scope=\"col\">95% CI</th><th scope=\"col\">p</th></tr></thead>\n<tbody>\n");
-    for r in rows {
-        let num = |k: &str| r.get(k).and_then(|v| v.as_f64());
-        let ci = r.get("hazard_ratio_ci95").and_then(|v| v.as_array()).map(|a| a.iter().filter_map(|x| x.as_f64()).collect::<Vec<_>>()).unwrap_or_default();
-        let _ = writeln!(
-            s,
-            "<tr><th scope=\"row\">{}</th><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-            escape(r.get("feature").and_then(|v| v.as_str()).unwrap_or("")),
-            num("hazard_ratio").map_or("–".into(), |v| format!("{v:.3}")),
-            if ci.len() == 2 { format!("{:.3}–{:.3}", ci[0], ci[1]) } else { "–".into() },
-            num("p_value").map_or("–".into(), |v| format!("{v:.3}")),
-        );
-    }
-    s.push_str("</tbody>\n</table>\n</section>\n");
-    s
 }
 
 fn subgroups_section(run: &Run) -> String {
@@ -560,6 +543,7 @@ fn report_page(run: &Run) -> String {
     }
     body.push_str(&summary_section(run));
     body.push_str(&metrics_section(run));
+    body.push_str(&direct_fit_section(run));
     body.push_str(&plots_section(run));
     body.push_str(&hazard_ratio_section(run));
     body.push_str(&subgroups_section(run));

@@ -5,12 +5,16 @@
 //! It reads only the files a run writes (`config.toml`, `manifest.json`,
 //! `metrics.json`, `history.csv`, `predictions.csv` and the optional
 //! `calibration.json`, `subgroups.json`, `feature_importance.csv`,
-//! `model.json`, `data_report.json`, explanation SVGs), so it needs no burn
-//! and can report on a run trained on another machine. Predictions are only
-//! ever shown as aggregates (curves, counts), never as rows.
+//! `model.json`, `data_report.json`, `survival.json`, `convex_fit.json`,
+//! explanation SVGs), so it needs no burn and can report on a run trained
+//! on another machine. Predictions are only ever shown as aggregates
+//! (curves, counts), never as rows. Which sections a page has follows the
+//! task and fit method the run recorded (`medref_core::task`), guessed
+//! there, once, for runs made before they were recorded.
 
 mod compare;
 mod error;
+mod fit;
 mod html;
 mod model_card;
 mod plots;
@@ -18,6 +22,7 @@ mod provenance;
 mod publish;
 mod published_bundle;
 mod run;
+mod sanitise;
 mod text;
 
 pub use compare::{render_comparison, write_comparison};

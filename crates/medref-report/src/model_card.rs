@@ -5,9 +5,10 @@
 use crate::error::ReportError;
 use crate::html::{shell_line, split_sizes, subgroup_columns, SMALL_GROUP};
 use crate::provenance;
-use crate::run::{Run, Task};
+use crate::run::Run;
 use crate::text::{escape_md, fmt_metric, fmt_num, metric_label, metric_rows, resamples, with_ci};
 use medref_core::fsutil::write_atomic;
+use medref_core::task::TaskKind;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -54,8 +55,12 @@ fn domain_misuse(domain: &str) -> Option<&'static str> {
 fn headline_key(run: &Run) -> Option<&'static str> {
     let test = run.split_metrics("test")?;
     let candidates: &[&'static str] = match run.task() {
-        Task::Regression => &["r2", "rmse", "mae"],
-        _ => &["auroc", "balanced_accuracy", "accuracy"],
+        TaskKind::Regression => &["r2", "rmse", "mae"],
+        TaskKind::Survival => &["c_index"],
+        TaskKind::SequenceLabelling => &["frame_accuracy", "edit", "accuracy"],
+        TaskKind::Binary | TaskKind::Multiclass | TaskKind::Multilabel => {
+            &["auroc", "balanced_accuracy", "accuracy"]
+        }
     };
     candidates.iter().copied().find(|k| test.contains_key(*k))
 }
@@ -76,9 +81,17 @@ fn card(run: &Run) -> String {
         (None, _) => "not recorded".into(),
     };
     s.push_str("## Model details\n\n| | |\n|---|---|\n");
+    let fit = if run.is_direct_fit() {
+        ("Fit", crate::fit::DIRECT_FIT.to_string())
+    } else {
+        (
+            "Best epoch",
+            run.best_epoch().map_or("unknown".into(), |e| e.to_string()),
+        )
+    };
     let details = [
         ("Model", format!("`{}`", escape_md(run.model_kind()))),
-        ("Task", escape_md(&run.task().describe())),
+        ("Task", escape_md(&run.task_text())),
         ("Domain", escape_md(run.domain())),
         (
             "Trained with",
@@ -88,10 +101,7 @@ fn card(run: &Run) -> String {
                 m.seed
             ),
         ),
-        (
-            "Best epoch",
-            run.best_epoch().map_or("unknown".into(), |e| e.to_string()),
-        ),
+        fit,
         ("Run status", escape_md(&m.status)),
         (
             "Command",
@@ -159,15 +169,25 @@ fn data_section(run: &Run) -> String {
     }
     if let Some(sv) = run.config.get("data").and_then(|d| d.get("survival")).and_then(|v| v.as_table()) {
         let text = |k: &str| sv.get(k).map(|v| v.to_string().trim_matches('"').to_string()).unwrap_or_default();
-        let _ = writeln!(
-            s,
-            "- Outcome: the event (column `{}` = 1) within {} time units (column `{}`). The positive class is `event`, \
-             so sensitivity, specificity, PPV and the threshold speak of the event a clinician screens for; \
-             patients censored before the horizon have no known outcome there and are left out (see `data_report.json`).",
-            escape_md(&text("event")),
-            escape_md(&text("horizon")),
-            escape_md(&text("time"))
-        );
+        if run.task() == TaskKind::Survival {
+            let _ = writeln!(
+                s,
+                "- Outcome: the time (column `{}`) to the event (column `{}` = 1), censored follow-up kept. The model \
+                 scores a risk that ranks patients by how soon the event comes; the C-index measures that ranking.",
+                escape_md(&text("time")),
+                escape_md(&text("event"))
+            );
+        } else {
+            let _ = writeln!(
+                s,
+                "- Outcome: the event (column `{}` = 1) within {} time units (column `{}`). The positive class is `event`, \
+                 so sensitivity, specificity, PPV and the threshold speak of the event a clinician screens for; \
+                 patients censored before the horizon have no known outcome there and are left out (see `data_report.json`).",
+                escape_md(&text("event")),
+                escape_md(&text("horizon")),
+                escape_md(&text("time"))
+            );
+        }
     }
 
     s.push_str("\n## Split\n\n");
@@ -184,15 +204,20 @@ fn data_section(run: &Run) -> String {
         } else {
             "predictions.csv (the training split is not listed there)"
         };
+        // A survival split's events play the part of a binary split's positives.
+        let (heading, key) = match run.task() {
+            TaskKind::Survival => ("events", "n_events"),
+            _ => ("positives", "n_positive"),
+        };
         let _ = writeln!(
             s,
-            "Rows per split, from {from}:\n\n| split | rows | positives |\n|---|---|---|"
+            "Rows per split, from {from}:\n\n| split | rows | {heading} |\n|---|---|---|"
         );
         for (split, n) in &sizes {
             let positives = run
                 .split_metrics(split)
-                .and_then(|m| m.get("n_positive"))
-                .map_or("–".into(), |p| fmt_metric("n_positive", *p));
+                .and_then(|m| m.get(key))
+                .map_or("–".into(), |p| fmt_metric(key, *p));
             let _ = writeln!(s, "| {} | {n} | {positives} |", escape_md(split));
         }
     }
@@ -236,12 +261,18 @@ fn metrics_section(run: &Run) -> String {
         );
     }
     let n = run.metrics.values().filter_map(resamples).max();
+    let operating_point = test.is_some_and(|t| t.contains_key("val_youden_threshold"));
+    // A direct fit chose no epoch on the validation split.
+    let chosen = match (run.is_direct_fit(), operating_point) {
+        (false, true) => "The validation split chose the epoch and the operating point, so its numbers are optimistic; ",
+        (false, false) => "The validation split chose the epoch, so its numbers are optimistic; ",
+        (true, true) => "The validation split chose the operating point, so its numbers are optimistic; ",
+        (true, false) => "The model was fitted directly on the training split; ",
+    };
     let _ = writeln!(
         s,
-        "\nBrackets: 95% confidence interval{}. The validation split chose the epoch{}, so its numbers are optimistic; \
-         the test split is the estimate to quote.",
+        "\nBrackets: 95% confidence interval{}. {chosen}the test split is the estimate to quote.",
         n.map_or(String::new(), |n| format!(" from {n} bootstrap resamples")),
-        if test.is_some_and(|t| t.contains_key("val_youden_threshold")) { " and the operating point" } else { "" }
     );
     s
 }
@@ -332,7 +363,15 @@ fn limitations(run: &Run) -> String {
             fmt_num(*ece)
         ));
     }
-    if run.task() == Task::Binary {
+    if run.task() == TaskKind::Survival {
+        items.push(
+            "The C-index measures only how well the risk score orders patients by time to the event; it says nothing \
+             about whether any predicted probability of the event is right, and censored patients enter it only until \
+             their follow-up ends."
+                .into(),
+        );
+    }
+    if run.task() == TaskKind::Binary {
         if let (Some(t), Some(n), Some(pos)) = (test, n, test.and_then(|t| t.get("n_positive"))) {
             let share = pos / n;
             if !(0.2..=0.8).contains(&share) {

@@ -9,36 +9,14 @@
 use crate::error::ReportError;
 use medref_core::manifest::RunManifest;
 use medref_core::metrics::CalibrationBin;
+use medref_core::task::{run_fit_method, run_task, FitMethod, MetricsFile, Splits, TaskKind};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// `metrics.json`: split -> metric -> value.
-pub(crate) type Metrics = BTreeMap<String, BTreeMap<String, f64>>;
-
-/// What the model predicts, which decides the plots that make sense.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Task {
-    /// Two classes; `score_1` is the positive-class probability.
-    Binary,
-    /// One label out of this many classes.
-    MultiClass(usize),
-    /// This many independent 0/1 labels.
-    MultiLabel(usize),
-    /// A number; `score_0` is the prediction.
-    Regression,
-}
-
-impl Task {
-    pub(crate) fn describe(self) -> String {
-        match self {
-            Task::Binary => "binary classification".into(),
-            Task::MultiClass(k) => format!("{k}-class classification"),
-            Task::MultiLabel(k) => format!("multi-label classification ({k} labels)"),
-            Task::Regression => "regression".into(),
-        }
-    }
-}
+/// `metrics.json`'s splits: split -> metric -> value (the recorded task,
+/// where there is one, is [`Run::task`]).
+pub(crate) type Metrics = Splits;
 
 /// `history.csv`, one entry per epoch.
 #[derive(Debug, Clone, Default)]
@@ -102,6 +80,12 @@ pub(crate) struct Run {
     pub config: toml::Table,
     pub manifest: RunManifest,
     pub metrics: Metrics,
+    /// What the run predicts: recorded by the run, or guessed once for a
+    /// run made before it was recorded. Every section reads it from here.
+    pub task: TaskKind,
+    /// Whether the loop trained the model epoch by epoch or a convex
+    /// problem was solved directly; a direct fit has no learning curve.
+    pub fit: FitMethod,
     pub model: serde_json::Map<String, serde_json::Value>,
     pub history: Option<History>,
     pub predictions: Option<Predictions>,
@@ -163,8 +147,9 @@ impl Run {
         let manifest_path = dir.join("manifest.json");
         let manifest: RunManifest = json(&manifest_path, &required(&manifest_path)?)?;
         let metrics_path = dir.join("metrics.json");
-        let metrics: Metrics = json(&metrics_path, &required(&metrics_path)?)?;
-        let model = optional_json(&dir.join("model.json"))?.unwrap_or_default();
+        let metrics: MetricsFile = json(&metrics_path, &required(&metrics_path)?)?;
+        let model: serde_json::Map<String, serde_json::Value> =
+            optional_json(&dir.join("model.json"))?.unwrap_or_default();
         let history_path = dir.join("history.csv");
         let history = read_text(&history_path)?
             .map(|t| parse_history(&history_path, &t))
@@ -177,11 +162,20 @@ impl Run {
         let importance = read_text(&importance_path)?
             .map(|t| parse_importance(&importance_path, &t))
             .transpose()?;
+        let convex_fit: Option<serde_json::Map<String, serde_json::Value>> =
+            optional_json(&dir.join("convex_fit.json"))?;
+        let task = run_task(&metrics, &task_facts(&model, predictions.as_ref()));
+        let fit = run_fit_method(
+            &serde_json::Value::Object(model.clone()),
+            convex_fit.is_some(),
+        );
         Ok(Run {
             dir: dir.to_path_buf(),
             config,
             manifest,
-            metrics,
+            metrics: metrics.splits,
+            task,
+            fit,
             model,
             history,
             predictions,
@@ -190,7 +184,7 @@ impl Run {
             importance,
             data_report: optional_json(&dir.join("data_report.json"))?,
             survival: optional_json(&dir.join("survival.json"))?,
-            convex_fit: optional_json(&dir.join("convex_fit.json"))?,
+            convex_fit,
             explanations: find_explanations(dir)?,
             published: crate::published_bundle::load(dir)?,
         })
@@ -272,43 +266,53 @@ impl Run {
         self.metrics.get(split)
     }
 
-    /// The task, from the predictions' columns where present, else from
-    /// the metrics' keys and `model.json`.
-    pub(crate) fn task(&self) -> Task {
-        let has = |key: &str| self.metrics.values().any(|m| m.contains_key(key));
-        let regression = has("rmse") || has("r2") || has("mae");
-        if let Some(p) = &self.predictions {
-            if p.label_width > 1 {
-                return Task::MultiLabel(p.label_width);
-            }
-            if regression || p.n_scores == 1 {
-                return Task::Regression;
-            }
-            return if p.n_scores == 2 {
-                Task::Binary
-            } else {
-                Task::MultiClass(p.n_scores)
-            };
-        }
-        if regression {
-            return Task::Regression;
-        }
+    /// What the run predicts (see the field).
+    pub(crate) fn task(&self) -> TaskKind {
+        self.task
+    }
+
+    /// Whether the model was solved directly (no epochs, no monitor).
+    pub(crate) fn is_direct_fit(&self) -> bool {
+        self.fit == FitMethod::Direct
+    }
+
+    /// Classes (or labels) per output: 2 for binary, the score columns of
+    /// `predictions.csv` (else `model.json`'s count) for multi-class and
+    /// per-frame classes, the label columns for multi-label; 0 for a
+    /// number or a risk.
+    pub(crate) fn n_classes(&self) -> usize {
         let field = |k: &str| self.model.get(k).and_then(|v| v.as_u64()).unwrap_or(0) as usize;
-        let (label_width, n_outputs) = (field("label_width"), field("n_outputs"));
-        if label_width > 1 {
-            Task::MultiLabel(label_width)
-        } else if n_outputs > 2 || has("f1_macro") {
-            Task::MultiClass(n_outputs)
-        } else {
-            Task::Binary
+        let p = self.predictions.as_ref();
+        match self.task {
+            TaskKind::Binary => 2,
+            TaskKind::Multiclass | TaskKind::SequenceLabelling => {
+                p.map_or_else(|| field("n_outputs"), |p| p.n_scores)
+            }
+            TaskKind::Multilabel => p.map_or_else(|| field("label_width"), |p| p.label_width),
+            TaskKind::Regression | TaskKind::Survival => 0,
         }
     }
 
-    /// Labels and positive-class scores of a binary task's split.
+    /// The task in a reader's words, with the class count where known
+    /// (`3-class classification`).
+    pub(crate) fn task_text(&self) -> String {
+        let k = self.n_classes();
+        match self.task {
+            TaskKind::Multiclass if k > 2 => format!("{k}-class classification"),
+            TaskKind::Multilabel if k > 0 => format!("multi-label classification ({k} labels)"),
+            TaskKind::SequenceLabelling if k > 0 => {
+                format!("sequence labelling (one of {k} classes per frame)")
+            }
+            task => task.describe().to_string(),
+        }
+    }
+
+    /// Labels and positive-class scores of a binary task's split; `None`
+    /// where the predictions do not have one label and two scores a row.
     pub(crate) fn binary_scores(&self, split: &str) -> Option<(Vec<bool>, Vec<f64>)> {
         let p = self.predictions.as_ref()?;
         let s = p.splits.get(split)?;
-        if self.task() != Task::Binary || s.n == 0 {
+        if self.task != TaskKind::Binary || s.n == 0 || p.label_width != 1 || p.n_scores < 2 {
             return None;
         }
         let labels = s.labels.iter().map(|&l| l == 1.0).collect();
@@ -325,6 +329,24 @@ impl Run {
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| self.dir.display().to_string())
     }
+}
+
+/// `model.json` as [`run_task`] reads it, with the output counts taken
+/// from `predictions.csv` where `model.json` lacks them, so a run made
+/// before either fact was recorded is still guessed from its columns.
+fn task_facts(
+    model: &serde_json::Map<String, serde_json::Value>,
+    predictions: Option<&Predictions>,
+) -> serde_json::Value {
+    let mut facts = model.clone();
+    if let Some(p) = predictions {
+        for (key, n) in [("label_width", p.label_width), ("n_outputs", p.n_scores)] {
+            if !facts.get(key).is_some_and(|v| v.is_u64()) {
+                facts.insert(key.into(), n.into());
+            }
+        }
+    }
+    serde_json::Value::Object(facts)
 }
 
 /// A CSV cell as a number; empty or unparsable cells are NaN (drawn as gaps).
@@ -477,122 +499,16 @@ fn find_explanations(dir: &Path) -> Result<Vec<Explanation>, ReportError> {
                     path: path.clone(),
                     source: e,
                 })?;
-                sanitise_svg(&text).map_err(String::from)
+                crate::sanitise::sanitise_svg(&text).map_err(String::from)
             };
             Ok(Explanation { file, svg })
         })
         .collect()
 }
 
-/// Makes an explanation SVG safe to inline: the `<svg>` element only (no
-/// XML prologue), tagged `data-plot="explanation"`. Refuses anything that
-/// could run code or fetch from elsewhere: scripts, foreign objects, event
-/// handlers, entity declarations, and references other than a `#fragment`
-/// or an embedded raster image (`data:image/png`, as saliency overlays use).
-pub(crate) fn sanitise_svg(text: &str) -> Result<String, &'static str> {
-    let start = text.find("<svg").ok_or("no <svg> element")?;
-    let end = text.rfind("</svg>").ok_or("no closing </svg>")? + "</svg>".len();
-    if end <= start {
-        return Err("no complete <svg> element");
-    }
-    let body = &text[start..end];
-    let lower = body.to_ascii_lowercase();
-    for banned in [
-        "<script",
-        "<foreignobject",
-        "<!entity",
-        "<iframe",
-        "javascript:",
-    ] {
-        if lower.contains(banned) {
-            return Err("holds active content (a script, foreign object or entity declaration)");
-        }
-    }
-    if has_event_handler(&lower) {
-        return Err("holds an event-handler attribute");
-    }
-    if has_external_reference(&lower) {
-        return Err("refers to an external resource");
-    }
-    Ok(format!(
-        "<svg data-plot=\"explanation\"{}",
-        &body["<svg".len()..]
-    ))
-}
-
-/// An attribute `on<letters>=` (onload, onclick, ...).
-fn has_event_handler(lower: &str) -> bool {
-    let b = lower.as_bytes();
-    (1..b.len().saturating_sub(2)).any(|i| {
-        if !(b[i - 1].is_ascii_whitespace() && b[i] == b'o' && b[i + 1] == b'n') {
-            return false;
-        }
-        let mut j = i + 2;
-        while j < b.len() && b[j].is_ascii_alphabetic() {
-            j += 1;
-        }
-        while j < b.len() && b[j].is_ascii_whitespace() {
-            j += 1;
-        }
-        j > i + 2 && j < b.len() && b[j] == b'='
-    })
-}
-
-/// An `href`, `src` or `url(...)` whose target is neither a `#fragment` in
-/// the same picture nor an embedded PNG, JPEG or GIF.
-fn has_external_reference(lower: &str) -> bool {
-    let safe_target = |from: usize| {
-        let value = lower[from..].trim_start_matches(|c: char| {
-            c.is_whitespace() || c == '=' || c == '"' || c == '\'' || c == '('
-        });
-        value.starts_with('#')
-            || ["data:image/png", "data:image/jpeg", "data:image/gif"]
-                .iter()
-                .any(|p| value.starts_with(p))
-    };
-    for key in ["href", "src", "url("] {
-        let mut from = 0;
-        while let Some(pos) = lower[from..].find(key) {
-            let after = from + pos + key.len();
-            let attribute = key == "url(" || lower[after..].trim_start().starts_with('=');
-            if attribute && !safe_target(after) {
-                return true;
-            }
-            from = after;
-        }
-    }
-    false
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sanitiser_keeps_plain_pictures_and_tags_them() {
-        let svg = "<?xml version=\"1.0\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\"><rect x=\"1\"/><text>on = off</text></svg>\n";
-        let out = sanitise_svg(svg).unwrap();
-        assert!(out.starts_with("<svg data-plot=\"explanation\" xmlns="));
-        assert!(out.ends_with("</svg>"));
-    }
-
-    #[test]
-    fn sanitiser_refuses_active_or_external_content() {
-        for bad in [
-            "<svg><script>alert(1)</script></svg>",
-            "<svg onload=\"x()\"><rect/></svg>",
-            "<svg><a href=\"https://example.org\"><rect/></a></svg>",
-            "<svg><rect style=\"fill:url(http://x/y)\"/></svg>",
-            "<svg><foreignObject/></svg>",
-        ] {
-            assert!(sanitise_svg(bad).is_err(), "{bad}");
-        }
-        assert!(sanitise_svg("<svg><rect fill=\"url(#g)\"/><a href=\"#top\">t</a></svg>").is_ok());
-        assert!(sanitise_svg("<svg><image href=\"data:image/png;base64,iVBO\"/></svg>").is_ok());
-        assert!(
-            sanitise_svg("<svg><image href=\"data:image/svg+xml;base64,PHN2\"/></svg>").is_err()
-        );
-    }
 
     #[test]
     fn predictions_group_by_split_and_find_columns() {

@@ -41,3 +41,5 @@ impl TableError {
         }
     }
 }
+
+impl medref_core::input_error::InputError for TableError {}

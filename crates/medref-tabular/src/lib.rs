@@ -19,6 +19,7 @@ pub mod frame;
 pub mod generalise;
 pub mod molecule_data;
 pub mod preprocess;
+pub mod sections;
 pub mod split;
 pub mod synth;
 pub mod table;

@@ -5,8 +5,9 @@
 
 use crate::dataset::{build_dataset, class_order, RawTargets, Roles, SourceRows, TabularDataset, TabularRecipe};
 use medref_chem::molecule::Molecule;
-use medref_core::config::{JoinTable, MoleculeData, MoleculeSplit, Task};
-use crate::split::{split_train_val_test, SplitIndices};
+use crate::sections::{JoinTable, MoleculeSplit, MoleculesSection};
+use medref_core::config::Task;
+use medref_core::split::{split_train_val_test, SplitIndices};
 use crate::{read_table, Column, ColumnData, CsvLayout, FeatureSpec, RawTable, TableError};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -20,7 +21,7 @@ struct Compound {
 }
 
 /// Reads `.sdf`, `.smi` or a CSV/Parquet table with a SMILES column.
-fn read_compounds(d: &MoleculeData, path: &Path) -> Result<Vec<Compound>, TableError> {
+fn read_compounds(d: &MoleculesSection, path: &Path) -> Result<Vec<Compound>, TableError> {
     let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
     let bad = |location: String, detail: String| -> TableError { TableError::format(path, location, detail).into() };
     let smiles_key = d.smiles.to_ascii_lowercase();
@@ -139,7 +140,7 @@ fn fingerprint_name(j: usize) -> String {
 
 /// Builds the feature table of `compounds`: fingerprint, descriptors and
 /// joined feature columns, one row per compound.
-fn feature_table(d: &MoleculeData, compounds: &[Compound], join: Option<&Joined>) -> RawTable {
+fn feature_table(d: &MoleculesSection, compounds: &[Compound], join: Option<&Joined>) -> RawTable {
     let n = compounds.len();
     let mut fp = vec![0f32; n * d.n_bits];
     let spec = medref_chem::fingerprint::MorganSpec { radius: d.radius as u32, n_bits: d.n_bits, counts: d.counts };
@@ -180,7 +181,7 @@ fn feature_table(d: &MoleculeData, compounds: &[Compound], join: Option<&Joined>
     RawTable { columns }
 }
 
-fn feature_spec(d: &MoleculeData, table: &RawTable) -> FeatureSpec {
+fn feature_spec(d: &MoleculesSection, table: &RawTable) -> FeatureSpec {
     FeatureSpec {
         columns: table.names().into_iter().map(str::to_string).collect(),
         categorical: Vec::new(),
@@ -190,7 +191,7 @@ fn feature_spec(d: &MoleculeData, table: &RawTable) -> FeatureSpec {
 
 /// The measured property of a compound: its own field first, then the
 /// joined table.
-fn target_text(d: &MoleculeData, c: &Compound, join: Option<&Joined>) -> Option<String> {
+fn target_text(d: &MoleculesSection, c: &Compound, join: Option<&Joined>) -> Option<String> {
     c.fields.get(&d.target.to_ascii_lowercase()).cloned().or_else(|| {
         let j = d.join.as_ref()?;
         let joined = join?;
@@ -199,7 +200,7 @@ fn target_text(d: &MoleculeData, c: &Compound, join: Option<&Joined>) -> Option<
 }
 
 /// Reads a `format = "molecules"` config's data; `path` replaces its main file.
-pub fn load_molecules(d: &MoleculeData, seed: u64, path: Option<&Path>) -> Result<TabularDataset, TableError> {
+pub fn load_molecules(d: &MoleculesSection, seed: u64, path: Option<&Path>) -> Result<TabularDataset, TableError> {
     let main_path = path.unwrap_or(&d.path);
     let join = d.join.as_ref().map(read_join).transpose()?;
     let mut report = BTreeMap::new();
@@ -279,7 +280,7 @@ pub fn load_molecules(d: &MoleculeData, seed: u64, path: Option<&Path>) -> Resul
             };
             SplitIndices { train: s.train, val: s.val, test: s.test }
         }
-        MoleculeSplit::Random => split_train_val_test(&vec![0; usable.len()], 1, fractions, seed).map_err(TableError::Mismatch)?,
+        MoleculeSplit::Random => split_train_val_test(&vec![0; usable.len()], 1, d.val_fraction, test_fraction, seed).map_err(TableError::Mismatch)?,
     };
     let pick = |idx: &[usize]| idx.iter().map(|&k| usable[k]).collect::<Vec<usize>>();
 
@@ -329,7 +330,7 @@ pub fn load_molecules(d: &MoleculeData, seed: u64, path: Option<&Path>) -> Resul
 
 /// Permutation importance shuffles the whole fingerprint as one feature:
 /// 2048 single bits, each rare, say little on their own.
-fn merge_fingerprint_groups(ds: &mut TabularDataset, d: &MoleculeData) {
+fn merge_fingerprint_groups(ds: &mut TabularDataset, d: &MoleculesSection) {
     let (fp, rest): (Vec<_>, Vec<_>) = ds.feature_groups.drain(..).partition(|(name, _)| name.starts_with("ecfp_"));
     if let (Some(first), Some(last)) = (fp.first(), fp.last()) {
         let label = format!("morgan r={} {} {}", d.radius, d.n_bits, if d.counts { "counts" } else { "bits" });
@@ -339,7 +340,7 @@ fn merge_fingerprint_groups(ds: &mut TabularDataset, d: &MoleculeData) {
 }
 
 /// Features of new molecules for `predict`, with the saved transform.
-pub fn predict_molecule_features(d: &MoleculeData, recipe: &TabularRecipe, input: &Path) -> Result<(Vec<String>, Vec<f32>), TableError> {
+pub fn predict_molecule_features(d: &MoleculesSection, recipe: &TabularRecipe, input: &Path) -> Result<(Vec<String>, Vec<f32>), TableError> {
     let join = d.join.as_ref().map(read_join).transpose()?;
     let compounds = read_compounds(d, input)?;
     let table = feature_table(d, &compounds, join.as_ref());

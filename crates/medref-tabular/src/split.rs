@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use medref_core::seed::Rng;
-pub use medref_data::genomics::sequence::{split_train_val_test, SplitIndices};
+use medref_core::split::SplitIndices;
 
 /// Holds out whole groups (patients): groups are shuffled with a stream
 /// derived from `seed`, then test is filled until it holds at least its

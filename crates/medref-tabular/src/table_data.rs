@@ -3,9 +3,11 @@
 //! survival horizon), a patient-respecting split, and the features.
 
 use crate::dataset::{build_dataset, class_order, column, RawTargets, Roles, SourceRows, TabularDataset, TabularRecipe};
-use crate::split::{check_groups_disjoint, group_split, split_train_val_test, SplitIndices};
+use crate::sections::TableSection;
+use crate::split::{check_groups_disjoint, group_split};
 use crate::{read_table, ColumnData, CsvLayout, FeatureSpec, RawTable, TableError};
-use medref_core::config::{TableData, Task};
+use medref_core::config::Task;
+use medref_core::split::{split_train_val_test, SplitIndices};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -19,7 +21,7 @@ enum Outcomes {
 }
 
 /// Reads the outcome of every row of `table`.
-fn outcomes(d: &TableData, table: &RawTable, path: &Path, report: &mut BTreeMap<String, usize>) -> Result<Outcomes, TableError> {
+fn outcomes(d: &TableSection, table: &RawTable, path: &Path, report: &mut BTreeMap<String, usize>) -> Result<Outcomes, TableError> {
     let numeric = |name: &str| -> Result<Vec<Option<f64>>, TableError> {
         match &column(table, name, path)?.data {
             ColumnData::Numeric(v) => Ok(v.clone()),
@@ -111,7 +113,7 @@ fn outcomes(d: &TableData, table: &RawTable, path: &Path, report: &mut BTreeMap<
 
 /// The feature columns of a table config: as listed, or every column that
 /// plays no other role.
-fn feature_columns(d: &TableData, table: &RawTable) -> Vec<String> {
+fn feature_columns(d: &TableSection, table: &RawTable) -> Vec<String> {
     if !d.features.is_empty() {
         return d.features.clone();
     }
@@ -127,7 +129,7 @@ fn feature_columns(d: &TableData, table: &RawTable) -> Vec<String> {
 }
 
 /// Reads a `format = "table"` config's data; `path` replaces its main file.
-pub fn load_table(d: &TableData, seed: u64, path: Option<&Path>) -> Result<TabularDataset, TableError> {
+pub fn load_table(d: &TableSection, seed: u64, path: Option<&Path>) -> Result<TabularDataset, TableError> {
     let main_path = path.unwrap_or(&d.path);
     let layout = CsvLayout { skip_lines: d.skip_lines, has_header: d.header, ..CsvLayout::default() };
     let main = read_table(main_path, &layout)?;
@@ -208,7 +210,7 @@ pub fn load_table(d: &TableData, seed: u64, path: Option<&Path>) -> Result<Tabul
     } else if let Some(g) = &groups {
         group_split(g, fractions, seed)
     } else {
-        split_train_val_test(&strata, 1, fractions, seed).map_err(TableError::Mismatch)?
+        split_train_val_test(&strata, 1, d.val_fraction, test_fraction, seed).map_err(TableError::Mismatch)?
     };
     let pick = |idx: &[usize]| idx.iter().map(|&k| main_rows[k]).collect::<Vec<usize>>();
     let train_rows = pick(&local.train);
@@ -266,7 +268,7 @@ fn targets_for(out: &Outcomes, rows: &[usize], class_names: &[String]) -> RawTar
 /// Features of new rows for `predict`: reads `input` as the config's table
 /// layout and applies the saved transform. Returns row ids and row-major
 /// `[n, n_features]` features.
-pub fn predict_table_features(d: &TableData, recipe: &TabularRecipe, input: &Path) -> Result<(Vec<String>, Vec<f32>), TableError> {
+pub fn predict_table_features(d: &TableSection, recipe: &TabularRecipe, input: &Path) -> Result<(Vec<String>, Vec<f32>), TableError> {
     let layout = CsvLayout { skip_lines: d.skip_lines, has_header: d.header, ..CsvLayout::default() };
     let table = read_table(input, &layout)?;
     let rows: Vec<usize> = (0..table.n_rows()).collect();

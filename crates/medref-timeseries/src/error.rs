@@ -123,3 +123,5 @@ mod tests {
         assert_eq!(parse_value(""), None);
     }
 }
+
+impl medref_core::input_error::InputError for TsError {}

@@ -18,7 +18,7 @@
 //! [`leave_one_subject_out`]) plus resampling and a magnitude channel;
 //! [`synth`] writes tiny files with planted structure in the formats above.
 //! Metrics for these tasks (edit score, F1@k, sensitivity at a false-alarm
-//! rate) live in [`medref_core::metrics::segmentation`].
+//! rate) live in [`medref_core::metrics::temporal`].
 //!
 //! Every reader returns [`TsError`], whose message starts with the file,
 //! then the line and field; cell values are never echoed.
@@ -29,6 +29,8 @@ pub mod cholec80;
 pub mod error;
 pub mod jigsaws;
 pub mod preprocess;
+pub mod scoring;
+pub mod sections;
 pub mod sensor_csv;
 pub mod series;
 pub mod split_sets;

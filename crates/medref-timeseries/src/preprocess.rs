@@ -343,11 +343,7 @@ pub fn subject_split<S: AsRef<str>>(
             }
         }
         SubjectHoldout::Fractions { val, test } => {
-            if !((0.0..1.0).contains(val) && (0.0..1.0).contains(test) && val + test < 1.0) {
-                return Err(TsError::Invalid(format!(
-                    "subject fractions val {val} and test {test} must each be in [0, 1) and sum below 1"
-                )));
-            }
+            medref_core::split::check_holdout(*val, *test).map_err(|m| TsError::Invalid(format!("subject fractions: {m}")))?;
             let n = distinct.len();
             let count = |f: f64| {
                 if f > 0.0 {

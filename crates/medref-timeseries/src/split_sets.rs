@@ -10,8 +10,8 @@ use crate::{
     FrameDataset, add_magnitude, read_jigsaws, read_sensor_csv, read_ts, subject_split, ChannelScaler, FrameSequence, JigsawsOptions,
     SensorCsvSpec, Series, SubjectHoldout, TsError,
 };
-use medref_core::config::{JigsawsData, SensorCsvData, TsData};
-use medref_data::genomics::sequence::split_train_val_test;
+use crate::sections::{JigsawsSection, SensorCsvSection, TsSection};
+use medref_core::split::split_train_val_test;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -77,7 +77,7 @@ fn pick<T: Clone>(items: &[T], idx: &[usize]) -> Vec<T> {
 
 /// Reads a `format = "ts"` config: the training file, and the official
 /// test file or a stratified split of the training file.
-pub fn load_ts(d: &TsData, seed: u64, path: Option<&Path>) -> Result<SeriesSet, TsError> {
+pub fn load_ts(d: &TsSection, seed: u64, path: Option<&Path>) -> Result<SeriesSet, TsError> {
     let main_path = path.unwrap_or(&d.path);
     let train_file = read_ts(main_path)?;
     let labels: Vec<u32> = train_file.labels().iter().map(|&l| l as u32).collect();
@@ -93,12 +93,12 @@ pub fn load_ts(d: &TsData, seed: u64, path: Option<&Path>) -> Result<SeriesSet, 
                     train_file.class_names.len()
                 )));
             }
-            let s = split_train_val_test(&labels, 1, [1.0 - d.val_fraction, d.val_fraction, 0.0], seed)
+            let s = split_train_val_test(&labels, 1, d.val_fraction, 0.0, seed)
                 .map_err(TsError::Mismatch)?;
             (pick(&train_file.series, &s.train), pick(&train_file.series, &s.val), test_file.series)
         }
         None => {
-            let s = split_train_val_test(&labels, 1, [1.0 - d.val_fraction - d.test_fraction, d.val_fraction, d.test_fraction], seed)
+            let s = split_train_val_test(&labels, 1, d.val_fraction, d.test_fraction, seed)
                 .map_err(TsError::Mismatch)?;
             (pick(&train_file.series, &s.train), pick(&train_file.series, &s.val), pick(&train_file.series, &s.test))
         }
@@ -110,7 +110,7 @@ pub fn load_ts(d: &TsData, seed: u64, path: Option<&Path>) -> Result<SeriesSet, 
 
 /// Reads a `format = "sensor_csv"` config: windows per subject, subjects
 /// held out for validation and test.
-pub fn load_sensor_csv(d: &SensorCsvData, seed: u64, path: Option<&Path>) -> Result<SeriesSet, TsError> {
+pub fn load_sensor_csv(d: &SensorCsvSection, seed: u64, path: Option<&Path>) -> Result<SeriesSet, TsError> {
     let main_path = path.unwrap_or(&d.path);
     let rule = d.label_rule.parse().map_err(|e: String| TsError::Mismatch(format!("[data].label_rule: {e}")))?;
     let spec = SensorCsvSpec {
@@ -201,7 +201,7 @@ fn finish_series(
 }
 
 /// Reads a `format = "jigsaws"` config, surgeons held out.
-pub fn load_jigsaws(d: &JigsawsData, seed: u64, path: Option<&Path>) -> Result<FrameSet, TsError> {
+pub fn load_jigsaws(d: &JigsawsSection, seed: u64, path: Option<&Path>) -> Result<FrameSet, TsError> {
     let root = path.unwrap_or(&d.path);
     let ds = read_jigsaws(root, &JigsawsOptions::default())?;
     let holdout = if d.val_subjects.is_empty() && d.test_subjects.is_empty() {

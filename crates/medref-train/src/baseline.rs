@@ -12,7 +12,9 @@
 use crate::examples::{Examples, Network};
 use crate::TrainError;
 use burn::prelude::*;
-use medref_core::config::Config;
+use medref_core::config::{Config, DataSection};
+use medref_core::task::{FitMethod, TaskKind};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -31,6 +33,13 @@ pub struct ModelMeta {
     /// Class (or label) names in output order, where the data names them.
     pub class_names: Vec<String>,
     pub best_epoch: usize,
+    /// What the model predicts (absent in runs made before it was written;
+    /// readers then go through `medref_core::task::run_task`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task: Option<TaskKind>,
+    /// By the loop or as a convex problem (absent in older runs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fit: Option<FitMethod>,
     /// `model.safetensors` for PyTorch: architecture and name map (absent
     /// in runs made before it was written).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -65,7 +74,15 @@ pub struct Trained<M> {
     /// In inference mode (`valid()`), on `device`.
     pub model: M,
     pub device: Device,
+    /// What a direct fit kept beside the weights ([`DirectFit::state`]),
+    /// for the model's extra files; `None` when reopened from disk.
+    pub fit_state: Option<FitState>,
 }
+
+/// A solver's own result (a Cox fit's baseline hazard, say), handed from
+/// [`Baseline::fit_directly`] to [`Baseline::write_model_extras`] so the
+/// model is not fitted a second time.
+pub type FitState = std::sync::Arc<dyn std::any::Any + Send + Sync>;
 
 /// A model fitted outside the loop, as the convex problem it is.
 pub struct DirectFit<M> {
@@ -75,6 +92,8 @@ pub struct DirectFit<M> {
     /// What the solver did (iterations, final gradient, penalty), written
     /// as `convex_fit.json`.
     pub report: serde_json::Value,
+    /// The solver's result beyond the weights, for the extras.
+    pub state: Option<FitState>,
 }
 
 /// A domain's model family on its kind of examples.
@@ -110,6 +129,9 @@ pub trait Baseline: 'static {
         None
     }
 
+    /// Whether `predict` takes a folder as its input (of images, say).
+    const PREDICT_READS_FOLDER: bool = false;
+
     /// Files the field reports about the data, written before training
     /// (`preprocess.json`, `splits.json`...).
     fn write_data_extras(_dir: &Path, _data: &Self::Data) -> Result<(), TrainError> {
@@ -144,18 +166,25 @@ pub trait Baseline: 'static {
     }
 }
 
-/// A `[data].format`: how its config section is read into a baseline's data.
+/// A `[data].format`: everything medref knows about it, in one place: its
+/// config section (a type the registry parses, unknown keys refused),
+/// whether it reads a folder, how the section is read into the baseline's
+/// data, and how new inputs are read for `predict`.
 pub trait DataFormat: 'static {
     type Baseline: Baseline;
+    /// The `[data]` section's keys, beside `format`.
+    type Section: DataSection + DeserializeOwned + Serialize + PartialEq + std::fmt::Debug + Send + Sync + 'static;
     /// The `format = "..."` value.
     const FORMAT: &'static str;
+    /// Whether the data (and so `eval --data`) is a folder rather than a file.
+    const READS_FOLDER: bool = false;
 
     /// Reads the config's data; `path` replaces its main file (`eval --data`).
-    fn load(config: &Config, path: Option<&Path>) -> Result<<Self::Baseline as Baseline>::Data, TrainError>;
+    fn load(config: &Config, section: &Self::Section, path: Option<&Path>) -> Result<<Self::Baseline as Baseline>::Data, TrainError>;
 
     /// New inputs for `predict`; the baseline's reader unless the format
     /// needs its own (a table's layout, a molecule file).
-    fn read_new(run: &RunInfo, input: &Path) -> Result<<Self::Baseline as Baseline>::Data, TrainError> {
+    fn read_new(run: &RunInfo, _section: &Self::Section, input: &Path) -> Result<<Self::Baseline as Baseline>::Data, TrainError> {
         <Self::Baseline as Baseline>::read_new(run, input)
     }
 }

@@ -5,12 +5,9 @@ use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TrainError {
+    /// A reader's error: the input file or its contents are at fault.
     #[error(transparent)]
-    Config(#[from] medref_core::config::ConfigError),
-    #[error(transparent)]
-    Data(#[from] medref_data::DataError),
-    #[error(transparent)]
-    Table(#[from] medref_tabular::TableError),
+    Input(Box<dyn std::error::Error + Send + Sync>),
     /// The asked-for device cannot be used on this machine.
     #[error("{0}")]
     Device(String),
@@ -38,9 +35,7 @@ impl TrainError {
     pub fn is_bad_input(&self) -> bool {
         matches!(
             self,
-            TrainError::Config(_)
-                | TrainError::Data(_)
-                | TrainError::Table(_)
+            TrainError::Input(_)
                 | TrainError::Device(_)
                 | TrainError::Mismatch(_)
                 | TrainError::RunDir { .. }
@@ -55,9 +50,10 @@ impl TrainError {
     }
 }
 
-/// Signal readers' errors keep their message; all are the input's fault.
-impl From<medref_timeseries::TsError> for TrainError {
-    fn from(e: medref_timeseries::TsError) -> Self {
-        TrainError::Mismatch(e.to_string())
+/// Every reader's error (DNA and images, tables, signals) converts with
+/// `?`, keeping its message, as bad input.
+impl<E: medref_core::input_error::InputError> From<E> for TrainError {
+    fn from(e: E) -> Self {
+        TrainError::Input(Box::new(e))
     }
 }

@@ -241,9 +241,9 @@ fn frame_metrics(labels: &[usize], offsets: &[usize], n_classes: usize, scores: 
         seqs.iter().map(|&(a, b)| metrics::edit_score(&labels[a..b], &predicted[a..b], None)).collect();
     m.insert("edit".into(), edits.iter().sum::<f64>() / edits.len().max(1) as f64);
     for (name, overlap) in [("f1_at_10", 0.10), ("f1_at_25", 0.25), ("f1_at_50", 0.50)] {
-        let mut total: Option<metrics::segmentation::SegmentCounts> = None;
+        let mut total: Option<metrics::temporal::SegmentCounts> = None;
         for &(a, b) in &seqs {
-            if let Some(c) = metrics::segmentation::segment_counts(&labels[a..b], &predicted[a..b], overlap, None) {
+            if let Some(c) = metrics::temporal::segment_counts(&labels[a..b], &predicted[a..b], overlap, None) {
                 match total.as_mut() {
                     Some(t) => t.add(c),
                     None => total = Some(c),

@@ -56,17 +56,5 @@ pub trait Examples {
 
 pub use medref_core::record_key::{content_key, float_key};
 
-/// A burn module that maps an input batch to logits `[rows, n_outputs]`
-/// (one row per example, or per frame for frame labelling).
-pub trait Network: Module + Clone {
-    /// Sent from the thread that assembles batches to the one that trains.
-    type Input: Send;
-    fn logits(&self, input: Self::Input) -> Tensor<2>;
-
-    /// Logits plus any extra training loss the model adds to the target
-    /// loss (a smoothing term, say). Only training calls this.
-    fn logits_and_penalty(&self, input: Self::Input) -> (Tensor<2>, Option<Tensor<1>>) {
-        (self.logits(input), None)
-    }
-}
+pub use medref_models::Network;
 

@@ -289,3 +289,6 @@ where
         train_samples_per_second: seen as f64 / started.elapsed().as_secs_f64().max(1e-9),
     })
 }
+
+#[cfg(test)]
+mod tests;

@@ -136,7 +136,7 @@ pub fn add_false_alarm_metrics(
     let (Some((vy, vs)), Some((ty, ts))) = (binary(val_targets, val_scores), binary(test_targets, test_scores)) else {
         return;
     };
-    let Some(op) = metrics::segmentation::sensitivity_at_false_alarms(&vy, &vs, val_hours, per_hour) else { return };
+    let Some(op) = metrics::temporal::sensitivity_at_false_alarms(&vy, &vs, val_hours, per_hour) else { return };
     let Some(counts) = BinaryCounts::at_threshold(&ty, &ts, op.threshold) else { return };
     let test = metrics.entry("test".into()).or_default();
     let fa_rate = if test_hours > 0.0 { counts.false_positive as f64 / test_hours } else { f64::NAN };

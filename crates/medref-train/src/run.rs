@@ -18,7 +18,8 @@ use crate::pytorch_weights::write_safetensors;
 use crate::run_dir::{check_resumable, crate_versions, csv_field, dataset_digest, predictions_csv, prepare_run_dir, rayon_threads, write_json};
 use crate::TrainError;
 use burn::prelude::*;
-use medref_core::config::{Config, Monitor};
+use medref_core::config::{Config, DataFormats, Monitor, TrainConfig};
+use medref_core::task::{FitMethod, MetricsFile, TaskKind};
 use medref_core::fsutil::write_atomic;
 use medref_core::manifest::{git_state, now_rfc3339, RunManifest};
 use std::path::{Path, PathBuf};
@@ -51,15 +52,20 @@ pub struct TrainOutcome {
     pub stopped_early: bool,
     pub seconds: f64,
     pub train_samples_per_second: f64,
+    /// What the model predicts, as written into `metrics.json`.
+    pub task: TaskKind,
+    /// Direct fits have no epochs and no throughput worth reporting.
+    pub fit: FitMethod,
 }
 
 fn bad_run(dir: &Path, message: String) -> TrainError {
     TrainError::RunDir { path: dir.to_path_buf(), message }
 }
 
-/// Reads `dir`'s `config.toml` and `model.json`.
-pub fn open_run(dir: &Path) -> Result<RunInfo, TrainError> {
-    let config = Config::load(&dir.join("config.toml"), &[])?;
+/// Reads `dir`'s `config.toml` (its `[data]` parsed by `formats`) and
+/// `model.json`.
+pub fn open_run(dir: &Path, formats: &dyn DataFormats) -> Result<RunInfo, TrainError> {
+    let config = Config::load(&dir.join("config.toml"), &[], formats)?;
     let meta_path = dir.join("model.json");
     let text = std::fs::read_to_string(&meta_path)
         .map_err(|e| bad_run(dir, format!("not a finished medref run (model.json: {e})")))?;
@@ -75,12 +81,21 @@ pub fn reopen<B: Baseline>(info: RunInfo, device: DeviceChoice) -> Result<Traine
     let device = open_device(device)?.device;
     let fresh = B::build(&info.config, &info.meta, &device)?;
     let model = load_weights(fresh, &info.dir.join("model.bpk"))?.valid();
-    Ok(Trained { info, model, device })
+    Ok(Trained { info, model, device, fit_state: None })
+}
+
+/// The config's `[data]` section as format `F`'s own type. The registry
+/// hands a format only configs of its own name, so a mismatch is a bug
+/// named here rather than a panic.
+fn section_of<F: DataFormat>(config: &Config) -> Result<&F::Section, TrainError> {
+    config.data.get::<F::Section>().ok_or_else(|| {
+        TrainError::Mismatch(format!("[data].format = \"{}\" was given to the `{}` reader", config.data.format(), F::FORMAT))
+    })
 }
 
 /// Reads data through format `F`, refusing a single-class label set.
 fn load<F: DataFormat>(config: &Config, path: Option<&Path>) -> Result<(<F::Baseline as Baseline>::Data, DataShape), TrainError> {
-    let data = F::load(config, path)?;
+    let data = F::load(config, section_of::<F>(config)?, path)?;
     let shape = F::Baseline::shape(&data);
     if shape.label_width == 1 && shape.n_classes.is_some_and(|k| k < 2) {
         return Err(TrainError::Mismatch(format!(
@@ -217,19 +232,25 @@ fn fit_and_write<B: Baseline>(
         n_outputs: train.targets().n_outputs(),
         class_names: shape.class_names,
         best_epoch: 0,
+        task: Some(TaskKind::of_targets(train.targets())),
+        fit: None,
         pytorch: None,
     };
     let model = B::build(config, &meta, &init)?.fork(&ad);
     B::write_data_extras(dir, data)?;
 
     let eval_device = device.clone().without_autodiff();
+    let mut fit_state = None;
     let fitted = match B::fit_directly(config, data, model.clone()) {
         Some(direct) => {
-            let direct = direct?;
+            meta.fit = Some(FitMethod::Direct);
+            let mut direct = direct?;
+            fit_state = direct.state.take();
             write_json(&dir.join("convex_fit.json"), &direct.report)?;
-            fitted_directly(direct, &val, config, &eval_device, train.len())?
+            fitted_directly(direct, &val, &config.train, &eval_device, train.len())?
         }
         None => {
+            meta.fit = Some(FitMethod::Loop);
             // A fresh run starts in an empty directory, so a committed
             // state here means `--resume`.
             let ck_dir = dir.join("checkpoints");
@@ -279,7 +300,9 @@ fn fit_and_write<B: Baseline>(
     write_atomic(&dir.join("predictions.csv"), csv.as_bytes()).map_err(TrainError::io(dir.join("predictions.csv")))?;
     let hist = history_csv(&fitted.history, config.train.monitor.as_str());
     write_atomic(&dir.join("history.csv"), hist.as_bytes()).map_err(TrainError::io(dir.join("history.csv")))?;
-    write_json(&dir.join("metrics.json"), &metrics)?;
+    let task = meta.task.unwrap_or_else(|| TaskKind::of_targets(train.targets()));
+    let fit = meta.fit.unwrap_or_default();
+    write_json(&dir.join("metrics.json"), &MetricsFile { task: Some(task), splits: metrics.clone() })?;
     let summary = TrainOutcome {
         dir: dir.to_path_buf(),
         metrics,
@@ -288,24 +311,26 @@ fn fit_and_write<B: Baseline>(
         stopped_early: fitted.stopped_early,
         seconds: 0.0,
         train_samples_per_second: fitted.train_samples_per_second,
+        task,
+        fit,
     };
     let info = RunInfo { dir: dir.to_path_buf(), config: config.clone(), meta };
-    let trained = Trained { info, model: best, device: eval_device };
+    let trained = Trained { info, model: best, device: eval_device, fit_state };
     B::write_model_extras(&trained, data)?;
     Ok((trained, summary))
 }
 
 /// A directly fitted model as the loop's result: one "epoch" whose training
 /// loss is the objective, scored on validation like any epoch.
-fn fitted_directly<M, E>(direct: DirectFit<M>, val: &E, config: &Config, eval_device: &Device, n_train: usize) -> Result<Fitted<M>, TrainError>
+fn fitted_directly<M, E>(direct: DirectFit<M>, val: &E, train: &TrainConfig, eval_device: &Device, n_train: usize) -> Result<Fitted<M>, TrainError>
 where
     M: Network<Input = E::Input>,
     E: Examples,
 {
     let started = Instant::now();
-    let scores = predict_scores(&direct.model.valid(), val, eval_device, config.train.batch_size.max(256))?;
+    let scores = predict_scores(&direct.model.valid(), val, eval_device, train.batch_size.max(256))?;
     let val_loss = score_loss(val.targets(), &scores);
-    let val_metric = match config.train.monitor {
+    let val_metric = match train.monitor {
         Monitor::Loss => val_loss,
         m => monitor_value(val.targets(), &scores, m),
     };
@@ -349,7 +374,7 @@ pub fn eval<F: DataFormat>(info: &RunInfo, device: DeviceChoice, data: Option<&P
 /// class name, the labels at or above 0.5 for multi-label models, or the
 /// value for regression.
 pub fn predict<F: DataFormat>(info: &RunInfo, device: DeviceChoice, input: &Path) -> Result<String, TrainError> {
-    let ds = F::read_new(info, input)?;
+    let ds = F::read_new(info, section_of::<F>(&info.config)?, input)?;
     let run = reopen::<F::Baseline>(info.clone(), device)?;
     let [_, _, new] = F::Baseline::splits(&info.config, &ds);
     let scores = predict_scores(&run.model, &new, &run.device, 256)?;
@@ -391,4 +416,46 @@ where
     E: Examples,
 {
     predict_scores(&run.model, examples, &run.device, 256)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use medref_models::Mlp;
+
+    /// Two points on either side of zero, one feature each.
+    struct Pair(Targets);
+
+    impl Examples for Pair {
+        type Input = Tensor<2>;
+        fn len(&self) -> usize {
+            self.0.len()
+        }
+        fn targets(&self) -> &Targets {
+            &self.0
+        }
+        fn batch(&self, indices: &[usize], device: &Device, _: Option<&mut medref_core::seed::Rng>) -> Tensor<2> {
+            let x: Vec<f32> = indices.iter().map(|&i| if i == 0 { -1.0 } else { 1.0 }).collect();
+            crate::tensor::to_tensor(ndarray::Array2::from_shape_vec((indices.len(), 1), x).unwrap(), device)
+        }
+    }
+
+    /// A direct fit is one "epoch": its objective as the training loss,
+    /// scored on validation like any epoch, and it is the best model.
+    #[test]
+    fn a_direct_fit_is_one_scored_epoch() {
+        let device = Device::flex();
+        let model = Mlp::new(&[], 0.0, 1, 2, &device).with_linear_coefficients(&[-3.0, 3.0], &[0.0, 0.0]).unwrap();
+        let direct = DirectFit { model, objective: 0.25, report: serde_json::Value::Null, state: None };
+        let val = Pair(Targets::Classes { labels: vec![0, 1], n_classes: 2 });
+        let train = TrainConfig { monitor: Monitor::Auroc, ..TrainConfig::default() };
+        let fitted = fitted_directly(direct, &val, &train, &device, 10).unwrap();
+        assert_eq!((fitted.best_epoch, fitted.history.len(), fitted.stopped_early), (1, 1, false));
+        let epoch = &fitted.history[0];
+        assert_eq!((epoch.epoch, epoch.train_loss, epoch.lr), (1, 0.25, 0.0));
+        assert_eq!(epoch.val_metric, 1.0, "both validation points ranked right");
+        // Softmax of logits -3 and 3: each point gets probability 1/(1+e^-6) on its class.
+        let p = 1.0 / (1.0 + (-6.0f64).exp());
+        assert!((epoch.val_loss + p.ln()).abs() < 1e-6, "val loss {}", epoch.val_loss);
+    }
 }

@@ -7,7 +7,7 @@ use crate::evaluate::Metrics;
 use crate::fit::Progress;
 use crate::run::{self, TrainOutcome, TrainRequest};
 use crate::TrainError;
-use medref_core::config::Config;
+use medref_core::config::{Config, DataConfig, DataFormats};
 use std::marker::PhantomData;
 use std::path::Path;
 
@@ -17,6 +17,12 @@ pub trait Runner: Sync {
     fn format(&self) -> &'static str;
     /// The `[model].kind` values it trains.
     fn model_kinds(&self) -> &'static [&'static str];
+    /// Parses its `[data]` section (the table without `format`).
+    fn parse_section(&self, table: toml::Table) -> Result<DataConfig, (String, String)>;
+    /// Whether its data (and `eval --data`) may be a folder.
+    fn reads_folder(&self) -> bool;
+    /// Whether `predict` may be given a folder.
+    fn predict_reads_folder(&self) -> bool;
     /// Reads the data as training would and says what it holds.
     fn inspect(&self, config: &Config, path: Option<&Path>) -> Result<run::DataSummary, TrainError>;
     /// Trains (or resumes) a run and writes its directory.
@@ -42,6 +48,15 @@ impl<F: DataFormat> Runner for Registered<F> {
     fn model_kinds(&self) -> &'static [&'static str] {
         F::Baseline::MODEL_KINDS
     }
+    fn parse_section(&self, table: toml::Table) -> Result<DataConfig, (String, String)> {
+        DataConfig::parse_as::<F::Section>(F::FORMAT, table)
+    }
+    fn reads_folder(&self) -> bool {
+        F::READS_FOLDER
+    }
+    fn predict_reads_folder(&self) -> bool {
+        F::Baseline::PREDICT_READS_FOLDER
+    }
     fn inspect(&self, config: &Config, path: Option<&Path>) -> Result<run::DataSummary, TrainError> {
         run::inspect::<F>(config, path)
     }
@@ -53,6 +68,33 @@ impl<F: DataFormat> Runner for Registered<F> {
     }
     fn predict(&self, run: &RunInfo, device: DeviceChoice, input: &Path) -> Result<String, TrainError> {
         run::predict::<F>(run, device, input)
+    }
+}
+
+/// The registry of formats: the one list that both parses `[data]`
+/// sections (as [`DataFormats`]) and runs them.
+pub struct Registry(pub &'static [&'static dyn Runner]);
+
+impl Registry {
+    /// The runner of `format`, if registered.
+    pub fn runner(&self, format: &str) -> Option<&'static dyn Runner> {
+        self.0.iter().copied().find(|r| r.format() == format)
+    }
+
+    /// Formats registered more than once (a registry bug: the first would
+    /// silently win).
+    pub fn duplicates(&self) -> Vec<&'static str> {
+        let mut seen = std::collections::BTreeSet::new();
+        self.0.iter().map(|r| r.format()).filter(|f| !seen.insert(*f)).collect()
+    }
+}
+
+impl DataFormats for Registry {
+    fn names(&self) -> Vec<&'static str> {
+        self.0.iter().map(|r| r.format()).collect()
+    }
+    fn parse(&self, name: &str, table: toml::Table) -> Option<Result<DataConfig, (String, String)>> {
+        self.runner(name).map(|r| r.parse_section(table))
     }
 }
 

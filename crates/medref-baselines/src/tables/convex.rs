@@ -61,5 +61,5 @@ pub fn fit_linear(config: &Config, linear: &LinearConfig, ds: &TabularDataset, m
         "intercept": solved.intercept,
         "coefficients": solved.coefficients,
     });
-    Ok(DirectFit { model, objective: solved.objective, report })
+    Ok(DirectFit { model, objective: solved.objective, report, state: None })
 }

@@ -7,13 +7,21 @@
 //! `eval` and `predict` treat it as any model; the fit itself and the
 //! baseline hazard (Breslow) come from `medref_stats::survival`.
 
-use medref_core::config::{Config, CoxConfig, DataConfig};
+use medref_core::config::{Config, CoxConfig};
+use medref_tabular::sections::TableSection;
 use medref_models::Mlp;
 use medref_stats::survival::{
     bootstrap_survival_ci, calibration_at_horizon, cumulative_dynamic_auc, fit_cox, integrated_brier_score, kaplan_meier, uno_c_index, CoxFit, CoxOptions, Ties,
 };
 use medref_tabular::{InputTransform, TabularDataset, TabularSplit};
+use medref_train::baseline::FitState;
 use medref_train::{DirectFit, Targets, TrainError};
+
+/// The survival horizon of a table config (NaN where there is none: the
+/// metrics at a horizon are then left out).
+fn horizon(config: &Config) -> f64 {
+    config.data.get::<TableSection>().and_then(|d| d.survival.as_ref()).map_or(f64::NAN, |s| s.horizon)
+}
 
 fn time_event(split: &TabularSplit) -> Option<(&[f64], &[bool])> {
     match &split.targets {
@@ -77,10 +85,7 @@ pub fn fit_model(config: &Config, cox: &CoxConfig, ds: &TabularDataset, model: M
             })
         })
         .collect();
-    let horizon = match &config.data {
-        DataConfig::Table(d) => d.survival.as_ref().map_or(f64::NAN, |s| s.horizon),
-        _ => f64::NAN,
-    };
+    let horizon = horizon(config);
     let mean_linear_predictor: f64 = f.covariate_means.iter().zip(&f.coefficients).map(|(m, b)| m * b).sum();
     let report = serde_json::json!({
         "solver": "newton on the partial likelihood, step halving",
@@ -98,13 +103,24 @@ pub fn fit_model(config: &Config, cox: &CoxConfig, ds: &TabularDataset, model: M
         "note": "covariates are the preprocessed features (standardised on the training rows), so a hazard ratio is per training standard deviation; the first category of each categorical column is the reference",
         "coefficients": coefficients,
     });
-    Ok(DirectFit { model, objective: -f.log_likelihood / events as f64, report })
+    let objective = -f.log_likelihood / events as f64;
+    let state: FitState = std::sync::Arc::new((f, columns));
+    Ok(DirectFit { model, objective, report, state: Some(state) })
 }
 
 /// `survival.json` of a Cox model: [`survival_report`] with the model's
-/// own survival curves (Breslow's baseline hazard).
-pub fn cox_report(config: &Config, cox: &CoxConfig, ds: &TabularDataset) -> Result<serde_json::Value, TrainError> {
-    let (f, columns) = fit(config, cox, ds)?;
+/// own survival curves (Breslow's baseline hazard). `state` is the fit the
+/// run just made; without it (a run reopened from disk) the model is fitted
+/// again, deterministically, to the same solution.
+pub fn cox_report(config: &Config, cox: &CoxConfig, ds: &TabularDataset, state: Option<&FitState>) -> Result<serde_json::Value, TrainError> {
+    let refitted;
+    let (f, columns) = match state.and_then(|s| s.downcast_ref::<(CoxFit, Vec<usize>)>()) {
+        Some((f, columns)) => (f, columns.as_slice()),
+        None => {
+            refitted = fit(config, cox, ds)?;
+            (&refitted.0, refitted.1.as_slice())
+        }
+    };
     let x = x64(&ds.test, ds.n_features, &columns);
     let p = columns.len();
     let risk = f.log_partial_hazards(&x);
@@ -143,8 +159,7 @@ pub fn survival_report(
     risk: &[f64],
     survival_at: Option<&dyn Fn(&[f64]) -> Vec<f64>>,
 ) -> Result<serde_json::Value, TrainError> {
-    let DataConfig::Table(d) = &config.data else { return Err(TrainError::Mismatch("survival needs a table".into())) };
-    let horizon = d.survival.as_ref().map_or(f64::NAN, |s| s.horizon);
+    let horizon = horizon(config);
     let ((tt, te), (st, se)) = match (time_event(&ds.train), time_event(&ds.test)) {
         (Some(a), Some(b)) => (a, b),
         _ => return Ok(serde_json::Value::Null),

@@ -15,7 +15,7 @@
 #[macro_use]
 mod tagged;
 mod data;
-mod defaults;
+pub mod defaults;
 mod model;
 mod parse;
 mod train;
@@ -52,6 +52,8 @@ pub enum ConfigError {
     #[error("--set {arg}: {message}")]
     Override { arg: String, message: String },
 }
+
+impl crate::input_error::InputError for ConfigError {}
 
 /// The six priority domains of healthcare AI that medref covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -115,8 +117,9 @@ struct RawConfig {
 
 
 impl Config {
-    /// Reads `path`, applies `--set key=value` overrides, and validates.
-    pub fn load(path: &Path, overrides: &[String]) -> Result<Config, ConfigError> {
+    /// Reads `path`, applies `--set key=value` overrides, and validates;
+    /// `formats` parses the `[data]` section of the config's format.
+    pub fn load(path: &Path, overrides: &[String], formats: &dyn DataFormats) -> Result<Config, ConfigError> {
         let bytes = std::fs::read(path).map_err(|source| ConfigError::Io {
             path: path.to_path_buf(),
             source,
@@ -132,7 +135,7 @@ impl Config {
             };
             ConfigError::Syntax { path: path.to_path_buf(), message }
         })?;
-        Self::from_toml_str(&text, path, overrides)
+        Self::from_toml_str(&text, path, overrides, formats)
     }
 
     /// Parses config text; `path` only names the source in errors.
@@ -140,6 +143,7 @@ impl Config {
         text: &str,
         path: &Path,
         overrides: &[String],
+        formats: &dyn DataFormats,
     ) -> Result<Config, ConfigError> {
         let mut table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
             ConfigError::Syntax {
@@ -150,14 +154,14 @@ impl Config {
         for arg in overrides {
             apply_override(&mut table, arg)?;
         }
-        Self::from_table(table).map_err(|(key, message)| ConfigError::Field {
+        Self::from_table(table, formats).map_err(|(key, message)| ConfigError::Field {
             path: path.to_path_buf(),
             key,
             message,
         })
     }
 
-    fn from_table(table: toml::Table) -> Result<Config, (String, String)> {
+    fn from_table(table: toml::Table, formats: &dyn DataFormats) -> Result<Config, (String, String)> {
         let monitor_given = table.get("train").and_then(|t| t.get("monitor")).is_some();
         let raw: RawConfig = deserialize_at("", toml::Value::Table(table))?;
         let mut config = Config {
@@ -165,7 +169,7 @@ impl Config {
             domain: raw.domain,
             description: raw.description,
             seed: raw.seed,
-            data: DataConfig::parse(raw.data)?,
+            data: DataConfig::parse(raw.data, formats)?,
             model: ModelConfig::parse(raw.model)?,
             train: raw.train,
             eval: raw.eval,

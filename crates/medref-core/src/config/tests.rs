@@ -20,9 +20,77 @@ epochs = 4
 lr = 0.002
 "#;
 
+/// Two stand-in formats: the real ones live beside their readers and are
+/// tested with the registry in `medref-baselines`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ImagesSection {
+    path: PathBuf,
+    #[serde(default)]
+    max_train: Option<usize>,
+}
+
+impl DataSection for ImagesSection {
+    fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TableSection {
+    path: PathBuf,
+    label: String,
+    task: Task,
+    #[serde(default)]
+    survival: Option<toml::Table>,
+}
+
+impl DataSection for TableSection {
+    fn path(&self) -> &Path {
+        &self.path
+    }
+    fn task(&self) -> Option<Task> {
+        Some(self.task)
+    }
+}
+
+struct TestFormats;
+
+impl DataFormats for TestFormats {
+    fn names(&self) -> Vec<&'static str> {
+        vec!["medmnist_npz", "table"]
+    }
+    fn parse(&self, name: &str, table: toml::Table) -> Option<Result<DataConfig, (String, String)>> {
+        match name {
+            "medmnist_npz" => Some(DataConfig::parse_as::<ImagesSection>("medmnist_npz", table)),
+            "table" => Some(DataConfig::parse_as::<TableSection>("table", table)),
+            _ => None,
+        }
+    }
+}
+
 fn load(text: &str, overrides: &[&str]) -> Result<Config, ConfigError> {
     let o: Vec<String> = overrides.iter().map(|s| s.to_string()).collect();
-    Config::from_toml_str(text, Path::new("configs/imaging/tiny.toml"), &o)
+    Config::from_toml_str(text, Path::new("configs/imaging/tiny.toml"), &o, &TestFormats)
+}
+
+#[test]
+fn unknown_format_lists_the_registered_ones() {
+    let text = TINY.replace("format = \"medmnist_npz\"", "format = \"npz\"");
+    let msg = load(&text, &[]).unwrap_err().to_string();
+    assert!(msg.contains("[data].format: unknown format `npz`, expected one of `medmnist_npz`, `table`"), "{msg}");
+}
+
+#[test]
+fn a_section_is_read_back_as_its_own_type() {
+    let c = load(TINY, &["data.max_train=5"]).unwrap();
+    assert_eq!(c.data.format(), "medmnist_npz");
+    assert_eq!(c.data.get::<ImagesSection>().and_then(|s| s.max_train), Some(5));
+    assert!(c.data.get::<TableSection>().is_none());
+    let text = c.to_toml();
+    let data_at = text.find("[data]").unwrap();
+    assert!(text[data_at..].starts_with("[data]\nformat = \"medmnist_npz\"\n"), "{text}");
 }
 
 #[test]

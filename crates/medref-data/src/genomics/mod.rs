@@ -18,6 +18,7 @@
 
 pub mod bed;
 pub mod dataset;
+pub mod sections;
 pub mod encode;
 pub mod fasta;
 mod input;
@@ -32,8 +33,9 @@ pub use encode::{
 };
 pub use fasta::{read_fasta, FastaRecord, IndexedFasta};
 pub use sequence::{
-    chromosome_split, pad_or_crop, split_train_val_test, LabelledSequences, SequenceDataset,
-    SequenceSplit, SplitIndices,
+    chromosome_split, pad_or_crop, LabelledSequences, SequenceDataset,
+    SequenceSplit,
 };
+pub use sections::{BedRegionsSection, SequenceCsvSection, SplitKind};
 pub use sequence_csv::{read_fasta_per_class, read_sequence_csv, SequenceCsvOptions};
 pub use vcf::{alt_kind, read_vcf, write_vcf_with_info, AltKind, InfoDef, VariantRecord, VcfFile};

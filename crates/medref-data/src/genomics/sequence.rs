@@ -11,7 +11,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use medref_core::seed::Rng;
+use medref_core::split::SplitIndices;
 
 /// One split (train, val or test) of a [`SequenceDataset`], or all records
 /// of a [`LabelledSequences`] before splitting.
@@ -199,7 +199,7 @@ fn check_values(
 /// All records a reader found, labelled but not yet split: what the
 /// sequence readers return, turned into a [`SequenceDataset`] by
 /// [`LabelledSequences::into_dataset`] with indices from
-/// [`split_train_val_test`] or [`chromosome_split`].
+/// [`medref_core::split::split_train_val_test`] or [`chromosome_split`].
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct LabelledSequences {
     /// Bases per sequence.
@@ -328,79 +328,6 @@ pub(crate) fn class_indices<S: AsRef<str>>(
     Ok((names, indices))
 }
 
-/// Which records go to train, val and test: indices into the records of a
-/// [`LabelledSequences`], each ascending.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct SplitIndices {
-    /// Training records.
-    pub train: Vec<usize>,
-    /// Validation records.
-    pub val: Vec<usize>,
-    /// Test records.
-    pub test: Vec<usize>,
-}
-
-impl SplitIndices {
-    fn named(&self) -> [(&'static str, &Vec<usize>); 3] {
-        [
-            ("train", &self.train),
-            ("val", &self.val),
-            ("test", &self.test),
-        ]
-    }
-}
-
-/// A seeded, stratified random split for data without official splits
-/// (the splice set, a CSV, FASTA files per class).
-///
-/// `labels` is `[n, label_width]`; records are grouped by their whole label
-/// row (the class for `label_width == 1`), each group is shuffled with a
-/// stream derived from `seed`, and cut at `fractions = [train, val, test]`
-/// (non-negative, summing to 1), rounded per group. Every class is thus
-/// represented in each split in about its overall share. The indices of
-/// each split are returned in ascending (file) order; the same labels and
-/// seed always give the same split.
-pub fn split_train_val_test(
-    labels: &[u32],
-    label_width: usize,
-    fractions: [f64; 3],
-    seed: u64,
-) -> Result<SplitIndices, String> {
-    if label_width == 0 || !labels.len().is_multiple_of(label_width) {
-        return Err(format!(
-            "{} label values do not form rows of label_width {label_width}",
-            labels.len()
-        ));
-    }
-    if fractions.iter().any(|f| !f.is_finite() || *f < 0.0)
-        || (fractions.iter().sum::<f64>() - 1.0).abs() > 1e-6
-    {
-        return Err(format!(
-            "split fractions {fractions:?} must be non-negative and sum to 1 (train, val, test)"
-        ));
-    }
-    let mut groups: BTreeMap<&[u32], Vec<usize>> = BTreeMap::new();
-    for (i, row) in labels.chunks(label_width).enumerate() {
-        groups.entry(row).or_default().push(i);
-    }
-    let mut rng = Rng::derive(seed, "genomics/split_train_val_test");
-    let mut split = SplitIndices::default();
-    for members in groups.values_mut() {
-        rng.shuffle(members);
-        let n = members.len() as f64;
-        let cut_train = ((n * fractions[0]).round() as usize).min(members.len());
-        let cut_val =
-            ((n * (fractions[0] + fractions[1])).round() as usize).clamp(cut_train, members.len());
-        split.train.extend_from_slice(&members[..cut_train]);
-        split.val.extend_from_slice(&members[cut_train..cut_val]);
-        split.test.extend_from_slice(&members[cut_val..]);
-    }
-    split.train.sort_unstable();
-    split.val.sort_unstable();
-    split.test.sort_unstable();
-    Ok(split)
-}
-
 /// Holds out whole chromosomes: records on a chromosome in `test` go to
 /// test, in `val` to val, all others to train. For data with coordinates
 /// this is the honest split: neighbouring windows share sequence and
@@ -463,33 +390,6 @@ mod tests {
             class_names: vec!["a".into(), "b".into(), "c".into()],
             records,
         }
-    }
-
-    #[test]
-    fn stratified_split_keeps_class_shares_and_is_seeded() {
-        let labels: Vec<u32> = (0..1000)
-            .map(|i| u32::from(i % 10 == 0) + u32::from(i % 10 == 1) * 2)
-            .collect();
-        let s = split_train_val_test(&labels, 1, [0.7, 0.1, 0.2], 3).unwrap();
-        assert_eq!(s.train.len() + s.val.len() + s.test.len(), 1000);
-        let count = |idx: &[usize], c: u32| idx.iter().filter(|&&i| labels[i] == c).count();
-        assert_eq!(count(&s.train, 1), 70);
-        assert_eq!(count(&s.val, 1), 10);
-        assert_eq!(count(&s.test, 1), 20);
-        assert_eq!(count(&s.test, 0), 160);
-        assert!(s.train.windows(2).all(|w| w[0] < w[1]));
-        assert_eq!(
-            s,
-            split_train_val_test(&labels, 1, [0.7, 0.1, 0.2], 3).unwrap()
-        );
-        assert_ne!(
-            s,
-            split_train_val_test(&labels, 1, [0.7, 0.1, 0.2], 4).unwrap()
-        );
-        assert!(split_train_val_test(&labels, 1, [0.7, 0.1, 0.1], 3)
-            .unwrap_err()
-            .contains("sum to 1"));
-        assert!(split_train_val_test(&labels[..3], 2, [1.0, 0.0, 0.0], 3).is_err());
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! factor against another, as in DeepBind-style data sets).
 //!
 //! Both return [`LabelledSequences`]: split them with
-//! [`split_train_val_test`](super::sequence::split_train_val_test) and
+//! [`split_train_val_test`](medref_core::split::split_train_val_test) and
 //! [`LabelledSequences::into_dataset`]. A model needs one input length,
 //! so every sequence must have the length of the first, unless
 //! `pad_or_crop_to` asks for centre cropping / `N` padding

@@ -2,9 +2,10 @@
 
 use super::svg::{c, truncate, Svg};
 use super::Figure;
-use crate::run::{Run, Task};
+use crate::run::Run;
 use crate::text::{escape, fmt_num};
 use medref_core::metrics::{confusion_matrix, BinaryCounts};
+use medref_core::task::TaskKind;
 
 /// Counts of (true, predicted) as a heat map, shaded by the fraction of
 /// each true class (so a rare class's misses stand out as much as a common one's).
@@ -116,10 +117,11 @@ fn confusion_chart(matrix: &[Vec<u64>], names: &[String], title: &str) -> Option
 }
 
 /// Confusion matrix of the test split: at the configured threshold for a
-/// binary task, by the most probable class for a multi-class one.
+/// binary task, by the most probable class for a multi-class one and for
+/// every frame of a sequence-labelling one.
 pub(crate) fn confusion_plot(run: &Run) -> Option<Figure> {
     match run.task() {
-        Task::Binary => {
+        TaskKind::Binary => {
             let (labels, scores) = run.binary_scores("test")?;
             let t = run.threshold();
             let n = BinaryCounts::at_threshold(&labels, &scores, t)?;
@@ -146,8 +148,9 @@ pub(crate) fn confusion_plot(run: &Run) -> Option<Figure> {
                 ),
             })
         }
-        Task::MultiClass(k) => {
-            let p = run.predictions.as_ref()?;
+        task @ (TaskKind::Multiclass | TaskKind::SequenceLabelling) => {
+            let k = run.n_classes();
+            let p = run.predictions.as_ref().filter(|p| p.label_width == 1)?;
             let s = p.splits.get("test")?;
             let labels: Vec<usize> = s.labels.iter().map(|&v| v as usize).collect();
             let predicted: Vec<usize> = s
@@ -165,11 +168,17 @@ pub(crate) fn confusion_plot(run: &Run) -> Option<Figure> {
                 &run.class_names(k),
                 "Confusion matrix (test, most probable class)",
             )?;
+            let caption = if task == TaskKind::SequenceLabelling {
+                "Test frames by true class (rows) and most probable predicted class (columns), every frame of every \
+                 test sequence counted once; shading is the fraction of each true class, so the diagonal shows each \
+                 class's frame-wise recall."
+            } else {
+                "Test samples by true class (rows) and most probable predicted class (columns); shading is \
+                 the fraction of each true class, so the diagonal shows each class's recall."
+            };
             Some(Figure {
                 svg,
-                caption: "Test samples by true class (rows) and most probable predicted class (columns); shading is \
-                          the fraction of each true class, so the diagonal shows each class's recall."
-                    .into(),
+                caption: caption.into(),
             })
         }
         _ => None,

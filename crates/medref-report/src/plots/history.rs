@@ -1,4 +1,5 @@
-//! Training history: loss and the monitored metric per epoch.
+//! Training history: loss and the monitored metric per epoch. A model
+//! solved directly has one row of history, not a curve, and gets neither.
 
 use super::line_chart::{LineChart, Series, Style};
 use super::Figure;
@@ -7,7 +8,7 @@ use crate::text::metric_label;
 
 /// Train and validation loss per epoch, with the kept epoch marked.
 pub(crate) fn loss_plot(run: &Run) -> Option<Figure> {
-    let h = run.history.as_ref()?;
+    let h = run.history.as_ref().filter(|_| !run.is_direct_fit())?;
     let mut chart = LineChart::new("loss", "Loss per epoch".into(), "epoch", "loss");
     chart.series.push(Series::new(
         "train",
@@ -40,7 +41,7 @@ pub(crate) fn loss_plot(run: &Run) -> Option<Figure> {
 
 /// The monitored validation metric per epoch.
 pub(crate) fn metric_plot(run: &Run) -> Option<Figure> {
-    let h = run.history.as_ref()?;
+    let h = run.history.as_ref().filter(|_| !run.is_direct_fit())?;
     let (column, values) = h.monitor.as_ref()?;
     let key = column.strip_prefix("val_").unwrap_or(column);
     let label = metric_label(key);

@@ -3,8 +3,9 @@
 use super::axes::{nice_ticks, padded_range, Frame};
 use super::svg::{c, truncate, Svg, PALETTE};
 use super::Figure;
-use crate::run::{Importance, Run, Task};
+use crate::run::{Importance, Run};
 use crate::text::{escape, fmt_num};
+use medref_core::task::TaskKind;
 use std::fmt::Write as _;
 
 /// Most features shown in the importance chart.
@@ -124,10 +125,12 @@ pub(crate) fn importance_plot(run: &Run) -> Option<Figure> {
     let mut sorted = rows.clone();
     sorted.sort_by(|a, b| b.mean_drop.total_cmp(&a.mean_drop));
     sorted.truncate(TOP_FEATURES);
-    let metric = if run.task() == Task::Regression {
-        "R²"
-    } else {
-        "AUROC"
+    // The metric the training run shuffled against (medref-baselines'
+    // permutation importance): R² of a number, Harrell's C of a risk.
+    let metric = match run.task() {
+        TaskKind::Regression => "R²",
+        TaskKind::Survival => "C-index",
+        _ => "AUROC",
     };
     let baseline = sorted
         .first()

@@ -76,7 +76,8 @@ pub(crate) fn figures(run: &Run) -> Vec<Figure> {
         metric_plot(run),
         roc_plot(run),
         pr_plot(run),
-        calibration_plot(run),
+        // A risk score or a number is no probability to calibrate.
+        calibration_plot(run).filter(|_| run.task().is_classification()),
         confusion_plot(run),
         scatter_plot(run),
         kaplan_meier_plot(run),

@@ -49,7 +49,8 @@ pub(crate) fn roc_overlay(runs: &[Run]) -> Option<Figure> {
     })
 }
 
-/// Validation loss per epoch of every run on one chart.
+/// Validation loss per epoch of every loop-trained run on one chart (a
+/// direct fit has no epochs to draw).
 pub(crate) fn loss_overlay(runs: &[Run]) -> Option<Figure> {
     let mut chart = LineChart::new(
         "loss",
@@ -58,7 +59,9 @@ pub(crate) fn loss_overlay(runs: &[Run]) -> Option<Figure> {
         "validation loss",
     );
     for (run, label) in runs.iter().zip(run_labels(runs)) {
-        let Some(h) = &run.history else { continue };
+        let Some(h) = run.history.as_ref().filter(|_| !run.is_direct_fit()) else {
+            continue;
+        };
         if chart.series.len() < MAX_CURVES {
             chart.series.push(Series::new(
                 label,

@@ -2,9 +2,10 @@
 
 use super::line_chart::{LineChart, Series, Style};
 use super::{titled_metric, Figure, MAX_CURVES};
-use crate::run::{Run, Task};
+use crate::run::Run;
 use crate::text::fmt_num;
 use medref_core::metrics::{auroc, roc_curve};
+use medref_core::task::TaskKind;
 
 /// Columns of a multi-output task's test split: (name, labels, scores) per class or label.
 fn one_vs_rest(run: &Run) -> Vec<(String, Vec<bool>, Vec<f64>)> {
@@ -16,14 +17,18 @@ fn one_vs_rest(run: &Run) -> Vec<(String, Vec<bool>, Vec<f64>)> {
     };
     let task = run.task();
     let k = match task {
-        Task::MultiClass(k) | Task::MultiLabel(k) => k.min(p.n_scores),
+        TaskKind::Multilabel => run.n_classes().min(p.n_scores),
+        // One label a row (a class index), or the labels and scores would not pair up.
+        TaskKind::Multiclass | TaskKind::SequenceLabelling if p.label_width == 1 => {
+            run.n_classes().min(p.n_scores)
+        }
         _ => return Vec::new(),
     };
     let names = run.class_names(k);
     (0..k)
         .map(|j| {
             let labels: Vec<bool> = match task {
-                Task::MultiLabel(_) => s
+                TaskKind::Multilabel => s
                     .labels
                     .iter()
                     .skip(j)

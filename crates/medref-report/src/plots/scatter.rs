@@ -3,7 +3,8 @@
 use super::axes::{padded_range, Frame};
 use super::svg::{c, Svg, PALETTE};
 use super::{titled_metric, Figure};
-use crate::run::{Run, Task};
+use crate::run::Run;
+use medref_core::task::TaskKind;
 use std::fmt::Write as _;
 
 /// Most points drawn in a scatter plot; larger test sets are thinned evenly.
@@ -59,7 +60,7 @@ fn scatter_chart(title: &str, truth: &[f64], predicted: &[f64]) -> Option<String
 
 /// Predicted against true values for a regression task's test split.
 pub(crate) fn scatter_plot(run: &Run) -> Option<Figure> {
-    if run.task() != Task::Regression {
+    if run.task() != TaskKind::Regression {
         return None;
     }
     let p = run.predictions.as_ref()?;

@@ -1,6 +1,8 @@
 //! `curves.json`: the test split's ROC and precision-recall points, its
 //! confusion matrix and, for regression, binned predicted-against-true
 //! means, computed from `predictions.csv` before that file is left out.
+//! A survival run's risk scores have no such aggregate: its report draws
+//! nothing from them.
 //!
 //! Every curve point is a threshold's cumulative counts, and consecutive
 //! points are at least k patients apart (tied scores are never split), so
@@ -9,7 +11,8 @@
 //! more cell of the same row when a row total would give it away.
 
 use crate::published_bundle::{Confusion, Curve, Curves, ScatterBin};
-use crate::run::{Run, Task};
+use crate::run::Run;
+use medref_core::task::TaskKind;
 
 /// Most one-vs-rest curves kept, as the report draws no more.
 const MAX_CURVES: usize = 8;
@@ -119,10 +122,21 @@ fn argmax(row: &[f64]) -> usize {
         .fold(0, |best, (j, v)| if *v > row[best] { j } else { best })
 }
 
-/// The test split's aggregates, or `None` when the run has no test predictions.
+/// The test split's aggregates, or `None` when the run has no test
+/// predictions, they are a survival run's risks, or their columns do not
+/// fit the task (labels and scores that would not pair up row by row).
 pub(crate) fn test_curves(run: &Run, k: usize) -> Option<Curves> {
     let p = run.predictions.as_ref()?;
     let s = p.splits.get("test").filter(|s| s.n > 0)?;
+    let fits = match run.task() {
+        TaskKind::Binary => p.label_width == 1 && p.n_scores >= 2,
+        TaskKind::Multiclass | TaskKind::SequenceLabelling | TaskKind::Regression => p.label_width == 1,
+        TaskKind::Multilabel => true,
+        TaskKind::Survival => false,
+    };
+    if !fits {
+        return None;
+    }
     let mut curves = Curves {
         k,
         split: "test".into(),
@@ -134,7 +148,7 @@ pub(crate) fn test_curves(run: &Run, k: usize) -> Option<Curves> {
     };
     let rows = || s.scores.chunks(p.n_scores);
     match run.task() {
-        Task::Binary => {
+        TaskKind::Binary => {
             let labels: Vec<bool> = s.labels.iter().map(|&l| l == 1.0).collect();
             let scores: Vec<f64> = rows().map(|r| r[1]).collect();
             if let Some((roc, pr)) = binary_curves("model", &labels, &scores, k) {
@@ -154,7 +168,8 @@ pub(crate) fn test_curves(run: &Run, k: usize) -> Option<Curves> {
                 suppressed_cells,
             });
         }
-        Task::MultiClass(n_classes) => {
+        TaskKind::Multiclass | TaskKind::SequenceLabelling => {
+            let n_classes = run.n_classes();
             let names = run.class_names(n_classes);
             for (c, name) in names.iter().enumerate().take(MAX_CURVES) {
                 let labels: Vec<bool> = s.labels.iter().map(|&l| l as usize == c).collect();
@@ -181,7 +196,8 @@ pub(crate) fn test_curves(run: &Run, k: usize) -> Option<Curves> {
                 suppressed_cells,
             });
         }
-        Task::MultiLabel(width) => {
+        TaskKind::Multilabel => {
+            let width = run.n_classes();
             let names = run.class_names(width);
             for (j, name) in names.iter().enumerate().take(MAX_CURVES) {
                 let labels: Vec<bool> = s.labels.chunks(width).map(|r| r[j] == 1.0).collect();
@@ -194,7 +210,7 @@ pub(crate) fn test_curves(run: &Run, k: usize) -> Option<Curves> {
                 }
             }
         }
-        Task::Regression => {
+        TaskKind::Regression => {
             let mut pairs: Vec<(f64, f64)> = s
                 .labels
                 .iter()
@@ -205,6 +221,7 @@ pub(crate) fn test_curves(run: &Run, k: usize) -> Option<Curves> {
             pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
             curves.scatter = scatter_bins(&pairs, k);
         }
+        TaskKind::Survival => return None,
     }
     Some(curves)
 }

@@ -125,8 +125,11 @@ fn build(
                     report.keep(&rel, "the resolved config, with no local path in it");
                 }
             }
+            // metrics.json and model.json keep the run's task and fit
+            // method; convex_fit.json is a direct fit's coefficients and
+            // solver record (weights, as model.bpk is), no row in it.
             "manifest.json" | "metrics.json" | "model.json" | "leakage.json"
-            | "data_report.json" | "scaler.json" => {
+            | "data_report.json" | "scaler.json" | "convex_fit.json" => {
                 let mut value = json_of(&path)?;
                 let n = reduce_json(&mut value);
                 if n > 0 {
@@ -277,7 +280,7 @@ fn build(
     if let ExplainPolicy::Synthetic(files) = &policy.explain {
         for (i, source) in files.iter().enumerate() {
             let text = read_text(source)?;
-            let mut svg = crate::run::sanitise_svg(&text)
+            let mut svg = crate::sanitise::sanitise_svg(&text)
                 .map_err(|why| {
                     PublishError::parse(source, format!("expected a plain SVG picture: {why}"))
                 })?

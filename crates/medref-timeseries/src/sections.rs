@@ -1,0 +1,174 @@
+//! The `[data]` sections of the signal and kinematics formats (`ts`,
+//! `sensor_csv`, `jigsaws`): the options their dataset assembly takes,
+//! parsed straight from the config.
+
+use medref_core::config::defaults::{default_fraction, default_label_column, default_subject_fraction, yes};
+use medref_core::config::DataSection;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// UEA/sktime `.ts` series (BasicMotions and the rest of the archive).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TsSection {
+    /// The training file (`*_TRAIN.ts`).
+    pub path: PathBuf,
+    /// The official test file (`*_TEST.ts`); without it, test cases are
+    /// split off `path`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_path: Option<PathBuf>,
+    /// Share of the training cases held out (stratified) for validation.
+    #[serde(default = "default_fraction")]
+    pub val_fraction: f64,
+    /// Share held out for test.
+    #[serde(default = "default_fraction")]
+    pub test_fraction: f64,
+    /// Standardise each channel with statistics of the training cases.
+    #[serde(default = "yes")]
+    pub standardise: bool,
+}
+
+/// Sensor streams in one long CSV (timestamp, channels..., subject, label).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SensorCsvSection {
+    /// The file (or folder) the data is read from.
+    pub path: PathBuf,
+    /// Column of sample times (in units of `seconds_per_unit`).
+    #[serde(default = "default_timestamp_column")]
+    pub timestamp_column: String,
+    /// Channel columns in input order; empty: every other column.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub channels: Vec<String>,
+    /// Column naming the person each sample comes from.
+    #[serde(default = "default_subject_column")]
+    pub subject_column: String,
+    /// Column holding the class label.
+    #[serde(default = "default_label_column")]
+    pub label_column: String,
+    /// Seconds per timestamp unit (0.001 for milliseconds).
+    #[serde(default = "default_seconds_per_unit")]
+    pub seconds_per_unit: f64,
+    /// Samples per window.
+    #[serde(default = "default_window")]
+    pub window: usize,
+    /// Samples between window starts.
+    #[serde(default = "default_stride")]
+    pub stride: usize,
+    /// `majority`, `last`, or `any:<label>` (binary detection, e.g. `any:fall`).
+    #[serde(default = "default_label_rule")]
+    pub label_rule: String,
+    /// Class names in output order (`majority`/`last`); default: every label found.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub class_names: Vec<String>,
+    /// Subjects held out for validation and test; without them, fractions
+    /// of the subjects are drawn with the seed. Never split by window: a
+    /// person's windows are nearly copies of each other.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub val_subjects: Vec<String>,
+    /// Subjects held out for test.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub test_subjects: Vec<String>,
+    /// Share held out for validation.
+    #[serde(default = "default_subject_fraction")]
+    pub val_fraction: f64,
+    /// Share held out for test.
+    #[serde(default = "default_subject_fraction")]
+    pub test_fraction: f64,
+    /// Channel indices whose Euclidean norm is added as one more channel
+    /// (e.g. `[0, 1, 2]` for an accelerometer's magnitude, which does not
+    /// depend on how the watch is worn).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub magnitude: Vec<usize>,
+    /// Standardise each channel with statistics of the training split.
+    #[serde(default = "yes")]
+    pub standardise: bool,
+}
+
+/// JIGSAWS layout: `<path>/kinematics/<trial>.txt` (or
+/// `kinematics/AllGestures/`) and `<path>/transcriptions/<trial>.txt`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JigsawsSection {
+    /// The file (or folder) the data is read from.
+    pub path: PathBuf,
+    /// Surgeons (trial-name letters, `B`, `C`, ...) held out; without them,
+    /// fractions of the surgeons are drawn with the seed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub val_subjects: Vec<String>,
+    /// Subjects held out for test.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub test_subjects: Vec<String>,
+    /// Share held out for validation.
+    #[serde(default = "default_subject_fraction")]
+    pub val_fraction: f64,
+    /// Share held out for test.
+    #[serde(default = "default_subject_fraction")]
+    pub test_fraction: f64,
+    /// Standardise each channel with statistics of the training split.
+    #[serde(default = "yes")]
+    pub standardise: bool,
+}
+
+fn default_timestamp_column() -> String {
+    "timestamp".into()
+}
+fn default_subject_column() -> String {
+    "subject".into()
+}
+fn default_seconds_per_unit() -> f64 {
+    1.0
+}
+fn default_window() -> usize {
+    50
+}
+fn default_stride() -> usize {
+    25
+}
+fn default_label_rule() -> String {
+    "majority".into()
+}
+
+fn bad(key: &str, message: &str) -> Result<(), (String, String)> {
+    Err((key.to_string(), message.to_string()))
+}
+
+/// `val_fraction` and `test_fraction` of a random split, checked by the one
+/// shared check and reported against the section.
+fn check_holdout(val: f64, test: f64) -> Result<(), (String, String)> {
+    medref_core::split::check_holdout(val, test).map_err(|m| ("[data]".to_string(), m))
+}
+
+impl DataSection for TsSection {
+    fn path(&self) -> &Path {
+        &self.path
+    }
+    fn inputs(&self) -> Vec<&Path> {
+        std::iter::once(&self.path).chain(&self.test_path).map(PathBuf::as_path).collect()
+    }
+    fn validate(&self) -> Result<(), (String, String)> {
+        // With a test file only `val_fraction` is drawn; the check is the same.
+        check_holdout(self.val_fraction, if self.test_path.is_some() { 0.0 } else { self.test_fraction })
+    }
+}
+
+impl DataSection for SensorCsvSection {
+    fn path(&self) -> &Path {
+        &self.path
+    }
+    fn validate(&self) -> Result<(), (String, String)> {
+        if self.window == 0 || self.stride == 0 {
+            return bad("[data]", "window and stride must be at least 1");
+        }
+        check_holdout(self.val_fraction, self.test_fraction)
+    }
+}
+
+impl DataSection for JigsawsSection {
+    fn path(&self) -> &Path {
+        &self.path
+    }
+    fn validate(&self) -> Result<(), (String, String)> {
+        check_holdout(self.val_fraction, self.test_fraction)
+    }
+}
