@@ -9,17 +9,18 @@
 
 use burn::prelude::*;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use medref_baselines::imaging::ImageExamples;
 use medref_benches::resnet_step_benches;
 use medref_core::config::AugmentConfig;
 use medref_core::seed::Rng;
 use medref_data::synth_imaging::{generate, SynthImagingSpec};
 use medref_train::examples::Examples;
-use medref_baselines::imaging::ImageExamples;
 use std::hint::black_box;
 use std::path::PathBuf;
 
 fn npz_file() -> (PathBuf, Option<tempfile::TempDir>) {
-    let real = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/datasets/imaging/pneumoniamnist_28.npz"));
+    let real =
+        PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/datasets/imaging/pneumoniamnist_28.npz"));
     if real.is_file() {
         return (real, None);
     }

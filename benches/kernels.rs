@@ -13,8 +13,8 @@
 use burn::nn::conv::{Conv1dConfig, Conv2dConfig};
 use burn::nn::pool::{MaxPool1d, MaxPool1dConfig, MaxPool2dConfig};
 use burn::nn::{BatchNormConfig, LinearConfig, PaddingConfig1d, PaddingConfig2d};
-use burn::tensor::activation::relu;
 use burn::prelude::*;
+use burn::tensor::activation::relu;
 use burn::tensor::Distribution;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::hint::black_box;
@@ -51,9 +51,13 @@ fn convolutions(c: &mut Criterion) {
     let x = Tensor::<4>::random([128, 32, 14, 14], Distribution::Normal(0.0, 1.0), &device).require_grad();
     let valid = conv.valid();
     let pick = |x: &Tensor<4>| if x.device() == Device::flex() { valid.clone() } else { conv.clone() };
-    forward_backward(c, "conv2d_3x3_128x32x14x14_to_64", x, &|x| medref_kernels::conv2d(&pick(&x), x), &|x| pick(&x).forward(x));
+    forward_backward(c, "conv2d_3x3_128x32x14x14_to_64", x, &|x| medref_kernels::conv2d(&pick(&x), x), &|x| {
+        pick(&x).forward(x)
+    });
 
-    for (name, c_out, stride) in [("conv2d_3x3_64x16x28x28_to_16", 16, 1), ("conv2d_3x3_stride2_64x16x28x28_to_32", 32, 2)] {
+    for (name, c_out, stride) in
+        [("conv2d_3x3_64x16x28x28_to_16", 16, 1), ("conv2d_3x3_stride2_64x16x28x28_to_32", 32, 2)]
+    {
         let conv = Conv2dConfig::new([16, c_out], [3, 3])
             .with_stride([stride, stride])
             .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
@@ -69,7 +73,9 @@ fn convolutions(c: &mut Criterion) {
     let x = Tensor::<3>::random([128, 4, 200], Distribution::Normal(0.0, 1.0), &device).require_grad();
     let valid = conv.valid();
     let pick = |x: &Tensor<3>| if x.device() == Device::flex() { valid.clone() } else { conv.clone() };
-    forward_backward(c, "conv1d_k19_128x4x200_to_64", x, &|x| medref_kernels::conv1d(&pick(&x), x), &|x| pick(&x).forward(x));
+    forward_backward(c, "conv1d_k19_128x4x200_to_64", x, &|x| medref_kernels::conv1d(&pick(&x), x), &|x| {
+        pick(&x).forward(x)
+    });
 }
 
 fn batch_norm(c: &mut Criterion) {
@@ -79,7 +85,9 @@ fn batch_norm(c: &mut Criterion) {
     let x = Tensor::<4>::random([64, 16, 28, 28], Distribution::Normal(1.0, 2.0), &device).require_grad();
     let valid = norm.valid();
     let pick = |x: &Tensor<4>| if x.device() == Device::flex() { valid.clone() } else { norm.clone() };
-    forward_backward(c, "batch_norm_64x16x28x28", x, &|x| medref_kernels::batch_norm(&pick(&x), x), &|x| pick(&x).forward(x));
+    forward_backward(c, "batch_norm_64x16x28x28", x, &|x| medref_kernels::batch_norm(&pick(&x), x), &|x| {
+        pick(&x).forward(x)
+    });
 }
 
 fn dense(c: &mut Criterion) {
@@ -90,7 +98,9 @@ fn dense(c: &mut Criterion) {
     let mut g = c.benchmark_group("dense_relu_1024x128_to_256_inference");
     g.sample_size(20);
     g.throughput(Throughput::Elements(1024));
-    g.bench_function("medref_fused", |b| b.iter(|| black_box(medref_kernels::dense(&linear, x.clone(), true).into_data())));
+    g.bench_function("medref_fused", |b| {
+        b.iter(|| black_box(medref_kernels::dense(&linear, x.clone(), true).into_data()))
+    });
     g.bench_function("burn_linear_relu", |b| b.iter(|| black_box(relu(linear.forward(x.clone())).into_data())));
     g.finish();
 

@@ -4,11 +4,11 @@
 use burn::optim::{AdamWConfig, GradientsParams};
 use burn::prelude::*;
 use criterion::{BatchSize, Criterion, Throughput};
+use medref_baselines::imaging::ImageExamples;
 use medref_core::config::{AugmentConfig, ResnetConfig};
 use medref_data::synth_imaging::{generate, SynthImagingSpec};
 use medref_models::ResNet;
 use medref_train::examples::Examples;
-use medref_baselines::imaging::ImageExamples;
 use medref_train::loss::batch_loss;
 use std::hint::black_box;
 

@@ -59,7 +59,8 @@ fn signal(channels: usize, len: usize) -> impl Fn(usize, &Device) -> Tensor<3> {
 
 fn models(c: &mut Criterion) {
     let dna_cfg = DnaCnnConfig::default();
-    step_benches!(c, "dna_cnn_200bp", 128, 2, |d: &Device| DnaCnn::new(&dna_cfg, 200, 2, d), dna, |m: &DnaCnn, x| m.forward(x));
+    step_benches!(c, "dna_cnn_200bp", 128, 2, |d: &Device| DnaCnn::new(&dna_cfg, 200, 2, d), dna, |m: &DnaCnn, x| m
+        .forward(x));
 
     step_benches!(
         c,

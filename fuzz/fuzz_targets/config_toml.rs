@@ -38,14 +38,8 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(toml) else {
         return;
     };
-    let overrides: Vec<String> = overrides
-        .map(|o| {
-            String::from_utf8_lossy(o)
-                .lines()
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default();
+    let overrides: Vec<String> =
+        overrides.map(|o| String::from_utf8_lossy(o).lines().map(str::to_string).collect()).unwrap_or_default();
     let path = Path::new("fuzz.toml");
     let Ok(config) = Config::from_toml_str(text, path, &overrides, &ParserFormats) else {
         return;

@@ -5,10 +5,10 @@
 use crate::surgery::Surgery;
 use medref_core::config::defaults::{default_subject_fraction, one, yes};
 use medref_core::config::{Config, DataSection};
-use serde::{Deserialize, Serialize};
 use medref_timeseries::split_sets::split_frames;
 use medref_timeseries::{read_cholec80, Cholec80Options, FrameSet, SubjectHoldout};
 use medref_train::{DataFormat, RunInfo, TrainError};
+use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 /// The registry's entry for this format.

@@ -7,10 +7,10 @@ use medref_core::config::defaults::default_fraction;
 use medref_core::config::{Config, DataSection};
 use medref_core::split::{split_train_val_test, SplitIndices};
 use medref_data::genomics::sequence::SequenceDataset;
-use serde::{Deserialize, Serialize};
 use medref_data::genomics::{read_fasta_per_class, LabelledSequences};
 use medref_data::DataError;
 use medref_train::{DataFormat, TrainError};
+use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 /// The registry's entry for this format.
@@ -99,7 +99,10 @@ impl DataSection for FastaClassesSection {
     }
     fn validate(&self) -> Result<(), (String, String)> {
         if self.classes.len() < 2 {
-            return Err(("[data].classes".into(), "list at least two classes, each with a name and a FASTA path".into()));
+            return Err((
+                "[data].classes".into(),
+                "list at least two classes, each with a name and a FASTA path".into(),
+            ));
         }
         let with_test = self.classes.iter().filter(|c| c.test_path.is_some()).count();
         if with_test != 0 && with_test != self.classes.len() {

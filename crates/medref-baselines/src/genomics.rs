@@ -13,8 +13,8 @@ pub use variant_effect::{score_variants, to_tsv, to_vcf, VariantScore};
 
 use burn::prelude::*;
 use medref_core::config::{Config, ModelConfig};
-use medref_data::genomics::{BedRegionsSection, SequenceCsvSection};
 use medref_data::genomics::sequence::{pad_or_crop, SequenceDataset, SequenceSplit};
+use medref_data::genomics::{BedRegionsSection, SequenceCsvSection};
 use medref_models::DnaCnn;
 use medref_train::run::reopen;
 use medref_train::RunInfo;

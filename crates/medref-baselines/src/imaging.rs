@@ -10,13 +10,13 @@ pub use examples::{augment_image, ImageExamples};
 pub use occlusion::{occlusion_saliency, Occlusion};
 pub use sections::{ImageFolderSection, NpzSection};
 
+use burn::prelude::*;
 use medref_core::config::Config;
 use medref_core::seed::Rng;
 use medref_data::{ImageDataset, ImageSplit};
 use medref_models::ResNet;
 use medref_train::RunInfo;
 use medref_train::{Baseline, DataFormat, DataShape, ModelMeta, TrainError, Trained};
-use burn::prelude::*;
 use std::path::{Path, PathBuf};
 
 /// Images with their official splits, and names for `predict`'s images.
@@ -156,7 +156,10 @@ fn read_predict_images(input: &Path, [c, h, w]: [usize; 3]) -> Result<(Vec<Strin
             if (ds.channels, ds.height, ds.width) != (c, h, w) {
                 return Err(TrainError::Mismatch(format!(
                     "{}: images are {}x{}x{}, the model expects {c}x{h}x{w}",
-                    input.display(), ds.channels, ds.height, ds.width
+                    input.display(),
+                    ds.channels,
+                    ds.height,
+                    ds.width
                 )));
             }
             let mut ids = Vec::new();
@@ -192,9 +195,6 @@ fn read_predict_images(input: &Path, [c, h, w]: [usize; 3]) -> Result<(Vec<Strin
             }
             Ok((ids, images))
         }
-        _ => Ok((
-            vec![input.display().to_string()],
-            medref_data::image_folder::load_image(input, Some(size), grey)?,
-        )),
+        _ => Ok((vec![input.display().to_string()], medref_data::image_folder::load_image(input, Some(size), grey)?)),
     }
 }

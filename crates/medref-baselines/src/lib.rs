@@ -24,8 +24,8 @@ pub mod surgery;
 pub mod tables;
 
 use medref_core::config::{Config, ConfigError};
-use medref_train::runner::{check_pairing, Runner};
 use medref_train::run::{TrainOutcome, TrainRequest};
+use medref_train::runner::{check_pairing, Runner};
 use medref_train::RunInfo;
 use medref_train::{DeviceChoice, Progress, TrainError};
 use std::path::Path;
@@ -64,7 +64,11 @@ pub fn validate(config: &Config, data: Option<&Path>) -> Result<medref_train::ru
 }
 
 /// `medref eval`: re-scores the run in `dir`, on its data or on `data`.
-pub fn eval(dir: &Path, device: DeviceChoice, data: Option<&Path>) -> Result<medref_train::evaluate::Metrics, TrainError> {
+pub fn eval(
+    dir: &Path,
+    device: DeviceChoice,
+    data: Option<&Path>,
+) -> Result<medref_train::evaluate::Metrics, TrainError> {
     let run = open_run(dir)?;
     runner_for(&run.config)?.eval(&run, device, data)
 }

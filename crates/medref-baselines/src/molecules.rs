@@ -4,8 +4,8 @@
 
 use crate::tables::{new_rows, saved_recipe, Tables};
 use medref_core::config::Config;
-use medref_tabular::sections::MoleculesSection;
 use medref_tabular::molecule_data::{load_molecules, predict_molecule_features};
+use medref_tabular::sections::MoleculesSection;
 use medref_tabular::TabularDataset;
 use medref_train::RunInfo;
 use medref_train::{DataFormat, TrainError};

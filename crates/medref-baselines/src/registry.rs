@@ -45,7 +45,7 @@ mod tests {
                     stack.push(path);
                 } else if path.extension().is_some_and(|e| e == "rs") {
                     let text = std::fs::read_to_string(&path).unwrap();
-                    for rest in text.split("impl DataFormat for ").skip(1) {
+                    for rest in text.lines().filter_map(|l| l.strip_prefix("impl DataFormat for ")) {
                         let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
                         declared.push((name, path.clone()));
                     }
@@ -77,7 +77,8 @@ mod tests {
                 let config = crate::load_config(&file, &[]).unwrap_or_else(|e| panic!("{e}"));
                 seen.insert(config.data.format());
                 // The resolved config reads back to the same config.
-                let again = medref_core::config::Config::from_toml_str(&config.to_toml(), &file, &[], &FORMATS).unwrap();
+                let again =
+                    medref_core::config::Config::from_toml_str(&config.to_toml(), &file, &[], &FORMATS).unwrap();
                 assert_eq!(again, config, "{}", file.display());
             }
         }

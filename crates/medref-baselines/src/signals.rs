@@ -4,14 +4,14 @@
 
 use burn::prelude::*;
 use medref_core::config::{Config, ModelConfig};
-use medref_timeseries::sections::{SensorCsvSection, TsSection};
 use medref_core::seed::Rng;
 use medref_models::SignalCnn;
+use medref_timeseries::sections::{SensorCsvSection, TsSection};
 use medref_timeseries::split_sets::{load_sensor_csv, load_ts, split_report};
 use medref_timeseries::{stack_series, Series, SeriesSet};
-use medref_train::tensor::to_tensor;
-use medref_train::run_dir::write_json;
 use medref_timeseries::{ChannelScaler, SplitRecord};
+use medref_train::run_dir::write_json;
+use medref_train::tensor::to_tensor;
 use medref_train::{Baseline, DataFormat, DataShape, Examples, ModelMeta, RunInfo, Targets, TrainError};
 use std::path::Path;
 
@@ -171,5 +171,15 @@ fn scoring_set(run: &RunInfo, input: &Path, test: Vec<Series>) -> Result<SeriesS
     }
     let class_names = run.meta.class_names.clone();
     let split = SplitRecord::default();
-    Ok(SeriesSet { channels, len, class_names, train: Vec::new(), val: Vec::new(), test, scaler: None, split, hours: None })
+    Ok(SeriesSet {
+        channels,
+        len,
+        class_names,
+        train: Vec::new(),
+        val: Vec::new(),
+        test,
+        scaler: None,
+        split,
+        hours: None,
+    })
 }

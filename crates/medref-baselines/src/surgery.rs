@@ -4,14 +4,14 @@
 
 use burn::prelude::*;
 use medref_core::config::{Config, ModelConfig};
-use medref_timeseries::sections::JigsawsSection;
 use medref_core::seed::Rng;
 use medref_models::Tcn;
+use medref_timeseries::sections::JigsawsSection;
 use medref_timeseries::split_sets::{load_jigsaws, split_report};
-use medref_timeseries::{pad_sequences, FrameSequence, FrameSet};
-use medref_train::tensor::to_tensor;
-use medref_train::run_dir::write_json;
 use medref_timeseries::SplitRecord;
+use medref_timeseries::{pad_sequences, FrameSequence, FrameSet};
+use medref_train::run_dir::write_json;
+use medref_train::tensor::to_tensor;
 use medref_train::{Baseline, DataFormat, DataShape, Examples, FrameBatch, ModelMeta, RunInfo, Targets, TrainError};
 use std::path::Path;
 
@@ -49,10 +49,7 @@ impl Examples for FrameExamples<'_> {
     }
 
     fn row_ids(&self) -> Vec<String> {
-        self.sequences
-            .iter()
-            .flat_map(|s| s.source_frames.iter().map(move |f| format!("{}:{}", s.id, f + 1)))
-            .collect()
+        self.sequences.iter().flat_map(|s| s.source_frames.iter().map(move |f| format!("{}:{}", s.id, f + 1))).collect()
     }
 
     fn batch(&self, indices: &[usize], device: &Device, _augment: Option<&mut Rng>) -> FrameBatch {
@@ -121,7 +118,12 @@ impl DataFormat for Jigsaws {
 
 /// A recording's frames as a data set whose test split is that one
 /// sequence (ids `<file stem>:<frame>`, 1-based), scaled as in training.
-pub(crate) fn frames_to_score(run: &RunInfo, input: &Path, table: &medref_timeseries::FrameTable, subsample: usize) -> Result<FrameSet, TrainError> {
+pub(crate) fn frames_to_score(
+    run: &RunInfo,
+    input: &Path,
+    table: &medref_timeseries::FrameTable,
+    subsample: usize,
+) -> Result<FrameSet, TrainError> {
     let channels = run.meta.input_shape.first().copied().unwrap_or(0);
     if table.columns != channels {
         return Err(TrainError::Mismatch(format!(
@@ -135,5 +137,13 @@ pub(crate) fn frames_to_score(run: &RunInfo, input: &Path, table: &medref_timese
     let sequence = medref_timeseries::scoring::frame_sequence(&id, table, subsample, scaler.as_ref())?;
     let class_names = run.meta.class_names.clone();
     let split = SplitRecord::default();
-    Ok(FrameSet { channels, class_names, train: Vec::new(), val: Vec::new(), test: vec![sequence], scaler: None, split })
+    Ok(FrameSet {
+        channels,
+        class_names,
+        train: Vec::new(),
+        val: Vec::new(),
+        test: vec![sequence],
+        scaler: None,
+        split,
+    })
 }

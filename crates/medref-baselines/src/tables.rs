@@ -17,13 +17,13 @@ pub use importance::{importance_csv, permutation_importance, Importance};
 
 use burn::prelude::*;
 use medref_core::config::{Config, ModelConfig, Task};
-use medref_tabular::sections::TableSection;
 use medref_core::fsutil::write_atomic;
 use medref_models::Mlp;
+use medref_tabular::sections::TableSection;
 use medref_tabular::table_data::{load_table, predict_table_features};
 use medref_tabular::{TabularDataset, TabularRecipe, TabularSplit};
-use medref_train::RunInfo;
 use medref_train::run_dir::write_json;
+use medref_train::RunInfo;
 use medref_train::{Baseline, DataFormat, DataShape, DirectFit, ModelMeta, Targets, TrainError, Trained};
 use std::path::Path;
 
@@ -38,7 +38,12 @@ impl Baseline for Tables {
 
     /// Class counts are checked while the outcome is read.
     fn shape(ds: &TabularDataset) -> DataShape {
-        DataShape { input_shape: vec![ds.n_features], label_width: 1, n_classes: None, class_names: ds.recipe.class_names.clone() }
+        DataShape {
+            input_shape: vec![ds.n_features],
+            label_width: 1,
+            n_classes: None,
+            class_names: ds.recipe.class_names.clone(),
+        }
     }
 
     fn splits<'a>(_config: &Config, ds: &'a TabularDataset) -> [TabularExamples<'a>; 3] {
@@ -92,18 +97,28 @@ impl Baseline for Tables {
     /// five seeded shuffles each.
     fn write_model_extras(run: &Trained<Mlp>, ds: &TabularDataset) -> Result<(), TrainError> {
         if let ModelConfig::Cox(c) = &run.info.config.model {
-            write_json(&run.info.dir.join("survival.json"), &cox::cox_report(&run.info.config, c, ds, run.fit_state.as_ref())?)?;
+            write_json(
+                &run.info.dir.join("survival.json"),
+                &cox::cox_report(&run.info.config, c, ds, run.fit_state.as_ref())?,
+            )?;
         } else if matches!(ds.test.targets, Targets::Survival { .. }) {
             // DeepSurv: the network's log-risk ranks; without a baseline
             // hazard there are no survival curves to score.
-            let risk = medref_train::evaluate::predict_scores(&run.model, &TabularExamples::new(ds, &ds.test), &run.device, 512)?;
+            let risk = medref_train::evaluate::predict_scores(
+                &run.model,
+                &TabularExamples::new(ds, &ds.test),
+                &run.device,
+                512,
+            )?;
             write_json(&run.info.dir.join("survival.json"), &cox::survival_report(&run.info.config, ds, &risk, None)?)?;
         }
         let test = TabularExamples::new(ds, &ds.test);
         let seed = run.info.config.seed;
-        let importance = permutation_importance(&run.model, &test, &ds.feature_groups, ds.n_features, 5, seed, &run.device)?;
+        let importance =
+            permutation_importance(&run.model, &test, &ds.feature_groups, ds.n_features, 5, seed, &run.device)?;
         let path = run.info.dir.join("feature_importance.csv");
-        write_atomic(&path, importance_csv(&importance).as_bytes()).map_err(|source| TrainError::Io { path: path.clone(), source })
+        write_atomic(&path, importance_csv(&importance).as_bytes())
+            .map_err(|source| TrainError::Io { path: path.clone(), source })
     }
 }
 
@@ -111,8 +126,10 @@ impl Tables {
     /// The survival probability at the horizon for a Cox run's new rows.
     fn cox_survival_columns(run: &Trained<Mlp>, scores: &[f64]) -> Result<Vec<(String, Vec<f64>)>, TrainError> {
         let path = run.info.dir.join("convex_fit.json");
-        let text = std::fs::read_to_string(&path).map_err(|e| TrainError::RunDir { path: path.clone(), message: e.to_string() })?;
-        let fit: serde_json::Value = serde_json::from_str(&text).map_err(|e| TrainError::RunDir { path: path.clone(), message: e.to_string() })?;
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| TrainError::RunDir { path: path.clone(), message: e.to_string() })?;
+        let fit: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| TrainError::RunDir { path: path.clone(), message: e.to_string() })?;
         Ok(cox::survival_at_horizon(&fit, scores)
             .map(|(h, s)| vec![(format!("survival_at_{h}"), s)])
             .unwrap_or_default())
@@ -124,7 +141,9 @@ impl Tables {
 pub fn new_rows(run: &RunInfo, ids: Vec<String>, x: Vec<f32>, recipe: &TabularRecipe) -> TabularDataset {
     let n = ids.len();
     let targets = match recipe.task {
-        Task::Regression => Targets::Regression { values: vec![0.0; n], mean: recipe.target_mean, std: recipe.target_std },
+        Task::Regression => {
+            Targets::Regression { values: vec![0.0; n], mean: recipe.target_mean, std: recipe.target_std }
+        }
         Task::Classification => Targets::Classes { labels: vec![0; n], n_classes: run.meta.n_outputs },
         Task::Survival => Targets::Survival { time: vec![0.0; n], event: vec![false; n] },
     };

@@ -13,8 +13,7 @@ use medref_chem::{canonical_key, descriptors, morgan, parse_smiles, read_sdf, Mo
 
 /// The `<smiles>` tags of the training file, parsed once.
 fn smiles() -> Vec<String> {
-    let path =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../datasets/drug/solubility.train.sdf");
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../datasets/drug/solubility.train.sdf");
     read_sdf(&path)
         .expect("read solubility.train.sdf")
         .iter()
@@ -24,10 +23,7 @@ fn smiles() -> Vec<String> {
 
 fn featurise(c: &mut Criterion) {
     let smiles = smiles();
-    let molecules: Vec<_> = smiles
-        .iter()
-        .map(|s| parse_smiles(s).expect("valid SMILES"))
-        .collect();
+    let molecules: Vec<_> = smiles.iter().map(|s| parse_smiles(s).expect("valid SMILES")).collect();
     let spec = MorganSpec::default();
     let mut bits = vec![0f32; spec.n_bits];
 
@@ -41,10 +37,7 @@ fn featurise(c: &mut Criterion) {
             }
         })
     });
-    let counts = MorganSpec {
-        counts: true,
-        ..spec
-    };
+    let counts = MorganSpec { counts: true, ..spec };
     g.bench_function("morgan_r2_2048_counts", |b| {
         b.iter(|| {
             for m in &molecules {

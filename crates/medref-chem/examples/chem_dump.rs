@@ -14,9 +14,7 @@
 
 use std::io::{BufRead, Write};
 
-use medref_chem::{
-    canonical_key, morgan_vec, parse_smiles, read_sdf, scaffold_key, Molecule, MorganSpec,
-};
+use medref_chem::{canonical_key, morgan_vec, parse_smiles, read_sdf, scaffold_key, Molecule, MorganSpec};
 
 fn json_string(s: &str) -> String {
     let mut out = String::from("\"");
@@ -34,22 +32,11 @@ fn json_string(s: &str) -> String {
 
 fn record(file: &str, index: usize, mol: Option<&Molecule>) -> String {
     let Some(mol) = mol else {
-        return format!(
-            "{{\"file\":{},\"index\":{index},\"ok\":false}}",
-            json_string(file)
-        );
+        return format!("{{\"file\":{},\"index\":{index},\"ok\":false}}", json_string(file));
     };
-    let spec = MorganSpec {
-        counts: true,
-        ..MorganSpec::default()
-    };
+    let spec = MorganSpec { counts: true, ..MorganSpec::default() };
     let counts = morgan_vec(mol, &spec).unwrap_or_default();
-    let on: Vec<(usize, f32)> = counts
-        .iter()
-        .copied()
-        .enumerate()
-        .filter(|(_, c)| *c > 0.0)
-        .collect();
+    let on: Vec<(usize, f32)> = counts.iter().copied().enumerate().filter(|(_, c)| *c > 0.0).collect();
     let bits: Vec<String> = on.iter().map(|(i, _)| i.to_string()).collect();
     let pairs: Vec<String> = on.iter().map(|(i, c)| format!("[{i},{c}]")).collect();
     format!(
@@ -72,15 +59,9 @@ fn smiles_lines(path: &str) -> Result<Vec<(usize, String)>, String> {
             .split(',')
             .position(|h| h.trim().eq_ignore_ascii_case("smiles"))
             .ok_or_else(|| format!("{path}: no `smiles` column in the header {header:?}"))?;
-        Ok(lines
-            .enumerate()
-            .map(|(i, l)| (i, l.split(',').nth(column).unwrap_or("").trim().to_string()))
-            .collect())
+        Ok(lines.enumerate().map(|(i, l)| (i, l.split(',').nth(column).unwrap_or("").trim().to_string())).collect())
     } else {
-        Ok(lines
-            .enumerate()
-            .map(|(i, l)| (i, l.split_whitespace().next().unwrap_or("").to_string()))
-            .collect())
+        Ok(lines.enumerate().map(|(i, l)| (i, l.split_whitespace().next().unwrap_or("").to_string())).collect())
     }
 }
 
@@ -95,9 +76,7 @@ fn main() -> Result<(), String> {
             let key = if s.is_empty() {
                 String::new()
             } else {
-                parse_smiles(s)
-                    .map(|m| canonical_key(&m))
-                    .unwrap_or_else(|_| "ERROR".into())
+                parse_smiles(s).map(|m| canonical_key(&m)).unwrap_or_else(|_| "ERROR".into())
             };
             writeln!(out, "{key}").map_err(|e| e.to_string())?;
         }
@@ -107,8 +86,7 @@ fn main() -> Result<(), String> {
         if path.ends_with(".sdf") {
             let records = read_sdf(path).map_err(|e| e.to_string())?;
             for r in &records {
-                writeln!(out, "{}", record(path, r.index, Some(&r.molecule)))
-                    .map_err(|e| e.to_string())?;
+                writeln!(out, "{}", record(path, r.index, Some(&r.molecule))).map_err(|e| e.to_string())?;
             }
         } else {
             for (i, s) in smiles_lines(path)? {

@@ -42,8 +42,8 @@ const MAX_COMBINED_RINGS: usize = 6;
 /// (see the module documentation). Hydrogen counts and the graph are kept;
 /// only bond orders and aromatic flags change.
 pub fn perceive_aromaticity(mol: &Molecule) -> Molecule {
-    let written_aromatic = mol.atoms().iter().any(|a| a.aromatic)
-        || mol.bonds().iter().any(|b| b.order == BondOrder::Aromatic);
+    let written_aromatic =
+        mol.atoms().iter().any(|a| a.aromatic) || mol.bonds().iter().any(|b| b.order == BondOrder::Aromatic);
     if mol.ring_count() == 0 && !written_aromatic {
         return mol.clone();
     }
@@ -54,12 +54,7 @@ pub fn perceive_aromaticity(mol: &Molecule) -> Molecule {
     for a in &mut atoms {
         a.aromatic = false;
     }
-    let mut bonds: Vec<Bond> = mol
-        .bonds()
-        .iter()
-        .zip(&orders)
-        .map(|(b, &order)| Bond { order, ..*b })
-        .collect();
+    let mut bonds: Vec<Bond> = mol.bonds().iter().zip(&orders).map(|(b, &order)| Bond { order, ..*b }).collect();
     let aromatic = aromatic_bonds(mol, &bonds);
     for (b, &is_aromatic) in bonds.iter_mut().zip(&aromatic) {
         if is_aromatic && matches!(b.order, BondOrder::Single | BondOrder::Double) {
@@ -121,12 +116,7 @@ fn outer_electrons(z: i32) -> i32 {
     if z <= 2 {
         return z;
     }
-    let period_start = [3, 11, 19, 37, 55, 87]
-        .iter()
-        .rev()
-        .find(|&&s| z >= s)
-        .copied()
-        .unwrap_or(3);
+    let period_start = [3, 11, 19, 37, 55, 87].iter().rev().find(|&&s| z >= s).copied().unwrap_or(3);
     let offset = z - period_start;
     match offset {
         0 | 1 => offset + 1,
@@ -219,11 +209,7 @@ fn available_electrons(f: &AtomFacts) -> i32 {
 
 fn donor_type(mol: &Molecule, f: &AtomFacts) -> Donor {
     if f.z == 0 {
-        return if f.cyclic_multiple {
-            Donor::One
-        } else {
-            Donor::Any
-        };
+        return if f.cyclic_multiple { Donor::One } else { Donor::Any };
     }
     let electronegative_partner = f.exocyclic_multiple.is_some_and(|other| {
         let z2 = i32::from(mol.atoms()[other].atomic_number);
@@ -326,9 +312,8 @@ fn aromatic_bonds(mol: &Molecule, bonds: &[Bond]) -> Vec<bool> {
             all_candidates &= candidate[a];
         }
         if all_candidates && !all_wildcards {
-            let ring_bonds = (0..ring.len())
-                .filter_map(|k| mol.bond_between(ring[k], ring[(k + 1) % ring.len()]))
-                .collect();
+            let ring_bonds =
+                (0..ring.len()).filter_map(|k| mol.bond_between(ring[k], ring[(k + 1) % ring.len()])).collect();
             candidate_rings.push((ring.clone(), ring_bonds));
         }
     }
@@ -365,14 +350,7 @@ fn aromatic_bonds(mol: &Molecule, bonds: &[Bond]) -> Vec<bool> {
                 }
             }
         }
-        mark_fused_system(
-            &system,
-            &candidate_rings,
-            &neighbours,
-            &donors,
-            n,
-            &mut aromatic,
-        );
+        mark_fused_system(&system, &candidate_rings, &neighbours, &donors, n, &mut aromatic);
     }
     aromatic
 }
@@ -387,10 +365,7 @@ fn mark_fused_system(
     atom_count: usize,
     aromatic: &mut [bool],
 ) {
-    let system_bonds: HashSet<usize> = system
-        .iter()
-        .flat_map(|&r| rings[r].1.iter().copied())
-        .collect();
+    let system_bonds: HashSet<usize> = system.iter().flat_map(|&r| rings[r].1.iter().copied()).collect();
     let mut done: HashSet<usize> = HashSet::new();
     let mut in_rings = vec![0u8; atom_count];
     for size in 1..=system.len().min(MAX_COMBINED_RINGS) {
@@ -409,9 +384,7 @@ fn mark_fused_system(
                 }
                 // An atom buried in three rings (acepentalene's centre)
                 // does not count.
-                let atoms: Vec<usize> = (0..atom_count)
-                    .filter(|&a| matches!(in_rings[a], 1 | 2))
-                    .collect();
+                let atoms: Vec<usize> = (0..atom_count).filter(|&a| matches!(in_rings[a], 1 | 2)).collect();
                 if huckel(&atoms, donors) {
                     let mut uses: std::collections::HashMap<usize, u32> = Default::default();
                     for &r in &combo {
@@ -472,12 +445,7 @@ mod tests {
     use crate::smiles::parse_smiles;
 
     fn aromatic_atoms(s: &str) -> usize {
-        parse_smiles(s)
-            .unwrap()
-            .atoms()
-            .iter()
-            .filter(|a| a.aromatic)
-            .count()
+        parse_smiles(s).unwrap().atoms().iter().filter(|a| a.aromatic).count()
     }
 
     #[test]
@@ -497,11 +465,7 @@ mod tests {
         for (kekule, aromatic) in pairs {
             let k = parse_smiles(kekule).unwrap();
             let a = parse_smiles(aromatic).unwrap();
-            assert_eq!(
-                canonical_key(&k),
-                canonical_key(&a),
-                "{kekule} vs {aromatic}"
-            );
+            assert_eq!(canonical_key(&k), canonical_key(&a), "{kekule} vs {aromatic}");
             assert!(k.atoms().iter().any(|x| x.aromatic), "{kekule}");
         }
     }
@@ -523,11 +487,7 @@ mod tests {
                                                            // Azulene: the 10-electron perimeter is aromatic, the fusion bond is not.
         let azulene = parse_smiles("C1=CC2=CC=CC=CC2=C1").unwrap();
         assert_eq!(azulene.atoms().iter().filter(|a| a.aromatic).count(), 10);
-        let aromatic_bonds = azulene
-            .bonds()
-            .iter()
-            .filter(|b| b.order == BondOrder::Aromatic)
-            .count();
+        let aromatic_bonds = azulene.bonds().iter().filter(|b| b.order == BondOrder::Aromatic).count();
         assert_eq!(aromatic_bonds, 10);
         // Quinone: the C=O carbons give no electrons.
         assert_eq!(aromatic_atoms("O=C1C=CC(=O)C=C1"), 0);
@@ -541,14 +501,7 @@ mod tests {
 
     #[test]
     fn element_tables_match_the_periodic_table() {
-        let cases = [
-            (6, 4, 4),
-            (7, 5, 3),
-            (8, 6, 2),
-            (16, 6, 2),
-            (15, 5, 3),
-            (5, 3, 3),
-        ];
+        let cases = [(6, 4, 4), (7, 5, 3), (8, 6, 2), (16, 6, 2), (15, 5, 3), (5, 3, 3)];
         for (z, outer, valence) in cases {
             assert_eq!(outer_electrons(z), outer, "Z={z}");
             assert_eq!(rdkit_default_valence(z), valence, "Z={z}");

@@ -42,11 +42,8 @@ pub fn canonical_ranks(mol: &Molecule) -> Vec<usize> {
         let Some(chosen) = ranks.iter().position(|&r| r == tied) else {
             return ranks;
         };
-        let keys: Vec<usize> = ranks
-            .iter()
-            .enumerate()
-            .map(|(i, &r)| 2 * r + usize::from(r == tied && i != chosen))
-            .collect();
+        let keys: Vec<usize> =
+            ranks.iter().enumerate().map(|(i, &r)| 2 * r + usize::from(r == tied && i != chosen)).collect();
         ranks = dense_rank(&keys).0;
     }
 }
@@ -169,10 +166,7 @@ fn refine(mol: &Molecule, ranks: &mut Vec<usize>) -> usize {
                     .neighbors(i)
                     .iter()
                     .map(|nb| {
-                        let code = mol
-                            .bonds()
-                            .get(nb.bond)
-                            .map_or(0, |b| u64::from(b.order.code()));
+                        let code = mol.bonds().get(nb.bond).map_or(0, |b| u64::from(b.order.code()));
                         ((ranks[nb.atom] as u64) << 3) | code
                     })
                     .collect();

@@ -204,11 +204,7 @@ pub struct CrippenAtom {
 pub fn crippen_logp(mol: &Molecule) -> f64 {
     crippen_types(mol)
         .iter()
-        .map(|a| {
-            a.atom.map_or(0.0, CrippenType::logp)
-                + a.hydrogen
-                    .map_or(0.0, |h| h.logp() * f64::from(a.hydrogens))
-        })
+        .map(|a| a.atom.map_or(0.0, CrippenType::logp) + a.hydrogen.map_or(0.0, |h| h.logp() * f64::from(a.hydrogens)))
         .sum()
 }
 
@@ -273,16 +269,10 @@ impl<'a> View<'a> {
         let h = (0..atoms.len())
             .map(|i| {
                 u32::from(atoms[i].hydrogens)
-                    + mol
-                        .neighbors(i)
-                        .iter()
-                        .filter(|nb| atoms[nb.atom].atomic_number == 1)
-                        .count() as u32
+                    + mol.neighbors(i).iter().filter(|nb| atoms[nb.atom].atomic_number == 1).count() as u32
             })
             .collect();
-        let x = (0..atoms.len())
-            .map(|i| u32::from(atoms[i].hydrogens) + mol.degree(i) as u32)
-            .collect();
+        let x = (0..atoms.len()).map(|i| u32::from(atoms[i].hydrogens) + mol.degree(i) as u32).collect();
         View { mol, h, x }
     }
 
@@ -334,16 +324,10 @@ impl<'a> View<'a> {
 
     /// The neighbours of `center` joined by a bond `bond` accepts, except
     /// those in `exclude`.
-    pub(crate) fn neighbors_by(
-        &self,
-        center: usize,
-        bond: Bd,
-        exclude: &[usize],
-    ) -> impl Iterator<Item = usize> + '_ {
+    pub(crate) fn neighbors_by(&self, center: usize, bond: Bd, exclude: &[usize]) -> impl Iterator<Item = usize> + '_ {
         let exclude = exclude.to_vec();
         self.mol.neighbors(center).iter().filter_map(move |nb| {
-            (bond.accepts(self.mol.bonds()[nb.bond].order) && !exclude.contains(&nb.atom))
-                .then_some(nb.atom)
+            (bond.accepts(self.mol.bonds()[nb.bond].order) && !exclude.contains(&nb.atom)).then_some(nb.atom)
         })
     }
 
@@ -355,11 +339,7 @@ impl<'a> View<'a> {
             Some(h) => self.mol.neighbors(h).iter().map(|nb| nb.atom).collect(),
             None => parents.to_vec(),
         };
-        parents
-            .iter()
-            .map(|&p| self.hydrogen_on(p, this))
-            .min()
-            .unwrap_or(CrippenType::HS)
+        parents.iter().map(|&p| self.hydrogen_on(p, this)).min().unwrap_or(CrippenType::HS)
     }
 
     /// Type of one hydrogen on atom `p` (`this`: the H atom, if explicit).
@@ -374,12 +354,9 @@ impl<'a> View<'a> {
         let on_oxygen = self.aliphatic_el(p, 8);
         // Hydrogens on p besides this one.
         let other_h = self.h(p) - 1;
-        let other =
-            |test: &dyn Fn(usize) -> bool| self.neighbors_by(p, Bd::Any, &exclude).any(test);
+        let other = |test: &dyn Fn(usize) -> bool| self.neighbors_by(p, Bd::Any, &exclude).any(test);
         // H2: alcohol, [#1]O[CX4,c]; [#1]O[!#6;!#7;!#8;!#16]; [#1][!#6;!#7;!#8].
-        if on_oxygen
-            && other(&|j| (self.aliphatic_el(j, 6) && self.x(j) == 4) || self.aromatic_el(j, 6))
-        {
+        if on_oxygen && other(&|j| (self.aliphatic_el(j, 6) && self.x(j) == 4) || self.aromatic_el(j, 6)) {
             return H2;
         }
         if on_oxygen && (other_h > 0 || other(&|j| !matches!(self.z(j), 6 | 7 | 8 | 16))) {
@@ -396,11 +373,9 @@ impl<'a> View<'a> {
         if on_oxygen
             && other(&|c| {
                 self.aliphatic_el(c, 6)
-                    && self.neighbors_by(c, Bd::Double, &[p]).any(|k| {
-                        matches!(self.z(k), 6 | 7)
-                            || self.aliphatic_el(k, 8)
-                            || self.aliphatic_el(k, 16)
-                    })
+                    && self
+                        .neighbors_by(c, Bd::Double, &[p])
+                        .any(|k| matches!(self.z(k), 6 | 7) || self.aliphatic_el(k, 8) || self.aliphatic_el(k, 16))
             })
         {
             return H4;
@@ -490,17 +465,7 @@ mod tests {
     fn types_of_ethanol() {
         let t = crippen_types(&parse_smiles("CCO").unwrap());
         use CrippenType::*;
-        let atoms: Vec<_> = t
-            .iter()
-            .map(|a| (a.atom, a.hydrogen, a.hydrogens))
-            .collect();
-        assert_eq!(
-            atoms,
-            vec![
-                (Some(C1), Some(H1), 3),
-                (Some(C3), Some(H1), 2),
-                (Some(O2), Some(H2), 1)
-            ]
-        );
+        let atoms: Vec<_> = t.iter().map(|a| (a.atom, a.hydrogen, a.hydrogens)).collect();
+        assert_eq!(atoms, vec![(Some(C1), Some(H1), 3), (Some(C3), Some(H1), 2), (Some(O2), Some(H2), 1)]);
     }
 }

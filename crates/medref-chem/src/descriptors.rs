@@ -97,11 +97,7 @@ pub fn descriptors(mol: &Molecule) -> Descriptors {
     let is_n_or_o = |i: usize| matches!(atoms[i].atomic_number, 7 | 8);
     let has_triple: Vec<bool> = (0..atoms.len())
         .map(|i| {
-            mol.neighbors(i).iter().any(|nb| {
-                mol.bonds()
-                    .get(nb.bond)
-                    .is_some_and(|b| b.order == BondOrder::Triple)
-            })
+            mol.neighbors(i).iter().any(|nb| mol.bonds().get(nb.bond).is_some_and(|b| b.order == BondOrder::Triple))
         })
         .collect();
     let rotatable = mol
@@ -137,10 +133,7 @@ pub fn descriptors(mol: &Molecule) -> Descriptors {
         hbond_donors: count(&|i| {
             is_n_or_o(i)
                 && (atoms[i].hydrogens > 0
-                    || mol
-                        .neighbors(i)
-                        .iter()
-                        .any(|nb| atoms.get(nb.atom).is_some_and(|x| x.atomic_number == 1)))
+                    || mol.neighbors(i).iter().any(|nb| atoms.get(nb.atom).is_some_and(|x| x.atomic_number == 1)))
         }),
         hbond_acceptors: count(&is_n_or_o),
         molecular_weight: molecular_weight(mol),
@@ -190,11 +183,7 @@ mod tests {
             x.formal_charge.into(),
         ];
         assert_eq!(got, counts, "{s}");
-        assert!(
-            (x.molecular_weight - mw).abs() < 0.005,
-            "{s}: {}",
-            x.molecular_weight
-        );
+        assert!((x.molecular_weight - mw).abs() < 0.005, "{s}: {}", x.molecular_weight);
     }
 
     #[test]
@@ -203,11 +192,7 @@ mod tests {
         // the methyl and OH bonds end at a heavy degree 1 atom.
         check("CC(=O)Oc1ccccc1C(=O)O", [13, 1, 1, 4, 3, 1, 4, 0], 180.159);
         // Caffeine C8H10N4O2: fused aromatic 5+6 rings, only methyl bonds.
-        check(
-            "Cn1cnc2c1c(=O)n(C)c(=O)n2C",
-            [14, 2, 2, 6, 0, 0, 6, 0],
-            194.194,
-        );
+        check("Cn1cnc2c1c(=O)n(C)c(=O)n2C", [14, 2, 2, 6, 0, 0, 6, 0], 194.194);
         // Ethanol C2H6O.
         check("CCO", [3, 0, 0, 1, 0, 1, 1, 0], 46.069);
         // Benzene C6H6 and naphthalene C10H8.

@@ -5,14 +5,13 @@
 /// Element symbols indexed by atomic number; index 0 is the SMILES
 /// wildcard `*` (an unknown atom, kept so query-like inputs still parse).
 const SYMBOLS: [&str; 119] = [
-    "*", "H", "He", "Li", "Be", "B", "C", "N", "O", "F", "Ne", "Na", "Mg", "Al", "Si", "P", "S",
-    "Cl", "Ar", "K", "Ca", "Sc", "Ti", "V", "Cr", "Mn", "Fe", "Co", "Ni", "Cu", "Zn", "Ga", "Ge",
-    "As", "Se", "Br", "Kr", "Rb", "Sr", "Y", "Zr", "Nb", "Mo", "Tc", "Ru", "Rh", "Pd", "Ag", "Cd",
-    "In", "Sn", "Sb", "Te", "I", "Xe", "Cs", "Ba", "La", "Ce", "Pr", "Nd", "Pm", "Sm", "Eu", "Gd",
-    "Tb", "Dy", "Ho", "Er", "Tm", "Yb", "Lu", "Hf", "Ta", "W", "Re", "Os", "Ir", "Pt", "Au", "Hg",
-    "Tl", "Pb", "Bi", "Po", "At", "Rn", "Fr", "Ra", "Ac", "Th", "Pa", "U", "Np", "Pu", "Am", "Cm",
-    "Bk", "Cf", "Es", "Fm", "Md", "No", "Lr", "Rf", "Db", "Sg", "Bh", "Hs", "Mt", "Ds", "Rg", "Cn",
-    "Nh", "Fl", "Mc", "Lv", "Ts", "Og",
+    "*", "H", "He", "Li", "Be", "B", "C", "N", "O", "F", "Ne", "Na", "Mg", "Al", "Si", "P", "S", "Cl", "Ar", "K", "Ca",
+    "Sc", "Ti", "V", "Cr", "Mn", "Fe", "Co", "Ni", "Cu", "Zn", "Ga", "Ge", "As", "Se", "Br", "Kr", "Rb", "Sr", "Y",
+    "Zr", "Nb", "Mo", "Tc", "Ru", "Rh", "Pd", "Ag", "Cd", "In", "Sn", "Sb", "Te", "I", "Xe", "Cs", "Ba", "La", "Ce",
+    "Pr", "Nd", "Pm", "Sm", "Eu", "Gd", "Tb", "Dy", "Ho", "Er", "Tm", "Yb", "Lu", "Hf", "Ta", "W", "Re", "Os", "Ir",
+    "Pt", "Au", "Hg", "Tl", "Pb", "Bi", "Po", "At", "Rn", "Fr", "Ra", "Ac", "Th", "Pa", "U", "Np", "Pu", "Am", "Cm",
+    "Bk", "Cf", "Es", "Fm", "Md", "No", "Lr", "Rf", "Db", "Sg", "Bh", "Hs", "Mt", "Ds", "Rg", "Cn", "Nh", "Fl", "Mc",
+    "Lv", "Ts", "Og",
 ];
 
 /// Standard (conventional, abridged IUPAC) atomic weights in g/mol, indexed
@@ -44,18 +43,12 @@ pub fn element_symbol(atomic_number: u8) -> Option<&'static str> {
 /// The atomic number of a symbol spelled with the usual capitalisation
 /// (`"Cl"`, not `"CL"`); `*` is 0. `None` for anything else.
 pub fn atomic_number(symbol: &str) -> Option<u8> {
-    SYMBOLS
-        .iter()
-        .position(|s| *s == symbol)
-        .and_then(|z| u8::try_from(z).ok())
+    SYMBOLS.iter().position(|s| *s == symbol).and_then(|z| u8::try_from(z).ok())
 }
 
 /// Standard atomic weight in g/mol; 0 for the wildcard and unknown numbers.
 pub fn average_mass(atomic_number: u8) -> f64 {
-    WEIGHTS
-        .get(usize::from(atomic_number))
-        .copied()
-        .unwrap_or(0.0)
+    WEIGHTS.get(usize::from(atomic_number)).copied().unwrap_or(0.0)
 }
 
 /// The mass number MDL molfiles count "mass difference" from: the standard
@@ -115,10 +108,7 @@ pub fn implicit_hydrogens(atomic_number: u8, charge: i8, aromatic: bool, bond_va
         let Some(&lowest) = valences.first() else {
             return 0;
         };
-        return u32::from(lowest)
-            .saturating_sub(bond_valence.saturating_add(1))
-            .try_into()
-            .unwrap_or(0);
+        return u32::from(lowest).saturating_sub(bond_valence.saturating_add(1)).try_into().unwrap_or(0);
     }
     valences
         .iter()

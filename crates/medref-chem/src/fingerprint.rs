@@ -44,11 +44,7 @@ pub struct MorganSpec {
 impl Default for MorganSpec {
     /// ECFP4 as bits: radius 2, 2048 bits.
     fn default() -> Self {
-        MorganSpec {
-            radius: 2,
-            n_bits: 2048,
-            counts: false,
-        }
+        MorganSpec { radius: 2, n_bits: 2048, counts: false }
     }
 }
 
@@ -70,10 +66,7 @@ pub enum FingerprintError {
 
 /// One Boost `hash_combine` step on 32-bit words.
 fn hash_combine(seed: u32, value: u32) -> u32 {
-    seed ^ value
-        .wrapping_add(0x9e37_79b9)
-        .wrapping_add(seed << 6)
-        .wrapping_add(seed >> 2)
+    seed ^ value.wrapping_add(0x9e37_79b9).wrapping_add(seed << 6).wrapping_add(seed >> 2)
 }
 
 /// RDKit's bond type number.
@@ -93,15 +86,9 @@ pub fn atom_invariant(mol: &Molecule, atom: usize) -> u64 {
     let Some(a) = mol.atoms().get(atom) else {
         return 0;
     };
-    let h_atoms = mol
-        .neighbors(atom)
-        .iter()
-        .filter(|nb| {
-            mol.atoms()
-                .get(nb.atom)
-                .is_some_and(|x| x.atomic_number == 1)
-        })
-        .count() as u32;
+    let h_atoms =
+        mol.neighbors(atom).iter().filter(|nb| mol.atoms().get(nb.atom).is_some_and(|x| x.atomic_number == 1)).count()
+            as u32;
     let delta_mass = match (a.atomic_number, a.isotope) {
         (_, None) => 0,
         (z, Some(mass)) => {
@@ -133,10 +120,7 @@ pub fn morgan(mol: &Molecule, spec: &MorganSpec, out: &mut [f32]) -> Result<(), 
         return Err(FingerprintError::ZeroBits);
     }
     if out.len() != spec.n_bits {
-        return Err(FingerprintError::BufferLength {
-            expected: spec.n_bits,
-            found: out.len(),
-        });
+        return Err(FingerprintError::BufferLength { expected: spec.n_bits, found: out.len() });
     }
     out.fill(0.0);
     let n_bits = spec.n_bits as u64;
@@ -201,10 +185,7 @@ fn for_each_identifier(mol: &Molecule, radius: u32, mut emit: impl FnMut(u32)) {
                 for w in 0..words {
                     covered[atom * words + w] |= previous[nb.atom * words + w];
                 }
-                let code = mol
-                    .bonds()
-                    .get(nb.bond)
-                    .map_or(1, |b| bond_type_code(b.order));
+                let code = mol.bonds().get(nb.bond).map_or(1, |b| bond_type_code(b.order));
                 pairs.push((code, current[nb.atom]));
             }
             pairs.sort_unstable();
@@ -242,23 +223,14 @@ mod tests {
         let spec = MorganSpec::default();
         assert_eq!(fp("OCC", &spec), fp("CCO", &spec));
         assert_eq!(fp("Oc1ccccc1", &spec), fp("c1ccccc1O", &spec));
-        assert_eq!(
-            fp("CC(=O)Oc1ccccc1C(=O)O", &spec),
-            fp("OC(=O)c1ccccc1OC(C)=O", &spec)
-        );
+        assert_eq!(fp("CC(=O)Oc1ccccc1C(=O)O", &spec), fp("OC(=O)c1ccccc1OC(C)=O", &spec));
         assert_ne!(fp("CCO", &spec), fp("CCN", &spec));
     }
 
     #[test]
     fn counts_and_bits_agree() {
         let bits = fp("CCCCCC", &MorganSpec::default());
-        let counts = fp(
-            "CCCCCC",
-            &MorganSpec {
-                counts: true,
-                ..MorganSpec::default()
-            },
-        );
+        let counts = fp("CCCCCC", &MorganSpec { counts: true, ..MorganSpec::default() });
         for (b, c) in bits.iter().zip(&counts) {
             assert_eq!(*b > 0.0, *c > 0.0);
         }
@@ -266,14 +238,7 @@ mod tests {
         // their neighbours at radius 1 and are dropped.
         assert_eq!(counts.iter().sum::<f32>(), 16.0);
         // At radius 0 hexane has two kinds of atom: CH3 and CH2.
-        let r0 = fp(
-            "CCCCCC",
-            &MorganSpec {
-                radius: 0,
-                n_bits: 1 << 20,
-                counts: false,
-            },
-        );
+        let r0 = fp("CCCCCC", &MorganSpec { radius: 0, n_bits: 1 << 20, counts: false });
         assert_eq!(r0.iter().sum::<f32>(), 2.0);
     }
 
@@ -326,15 +291,7 @@ mod tests {
                 ],
             ),
             ("[13CH4]", &[(2246733040, 1)]),
-            (
-                "C[N+](C)(C)C",
-                &[
-                    (847698334, 1),
-                    (2246728737, 4),
-                    (3824347764, 4),
-                    (4175736998, 1),
-                ],
-            ),
+            ("C[N+](C)(C)C", &[(847698334, 1), (2246728737, 4), (3824347764, 4), (4175736998, 1)]),
         ];
         for (smiles, want) in cases {
             assert_eq!(sparse(smiles), want.to_vec(), "{smiles}");
@@ -346,13 +303,7 @@ mod tests {
         let m = parse_smiles("C").unwrap();
         let mut out = vec![0.0; 10];
         let spec = MorganSpec::default();
-        assert_eq!(
-            morgan(&m, &spec, &mut out),
-            Err(FingerprintError::BufferLength {
-                expected: 2048,
-                found: 10
-            })
-        );
+        assert_eq!(morgan(&m, &spec, &mut out), Err(FingerprintError::BufferLength { expected: 2048, found: 10 }));
         let spec = MorganSpec { n_bits: 0, ..spec };
         assert_eq!(morgan(&m, &spec, &mut []), Err(FingerprintError::ZeroBits));
     }
@@ -361,14 +312,7 @@ mod tests {
     fn large_molecules_use_the_heap_path() {
         let chain = "C".repeat(300);
         let m = parse_smiles(&chain).unwrap();
-        let v = morgan_vec(
-            &m,
-            &MorganSpec {
-                counts: true,
-                ..MorganSpec::default()
-            },
-        )
-        .unwrap();
+        let v = morgan_vec(&m, &MorganSpec { counts: true, ..MorganSpec::default() }).unwrap();
         assert_eq!(v.iter().sum::<f32>(), 300.0 + 300.0 + 298.0);
         let star = format!("C{}", "(C)".repeat(40));
         assert!(morgan_vec(&parse_smiles(&star).unwrap(), &MorganSpec::default()).is_ok());

@@ -44,11 +44,7 @@ pub(crate) fn kekule_orders(mol: &Molecule) -> Option<Vec<BondOrder>> {
     for (b, order) in orders.iter_mut().enumerate() {
         if *order == BondOrder::Aromatic {
             let bond = &bonds[b];
-            *order = if mate[bond.begin] == Some(b) {
-                BondOrder::Double
-            } else {
-                BondOrder::Single
-            };
+            *order = if mate[bond.begin] == Some(b) { BondOrder::Double } else { BondOrder::Single };
         }
     }
     Some(orders)
@@ -69,11 +65,7 @@ fn pair_double_bonds(mol: &Molecule, needs: &[bool]) -> Option<Vec<Option<usize>
     let partners = |atom: usize, mate: &[Option<usize>]| -> Vec<(usize, usize)> {
         mol.neighbors(atom)
             .iter()
-            .filter(|nb| {
-                bonds[nb.bond].order == BondOrder::Aromatic
-                    && needs[nb.atom]
-                    && mate[nb.atom].is_none()
-            })
+            .filter(|nb| bonds[nb.bond].order == BondOrder::Aromatic && needs[nb.atom] && mate[nb.atom].is_none())
             .map(|nb| (nb.atom, nb.bond))
             .collect()
     };
@@ -94,11 +86,7 @@ fn pair_double_bonds(mol: &Molecule, needs: &[bool]) -> Option<Vec<Option<usize>
         }
         match best {
             None => return Some(mate),
-            Some((atom, choices)) if !choices.is_empty() => stack.push(Frame {
-                atom,
-                choices,
-                next: 0,
-            }),
+            Some((atom, choices)) if !choices.is_empty() => stack.push(Frame { atom, choices, next: 0 }),
             Some(_) => {}
         }
         // Try the next pairing of the innermost open choice, unwinding
@@ -134,9 +122,7 @@ mod tests {
         let mut atom = Atom::new(6);
         atom.aromatic = true;
         atom.hydrogens = 1;
-        let bonds = (0..n)
-            .map(|i| Bond::new(i, (i + 1) % n, BondOrder::Aromatic))
-            .collect();
+        let bonds = (0..n).map(|i| Bond::new(i, (i + 1) % n, BondOrder::Aromatic)).collect();
         Molecule::new(vec![atom; n], bonds).unwrap()
     }
 
@@ -146,12 +132,7 @@ mod tests {
         let doubles = orders.iter().filter(|&&o| o == BondOrder::Double).count();
         assert_eq!(doubles, 3);
         for i in 0..6 {
-            assert_ne!(
-                orders[i],
-                orders[(i + 1) % 6],
-                "bonds {i} and {}",
-                (i + 1) % 6
-            );
+            assert_ne!(orders[i], orders[(i + 1) % 6], "bonds {i} and {}", (i + 1) % 6);
         }
         assert!(kekule_orders(&aromatic_ring(5)).is_none());
     }
@@ -160,9 +141,6 @@ mod tests {
     fn fused_and_large_systems_pair_up() {
         // A 400-atom annulene written aromatic: the search does not backtrack.
         let orders = kekule_orders(&aromatic_ring(400)).unwrap();
-        assert_eq!(
-            orders.iter().filter(|&&o| o == BondOrder::Double).count(),
-            200
-        );
+        assert_eq!(orders.iter().filter(|&&o| o == BondOrder::Double).count(), 200);
     }
 }

@@ -45,12 +45,10 @@ pub use canonical::{canonical_key, canonical_ranks, canonical_string};
 pub use crippen::crippen_logp;
 pub use descriptors::{descriptors, molecular_weight, Descriptors, DESCRIPTOR_NAMES};
 pub use fingerprint::{morgan, morgan_vec, FingerprintError, MorganSpec};
-pub use molecule::{
-    Atom, Bond, BondOrder, BondStereo, Chirality, Molecule, MoleculeError, Neighbor,
-};
+pub use molecule::{Atom, Bond, BondOrder, BondStereo, Chirality, Molecule, MoleculeError, Neighbor};
 pub use scaffold::{
-    balanced_scaffold_split_indices, check_split_sizes, murcko_scaffold, scaffold_key,
-    scaffold_split, scaffold_split_indices, ScaffoldSplitError, ScaffoldSplitIndices, Split,
+    balanced_scaffold_split_indices, check_split_sizes, murcko_scaffold, scaffold_key, scaffold_split,
+    scaffold_split_indices, ScaffoldSplitError, ScaffoldSplitIndices, Split,
 };
 pub use sdf::{parse_sdf, read_sdf, read_sdf_from, SdfError, SdfProblem, SdfReader, SdfRecord};
 pub use smiles::{parse_smiles, SmilesError};

@@ -159,12 +159,7 @@ pub struct Bond {
 impl Bond {
     /// A bond with no stereo mark.
     pub fn new(begin: usize, end: usize, order: BondOrder) -> Self {
-        Bond {
-            begin,
-            end,
-            order,
-            stereo: BondStereo::None,
-        }
+        Bond { begin, end, order, stereo: BondStereo::None }
     }
 
     /// The atom at the other end from `atom` (returns `begin` when `atom`
@@ -244,18 +239,11 @@ impl Molecule {
         for (i, b) in bonds.iter().enumerate() {
             for atom in [b.begin, b.end] {
                 if atom >= n {
-                    return Err(MoleculeError::AtomOutOfRange {
-                        bond: i,
-                        atom,
-                        atom_count: n,
-                    });
+                    return Err(MoleculeError::AtomOutOfRange { bond: i, atom, atom_count: n });
                 }
             }
             if b.begin == b.end {
-                return Err(MoleculeError::SelfBond {
-                    bond: i,
-                    atom: b.begin,
-                });
+                return Err(MoleculeError::SelfBond { bond: i, atom: b.begin });
             }
             degree[b.begin + 1] += 1;
             degree[b.end + 1] += 1;
@@ -267,15 +255,9 @@ impl Molecule {
         let mut fill = adjacency_start.clone();
         let mut adjacency = vec![Neighbor { atom: 0, bond: 0 }; bonds.len() * 2];
         for (i, b) in bonds.iter().enumerate() {
-            adjacency[fill[b.begin]] = Neighbor {
-                atom: b.end,
-                bond: i,
-            };
+            adjacency[fill[b.begin]] = Neighbor { atom: b.end, bond: i };
             fill[b.begin] += 1;
-            adjacency[fill[b.end]] = Neighbor {
-                atom: b.begin,
-                bond: i,
-            };
+            adjacency[fill[b.end]] = Neighbor { atom: b.begin, bond: i };
             fill[b.end] += 1;
         }
         // A duplicate shows as the same neighbour twice in one list; the
@@ -285,17 +267,12 @@ impl Molecule {
             for nb in &adjacency[adjacency_start[a]..adjacency_start[a + 1]] {
                 if seen_from[nb.atom] == a {
                     let b = &bonds[nb.bond];
-                    return Err(MoleculeError::DuplicateBond {
-                        bond: nb.bond,
-                        begin: b.begin,
-                        end: b.end,
-                    });
+                    return Err(MoleculeError::DuplicateBond { bond: nb.bond, begin: b.begin, end: b.end });
                 }
                 seen_from[nb.atom] = a;
             }
         }
-        let (bond_in_ring, components) =
-            find_ring_bonds(n, &adjacency_start, &adjacency, bonds.len());
+        let (bond_in_ring, components) = find_ring_bonds(n, &adjacency_start, &adjacency, bonds.len());
         let mut atom_in_ring = vec![false; n];
         for (b, &ring) in bonds.iter().zip(&bond_in_ring) {
             if ring {
@@ -303,15 +280,7 @@ impl Molecule {
                 atom_in_ring[b.end] = true;
             }
         }
-        Ok(Molecule {
-            atoms,
-            bonds,
-            adjacency_start,
-            adjacency,
-            atom_in_ring,
-            bond_in_ring,
-            components,
-        })
+        Ok(Molecule { atoms, bonds, adjacency_start, adjacency, atom_in_ring, bond_in_ring, components })
     }
 
     /// The atoms, indexed as in the source (SMILES order, molfile order
@@ -343,10 +312,7 @@ impl Molecule {
     /// Neighbours of `atom` with the joining bond; empty for an index out of
     /// range.
     pub fn neighbors(&self, atom: usize) -> &[Neighbor] {
-        match (
-            self.adjacency_start.get(atom),
-            self.adjacency_start.get(atom + 1),
-        ) {
+        match (self.adjacency_start.get(atom), self.adjacency_start.get(atom + 1)) {
             (Some(&a), Some(&b)) => self.adjacency.get(a..b).unwrap_or(&[]),
             _ => &[],
         }
@@ -359,18 +325,12 @@ impl Molecule {
 
     /// Number of non-hydrogen neighbours of `atom`.
     pub fn heavy_degree(&self, atom: usize) -> usize {
-        self.neighbors(atom)
-            .iter()
-            .filter(|nb| self.atoms.get(nb.atom).is_some_and(Atom::is_heavy))
-            .count()
+        self.neighbors(atom).iter().filter(|nb| self.atoms.get(nb.atom).is_some_and(Atom::is_heavy)).count()
     }
 
     /// Index of the bond between `a` and `b`, if they are bonded.
     pub fn bond_between(&self, a: usize, b: usize) -> Option<usize> {
-        self.neighbors(a)
-            .iter()
-            .find(|nb| nb.atom == b)
-            .map(|nb| nb.bond)
+        self.neighbors(a).iter().find(|nb| nb.atom == b).map(|nb| nb.bond)
     }
 
     /// Whether `atom` lies on at least one ring.
@@ -401,10 +361,7 @@ impl Molecule {
 
     /// All hydrogens: those carried by atoms plus hydrogen atoms.
     pub fn total_hydrogens(&self) -> usize {
-        self.atoms
-            .iter()
-            .map(|a| usize::from(a.hydrogens) + usize::from(a.atomic_number == 1))
-            .sum()
+        self.atoms.iter().map(|a| usize::from(a.hydrogens) + usize::from(a.atomic_number == 1)).sum()
     }
 
     /// The molecule made of the atoms with `keep[i]` true and the bonds
@@ -423,11 +380,7 @@ impl Molecule {
         let mut bonds = Vec::new();
         for b in &self.bonds {
             match (kept(b.begin), kept(b.end)) {
-                (true, true) => bonds.push(Bond {
-                    begin: new_index[b.begin],
-                    end: new_index[b.end],
-                    ..*b
-                }),
+                (true, true) => bonds.push(Bond { begin: new_index[b.begin], end: new_index[b.end], ..*b }),
                 (true, false) | (false, true) => {
                     let a = if kept(b.begin) { b.begin } else { b.end };
                     let atom = &mut atoms[new_index[a]];

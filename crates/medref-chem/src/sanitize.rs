@@ -48,11 +48,7 @@ fn separate_charges(mol: &Molecule) -> Option<Molecule> {
         if atoms[i].charge != 0 || !matches!(z, 7 | 15 | 17 | 35 | 53) {
             continue;
         }
-        let half: u32 = mol
-            .neighbors(i)
-            .iter()
-            .map(|nb| half_valence(bonds[nb.bond].order))
-            .sum::<u32>()
+        let half: u32 = mol.neighbors(i).iter().map(|nb| half_valence(bonds[nb.bond].order)).sum::<u32>()
             + 2 * u32::from(atoms[i].hydrogens);
         let find = |atoms: &[Atom], bonds: &[Bond], element: u8, order: BondOrder| {
             mol.neighbors(i)
@@ -68,9 +64,7 @@ fn separate_charges(mol: &Molecule) -> Option<Molecule> {
             7 if half == 10 => {
                 let target = find(&atoms, &bonds, 8, BondOrder::Double)
                     .map(|nb| (nb, BondOrder::Single))
-                    .or_else(|| {
-                        find(&atoms, &bonds, 7, BondOrder::Triple).map(|nb| (nb, BondOrder::Double))
-                    });
+                    .or_else(|| find(&atoms, &bonds, 7, BondOrder::Triple).map(|nb| (nb, BondOrder::Double)));
                 if let Some((nb, order)) = target {
                     bonds[nb.bond].order = order;
                     atoms[i].charge = 1;
@@ -94,10 +88,7 @@ fn separate_charges(mol: &Molecule) -> Option<Molecule> {
             }
             17 | 35 | 53 if matches!(half, 6 | 10 | 14) => {
                 let neighbours = mol.neighbors(i);
-                if neighbours
-                    .iter()
-                    .all(|nb| atoms[nb.atom].atomic_number == 8)
-                {
+                if neighbours.iter().all(|nb| atoms[nb.atom].atomic_number == 8) {
                     for nb in neighbours {
                         if bonds[nb.bond].order == BondOrder::Double {
                             bonds[nb.bond].order = BondOrder::Single;

@@ -25,9 +25,7 @@ pub fn murcko_scaffold(mol: &Molecule) -> Molecule {
     // Ring atoms and linkers: what survives stripping non-ring leaves.
     let mut framework: Vec<bool> = atoms.iter().map(|a| a.is_heavy()).collect();
     let mut degree: Vec<usize> = (0..n).map(|i| mol.heavy_degree(i)).collect();
-    let mut queue: Vec<usize> = (0..n)
-        .filter(|&i| framework[i] && !mol.atom_in_ring(i) && degree[i] <= 1)
-        .collect();
+    let mut queue: Vec<usize> = (0..n).filter(|&i| framework[i] && !mol.atom_in_ring(i) && degree[i] <= 1).collect();
     while let Some(atom) = queue.pop() {
         if !framework[atom] {
             continue;
@@ -47,9 +45,10 @@ pub fn murcko_scaffold(mol: &Molecule) -> Molecule {
         .map(|i| {
             framework[i]
                 || (atoms[i].is_heavy()
-                    && mol.neighbors(i).iter().any(|nb| {
-                        framework[nb.atom] && mol.bonds()[nb.bond].order == BondOrder::Double
-                    }))
+                    && mol
+                        .neighbors(i)
+                        .iter()
+                        .any(|nb| framework[nb.atom] && mol.bonds()[nb.bond].order == BondOrder::Double))
         })
         .collect();
     mol.subgraph(&keep)
@@ -130,10 +129,7 @@ pub enum ScaffoldSplitError {
 ///
 /// `keys` are scaffold keys, one per example (see [`scaffold_key`]).
 /// `fractions` are (train, val, test).
-pub fn scaffold_split<S: AsRef<str>>(
-    keys: &[S],
-    fractions: [f64; 3],
-) -> Result<Vec<Split>, ScaffoldSplitError> {
+pub fn scaffold_split<S: AsRef<str>>(keys: &[S], fractions: [f64; 3]) -> Result<Vec<Split>, ScaffoldSplitError> {
     check_fractions(fractions)?;
     let [train, val, _] = fractions;
     let mut groups = group_indices(keys);
@@ -254,11 +250,7 @@ pub fn check_split_sizes<S: AsRef<str>>(
     keys: &[S],
     fractions: [f64; 3],
 ) -> Result<(), ScaffoldSplitError> {
-    let parts = [
-        ("train", &split.train),
-        ("val", &split.val),
-        ("test", &split.test),
-    ];
+    let parts = [("train", &split.train), ("val", &split.val), ("test", &split.test)];
     for ((name, part), fraction) in parts.into_iter().zip(fractions) {
         if fraction > 0.0 && part.is_empty() {
             let groups = group_indices(keys);
@@ -316,23 +308,14 @@ mod tests {
         assert_eq!(key("CC(=O)Oc1ccccc1C(=O)O"), key("OC(=O)c1ccccc1O"));
         assert_eq!(key("CC(=O)Oc1ccccc1C(=O)O"), key("c1ccccc1"));
         // Linkers stay: diphenylmethane keeps its CH2, ring carbons get H back.
-        assert_eq!(
-            scaffold("c1ccccc1Cc1ccc(Cl)cc1"),
-            scaffold("c1ccccc1Cc1ccccc1")
-        );
+        assert_eq!(scaffold("c1ccccc1Cc1ccc(Cl)cc1"), scaffold("c1ccccc1Cc1ccccc1"));
         assert_ne!(key("c1ccccc1Cc1ccccc1"), key("c1ccccc1CCc1ccccc1"));
         // Exocyclic and linker double bonds stay, as in RDKit.
         assert_eq!(key("CC1CCC(=O)CC1"), key("O=C1CCCCC1"));
         assert_ne!(key("O=C1CCCCC1"), key("C1CCCCC1"));
-        assert_eq!(
-            key("Cc1ccccc1C(=O)Nc1ccc(Cl)cc1"),
-            key("O=C(Nc1ccccc1)c1ccccc1")
-        );
+        assert_eq!(key("Cc1ccccc1C(=O)Nc1ccc(Cl)cc1"), key("O=C(Nc1ccccc1)c1ccccc1"));
         // The alkylidene carbon stays and its chlorines become H (DDT-like).
-        assert_eq!(
-            key("ClC(Cl)=C(c1ccc(Cl)cc1)c1ccc(Cl)cc1"),
-            key("C=C(c1ccccc1)c1ccccc1")
-        );
+        assert_eq!(key("ClC(Cl)=C(c1ccc(Cl)cc1)c1ccc(Cl)cc1"), key("C=C(c1ccccc1)c1ccccc1"));
         // A substituted aromatic N gets its H back.
         assert_eq!(key("Cn1cccc1"), key("c1cc[nH]c1"));
         // Different ring systems differ.
@@ -358,11 +341,7 @@ mod tests {
         let splits = scaffold_split(&keys, [0.8, 0.1, 0.1]).unwrap();
         let mut home: HashMap<&str, Split> = HashMap::new();
         for (k, s) in keys.iter().zip(&splits) {
-            assert_eq!(
-                *home.entry(k.as_str()).or_insert(*s),
-                *s,
-                "{k} in two splits"
-            );
+            assert_eq!(*home.entry(k.as_str()).or_insert(*s), *s, "{k} in two splits");
         }
         let count = |x| splits.iter().filter(|&&s| s == x).count();
         assert_eq!(count(Split::Train), 80);
@@ -371,24 +350,13 @@ mod tests {
         // Largest group first into train.
         assert_eq!(splits[0], Split::Train);
         let idx = scaffold_split_indices(&keys, [0.8, 0.1, 0.1]).unwrap();
-        assert_eq!(
-            (idx.train.len(), idx.val.len(), idx.test.len()),
-            (80, 10, 10)
-        );
+        assert_eq!((idx.train.len(), idx.val.len(), idx.test.len()), (80, 10, 10));
         assert_eq!(idx.val, (80..90).collect::<Vec<_>>());
     }
 
     #[test]
     fn split_of_real_scaffolds_is_deterministic() {
-        let smiles = [
-            "c1ccccc1C",
-            "c1ccccc1CC",
-            "C1CCCCC1O",
-            "CCO",
-            "CCN",
-            "c1ccncc1",
-            "c1ccccc1O",
-        ];
+        let smiles = ["c1ccccc1C", "c1ccccc1CC", "C1CCCCC1O", "CCO", "CCN", "c1ccncc1", "c1ccccc1O"];
         let keys: Vec<String> = smiles.iter().map(|s| key(s)).collect();
         let a = scaffold_split(&keys, [0.6, 0.2, 0.2]).unwrap();
         let b = scaffold_split(&keys, [0.6, 0.2, 0.2]).unwrap();
@@ -403,9 +371,7 @@ mod tests {
         assert!(scaffold_split(&keys, [0.5, 0.5, 0.5]).is_err());
         assert!(scaffold_split(&keys, [-0.1, 0.6, 0.5]).is_err());
         assert!(scaffold_split(&keys, [f64::NAN, 0.5, 0.5]).is_err());
-        assert!(scaffold_split::<&str>(&[], [0.8, 0.1, 0.1])
-            .unwrap()
-            .is_empty());
+        assert!(scaffold_split::<&str>(&[], [0.8, 0.1, 0.1]).unwrap().is_empty());
     }
 
     /// 100 keys: one group of `big`, the rest singletons.
@@ -423,14 +389,8 @@ mod tests {
         // The 60 acyclic molecules are all in train.
         assert!((0..60).all(|i| s.train.binary_search(&i).is_ok()));
         // Seeded: same seed same split, another seed another one.
-        assert_eq!(
-            s,
-            balanced_scaffold_split_indices(&keys, [0.8, 0.1, 0.1], 0).unwrap()
-        );
-        assert_ne!(
-            s,
-            balanced_scaffold_split_indices(&keys, [0.8, 0.1, 0.1], 1).unwrap()
-        );
+        assert_eq!(s, balanced_scaffold_split_indices(&keys, [0.8, 0.1, 0.1], 0).unwrap());
+        assert_ne!(s, balanced_scaffold_split_indices(&keys, [0.8, 0.1, 0.1], 1).unwrap());
         // Every index once.
         let mut all: Vec<usize> = [s.train, s.val, s.test].concat();
         all.sort_unstable();
@@ -450,10 +410,7 @@ mod tests {
         assert!(message.contains("split = \"random\""), "{message}");
         // The balanced split cannot help either: 85 > 80 goes to test.
         let err = balanced_scaffold_split_indices(&keys, [0.8, 0.1, 0.1], 3).unwrap_err();
-        assert!(
-            matches!(err, ScaffoldSplitError::EmptySplit { largest: 85, .. }),
-            "{err}"
-        );
+        assert!(matches!(err, ScaffoldSplitError::EmptySplit { largest: 85, .. }), "{err}");
         // A zero fraction may stay empty.
         let keys: Vec<String> = (0..10).map(|i| format!("k{i}")).collect();
         let s = balanced_scaffold_split_indices(&keys, [0.8, 0.2, 0.0], 0).unwrap();

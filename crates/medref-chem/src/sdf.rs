@@ -52,10 +52,7 @@ pub struct SdfRecord {
 impl SdfRecord {
     /// The value of the first data item named `name` (without `<>`).
     pub fn tag(&self, name: &str) -> Option<&str> {
-        self.tags
-            .iter()
-            .find(|(t, _)| t == name)
-            .map(|(_, v)| v.as_str())
+        self.tags.iter().find(|(t, _)| t == name).map(|(_, v)| v.as_str())
     }
 }
 
@@ -150,10 +147,7 @@ pub enum SdfProblem {
 pub fn read_sdf(path: impl AsRef<Path>) -> Result<Vec<SdfRecord>, SdfError> {
     let path = path.as_ref();
     let name = path.display().to_string();
-    let file = File::open(path).map_err(|source| SdfError::Io {
-        file: name.clone(),
-        source,
-    })?;
+    let file = File::open(path).map_err(|source| SdfError::Io { file: name.clone(), source })?;
     read_sdf_from(BufReader::new(file), &name)
 }
 
@@ -188,14 +182,7 @@ struct Located {
 impl<R: BufRead> SdfReader<R> {
     /// A reader over `reader`; `name` labels errors.
     pub fn new(reader: R, name: impl Into<String>) -> Self {
-        SdfReader {
-            reader,
-            name: name.into(),
-            line: 0,
-            record: 0,
-            buf: Vec::new(),
-            done: false,
-        }
+        SdfReader { reader, name: name.into(), line: 0, record: 0, buf: Vec::new(), done: false }
     }
 
     /// The next line without its line ending, or `None` at end of file.
@@ -212,10 +199,7 @@ impl<R: BufRead> SdfReader<R> {
     }
 
     fn io_error(&self, source: std::io::Error) -> SdfError {
-        SdfError::Io {
-            file: self.name.clone(),
-            source,
-        }
+        SdfError::Io { file: self.name.clone(), source }
     }
 
     fn record_error(&self, located: Located) -> SdfError {
@@ -228,18 +212,10 @@ impl<R: BufRead> SdfReader<R> {
     }
 
     /// A required line: `Err` naming `expected` at end of file.
-    fn require_line(
-        &mut self,
-        expected: impl FnOnce() -> String,
-    ) -> Result<Result<String, Located>, std::io::Error> {
+    fn require_line(&mut self, expected: impl FnOnce() -> String) -> Result<Result<String, Located>, std::io::Error> {
         Ok(match self.next_line()? {
             Some(l) => Ok(l),
-            None => Err(Located {
-                line: self.line + 1,
-                problem: SdfProblem::Truncated {
-                    expected: expected(),
-                },
-            }),
+            None => Err(Located { line: self.line + 1, problem: SdfProblem::Truncated { expected: expected() } }),
         })
     }
 
@@ -266,11 +242,7 @@ impl<R: BufRead> SdfReader<R> {
                 Some(l) => header.push(l),
                 None if header.iter().all(|l| l.trim().is_empty()) => return Ok(None),
                 None => {
-                    let what = if n == 4 {
-                        "the counts line".to_string()
-                    } else {
-                        format!("header line {n}")
-                    };
+                    let what = if n == 4 { "the counts line".to_string() } else { format!("header line {n}") };
                     return Ok(Some(Err(Located {
                         line: self.line + 1,
                         problem: SdfProblem::Truncated { expected: what },
@@ -283,12 +255,7 @@ impl<R: BufRead> SdfReader<R> {
         let title = header.swap_remove(0);
         let (n_atoms, n_bonds) = match parse_counts(&counts) {
             Ok(c) => c,
-            Err(problem) => {
-                return Ok(Some(Err(Located {
-                    line: counts_line_no,
-                    problem,
-                })))
-            }
+            Err(problem) => return Ok(Some(Err(Located { line: counts_line_no, problem }))),
         };
 
         let mut atoms = Vec::with_capacity(n_atoms);
@@ -305,12 +272,7 @@ impl<R: BufRead> SdfReader<R> {
                     valence_field.push(valence);
                     radical.push(rad);
                 }
-                Err(problem) => {
-                    return Ok(Some(Err(Located {
-                        line: self.line,
-                        problem,
-                    })))
-                }
+                Err(problem) => return Ok(Some(Err(Located { line: self.line, problem }))),
             }
         }
 
@@ -324,31 +286,14 @@ impl<R: BufRead> SdfReader<R> {
             let here = self.line;
             let bond = match parse_bond_line(&line, n_atoms) {
                 Ok(b) => b,
-                Err(problem) => {
-                    return Ok(Some(Err(Located {
-                        line: here,
-                        problem,
-                    })))
-                }
+                Err(problem) => return Ok(Some(Err(Located { line: here, problem }))),
             };
-            let bad_graph = |e| {
-                Ok(Some(Err(Located {
-                    line: here,
-                    problem: SdfProblem::BadGraph(e),
-                })))
-            };
+            let bad_graph = |e| Ok(Some(Err(Located { line: here, problem: SdfProblem::BadGraph(e) })));
             if bond.begin == bond.end {
-                return bad_graph(MoleculeError::SelfBond {
-                    bond: j,
-                    atom: bond.begin,
-                });
+                return bad_graph(MoleculeError::SelfBond { bond: j, atom: bond.begin });
             }
             if !pairs.insert((bond.begin.min(bond.end), bond.begin.max(bond.end))) {
-                return bad_graph(MoleculeError::DuplicateBond {
-                    bond: j,
-                    begin: bond.begin,
-                    end: bond.end,
-                });
+                return bad_graph(MoleculeError::DuplicateBond { bond: j, begin: bond.begin, end: bond.end });
             }
             bonds.push(bond);
         }
@@ -364,10 +309,7 @@ impl<R: BufRead> SdfReader<R> {
                 break;
             }
             if line.starts_with("$$$$") {
-                return Ok(Some(Err(Located {
-                    line: self.line,
-                    problem: SdfProblem::MissingEnd,
-                })));
+                return Ok(Some(Err(Located { line: self.line, problem: SdfProblem::MissingEnd })));
             }
             let kind = line.get(..6).unwrap_or("");
             if !matches!(kind, "M  CHG" | "M  ISO" | "M  RAD") {
@@ -375,12 +317,7 @@ impl<R: BufRead> SdfReader<R> {
             }
             let pairs = match property_pairs(&line, n_atoms) {
                 Ok(p) => p,
-                Err(problem) => {
-                    return Ok(Some(Err(Located {
-                        line: self.line,
-                        problem,
-                    })))
-                }
+                Err(problem) => return Ok(Some(Err(Located { line: self.line, problem }))),
             };
             if kind == "M  CHG" && !charges_reset {
                 charges_reset = true;
@@ -389,11 +326,7 @@ impl<R: BufRead> SdfReader<R> {
                 }
             }
             for (atom, value) in pairs {
-                let problem = |expected| SdfProblem::BadValue {
-                    field: "property value",
-                    value,
-                    expected,
-                };
+                let problem = |expected| SdfProblem::BadValue { field: "property value", value, expected };
                 // `atom` was checked against n_atoms by property_pairs.
                 let applied = match kind {
                     "M  CHG" => match i8::try_from(value).ok().filter(|c| (-15..=15).contains(c)) {
@@ -425,10 +358,7 @@ impl<R: BufRead> SdfReader<R> {
                     },
                 };
                 if let Err(problem) = applied {
-                    return Ok(Some(Err(Located {
-                        line: self.line,
-                        problem,
-                    })));
+                    return Ok(Some(Err(Located { line: self.line, problem })));
                 }
             }
         }
@@ -459,19 +389,9 @@ impl<R: BufRead> SdfReader<R> {
 
         let molecule = match build_molecule(atoms, bonds, &valence_field, &radical) {
             Ok(m) => m,
-            Err(problem) => {
-                return Ok(Some(Err(Located {
-                    line: counts_line_no,
-                    problem,
-                })))
-            }
+            Err(problem) => return Ok(Some(Err(Located { line: counts_line_no, problem }))),
         };
-        Ok(Some(Ok(SdfRecord {
-            index: self.record,
-            title: title.trim_end().to_string(),
-            molecule,
-            tags,
-        })))
+        Ok(Some(Ok(SdfRecord { index: self.record, title: title.trim_end().to_string(), molecule, tags })))
     }
 
     fn next_record(&mut self) -> Option<Result<SdfRecord, SdfError>> {

@@ -67,9 +67,7 @@ pub enum SmilesError {
         symbol: String,
     },
     /// An element outside the organic subset written without brackets.
-    #[error(
-        "position {position}: element '{symbol}' must be written in brackets, e.g. [{symbol}]"
-    )]
+    #[error("position {position}: element '{symbol}' must be written in brackets, e.g. [{symbol}]")]
     NeedsBrackets {
         /// Where the symbol starts.
         position: usize,
@@ -199,10 +197,7 @@ impl PendingBond {
     /// The error for a bond with no atom after it (before `)`, `.` or the
     /// end of the string).
     fn dangling(&self) -> SmilesError {
-        SmilesError::BondAtEnd {
-            position: self.position,
-            bond: char::from(self.symbol),
-        }
+        SmilesError::BondAtEnd { position: self.position, bond: char::from(self.symbol) }
     }
 }
 
@@ -269,11 +264,7 @@ impl<'a> Parser<'a> {
     }
 
     fn unexpected(&self, position: usize, expected: &'static str) -> SmilesError {
-        SmilesError::Unexpected {
-            position,
-            found: self.char_at(position),
-            expected,
-        }
+        SmilesError::Unexpected { position, found: self.char_at(position), expected }
     }
 
     fn run(mut self) -> Result<Molecule, SmilesError> {
@@ -298,8 +289,7 @@ impl<'a> Parser<'a> {
                         return Err(self.unexpected(here, "an atom before '('"));
                     };
                     if pending.is_some() {
-                        return Err(self
-                            .unexpected(here, "an atom after the bond (write C(=O), not C=(O))"));
+                        return Err(self.unexpected(here, "an atom after the bond (write C(=O), not C=(O))"));
                     }
                     branches.push((p, here, self.atoms.len()));
                     branch_just_opened = true;
@@ -326,9 +316,7 @@ impl<'a> Parser<'a> {
                         return Err(self.unexpected(here, "an atom before the bond"));
                     }
                     if pending.is_some() {
-                        return Err(
-                            self.unexpected(here, "an atom or ring digit, not a second bond")
-                        );
+                        return Err(self.unexpected(here, "an atom or ring digit, not a second bond"));
                     }
                     let (order, stereo) = match c {
                         b'=' => (BondOrder::Double, BondStereo::None),
@@ -339,12 +327,7 @@ impl<'a> Parser<'a> {
                         b'\\' => (BondOrder::Single, BondStereo::Down),
                         _ => (BondOrder::Single, BondStereo::None),
                     };
-                    pending = Some(PendingBond {
-                        order,
-                        stereo,
-                        symbol: c,
-                        position: here,
-                    });
+                    pending = Some(PendingBond { order, stereo, symbol: c, position: here });
                     self.pos += 1;
                 }
                 b'.' => {
@@ -368,12 +351,7 @@ impl<'a> Parser<'a> {
                         let open = rings.swap_remove(i);
                         self.close_ring(open, cur, bond, here)?;
                     } else {
-                        rings.push(OpenRing {
-                            number,
-                            atom: cur,
-                            bond,
-                            position: here,
-                        });
+                        rings.push(OpenRing { number, atom: cur, bond, position: here });
                     }
                 }
                 b'[' => {
@@ -396,19 +374,13 @@ impl<'a> Parser<'a> {
             return Err(b.dangling());
         }
         if let Some(d) = dot {
-            return Err(SmilesError::UnexpectedEnd {
-                position: end.max(d + 1),
-                expected: "an atom after '.'",
-            });
+            return Err(SmilesError::UnexpectedEnd { position: end.max(d + 1), expected: "an atom after '.'" });
         }
         if let Some(&(_, position, _)) = branches.first() {
             return Err(SmilesError::UnclosedBranch { position });
         }
         if let Some(r) = rings.iter().min_by_key(|r| r.position) {
-            return Err(SmilesError::UnclosedRing {
-                position: r.position,
-                ring: r.number,
-            });
+            return Err(SmilesError::UnclosedRing { position: r.position, ring: r.number });
         }
         if self.atoms.is_empty() {
             return Err(SmilesError::Empty);
@@ -416,13 +388,7 @@ impl<'a> Parser<'a> {
         Ok(self.finish())
     }
 
-    fn add_atom(
-        &mut self,
-        atom: Atom,
-        organic: bool,
-        prev: &mut Option<usize>,
-        pending: &mut Option<PendingBond>,
-    ) {
+    fn add_atom(&mut self, atom: Atom, organic: bool, prev: &mut Option<usize>, pending: &mut Option<PendingBond>) {
         let idx = self.atoms.len();
         let aromatic = atom.aromatic;
         self.atoms.push(atom);
@@ -445,45 +411,25 @@ impl<'a> Parser<'a> {
             None if both_aromatic => (BondOrder::Aromatic, BondStereo::None, true),
             None => (BondOrder::Single, BondStereo::None, true),
         };
-        self.bonds.push(Bond {
-            begin: a,
-            end: b,
-            order,
-            stereo,
-        });
+        self.bonds.push(Bond { begin: a, end: b, order, stereo });
         self.implicit.push(implicit);
     }
 
     fn finish(self) -> Molecule {
-        let Parser {
-            mut atoms,
-            organic,
-            bonds,
-            implicit,
-            ..
-        } = self;
+        let Parser { mut atoms, organic, bonds, implicit, .. } = self;
         let valence = molecule::bond_valences(atoms.len(), &bonds);
         for ((atom, &is_organic), &v) in atoms.iter_mut().zip(&organic).zip(&valence) {
             if is_organic {
-                atom.hydrogens =
-                    elements::implicit_hydrogens(atom.atomic_number, atom.charge, atom.aromatic, v);
+                atom.hydrogens = elements::implicit_hydrogens(atom.atomic_number, atom.charge, atom.aromatic, v);
             }
         }
         infer_pyrrole_hydrogens(&mut atoms, &organic, &bonds, &valence);
         let (atoms, bonds, kept) = molecule::fold_hydrogens(atoms, bonds);
-        let implicit: Vec<bool> = implicit
-            .into_iter()
-            .zip(kept)
-            .filter(|(_, k)| *k)
-            .map(|(i, _)| i)
-            .collect();
+        let implicit: Vec<bool> = implicit.into_iter().zip(kept).filter(|(_, k)| *k).map(|(i, _)| i).collect();
         // The parser only ever bonds existing, distinct, unbonded atoms.
         let mut mol = Molecule::new(atoms, bonds).unwrap_or_default();
         for (b, &was_implicit) in implicit.iter().enumerate() {
-            let aromatic = mol
-                .bonds()
-                .get(b)
-                .is_some_and(|bond| bond.order == BondOrder::Aromatic);
+            let aromatic = mol.bonds().get(b).is_some_and(|bond| bond.order == BondOrder::Aromatic);
             if was_implicit && aromatic && !mol.bond_in_ring(b) {
                 mol.set_bond_order(b, BondOrder::Single);
             }

@@ -26,22 +26,8 @@ struct Fragment {
     area: f64,
 }
 
-const fn f(
-    element: u8,
-    hydrogens: u32,
-    charge: i32,
-    bonds: [u32; 4],
-    ring3: Option<bool>,
-    area: f64,
-) -> Fragment {
-    Fragment {
-        element,
-        hydrogens,
-        charge,
-        bonds,
-        in_three_ring: ring3,
-        area,
-    }
+const fn f(element: u8, hydrogens: u32, charge: i32, bonds: [u32; 4], ring3: Option<bool>, area: f64) -> Fragment {
+    Fragment { element, hydrogens, charge, bonds, in_three_ring: ring3, area }
 }
 
 /// Ertl et al. 2000, Table 1 (N and O fragments).
@@ -122,9 +108,7 @@ pub fn tpsa(mol: &Molecule) -> f64 {
         });
         total += match listed {
             Some(fr) => fr.area,
-            None if atom.atomic_number == 7 => {
-                (30.5 - 8.2 * heavy + 1.5 * f64::from(hydrogens)).max(0.0)
-            }
+            None if atom.atomic_number == 7 => (30.5 - 8.2 * heavy + 1.5 * f64::from(hydrogens)).max(0.0),
             None => (28.5 - 8.6 * heavy + 1.5 * f64::from(hydrogens)).max(0.0),
         };
     }

@@ -8,9 +8,7 @@ use std::path::PathBuf;
 use medref_chem::{parse_smiles, read_sdf};
 
 fn dataset(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../datasets/drug")
-        .join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../datasets/drug").join(name)
 }
 
 fn check(name: &str, expected_records: usize) {
@@ -19,23 +17,13 @@ fn check(name: &str, expected_records: usize) {
     let mut mismatches = Vec::new();
     for r in &records {
         // The train file says <smiles>, the test file <SMILES>.
-        let smiles = r
-            .tag("smiles")
-            .or(r.tag("SMILES"))
-            .unwrap_or_else(|| panic!("{name} record {}: no <smiles>", r.index + 1));
-        let from_smiles = parse_smiles(smiles.trim())
-            .unwrap_or_else(|e| panic!("{name} record {}: {smiles}: {e}", r.index + 1));
+        let smiles =
+            r.tag("smiles").or(r.tag("SMILES")).unwrap_or_else(|| panic!("{name} record {}: no <smiles>", r.index + 1));
+        let from_smiles =
+            parse_smiles(smiles.trim()).unwrap_or_else(|e| panic!("{name} record {}: {smiles}: {e}", r.index + 1));
         let sdf = &r.molecule;
-        let got = (
-            sdf.heavy_atom_count(),
-            sdf.ring_count(),
-            sdf.total_hydrogens(),
-        );
-        let want = (
-            from_smiles.heavy_atom_count(),
-            from_smiles.ring_count(),
-            from_smiles.total_hydrogens(),
-        );
+        let got = (sdf.heavy_atom_count(), sdf.ring_count(), sdf.total_hydrogens());
+        let want = (from_smiles.heavy_atom_count(), from_smiles.ring_count(), from_smiles.total_hydrogens());
         if got != want {
             mismatches.push(format!(
                 "record {} {:?} {smiles}: molfile (heavy, rings, H) {got:?}, SMILES {want:?}",
@@ -44,24 +32,11 @@ fn check(name: &str, expected_records: usize) {
             ));
         }
         for tag in ["SOL", "SOL_classification"] {
-            assert!(
-                r.tag(tag).is_some(),
-                "{name} record {}: no <{tag}>",
-                r.index + 1
-            );
+            assert!(r.tag(tag).is_some(), "{name} record {}: no <{tag}>", r.index + 1);
         }
-        r.tag("SOL")
-            .unwrap()
-            .trim()
-            .parse::<f64>()
-            .expect("SOL is a number");
+        r.tag("SOL").unwrap().trim().parse::<f64>().expect("SOL is a number");
     }
-    assert!(
-        mismatches.is_empty(),
-        "{name}: {} mismatches:\n{}",
-        mismatches.len(),
-        mismatches.join("\n")
-    );
+    assert!(mismatches.is_empty(), "{name}: {} mismatches:\n{}", mismatches.len(), mismatches.join("\n"));
 }
 
 #[test]

@@ -317,4 +317,3 @@ pub(crate) enum GenomicsCommand {
         device: DeviceChoice,
     },
 }
-

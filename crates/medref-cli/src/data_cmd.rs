@@ -274,14 +274,23 @@ pub fn run(command: DataCommand, quiet: bool) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        DataCommand::Synth { domain: SynthDomain::Imaging { out, n_train, n_val, n_test, size, channels, positive_fraction, seed } } => {
+        DataCommand::Synth {
+            domain: SynthDomain::Imaging { out, n_train, n_val, n_test, size, channels, positive_fraction, seed },
+        } => {
             let spec = SynthImagingSpec { n_train, n_val, n_test, size, channels, positive_fraction, seed };
             spec.validate().map_err(|e| UsageError(format!("medref data synth imaging: {e}")))?;
             let ds = synth_imaging::generate(&spec);
             medref_data::npz::write_medmnist(&out, &ds)?;
             println!(
                 "{}: {} train / {} val / {} test images, {}x{}x{}, seed {}",
-                out.display(), n_train, n_val, n_test, channels, size, size, seed
+                out.display(),
+                n_train,
+                n_val,
+                n_test,
+                channels,
+                size,
+                size,
+                seed
             );
             Ok(())
         }
@@ -299,14 +308,21 @@ pub fn run(command: DataCommand, quiet: bool) -> anyhow::Result<()> {
             if n_patients < 10 {
                 return Err(UsageError("medref data synth clinical: --n-patients must be at least 10".into()).into());
             }
-            let table = medref_tabular::synth::synth_clinical(&medref_tabular::synth::SynthClinicalSpec { n_patients, seed });
+            let table =
+                medref_tabular::synth::synth_clinical(&medref_tabular::synth::SynthClinicalSpec { n_patients, seed });
             write_new_file(&out, medref_tabular::frame::write_csv(&table).as_bytes())?;
-            println!("{}: {} visits of {n_patients} patients (seed {seed}), outcome column `outcome`", out.display(), table.n_rows());
+            println!(
+                "{}: {} visits of {n_patients} patients (seed {seed}), outcome column `outcome`",
+                out.display(),
+                table.n_rows()
+            );
             Ok(())
         }
         DataCommand::Synth { domain: SynthDomain::Drug { out, n_molecules, seed } } => {
             if !(10..=20_000).contains(&n_molecules) {
-                return Err(UsageError("medref data synth drug: --n-molecules must be between 10 and 20000".into()).into());
+                return Err(
+                    UsageError("medref data synth drug: --n-molecules must be between 10 and 20000".into()).into()
+                );
             }
             let table = medref_tabular::synth::synth_drug(&medref_tabular::synth::SynthDrugSpec { n_molecules, seed });
             write_new_file(&out, medref_tabular::frame::write_csv(&table).as_bytes())?;
@@ -316,7 +332,13 @@ pub fn run(command: DataCommand, quiet: bool) -> anyhow::Result<()> {
         DataCommand::Synth { domain: SynthDomain::Eldercare { out, seed } } => {
             let spec = medref_timeseries::SynthEldercareSpec { seed, ..medref_timeseries::SynthEldercareSpec::tiny() };
             let path = spec.write(&out).map_err(|e| UsageError(e.to_string()))?;
-            println!("{}: {} residents x {} s at {} Hz (seed {seed})", path.display(), spec.subjects, spec.seconds_per_subject, spec.rate_hz);
+            println!(
+                "{}: {} residents x {} s at {} Hz (seed {seed})",
+                path.display(),
+                spec.subjects,
+                spec.seconds_per_subject,
+                spec.rate_hz
+            );
             Ok(())
         }
         DataCommand::Synth { domain: SynthDomain::Surgery { out, seed } } => {
@@ -328,7 +350,11 @@ pub fn run(command: DataCommand, quiet: bool) -> anyhow::Result<()> {
         DataCommand::Synth { domain: SynthDomain::Anonymity { out } } => {
             let table = medref_tabular::anonymity::synth_anonymity_patients();
             write_new_file(&out, medref_tabular::frame::write_csv(&table).as_bytes())?;
-            println!("{}: {} synthetic patients, columns patient_id, age, sex, zip, diagnosis", out.display(), table.n_rows());
+            println!(
+                "{}: {} synthetic patients, columns patient_id, age, sex, zip, diagnosis",
+                out.display(),
+                table.n_rows()
+            );
             Ok(())
         }
         DataCommand::Inspect { file } => inspect(&file),
@@ -354,11 +380,8 @@ pub fn run(command: DataCommand, quiet: bool) -> anyhow::Result<()> {
         }
         DataCommand::Fetch { source: FetchSource::Medmnist { name, size, dir, from, url } } => {
             let official = fetch::medmnist_file(&name, size).ok_or_else(|| {
-                let known: Vec<String> = fetch::medmnist_files()
-                    .iter()
-                    .filter(|f| f.size == size)
-                    .map(|f| f.name.to_string())
-                    .collect();
+                let known: Vec<String> =
+                    fetch::medmnist_files().iter().filter(|f| f.size == size).map(|f| f.name.to_string()).collect();
                 UsageError(format!(
                     "no published MedMNIST file `{name}` at size {size}; known at this size: {}",
                     known.join(", ")
@@ -387,7 +410,12 @@ pub fn run(command: DataCommand, quiet: bool) -> anyhow::Result<()> {
                 },
                 &mut |attempt, error, wait| {
                     bar.suspend(|| {
-                        eprintln!("{error}; trying again in {} s (attempt {} of {})", wait.as_secs_f64(), attempt + 1, retry.attempts)
+                        eprintln!(
+                            "{error}; trying again in {} s (attempt {} of {})",
+                            wait.as_secs_f64(),
+                            attempt + 1,
+                            retry.attempts
+                        )
                     })
                 },
             )?;
@@ -409,7 +437,8 @@ fn medmnist_dir(dir: Option<PathBuf>) -> PathBuf {
 
 /// A table reader error is bad input (exit 2).
 fn read_table(path: &Path) -> anyhow::Result<medref_tabular::RawTable> {
-    medref_tabular::read_table(path, &medref_tabular::CsvLayout::default()).map_err(|e| UsageError(e.to_string()).into())
+    medref_tabular::read_table(path, &medref_tabular::CsvLayout::default())
+        .map_err(|e| UsageError(e.to_string()).into())
 }
 
 /// `value` as pretty JSON with `extra` keys first, written atomically.
@@ -421,7 +450,11 @@ fn write_json_report(path: &Path, extra: serde_json::Value, value: &impl serde::
     write_new_file(path, format!("{}\n", serde_json::to_string_pretty(&json)?).as_bytes())
 }
 
-fn check_anonymity(table: &Path, spec: &medref_tabular::anonymity::AnonymitySpec, out: Option<&Path>) -> anyhow::Result<()> {
+fn check_anonymity(
+    table: &Path,
+    spec: &medref_tabular::anonymity::AnonymitySpec,
+    out: Option<&Path>,
+) -> anyhow::Result<()> {
     let t = read_table(table)?;
     let report = medref_tabular::anonymity::check_anonymity(&t, table, spec).map_err(|e| UsageError(e.to_string()))?;
     println!("{}", table.display());
@@ -467,7 +500,12 @@ fn generalise(table: &Path, config: &Path, out: &Path, report_path: Option<&Path
     Ok(())
 }
 
-fn deidentify(input: &Path, output: &Path, dates: medref_data::deidentify::DatePolicy, report_path: Option<&Path>) -> anyhow::Result<()> {
+fn deidentify(
+    input: &Path,
+    output: &Path,
+    dates: medref_data::deidentify::DatePolicy,
+    report_path: Option<&Path>,
+) -> anyhow::Result<()> {
     let same = match (input.canonicalize(), output.canonicalize()) {
         (Ok(a), Ok(b)) => a == b,
         _ => false,
@@ -484,7 +522,8 @@ fn deidentify(input: &Path, output: &Path, dates: medref_data::deidentify::DateP
         println!("note: MEDREF_DEID_SECRET is not set: anyone holding an original UID can recompute its replacement");
     }
     if let Some(path) = report_path {
-        let extra = serde_json::json!({ "input": input, "output": output, "uid_secret_set": !options.uid_secret.is_empty() });
+        let extra =
+            serde_json::json!({ "input": input, "output": output, "uid_secret_set": !options.uid_secret.is_empty() });
         write_json_report(path, extra, &report)?;
         println!("report: {}", path.display());
     }
@@ -497,7 +536,8 @@ fn download_bar(quiet: bool) -> ProgressBar {
         bar.set_draw_target(ProgressDrawTarget::hidden());
     }
     bar.set_style(
-        ProgressStyle::with_template("{bar:30} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}").expect("valid template"),
+        ProgressStyle::with_template("{bar:30} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
+            .expect("valid template"),
     );
     bar
 }
@@ -529,17 +569,30 @@ fn inspect(file: &Path) -> anyhow::Result<()> {
                     ds.channels,
                     ds.height,
                     ds.width,
-                    if ds.label_width == 1 { format!("{} classes", ds.n_classes) } else { format!("{} labels (multi-label)", ds.label_width) }
+                    if ds.label_width == 1 {
+                        format!("{} classes", ds.n_classes)
+                    } else {
+                        format!("{} labels (multi-label)", ds.label_width)
+                    }
                 );
                 for (name, s) in ds.splits() {
-                    println!("  {name:<5} {:>7} images; per class {{{}}}", s.n, class_counts(&s.labels, ds.label_width));
+                    println!(
+                        "  {name:<5} {:>7} images; per class {{{}}}",
+                        s.n,
+                        class_counts(&s.labels, ds.label_width)
+                    );
                 }
             }
             Ok(())
         }
         Some("dcm") => {
             let s = medref_data::dicom::read_slice(file)?;
-            println!("DICOM slice {}x{} (rows x columns), modality {}", s.rows, s.cols, s.modality.as_deref().unwrap_or("unknown"));
+            println!(
+                "DICOM slice {}x{} (rows x columns), modality {}",
+                s.rows,
+                s.cols,
+                s.modality.as_deref().unwrap_or("unknown")
+            );
             if let Some((lo, hi)) = s.value_range() {
                 println!("  rescaled value range {lo} .. {hi}");
             }

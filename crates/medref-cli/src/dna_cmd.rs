@@ -9,7 +9,14 @@ use medref_train::DeviceChoice;
 use std::path::{Path, PathBuf};
 
 /// `medref genomics score-variants`.
-pub fn score_variants(run_dir: &Path, reference: &Path, vcf: &Path, out: &Path, class: usize, device: DeviceChoice) -> anyhow::Result<()> {
+pub fn score_variants(
+    run_dir: &Path,
+    reference: &Path,
+    vcf: &Path,
+    out: &Path,
+    class: usize,
+    device: DeviceChoice,
+) -> anyhow::Result<()> {
     refuse_directory(reference, "a reference FASTA file")?;
     refuse_directory(vcf, "a VCF file")?;
     let loaded = open_dna_run(run_dir, device)?;
@@ -55,7 +62,10 @@ pub fn explain(
                     .into_iter()
                     .find(|r| &r.id == id)
                     .ok_or_else(|| UsageError(format!("{}: no record named `{id}`", path.display())))?,
-                None => records.into_iter().next().ok_or_else(|| UsageError(format!("{}: no FASTA records", path.display())))?,
+                None => records
+                    .into_iter()
+                    .next()
+                    .ok_or_else(|| UsageError(format!("{}: no FASTA records", path.display())))?,
             };
             (rec.id, rec.sequence)
         }
@@ -63,7 +73,8 @@ pub fn explain(
     };
     let raw = raw.to_ascii_uppercase();
     if let Err((pos, byte)) = medref_data::genomics::validate_sequence(&raw) {
-        let message = format!("{name}: position {}: `{}` is not a DNA base or IUPAC code", pos + 1, byte.escape_ascii());
+        let message =
+            format!("{name}: position {}: `{}` is not a DNA base or IUPAC code", pos + 1, byte.escape_ascii());
         return Err(UsageError(message).into());
     }
     let seq = medref_data::genomics::sequence::pad_or_crop(&raw, len);

@@ -44,7 +44,8 @@ fn main() -> ExitCode {
 fn is_bad_input(err: &anyhow::Error) -> bool {
     err.chain().any(|e| {
         e.downcast_ref::<medref_train::TrainError>().is_some_and(|t| t.is_bad_input())
-            || e.downcast_ref::<medref_data::DataError>().is_some_and(|d| !matches!(d, medref_data::DataError::Download { .. }))
+            || e.downcast_ref::<medref_data::DataError>()
+                .is_some_and(|d| !matches!(d, medref_data::DataError::Download { .. }))
             || e.downcast_ref::<medref_core::config::ConfigError>().is_some()
             || e.downcast_ref::<UsageError>().is_some()
             || e.downcast_ref::<medref_report::PublishError>().is_some_and(publish_bad_input)
@@ -62,12 +63,16 @@ fn publish_bad_input(e: &medref_report::PublishError) -> bool {
 fn run_command(cli: Cli) -> anyhow::Result<()> {
     let quiet = cli.quiet;
     match cli.command {
-        Command::Train { config, resume, device, out, set, force } => run_cmd::train(config, resume, device, out, set, force, quiet),
-        Command::Eval { run_dir, data, device, out } => run_cmd::eval(&run_dir, data.as_deref(), device, out.as_deref()),
-        Command::Predict { run_dir, input, device, out } => run_cmd::predict(&run_dir, &input, device, out.as_deref()),
-        Command::Genomics { command: GenomicsCommand::ScoreVariants { run_dir, reference, vcf, out, class, device } } => {
-            dna_cmd::score_variants(&run_dir, &reference, &vcf, &out, class, device)
+        Command::Train { config, resume, device, out, set, force } => {
+            run_cmd::train(config, resume, device, out, set, force, quiet)
         }
+        Command::Eval { run_dir, data, device, out } => {
+            run_cmd::eval(&run_dir, data.as_deref(), device, out.as_deref())
+        }
+        Command::Predict { run_dir, input, device, out } => run_cmd::predict(&run_dir, &input, device, out.as_deref()),
+        Command::Genomics {
+            command: GenomicsCommand::ScoreVariants { run_dir, reference, vcf, out, class, device },
+        } => dna_cmd::score_variants(&run_dir, &reference, &vcf, &out, class, device),
         Command::Explain { run_dir, sequence, fasta, record, out, class, device } => {
             dna_cmd::explain(&run_dir, sequence, fasta, record, &out, class, device)
         }
@@ -99,7 +104,13 @@ fn run_command(cli: Cli) -> anyhow::Result<()> {
 }
 
 /// `medref reproduce`: the baseline table, pass or fail per row.
-fn reproduce_baselines(baselines: &Path, select: reproduce::Selection, jobs: usize, out: &Path, quiet: bool) -> anyhow::Result<()> {
+fn reproduce_baselines(
+    baselines: &Path,
+    select: reproduce::Selection,
+    jobs: usize,
+    out: &Path,
+    quiet: bool,
+) -> anyhow::Result<()> {
     if select.seeds == 0 {
         return Err(UsageError("--seeds must be at least 1".into()).into());
     }
@@ -129,7 +140,14 @@ fn sweep_task(dir: &Path, index: usize, quiet: bool) -> anyhow::Result<()> {
         let monitor = config.train.monitor;
         // A task killed mid-run (preempted, out of time) continues.
         let resume = out.join("checkpoints/state.json").is_file();
-        let req = TrainRequest { config, device, out: Some(out), force: !resume, command: std::env::args().collect(), resume };
+        let req = TrainRequest {
+            config,
+            device,
+            out: Some(out),
+            force: !resume,
+            command: std::env::args().collect(),
+            resume,
+        };
         let mut bars = progress::Bars::new(quiet, monitor.as_str());
         medref_baselines::train(&req, &mut bars)?;
         Ok(())
@@ -156,7 +174,12 @@ fn sweep_plan_and_run(args: SweepArgs) -> anyhow::Result<()> {
     let plan = sweep::plan(&req)?;
     let exe = std::env::current_exe().context("cannot find the medref executable")?;
     if args.emit == "slurm" {
-        let opts = sweep::SlurmOptions { partition: args.partition, time: args.time, cpus: args.cpus, max_parallel: args.max_parallel };
+        let opts = sweep::SlurmOptions {
+            partition: args.partition,
+            time: args.time,
+            cpus: args.cpus,
+            max_parallel: args.max_parallel,
+        };
         let script = sweep::slurm_script(&plan, &args.out, &exe, &opts)?;
         println!(
             "{}: {} tasks; submit with `sbatch {}`, then `medref sweep collect {}`",
@@ -181,7 +204,14 @@ fn sweep_plan_and_run(args: SweepArgs) -> anyhow::Result<()> {
 }
 
 /// `medref publish RUN_DIR --out BUNDLE`.
-fn publish(run_dir: &Path, out: &Path, k: usize, keep_predictions: bool, quasi: &[String], quiet: bool) -> anyhow::Result<()> {
+fn publish(
+    run_dir: &Path,
+    out: &Path,
+    k: usize,
+    keep_predictions: bool,
+    quasi: &[String],
+    quiet: bool,
+) -> anyhow::Result<()> {
     let mut policy = medref_report::PublishPolicy::from_env();
     policy.k = k;
     policy.keep_predictions = keep_predictions;
@@ -218,7 +248,8 @@ fn man(out: Option<&Path>) -> anyhow::Result<()> {
         return print_bytes(&page);
     };
     std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create", dir.display()))?;
-    clap_mangen::generate_to(Cli::command(), dir).with_context(|| format!("{}: cannot write the manual pages", dir.display()))?;
+    clap_mangen::generate_to(Cli::command(), dir)
+        .with_context(|| format!("{}: cannot write the manual pages", dir.display()))?;
     println!("{}: medref.1 and one page per command", dir.display());
     Ok(())
 }

@@ -47,8 +47,10 @@ impl Progress for Bars {
     fn start(&mut self, epochs: usize, batches: usize) {
         let epoch_bar = self.multi.add(ProgressBar::new(epochs as u64));
         epoch_bar.set_style(
-            ProgressStyle::with_template("epochs  {bar:30.cyan/blue} {pos}/{len} [{elapsed_precise} < {eta_precise}] {msg}")
-                .expect("valid template"),
+            ProgressStyle::with_template(
+                "epochs  {bar:30.cyan/blue} {pos}/{len} [{elapsed_precise} < {eta_precise}] {msg}",
+            )
+            .expect("valid template"),
         );
         let batch_bar = self.multi.add(ProgressBar::new(batches as u64));
         batch_bar.set_style(

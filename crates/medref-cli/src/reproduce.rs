@@ -90,15 +90,25 @@ pub struct RowResult {
 
 impl RowResult {
     fn failed(baseline: Baseline, status: &str, detail: String, run_dir: PathBuf, seconds: f64) -> Self {
-        RowResult { baseline, measured: None, measured_sd: None, per_seed: Vec::new(), classes: None, status: status.into(), detail, seconds, run_dir }
+        RowResult {
+            baseline,
+            measured: None,
+            measured_sd: None,
+            per_seed: Vec::new(),
+            classes: None,
+            status: status.into(),
+            detail,
+            seconds,
+            run_dir,
+        }
     }
 
     fn judge(baseline: Baseline, per_seed: Vec<f64>, classes: Option<String>, run_dir: PathBuf, seconds: f64) -> Self {
         let n = per_seed.len() as f64;
         let measured = (!per_seed.is_empty()).then(|| per_seed.iter().sum::<f64>() / n);
-        let measured_sd = measured.filter(|_| per_seed.len() > 1).map(|m| {
-            (per_seed.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
-        });
+        let measured_sd = measured
+            .filter(|_| per_seed.len() > 1)
+            .map(|m| (per_seed.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (n - 1.0)).sqrt());
         let (status, detail) = match measured {
             None => ("fail".to_string(), format!("metrics.json has no test `{}`", baseline.metric)),
             Some(m) => {
@@ -127,7 +137,13 @@ pub struct Selection {
 
 /// Runs the selected rows, `jobs` at a time; writes `reproduce.json` and
 /// `reproduce.md` under `out`; returns the results in table order.
-pub fn run(table_path: &Path, select: &Selection, jobs: usize, out: &Path, quiet: bool) -> anyhow::Result<Vec<RowResult>> {
+pub fn run(
+    table_path: &Path,
+    select: &Selection,
+    jobs: usize,
+    out: &Path,
+    quiet: bool,
+) -> anyhow::Result<Vec<RowResult>> {
     let device = select.device.as_str();
     let table = read_table(table_path)?;
     let rows: Vec<Baseline> = table
@@ -147,7 +163,9 @@ pub fn run(table_path: &Path, select: &Selection, jobs: usize, out: &Path, quiet
     } else {
         ProgressBar::new(rows.len() as u64)
     };
-    bar.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} baselines {msg} [{elapsed}]").expect("valid template"));
+    bar.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} baselines {msg} [{elapsed}]").expect("valid template"),
+    );
 
     let queue = Arc::new(Mutex::new(rows.iter().cloned().enumerate().collect::<Vec<_>>()));
     let results = Arc::new(Mutex::new(Vec::<(usize, RowResult)>::new()));
@@ -261,7 +279,11 @@ pub fn markdown(results: &[RowResult]) -> String {
             (Some(m), None) => format!("{m:.4}"),
             _ => "-".to_string(),
         };
-        let result = if r.detail.is_empty() { r.status.to_uppercase() } else { format!("{} ({})", r.status.to_uppercase(), r.detail) };
+        let result = if r.detail.is_empty() {
+            r.status.to_uppercase()
+        } else {
+            format!("{} ({})", r.status.to_uppercase(), r.detail)
+        };
         s.push_str(&format!(
             "| {} | {} | {sign} {:.3} | {:.3} | {measured} | {} | {result} | {} | {:.1} s |\n",
             b.name,

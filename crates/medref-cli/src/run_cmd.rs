@@ -28,7 +28,8 @@ pub fn train(
     let (config, out) = match (config, resume) {
         (_, Some(dir)) => {
             if !dir.join("config.toml").is_file() {
-                let message = format!("{}: not a medref run directory (no config.toml); nothing to resume", dir.display());
+                let message =
+                    format!("{}: not a medref run directory (no config.toml); nothing to resume", dir.display());
                 return Err(UsageError(message).into());
             }
             (medref_baselines::load_config(&dir.join("config.toml"), &[])?, Some(dir))
@@ -52,7 +53,8 @@ pub fn train(
 fn summary_line(outcome: &TrainOutcome) -> String {
     let test = outcome.metrics.get("test").cloned().unwrap_or_default();
     let show = |k: &str| test.get(k).map_or("n/a".to_string(), |v| format!("{v:.4}"));
-    let ci = |k: &str| format!("{} (95% CI {}-{})", show(k), show(&format!("{k}_ci_low")), show(&format!("{k}_ci_high")));
+    let ci =
+        |k: &str| format!("{} (95% CI {}-{})", show(k), show(&format!("{k}_ci_low")), show(&format!("{k}_ci_high")));
     let headline = match outcome.task {
         TaskKind::SequenceLabelling => {
             format!("test frame accuracy {}, edit {}, F1@50 {}", show("frame_accuracy"), show("edit"), show("f1_at_50"))
@@ -99,14 +101,23 @@ fn recorded_device(dir: &Path) -> anyhow::Result<DeviceChoice> {
 /// Refuses a folder as `path` unless the run's format reads one (`what`
 /// names what to give instead); a run that cannot be opened is left to
 /// the command's own error.
-fn refuse_directory_for(run_dir: &Path, path: &Path, folder_allowed: impl Fn(&dyn medref_train::Runner) -> bool, what: &str) -> anyhow::Result<()> {
+fn refuse_directory_for(
+    run_dir: &Path,
+    path: &Path,
+    folder_allowed: impl Fn(&dyn medref_train::Runner) -> bool,
+    what: &str,
+) -> anyhow::Result<()> {
     if !path.is_dir() {
         return Ok(());
     }
     let Ok(config) = medref_baselines::load_config(&run_dir.join("config.toml"), &[]) else { return Ok(()) };
     match medref_baselines::registry::FORMATS.runner(config.data.format()) {
         Some(runner) if !folder_allowed(runner) => {
-            let message = format!("{}: is a directory; give {what} (a `{}` run reads no folders)", path.display(), runner.format());
+            let message = format!(
+                "{}: is a directory; give {what} (a `{}` run reads no folders)",
+                path.display(),
+                runner.format()
+            );
             Err(UsageError(message).into())
         }
         _ => Ok(()),

@@ -10,8 +10,8 @@
 
 use anyhow::Context;
 use medref_core::config::Config;
-use medref_core::task::{MetricsFile, TaskKind};
 use medref_core::fsutil::write_atomic;
+use medref_core::task::{MetricsFile, TaskKind};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -67,9 +67,8 @@ fn expand(grid: &[String]) -> Result<(Vec<String>, Vec<Vec<String>>), UsageError
     let mut keys = Vec::new();
     let mut points: Vec<Vec<String>> = vec![vec![]];
     for arg in grid {
-        let (key, values) = arg
-            .split_once('=')
-            .ok_or_else(|| UsageError(format!("--grid `{arg}`: expected KEY=V1,V2,...")))?;
+        let (key, values) =
+            arg.split_once('=').ok_or_else(|| UsageError(format!("--grid `{arg}`: expected KEY=V1,V2,...")))?;
         let key = key.trim();
         let values: Vec<&str> = values.split(',').map(str::trim).collect();
         if key.is_empty() || values.iter().any(|v| v.is_empty()) {
@@ -96,12 +95,19 @@ pub fn plan(req: &SweepRequest) -> anyhow::Result<Plan> {
     let mut tasks = Vec::new();
     for (point, values) in points.iter().enumerate() {
         // Load now, so a bad key or value fails before anything is queued.
-        medref_baselines::load_config(&req.config, values).with_context(|| format!("grid point {}", values.join(" ")))?;
+        medref_baselines::load_config(&req.config, values)
+            .with_context(|| format!("grid point {}", values.join(" ")))?;
         for seed in req.first_seed..req.first_seed + req.seeds {
-            tasks.push(Task { point, values: values.clone(), seed, run: PathBuf::from(format!("runs/p{point:03}-seed{seed}")) });
+            tasks.push(Task {
+                point,
+                values: values.clone(),
+                seed,
+                run: PathBuf::from(format!("runs/p{point:03}-seed{seed}")),
+            });
         }
     }
-    let config = std::fs::canonicalize(&req.config).with_context(|| format!("{}: cannot read", req.config.display()))?;
+    let config =
+        std::fs::canonicalize(&req.config).with_context(|| format!("{}: cannot read", req.config.display()))?;
     let plan = Plan { config, workdir: std::env::current_dir()?, device: req.device.clone(), keys, tasks };
     std::fs::create_dir_all(&req.out).with_context(|| format!("{}: cannot create", req.out.display()))?;
     let mut json = serde_json::to_vec_pretty(&plan)?;
@@ -158,10 +164,18 @@ pub fn slurm_script(plan: &Plan, dir: &Path, exe: &Path, opts: &SlurmOptions) ->
 
 /// The training of one task; a task whose run already finished is skipped,
 /// so a requeued array job does not train twice.
-pub fn run_task(dir: &Path, index: usize, train: impl FnOnce(Config, PathBuf) -> anyhow::Result<()>) -> anyhow::Result<bool> {
+pub fn run_task(
+    dir: &Path,
+    index: usize,
+    train: impl FnOnce(Config, PathBuf) -> anyhow::Result<()>,
+) -> anyhow::Result<bool> {
     let plan = read_plan(dir)?;
     let task = plan.tasks.get(index).ok_or_else(|| {
-        UsageError(format!("{}: task {index} does not exist ({} tasks)", dir.join("sweep.json").display(), plan.tasks.len()))
+        UsageError(format!(
+            "{}: task {index} does not exist ({} tasks)",
+            dir.join("sweep.json").display(),
+            plan.tasks.len()
+        ))
     })?;
     let run = dir.join(&task.run);
     if run.join("metrics.json").exists() {
@@ -217,17 +231,21 @@ pub struct PointSummary {
     pub task: Option<TaskKind>,
 }
 
+/// A grid point's values, planned task count and finished runs' test metrics.
+type PointRuns = (Vec<String>, usize, Vec<BTreeMap<String, f64>>);
+
 /// Merges the finished runs of a sweep into `summary.csv` / `summary.md`.
 pub fn collect(dir: &Path) -> anyhow::Result<Vec<PointSummary>> {
     let plan = read_plan(dir)?;
-    let mut points: BTreeMap<usize, (Vec<String>, usize, Vec<BTreeMap<String, f64>>)> = BTreeMap::new();
+    let mut points: BTreeMap<usize, PointRuns> = BTreeMap::new();
     let mut recorded_task = None;
     for task in &plan.tasks {
         let entry = points.entry(task.point).or_insert_with(|| (task.values.clone(), 0, Vec::new()));
         entry.1 += 1;
         let path = dir.join(&task.run).join("metrics.json");
         let Ok(text) = std::fs::read_to_string(&path) else { continue };
-        let metrics: MetricsFile = serde_json::from_str(&text).map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
+        let metrics: MetricsFile =
+            serde_json::from_str(&text).map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
         let model = std::fs::read_to_string(path.with_file_name("model.json"))
             .ok()
             .and_then(|t| serde_json::from_str(&t).ok())
@@ -249,7 +267,9 @@ pub fn collect(dir: &Path) -> anyhow::Result<Vec<PointSummary>> {
         })
         .collect();
     if summaries.iter().all(|s| s.finished == 0) {
-        return Err(UsageError(format!("{}: no task has finished yet (no metrics.json under runs/)", dir.display())).into());
+        return Err(
+            UsageError(format!("{}: no task has finished yet (no metrics.json under runs/)", dir.display())).into()
+        );
     }
     write_atomic(&dir.join("summary.csv"), to_csv(&plan, &summaries).as_bytes())?;
     write_atomic(&dir.join("summary.md"), markdown(&plan, &summaries).as_bytes())?;

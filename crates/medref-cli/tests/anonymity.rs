@@ -54,8 +54,19 @@ fn check_anonymity_finds_k_1_and_l_1_on_the_raw_fixture_and_exits_1() {
     let tmp = tempfile::tempdir().unwrap();
     let report = tmp.path().join("check.json");
     let o = medref(&[
-        "data", "check-anonymity", FIXTURE, "--quasi", "age,sex,zip", "--k", "3", "--sensitive", "diagnosis", "--l", "2",
-        "--out", report.to_str().unwrap(),
+        "data",
+        "check-anonymity",
+        FIXTURE,
+        "--quasi",
+        "age,sex,zip",
+        "--k",
+        "3",
+        "--sensitive",
+        "diagnosis",
+        "--l",
+        "2",
+        "--out",
+        report.to_str().unwrap(),
     ]);
     let (out, err) = out_err(&o);
     assert_eq!(status(&o), 1, "stdout: {out}\nstderr: {err}");
@@ -64,7 +75,10 @@ fn check_anonymity_finds_k_1_and_l_1_on_the_raw_fixture_and_exits_1() {
     assert!(out.contains("l-diversity of diagnosis: l = 1 (target 2, NOT met)"), "{out}");
     assert!(err.contains("patients.csv: anonymity target not met: k = 1 (target 3), l = 1 (target 2)"), "{err}");
     let r = json(&report);
-    assert_eq!((r["k"].as_u64(), r["l"].as_u64(), r["classes"].as_u64(), r["rows"].as_u64()), (Some(1), Some(1), Some(36), Some(36)));
+    assert_eq!(
+        (r["k"].as_u64(), r["l"].as_u64(), r["classes"].as_u64(), r["rows"].as_u64()),
+        (Some(1), Some(1), Some(36), Some(36))
+    );
     assert_eq!(r["k_met"], false);
     assert_eq!(r["classes_below_k"].as_array().unwrap().len(), 36);
     let report_text = std::fs::read_to_string(&report).unwrap();
@@ -75,7 +89,17 @@ fn check_anonymity_finds_k_1_and_l_1_on_the_raw_fixture_and_exits_1() {
 fn generalise_reaches_k_3_and_the_checker_agrees() {
     let tmp = tempfile::tempdir().unwrap();
     let (csv, report, check) = (tmp.path().join("k3.csv"), tmp.path().join("gen.json"), tmp.path().join("check.json"));
-    let o = medref(&["data", "generalise", FIXTURE, "--config", CONFIG, "--out", csv.to_str().unwrap(), "--report", report.to_str().unwrap()]);
+    let o = medref(&[
+        "data",
+        "generalise",
+        FIXTURE,
+        "--config",
+        CONFIG,
+        "--out",
+        csv.to_str().unwrap(),
+        "--report",
+        report.to_str().unwrap(),
+    ]);
     let (out, err) = out_err(&o);
     assert_eq!(status(&o), 0, "stdout: {out}\nstderr: {err}");
     assert!(out.contains("k over (age, sex, zip): 1 before, 3 after generalisation; target 3"), "{out}");
@@ -89,8 +113,19 @@ fn generalise_reaches_k_3_and_the_checker_agrees() {
     assert!(!written.contains("A001"), "the direct identifier must be dropped");
 
     let o = medref(&[
-        "data", "check-anonymity", csv.to_str().unwrap(), "--quasi", "age,sex,zip", "--k", "3", "--sensitive", "diagnosis", "--l", "2",
-        "--out", check.to_str().unwrap(),
+        "data",
+        "check-anonymity",
+        csv.to_str().unwrap(),
+        "--quasi",
+        "age,sex,zip",
+        "--k",
+        "3",
+        "--sensitive",
+        "diagnosis",
+        "--l",
+        "2",
+        "--out",
+        check.to_str().unwrap(),
     ]);
     let (cout, cerr) = out_err(&o);
     assert_eq!(status(&o), 0, "stdout: {cout}\nstderr: {cerr}");
@@ -99,7 +134,8 @@ fn generalise_reaches_k_3_and_the_checker_agrees() {
     let c = json(&check);
     assert_eq!((c["k"].as_u64(), c["l"].as_u64()), (Some(3), Some(2)));
 
-    let texts = [out, err, cout, cerr, std::fs::read_to_string(&report).unwrap(), std::fs::read_to_string(&check).unwrap()];
+    let texts =
+        [out, err, cout, cerr, std::fs::read_to_string(&report).unwrap(), std::fs::read_to_string(&check).unwrap()];
     assert_no_values(&texts.iter().map(String::as_str).collect::<Vec<_>>(), &fixture_values());
 }
 
@@ -112,7 +148,14 @@ fn generalise_coarsens_then_suppresses_and_counts_what_it_removed() {
         std::fs::write(&cfg, config).unwrap();
         let (csv, report) = (tmp.path().join(format!("{name}.csv")), tmp.path().join(format!("{name}.json")));
         let o = medref(&[
-            "data", "generalise", FIXTURE, "--config", cfg.to_str().unwrap(), "--out", csv.to_str().unwrap(), "--report",
+            "data",
+            "generalise",
+            FIXTURE,
+            "--config",
+            cfg.to_str().unwrap(),
+            "--out",
+            csv.to_str().unwrap(),
+            "--report",
             report.to_str().unwrap(),
         ]);
         (o, csv, json(&report))
@@ -127,17 +170,27 @@ fn generalise_coarsens_then_suppresses_and_counts_what_it_removed() {
     // classes still of 3 rows go: 6 of 36 rows, within the 20 % limit.
     let (o, csv, r) = run("k4", base.replace("k = 3", "k = 4"));
     assert_eq!(status(&o), 0, "{:?}", out_err(&o));
-    assert_eq!((r["suppressed_rows"].as_u64(), r["suppressed_classes"].as_u64(), r["rows_out"].as_u64()), (Some(6), Some(2), Some(30)));
+    assert_eq!(
+        (r["suppressed_rows"].as_u64(), r["suppressed_classes"].as_u64(), r["rows_out"].as_u64()),
+        (Some(6), Some(2), Some(30))
+    );
     assert_eq!((r["k_generalised"].as_u64(), r["k_after"].as_u64()), (Some(3), Some(4)));
     assert_eq!(r["columns"][0]["band"].as_f64(), Some(20.0));
     assert!(out_err(&o).0.contains("suppressed 6 rows in 2 classes; 30 of 36 rows kept, final k = 4"));
     assert!(checked_k(&csv, "4").contains("k = 4 (target 4, met); 30 rows"));
 
     // k = 5 without coarsening or a limit: the six classes under 5 rows go.
-    let plain = base.replace("k = 3", "k = 5").replace("max_band = 20", "").replace("min_keep_chars = 2", "").replace("max_suppressed_fraction = 0.2", "");
+    let plain = base
+        .replace("k = 3", "k = 5")
+        .replace("max_band = 20", "")
+        .replace("min_keep_chars = 2", "")
+        .replace("max_suppressed_fraction = 0.2", "");
     let (o, csv, r) = run("k5", plain);
     assert_eq!(status(&o), 0, "{:?}", out_err(&o));
-    assert_eq!((r["suppressed_rows"].as_u64(), r["suppressed_classes"].as_u64(), r["k_after"].as_u64()), (Some(20), Some(6), Some(5)));
+    assert_eq!(
+        (r["suppressed_rows"].as_u64(), r["suppressed_classes"].as_u64(), r["k_after"].as_u64()),
+        (Some(20), Some(6), Some(5))
+    );
     assert!(checked_k(&csv, "5").contains("k = 5 (target 5, met); 16 rows in 3 classes"));
 
     // k = 5 with the 20 % limit: 14 of 36 rows would go; refused, exit 1, no table.
@@ -162,22 +215,46 @@ fn never_prints_cell_values() {
     std::fs::write(&table, text).unwrap();
     let report = tmp.path().join("r.json");
     let o = medref(&[
-        "data", "check-anonymity", table.to_str().unwrap(), "--quasi", "age,ward", "--k", "3", "--sensitive", "dx", "--l", "2", "--out",
+        "data",
+        "check-anonymity",
+        table.to_str().unwrap(),
+        "--quasi",
+        "age,ward",
+        "--k",
+        "3",
+        "--sensitive",
+        "dx",
+        "--l",
+        "2",
+        "--out",
         report.to_str().unwrap(),
     ]);
     assert_eq!(status(&o), 1);
     let (out, err) = out_err(&o);
     assert!(out.contains("10 classes below k=3: sizes 1, 1, 1, 1, 1, 1, 1, 1, 2, 2; 12 rows"), "{out}");
     let config = tmp.path().join("g.toml");
-    std::fs::write(&config, "k = 2\nquasi_identifiers = [\"age\", \"ward\"]\nsensitive = \"dx\"\n[columns.age]\nkeep_chars = 4\n").unwrap();
+    std::fs::write(
+        &config,
+        "k = 2\nquasi_identifiers = [\"age\", \"ward\"]\nsensitive = \"dx\"\n[columns.age]\nkeep_chars = 4\n",
+    )
+    .unwrap();
     let greport = tmp.path().join("g.json");
     let g = medref(&[
-        "data", "generalise", table.to_str().unwrap(), "--config", config.to_str().unwrap(), "--out",
-        tmp.path().join("g.csv").to_str().unwrap(), "--report", greport.to_str().unwrap(),
+        "data",
+        "generalise",
+        table.to_str().unwrap(),
+        "--config",
+        config.to_str().unwrap(),
+        "--out",
+        tmp.path().join("g.csv").to_str().unwrap(),
+        "--report",
+        greport.to_str().unwrap(),
     ]);
     assert_eq!(status(&g), 0, "{:?}", out_err(&g));
     let (gout, gerr) = out_err(&g);
-    for t in [out, err, gout, gerr, std::fs::read_to_string(&report).unwrap(), std::fs::read_to_string(&greport).unwrap()] {
+    for t in
+        [out, err, gout, gerr, std::fs::read_to_string(&report).unwrap(), std::fs::read_to_string(&greport).unwrap()]
+    {
         assert!(!t.contains("MARK") && !t.contains("AGE-"), "a value was printed:\n{t}");
     }
 }
@@ -196,13 +273,20 @@ fn bad_anonymity_input_exits_2_naming_the_file_and_the_column() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("o.csv");
     for (config, needles) in [
-        ("k = 3\nquasi_identifiers = [\"age\"]\n[columns.agee]\nband = 10\n", &["bad.toml: [columns.agee]: no column \"agee\" in"][..]),
+        (
+            "k = 3\nquasi_identifiers = [\"age\"]\n[columns.agee]\nband = 10\n",
+            &["bad.toml: [columns.agee]: no column \"agee\" in"][..],
+        ),
         ("k = 3\nquasi_identifiers = [\"age\"]\nbogus = 1\n", &["bad.toml", "bogus"][..]),
-        ("k = 3\nquasi_identifiers = [\"age\"]\n[columns.sex]\nband = 10\n", &["patients.csv: column \"sex\": holds text"][..]),
+        (
+            "k = 3\nquasi_identifiers = [\"age\"]\n[columns.sex]\nband = 10\n",
+            &["patients.csv: column \"sex\": holds text"][..],
+        ),
     ] {
         let cfg = tmp.path().join("bad.toml");
         std::fs::write(&cfg, config).unwrap();
-        let o = medref(&["data", "generalise", FIXTURE, "--config", cfg.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+        let o =
+            medref(&["data", "generalise", FIXTURE, "--config", cfg.to_str().unwrap(), "--out", out.to_str().unwrap()]);
         let (_, err) = out_err(&o);
         assert_eq!(status(&o), 2, "{config}: {err}");
         for n in needles {
@@ -239,7 +323,14 @@ fn deidentify_removes_identity_and_keeps_the_pixel_bytes() {
 
     let output = tmp.path().join("anon.dcm");
     let report = tmp.path().join("deid.json");
-    let o = medref(&["data", "deidentify", input.to_str().unwrap(), output.to_str().unwrap(), "--report", report.to_str().unwrap()]);
+    let o = medref(&[
+        "data",
+        "deidentify",
+        input.to_str().unwrap(),
+        output.to_str().unwrap(),
+        "--report",
+        report.to_str().unwrap(),
+    ]);
     let (out, err) = out_err(&o);
     assert_eq!(status(&o), 0, "stdout: {out}\nstderr: {err}");
 
@@ -253,7 +344,12 @@ fn deidentify_removes_identity_and_keeps_the_pixel_bytes() {
         assert!(!original.is_empty());
         assert!(text_of(&after, tag).is_none_or(|v| v.is_empty()), "({:04X},{:04X}) kept", tag.group(), tag.element());
         // Nowhere in the file (other-ID sequences included), nowhere printed.
-        assert!(!bytes.windows(original.len()).any(|w| w == original.as_bytes()), "({:04X},{:04X}) still in the file", tag.group(), tag.element());
+        assert!(
+            !bytes.windows(original.len()).any(|w| w == original.as_bytes()),
+            "({:04X},{:04X}) still in the file",
+            tag.group(),
+            tag.element()
+        );
         assert!(!printed.contains(&original), "({:04X},{:04X}) printed", tag.group(), tag.element());
     }
     assert_eq!(text_of(&after, IDENTITY_REMOVED).as_deref(), Some("YES"));

@@ -38,7 +38,8 @@ fn reproduce_tiny_passes_every_row() {
     let o = medref(&["reproduce", "--tiny", "--jobs", "2", "--out", out.to_str().unwrap()]);
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(o.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&o.stderr));
-    let rows: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("reproduce.json")).unwrap()).unwrap();
+    let rows: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("reproduce.json")).unwrap()).unwrap();
     let rows = rows.as_array().unwrap();
     assert!(rows.len() >= 8, "{rows:?}");
     for r in rows {
@@ -46,7 +47,10 @@ fn reproduce_tiny_passes_every_row() {
     }
     let domains = ["imaging", "genomics", "clinical", "drug", "eldercare", "surgery"];
     for d in domains {
-        assert!(rows.iter().any(|r| r["config"].as_str().unwrap().contains(&format!("configs/{d}/"))), "no tiny row for {d}");
+        assert!(
+            rows.iter().any(|r| r["config"].as_str().unwrap().contains(&format!("configs/{d}/"))),
+            "no tiny row for {d}"
+        );
     }
     assert!(std::fs::read_to_string(out.join("reproduce.md")).unwrap().contains("| clinical-tiny | auroc |"));
 }
@@ -66,6 +70,7 @@ fn an_unreachable_reference_fails_and_is_marked() {
     assert_ne!(o.status.code(), Some(0));
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(stdout.contains("| too-good | auroc | >= 0.999 |") && stdout.contains("FAIL"), "{stdout}");
-    let rows: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("reproduce.json")).unwrap()).unwrap();
+    let rows: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("reproduce.json")).unwrap()).unwrap();
     assert_eq!(rows[0]["status"], "fail");
 }

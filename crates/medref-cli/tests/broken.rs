@@ -55,8 +55,10 @@ fn write_huge_line_files(tmp: &Path) {
     // Table: line 17 holds a 3 MB number in `lactate` (overflows to infinity).
     let mut table = String::from("patient_id,age,sex,lactate,outcome\n");
     for i in 0..30 {
-        let lactate = if i == 15 { "9".repeat(3_000_000) } else { format!("{:.2}", 1.0 + ((i * 37) % 23) as f64 / 10.0) };
-        let _ = writeln!(table, "P{i:03},{},{},{lactate},{}", 40 + i, if i % 2 == 0 { "M" } else { "F" }, (i * 7) % 3 % 2);
+        let lactate =
+            if i == 15 { "9".repeat(3_000_000) } else { format!("{:.2}", 1.0 + ((i * 37) % 23) as f64 / 10.0) };
+        let _ =
+            writeln!(table, "P{i:03},{},{},{lactate},{}", 40 + i, if i % 2 == 0 { "M" } else { "F" }, (i * 7) % 3 % 2);
     }
     std::fs::write(tmp.join("huge_line.csv"), table).unwrap();
 
@@ -74,10 +76,24 @@ fn write_huge_line_files(tmp: &Path) {
 /// Trains a one-epoch run of `config` for the cases that need a trained
 /// model (predict, eval, explain, score-variants).
 fn train_run(config: &str, dir: &Path, extra: &[&str]) {
-    let mut args = vec!["train", config, "--out", dir.to_str().unwrap(), "--quiet", "--set", "train.epochs=1", "--set", "eval.bootstrap=0"];
+    let mut args = vec![
+        "train",
+        config,
+        "--out",
+        dir.to_str().unwrap(),
+        "--quiet",
+        "--set",
+        "train.epochs=1",
+        "--set",
+        "eval.bootstrap=0",
+    ];
     args.extend_from_slice(extra);
     let o = medref(&args);
-    assert!(o.status.success(), "training {config} for the broken-input cases failed: {}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "training {config} for the broken-input cases failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 }
 
 /// The entry of `datasets/broken/` a path names (`x.fa` for
@@ -95,7 +111,8 @@ fn every_broken_input_exits_2_naming_the_file_and_place() {
     assert!(cases.len() >= 50, "cases.tsv lists {} cases; the corpus needs at least 50", cases.len());
 
     // Every file or folder of the corpus is used by some case.
-    let used: BTreeSet<String> = cases.iter().flat_map(|c| corpus_entries(&format!("{} {}", c.file, c.command))).collect();
+    let used: BTreeSet<String> =
+        cases.iter().flat_map(|c| corpus_entries(&format!("{} {}", c.file, c.command))).collect();
     let not_cases = ["cases.tsv", "make_broken.py", "README.md"];
     let unused: Vec<String> = std::fs::read_dir(repo().join("datasets/broken"))
         .unwrap()
@@ -148,7 +165,10 @@ fn every_broken_input_exits_2_naming_the_file_and_place() {
                 problems.push(format!("stderr lacks {needle:?}"));
             }
         }
-        let left: Vec<String> = std::fs::read_dir(&case_dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        let left: Vec<String> = std::fs::read_dir(&case_dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
         if !left.is_empty() {
             problems.push(format!("left output behind: {left:?}"));
         }

@@ -18,11 +18,7 @@ fn chromium() -> Option<PathBuf> {
         return Some(PathBuf::from(p));
     }
     ["chromium", "chromium-browser", "google-chrome"].iter().find_map(|name| {
-        std::env::var_os("PATH")?
-            .to_str()?
-            .split(':')
-            .map(|d| Path::new(d).join(name))
-            .find(|p| p.is_file())
+        std::env::var_os("PATH")?.to_str()?.split(':').map(|d| Path::new(d).join(name)).find(|p| p.is_file())
     })
 }
 
@@ -53,16 +49,24 @@ fn render(browser: &Path, report: &Path) -> String {
 /// Asserts every plot is in the rendered page with drawn content.
 fn assert_plots(page: &str, plots: &[&str], what: &str) {
     for plot in plots {
-        let at = page.find(&format!("data-plot=\"{plot}\"")).unwrap_or_else(|| panic!("{what}: plot `{plot}` missing from the rendered page"));
+        let at = page
+            .find(&format!("data-plot=\"{plot}\""))
+            .unwrap_or_else(|| panic!("{what}: plot `{plot}` missing from the rendered page"));
         let svg = &page[at..at + page[at..].find("</svg>").expect("closed svg")];
-        assert!(svg.contains("<path") || svg.contains("<rect") || svg.contains("<circle"), "{what}: plot `{plot}` is empty");
+        assert!(
+            svg.contains("<path") || svg.contains("<rect") || svg.contains("<circle"),
+            "{what}: plot `{plot}` is empty"
+        );
     }
 }
 
 fn browser_or_skip() -> Option<PathBuf> {
     let browser = chromium();
     if browser.is_none() {
-        assert!(std::env::var_os("MEDREF_REQUIRE_BROWSER").is_none(), "MEDREF_REQUIRE_BROWSER is set but no chromium was found");
+        assert!(
+            std::env::var_os("MEDREF_REQUIRE_BROWSER").is_none(),
+            "MEDREF_REQUIRE_BROWSER is set but no chromium was found"
+        );
         eprintln!("skipped: no chromium on PATH (CI installs it)");
     }
     browser

@@ -52,13 +52,23 @@ fn tiny_imaging_trains_to_auroc_090_and_is_reproducible() {
         "same config and seed must give identical metrics"
     );
     for f in [
-        "config.toml", "manifest.json", "predictions.csv", "history.csv", "model.bpk", "model.json",
-        "report.html", "model_card.md", "plots/explain.svg",
+        "config.toml",
+        "manifest.json",
+        "predictions.csv",
+        "history.csv",
+        "model.bpk",
+        "model.json",
+        "report.html",
+        "model_card.md",
+        "plots/explain.svg",
     ] {
         assert!(a.join(f).is_file(), "{f} missing");
     }
     let report = std::fs::read_to_string(a.join("report.html")).unwrap();
-    assert!(report.contains("data-plot=\"explanation\"") && report.contains("Occlusion saliency"), "no saliency in the report");
+    assert!(
+        report.contains("data-plot=\"explanation\"") && report.contains("Occlusion saliency"),
+        "no saliency in the report"
+    );
     let manifest: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(a.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["status"], "finished");
@@ -81,7 +91,7 @@ fn tiny_imaging_trains_to_auroc_090_and_is_reproducible() {
     assert_eq!(o.status.code(), Some(2), "{}", text(&o).1);
     assert!(not_a_run.join("thesis.txt").is_file());
 
-        // eval reproduces the stored test metrics from the saved weights.
+    // eval reproduces the stored test metrics from the saved weights.
     let o = medref(&["eval", a.to_str().unwrap()]);
     let (out, err) = text(&o);
     assert!(o.status.success(), "{err}");
@@ -117,10 +127,20 @@ fn broken_inputs_exit_2_with_a_message_naming_the_file() {
         &["datasets/broken/truncated.npz"],
     );
     assert_bad_input(
-        &["train", "configs/imaging/tiny.toml", "--out", out_s, "--set", "data.path=datasets/broken/missing_test_labels.npz"],
+        &[
+            "train",
+            "configs/imaging/tiny.toml",
+            "--out",
+            out_s,
+            "--set",
+            "data.path=datasets/broken/missing_test_labels.npz",
+        ],
         &["datasets/broken/missing_test_labels.npz", "test_labels"],
     );
-    assert_bad_input(&["data", "inspect", "datasets/broken/not_dicom.dcm"], &["datasets/broken/not_dicom.dcm", "DICOM"]);
+    assert_bad_input(
+        &["data", "inspect", "datasets/broken/not_dicom.dcm"],
+        &["datasets/broken/not_dicom.dcm", "DICOM"],
+    );
     assert_bad_input(
         &["train", "datasets/broken/unknown_key.toml", "--out", out_s],
         &["datasets/broken/unknown_key.toml", "[train]", "unknown field `learning_rate`"],
@@ -137,8 +157,15 @@ fn wgpu_trains_or_says_clearly_that_no_adapter_exists() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("gpu");
     let o = medref(&[
-        "train", "configs/imaging/tiny.toml", "--device", "wgpu", "--out", out.to_str().unwrap(),
-        "--set", "train.epochs=2", "--quiet",
+        "train",
+        "configs/imaging/tiny.toml",
+        "--device",
+        "wgpu",
+        "--out",
+        out.to_str().unwrap(),
+        "--set",
+        "train.epochs=2",
+        "--quiet",
     ]);
     let (_, err) = text(&o);
     assert!(!err.contains("panicked"), "{err}");
@@ -170,7 +197,19 @@ fn wgpu_without_adapter_exits_2_and_writes_nothing() {
 fn synth_writes_a_readable_npz_and_inspect_describes_it() {
     let tmp = tempfile::tempdir().unwrap();
     let f = tmp.path().join("s.npz");
-    let o = medref(&["data", "synth", "imaging", "--out", f.to_str().unwrap(), "--n-train", "40", "--n-val", "10", "--n-test", "10"]);
+    let o = medref(&[
+        "data",
+        "synth",
+        "imaging",
+        "--out",
+        f.to_str().unwrap(),
+        "--n-train",
+        "40",
+        "--n-val",
+        "10",
+        "--n-test",
+        "10",
+    ]);
     assert!(o.status.success(), "{}", text(&o).1);
     let o = medref(&["data", "inspect", f.to_str().unwrap()]);
     let (out, err) = text(&o);
@@ -192,7 +231,10 @@ fn tiny_genomics_learns_the_planted_motif() {
     let auroc = m["test"]["auroc"].as_f64().unwrap();
     assert!(auroc >= 0.90, "test AUROC {auroc}");
     let preds = std::fs::read_to_string(dir.join("predictions.csv")).unwrap();
-    assert!(preds.lines().skip(1).all(|l| l.starts_with("chr2:") || l.starts_with("chr3:")), "only held-out chromosomes are scored");
+    assert!(
+        preds.lines().skip(1).all(|l| l.starts_with("chr2:") || l.starts_with("chr3:")),
+        "only held-out chromosomes are scored"
+    );
 
     // The same regions read from BED + reference FASTA give the same run.
     let bed_dir = tmp.path().join("bed");
@@ -209,12 +251,23 @@ fn tiny_genomics_learns_the_planted_motif() {
     // answers (MOTIF_BREAK in the fixture) are ranked by -logit_diff.
     let tsv = tmp.path().join("effects.tsv");
     let o = medref(&[
-        "genomics", "score-variants", dir.to_str().unwrap(), "--reference", "datasets/genomics/tiny/reference.fa",
-        "--vcf", "datasets/genomics/tiny/variants.vcf", "--out", tsv.to_str().unwrap(),
+        "genomics",
+        "score-variants",
+        dir.to_str().unwrap(),
+        "--reference",
+        "datasets/genomics/tiny/reference.fa",
+        "--vcf",
+        "datasets/genomics/tiny/variants.vcf",
+        "--out",
+        tsv.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", text(&o).1);
-    let rows: Vec<Vec<String>> = std::fs::read_to_string(&tsv).unwrap().lines().skip(1)
-        .map(|l| l.split('\t').map(String::from).collect()).collect();
+    let rows: Vec<Vec<String>> = std::fs::read_to_string(&tsv)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| l.split('\t').map(String::from).collect())
+        .collect();
     assert_eq!(rows.len(), 60);
     let is_break: Vec<bool> = rows.iter().map(|r| r[2].starts_with("motif_break")).collect();
     let effect: Vec<f64> = rows.iter().map(|r| -r[7].parse::<f64>().unwrap()).collect();
@@ -224,8 +277,15 @@ fn tiny_genomics_learns_the_planted_motif() {
     // Edge cases are flagged, never scored silently; VCF output keeps every record.
     let vcf_out = tmp.path().join("edge.vcf");
     let o = medref(&[
-        "genomics", "score-variants", dir.to_str().unwrap(), "--reference", "datasets/genomics/tiny/reference.fa",
-        "--vcf", "datasets/genomics/tiny/variants_edge_cases.vcf", "--out", vcf_out.to_str().unwrap(),
+        "genomics",
+        "score-variants",
+        dir.to_str().unwrap(),
+        "--reference",
+        "datasets/genomics/tiny/reference.fa",
+        "--vcf",
+        "datasets/genomics/tiny/variants_edge_cases.vcf",
+        "--out",
+        vcf_out.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", text(&o).1);
     let v = std::fs::read_to_string(&vcf_out).unwrap();
@@ -258,8 +318,8 @@ fn tiny_genomics_learns_the_planted_motif() {
     let o = medref(&["explain", dir.to_str().unwrap(), "--sequence", &seq, "--out", ism_dir.to_str().unwrap()]);
     assert!(o.status.success(), "{}", text(&o).1);
     let tsv = std::fs::read_to_string(ism_dir.join("ism.tsv")).unwrap();
-    let rows: Vec<Vec<f64>> = tsv.lines().skip(1)
-        .map(|l| l.split('\t').skip(1).map(|v| v.parse().unwrap()).collect()).collect();
+    let rows: Vec<Vec<f64>> =
+        tsv.lines().skip(1).map(|l| l.split('\t').skip(1).map(|v| v.parse().unwrap()).collect()).collect();
     assert_eq!(rows.len(), 4);
     let worst = (0..seq.len())
         .min_by(|&a, &b| {
@@ -313,8 +373,19 @@ fn a_diverging_run_stops_and_says_where() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("run");
     let o = medref(&[
-        "train", "configs/clinical/tiny.toml", "--out", dir.to_str().unwrap(), "--quiet",
-        "--set", "model.kind=mlp", "--set", "model.hidden=[16]", "--set", "train.lr=1e38", "--set", "train.epochs=3",
+        "train",
+        "configs/clinical/tiny.toml",
+        "--out",
+        dir.to_str().unwrap(),
+        "--quiet",
+        "--set",
+        "model.kind=mlp",
+        "--set",
+        "model.hidden=[16]",
+        "--set",
+        "train.lr=1e38",
+        "--set",
+        "train.epochs=3",
     ]);
     let (_, err) = text(&o);
     assert_eq!(o.status.code(), Some(1), "{err}");

@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 
 #[test]
 fn completions_are_shell_scripts_for_medref() {
-    for (shell, needle) in [("bash", "complete -F _medref"), ("zsh", "#compdef medref"), ("fish", "complete -c medref")] {
+    for (shell, needle) in [("bash", "complete -F _medref"), ("zsh", "#compdef medref"), ("fish", "complete -c medref")]
+    {
         let o = medref(&["completions", shell]);
         let (out, err) = text(&o);
         assert!(o.status.success(), "{shell}: {err}");
@@ -47,7 +48,12 @@ fn man_page_is_roff_and_a_folder_gets_one_page_per_command() {
 
 #[test]
 fn help_ends_with_examples_and_exit_status() {
-    for cmd in [&["train", "--help"][..], &["publish", "--help"], &["data", "fetch", "medmnist", "--help"], &["predict", "--help"]] {
+    for cmd in [
+        &["train", "--help"][..],
+        &["publish", "--help"],
+        &["data", "fetch", "medmnist", "--help"],
+        &["predict", "--help"],
+    ] {
         let o = medref(cmd);
         let (out, _) = text(&o);
         assert!(o.status.success());
@@ -109,7 +115,10 @@ fn fetch_retries_a_busy_server_but_not_a_checksum_mismatch_under_medref_data_dir
     assert_eq!(count.load(Ordering::SeqCst), 3, "{err}");
     assert!(started.elapsed() >= Duration::from_secs(3), "waited only {:?}", started.elapsed());
     assert_eq!(err.matches("trying again in").count(), 2, "{err}");
-    assert!(err.contains("HTTP 503") && err.contains("trying again in 1 s") && err.contains("trying again in 2 s"), "{err}");
+    assert!(
+        err.contains("HTTP 503") && err.contains("trying again in 1 s") && err.contains("trying again in 2 s"),
+        "{err}"
+    );
     let dest = root.join("medmnist/pneumoniamnist.npz");
     assert!(err.contains(&format!("{}: MD5 mismatch", dest.display())), "{err}");
     assert_eq!(std::fs::read_dir(root.join("medmnist")).unwrap().count(), 0, "a partial file was left");
@@ -128,7 +137,16 @@ fn fetch_retries_a_busy_server_but_not_a_checksum_mismatch_under_medref_data_dir
     let (base, _) = serve(vec![("200 OK", b"wrong bytes".to_vec())]);
     let own = tmp.path().join("own");
     let o = medref_env(
-        &["data", "fetch", "medmnist", "pneumoniamnist", "--url", &format!("{base}/p.npz"), "--dir", own.to_str().unwrap()],
+        &[
+            "data",
+            "fetch",
+            "medmnist",
+            "pneumoniamnist",
+            "--url",
+            &format!("{base}/p.npz"),
+            "--dir",
+            own.to_str().unwrap(),
+        ],
         &[("MEDREF_DATA_DIR", root.to_str().unwrap())],
         &[],
     );
@@ -141,16 +159,30 @@ fn fetch_retries_a_busy_server_but_not_a_checksum_mismatch_under_medref_data_dir
 fn a_directory_given_for_a_file_says_so() {
     let tmp = tempfile::tempdir().unwrap();
     let run = tmp.path().join("run");
-    let o = medref(&["train", "configs/clinical/tiny.toml", "--out", run.to_str().unwrap(), "--quiet", "--set", "train.epochs=2"]);
+    let o = medref(&[
+        "train",
+        "configs/clinical/tiny.toml",
+        "--out",
+        run.to_str().unwrap(),
+        "--quiet",
+        "--set",
+        "train.epochs=2",
+    ]);
     assert!(o.status.success(), "{}", text(&o).1);
     let run_s = run.to_str().unwrap();
     let cases: [(&[&str], &str); 7] = [
         (&["train", "configs/"], "configs/: is a directory; give a config file"),
         (&["sweep", "configs/", "--grid", "train.lr=0.1,0.2"], "configs/: is a directory; give a config file"),
-        (&["predict", run_s, "datasets/"], "datasets/: is a directory; give a file to score (a `table` run reads no folders)"),
+        (
+            &["predict", run_s, "datasets/"],
+            "datasets/: is a directory; give a file to score (a `table` run reads no folders)",
+        ),
         (&["eval", run_s, "--data", "datasets/"], "datasets/: is a directory; give a data file"),
         (&["data", "validate", "--config", "configs/"], "configs/: is a directory; give a config file"),
-        (&["data", "check-anonymity", "datasets/", "--quasi", "age", "--k", "2"], "datasets/: is a directory; give a table file"),
+        (
+            &["data", "check-anonymity", "datasets/", "--quasi", "age", "--k", "2"],
+            "datasets/: is a directory; give a table file",
+        ),
         (&["data", "deidentify", "datasets/", "out.dcm"], "datasets/: is a directory; give one DICOM file"),
     ];
     for (args, needle) in cases {

@@ -22,7 +22,8 @@ fn marked_visits(dir: &Path, broken_line: Option<usize>) -> PathBuf {
     let mut lines = text.lines();
     let header = lines.next().unwrap();
     let cols: Vec<&str> = header.split(',').collect();
-    let (id, site, lactate) = ["patient_id", "site", "lactate"].map(|c| cols.iter().position(|h| *h == c).unwrap()).into();
+    let (id, site, lactate) =
+        ["patient_id", "site", "lactate"].map(|c| cols.iter().position(|h| *h == c).unwrap()).into();
     let mut out = format!("{header}\n");
     for (i, line) in lines.enumerate() {
         let mut cells: Vec<String> = line.split(',').map(String::from).collect();
@@ -59,7 +60,14 @@ fn training_and_its_errors_never_print_record_values() {
 
     let broken = marked_visits(tmp.path(), Some(23));
     let set = format!("data.path={}", broken.display());
-    let o = medref(&["train", "configs/clinical/tiny.toml", "--set", &set, "--out", tmp.path().join("bad").to_str().unwrap()]);
+    let o = medref(&[
+        "train",
+        "configs/clinical/tiny.toml",
+        "--set",
+        &set,
+        "--out",
+        tmp.path().join("bad").to_str().unwrap(),
+    ]);
     let text = logs(&o);
     assert_eq!(o.status.code(), Some(2), "{text}");
     assert!(text.contains("broken.csv") && text.contains("line 23") && text.contains("lactate"), "{text}");

@@ -67,9 +67,13 @@ fn imaging_bundle_has_no_real_pixels_and_a_raw_run_fails_the_check() {
     publish(&run, &bundle);
     assert!(!bundle.join("plots/explain.svg").exists(), "the saliency over a real image was published");
     let report = std::fs::read_to_string(bundle.join("report.html")).unwrap();
-    assert!(!report.contains("data-plot=\"explanation\"") && !report.contains("Occlusion saliency"), "the bundle's report shows the saliency");
+    assert!(
+        !report.contains("data-plot=\"explanation\"") && !report.contains("Occlusion saliency"),
+        "the bundle's report shows the saliency"
+    );
     let record = json(&bundle.join("publish_report.json"));
-    let removed: Vec<&str> = record["removed"].as_array().unwrap().iter().map(|e| e["file"].as_str().unwrap()).collect();
+    let removed: Vec<&str> =
+        record["removed"].as_array().unwrap().iter().map(|e| e["file"].as_str().unwrap()).collect();
     assert!(removed.contains(&"plots/explain.svg") && removed.contains(&"predictions.csv"), "{removed:?}");
     assert_eq!(check(&bundle).0, Some(0));
 
@@ -115,8 +119,13 @@ fn a_subgroup_of_two_test_patients_is_suppressed() {
     // The split depends only on the patient ids and the seed, so these rows
     // stay in test when their `sex` changes.
     let preds = std::fs::read_to_string(first.join("predictions.csv")).unwrap();
-    let test_ids: Vec<String> =
-        preds.lines().skip(1).filter(|l| l.split(',').nth(1) == Some("test")).take(2).map(|l| l.split(',').next().unwrap().to_string()).collect();
+    let test_ids: Vec<String> = preds
+        .lines()
+        .skip(1)
+        .filter(|l| l.split(',').nth(1) == Some("test"))
+        .take(2)
+        .map(|l| l.split(',').next().unwrap().to_string())
+        .collect();
     assert_eq!(test_ids.len(), 2);
     let data = plant_subgroup(tmp.path(), &test_ids, RARE);
 
@@ -162,7 +171,11 @@ fn bad_publish_requests_exit_2_and_kept_predictions_are_hashed() {
     let o = medref(&["publish", "--check", tmp.path().join("nothing").to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
 
-    let o = medref_env(&["publish", run_s, "--out", out_s, "--keep-predictions"], &[("MEDREF_DEID_SECRET", "course-secret")], &[]);
+    let o = medref_env(
+        &["publish", run_s, "--out", out_s, "--keep-predictions"],
+        &[("MEDREF_DEID_SECRET", "course-secret")],
+        &[],
+    );
     assert!(o.status.success(), "{}", text(&o).1);
     let preds = std::fs::read_to_string(out.join("predictions.csv")).unwrap();
     assert!(!preds.contains("row1,") && preds.lines().count() > 100, "{}", &preds[..200]);
@@ -175,7 +188,10 @@ fn bad_publish_requests_exit_2_and_kept_predictions_are_hashed() {
     let pre = std::fs::read_to_string(masked.join("preprocess.json")).unwrap();
     let plain = std::fs::read_to_string(out.join("preprocess.json")).unwrap();
     assert!(plain.contains("\"F\"") && !pre.contains("\"F\"") && !pre.contains("\"M\""), "{pre}");
-    assert!(pre.contains("categories of 2 quasi-identifier") || json(&masked.join("publish_report.json")).to_string().contains("categories of 2 quasi-identifier"));
+    assert!(
+        pre.contains("categories of 2 quasi-identifier")
+            || json(&masked.join("publish_report.json")).to_string().contains("categories of 2 quasi-identifier")
+    );
 
     // The folder is now taken.
     let o = medref(&["publish", run_s, "--out", out_s]);

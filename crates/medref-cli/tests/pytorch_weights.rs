@@ -59,7 +59,11 @@ fn table_models_reproduce_their_predictions_from_the_safetensors_file() {
     let linear = tmp.path().join("linear");
     train("configs/clinical/tiny.toml", &linear, &[]);
     let mlp = tmp.path().join("mlp");
-    train("configs/clinical/tiny.toml", &mlp, &["--set", "model.kind=mlp", "--set", "model.hidden=[8, 4]", "--set", "train.epochs=3"]);
+    train(
+        "configs/clinical/tiny.toml",
+        &mlp,
+        &["--set", "model.kind=mlp", "--set", "model.hidden=[8, 4]", "--set", "train.epochs=3"],
+    );
     for (run, tensors) in [(&linear, 2), (&mlp, 6)] {
         let out = check(&py, run);
         assert!(out.contains(&format!("{tensors} tensors match the PyTorch definition")), "{out}");

@@ -53,7 +53,8 @@ fn a_nominal_event_column_as_scikit_survival_ships_it_is_read() {
     }
     let path = tmp.path().join("survival.arff");
     std::fs::write(&path, arff).unwrap();
-    let data = format!("path = \"{}\"\n[data.survival]\ntime = \"time\"\nevent = \"status\"\nhorizon = 1000", path.display());
+    let data =
+        format!("path = \"{}\"\n[data.survival]\ntime = \"time\"\nevent = \"status\"\nhorizon = 1000", path.display());
     let config = table_config(tmp.path(), "nominal", &data, "kind = \"linear\"");
     train_ok(&config, &tmp.path().join("run"));
 }
@@ -144,7 +145,8 @@ fn the_manifest_records_medrefs_commit_and_the_working_directorys_apart() {
 fn reproduce_with_several_seeds_judges_the_mean_and_reports_the_spread() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("repro");
-    let o = medref(&["reproduce", "--only", "clinical-tiny", "--seeds", "2", "--out", out.to_str().unwrap(), "--quiet"]);
+    let o =
+        medref(&["reproduce", "--only", "clinical-tiny", "--seeds", "2", "--out", out.to_str().unwrap(), "--quiet"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let rows = json(&out.join("reproduce.json"));
     let row = &rows[0];

@@ -157,11 +157,16 @@ fn every_tiny_config_resumes_to_the_uninterrupted_metrics() {
         // are written but before they are committed.
         for (fault, committed) in [("epoch:2", 1), ("epoch:4", 3), ("checkpoint:3", 2)] {
             let dir = tmp.path().join(format!("{domain}-{name}-{}", fault.replace(':', "-")));
-            let o = medref(&["train", config, "--out", dir.to_str().unwrap(), "--quiet"], &[("MEDREF_FAULT_KILL", fault)]);
+            let o =
+                medref(&["train", config, "--out", dir.to_str().unwrap(), "--quiet"], &[("MEDREF_FAULT_KILL", fault)]);
             assert_eq!(o.status.code(), None, "{config} {fault}: the run must die by a signal");
             assert_eq!(assert_consistent_after_kill(&dir), committed, "{config} {fault}");
             resume(&dir);
-            assert_eq!(test_metrics(&dir), expected, "{config} {fault}: resumed metrics differ from the uninterrupted run");
+            assert_eq!(
+                test_metrics(&dir),
+                expected,
+                "{config} {fault}: resumed metrics differ from the uninterrupted run"
+            );
         }
     }
 }

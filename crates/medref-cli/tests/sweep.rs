@@ -36,14 +36,18 @@ fn local_sweep_of_four_points_and_two_seeds_collects_mean_and_spread() {
     let header = &table[0];
     let col = |name: &str| header.iter().position(|h| h == name).unwrap_or_else(|| panic!("no {name} in {header:?}"));
     assert_eq!(table.len(), 5, "four grid points");
-    let (lr, bs, fin, mean, sd) = (col("train.lr"), col("train.batch_size"), col("finished"), col("auroc_mean"), col("auroc_sd"));
+    let (lr, bs, fin, mean, sd) =
+        (col("train.lr"), col("train.batch_size"), col("finished"), col("auroc_mean"), col("auroc_sd"));
     let points: Vec<(String, String)> = table[1..].iter().map(|r| (r[lr].clone(), r[bs].clone())).collect();
-    assert_eq!(points, [("0.01", "16"), ("0.01", "32"), ("0.03", "16"), ("0.03", "32")].map(|(a, b)| (a.into(), b.into())));
+    assert_eq!(
+        points,
+        [("0.01", "16"), ("0.01", "32"), ("0.03", "16"), ("0.03", "32")].map(|(a, b)| (a.into(), b.into()))
+    );
     for r in &table[1..] {
         assert_eq!(r[fin], "2");
         let (m, s): (f64, f64) = (r[mean].parse().unwrap(), r[sd].parse().unwrap());
         assert!(m > 0.8 && m <= 1.0, "mean AUROC {m}");
-        assert!(s >= 0.0 && s < 0.1, "spread {s}");
+        assert!((0.0..0.1).contains(&s), "spread {s}");
     }
     // Two seeds of one point really are different runs.
     let seed0 = std::fs::read_to_string(dir.join("runs/p000-seed0/metrics.json")).unwrap();
@@ -70,7 +74,8 @@ fn local_sweep_of_four_points_and_two_seeds_collects_mean_and_spread() {
 fn a_bad_grid_key_is_refused_before_anything_runs() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("sweep");
-    let o = medref(&["sweep", "configs/clinical/tiny.toml", "--grid", "train.lrr=0.1,0.2", "--out", dir.to_str().unwrap()]);
+    let o =
+        medref(&["sweep", "configs/clinical/tiny.toml", "--grid", "train.lrr=0.1,0.2", "--out", dir.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("train.lrr=0.1") && err.contains("unknown field `lrr`"), "{err}");

@@ -60,7 +60,8 @@ fn clinical_tiny_learns_the_planted_risk_and_predict_matches_evaluation() {
 
     // The fitted preprocessing, calibration bins, subgroups and importance.
     let recipe = json(&run.join("preprocess.json"));
-    let names: Vec<&str> = recipe["preprocessor"]["inputs"].as_array().unwrap().iter().map(|i| i["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> =
+        recipe["preprocessor"]["inputs"].as_array().unwrap().iter().map(|i| i["name"].as_str().unwrap()).collect();
     assert!(names.contains(&"lactate") && names.contains(&"sex") && !names.contains(&"patient_id"), "{names:?}");
     let bmi = recipe["preprocessor"]["inputs"].as_array().unwrap().iter().find(|i| i["name"] == "bmi").unwrap();
     assert_eq!(bmi["indicator"], true, "bmi has gaps, so it gets a missing indicator");
@@ -73,7 +74,9 @@ fn clinical_tiny_learns_the_planted_risk_and_predict_matches_evaluation() {
     assert!(rank("lactate") < rank("noise") && rank("age") < rank("crp"), "{order:?}");
     let report = json(&run.join("data_report.json"));
     assert_eq!(
-        report["train_rows"].as_u64().unwrap() + report["val_rows"].as_u64().unwrap() + report["test_rows"].as_u64().unwrap(),
+        report["train_rows"].as_u64().unwrap()
+            + report["val_rows"].as_u64().unwrap()
+            + report["test_rows"].as_u64().unwrap(),
         report["rows_read"].as_u64().unwrap()
     );
 
@@ -111,7 +114,11 @@ fn drug_tiny_learns_the_additive_property_and_predict_matches_evaluation() {
 #[test]
 fn bad_tables_and_molecules_exit_2_with_file_and_place() {
     let cases: &[(&str, &[&str], &[&str])] = &[
-        ("configs/clinical/tiny.toml", &["--set", "data.label=diagnosis"], &["visits.csv", "column \"diagnosis\": not found"]),
+        (
+            "configs/clinical/tiny.toml",
+            &["--set", "data.label=diagnosis"],
+            &["visits.csv", "column \"diagnosis\": not found"],
+        ),
         (
             "configs/clinical/tiny.toml",
             &["--set", "data.path=datasets/broken/table_non_numeric.csv", "--set", "data.group=patient_id"],
@@ -194,6 +201,14 @@ fn arff_input_trains_like_the_csv() {
     let (csv_run, arff_run) = (tmp.path().join("csv"), tmp.path().join("arff"));
     ok(&medref(&["train", "configs/clinical/tiny.toml", "--out", csv_run.to_str().unwrap(), "--quiet"]));
     let set = format!("data.path={}", path.display());
-    ok(&medref(&["train", "configs/clinical/tiny.toml", "--out", arff_run.to_str().unwrap(), "--quiet", "--set", &set]));
+    ok(&medref(&[
+        "train",
+        "configs/clinical/tiny.toml",
+        "--out",
+        arff_run.to_str().unwrap(),
+        "--quiet",
+        "--set",
+        &set,
+    ]));
     assert_eq!(json(&csv_run.join("metrics.json")), json(&arff_run.join("metrics.json")));
 }

@@ -45,7 +45,8 @@ fn predict_scores_every_window_of_a_sensor_csv_as_the_run_did() {
     assert!(header.starts_with("id,score_0,") && header.ends_with(",predicted"), "{header}");
     let predicted = scores_by_id(&out);
     let recorded = std::fs::read_to_string(run.join("predictions.csv")).unwrap();
-    let test: Vec<(String, Vec<f64>)> = scores_by_id(&recorded).into_iter().filter(|(id, _)| id.starts_with("S06/")).collect();
+    let test: Vec<(String, Vec<f64>)> =
+        scores_by_id(&recorded).into_iter().filter(|(id, _)| id.starts_with("S06/")).collect();
     assert!(!test.is_empty());
     assert!(predicted.len() > test.len(), "every resident's windows are scored, not only the test split's");
     for (id, scores) in &test {

@@ -88,7 +88,10 @@ fn same_weights_agree(config: &str, metric: &str, sets: &[&str]) {
     assert!((g - c).abs() <= FORWARD_TOLERANCE, "{config}: same weights give {metric} {g} on wgpu, {c} on cpu");
     let history = std::fs::read_to_string(run.join("history.csv")).unwrap();
     let losses: Vec<f64> = history.lines().skip(1).map(|l| l.split(',').nth(1).unwrap().parse().unwrap()).collect();
-    assert!(losses.iter().all(|l| l.is_finite()) && losses.last() < losses.first(), "training loss did not fall: {losses:?}");
+    assert!(
+        losses.iter().all(|l| l.is_finite()) && losses.last() < losses.first(),
+        "training loss did not fall: {losses:?}"
+    );
 }
 
 #[test]

@@ -2,13 +2,13 @@
 //! builds and tests in seconds. Config schema, run manifest, metrics and
 //! seeded randomness live here; every domain crate builds on them.
 
-pub mod metrics;
-pub mod seed;
-pub mod split;
 pub mod config;
 pub mod fsutil;
 pub mod input_error;
 pub mod manifest;
+pub mod metrics;
 pub mod record_key;
+pub mod seed;
+pub mod split;
 pub mod targets;
 pub mod task;

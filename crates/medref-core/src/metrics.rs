@@ -21,30 +21,27 @@ pub mod calibration;
 pub mod classification;
 pub mod ranking;
 pub mod regression;
-pub mod temporal;
 pub mod summary;
+pub mod temporal;
 pub mod threshold;
 
 pub use bootstrap::{bootstrap_ci, ConfidenceInterval};
 pub use calibration::{
-    brier_score, brier_score_multiclass, calibration_curve, expected_calibration_error,
-    CalibrationBin,
+    brier_score, brier_score_multiclass, calibration_curve, expected_calibration_error, CalibrationBin,
 };
 pub use classification::{accuracy, balanced_accuracy, confusion_matrix, f1_macro};
 pub use ranking::{auprc, auroc, auroc_ovr_macro, auroc_per_label, pr_curve, roc_curve};
 pub use regression::{mae, pearson, r2, rmse, spearman};
-pub use temporal::{
-    edit_score, frame_accuracy, per_class_recall, segment_counts, segmental_f1, segments,
-    sensitivity_at_false_alarms, AlarmOperatingPoint, Segment, SegmentCounts,
-};
 pub use summary::{binary_summary, multiclass_summary, regression_summary};
+pub use temporal::{
+    edit_score, frame_accuracy, per_class_recall, segment_counts, segmental_f1, segments, sensitivity_at_false_alarms,
+    AlarmOperatingPoint, Segment, SegmentCounts,
+};
 pub use threshold::{f1_binary, sensitivity_specificity, youden_threshold, BinaryCounts};
 
 /// Mean of the values, or `None` for none at all.
 fn mean(values: impl IntoIterator<Item = f64>) -> Option<f64> {
-    let (sum, count) = values
-        .into_iter()
-        .fold((0.0, 0usize), |(sum, count), v| (sum + v, count + 1));
+    let (sum, count) = values.into_iter().fold((0.0, 0usize), |(sum, count), v| (sum + v, count + 1));
     (count > 0).then(|| sum / count as f64)
 }
 

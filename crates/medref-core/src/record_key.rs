@@ -10,4 +10,3 @@ pub fn content_key(bytes: impl IntoIterator<Item = u8>) -> u64 {
 pub fn float_key(values: &[f32]) -> u64 {
     content_key(values.iter().flat_map(|v| v.to_bits().to_le_bytes()))
 }
-

@@ -47,7 +47,13 @@ pub fn check_holdout(val: f64, test: f64) -> Result<(), String> {
 /// in each split in about its overall share. The indices of each split are
 /// ascending (file order); the same labels and seed always give the same
 /// split.
-pub fn split_train_val_test(labels: &[u32], label_width: usize, val: f64, test: f64, seed: u64) -> Result<SplitIndices, String> {
+pub fn split_train_val_test(
+    labels: &[u32],
+    label_width: usize,
+    val: f64,
+    test: f64,
+    seed: u64,
+) -> Result<SplitIndices, String> {
     if label_width == 0 || !labels.len().is_multiple_of(label_width) {
         return Err(format!("{} label values do not form rows of label_width {label_width}", labels.len()));
     }

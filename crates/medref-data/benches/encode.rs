@@ -11,9 +11,7 @@
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use medref_core::seed::Rng;
-use medref_data::genomics::encode::{
-    one_hot_encode, reverse_complement, reverse_complement_one_hot_into,
-};
+use medref_data::genomics::encode::{one_hot_encode, reverse_complement, reverse_complement_one_hot_into};
 use std::hint::black_box;
 
 const MB: usize = 1 << 20;
@@ -33,11 +31,7 @@ fn one_hot(c: &mut Criterion) {
     let mut out = vec![0f32; 4 * MB];
     let mut g = c.benchmark_group("one_hot_1MB");
     g.throughput(Throughput::Bytes(MB as u64));
-    for (name, seq) in [
-        ("acgt", &plain),
-        ("lowercase", &lower),
-        ("n_every_100", &with_n),
-    ] {
+    for (name, seq) in [("acgt", &plain), ("lowercase", &lower), ("n_every_100", &with_n)] {
         g.bench_function(name, |b| {
             b.iter(|| {
                 one_hot_encode(black_box(seq), &mut out);
@@ -64,9 +58,7 @@ fn reverse_complements(c: &mut Criterion) {
     let seq = random_bases(MB, 2);
     let mut g = c.benchmark_group("reverse_complement_1MB");
     g.throughput(Throughput::Bytes(MB as u64));
-    g.bench_function("bases", |b| {
-        b.iter(|| black_box(reverse_complement(black_box(&seq))))
-    });
+    g.bench_function("bases", |b| b.iter(|| black_box(reverse_complement(black_box(&seq)))));
     let mut x = vec![0f32; 4 * MB];
     one_hot_encode(&seq, &mut x);
     let mut out = vec![0f32; 4 * MB];

@@ -23,13 +23,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     write_medmnist(tiny.join("imaging_tiny.npz"), &generate(&spec))?;
 
     // A small valid file to damage.
-    let small = generate(&SynthImagingSpec {
-        n_train: 8,
-        n_val: 4,
-        n_test: 4,
-        seed: 1,
-        ..Default::default()
-    });
+    let small = generate(&SynthImagingSpec { n_train: 8, n_val: 4, n_test: 4, seed: 1, ..Default::default() });
     let whole = broken.join("whole.npz.tmp");
     write_medmnist(&whole, &small)?;
     let bytes = std::fs::read(&whole)?;
@@ -41,19 +35,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let images = npy::encode("|u1", &[split.n, 28, 28], &split.images);
         let labels: Vec<u8> = split.labels.iter().map(|&l| l as u8).collect();
         arrays.push((format!("{name}_images"), images));
-        arrays.push((
-            format!("{name}_labels"),
-            npy::encode("|u1", &[split.n, 1], &labels),
-        ));
+        arrays.push((format!("{name}_labels"), npy::encode("|u1", &[split.n, 1], &labels)));
     }
     npz::write_npz(broken.join("missing_test_labels.npz"), &arrays[..5])?;
 
     // Pixels saved as float64 in [0, 1], a common mistake when exporting.
-    let as_f64 = |px: &[u8]| -> Vec<u8> {
-        px.iter()
-            .flat_map(|&v| (v as f64 / 255.0).to_le_bytes())
-            .collect()
-    };
+    let as_f64 = |px: &[u8]| -> Vec<u8> { px.iter().flat_map(|&v| (v as f64 / 255.0).to_le_bytes()).collect() };
     let mut wrong = arrays.clone();
     for (i, (_, split)) in small.splits().iter().enumerate() {
         wrong[2 * i].1 = npy::encode("<f8", &[split.n, 28, 28], &as_f64(&split.images));

@@ -17,10 +17,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let spec = SynthGenomicsSpec::tiny();
     let paths = write_synth_genomics(&tiny, &spec)?;
     let synth = generate(&spec)?;
-    write_atomic(
-        &tiny.join("variants_edge_cases.vcf"),
-        synth.edge_case_vcf_text().as_bytes(),
-    )?;
+    write_atomic(&tiny.join("variants_edge_cases.vcf"), synth.edge_case_vcf_text().as_bytes())?;
     println!(
         "wrote {} windows ({} bp), {} variants under {}",
         synth.regions.len(),

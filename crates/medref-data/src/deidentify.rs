@@ -292,7 +292,8 @@ pub struct MethodCode {
     pub meaning: &'static str,
 }
 
-const BASIC_PROFILE_CODE: MethodCode = MethodCode { code: "113100", meaning: "Basic Application Confidentiality Profile" };
+const BASIC_PROFILE_CODE: MethodCode =
+    MethodCode { code: "113100", meaning: "Basic Application Confidentiality Profile" };
 const FULL_DATES_CODE: MethodCode =
     MethodCode { code: "113106", meaning: "Retain Longitudinal Temporal Information Full Dates Option" };
 const MODIFIED_DATES_CODE: MethodCode =
@@ -336,7 +337,11 @@ impl DeidentifyReport {
         s.push('\n');
         s.push_str(&format!("removed {} attributes: {}\n", total(&self.removed), names(&self.removed)));
         s.push_str(&format!("emptied {} attributes: {}\n", total(&self.emptied), names(&self.emptied)));
-        s.push_str(&format!("replaced UIDs in {} attributes: {}\n", total(&self.uids_replaced), names(&self.uids_replaced)));
+        s.push_str(&format!(
+            "replaced UIDs in {} attributes: {}\n",
+            total(&self.uids_replaced),
+            names(&self.uids_replaced)
+        ));
         if !self.dates_shifted.is_empty() {
             s.push_str(&format!("shifted {} dates: {}\n", total(&self.dates_shifted), names(&self.dates_shifted)));
         }
@@ -376,7 +381,7 @@ fn keyword(tag: Tag) -> String {
 
 /// Overlay (60xx) and curve (50xx) groups: graphics that can carry text.
 fn is_overlay_or_curve(tag: Tag) -> bool {
-    matches!(tag.group() & 0xFF00, 0x6000 | 0x5000) && tag.group() % 2 == 0
+    matches!(tag.group() & 0xFF00, 0x6000 | 0x5000) && tag.group().is_multiple_of(2)
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date.
@@ -407,7 +412,8 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
 /// starts with a valid full date (the rest, a DT's time, is kept).
 fn shift_date(text: &str, days: i64) -> Option<String> {
     let digits = text.get(..8).filter(|d| d.bytes().all(|b| b.is_ascii_digit()))?;
-    let (y, m, d): (i64, i64, i64) = (digits[..4].parse().ok()?, digits[4..6].parse().ok()?, digits[6..8].parse().ok()?);
+    let (y, m, d): (i64, i64, i64) =
+        (digits[..4].parse().ok()?, digits[4..6].parse().ok()?, digits[6..8].parse().ok()?);
     if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
         return None;
     }
@@ -469,7 +475,13 @@ impl Walker<'_> {
                         let old = elem.value().to_multi_str().map(|v| v.into_owned()).unwrap_or_default();
                         let new: Vec<String> = old
                             .iter()
-                            .map(|u| if u.trim_end_matches(['\0', ' ']).is_empty() { String::new() } else { replacement_uid(&self.options.uid_secret, u) })
+                            .map(|u| {
+                                if u.trim_end_matches(['\0', ' ']).is_empty() {
+                                    String::new()
+                                } else {
+                                    replacement_uid(&self.options.uid_secret, u)
+                                }
+                            })
                             .collect();
                         obj.put(DataElement::new(tag, VR::UI, PrimitiveValue::Strs(new.into_iter().collect())));
                         Self::note(&mut self.report.uids_replaced, tag, Some(r.keyword));
@@ -526,10 +538,8 @@ impl Walker<'_> {
 /// Modified, and replaces the file meta's SOP instance UID to match.
 pub fn deidentify(obj: &mut FileDicomObject<InMemDicomObject>, options: &DeidentifyOptions) -> DeidentifyReport {
     let mut walker = Walker { options, report: DeidentifyReport::default() };
-    let burned_in = obj
-        .get(tags::BURNED_IN_ANNOTATION)
-        .and_then(|e| e.to_str().ok())
-        .map(|s| s.trim().to_ascii_uppercase());
+    let burned_in =
+        obj.get(tags::BURNED_IN_ANNOTATION).and_then(|e| e.to_str().ok()).map(|s| s.trim().to_ascii_uppercase());
     walker.clean(obj);
     let mut report = walker.report;
 
@@ -550,7 +560,11 @@ pub fn deidentify(obj: &mut FileDicomObject<InMemDicomObject>, options: &Deident
     // LO values hold at most 64 characters: one short value per step.
     let mut method: Vec<String> = vec!["medref deidentify".into(), "Basic Profile".into()];
     method.extend(option.map(|_| if temporal == "MODIFIED" { "Modified Dates" } else { "Full Dates" }.to_string()));
-    obj.put(DataElement::new(tags::DEIDENTIFICATION_METHOD, VR::LO, PrimitiveValue::Strs(method.into_iter().collect())));
+    obj.put(DataElement::new(
+        tags::DEIDENTIFICATION_METHOD,
+        VR::LO,
+        PrimitiveValue::Strs(method.into_iter().collect()),
+    ));
     let items: Vec<InMemDicomObject> = codes
         .iter()
         .map(|c| {
@@ -592,7 +606,11 @@ pub fn deidentify(obj: &mut FileDicomObject<InMemDicomObject>, options: &Deident
 /// temporary file in the same folder, renamed when complete), in the
 /// input's transfer syntax. A file that is not DICOM is a
 /// [`DataError::Format`] naming it; nothing is written then.
-pub fn deidentify_file(input: &Path, output: &Path, options: &DeidentifyOptions) -> Result<DeidentifyReport, DataError> {
+pub fn deidentify_file(
+    input: &Path,
+    output: &Path,
+    options: &DeidentifyOptions,
+) -> Result<DeidentifyReport, DataError> {
     let mut obj = crate::dicom::open_dicom(input)?;
     let report = deidentify(&mut obj, options);
     medref_core::fsutil::write_atomic_with(output, |file| {

@@ -47,20 +47,12 @@ impl DicomSlice {
     /// Maps the slice's minimum to 0 and its maximum to 255 (all 0 when
     /// the slice is flat).
     pub fn to_u8_min_max(&self) -> Vec<u8> {
-        let (lo, hi) = self
-            .hu
-            .iter()
-            .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| {
-                (lo.min(v), hi.max(v))
-            });
+        let (lo, hi) = self.hu.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
         let range = hi - lo;
         if range.is_nan() || range <= 0.0 {
             return vec![0; self.hu.len()];
         }
-        self.hu
-            .iter()
-            .map(|&v| ((v - lo) / range * 255.0).round().clamp(0.0, 255.0) as u8)
-            .collect()
+        self.hu.iter().map(|&v| ((v - lo) / range * 255.0).round().clamp(0.0, 255.0) as u8).collect()
     }
 
     /// The smallest and largest value of `hu` (`None` for an empty slice).
@@ -111,16 +103,11 @@ pub(crate) fn has_dicm_marker(path: &Path) -> Result<bool, DataError> {
 /// [`check_value_lengths`]).
 pub(crate) fn open_dicom(path: &Path) -> Result<dicom_object::DefaultDicomObject, DataError> {
     if !has_dicm_marker(path)? {
-        return Err(DataError::format(
-            path,
-            "not a DICOM file (no DICM marker after the 128-byte preamble)",
-        ));
+        return Err(DataError::format(path, "not a DICOM file (no DICM marker after the 128-byte preamble)"));
     }
     let bytes = std::fs::read(path).map_err(|e| DataError::io(path, e))?;
-    check_value_lengths(&bytes)
-        .map_err(|d| DataError::format(path, format!("cannot parse DICOM data set: {d}")))?;
-    dicom_object::open_file(path)
-        .map_err(|e| DataError::format(path, format!("cannot parse DICOM data set: {e}")))
+    check_value_lengths(&bytes).map_err(|d| DataError::format(path, format!("cannot parse DICOM data set: {d}")))?;
+    dicom_object::open_file(path).map_err(|e| DataError::format(path, format!("cannot parse DICOM data set: {e}")))
 }
 
 /// Walks the element headers of a whole Part 10 file and refuses a value
@@ -147,11 +134,7 @@ fn check_value_lengths(bytes: &[u8]) -> Result<(), String> {
     };
     let u32_at = |p: usize, big: bool| {
         let b = [bytes[p], bytes[p + 1], bytes[p + 2], bytes[p + 3]];
-        (if big {
-            u32::from_be_bytes(b)
-        } else {
-            u32::from_le_bytes(b)
-        }) as usize
+        (if big { u32::from_be_bytes(b) } else { u32::from_le_bytes(b) }) as usize
     };
     let (mut pos, mut in_meta, mut in_pixel_items) = (132, true, false);
     let (mut explicit, mut big) = (true, false);
@@ -169,19 +152,7 @@ fn check_value_lengths(bytes: &[u8]) -> Result<(), String> {
             let vr = [bytes[pos + 4], bytes[pos + 5]];
             if matches!(
                 &vr,
-                b"OB"
-                    | b"OD"
-                    | b"OF"
-                    | b"OL"
-                    | b"OV"
-                    | b"OW"
-                    | b"SQ"
-                    | b"SV"
-                    | b"UC"
-                    | b"UN"
-                    | b"UR"
-                    | b"UT"
-                    | b"UV"
+                b"OB" | b"OD" | b"OF" | b"OL" | b"OV" | b"OW" | b"SQ" | b"SV" | b"UC" | b"UN" | b"UR" | b"UT" | b"UV"
             ) {
                 if pos + 12 > bytes.len() {
                     return Ok(());
@@ -256,12 +227,9 @@ fn check_rle_fragments(obj: &dicom_object::DefaultDicomObject) -> Result<(), Str
             _ => None,
         }
     };
-    let (Some(rows), Some(cols), Some(samples), Some(bits @ (8 | 16))) = (
-        int(tags::ROWS),
-        int(tags::COLUMNS),
-        int(tags::SAMPLES_PER_PIXEL),
-        int(tags::BITS_ALLOCATED),
-    ) else {
+    let (Some(rows), Some(cols), Some(samples), Some(bits @ (8 | 16))) =
+        (int(tags::ROWS), int(tags::COLUMNS), int(tags::SAMPLES_PER_PIXEL), int(tags::BITS_ALLOCATED))
+    else {
         return Ok(());
     };
     let Ok(Some(pixel_data)) = obj.element_opt(tags::PIXEL_DATA) else {
@@ -273,8 +241,7 @@ fn check_rle_fragments(obj: &dicom_object::DefaultDicomObject) -> Result<(), Str
     let plane = rows * cols;
     let segments = samples * (bits / 8);
     for (frame, fragment) in fragments.iter().enumerate() {
-        check_rle_fragment(fragment, plane, segments)
-            .map_err(|d| format!("fragment {}: {d}", frame + 1))?;
+        check_rle_fragment(fragment, plane, segments).map_err(|d| format!("fragment {}: {d}", frame + 1))?;
     }
     Ok(())
 }
@@ -288,10 +255,7 @@ fn check_rle_fragment(fragment: &[u8], plane: usize, needed: usize) -> Result<()
         u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize
     };
     if fragment.len() < 64 {
-        return Err(format!(
-            "{} bytes, shorter than the 64-byte RLE header",
-            fragment.len()
-        ));
+        return Err(format!("{} bytes, shorter than the 64-byte RLE header", fragment.len()));
     }
     let count = word(0);
     if !(1..=15).contains(&count) || count < needed {
@@ -302,11 +266,7 @@ fn check_rle_fragment(fragment: &[u8], plane: usize, needed: usize) -> Result<()
     }
     for segment in 0..needed {
         let start = word(1 + segment);
-        let end = if segment + 1 < count {
-            word(2 + segment)
-        } else {
-            fragment.len()
-        };
+        let end = if segment + 1 < count { word(2 + segment) } else { fragment.len() };
         if start > end || end > fragment.len() {
             return Err(format!(
                 "segment {} spans bytes {start}..{end} of a {}-byte fragment",
@@ -316,10 +276,7 @@ fn check_rle_fragment(fragment: &[u8], plane: usize, needed: usize) -> Result<()
         }
         let decoded = packbits_len(&fragment[start..end]);
         if decoded < plane {
-            return Err(format!(
-                "segment {} decodes to {decoded} bytes; Rows x Columns needs {plane}",
-                segment + 1
-            ));
+            return Err(format!("segment {} decodes to {decoded} bytes; Rows x Columns needs {plane}", segment + 1));
         }
     }
     Ok(())
@@ -353,11 +310,7 @@ fn packbits_len(data: &[u8]) -> usize {
 pub fn read_slice(path: impl AsRef<Path>) -> Result<DicomSlice, DataError> {
     let path = path.as_ref();
     let obj = open_dicom(path)?;
-    let transfer_syntax = obj
-        .meta()
-        .transfer_syntax()
-        .trim_end_matches('\0')
-        .to_string();
+    let transfer_syntax = obj.meta().transfer_syntax().trim_end_matches('\0').to_string();
 
     let frames = match obj.element_opt(tags::NUMBER_OF_FRAMES) {
         Ok(Some(e)) => e.to_int::<i64>().unwrap_or(1),
@@ -366,30 +319,20 @@ pub fn read_slice(path: impl AsRef<Path>) -> Result<DicomSlice, DataError> {
     if frames > 1 {
         return Err(DataError::format(
             path,
-            format!(
-                "multi-frame DICOM ({frames} frames); read_slice reads single-frame images only"
-            ),
+            format!("multi-frame DICOM ({frames} frames); read_slice reads single-frame images only"),
         ));
     }
     let modality = match obj.element_opt(tags::MODALITY) {
-        Ok(Some(e)) => e
-            .to_str()
-            .ok()
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty()),
+        Ok(Some(e)) => e.to_str().ok().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
         _ => None,
     };
 
     if transfer_syntax == RLE_LOSSLESS {
-        check_rle_fragments(&obj).map_err(|d| {
-            DataError::format(path, format!("malformed RLE Lossless pixel data: {d}"))
-        })?;
+        check_rle_fragments(&obj)
+            .map_err(|d| DataError::format(path, format!("malformed RLE Lossless pixel data: {d}")))?;
     }
     let decoded = obj.decode_pixel_data().map_err(|e| {
-        DataError::format(
-            path,
-            format!("cannot decode pixel data (transfer syntax {transfer_syntax}): {e}"),
-        )
+        DataError::format(path, format!("cannot decode pixel data (transfer syntax {transfer_syntax}): {e}"))
     })?;
     if decoded.samples_per_pixel() != 1 {
         return Err(DataError::format(
@@ -421,25 +364,14 @@ pub fn read_slice(path: impl AsRef<Path>) -> Result<DicomSlice, DataError> {
     if hu.len() != rows * cols {
         return Err(DataError::format(
             path,
-            format!(
-                "pixel data holds {} values but Rows x Columns is {rows}x{cols}",
-                hu.len()
-            ),
+            format!("pixel data holds {} values but Rows x Columns is {rows}x{cols}", hu.len()),
         ));
     }
     let window = match decoded.window() {
-        Ok(Some([first, ..])) if first.width > 0.0 => {
-            Some((first.center as f32, first.width as f32))
-        }
+        Ok(Some([first, ..])) if first.width > 0.0 => Some((first.center as f32, first.width as f32)),
         _ => None,
     };
-    Ok(DicomSlice {
-        rows,
-        cols,
-        hu,
-        modality,
-        window,
-    })
+    Ok(DicomSlice { rows, cols, hu, modality, window })
 }
 
 #[cfg(test)]
@@ -459,19 +391,10 @@ mod tests {
 
     #[test]
     fn min_max_spans_full_range_and_flat_is_zero() {
-        let s = DicomSlice {
-            rows: 1,
-            cols: 3,
-            hu: vec![-5.0, 0.0, 5.0],
-            modality: None,
-            window: None,
-        };
+        let s = DicomSlice { rows: 1, cols: 3, hu: vec![-5.0, 0.0, 5.0], modality: None, window: None };
         assert_eq!(s.to_u8(None), vec![0, 128, 255]);
         assert_eq!(s.to_u8(Some((0.0, 1.0))), vec![0, 255, 255]);
-        let flat = DicomSlice {
-            hu: vec![3.0; 3],
-            ..s
-        };
+        let flat = DicomSlice { hu: vec![3.0; 3], ..s };
         assert_eq!(flat.to_u8_min_max(), vec![0, 0, 0]);
     }
 }

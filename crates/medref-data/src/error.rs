@@ -52,20 +52,16 @@ pub enum DataError {
 impl DataError {
     /// A [`DataError::Format`] for `path`.
     pub fn format(path: impl AsRef<Path>, detail: impl Into<String>) -> Self {
-        DataError::Format {
-            path: path.as_ref().to_path_buf(),
-            detail: detail.into(),
-        }
+        DataError::Format { path: path.as_ref().to_path_buf(), detail: detail.into() }
     }
 
     /// A [`DataError::Io`] for `path`.
     pub fn io(path: impl AsRef<Path>, source: std::io::Error) -> Self {
-        DataError::Io {
-            path: path.as_ref().to_path_buf(),
-            source,
-        }
+        DataError::Io { path: path.as_ref().to_path_buf(), source }
     }
 }
+
+impl medref_core::input_error::InputError for DataError {}
 
 #[cfg(test)]
 mod tests {
@@ -75,15 +71,7 @@ mod tests {
     fn messages_start_with_the_file() {
         let e = DataError::format("datasets/x.npz", "missing array `test_labels`");
         assert_eq!(e.to_string(), "datasets/x.npz: missing array `test_labels`");
-        let e = DataError::Checksum {
-            path: "a.npz".into(),
-            expected: "00".into(),
-            actual: "11".into(),
-        };
-        assert!(e
-            .to_string()
-            .starts_with("a.npz: MD5 mismatch: expected 00, got 11"));
+        let e = DataError::Checksum { path: "a.npz".into(), expected: "00".into(), actual: "11".into() };
+        assert!(e.to_string().starts_with("a.npz: MD5 mismatch: expected 00, got 11"));
     }
 }
-
-impl medref_core::input_error::InputError for DataError {}

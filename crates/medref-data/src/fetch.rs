@@ -161,16 +161,8 @@ impl MedmnistFile {
 
 fn medmnist_entry(name: &'static str, size_index: usize, md5: &'static str) -> MedmnistFile {
     let size = MEDMNIST_SIZES[size_index];
-    let mut f = MedmnistFile {
-        name,
-        size,
-        url: String::new(),
-        md5,
-    };
-    f.url = format!(
-        "https://zenodo.org/records/10519652/files/{}?download=1",
-        f.file_name()
-    );
+    let mut f = MedmnistFile { name, size, url: String::new(), md5 };
+    f.url = format!("https://zenodo.org/records/10519652/files/{}?download=1", f.file_name());
     f
 }
 
@@ -178,11 +170,7 @@ fn medmnist_entry(name: &'static str, size_index: usize, md5: &'static str) -> M
 pub fn medmnist_files() -> Vec<MedmnistFile> {
     MEDMNIST_MD5
         .iter()
-        .flat_map(|&(name, md5s)| {
-            md5s.into_iter()
-                .enumerate()
-                .map(move |(i, m)| medmnist_entry(name, i, m))
-        })
+        .flat_map(|&(name, md5s)| md5s.into_iter().enumerate().map(move |(i, m)| medmnist_entry(name, i, m)))
         .collect()
 }
 
@@ -221,18 +209,12 @@ pub fn verify_md5(path: impl AsRef<Path>, expected: &str) -> Result<(), DataErro
     if actual == expected {
         Ok(())
     } else {
-        Err(DataError::Checksum {
-            path: path.to_path_buf(),
-            expected,
-            actual,
-        })
+        Err(DataError::Checksum { path: path.to_path_buf(), expected, actual })
     }
 }
 
 fn part_path(dest: &Path) -> PathBuf {
-    let mut name = dest
-        .file_name()
-        .map_or_else(Default::default, |n| n.to_os_string());
+    let mut name = dest.file_name().map_or_else(Default::default, |n| n.to_os_string());
     name.push(".part");
     dest.with_file_name(name)
 }
@@ -265,15 +247,11 @@ pub struct Retry {
 
 impl Retry {
     /// What `medref data fetch` uses: 4 attempts, waiting 1 s, 2 s and 4 s.
-    pub const DEFAULT: Retry = Retry {
-        attempts: 4,
-        first_delay: Duration::from_secs(1),
-    };
+    pub const DEFAULT: Retry = Retry { attempts: 4, first_delay: Duration::from_secs(1) };
 
     /// The wait after failed attempt `attempt` (1-based).
     pub fn delay(&self, attempt: u32) -> Duration {
-        self.first_delay
-            .saturating_mul(1u32 << attempt.saturating_sub(1).min(16))
+        self.first_delay.saturating_mul(1u32 << attempt.saturating_sub(1).min(16))
     }
 }
 
@@ -321,8 +299,7 @@ fn download_once(
     progress: &mut dyn FnMut(u64, Option<u64>),
 ) -> Result<PathBuf, Failure> {
     let mut transient = false;
-    download_inner(url, dest, expected_md5, progress, &mut transient)
-        .map_err(|error| Failure { error, transient })
+    download_inner(url, dest, expected_md5, progress, &mut transient).map_err(|error| Failure { error, transient })
 }
 
 /// The body of [`download`]; sets `transient` when the failure was the
@@ -349,11 +326,7 @@ fn download_inner(
         })
         .and_then(|actual| {
             if actual != expected {
-                return Err(DataError::Checksum {
-                    path: dest.to_path_buf(),
-                    expected: expected.clone(),
-                    actual,
-                });
+                return Err(DataError::Checksum { path: dest.to_path_buf(), expected: expected.clone(), actual });
             }
             std::fs::rename(&part, dest).map_err(|e| DataError::io(dest, e))
         });
@@ -373,22 +346,12 @@ struct Failure {
 }
 
 /// Streams `url` into `part`, returning the MD5 of what was written.
-fn fetch_to(
-    url: &str,
-    part: &Path,
-    progress: &mut dyn FnMut(u64, Option<u64>),
-) -> Result<String, Failure> {
+fn fetch_to(url: &str, part: &Path, progress: &mut dyn FnMut(u64, Option<u64>)) -> Result<String, Failure> {
     let download_error = |detail: String, transient: bool| Failure {
-        error: DataError::Download {
-            url: url.to_string(),
-            detail,
-        },
+        error: DataError::Download { url: url.to_string(), detail },
         transient,
     };
-    let local = |error: DataError| Failure {
-        error,
-        transient: false,
-    };
+    let local = |error: DataError| Failure { error, transient: false };
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_connect(Some(Duration::from_secs(30)))
         .timeout_per_read(Some(Duration::from_secs(60)))
@@ -398,18 +361,11 @@ fn fetch_to(
         ureq::Error::StatusCode(code) => download_error(
             format!(
                 "server answered HTTP {code}{}",
-                if code == 404 {
-                    " (not found: check the dataset name and size)"
-                } else {
-                    ""
-                }
+                if code == 404 { " (not found: check the dataset name and size)" } else { "" }
             ),
             code >= 500 || code == 408 || code == 429,
         ),
-        other => download_error(
-            format!("{other} (check the network connection or proxy settings)"),
-            true,
-        ),
+        other => download_error(format!("{other} (check the network connection or proxy settings)"), true),
     })?;
     let total = response.body().content_length();
     let mut reader = response.into_body().into_reader();
@@ -423,15 +379,9 @@ fn fetch_to(
             Ok(0) => break,
             Ok(k) => k,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => {
-                return Err(download_error(
-                    format!("connection broke after {done} bytes: {e}"),
-                    true,
-                ))
-            }
+            Err(e) => return Err(download_error(format!("connection broke after {done} bytes: {e}"), true)),
         };
-        file.write_all(&buf[..k])
-            .map_err(|e| local(DataError::io(part, e)))?;
+        file.write_all(&buf[..k]).map_err(|e| local(DataError::io(part, e)))?;
         hasher.update(&buf[..k]);
         done += k as u64;
         progress(done, total);
@@ -457,24 +407,16 @@ mod tests {
         }
         let p = medmnist_file("pneumoniamnist", 28).unwrap();
         assert_eq!(p.md5, "28209eda62fecd6e6a2d98b1501bb15f");
-        assert_eq!(
-            p.url,
-            "https://zenodo.org/records/10519652/files/pneumoniamnist.npz?download=1"
-        );
+        assert_eq!(p.url, "https://zenodo.org/records/10519652/files/pneumoniamnist.npz?download=1");
         let b = medmnist_file("bloodmnist", 224).unwrap();
-        assert_eq!(
-            b.url,
-            "https://zenodo.org/records/10519652/files/bloodmnist_224.npz?download=1"
-        );
+        assert_eq!(b.url, "https://zenodo.org/records/10519652/files/bloodmnist_224.npz?download=1");
         assert!(medmnist_file("bloodmnist", 32).is_none());
         assert!(medmnist_file("catmnist", 28).is_none());
     }
 
     /// Serves `answers` in order, one per request (the last one repeats),
     /// on a free local port; returns the URL and the request count.
-    fn serve(
-        answers: Vec<(&'static str, Vec<u8>)>,
-    ) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    fn serve(answers: Vec<(&'static str, Vec<u8>)>) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
         use std::io::{Read, Write};
         use std::sync::atomic::Ordering;
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -494,10 +436,7 @@ mod tests {
                 }
                 let i = seen.fetch_add(1, Ordering::SeqCst).min(answers.len() - 1);
                 let (status, body) = &answers[i];
-                let head = format!(
-                    "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                    body.len()
-                );
+                let head = format!("HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
                 let _ = stream.write_all(head.as_bytes());
                 let _ = stream.write_all(body);
             }
@@ -505,19 +444,13 @@ mod tests {
         (url, count)
     }
 
-    const FAST: Retry = Retry {
-        attempts: 4,
-        first_delay: Duration::from_millis(5),
-    };
+    const FAST: Retry = Retry { attempts: 4, first_delay: Duration::from_millis(5) };
 
     #[test]
     fn backoff_doubles_from_one_second() {
         let r = Retry::DEFAULT;
         assert_eq!(r.attempts, 4);
-        assert_eq!(
-            [r.delay(1), r.delay(2), r.delay(3)],
-            [1, 2, 4].map(Duration::from_secs)
-        );
+        assert_eq!([r.delay(1), r.delay(2), r.delay(3)], [1, 2, 4].map(Duration::from_secs));
     }
 
     #[test]
@@ -545,13 +478,7 @@ mod tests {
         .unwrap();
         assert_eq!(std::fs::read(&dest).unwrap(), b"abc");
         assert_eq!(count.load(Ordering::SeqCst), 3);
-        assert_eq!(
-            waits,
-            vec![
-                (1, Duration::from_millis(5)),
-                (2, Duration::from_millis(10))
-            ]
-        );
+        assert_eq!(waits, vec![(1, Duration::from_millis(5)), (2, Duration::from_millis(10))]);
     }
 
     #[test]
@@ -561,27 +488,13 @@ mod tests {
         let dest = dir.path().join("abc.npz");
         let no_retry = &mut |_: u32, e: &DataError, _: Duration| panic!("retried after {e}");
         let (url, count) = serve(vec![("200 OK", b"abd".to_vec())]);
-        let e = download_with_retry(
-            &url,
-            &dest,
-            "900150983cd24fb0d6963f7d28e17f72",
-            FAST,
-            &mut |_, _| {},
-            no_retry,
-        )
-        .unwrap_err();
+        let e = download_with_retry(&url, &dest, "900150983cd24fb0d6963f7d28e17f72", FAST, &mut |_, _| {}, no_retry)
+            .unwrap_err();
         assert!(matches!(e, DataError::Checksum { .. }), "{e}");
         assert_eq!(count.load(Ordering::SeqCst), 1);
         let (url, count) = serve(vec![("404 Not Found", b"no".to_vec())]);
-        let e = download_with_retry(
-            &url,
-            &dest,
-            "900150983cd24fb0d6963f7d28e17f72",
-            FAST,
-            &mut |_, _| {},
-            no_retry,
-        )
-        .unwrap_err();
+        let e = download_with_retry(&url, &dest, "900150983cd24fb0d6963f7d28e17f72", FAST, &mut |_, _| {}, no_retry)
+            .unwrap_err();
         assert!(e.to_string().contains("404"), "{e}");
         assert_eq!(count.load(Ordering::SeqCst), 1);
         assert!(std::fs::read_dir(dir.path()).unwrap().next().is_none());
@@ -613,12 +526,7 @@ mod tests {
         std::fs::write(&p, b"abc").unwrap();
         assert_eq!(md5_hex(&p).unwrap(), "900150983cd24fb0d6963f7d28e17f72");
         assert!(verify_md5(&p, "900150983CD24FB0D6963F7D28E17F72").is_ok());
-        let e = verify_md5(&p, "00000000000000000000000000000000")
-            .unwrap_err()
-            .to_string();
-        assert!(
-            e.contains("abc") && e.contains("900150983cd24fb0d6963f7d28e17f72"),
-            "{e}"
-        );
+        let e = verify_md5(&p, "00000000000000000000000000000000").unwrap_err().to_string();
+        assert!(e.contains("abc") && e.contains("900150983cd24fb0d6963f7d28e17f72"), "{e}");
     }
 }

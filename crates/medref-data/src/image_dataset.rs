@@ -70,11 +70,7 @@ impl ImageDataset {
 
     /// The three splits with their names, in train, val, test order.
     pub fn splits(&self) -> [(&'static str, &ImageSplit); 3] {
-        [
-            ("train", &self.train),
-            ("val", &self.val),
-            ("test", &self.test),
-        ]
+        [("train", &self.train), ("val", &self.val), ("test", &self.test)]
     }
 
     /// Values per image: `channels * height * width`.
@@ -86,9 +82,7 @@ impl ImageDataset {
     /// and that labels fit `label_width`/`n_classes`; says what is off.
     pub fn check_consistent(&self) -> Result<(), String> {
         if self.label_width == 0 {
-            return Err(
-                "label_width is 0 (expected 1 for class indices or K for K findings)".into(),
-            );
+            return Err("label_width is 0 (expected 1 for class indices or K for K findings)".into());
         }
         if self.label_width > 1 && self.n_classes != self.label_width {
             return Err(format!(
@@ -118,15 +112,9 @@ impl ImageDataset {
                     s.n.saturating_mul(self.label_width)
                 ));
             }
-            let limit = if self.label_width == 1 {
-                self.n_classes
-            } else {
-                2
-            };
+            let limit = if self.label_width == 1 { self.n_classes } else { 2 };
             if let Some(bad) = s.labels.iter().find(|&&l| l as usize >= limit) {
-                return Err(format!(
-                    "{name} split: label {bad} is out of range (expected below {limit})"
-                ));
+                return Err(format!("{name} split: label {bad} is out of range (expected below {limit})"));
             }
         }
         Ok(())
@@ -145,11 +133,7 @@ mod tests {
             width: 2,
             label_width: 1,
             n_classes: 2,
-            train: ImageSplit {
-                images: vec![0; 8],
-                labels: vec![0, 1],
-                n: 2,
-            },
+            train: ImageSplit { images: vec![0; 8], labels: vec![0, 1], n: 2 },
             ..Default::default()
         };
         assert_eq!(ds.split("train").map(|s| s.n), Some(2));

@@ -53,11 +53,7 @@ fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>, DataError> {
 /// Decodes one PNG/JPEG file to channels-first pixels: returns
 /// `(height, width, pixels [channels, height, width])`, resized to `size`
 /// `(height, width)` if given, one channel if `grayscale`, else RGB.
-fn decode_image(
-    file: &Path,
-    size: Option<(u32, u32)>,
-    grayscale: bool,
-) -> Result<(usize, usize, Vec<u8>), DataError> {
+fn decode_image(file: &Path, size: Option<(u32, u32)>, grayscale: bool) -> Result<(usize, usize, Vec<u8>), DataError> {
     let decoded = image::ImageReader::open(file)
         .map_err(|e| DataError::io(file, e))?
         .with_guessed_format()
@@ -96,11 +92,7 @@ fn interleaved_to_planar(interleaved: &[u8], channels: usize, plane: usize) -> V
 /// Loads one PNG/JPEG as channels-first pixels `[channels, height, width]`
 /// (1 channel if `grayscale`, else 3), resized to `size` `(height, width)`
 /// if given; for prediction on single files.
-pub fn load_image(
-    path: impl AsRef<Path>,
-    size: Option<(u32, u32)>,
-    grayscale: bool,
-) -> Result<Vec<u8>, DataError> {
+pub fn load_image(path: impl AsRef<Path>, size: Option<(u32, u32)>, grayscale: bool) -> Result<Vec<u8>, DataError> {
     decode_image(path.as_ref(), size, grayscale).map(|(_, _, pixels)| pixels)
 }
 
@@ -118,19 +110,13 @@ pub fn resize_grey(
     let bad = || {
         DataError::format(
             "(in-memory image)",
-            format!(
-                "{} pixels do not form a {rows}x{cols} greyscale image",
-                pixels.len()
-            ),
+            format!("{} pixels do not form a {rows}x{cols} greyscale image", pixels.len()),
         )
     };
     if rows.checked_mul(cols) != Some(pixels.len()) {
         return Err(bad());
     }
-    let (w, h) = (
-        u32::try_from(cols).map_err(|_| bad())?,
-        u32::try_from(rows).map_err(|_| bad())?,
-    );
+    let (w, h) = (u32::try_from(cols).map_err(|_| bad())?, u32::try_from(rows).map_err(|_| bad())?);
     let img = image::GrayImage::from_raw(w, h, pixels.to_vec()).ok_or_else(bad)?;
     let (th, tw) = size;
     let plane = if (th, tw) == (h, w) {
@@ -159,10 +145,7 @@ pub fn read_class_folders(
             "no such folder (expected root/<class>/*.png|jpg|jpeg; a training set needs train/, val/ and test/ folders laid out so)",
         ));
     }
-    let class_dirs: Vec<PathBuf> = sorted_entries(root)?
-        .into_iter()
-        .filter(|p| p.is_dir())
-        .collect();
+    let class_dirs: Vec<PathBuf> = sorted_entries(root)?.into_iter().filter(|p| p.is_dir()).collect();
     if class_dirs.is_empty() {
         return Err(DataError::format(
             root,
@@ -181,20 +164,15 @@ pub fn read_class_folders(
     };
     let mut first_file: Option<PathBuf> = None;
     for (label, dir) in class_dirs.iter().enumerate() {
-        let files: Vec<PathBuf> = sorted_entries(dir)?
-            .into_iter()
-            .filter(|p| p.is_file() && is_image_file(p))
-            .collect();
+        let files: Vec<PathBuf> =
+            sorted_entries(dir)?.into_iter().filter(|p| p.is_file() && is_image_file(p)).collect();
         if files.is_empty() {
             return Err(DataError::format(
                 dir,
                 "class folder holds no .png, .jpg or .jpeg images (remove it or add images)",
             ));
         }
-        out.class_names.push(
-            dir.file_name()
-                .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
-        );
+        out.class_names.push(dir.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned()));
         for file in files {
             let (h, w, pixels) = decode_image(&file, size, grayscale)?;
             match &first_file {
@@ -235,20 +213,18 @@ pub fn read_split_folders(root: &Path, size: Option<u32>, grayscale: bool) -> Re
     let names = &parts[0].class_names;
     for p in &parts[1..] {
         if &p.class_names != names || (p.height, p.width) != (parts[0].height, parts[0].width) {
-            return Err(DataError::format(root, format!(
-                "train, val and test must have the same class folders and image size \
+            return Err(DataError::format(
+                root,
+                format!(
+                    "train, val and test must have the same class folders and image size \
                  (train has {:?} at {}x{})",
-                names,
-                parts[0].height,
-                parts[0].width
-            )));
+                    names, parts[0].height, parts[0].width
+                ),
+            ));
         }
     }
-    let to_split = |p: &ClassFolders| ImageSplit {
-        images: p.images.clone(),
-        labels: p.labels.clone(),
-        n: p.labels.len(),
-    };
+    let to_split =
+        |p: &ClassFolders| ImageSplit { images: p.images.clone(), labels: p.labels.clone(), n: p.labels.len() };
     Ok(ImageDataset {
         channels: parts[0].channels,
         height: parts[0].height,
@@ -260,7 +236,6 @@ pub fn read_split_folders(root: &Path, size: Option<u32>, grayscale: bool) -> Re
         test: to_split(&parts[2]),
     })
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -288,9 +263,7 @@ mod tests {
         // image 1 ([3, 2, 4]): red plane all 1, green all 2, blue all 3
         let img = &f.images[24..48];
         assert!(
-            img[..8].iter().all(|&v| v == 1)
-                && img[8..16].iter().all(|&v| v == 2)
-                && img[16..].iter().all(|&v| v == 3)
+            img[..8].iter().all(|&v| v == 1) && img[8..16].iter().all(|&v| v == 2) && img[16..].iter().all(|&v| v == 3)
         );
     }
 
@@ -300,9 +273,7 @@ mod tests {
         let root = dir.path();
         save_rgb(&root.join("a/1.png"), 5, 5, [200, 200, 200]);
         std::fs::create_dir_all(root.join("b")).unwrap();
-        GrayImage::from_pixel(9, 3, image::Luma([50]))
-            .save(root.join("b/2.png"))
-            .unwrap();
+        GrayImage::from_pixel(9, 3, image::Luma([50])).save(root.join("b/2.png")).unwrap();
         let f = read_class_folders(root, Some((6, 8)), true).unwrap();
         assert_eq!((f.channels, f.height, f.width), (1, 6, 8));
         assert_eq!(f.images.len(), 2 * 48);
@@ -316,18 +287,12 @@ mod tests {
         let root = dir.path();
         save_rgb(&root.join("a/1.png"), 5, 5, [0, 0, 0]);
         save_rgb(&root.join("a/2.png"), 6, 5, [0, 0, 0]);
-        let e = read_class_folders(root, None, false)
-            .unwrap_err()
-            .to_string();
+        let e = read_class_folders(root, None, false).unwrap_err().to_string();
         assert!(e.contains("2.png") && e.contains("6x5"), "{e}");
         std::fs::create_dir_all(root.join("empty")).unwrap();
-        let e = read_class_folders(root, Some((5, 5)), false)
-            .unwrap_err()
-            .to_string();
+        let e = read_class_folders(root, Some((5, 5)), false).unwrap_err().to_string();
         assert!(e.contains("empty") && e.contains("no .png"), "{e}");
-        let e = read_class_folders(root.join("a"), None, false)
-            .unwrap_err()
-            .to_string();
+        let e = read_class_folders(root.join("a"), None, false).unwrap_err().to_string();
         assert!(e.contains("no class subfolders"), "{e}");
     }
 
@@ -339,9 +304,7 @@ mod tests {
         let rgb = load_image(&path, None, false).unwrap();
         assert_eq!(rgb, [vec![9u8; 8], vec![8; 8], vec![7; 8]].concat());
         assert_eq!(load_image(&path, Some((3, 5)), true).unwrap().len(), 15);
-        let e = load_image(dir.path().join("missing.png"), None, true)
-            .unwrap_err()
-            .to_string();
+        let e = load_image(dir.path().join("missing.png"), None, true).unwrap_err().to_string();
         assert!(e.contains("missing.png"), "{e}");
 
         let grey = vec![100u8; 6];

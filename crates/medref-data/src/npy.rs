@@ -73,11 +73,7 @@ impl Dtype {
         if !ok {
             return Err(format!("unsupported dtype `{descr}` (element size {size})"));
         }
-        Ok(Dtype {
-            kind,
-            size,
-            big_endian,
-        })
+        Ok(Dtype { kind, size, big_endian })
     }
 
     /// True for one-byte unsigned integers (`|u1`, `<u1`, ...), numpy's uint8.
@@ -87,10 +83,7 @@ impl Dtype {
 
     /// True for integer and bool types.
     pub fn is_integer(&self) -> bool {
-        matches!(
-            self.kind,
-            DtypeKind::Int | DtypeKind::Uint | DtypeKind::Bool
-        )
+        matches!(self.kind, DtypeKind::Int | DtypeKind::Uint | DtypeKind::Bool)
     }
 }
 
@@ -108,9 +101,7 @@ pub struct NpyHeader {
 impl NpyHeader {
     /// Number of elements the shape describes, `None` on overflow.
     pub fn element_count(&self) -> Option<usize> {
-        self.shape
-            .iter()
-            .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+        self.shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d))
     }
 }
 
@@ -141,10 +132,7 @@ impl NpyArray {
     /// Every element as an `i128`, for integer and bool arrays.
     pub fn to_i128(&self) -> Result<Vec<i128>, String> {
         if !self.dtype.is_integer() {
-            return Err(format!(
-                "dtype `{}` is not an integer type (expected uint8, int32 or int64)",
-                self.descr
-            ));
+            return Err(format!("dtype `{}` is not an integer type (expected uint8, int32 or int64)", self.descr));
         }
         let signed = self.dtype.kind == DtypeKind::Int;
         let big = self.dtype.big_endian;
@@ -193,11 +181,7 @@ impl NpyArray {
                 })
                 .collect();
         }
-        self.to_i128()
-            .unwrap_or_default()
-            .into_iter()
-            .map(|v| v as f64)
-            .collect()
+        self.to_i128().unwrap_or_default().into_iter().map(|v| v as f64).collect()
     }
 }
 
@@ -226,22 +210,14 @@ impl<'a> Literal<'a> {
             self.pos += 1;
             Ok(())
         } else {
-            Err(format!(
-                "malformed header dict: expected `{}` at byte {}",
-                c as char, self.pos
-            ))
+            Err(format!("malformed header dict: expected `{}` at byte {}", c as char, self.pos))
         }
     }
 
     fn string(&mut self) -> Result<String, String> {
         let quote = match self.peek() {
             Some(q @ (b'\'' | b'"')) => q,
-            _ => {
-                return Err(format!(
-                    "malformed header dict: expected a quoted string at byte {}",
-                    self.pos
-                ))
-            }
+            _ => return Err(format!("malformed header dict: expected a quoted string at byte {}", self.pos)),
         };
         self.pos += 1;
         let start = self.pos;
@@ -259,9 +235,7 @@ impl<'a> Literal<'a> {
     fn word(&mut self) -> &'a [u8] {
         self.skip_ws();
         let start = self.pos;
-        while self.pos < self.s.len()
-            && (self.s[self.pos].is_ascii_alphanumeric() || self.s[self.pos] == b'_')
-        {
+        while self.pos < self.s.len() && (self.s[self.pos].is_ascii_alphanumeric() || self.s[self.pos] == b'_') {
             self.pos += 1;
         }
         &self.s[start..self.pos]
@@ -271,10 +245,7 @@ impl<'a> Literal<'a> {
         match self.word() {
             b"True" => Ok(true),
             b"False" => Ok(false),
-            w => Err(format!(
-                "malformed header dict: expected True or False, found `{}`",
-                String::from_utf8_lossy(w)
-            )),
+            w => Err(format!("malformed header dict: expected True or False, found `{}`", String::from_utf8_lossy(w))),
         }
     }
 
@@ -290,10 +261,7 @@ impl<'a> Literal<'a> {
             let digits = w.strip_suffix(b"L").unwrap_or(w);
             let text = std::str::from_utf8(digits).unwrap_or("");
             let d: usize = text.parse().map_err(|_| {
-                format!(
-                    "malformed shape: `{}` is not a non-negative integer",
-                    String::from_utf8_lossy(w)
-                )
+                format!("malformed shape: `{}` is not a non-negative integer", String::from_utf8_lossy(w))
             })?;
             dims.push(d);
             match self.peek() {
@@ -317,27 +285,20 @@ impl<'a> Literal<'a> {
             match key.as_str() {
                 "descr" => {
                     if self.peek() == Some(b'[') {
-                        return Err("structured dtype (a list `descr`) is not supported; expected a plain numeric array".into());
+                        return Err(
+                            "structured dtype (a list `descr`) is not supported; expected a plain numeric array".into(),
+                        );
                     }
                     descr = Some(self.string()?)
                 }
                 "fortran_order" => fortran = Some(self.boolean()?),
                 "shape" => shape = Some(self.shape()?),
-                other => {
-                    return Err(format!(
-                        "unexpected header key `{other}` (expected descr, fortran_order, shape)"
-                    ))
-                }
+                other => return Err(format!("unexpected header key `{other}` (expected descr, fortran_order, shape)")),
             }
             match self.peek() {
                 Some(b',') => self.pos += 1,
                 Some(b'}') => {}
-                _ => {
-                    return Err(format!(
-                        "malformed header dict: expected `,` or `}}` at byte {}",
-                        self.pos
-                    ))
-                }
+                _ => return Err(format!("malformed header dict: expected `,` or `}}` at byte {}", self.pos)),
             }
         }
         Ok(NpyHeader {
@@ -352,41 +313,28 @@ impl<'a> Literal<'a> {
 /// stream, leaving `reader` at the first data byte.
 pub fn read_header<R: Read>(reader: &mut R) -> Result<NpyHeader, String> {
     let mut pre = [0u8; 8];
-    reader
-        .read_exact(&mut pre)
-        .map_err(|e| format!("too short for a .npy header ({e})"))?;
+    reader.read_exact(&mut pre).map_err(|e| format!("too short for a .npy header ({e})"))?;
     if &pre[..6] != MAGIC {
         return Err("not a .npy array (no \\x93NUMPY magic)".into());
     }
     let header_len = match pre[6] {
         1 => {
             let mut b = [0u8; 2];
-            reader
-                .read_exact(&mut b)
-                .map_err(|e| format!("truncated .npy header ({e})"))?;
+            reader.read_exact(&mut b).map_err(|e| format!("truncated .npy header ({e})"))?;
             u16::from_le_bytes(b) as usize
         }
         2 | 3 => {
             let mut b = [0u8; 4];
-            reader
-                .read_exact(&mut b)
-                .map_err(|e| format!("truncated .npy header ({e})"))?;
+            reader.read_exact(&mut b).map_err(|e| format!("truncated .npy header ({e})"))?;
             u32::from_le_bytes(b) as usize
         }
-        v => {
-            return Err(format!(
-                "unsupported .npy version {v}.{} (expected 1.0, 2.0 or 3.0)",
-                pre[7]
-            ))
-        }
+        v => return Err(format!("unsupported .npy version {v}.{} (expected 1.0, 2.0 or 3.0)", pre[7])),
     };
     if header_len > MAX_HEADER_LEN {
         return Err(format!("implausible .npy header length {header_len} bytes"));
     }
     let mut text = vec![0u8; header_len];
-    reader
-        .read_exact(&mut text)
-        .map_err(|e| format!("truncated .npy header: {header_len} bytes announced ({e})"))?;
+    reader.read_exact(&mut text).map_err(|e| format!("truncated .npy header: {header_len} bytes announced ({e})"))?;
     Literal { s: &text, pos: 0 }.header()
 }
 
@@ -413,19 +361,10 @@ pub fn parse(bytes: &[u8]) -> Result<NpyArray, String> {
             cursor.len(),
             header.shape,
             header.descr,
-            if cursor.len() < need {
-                "truncated"
-            } else {
-                "trailing bytes"
-            }
+            if cursor.len() < need { "truncated" } else { "trailing bytes" }
         ));
     }
-    Ok(NpyArray {
-        descr: header.descr,
-        dtype,
-        shape: header.shape,
-        data: cursor.to_vec(),
-    })
+    Ok(NpyArray { descr: header.descr, dtype, shape: header.shape, data: cursor.to_vec() })
 }
 
 /// Reads a standalone `.npy` file.
@@ -443,23 +382,12 @@ pub fn read_file(path: impl AsRef<Path>) -> Result<NpyArray, DataError> {
 pub fn encode(descr: &str, shape: &[usize], data: &[u8]) -> Vec<u8> {
     let dims = match shape {
         [d] => format!("({d},)"),
-        _ => format!(
-            "({})",
-            shape
-                .iter()
-                .map(|d| d.to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
+        _ => format!("({})", shape.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", ")),
     };
     let dict = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {dims}, }}");
     // magic (6) + version (2) + length field (2 or 4) + dict + padding + '\n'
     let unpadded_v1 = 10 + dict.len() + 1;
-    let (version, prefix) = if unpadded_v1.div_ceil(64) * 64 - 10 <= u16::MAX as usize {
-        (1u8, 10)
-    } else {
-        (2u8, 12)
-    };
+    let (version, prefix) = if unpadded_v1.div_ceil(64) * 64 - 10 <= u16::MAX as usize { (1u8, 10) } else { (2u8, 12) };
     let total = (prefix + dict.len() + 1).div_ceil(64) * 64;
     let header_len = total - prefix;
     let mut out = Vec::with_capacity(total + data.len());
@@ -499,25 +427,11 @@ mod tests {
     #[test]
     fn header_variants_numpy_writes() {
         for (text, shape) in [
-            (
-                "{'descr': '<i4', 'fortran_order': False, 'shape': (3,), }",
-                vec![3],
-            ),
-            (
-                "{'descr': '<i4', 'fortran_order': False, 'shape': ()}",
-                vec![],
-            ),
-            (
-                "{\"shape\": (2L, 1L), \"fortran_order\": False, \"descr\": \"<i4\"}",
-                vec![2, 1],
-            ),
+            ("{'descr': '<i4', 'fortran_order': False, 'shape': (3,), }", vec![3]),
+            ("{'descr': '<i4', 'fortran_order': False, 'shape': ()}", vec![]),
+            ("{\"shape\": (2L, 1L), \"fortran_order\": False, \"descr\": \"<i4\"}", vec![2, 1]),
         ] {
-            let h = Literal {
-                s: text.as_bytes(),
-                pos: 0,
-            }
-            .header()
-            .unwrap();
+            let h = Literal { s: text.as_bytes(), pos: 0 }.header().unwrap();
             assert_eq!(h.shape, shape, "{text}");
             assert_eq!(h.descr, "<i4");
         }
@@ -558,9 +472,7 @@ mod tests {
         let mut fortran = encode("|u1", &[1], &[0]);
         let at = fortran.windows(5).position(|w| w == b"False").unwrap();
         fortran[at..at + 5].copy_from_slice(b"True ");
-        assert!(parse(&fortran)
-            .unwrap_err()
-            .contains("fortran_order is True"));
+        assert!(parse(&fortran).unwrap_err().contains("fortran_order is True"));
         assert!(Dtype::parse("<U10").unwrap_err().contains("<U10"));
         assert!(Dtype::parse("<c16").is_err());
         let short = encode("<i8", &[2], &[0; 8]);

@@ -19,14 +19,8 @@ use crate::image_dataset::{ImageDataset, ImageSplit};
 use crate::npy::{self, NpyArray};
 
 /// The six arrays of a MedMNIST file, in the order they are checked.
-pub const MEDMNIST_KEYS: [&str; 6] = [
-    "train_images",
-    "train_labels",
-    "val_images",
-    "val_labels",
-    "test_images",
-    "test_labels",
-];
+pub const MEDMNIST_KEYS: [&str; 6] =
+    ["train_images", "train_labels", "val_images", "val_labels", "test_images", "test_labels"];
 
 const LAYOUT_HINT: &str = "a MedMNIST file has train_/val_/test_ images and labels";
 
@@ -53,10 +47,7 @@ type Archive = ZipArchive<BufReader<File>>;
 fn open_archive(path: &Path) -> Result<Archive, DataError> {
     let file = File::open(path).map_err(|e| DataError::io(path, e))?;
     ZipArchive::new(BufReader::new(file)).map_err(|e| {
-        DataError::format(
-            path,
-            format!("not a readable .npz (zip) archive: {e} (truncated or corrupt download?)"),
-        )
+        DataError::format(path, format!("not a readable .npz (zip) archive: {e} (truncated or corrupt download?)"))
     })
 }
 
@@ -74,9 +65,7 @@ fn array_names(archive: &Archive) -> Vec<String> {
 /// Index of the entry holding array `key` (`key.npy`, or bare `key`).
 fn entry_index(archive: &Archive, key: &str) -> Option<usize> {
     let with_suffix = format!("{key}.npy");
-    archive
-        .file_names_raw()
-        .position(|n| n == with_suffix.as_bytes() || n == key.as_bytes())
+    archive.file_names_raw().position(|n| n == with_suffix.as_bytes() || n == key.as_bytes())
 }
 
 fn read_entry(archive: &mut Archive, path: &Path, key: &str) -> Result<NpyArray, DataError> {
@@ -86,27 +75,17 @@ fn read_entry(archive: &mut Archive, path: &Path, key: &str) -> Result<NpyArray,
             path,
             format!(
                 "missing array `{key}` ({LAYOUT_HINT}; this file holds {})",
-                if found.is_empty() {
-                    "no arrays".to_string()
-                } else {
-                    found.join(", ")
-                }
+                if found.is_empty() { "no arrays".to_string() } else { found.join(", ") }
             ),
         ));
     };
-    let mut entry = archive.by_index(index).map_err(|e| {
-        DataError::format(
-            path,
-            format!("array `{key}`: cannot open archive entry: {e}"),
-        )
-    })?;
+    let mut entry = archive
+        .by_index(index)
+        .map_err(|e| DataError::format(path, format!("array `{key}`: cannot open archive entry: {e}")))?;
     let hint = usize::try_from(entry.size()).unwrap_or(0).min(1 << 28);
     let mut bytes = Vec::with_capacity(hint);
     entry.read_to_end(&mut bytes).map_err(|e| {
-        DataError::format(
-            path,
-            format!("array `{key}`: cannot decompress: {e} (truncated or corrupt file?)"),
-        )
+        DataError::format(path, format!("array `{key}`: cannot decompress: {e} (truncated or corrupt file?)"))
     })?;
     npy::parse(&bytes).map_err(|d| DataError::format(path, format!("array `{key}`: {d}")))
 }
@@ -125,35 +104,23 @@ pub fn inspect(path: impl AsRef<Path>) -> Result<Vec<ArrayInfo>, DataError> {
     let mut archive = open_archive(path)?;
     let mut infos = Vec::with_capacity(archive.len());
     for i in 0..archive.len() {
-        let mut entry = archive
-            .by_index(i)
-            .map_err(|e| DataError::format(path, format!("archive entry {i}: cannot open: {e}")))?;
+        let mut entry =
+            archive.by_index(i).map_err(|e| DataError::format(path, format!("archive entry {i}: cannot open: {e}")))?;
         let full = String::from_utf8_lossy(entry.name_raw()).into_owned();
         let name = full.strip_suffix(".npy").unwrap_or(&full).to_string();
-        let header = npy::read_header(&mut entry)
-            .map_err(|d| DataError::format(path, format!("array `{name}`: {d}")))?;
-        infos.push(ArrayInfo {
-            name,
-            dtype: header.descr,
-            shape: header.shape,
-        });
+        let header =
+            npy::read_header(&mut entry).map_err(|d| DataError::format(path, format!("array `{name}`: {d}")))?;
+        infos.push(ArrayInfo { name, dtype: header.descr, shape: header.shape });
     }
     Ok(infos)
 }
 
 /// Image geometry of one split's images array: (n, channels, height, width).
-fn image_geometry(
-    path: &Path,
-    key: &str,
-    a: &NpyArray,
-) -> Result<(usize, usize, usize, usize), DataError> {
+fn image_geometry(path: &Path, key: &str, a: &NpyArray) -> Result<(usize, usize, usize, usize), DataError> {
     if !a.dtype.is_u8() {
         return Err(DataError::format(
             path,
-            format!(
-                "array `{key}` has dtype `{}`; expected uint8 pixels (`|u1`) as MedMNIST stores them",
-                a.descr
-            ),
+            format!("array `{key}` has dtype `{}`; expected uint8 pixels (`|u1`) as MedMNIST stores them", a.descr),
         ));
     }
     match a.shape[..] {
@@ -171,31 +138,21 @@ fn image_geometry(
 }
 
 /// Labels of one split as `[n, width]` u32 values, checked.
-fn split_labels(
-    path: &Path,
-    key: &str,
-    a: &NpyArray,
-) -> Result<(usize, usize, Vec<u32>), DataError> {
+fn split_labels(path: &Path, key: &str, a: &NpyArray) -> Result<(usize, usize, Vec<u32>), DataError> {
     let (n, width) = match a.shape[..] {
         [n] => (n, 1),
         [n, k] if k > 0 => (n, k),
         _ => {
             return Err(DataError::format(
                 path,
-                format!(
-                    "array `{key}` has shape {:?}; expected [N, 1] (class index) or [N, K] (K findings)",
-                    a.shape
-                ),
+                format!("array `{key}` has shape {:?}; expected [N, 1] (class index) or [N, K] (K findings)", a.shape),
             ))
         }
     };
     let values = a.to_i128().map_err(|_| {
         DataError::format(
             path,
-            format!(
-                "array `{key}` has dtype `{}`; expected integer labels (uint8, int32 or int64)",
-                a.descr
-            ),
+            format!("array `{key}` has dtype `{}`; expected integer labels (uint8, int32 or int64)", a.descr),
         )
     })?;
     let mut labels = Vec::with_capacity(values.len());
@@ -212,9 +169,7 @@ fn split_labels(
         let label = u32::try_from(v).map_err(|_| {
             DataError::format(
                 path,
-                format!(
-                    "array `{key}` holds {v} at row {row}; expected a non-negative class index"
-                ),
+                format!("array `{key}` holds {v} at row {row}; expected a non-negative class index"),
             )
         })?;
         if width == 1 && label > MAX_CLASS_INDEX {
@@ -277,11 +232,7 @@ fn to_channels_last(data: &[u8], n: usize, c: usize, h: usize, w: usize) -> Vec<
 pub fn read_medmnist(path: impl AsRef<Path>) -> Result<ImageDataset, DataError> {
     let path = path.as_ref();
     let mut archive = open_archive(path)?;
-    let missing: Vec<&str> = MEDMNIST_KEYS
-        .iter()
-        .copied()
-        .filter(|k| entry_index(&archive, k).is_none())
-        .collect();
+    let missing: Vec<&str> = MEDMNIST_KEYS.iter().copied().filter(|k| entry_index(&archive, k).is_none()).collect();
     if !missing.is_empty() {
         let found = array_names(&archive);
         return Err(DataError::format(
@@ -289,16 +240,8 @@ pub fn read_medmnist(path: impl AsRef<Path>) -> Result<ImageDataset, DataError> 
             format!(
                 "missing array{} {} ({LAYOUT_HINT}; this file holds {})",
                 if missing.len() > 1 { "s" } else { "" },
-                missing
-                    .iter()
-                    .map(|k| format!("`{k}`"))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                if found.is_empty() {
-                    "no arrays".to_string()
-                } else {
-                    found.join(", ")
-                }
+                missing.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", "),
+                if found.is_empty() { "no arrays".to_string() } else { found.join(", ") }
             ),
         ));
     }
@@ -349,20 +292,12 @@ pub fn read_medmnist(path: impl AsRef<Path>) -> Result<ImageDataset, DataError> 
             "val" => &mut ds.val,
             _ => &mut ds.test,
         };
-        *target = ImageSplit {
-            images: to_channels_first(&images.data, n, c, h, w),
-            labels: label_values,
-            n,
-        };
+        *target = ImageSplit { images: to_channels_first(&images.data, n, c, h, w), labels: label_values, n };
     }
     ds.n_classes = if ds.label_width > 1 {
         ds.label_width
     } else {
-        ds.splits()
-            .iter()
-            .flat_map(|(_, s)| s.labels.iter())
-            .max()
-            .map_or(0, |&m| m as usize + 1)
+        ds.splits().iter().flat_map(|(_, s)| s.labels.iter()).max().map_or(0, |&m| m as usize + 1)
     };
     Ok(ds)
 }
@@ -376,41 +311,23 @@ pub fn read_medmnist(path: impl AsRef<Path>) -> Result<ImageDataset, DataError> 
 /// Entries carry a fixed timestamp: the same dataset gives the same bytes.
 pub fn write_medmnist(path: impl AsRef<Path>, ds: &ImageDataset) -> Result<(), DataError> {
     let path = path.as_ref();
-    ds.check_consistent()
-        .map_err(|d| DataError::format(path, format!("cannot write dataset: {d}")))?;
+    ds.check_consistent().map_err(|d| DataError::format(path, format!("cannot write dataset: {d}")))?;
     if ds.channels != 1 && ds.channels != 3 {
         return Err(DataError::format(
             path,
-            format!(
-                "cannot write {} channels; MedMNIST files hold 1 (grey) or 3 (RGB)",
-                ds.channels
-            ),
+            format!("cannot write {} channels; MedMNIST files hold 1 (grey) or 3 (RGB)", ds.channels),
         ));
     }
-    let wide = ds
-        .splits()
-        .iter()
-        .any(|(_, s)| s.labels.iter().any(|&l| l > u8::MAX as u32));
+    let wide = ds.splits().iter().any(|(_, s)| s.labels.iter().any(|&l| l > u8::MAX as u32));
     let mut entries = Vec::with_capacity(6);
     for (name, s) in ds.splits() {
         let (c, h, w) = (ds.channels, ds.height, ds.width);
         let pixels = to_channels_last(&s.images, s.n, c, h, w);
-        let shape: Vec<usize> = if c == 1 {
-            vec![s.n, h, w]
-        } else {
-            vec![s.n, h, w, c]
-        };
-        entries.push((
-            format!("{name}_images"),
-            npy::encode("|u1", &shape, &pixels),
-        ));
+        let shape: Vec<usize> = if c == 1 { vec![s.n, h, w] } else { vec![s.n, h, w, c] };
+        entries.push((format!("{name}_images"), npy::encode("|u1", &shape, &pixels)));
         let label_shape = [s.n, ds.label_width];
         let labels = if wide {
-            let bytes: Vec<u8> = s
-                .labels
-                .iter()
-                .flat_map(|&l| (l as i64).to_le_bytes())
-                .collect();
+            let bytes: Vec<u8> = s.labels.iter().flat_map(|&l| (l as i64).to_le_bytes()).collect();
             npy::encode("<i8", &label_shape, &bytes)
         } else {
             let bytes: Vec<u8> = s.labels.iter().map(|&l| l as u8).collect();
@@ -426,8 +343,7 @@ pub fn write_medmnist(path: impl AsRef<Path>, ds: &ImageDataset) -> Result<(), D
 /// Names are given without `.npy`.
 pub fn write_npz(path: impl AsRef<Path>, arrays: &[(String, Vec<u8>)]) -> Result<(), DataError> {
     let path = path.as_ref();
-    medref_core::fsutil::write_atomic_with(path, |file| write_zip(file, arrays))
-        .map_err(|e| DataError::io(path, e))
+    medref_core::fsutil::write_atomic_with(path, |file| write_zip(file, arrays)).map_err(|e| DataError::io(path, e))
 }
 
 fn write_zip(file: &mut File, arrays: &[(String, Vec<u8>)]) -> std::io::Result<()> {
@@ -451,9 +367,7 @@ mod tests {
     fn tiny(channels: usize, label_width: usize) -> ImageDataset {
         let (h, w) = (3, 2);
         let split = |n: usize, offset: u8| ImageSplit {
-            images: (0..n * channels * h * w)
-                .map(|i| (i as u8).wrapping_mul(7).wrapping_add(offset))
-                .collect(),
+            images: (0..n * channels * h * w).map(|i| (i as u8).wrapping_mul(7).wrapping_add(offset)).collect(),
             labels: (0..n * label_width).map(|i| (i % 2) as u32).collect(),
             n,
         };
@@ -478,10 +392,7 @@ mod tests {
             assert_eq!(read_medmnist(&path).unwrap(), ds);
         }
         // No temporary file is left behind.
-        let names: Vec<_> = std::fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(names, vec![std::ffi::OsString::from("x.npz")]);
     }
 
@@ -501,20 +412,10 @@ mod tests {
         write_medmnist(&path, &tiny(3, 1)).unwrap();
         let infos = inspect(&path).unwrap();
         assert_eq!(infos.len(), 6);
-        assert_eq!(
-            infos[0],
-            ArrayInfo {
-                name: "train_images".into(),
-                dtype: "|u1".into(),
-                shape: vec![4, 3, 2, 3]
-            }
-        );
+        assert_eq!(infos[0], ArrayInfo { name: "train_images".into(), dtype: "|u1".into(), shape: vec![4, 3, 2, 3] });
         assert_eq!(infos[5].shape, vec![3, 1]);
         assert_eq!(read_array(&path, "val_labels").unwrap().shape, vec![2, 1]);
-        assert!(read_array(&path, "nope")
-            .unwrap_err()
-            .to_string()
-            .contains("missing array `nope`"));
+        assert!(read_array(&path, "nope").unwrap_err().to_string().contains("missing array `nope`"));
     }
 
     #[test]

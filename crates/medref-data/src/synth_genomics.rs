@@ -81,31 +81,17 @@ impl SynthGenomicsSpec {
     /// (`cargo run -p medref-data --example make_genomics_fixtures`):
     /// 100 bp windows, 400 / 100 / 100 of them, 60 variants, seed 0.
     pub fn tiny() -> Self {
-        Self {
-            n_train: 400,
-            n_val: 100,
-            n_test: 100,
-            seq_len: 100,
-            n_variants: 60,
-            ..Default::default()
-        }
+        Self { n_train: 400, n_val: 100, n_test: 100, seq_len: 100, n_variants: 60, ..Default::default() }
     }
 
     /// Says what is wrong with the spec, if anything.
     pub fn validate(&self) -> Result<(), String> {
         let m = self.motif.len();
         if !(4..=30).contains(&m) || !self.motif.bytes().all(|b| b"ACGT".contains(&b)) {
-            return Err(format!(
-                "motif `{}` must be 4 to 30 bases of uppercase A, C, G, T",
-                self.motif
-            ));
+            return Err(format!("motif `{}` must be 4 to 30 bases of uppercase A, C, G, T", self.motif));
         }
         if self.seq_len < m + 10 {
-            return Err(format!(
-                "seq_len {} is too short for a {m} bp motif (at least {})",
-                self.seq_len,
-                m + 10
-            ));
+            return Err(format!("seq_len {} is too short for a {m} bp motif (at least {})", self.seq_len, m + 10));
         }
         for (name, f) in [
             ("positive_fraction", self.positive_fraction),
@@ -117,9 +103,7 @@ impl SynthGenomicsSpec {
             }
         }
         if self.n_variants > 0 && self.n_test == 0 {
-            return Err(
-                "variants lie in test windows: n_test must be positive when n_variants is".into(),
-            );
+            return Err("variants lie in test windows: n_test must be positive when n_variants is".into());
         }
         Ok(())
     }
@@ -189,9 +173,7 @@ fn occurrences(seq: &[u8], motif: &[u8], rc: &[u8]) -> Vec<usize> {
     if seq.len() < m {
         return Vec::new();
     }
-    (0..=seq.len() - m)
-        .filter(|&i| &seq[i..i + m] == motif || &seq[i..i + m] == rc)
-        .collect()
+    (0..=seq.len() - m).filter(|&i| &seq[i..i + m] == motif || &seq[i..i + m] == rc).collect()
 }
 
 fn other_base(rng: &mut Rng, base: u8) -> u8 {
@@ -200,11 +182,7 @@ fn other_base(rng: &mut Rng, base: u8) -> u8 {
 }
 
 /// One contig with its windows: (bases, windows as (start, label), planted).
-fn make_contig(
-    spec: &SynthGenomicsSpec,
-    name: &str,
-    n: usize,
-) -> (Vec<u8>, Vec<(u64, u32)>, Vec<PlantedMotif>) {
+fn make_contig(spec: &SynthGenomicsSpec, name: &str, n: usize) -> (Vec<u8>, Vec<(u64, u32)>, Vec<PlantedMotif>) {
     let mut rng = Rng::derive(spec.seed, &format!("synth_genomics/{name}"));
     let (l, motif) = (spec.seq_len, spec.motif.as_bytes());
     let m = motif.len();
@@ -253,12 +231,7 @@ fn make_contig(
         }
         let at = start + offset;
         seq[at..at + m].copy_from_slice(&copy);
-        planted.push(PlantedMotif {
-            chrom: name.to_string(),
-            start: at as u64,
-            reverse,
-            mismatch: has_mismatch,
-        });
+        planted.push(PlantedMotif { chrom: name.to_string(), start: at as u64, reverse, mismatch: has_mismatch });
     }
     let windows = starts.iter().map(|&s| s as u64).zip(labels).collect();
     (seq, windows, planted)
@@ -276,8 +249,7 @@ fn make_variants(
     let (l, motif) = (spec.seq_len, spec.motif.as_bytes());
     let m = motif.len();
     let rc = reverse_complement(motif);
-    let n_break =
-        ((spec.n_variants as f64 * spec.break_fraction).round() as usize).min(spec.n_variants);
+    let n_break = ((spec.n_variants as f64 * spec.break_fraction).round() as usize).min(spec.n_variants);
     // The window centred on 0-based position p, widened by one base on
     // each side so either centring convention for even lengths is covered.
     let centred = |p: usize| {
@@ -317,11 +289,7 @@ fn make_variants(
         used.insert(p);
         out.push((p, alt, true));
     }
-    let near_motif = |p: usize| {
-        planted
-            .iter()
-            .any(|s| p + 3 >= s.start as usize && p < s.start as usize + m + 3)
-    };
+    let near_motif = |p: usize| planted.iter().any(|s| p + 3 >= s.start as usize && p < s.start as usize + m + 3);
     let n_background = spec.n_variants - n_break;
     let mut tries = 0;
     while out.len() < spec.n_variants {
@@ -383,20 +351,12 @@ pub fn generate(spec: &SynthGenomicsSpec) -> Result<SynthGenomics, String> {
     let mut planted = Vec::new();
     let mut splits: Vec<SequenceSplit> = Vec::new();
     let mut test_windows = Vec::new();
-    for (i, ((name, _), n)) in CONTIGS
-        .iter()
-        .zip([spec.n_train, spec.n_val, spec.n_test])
-        .enumerate()
-    {
+    for (i, ((name, _), n)) in CONTIGS.iter().zip([spec.n_train, spec.n_val, spec.n_test]).enumerate() {
         let (seq, windows, sites) = make_contig(spec, name, n);
         let mut split = SequenceSplit::default();
         for &(start, label) in &windows {
             let end = start + l as u64;
-            split.push(
-                format!("{name}:{}-{end}", start + 1),
-                &seq[start as usize..end as usize],
-                &[label],
-            );
+            split.push(format!("{name}:{}-{end}", start + 1), &seq[start as usize..end as usize], &[label]);
             regions.push(LabelledRegion {
                 chrom: name.to_string(),
                 start,
@@ -412,11 +372,7 @@ pub fn generate(spec: &SynthGenomicsSpec) -> Result<SynthGenomics, String> {
         planted.extend(sites);
         contigs.push((name.to_string(), seq));
     }
-    let test_sites: Vec<PlantedMotif> = planted
-        .iter()
-        .filter(|p| p.chrom == CONTIGS[2].0)
-        .cloned()
-        .collect();
+    let test_sites: Vec<PlantedMotif> = planted.iter().filter(|p| p.chrom == CONTIGS[2].0).cloned().collect();
     let variants = make_variants(spec, &contigs[2].1, &test_windows, &test_sites)?;
     let mut splits = splits.into_iter();
     let mut next = || splits.next().unwrap_or_default();
@@ -429,14 +385,7 @@ pub fn generate(spec: &SynthGenomicsSpec) -> Result<SynthGenomics, String> {
         val: next(),
         test: next(),
     };
-    Ok(SynthGenomics {
-        spec: spec.clone(),
-        contigs,
-        regions,
-        planted,
-        variants,
-        dataset,
-    })
+    Ok(SynthGenomics { spec: spec.clone(), contigs, regions, planted, variants, dataset })
 }
 
 #[cfg(test)]

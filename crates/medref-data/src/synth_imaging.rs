@@ -35,15 +35,7 @@ pub struct SynthImagingSpec {
 
 impl Default for SynthImagingSpec {
     fn default() -> Self {
-        Self {
-            n_train: 400,
-            n_val: 100,
-            n_test: 200,
-            size: 28,
-            channels: 1,
-            positive_fraction: 0.35,
-            seed: 0,
-        }
+        Self { n_train: 400, n_val: 100, n_test: 200, size: 28, channels: 1, positive_fraction: 0.35, seed: 0 }
     }
 }
 
@@ -59,19 +51,13 @@ impl SynthImagingSpec {
     /// Says what is wrong with the spec, if anything.
     pub fn validate(&self) -> Result<(), String> {
         if self.size < 16 {
-            return Err(format!(
-                "size {} is too small (at least 16 pixels)",
-                self.size
-            ));
+            return Err(format!("size {} is too small (at least 16 pixels)", self.size));
         }
         if self.channels != 1 && self.channels != 3 {
             return Err(format!("channels {} (expected 1 or 3)", self.channels));
         }
         if !(0.0..=1.0).contains(&self.positive_fraction) {
-            return Err(format!(
-                "positive_fraction {} (expected between 0 and 1)",
-                self.positive_fraction
-            ));
+            return Err(format!("positive_fraction {} (expected between 0 and 1)", self.positive_fraction));
         }
         Ok(())
     }
@@ -127,10 +113,8 @@ fn intensity_field(rng: &mut Rng, size: usize, positive: bool) -> Vec<f64> {
         }
     }
     let margin = 5.0 * k;
-    let (cx, cy) = (
-        margin + rng.uniform() * (s - 1.0 - 2.0 * margin),
-        margin + rng.uniform() * (s - 1.0 - 2.0 * margin),
-    );
+    let (cx, cy) =
+        (margin + rng.uniform() * (s - 1.0 - 2.0 * margin), margin + rng.uniform() * (s - 1.0 - 2.0 * margin));
     if positive {
         let r = (2.0 + 2.0 * rng.uniform()) * k;
         let amp = 0.20 + 0.10 * rng.uniform();
@@ -256,29 +240,13 @@ mod tests {
 
     #[test]
     fn same_seed_same_data_and_other_seed_differs() {
-        let spec = SynthImagingSpec {
-            n_train: 20,
-            n_val: 5,
-            n_test: 5,
-            ..Default::default()
-        };
+        let spec = SynthImagingSpec { n_train: 20, n_val: 5, n_test: 5, ..Default::default() };
         let a = generate(&spec);
         assert_eq!(a, generate(&spec));
-        assert_ne!(
-            a.train.images,
-            generate(&SynthImagingSpec {
-                seed: 1,
-                ..spec.clone()
-            })
-            .train
-            .images
-        );
+        assert_ne!(a.train.images, generate(&SynthImagingSpec { seed: 1, ..spec.clone() }).train.images);
         assert!(a.check_consistent().is_ok());
         // Splits draw from their own streams: more training images leave val untouched.
-        let more = generate(&SynthImagingSpec {
-            n_train: 30,
-            ..spec
-        });
+        let more = generate(&SynthImagingSpec { n_train: 30, ..spec });
         assert_eq!(more.val, a.val);
     }
 
@@ -289,49 +257,29 @@ mod tests {
             let pos = s.labels.iter().filter(|&&l| l == 1).count();
             assert_eq!(pos, (s.n as f64 * 0.35).round() as usize);
         }
-        assert_eq!(
-            (ds.channels, ds.height, ds.width, ds.n_classes),
-            (1, 28, 28, 2)
-        );
+        assert_eq!((ds.channels, ds.height, ds.width, ds.n_classes), (1, 28, 28, 2));
     }
 
     #[test]
     fn lesions_are_a_local_signal_not_a_brightness_shift() {
-        let ds = generate(&SynthImagingSpec {
-            n_train: 300,
-            n_val: 0,
-            n_test: 0,
-            ..Default::default()
-        });
+        let ds = generate(&SynthImagingSpec { n_train: 300, n_val: 0, n_test: 0, ..Default::default() });
         let s = &ds.train;
         let len = ds.image_len();
         let class_mean = |f: &dyn Fn(&[u8]) -> f64, class: u32| {
-            let v: Vec<f64> = (0..s.n)
-                .filter(|&i| s.labels[i] == class)
-                .map(|i| f(s.image(i, len)))
-                .collect();
+            let v: Vec<f64> = (0..s.n).filter(|&i| s.labels[i] == class).map(|i| f(s.image(i, len))).collect();
             v.iter().sum::<f64>() / v.len() as f64
         };
         let local = |img: &[u8]| max_local_3x3(img, 28);
         let (pos_local, neg_local) = (class_mean(&local, 1), class_mean(&local, 0));
-        assert!(
-            pos_local > neg_local + 15.0,
-            "max 3x3 mean: pos {pos_local:.1} neg {neg_local:.1}"
-        );
+        assert!(pos_local > neg_local + 15.0, "max 3x3 mean: pos {pos_local:.1} neg {neg_local:.1}");
 
         let mean = |img: &[u8]| img.iter().map(|&v| v as f64).sum::<f64>() / img.len() as f64;
         let means: Vec<f64> = (0..s.n).map(|i| mean(s.image(i, len))).collect();
         let spots: Vec<f64> = (0..s.n).map(|i| spot_score(s.image(i, len), 28)).collect();
         let auc_mean = auroc(&means, &s.labels);
         let auc_spot = auroc(&spots, &s.labels);
-        assert!(
-            auc_mean < 0.75,
-            "global brightness separates too well: {auc_mean:.3}"
-        );
-        assert!(
-            auc_spot > 0.9,
-            "a fixed spot detector should find lesions: {auc_spot:.3}"
-        );
+        assert!(auc_mean < 0.75, "global brightness separates too well: {auc_mean:.3}");
+        assert!(auc_spot > 0.9, "a fixed spot detector should find lesions: {auc_spot:.3}");
     }
 
     #[test]

@@ -41,10 +41,7 @@ fn float_images_are_refused_with_the_dtype() {
     let path = datasets().join("broken/wrong_dtype.npz");
     let e = err_of(read_medmnist(&path));
     assert!(e.starts_with(&path.display().to_string()), "{e}");
-    assert!(
-        e.contains("`train_images`") && e.contains("<f8") && e.contains("uint8"),
-        "{e}"
-    );
+    assert!(e.contains("`train_images`") && e.contains("<f8") && e.contains("uint8"), "{e}");
 }
 
 #[test]
@@ -53,21 +50,13 @@ fn text_file_is_not_dicom() {
     let e = err_of(dicom::read_slice(&path));
     assert!(e.starts_with(&path.display().to_string()), "{e}");
     assert!(e.contains("not a DICOM file"), "{e}");
-    let e = err_of(dicom::read_slice(
-        datasets().join("broken/no_such_file.dcm"),
-    ));
+    let e = err_of(dicom::read_slice(datasets().join("broken/no_such_file.dcm")));
     assert!(e.contains("no_such_file.dcm"), "{e}");
 }
 
 /// A valid small MedMNIST file, as bytes.
 fn valid_npz_bytes(dir: &Path) -> Vec<u8> {
-    let ds = generate(&SynthImagingSpec {
-        n_train: 3,
-        n_val: 2,
-        n_test: 2,
-        seed: 5,
-        ..Default::default()
-    });
+    let ds = generate(&SynthImagingSpec { n_train: 3, n_val: 2, n_test: 2, seed: 5, ..Default::default() });
     let path = dir.join("valid.npz");
     npz::write_medmnist(&path, &ds).unwrap();
     std::fs::read(&path).unwrap()
@@ -82,8 +71,7 @@ fn every_truncation_is_an_error_never_a_panic() {
         let path = dir.path().join(format!("cut_{tag}.npz"));
         for cut in (0..bytes.len()).step_by((bytes.len() / 400).max(1)) {
             std::fs::write(&path, &bytes[..cut]).unwrap();
-            let e = read_medmnist(&path)
-                .expect_err(&format!("{tag} cut at {cut} of {} read fine", bytes.len()));
+            let e = read_medmnist(&path).expect_err(&format!("{tag} cut at {cut} of {} read fine", bytes.len()));
             assert!(e.to_string().contains("cut_"), "{e}");
             assert!(npz::inspect(&path).is_err());
         }
@@ -111,10 +99,8 @@ fn flipped_bytes_never_panic() {
 
 /// Writes an npz from `(name, descr, shape, raw bytes)` arrays.
 fn write_arrays(path: &Path, arrays: &[(&str, &str, Vec<usize>, Vec<u8>)]) {
-    let encoded: Vec<(String, Vec<u8>)> = arrays
-        .iter()
-        .map(|(name, descr, shape, data)| (name.to_string(), npy::encode(descr, shape, data)))
-        .collect();
+    let encoded: Vec<(String, Vec<u8>)> =
+        arrays.iter().map(|(name, descr, shape, data)| (name.to_string(), npy::encode(descr, shape, data))).collect();
     npz::write_npz(path, &encoded).unwrap();
 }
 
@@ -124,11 +110,9 @@ type Layout = Vec<(&'static str, &'static str, Vec<usize>, Vec<u8>)>;
 /// A valid grey 2x2 layout with 2 images per split; `edit` breaks it.
 fn layout(edit: impl Fn(&mut Layout)) -> Layout {
     let mut a = Vec::new();
-    for (images, labels) in [
-        ("train_images", "train_labels"),
-        ("val_images", "val_labels"),
-        ("test_images", "test_labels"),
-    ] {
+    for (images, labels) in
+        [("train_images", "train_labels"), ("val_images", "val_labels"), ("test_images", "test_labels")]
+    {
         a.push((images, "|u1", vec![2, 2, 2], vec![7u8; 8]));
         a.push((labels, "|u1", vec![2, 1], vec![0u8, 1]));
     }
@@ -160,44 +144,26 @@ fn shape_dtype_and_value_errors_name_the_array() {
         (
             "float labels",
             layout(|a| {
-                a[5] = (
-                    "test_labels",
-                    "<f4",
-                    vec![2, 1],
-                    [0f32, 1.0].iter().flat_map(|v| v.to_le_bytes()).collect(),
-                )
+                a[5] = ("test_labels", "<f4", vec![2, 1], [0f32, 1.0].iter().flat_map(|v| v.to_le_bytes()).collect())
             }),
             &["`test_labels`", "<f4", "integer"],
         ),
         (
             "negative label",
             layout(|a| {
-                a[1] = (
-                    "train_labels",
-                    "<i8",
-                    vec![2, 1],
-                    [0i64, -1].iter().flat_map(|v| v.to_le_bytes()).collect(),
-                )
+                a[1] = ("train_labels", "<i8", vec![2, 1], [0i64, -1].iter().flat_map(|v| v.to_le_bytes()).collect())
             }),
             &["`train_labels`", "-1", "non-negative"],
         ),
         (
             "multi-label 2",
             layout(|a| {
-                for (i, name) in ["train_labels", "val_labels", "test_labels"]
-                    .into_iter()
-                    .enumerate()
-                {
+                for (i, name) in ["train_labels", "val_labels", "test_labels"].into_iter().enumerate() {
                     a[2 * i + 1] = (name, "|u1", vec![2, 3], vec![0, 1, 1, 0, 0, 1]);
                 }
                 a[5].3[4] = 2;
             }),
-            &[
-                "`test_labels`",
-                "multi-label",
-                "holds 2 at row 1, column 1",
-                "0 or 1",
-            ],
+            &["`test_labels`", "multi-label", "holds 2 at row 1, column 1", "0 or 1"],
         ),
         (
             "size mismatch",
@@ -237,17 +203,12 @@ fn shape_dtype_and_value_errors_name_the_array() {
 fn fortran_order_is_refused_clearly() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("fortran.npz");
-    let mut arrays: Vec<(String, Vec<u8>)> = layout(|_| {})
-        .into_iter()
-        .map(|(n, d, s, b)| (n.to_string(), npy::encode(d, &s, &b)))
-        .collect();
+    let mut arrays: Vec<(String, Vec<u8>)> =
+        layout(|_| {}).into_iter().map(|(n, d, s, b)| (n.to_string(), npy::encode(d, &s, &b))).collect();
     let header = &mut arrays[0].1;
     let at = header.windows(5).position(|w| w == b"False").unwrap();
     header[at..at + 5].copy_from_slice(b"True ");
     npz::write_npz(&path, &arrays).unwrap();
     let e = err_of(read_medmnist(&path));
-    assert!(
-        e.contains("`train_images`") && e.contains("fortran_order is True"),
-        "{e}"
-    );
+    assert!(e.contains("`train_images`") && e.contains("fortran_order is True"), "{e}");
 }

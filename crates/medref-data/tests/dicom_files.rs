@@ -45,68 +45,39 @@ fn mr_transfer_syntaxes_give_identical_pixels() {
     assert_eq!(reference.value_range(), Some((127.0, 2145.0)));
     assert_eq!(&reference.hu[..5], &[905.0, 1019.0, 1227.0, 1259.0, 761.0]);
     assert_eq!(reference.window, Some((600.0, 1600.0)));
-    for f in [
-        "MR_small_implicit.dcm",
-        "MR_small_bigendian.dcm",
-        "MR_small_RLE.dcm",
-    ] {
+    for f in ["MR_small_implicit.dcm", "MR_small_bigendian.dcm", "MR_small_RLE.dcm"] {
         let other = read_slice(dicom_dir().join(f)).unwrap();
         assert_eq!(other, reference, "{f}");
     }
     assert!(spans_full_range(&reference.to_u8_min_max()));
     // The file's window is used when none is given.
-    assert_eq!(
-        reference.to_u8(None),
-        reference.to_u8(Some((600.0, 1600.0)))
-    );
+    assert_eq!(reference.to_u8(None), reference.to_u8(Some((600.0, 1600.0))));
     assert_ne!(reference.to_u8(None), reference.to_u8_min_max());
 }
 
 /// An 8-bit greyscale object with `frames` frames of 2x3 pixels.
 fn small_object(frames: u32, samples: u16, rescale: Option<(&str, &str)>) -> InMemDicomObject {
     let photometric = if samples == 1 { "MONOCHROME2" } else { "RGB" };
-    let pixels: Vec<u8> = (0..6 * samples as usize * frames as usize)
-        .map(|i| (i * 10) as u8)
-        .collect();
+    let pixels: Vec<u8> = (0..6 * samples as usize * frames as usize).map(|i| (i * 10) as u8).collect();
     let mut obj = InMemDicomObject::from_element_iter([
-        DataElement::new(
-            tags::SOP_CLASS_UID,
-            VR::UI,
-            uids::SECONDARY_CAPTURE_IMAGE_STORAGE,
-        ),
+        DataElement::new(tags::SOP_CLASS_UID, VR::UI, uids::SECONDARY_CAPTURE_IMAGE_STORAGE),
         DataElement::new(tags::SOP_INSTANCE_UID, VR::UI, "2.25.1234567890"),
         DataElement::new(tags::MODALITY, VR::CS, "OT"),
-        DataElement::new(
-            tags::SAMPLES_PER_PIXEL,
-            VR::US,
-            PrimitiveValue::from(samples),
-        ),
+        DataElement::new(tags::SAMPLES_PER_PIXEL, VR::US, PrimitiveValue::from(samples)),
         DataElement::new(tags::PHOTOMETRIC_INTERPRETATION, VR::CS, photometric),
         DataElement::new(tags::ROWS, VR::US, PrimitiveValue::from(2u16)),
         DataElement::new(tags::COLUMNS, VR::US, PrimitiveValue::from(3u16)),
         DataElement::new(tags::BITS_ALLOCATED, VR::US, PrimitiveValue::from(8u16)),
         DataElement::new(tags::BITS_STORED, VR::US, PrimitiveValue::from(8u16)),
         DataElement::new(tags::HIGH_BIT, VR::US, PrimitiveValue::from(7u16)),
-        DataElement::new(
-            tags::PIXEL_REPRESENTATION,
-            VR::US,
-            PrimitiveValue::from(0u16),
-        ),
+        DataElement::new(tags::PIXEL_REPRESENTATION, VR::US, PrimitiveValue::from(0u16)),
         DataElement::new(tags::PIXEL_DATA, VR::OB, PrimitiveValue::from(pixels)),
     ]);
     if samples > 1 {
-        obj.put(DataElement::new(
-            tags::PLANAR_CONFIGURATION,
-            VR::US,
-            PrimitiveValue::from(0u16),
-        ));
+        obj.put(DataElement::new(tags::PLANAR_CONFIGURATION, VR::US, PrimitiveValue::from(0u16)));
     }
     if frames > 1 {
-        obj.put(DataElement::new(
-            tags::NUMBER_OF_FRAMES,
-            VR::IS,
-            frames.to_string(),
-        ));
+        obj.put(DataElement::new(tags::NUMBER_OF_FRAMES, VR::IS, frames.to_string()));
     }
     if let Some((slope, intercept)) = rescale {
         obj.put(DataElement::new(tags::RESCALE_SLOPE, VR::DS, slope));
@@ -146,20 +117,12 @@ fn multi_frame_and_colour_are_refused_by_name() {
     let multi = dir.path().join("multi.dcm");
     write(small_object(2, 1, None), &multi);
     let e = read_slice(&multi).unwrap_err().to_string();
-    assert!(
-        e.starts_with(&multi.display().to_string())
-            && e.contains("multi-frame")
-            && e.contains("2 frames"),
-        "{e}"
-    );
+    assert!(e.starts_with(&multi.display().to_string()) && e.contains("multi-frame") && e.contains("2 frames"), "{e}");
 
     let colour = dir.path().join("colour.dcm");
     write(small_object(1, 3, None), &colour);
     let e = read_slice(&colour).unwrap_err().to_string();
-    assert!(
-        e.starts_with(&colour.display().to_string()) && e.contains("colour"),
-        "{e}"
-    );
+    assert!(e.starts_with(&colour.display().to_string()) && e.contains("colour"), "{e}");
 }
 
 #[test]

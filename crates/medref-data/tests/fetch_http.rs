@@ -38,9 +38,7 @@ fn serve() -> String {
                 "/short.npz" => ("200 OK", BODY[..10].to_vec(), BODY.len()),
                 _ => ("404 Not Found", b"not here".to_vec(), 8),
             };
-            let head = format!(
-                "HTTP/1.1 {status}\r\nContent-Length: {announced}\r\nConnection: close\r\n\r\n"
-            );
+            let head = format!("HTTP/1.1 {status}\r\nContent-Length: {announced}\r\nConnection: close\r\n\r\n");
             let _ = stream.write_all(head.as_bytes());
             let _ = stream.write_all(&body);
             let _ = stream.flush();
@@ -50,10 +48,7 @@ fn serve() -> String {
 }
 
 fn leftovers(dir: &Path) -> Vec<String> {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect()
+    std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect()
 }
 
 #[test]
@@ -70,26 +65,15 @@ fn good_download_lands_with_progress_and_is_not_repeated() {
     let dir = tempfile::tempdir().unwrap();
     let dest = dir.path().join("sub/good.npz");
     let mut calls = Vec::new();
-    let got = download(
-        &format!("{base}/good.npz"),
-        &dest,
-        BODY_MD5,
-        &mut |done, total| calls.push((done, total)),
-    )
-    .unwrap();
+    let got =
+        download(&format!("{base}/good.npz"), &dest, BODY_MD5, &mut |done, total| calls.push((done, total))).unwrap();
     assert_eq!(got, dest);
     assert_eq!(std::fs::read(&dest).unwrap(), BODY);
     assert_eq!(calls.first(), Some(&(0, Some(BODY.len() as u64))));
-    assert_eq!(
-        calls.last(),
-        Some(&(BODY.len() as u64, Some(BODY.len() as u64)))
-    );
+    assert_eq!(calls.last(), Some(&(BODY.len() as u64, Some(BODY.len() as u64))));
     assert_eq!(leftovers(dest.parent().unwrap()), vec!["good.npz"]);
     // Already there with the right MD5: no request is made (this URL would 404).
-    download(&format!("{base}/gone.npz"), &dest, BODY_MD5, &mut |_, _| {
-        panic!("downloaded again")
-    })
-    .unwrap();
+    download(&format!("{base}/gone.npz"), &dest, BODY_MD5, &mut |_, _| panic!("downloaded again")).unwrap();
 }
 
 #[test]
@@ -97,19 +81,9 @@ fn corrupted_body_is_a_checksum_error_and_leaves_nothing() {
     let base = serve();
     let dir = tempfile::tempdir().unwrap();
     let dest = dir.path().join("corrupt.npz");
-    let e = download(
-        &format!("{base}/corrupt.npz"),
-        &dest,
-        BODY_MD5,
-        &mut |_, _| {},
-    )
-    .unwrap_err();
+    let e = download(&format!("{base}/corrupt.npz"), &dest, BODY_MD5, &mut |_, _| {}).unwrap_err();
     match &e {
-        DataError::Checksum {
-            path,
-            expected,
-            actual,
-        } => {
+        DataError::Checksum { path, expected, actual } => {
             assert_eq!(path, &dest);
             assert_eq!(expected, BODY_MD5);
             assert_ne!(actual, BODY_MD5);
@@ -117,15 +91,8 @@ fn corrupted_body_is_a_checksum_error_and_leaves_nothing() {
         other => panic!("expected a checksum error, got {other}"),
     }
     let msg = e.to_string();
-    assert!(
-        msg.starts_with(&dest.display().to_string()) && msg.contains(BODY_MD5),
-        "{msg}"
-    );
-    assert!(
-        leftovers(dir.path()).is_empty(),
-        "{:?}",
-        leftovers(dir.path())
-    );
+    assert!(msg.starts_with(&dest.display().to_string()) && msg.contains(BODY_MD5), "{msg}");
+    assert!(leftovers(dir.path()).is_empty(), "{:?}", leftovers(dir.path()));
 }
 
 #[test]
@@ -141,9 +108,5 @@ fn not_found_and_cut_connection_are_download_errors() {
     let url = format!("{base}/short.npz");
     let e = download(&url, dir.path().join("s.npz"), BODY_MD5, &mut |_, _| {}).unwrap_err();
     assert!(matches!(e, DataError::Download { .. }), "{e}");
-    assert!(
-        leftovers(dir.path()).is_empty(),
-        "{:?}",
-        leftovers(dir.path())
-    );
+    assert!(leftovers(dir.path()).is_empty(), "{:?}", leftovers(dir.path()));
 }

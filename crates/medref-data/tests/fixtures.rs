@@ -16,10 +16,7 @@ fn tiny_fixture_is_reproducible() {
     let regenerated = generate(&SynthImagingSpec::tiny_fixture());
     for ((name, a), (_, b)) in on_disk.splits().into_iter().zip(regenerated.splits()) {
         assert_eq!(a.n, b.n, "{name}");
-        assert!(
-            a.images == b.images,
-            "{name} images differ from the regenerated ones"
-        );
+        assert!(a.images == b.images, "{name} images differ from the regenerated ones");
         assert_eq!(a.labels, b.labels, "{name} labels");
     }
     assert_eq!(on_disk, regenerated);
@@ -29,10 +26,7 @@ fn tiny_fixture_is_reproducible() {
 #[test]
 fn reads_numpy_savez_grey_int64_labels() {
     let ds = read_medmnist(datasets().join("tiny/numpy_savez_grey.npz")).unwrap();
-    assert_eq!(
-        (ds.channels, ds.height, ds.width, ds.label_width),
-        (1, 5, 4, 1)
-    );
+    assert_eq!((ds.channels, ds.height, ds.width, ds.label_width), (1, 5, 4, 1));
     assert_eq!((ds.train.n, ds.val.n, ds.test.n), (6, 2, 3));
     assert_eq!(ds.n_classes, 3);
     for (i, (name, s)) in ds.splits().into_iter().enumerate() {
@@ -47,16 +41,7 @@ fn reads_numpy_savez_grey_int64_labels() {
 fn reads_numpy_savez_compressed_rgb_multilabel_channels_first() {
     let path = datasets().join("tiny/numpy_savez_compressed_rgb.npz");
     let ds = read_medmnist(&path).unwrap();
-    assert_eq!(
-        (
-            ds.channels,
-            ds.height,
-            ds.width,
-            ds.label_width,
-            ds.n_classes
-        ),
-        (3, 5, 4, 4, 4)
-    );
+    assert_eq!((ds.channels, ds.height, ds.width, ds.label_width, ds.n_classes), (3, 5, 4, 4, 4));
     for (i, (name, s)) in ds.splits().into_iter().enumerate() {
         for j in 0..s.n {
             for ch in 0..3 {
@@ -83,23 +68,13 @@ fn reads_numpy_savez_compressed_rgb_multilabel_channels_first() {
 /// PROVENANCE.md); skipped where it is absent.
 #[test]
 fn shared_pneumoniamnist_has_the_documented_splits() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/datasets/imaging/pneumoniamnist_28.npz");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/datasets/imaging/pneumoniamnist_28.npz");
     if !path.exists() {
         eprintln!("skipped: {} not present", path.display());
         return;
     }
     let ds = read_medmnist(&path).unwrap();
-    assert_eq!(
-        (
-            ds.channels,
-            ds.height,
-            ds.width,
-            ds.label_width,
-            ds.n_classes
-        ),
-        (1, 28, 28, 1, 2)
-    );
+    assert_eq!((ds.channels, ds.height, ds.width, ds.label_width, ds.n_classes), (1, 28, 28, 1, 2));
     assert_eq!((ds.train.n, ds.val.n, ds.test.n), (3882, 524, 624));
     let positives = |s: &medref_data::ImageSplit| s.labels.iter().filter(|&&l| l == 1).count();
     assert_eq!(positives(&ds.val), 389);

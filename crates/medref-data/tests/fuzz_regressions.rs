@@ -11,9 +11,7 @@
 use std::path::{Path, PathBuf};
 
 use medref_data::deidentify::{deidentify_file, DeidentifyOptions};
-use medref_data::genomics::{
-    read_bed, read_fasta, read_vcf, IndexedFasta, BED_NAME_COLUMN, BED_SCORE_COLUMN,
-};
+use medref_data::genomics::{read_bed, read_fasta, read_vcf, IndexedFasta, BED_NAME_COLUMN, BED_SCORE_COLUMN};
 use medref_data::DataError;
 
 fn regressions_dir() -> PathBuf {
@@ -27,14 +25,17 @@ fn cases(folder: &str) -> Vec<PathBuf> {
     };
     let mut files: Vec<PathBuf> = entries
         .map(|e| e.unwrap().path())
-        .filter(|p| p.is_file() && !p.extension().is_some_and(|e| e == "fai"))
+        .filter(|p| p.is_file() && p.extension().is_none_or(|e| e != "fai"))
         .collect();
     files.sort();
     files
 }
 
+/// A fuzz target's entry point: reads one file.
+type Reader = fn(&Path) -> Result<(), DataError>;
+
 /// What reads the files of each folder: the fuzz target's entry point.
-fn reader(folder: &str) -> Option<fn(&Path) -> Result<(), DataError>> {
+fn reader(folder: &str) -> Option<Reader> {
     Some(match folder {
         // Pixel data that cannot be decoded.
         "dicom" => |p| medref_data::read_slice(p).map(drop),
@@ -65,18 +66,15 @@ fn every_kept_input_is_an_error_naming_the_file() {
     let mut checked = 0;
     for entry in std::fs::read_dir(regressions_dir()).unwrap() {
         let folder = entry.unwrap().file_name().to_string_lossy().into_owned();
-        let read = reader(&folder).unwrap_or_else(|| {
-            panic!("tests/fuzz_regressions/{folder}: no reader for this folder")
-        });
+        let read =
+            reader(&folder).unwrap_or_else(|| panic!("tests/fuzz_regressions/{folder}: no reader for this folder"));
         for path in cases(&folder) {
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
             match read(&path) {
                 Ok(()) => panic!("{}: expected an error, the file was read", path.display()),
-                Err(e) => assert!(
-                    e.to_string().contains(&name),
-                    "{}: the error does not name the file: {e}",
-                    path.display()
-                ),
+                Err(e) => {
+                    assert!(e.to_string().contains(&name), "{}: the error does not name the file: {e}", path.display())
+                }
             }
             checked += 1;
         }
@@ -88,10 +86,7 @@ fn every_kept_input_is_an_error_naming_the_file() {
 fn value_longer_than_file_is_named() {
     for path in cases("dicom_open") {
         let e = medref_data::read_slice(&path).unwrap_err().to_string();
-        assert!(
-            e.contains("cannot parse DICOM data set") && e.contains("bytes follow"),
-            "{e}"
-        );
+        assert!(e.contains("cannot parse DICOM data set") && e.contains("bytes follow"), "{e}");
     }
 }
 
@@ -115,16 +110,8 @@ fn dicom_inputs_are_refused_by_deidentify() {
 fn well_formed_dicom_still_reads() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../datasets/dicom");
     let plain = medref_data::read_slice(dir.join("MR_small.dcm")).unwrap();
-    for name in [
-        "MR_small_RLE.dcm",
-        "MR_small_implicit.dcm",
-        "MR_small_bigendian.dcm",
-    ] {
-        assert_eq!(
-            medref_data::read_slice(dir.join(name)).unwrap(),
-            plain,
-            "{name}"
-        );
+    for name in ["MR_small_RLE.dcm", "MR_small_implicit.dcm", "MR_small_bigendian.dcm"] {
+        assert_eq!(medref_data::read_slice(dir.join(name)).unwrap(), plain, "{name}");
     }
     let ct = medref_data::read_slice(dir.join("CT_small.dcm")).unwrap();
     assert_eq!((ct.rows, ct.cols), (128, 128));
@@ -136,18 +123,11 @@ fn well_formed_dicom_still_reads() {
 fn bed_with_crlf_line_endings_still_reads() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("crlf.bed");
-    std::fs::write(
-        &path,
-        "chr1\t100\t200\tbound\r\nchr1\t300\t400\tunbound\r\n",
-    )
-    .unwrap();
+    std::fs::write(&path, "chr1\t100\t200\tbound\r\nchr1\t300\t400\tunbound\r\n").unwrap();
     let regions = read_bed(&path, BED_NAME_COLUMN).unwrap();
     assert_eq!(regions.len(), 2);
     assert_eq!(regions[1].label, "unbound");
     let kept = regressions_dir().join("bed/cr_before_empty_label.bed");
     let e = read_bed(kept, BED_NAME_COLUMN).unwrap_err();
-    assert!(
-        e.to_string().contains("line 2, byte 13: a carriage return"),
-        "{e}"
-    );
+    assert!(e.to_string().contains("line 2, byte 13: a carriage return"), "{e}");
 }

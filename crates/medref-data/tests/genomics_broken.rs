@@ -21,10 +21,7 @@ fn err_of<T: std::fmt::Debug>(r: Result<T, DataError>) -> String {
 }
 
 fn assert_names(e: &str, path: &Path, parts: &[&str]) {
-    assert!(
-        e.starts_with(&path.display().to_string()),
-        "should start with the file: {e}"
-    );
+    assert!(e.starts_with(&path.display().to_string()), "should start with the file: {e}");
     for part in parts {
         assert!(e.contains(part), "{e}\n  should contain: {part}");
     }
@@ -34,75 +31,37 @@ fn assert_names(e: &str, path: &Path, parts: &[&str]) {
 fn fasta_with_a_non_sequence_character_names_line_column_and_record() {
     let path = datasets().join("broken/bad_base.fa");
     let e = err_of(read_fasta(&path));
-    assert_names(
-        &e,
-        &path,
-        &[
-            "line 6, column 8",
-            "`@`",
-            "record `seq2`",
-            "not a nucleotide code",
-        ],
-    );
+    assert_names(&e, &path, &["line 6, column 8", "`@`", "record `seq2`", "not a nucleotide code"]);
 }
 
 #[test]
 fn truncated_vcf_names_the_cut_line() {
     let path = datasets().join("broken/truncated.vcf");
     let e = err_of(read_vcf(&path));
-    assert_names(
-        &e,
-        &path,
-        &[
-            "line 7",
-            "7 tab-separated columns",
-            "has 8",
-            "truncated line?",
-        ],
-    );
+    assert_names(&e, &path, &["line 7", "7 tab-separated columns", "has 8", "truncated line?"]);
 }
 
 #[test]
 fn vcf_with_a_malformed_position_names_line_and_column() {
     let path = datasets().join("broken/vcf_bad_pos.vcf");
     let e = err_of(read_vcf(&path));
-    assert_names(
-        &e,
-        &path,
-        &["line 4, column 2 (POS)", "`14x7`", "whole number"],
-    );
+    assert_names(&e, &path, &["line 4, column 2 (POS)", "`14x7`", "whole number"]);
 }
 
 #[test]
 fn bed_with_start_after_end_names_the_line() {
     let path = datasets().join("broken/bed_bad_coord.bed");
     let e = err_of(read_bed(&path, 4));
-    assert_names(
-        &e,
-        &path,
-        &["line 3", "start 453 is after end 353", "0-based, half-open"],
-    );
+    assert_names(&e, &path, &["line 3", "start 453 is after end 353", "0-based, half-open"]);
 }
 
 #[test]
 fn csv_with_ragged_lengths_names_both_records_and_lengths() {
     let path = datasets().join("broken/ragged.csv");
     let e = err_of(read_sequence_csv(&path, &SequenceCsvOptions::default()));
-    assert_names(
-        &e,
-        &path,
-        &[
-            "line 4 (record `s3`)",
-            "is 8 bp",
-            "(record `s1`, line 2) is 10 bp",
-            "pad_or_crop_to",
-        ],
-    );
+    assert_names(&e, &path, &["line 4 (record `s3`)", "is 8 bp", "(record `s1`, line 2) is 10 bp", "pad_or_crop_to"]);
     // With a target length the same file reads.
-    let opts = SequenceCsvOptions {
-        pad_or_crop_to: Some(10),
-        ..Default::default()
-    };
+    let opts = SequenceCsvOptions { pad_or_crop_to: Some(10), ..Default::default() };
     let s = read_sequence_csv(&path, &opts).unwrap();
     assert_eq!(s.records.sequence(2, 10), b"NACGTACGTN");
 }
@@ -194,10 +153,7 @@ fn truncated_vcf_and_fasta_never_panic() {
         let _ = read_bed(p, 4);
     });
     let csv = std::fs::read(datasets().join("genomics/statlog_splice.csv")).unwrap();
-    let opts = SequenceCsvOptions {
-        label_columns: vec!["class".into()],
-        ..Default::default()
-    };
+    let opts = SequenceCsvOptions { label_columns: vec!["class".into()], ..Default::default() };
     cut_at_many_offsets(dir.path(), "s.csv", &csv, &|p| {
         let _ = read_sequence_csv(p, &opts);
     });
@@ -217,8 +173,5 @@ fn a_truncated_record_at_the_end_of_a_fasta_is_read_not_invented() {
     let bytes = bgzip(b">a\nACGTACGTACGTACGTACGTACGTACGTACGTACGT\n");
     std::fs::write(&gz, &bytes[..bytes.len() / 2]).unwrap();
     let e = err_of(read_fasta(&gz));
-    assert!(
-        e.starts_with(&gz.display().to_string()) && e.contains("cannot read"),
-        "{e}"
-    );
+    assert!(e.starts_with(&gz.display().to_string()) && e.contains("cannot read"), "{e}");
 }

@@ -126,7 +126,12 @@ fn lanes_sum(a: &[f32], b: &[f32], f: impl Fn(f32, f32) -> f32) -> f32 {
 /// over every plane of the channel, in parallel over channels (`b` may be
 /// `a` itself). Several terms of one plane are taken while it is in cache,
 /// so they cost one pass over memory.
-fn channel_sums<const N: usize>(p: &Planes, a: &[f32], b: &[f32], term: impl Fn(usize, &[f32], &[f32]) -> [f32; N] + Sync) -> Vec<[f64; N]> {
+fn channel_sums<const N: usize>(
+    p: &Planes,
+    a: &[f32],
+    b: &[f32],
+    term: impl Fn(usize, &[f32], &[f32]) -> [f32; N] + Sync,
+) -> Vec<[f64; N]> {
     (0..p.c)
         .into_par_iter()
         .map(|ch| {
@@ -144,7 +149,8 @@ fn channel_sums<const N: usize>(p: &Planes, a: &[f32], b: &[f32], term: impl Fn(
 /// Output, mean and biased variance.
 fn forward(x: &[f32], gamma: &[f32], beta: &[f32], p: &Planes, epsilon: f64) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
     let count = p.count().max(1.0);
-    let mean: Vec<f32> = channel_sums(p, x, x, |_, v, _| [lanes_sum(v, v, |a, _| a)]).iter().map(|[s]| (s / count) as f32).collect();
+    let mean: Vec<f32> =
+        channel_sums(p, x, x, |_, v, _| [lanes_sum(v, v, |a, _| a)]).iter().map(|[s]| (s / count) as f32).collect();
     // About the mean, in a second pass: one pass of sums and sums of
     // squares would lose the variance to cancellation when the mean is large.
     let var: Vec<f32> = channel_sums(p, x, x, |ch, v, _| [lanes_sum(v, v, |a, _| (a - mean[ch]) * (a - mean[ch]))])
@@ -160,10 +166,20 @@ fn forward(x: &[f32], gamma: &[f32], beta: &[f32], p: &Planes, epsilon: f64) -> 
 }
 
 /// Gradients of the input, gamma and beta.
-fn backward(x: &[f32], gamma: &[f32], mean: &[f32], var: &[f32], dy: &[f32], p: &Planes, epsilon: f64) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
+fn backward(
+    x: &[f32],
+    gamma: &[f32],
+    mean: &[f32],
+    var: &[f32],
+    dy: &[f32],
+    p: &Planes,
+    epsilon: f64,
+) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
     let inv_std: Vec<f32> = var.iter().map(|&v| 1.0 / (f64::from(v) + epsilon).sqrt() as f32).collect();
     // Σ dy and Σ dy · (x - mean) per channel, in one pass.
-    let sums = channel_sums(p, x, dy, |ch, xs, gs| [lanes_sum(gs, gs, |g, _| g), lanes_sum(xs, gs, |a, g| g * (a - mean[ch]))]);
+    let sums = channel_sums(p, x, dy, |ch, xs, gs| {
+        [lanes_sum(gs, gs, |g, _| g), lanes_sum(xs, gs, |a, g| g * (a - mean[ch]))]
+    });
     let d_beta: Vec<f32> = sums.iter().map(|[s, _]| *s as f32).collect();
     let d_gamma: Vec<f32> = sums.iter().zip(&inv_std).map(|([_, s], &k)| *s as f32 * k).collect();
     let count = p.count().max(1.0) as f32;
@@ -186,7 +202,12 @@ fn fused(x: &FlexTensor, gamma: &FlexTensor, beta: &FlexTensor, epsilon: f64) ->
 }
 
 impl BatchNormKernels for Flex {
-    fn batch_norm_fused(x: FlexTensor, gamma: FlexTensor, beta: FlexTensor, epsilon: f64) -> (FlexTensor, FlexTensor, FlexTensor) {
+    fn batch_norm_fused(
+        x: FlexTensor,
+        gamma: FlexTensor,
+        beta: FlexTensor,
+        epsilon: f64,
+    ) -> (FlexTensor, FlexTensor, FlexTensor) {
         fused(&x, &gamma, &beta, epsilon)
     }
 }
@@ -214,7 +235,8 @@ impl Backward<Flex, 3> for NormBackward {
         let s = &ops.state;
         let ((x, dims), (dy, _)) = (row_major(&s.x), row_major(&dy));
         let p = Planes::of(&dims);
-        let (dx, d_gamma, d_beta) = backward(f32s(&x), f32s(&s.gamma), f32s(&s.mean), f32s(&s.var), f32s(&dy), &p, s.epsilon);
+        let (dx, d_gamma, d_beta) =
+            backward(f32s(&x), f32s(&s.gamma), f32s(&s.mean), f32s(&s.var), f32s(&dy), &p, s.epsilon);
         if let Some(node) = x_parent {
             grads.register::<Flex>(node.id, tensor(dx, dims));
         }

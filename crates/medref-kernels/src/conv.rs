@@ -137,11 +137,15 @@ impl Geometry {
     }
 
     fn out_h(&self) -> usize {
-        (self.h + self.padding[0] + self.padding[1]).saturating_sub(self.dilation[0] * (self.kh - 1) + 1) / self.stride[0] + 1
+        (self.h + self.padding[0] + self.padding[1]).saturating_sub(self.dilation[0] * (self.kh - 1) + 1)
+            / self.stride[0]
+            + 1
     }
 
     fn out_w(&self) -> usize {
-        (self.w + self.padding[2] + self.padding[3]).saturating_sub(self.dilation[1] * (self.kw - 1) + 1) / self.stride[1] + 1
+        (self.w + self.padding[2] + self.padding[3]).saturating_sub(self.dilation[1] * (self.kw - 1) + 1)
+            / self.stride[1]
+            + 1
     }
 
     /// Rows of the unfolded input: one per input channel and kernel tap.
@@ -184,7 +188,8 @@ fn copy_run(dst: &mut [f32], src: &[f32]) {
     let n8 = s8.len() * 8;
     for (d, s) in d8.zip(s8) {
         // Fixed-size arrays: one vector move, not a call.
-        let (d, s): (&mut [f32; 8], &[f32; 8]) = (d.try_into().expect("chunks of 8"), s.try_into().expect("chunks of 8"));
+        let (d, s): (&mut [f32; 8], &[f32; 8]) =
+            (d.try_into().expect("chunks of 8"), s.try_into().expect("chunks of 8"));
         *d = *s;
     }
     for (d, &s) in dst[n8..].iter_mut().zip(&src[n8..]) {
@@ -200,7 +205,8 @@ fn copy_run(dst: &mut [f32], src: &[f32]) {
 fn copy_every_second(out: &mut [f32], src: &[f32]) {
     let blocks = (out.len() / 4).min(src.len() / 8);
     for (d, s) in out.chunks_exact_mut(4).zip(src.chunks_exact(8)).take(blocks) {
-        let (d, s): (&mut [f32; 4], &[f32; 8]) = (d.try_into().expect("chunks of 4"), s.try_into().expect("chunks of 8"));
+        let (d, s): (&mut [f32; 4], &[f32; 8]) =
+            (d.try_into().expect("chunks of 4"), s.try_into().expect("chunks of 8"));
         *d = [s[0], s[2], s[4], s[6]];
     }
     for (v, &a) in out[blocks * 4..].iter_mut().zip(src[blocks * 8..].iter().step_by(2)) {
@@ -213,7 +219,8 @@ fn copy_every_second(out: &mut [f32], src: &[f32]) {
 fn add_every_second(dst: &mut [f32], part: &[f32]) {
     let blocks = (part.len() / 4).min(dst.len() / 8);
     for (d, p) in dst.chunks_exact_mut(8).zip(part.chunks_exact(4)).take(blocks) {
-        let (d, p): (&mut [f32; 8], &[f32; 4]) = (d.try_into().expect("chunks of 8"), p.try_into().expect("chunks of 4"));
+        let (d, p): (&mut [f32; 8], &[f32; 4]) =
+            (d.try_into().expect("chunks of 8"), p.try_into().expect("chunks of 4"));
         for (t, &v) in p.iter().enumerate() {
             d[2 * t] += v;
         }
@@ -375,7 +382,12 @@ fn backward(
                         }
                     };
                     // dW += dY_s (o x p) x cols^T (p x k)
-                    matmul(&mut acc, Mat::row_major(&dy[s * o * p..][..o * p], o, p), Mat::transposed(cols, k, p), true);
+                    matmul(
+                        &mut acc,
+                        Mat::row_major(&dy[s * o * p..][..o * p], o, p),
+                        Mat::transposed(cols, k, p),
+                        true,
+                    );
                 }
                 acc
             })
@@ -414,7 +426,13 @@ fn conv(
 }
 
 impl ConvKernels for Flex {
-    fn conv2d_unbiased(x: FlexTensor, weight: FlexTensor, stride: [usize; 2], dilation: [usize; 2], padding: [usize; 4]) -> FlexTensor {
+    fn conv2d_unbiased(
+        x: FlexTensor,
+        weight: FlexTensor,
+        stride: [usize; 2],
+        dilation: [usize; 2],
+        padding: [usize; 4],
+    ) -> FlexTensor {
         conv(&x, &weight, stride, dilation, padding, false).0
     }
 }

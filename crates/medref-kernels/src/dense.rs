@@ -36,7 +36,12 @@ const ROWS_PER_TASK: usize = 64;
 #[backend_extension(Flex, Autodiff)]
 pub trait DenseKernels: Backend {
     /// `x [n, in] x weight [in, out] + bias [out]`, then ReLU if `relu`.
-    fn dense_bias(x: FloatTensor<Self>, weight: FloatTensor<Self>, bias: FloatTensor<Self>, relu: bool) -> FloatTensor<Self>;
+    fn dense_bias(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
+        relu: bool,
+    ) -> FloatTensor<Self>;
 }
 
 /// `linear.forward(x)` (then ReLU if `relu`), fused on the CPU; burn's
@@ -68,7 +73,12 @@ fn forward(xs: &[f32], ws: &[f32], bs: &[f32], n: usize, relu: bool) -> Vec<f32>
             let rows = block.len() / d_out;
             block.chunks_exact_mut(d_out).for_each(|row| row.copy_from_slice(bs));
             let first = t * ROWS_PER_TASK;
-            matmul(block, Mat::row_major(&xs[first * d_in..(first + rows) * d_in], rows, d_in), Mat::row_major(ws, d_in, d_out), true);
+            matmul(
+                block,
+                Mat::row_major(&xs[first * d_in..(first + rows) * d_in], rows, d_in),
+                Mat::row_major(ws, d_in, d_out),
+                true,
+            );
             if relu {
                 block.iter_mut().for_each(|v| *v = v.max(0.0));
             }
@@ -92,10 +102,18 @@ impl DenseKernels for Flex {
 
 /// `(dx, dw, db)` from the output gradient `dy`; `out` (the forward's
 /// output) masks it where the ReLU clipped.
-fn backward(xs: &[f32], ws: &[f32], out: Option<&[f32]>, dy: &[f32], [n, d_in, d_out]: [usize; 3], want: [bool; 3]) -> [Vec<f32>; 3] {
+fn backward(
+    xs: &[f32],
+    ws: &[f32],
+    out: Option<&[f32]>,
+    dy: &[f32],
+    [n, d_in, d_out]: [usize; 3],
+    want: [bool; 3],
+) -> [Vec<f32>; 3] {
     // burn's ReLU passes the gradient where the output is above zero;
     // without a ReLU the gradient is used as it came.
-    let masked: Option<Vec<f32>> = out.map(|out| dy.iter().zip(out).map(|(&g, &y)| if y > 0.0 { g } else { 0.0 }).collect());
+    let masked: Option<Vec<f32>> =
+        out.map(|out| dy.iter().zip(out).map(|(&g, &y)| if y > 0.0 { g } else { 0.0 }).collect());
     let dz = masked.as_deref().unwrap_or(dy);
     let mut dx = vec![0f32; if want[0] { n * d_in } else { 0 }];
     if want[0] && d_in > 0 {
@@ -104,7 +122,8 @@ fn backward(xs: &[f32], ws: &[f32], out: Option<&[f32]>, dy: &[f32], [n, d_in, d
             matmul(dxb, Mat::row_major(dzb, rows, d_out), Mat::transposed(ws, d_in, d_out), false);
         });
     }
-    let (mut dw, mut db) = (vec![0f32; if want[1] { d_in * d_out } else { 0 }], vec![0f32; if want[2] { d_out } else { 0 }]);
+    let (mut dw, mut db) =
+        (vec![0f32; if want[1] { d_in * d_out } else { 0 }], vec![0f32; if want[2] { d_out } else { 0 }]);
     if (want[1] || want[2]) && d_out > 0 {
         let partials: Vec<(Vec<f32>, Vec<f32>)> = dz
             .par_chunks(ROWS_PER_TASK * d_out)
@@ -152,7 +171,8 @@ impl Backward<Flex, 3> for DenseBackward {
         let (dy, dims) = row_major(&dy);
         let (n, d_in, d_out) = (dims[0], s.weight.layout().shape()[0], dims[1]);
         let want = ops.parents.each_ref().map(Option::is_some);
-        let grads_out = backward(f32s(&s.x), f32s(&s.weight), s.out.as_ref().map(f32s), f32s(&dy), [n, d_in, d_out], want);
+        let grads_out =
+            backward(f32s(&s.x), f32s(&s.weight), s.out.as_ref().map(f32s), f32s(&dy), [n, d_in, d_out], want);
         let shapes = [vec![n, d_in], vec![d_in, d_out], vec![d_out]];
         for ((parent, g), shape) in ops.parents.into_iter().zip(grads_out).zip(shapes) {
             if let Some(node) = parent {
@@ -163,7 +183,12 @@ impl Backward<Flex, 3> for DenseBackward {
 }
 
 impl<C: CheckpointStrategy> DenseKernels for Autodiff<Flex, C> {
-    fn dense_bias(x: FloatTensor<Self>, weight: FloatTensor<Self>, bias: FloatTensor<Self>, relu: bool) -> FloatTensor<Self> {
+    fn dense_bias(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
+        relu: bool,
+    ) -> FloatTensor<Self> {
         let nodes = [x.node(), weight.node(), bias.node()];
         let (x, weight, bias) = (x.into_primitive(), weight.into_primitive(), bias.into_primitive());
         let (out, x, weight) = fused(&x, &weight, &bias, relu);
@@ -229,7 +254,8 @@ mod tests {
     #[test]
     fn the_weight_gradient_is_bit_identical_whatever_the_thread_count() {
         let (n, d_in, d_out) = (333, 40, 24);
-        let wave = |len: usize, phase: f32| (0..len).map(|i| (i as f32 * 0.37 + phase).sin() * 1e3).collect::<Vec<f32>>();
+        let wave =
+            |len: usize, phase: f32| (0..len).map(|i| (i as f32 * 0.37 + phase).sin() * 1e3).collect::<Vec<f32>>();
         let (xs, ws, dy) = (wave(n * d_in, 0.1), wave(d_in * d_out, 0.5), wave(n * d_out, 0.9));
         let out = wave(n * d_out, 1.3);
         let on = |threads: usize| {

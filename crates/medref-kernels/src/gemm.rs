@@ -72,7 +72,12 @@ pub fn matmul(dst: &mut [f32], a: Mat<'_>, b: Mat<'_>, accumulate: bool) {
 pub fn product(dst: MatMut<'_>, a: Mat<'_>, b: Mat<'_>, accumulate: bool) {
     let (m, n, k) = (a.rows, b.cols, a.cols);
     assert!(
-        a.cols == b.rows && dst.rows == m && dst.cols == n && a.fits() && b.fits() && fits(dst.data.len(), m, n, dst.rs, dst.cs),
+        a.cols == b.rows
+            && dst.rows == m
+            && dst.cols == n
+            && a.fits()
+            && b.fits()
+            && fits(dst.data.len(), m, n, dst.rs, dst.cs),
         "matmul: sizes do not fit"
     );
     if m == 0 || n == 0 {

@@ -171,9 +171,8 @@ fn backward(grad: &[f32], arg: &[u8], g: Windows) -> Vec<f32> {
     if oh * ow == 0 {
         return gx;
     }
-    gx.par_chunks_mut(g.h * g.w)
-        .zip(grad.par_chunks(oh * ow).zip(arg.par_chunks(oh * ow)))
-        .for_each(|(plane, (grad, arg))| {
+    gx.par_chunks_mut(g.h * g.w).zip(grad.par_chunks(oh * ow).zip(arg.par_chunks(oh * ow))).for_each(
+        |(plane, (grad, arg))| {
             for i in 0..oh {
                 let rows = &mut plane[i * g.kh * g.w..][..g.kh * g.w];
                 for (j, (&v, &at)) in grad[i * ow..][..ow].iter().zip(&arg[i * ow..][..ow]).enumerate() {
@@ -181,7 +180,8 @@ fn backward(grad: &[f32], arg: &[u8], g: Windows) -> Vec<f32> {
                     rows[dy * g.w + j * g.kw + dx] = v;
                 }
             }
-        });
+        },
+    );
     gx
 }
 
@@ -229,7 +229,11 @@ impl Backward<Flex, 1> for MaxPoolBackward {
     }
 }
 
-fn pool_tracked<C: CheckpointStrategy>(x: FloatTensor<Autodiff<Flex, C>>, kh: usize, kw: usize) -> FloatTensor<Autodiff<Flex, C>> {
+fn pool_tracked<C: CheckpointStrategy>(
+    x: FloatTensor<Autodiff<Flex, C>>,
+    kh: usize,
+    kw: usize,
+) -> FloatTensor<Autodiff<Flex, C>> {
     let node = x.node();
     let input = x.into_primitive();
     match MaxPoolBackward.prepare::<C>([node]).compute_bound().stateful() {

@@ -4,8 +4,8 @@
 //! model, which is the baseline every clinical risk score is judged
 //! against, and a trainee can switch to an MLP by adding a width.
 
-use burn::nn::{Dropout, DropoutConfig, Linear, LinearConfig};
 use burn::module::Param;
+use burn::nn::{Dropout, DropoutConfig, Linear, LinearConfig};
 use burn::prelude::*;
 use medref_core::config::{MlpConfig, ModelConfig};
 
@@ -56,7 +56,8 @@ impl Mlp {
             return None;
         }
         let device = self.head.weight.device();
-        self.head.weight = Param::from_tensor(Tensor::from_data(TensorData::new(weight.to_vec(), [n_in, n_out]), &device));
+        self.head.weight =
+            Param::from_tensor(Tensor::from_data(TensorData::new(weight.to_vec(), [n_in, n_out]), &device));
         self.head.bias = Some(Param::from_tensor(Tensor::from_data(TensorData::new(bias.to_vec(), [n_out]), &device)));
         Some(self)
     }

@@ -52,8 +52,7 @@ struct BasicBlock {
 
 impl BasicBlock {
     fn new(c_in: usize, c_out: usize, stride: usize, bn: bool, device: &Device) -> Self {
-        let shortcut = (stride != 1 || c_in != c_out)
-            .then(|| ConvNorm::new(c_in, c_out, 1, stride, bn, device));
+        let shortcut = (stride != 1 || c_in != c_out).then(|| ConvNorm::new(c_in, c_out, 1, stride, bn, device));
         Self {
             first: ConvNorm::new(c_in, c_out, 3, stride, bn, device),
             second: ConvNorm::new(c_out, c_out, 3, 1, bn, device),

@@ -160,7 +160,6 @@ impl crate::Network for Tcn {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,7 +168,8 @@ mod tests {
     fn keeps_the_number_of_frames() {
         let device = Device::flex();
         for causal in [false, true] {
-            let cfg = TcnConfig { channels: 8, layers: 4, kernel_size: 3, causal, dropout: 0.0, smoothing: 0.0, stages: 2 };
+            let cfg =
+                TcnConfig { channels: 8, layers: 4, kernel_size: 3, causal, dropout: 0.0, smoothing: 0.0, stages: 2 };
             let m = Tcn::new(&cfg, 5, 3, &device);
             assert_eq!(m.forward(Tensor::<3>::zeros([2, 5, 37], &device)).dims(), [2, 3, 37]);
         }
@@ -178,7 +178,8 @@ mod tests {
     #[test]
     fn causal_frames_ignore_the_future() {
         let device = Device::flex();
-        let cfg = TcnConfig { channels: 4, layers: 3, kernel_size: 3, causal: true, dropout: 0.0, smoothing: 0.0, stages: 2 };
+        let cfg =
+            TcnConfig { channels: 4, layers: 3, kernel_size: 3, causal: true, dropout: 0.0, smoothing: 0.0, stages: 2 };
         let m = Tcn::new(&cfg, 1, 2, &device);
         let a = Tensor::<3>::zeros([1, 1, 20], &device);
         let mut future = vec![0f32; 20];

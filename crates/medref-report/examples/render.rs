@@ -11,19 +11,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let runs: Vec<PathBuf> = args.collect();
     std::fs::create_dir_all(&out)?;
     for run in &runs {
-        let name = run
-            .file_name()
-            .ok_or("run directory without a name")?
-            .to_string_lossy()
-            .into_owned();
-        std::fs::write(
-            out.join(format!("{name}.html")),
-            medref_report::render_report(run)?,
-        )?;
-        std::fs::write(
-            out.join(format!("{name}.md")),
-            medref_report::render_model_card(run)?,
-        )?;
+        let name = run.file_name().ok_or("run directory without a name")?.to_string_lossy().into_owned();
+        std::fs::write(out.join(format!("{name}.html")), medref_report::render_report(run)?)?;
+        std::fs::write(out.join(format!("{name}.md")), medref_report::render_model_card(run)?)?;
     }
     if runs.len() > 1 {
         medref_report::write_comparison(&runs, &out.join("comparison.html"))?;

@@ -32,9 +32,6 @@ pub enum ReportError {
 
 impl ReportError {
     pub(crate) fn parse(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
-        ReportError::Parse {
-            path: path.into(),
-            message: message.into(),
-        }
+        ReportError::Parse { path: path.into(), message: message.into() }
     }
 }

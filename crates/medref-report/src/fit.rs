@@ -10,8 +10,7 @@ use crate::text::{escape, fmt_num};
 use std::fmt::Write as _;
 
 /// The run summary's and the model card's one-line account of a direct fit.
-pub(crate) const DIRECT_FIT: &str =
-    "fitted directly: one deterministic solve of a convex problem, no epochs";
+pub(crate) const DIRECT_FIT: &str = "fitted directly: one deterministic solve of a convex problem, no epochs";
 
 /// A scalar of `convex_fit.json` as printed: whole numbers as such, other
 /// numbers to about four digits, flags as yes or no.
@@ -42,7 +41,9 @@ pub(crate) fn direct_fit_section(run: &Run) -> String {
         code_cell(run.model_kind())
     );
     let Some(fit) = &run.convex_fit else {
-        s.push_str("<p class=\"note\">convex_fit.json, the solver's record, is not in this directory.</p>\n</section>\n");
+        s.push_str(
+            "<p class=\"note\">convex_fit.json, the solver's record, is not in this directory.</p>\n</section>\n",
+        );
         return s;
     };
     let rows: Vec<(&str, String)> = fit
@@ -78,7 +79,11 @@ pub(crate) fn hazard_ratio_section(run: &Run) -> String {
     s.push_str("<table data-table=\"hazard-ratios\">\n<thead><tr><th scope=\"col\">Covariate</th><th scope=\"col\">Hazard ratio</th><th scope=\"col\">95% CI</th><th scope=\"col\">p</th></tr></thead>\n<tbody>\n");
     for r in rows {
         let num = |k: &str| r.get(k).and_then(|v| v.as_f64());
-        let ci = r.get("hazard_ratio_ci95").and_then(|v| v.as_array()).map(|a| a.iter().filter_map(|x| x.as_f64()).collect::<Vec<_>>()).unwrap_or_default();
+        let ci = r
+            .get("hazard_ratio_ci95")
+            .and_then(|v| v.as_array())
+            .map(|a| a.iter().filter_map(|x| x.as_f64()).collect::<Vec<_>>())
+            .unwrap_or_default();
         let _ = writeln!(
             s,
             "<tr><th scope=\"row\">{}</th><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",

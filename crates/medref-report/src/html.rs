@@ -26,10 +26,7 @@ pub fn render_report(run_dir: &Path) -> Result<String, ReportError> {
 pub fn write_report(run_dir: &Path) -> Result<PathBuf, ReportError> {
     let html = render_report(run_dir)?;
     let path = run_dir.join("report.html");
-    write_atomic(&path, html.as_bytes()).map_err(|source| ReportError::Write {
-        path: path.clone(),
-        source,
-    })?;
+    write_atomic(&path, html.as_bytes()).map_err(|source| ReportError::Write { path: path.clone(), source })?;
     Ok(path)
 }
 
@@ -65,11 +62,7 @@ pub(crate) fn page(title: &str, body: &str) -> String {
 pub(crate) fn key_value_table(rows: &[(&str, String)]) -> String {
     let mut s = String::from("<table class=\"kv\">\n");
     for (k, v) in rows {
-        let _ = writeln!(
-            s,
-            "<tr><th scope=\"row\">{}</th><td>{v}</td></tr>",
-            escape(k)
-        );
+        let _ = writeln!(s, "<tr><th scope=\"row\">{}</th><td>{v}</td></tr>", escape(k));
     }
     s.push_str("</table>\n");
     s
@@ -89,16 +82,9 @@ pub(crate) fn metrics_table(
     }
     s.push_str("</tr></thead>\n<tbody>\n");
     for key in &rows {
-        let _ = write!(
-            s,
-            "<tr><th scope=\"row\" title=\"{}\">{}</th>",
-            escape(key),
-            escape(&metric_label(key))
-        );
+        let _ = write!(s, "<tr><th scope=\"row\" title=\"{}\">{}</th>", escape(key), escape(&metric_label(key)));
         for (_, m) in columns {
-            let cell = m
-                .and_then(|m| with_ci(m, key))
-                .unwrap_or_else(|| "–".into());
+            let cell = m.and_then(|m| with_ci(m, key)).unwrap_or_else(|| "–".into());
             let _ = write!(s, "<td class=\"num\">{}</td>", escape(&cell));
         }
         s.push_str("</tr>\n");
@@ -108,13 +94,10 @@ pub(crate) fn metrics_table(
 }
 
 /// The sentence under a metrics table saying what the brackets are.
-pub(crate) fn interval_note<'a>(
-    maps: impl IntoIterator<Item = &'a BTreeMap<String, f64>>,
-) -> String {
+pub(crate) fn interval_note<'a>(maps: impl IntoIterator<Item = &'a BTreeMap<String, f64>>) -> String {
     let n = maps.into_iter().filter_map(resamples).max();
-    let source = n.map_or("bootstrap resamples of the split".to_string(), |n| {
-        format!("{n} bootstrap resamples of the split")
-    });
+    let source =
+        n.map_or("bootstrap resamples of the split".to_string(), |n| format!("{n} bootstrap resamples of the split"));
     format!(
         "<p class=\"note\">Brackets: 95% confidence interval from {}. Metrics without brackets have no \
          interval computed. Thresholded metrics (sensitivity, specificity, F1, accuracy) use the configured \
@@ -127,12 +110,7 @@ pub(crate) fn interval_note<'a>(
 pub(crate) fn figures_html(figures: &[Figure]) -> String {
     let mut s = String::from("<div class=\"plots\">\n");
     for f in figures {
-        let _ = write!(
-            s,
-            "<figure>\n{}<figcaption>{}</figcaption>\n</figure>\n",
-            f.svg,
-            escape(&f.caption)
-        );
+        let _ = write!(s, "<figure>\n{}<figcaption>{}</figcaption>\n</figure>\n", f.svg, escape(&f.caption));
     }
     s.push_str("</div>\n");
     s
@@ -162,10 +140,7 @@ pub(crate) fn code_cell(s: &str) -> String {
 pub(crate) fn shell_line(args: &[String]) -> String {
     args.iter()
         .map(|a| {
-            if !a.is_empty()
-                && a.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c))
-            {
+            if !a.is_empty() && a.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c)) {
                 a.clone()
             } else {
                 format!("'{}'", a.replace('\'', "'\\''"))
@@ -194,11 +169,7 @@ fn summary_section(run: &Run) -> String {
     if (1..=12).contains(&k) && names.iter().enumerate().any(|(i, n)| *n != i.to_string()) {
         task_text.push_str(&format!(": {}", names.join(", ")));
     }
-    let task_cell = format!(
-        "<span data-task=\"{}\">{}</span>",
-        run.task().as_str(),
-        escape(&task_text)
-    );
+    let task_cell = format!("<span data-task=\"{}\">{}</span>", run.task().as_str(), escape(&task_text));
     let mut device = format!("{} — {}", m.device, m.backend);
     if m.threads > 0 {
         device.push_str(&format!(", {} threads", m.threads));
@@ -208,39 +179,20 @@ fn summary_section(run: &Run) -> String {
         ("Domain", escape(run.domain())),
         ("Task", task_cell),
         ("Model", code_cell(run.model_kind())),
-        (
-            "Data format",
-            run.data_format()
-                .map(code_cell)
-                .unwrap_or_else(|| "unknown".into()),
-        ),
+        ("Data format", run.data_format().map(code_cell).unwrap_or_else(|| "unknown".into())),
     ];
     if run.is_direct_fit() {
-        rows.push((
-            "Fit",
-            format!("<span data-fit=\"direct\">{}</span>", escape(DIRECT_FIT)),
-        ));
+        rows.push(("Fit", format!("<span data-fit=\"direct\">{}</span>", escape(DIRECT_FIT))));
     } else {
         rows.push(("Best epoch", escape(&best_epoch_text(run))));
-        rows.push((
-            "Monitored",
-            run.monitor()
-                .map(code_cell)
-                .unwrap_or_else(|| "unknown".into()),
-        ));
+        rows.push(("Monitored", run.monitor().map(code_cell).unwrap_or_else(|| "unknown".into())));
     }
     rows.extend([
         ("Status", escape(&m.status)),
         ("Device", escape(&device)),
-        (
-            "Duration",
-            escape(&m.duration_seconds.map_or("unknown".into(), fmt_duration)),
-        ),
+        ("Duration", escape(&m.duration_seconds.map_or("unknown".into(), fmt_duration))),
         ("Started", escape(&m.started)),
-        (
-            "Finished",
-            escape(m.finished.as_deref().unwrap_or("not recorded")),
-        ),
+        ("Finished", escape(m.finished.as_deref().unwrap_or("not recorded"))),
         ("Seed", m.seed.to_string()),
     ]);
     let mut s = String::from("<section id=\"summary\">\n<h2>Run summary</h2>\n");
@@ -255,28 +207,15 @@ fn metrics_section(run: &Run) -> String {
         s.push_str("<p class=\"note\">metrics.json holds no split.</p>\n</section>\n");
         return s;
     }
-    let columns = vec![
-        ("Validation".to_string(), run.split_metrics("val")),
-        ("Test".to_string(), run.split_metrics("test")),
-    ];
+    let columns =
+        vec![("Validation".to_string(), run.split_metrics("val")), ("Test".to_string(), run.split_metrics("test"))];
     s.push_str(&metrics_table(&columns, "data-table=\"metrics\"", "split"));
     s.push_str(&interval_note(run.metrics.values()));
-    let others: Vec<&String> = run
-        .metrics
-        .keys()
-        .filter(|k| *k != "val" && *k != "test")
-        .collect();
+    let others: Vec<&String> = run.metrics.keys().filter(|k| *k != "val" && *k != "test").collect();
     if !others.is_empty() {
-        let columns: Vec<_> = others
-            .iter()
-            .map(|k| (escape(k), run.metrics.get(*k)))
-            .collect();
+        let columns: Vec<_> = others.iter().map(|k| (escape(k), run.metrics.get(*k))).collect();
         s.push_str("<p>Other splits recorded in metrics.json:</p>\n");
-        s.push_str(&metrics_table(
-            &columns,
-            "data-table=\"metrics-other\"",
-            "split",
-        ));
+        s.push_str(&metrics_table(&columns, "data-table=\"metrics-other\"", "split"));
     }
     s.push_str("</section>\n");
     s
@@ -289,7 +228,9 @@ fn plots_section(run: &Run) -> String {
         figures.extend(crate::plots::published_figures(run, p));
     }
     if figures.is_empty() {
-        s.push_str("<p class=\"note\">No plot could be drawn: history.csv and predictions.csv are missing or empty.</p>\n");
+        s.push_str(
+            "<p class=\"note\">No plot could be drawn: history.csv and predictions.csv are missing or empty.</p>\n",
+        );
     } else {
         s.push_str(&figures_html(&figures));
     }
@@ -306,12 +247,7 @@ fn plots_section(run: &Run) -> String {
                     );
                 }
                 Err(why) => {
-                    let _ = writeln!(
-                        s,
-                        "<p class=\"note\">{} left out: {}.</p>",
-                        escape(&e.file),
-                        escape(why)
-                    );
+                    let _ = writeln!(s, "<p class=\"note\">{} left out: {}.</p>", escape(&e.file), escape(why));
                 }
             }
         }
@@ -342,11 +278,7 @@ const SUBGROUP_KEYS: &[&str] = &[
 pub(crate) const SMALL_GROUP: f64 = 30.0;
 
 pub(crate) fn subgroup_columns(groups: &Subgroups) -> Vec<&'static str> {
-    SUBGROUP_KEYS
-        .iter()
-        .copied()
-        .filter(|k| groups.test.values().any(|m| m.contains_key(*k)))
-        .collect()
+    SUBGROUP_KEYS.iter().copied().filter(|k| groups.test.values().any(|m| m.contains_key(*k))).collect()
 }
 
 fn subgroups_section(run: &Run) -> String {
@@ -388,7 +320,10 @@ fn subgroups_section(run: &Run) -> String {
         s.push_str(&crate::published_bundle::subgroup_note(p));
     }
     if small {
-        let _ = writeln!(s, "<p class=\"note\">* fewer than {SMALL_GROUP} test samples: treat its numbers as very uncertain.</p>");
+        let _ = writeln!(
+            s,
+            "<p class=\"note\">* fewer than {SMALL_GROUP} test samples: treat its numbers as very uncertain.</p>"
+        );
     }
     if groups.missing > 0 {
         let _ = writeln!(
@@ -407,10 +342,7 @@ pub(crate) fn split_sizes(run: &Run) -> Vec<(String, String)> {
     let mut out = Vec::new();
     if let Some(report) = &run.data_report {
         for split in ["train", "val", "test"] {
-            if let Some(n) = report
-                .get(&format!("{split}_rows"))
-                .and_then(|v| v.as_u64())
-            {
+            if let Some(n) = report.get(&format!("{split}_rows")).and_then(|v| v.as_u64()) {
                 out.push((split.to_string(), n.to_string()));
             }
         }
@@ -419,10 +351,7 @@ pub(crate) fn split_sizes(run: &Run) -> Vec<(String, String)> {
         if let Some(p) = &run.predictions {
             let known = ["train", "val", "test"];
             let ordered = known.iter().filter_map(|k| p.splits.get_key_value(*k));
-            let others = p
-                .splits
-                .iter()
-                .filter(|(k, _)| !known.contains(&k.as_str()));
+            let others = p.splits.iter().filter(|(k, _)| !known.contains(&k.as_str()));
             for (split, s) in ordered.chain(others) {
                 out.push((split.clone(), s.n.to_string()));
             }
@@ -433,10 +362,7 @@ pub(crate) fn split_sizes(run: &Run) -> Vec<(String, String)> {
 
 fn data_section(run: &Run) -> String {
     let m = &run.manifest;
-    let mut rows = vec![
-        ("Data set", code_cell(&m.dataset_path)),
-        ("SHA-256", code_cell(&m.dataset_sha256)),
-    ];
+    let mut rows = vec![("Data set", code_cell(&m.dataset_path)), ("SHA-256", code_cell(&m.dataset_sha256))];
     match provenance::lookup(&m.dataset_path, &run.dir) {
         Some(p) => {
             rows.push(("What it is", escape(&p.what)));
@@ -447,11 +373,7 @@ fn data_section(run: &Run) -> String {
     }
     let sizes = split_sizes(run);
     if !sizes.is_empty() {
-        let text = sizes
-            .iter()
-            .map(|(k, v)| format!("{k} {v}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let text = sizes.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ");
         rows.push(("Rows per split", escape(&text)));
     }
     let mut s = String::from("<section id=\"data\">\n<h2>Data</h2>\n");
@@ -462,9 +384,7 @@ fn data_section(run: &Run) -> String {
             .iter()
             .map(|(k, v)| {
                 let value = match v {
-                    serde_json::Value::Number(n) => n
-                        .as_f64()
-                        .map_or(n.to_string(), |f| fmt_metric("n_rows", f)),
+                    serde_json::Value::Number(n) => n.as_f64().map_or(n.to_string(), |f| fmt_metric("n_rows", f)),
                     serde_json::Value::String(t) => t.clone(),
                     other => other.to_string(),
                 };
@@ -496,19 +416,13 @@ fn manifest_section(run: &Run) -> String {
         ("Crate versions", versions),
         ("Config name", escape(&m.config_name)),
         ("Seed", m.seed.to_string()),
-        (
-            "Command",
-            format!("<pre>{}</pre>", escape(&shell_line(&m.command))),
-        ),
+        ("Command", format!("<pre>{}</pre>", escape(&shell_line(&m.command)))),
     ];
     let mut s = String::from("<section id=\"manifest\">\n<h2>Manifest</h2>\n");
     s.push_str(&key_value_table(&rows));
     if let Ok(text) = toml::to_string(&run.config) {
-        let _ = writeln!(
-            s,
-            "<details><summary>Resolved config.toml</summary>\n<pre>{}</pre>\n</details>",
-            escape(&text)
-        );
+        let _ =
+            writeln!(s, "<details><summary>Resolved config.toml</summary>\n<pre>{}</pre>\n</details>", escape(&text));
     }
     s.push_str("</section>\n");
     s
@@ -566,9 +480,6 @@ mod tests {
     #[test]
     fn command_lines_quote_spaces() {
         let args = ["medref", "train", "my config.toml", "--set", "train.lr=0.1"].map(String::from);
-        assert_eq!(
-            shell_line(&args),
-            "medref train 'my config.toml' --set train.lr=0.1"
-        );
+        assert_eq!(shell_line(&args), "medref train 'my config.toml' --set train.lr=0.1");
     }
 }

@@ -21,10 +21,7 @@ pub fn render_model_card(run_dir: &Path) -> Result<String, ReportError> {
 pub fn write_model_card(run_dir: &Path) -> Result<PathBuf, ReportError> {
     let text = render_model_card(run_dir)?;
     let path = run_dir.join("model_card.md");
-    write_atomic(&path, text.as_bytes()).map_err(|source| ReportError::Write {
-        path: path.clone(),
-        source,
-    })?;
+    write_atomic(&path, text.as_bytes()).map_err(|source| ReportError::Write { path: path.clone(), source })?;
     Ok(path)
 }
 
@@ -36,16 +33,26 @@ not be used to diagnose, treat, triage or monitor any person.";
 /// Misuse particular to a domain.
 fn domain_misuse(domain: &str) -> Option<&'static str> {
     Some(match domain {
-        "imaging" => "Reading real scans: the model saw small, downsampled images from one source; other scanners, \
-                      resolutions, protocols or preprocessing change its behaviour in ways these metrics do not show.",
-        "genomics" => "Interpreting the sequence or variants of an individual (clinical genetics): a score learnt from \
-                       a benchmark set is not evidence about one person's variant.",
-        "clinical" => "Predicting the outcome of an individual patient or allocating care: the table is small, from \
-                       one source and period, and may not reflect current practice or another population.",
-        "drug" => "Choosing compounds for synthesis, dosing or safety decisions: predictions for molecules unlike \
-                   the training set are unreliable.",
-        "eldercare" => "Monitoring real people (activity, falls) without consent, privacy safeguards and prospective \
-                        validation on the people and sensors concerned.",
+        "imaging" => {
+            "Reading real scans: the model saw small, downsampled images from one source; other scanners, \
+                      resolutions, protocols or preprocessing change its behaviour in ways these metrics do not show."
+        }
+        "genomics" => {
+            "Interpreting the sequence or variants of an individual (clinical genetics): a score learnt from \
+                       a benchmark set is not evidence about one person's variant."
+        }
+        "clinical" => {
+            "Predicting the outcome of an individual patient or allocating care: the table is small, from \
+                       one source and period, and may not reflect current practice or another population."
+        }
+        "drug" => {
+            "Choosing compounds for synthesis, dosing or safety decisions: predictions for molecules unlike \
+                   the training set are unreliable."
+        }
+        "eldercare" => {
+            "Monitoring real people (activity, falls) without consent, privacy safeguards and prospective \
+                        validation on the people and sensors concerned."
+        }
         "surgery" => "Guiding, assessing or certifying real surgery or surgeons.",
         _ => return None,
     })
@@ -58,9 +65,7 @@ fn headline_key(run: &Run) -> Option<&'static str> {
         TaskKind::Regression => &["r2", "rmse", "mae"],
         TaskKind::Survival => &["c_index"],
         TaskKind::SequenceLabelling => &["frame_accuracy", "edit", "accuracy"],
-        TaskKind::Binary | TaskKind::Multiclass | TaskKind::Multilabel => {
-            &["auroc", "balanced_accuracy", "accuracy"]
-        }
+        TaskKind::Binary | TaskKind::Multiclass | TaskKind::Multilabel => &["auroc", "balanced_accuracy", "accuracy"],
     };
     candidates.iter().copied().find(|k| test.contains_key(*k))
 }
@@ -84,32 +89,16 @@ fn card(run: &Run) -> String {
     let fit = if run.is_direct_fit() {
         ("Fit", crate::fit::DIRECT_FIT.to_string())
     } else {
-        (
-            "Best epoch",
-            run.best_epoch().map_or("unknown".into(), |e| e.to_string()),
-        )
+        ("Best epoch", run.best_epoch().map_or("unknown".into(), |e| e.to_string()))
     };
     let details = [
         ("Model", format!("`{}`", escape_md(run.model_kind()))),
         ("Task", escape_md(&run.task_text())),
         ("Domain", escape_md(run.domain())),
-        (
-            "Trained with",
-            format!(
-                "medref {}, commit {commit}, seed {}",
-                escape_md(&m.medref_version),
-                m.seed
-            ),
-        ),
+        ("Trained with", format!("medref {}, commit {commit}, seed {}", escape_md(&m.medref_version), m.seed)),
         fit,
         ("Run status", escape_md(&m.status)),
-        (
-            "Command",
-            format!(
-                "`{}`",
-                shell_line(&m.command).replace('`', "'").replace('|', "\\|")
-            ),
-        ),
+        ("Command", format!("`{}`", shell_line(&m.command).replace('`', "'").replace('|', "\\|"))),
     ];
     for (k, v) in details {
         let _ = writeln!(s, "| {k} | {v} |");
@@ -119,20 +108,20 @@ fn card(run: &Run) -> String {
     if run.description().is_empty() {
         s.push_str("The config gives no description of the task.\n\n");
     } else {
-        let _ = writeln!(
-            s,
-            "Task, as the config describes it: {}\n",
-            escape_md(run.description())
-        );
+        let _ = writeln!(s, "Task, as the config describes it: {}\n", escape_md(run.description()));
     }
     let _ = writeln!(s, "Domain: {}. {NOT_A_DEVICE}\n", escape_md(run.domain()));
-    s.push_str("Intended users: trainees and researchers learning to build and evaluate models for healthcare, who can \
-                rerun the command above and compare their numbers.\n");
+    s.push_str(
+        "Intended users: trainees and researchers learning to build and evaluate models for healthcare, who can \
+                rerun the command above and compare their numbers.\n",
+    );
 
     s.push_str("\n## Out-of-scope uses and misuse\n\n");
     s.push_str("- Any decision about the diagnosis, treatment or care of a real person.\n");
-    s.push_str("- Use on data from another population, site, device, assay or period without new validation: \
-                performance under such dataset shift is unknown.\n");
+    s.push_str(
+        "- Use on data from another population, site, device, assay or period without new validation: \
+                performance under such dataset shift is unknown.\n",
+    );
     s.push_str("- Reading its scores as a calibrated individual risk (see the calibration limitation below).\n");
     s.push_str("- Quoting its metrics as evidence of clinical benefit: they measure agreement with the data set's labels only.\n");
     if let Some(line) = domain_misuse(run.domain()) {
@@ -195,11 +184,7 @@ fn data_section(run: &Run) -> String {
     if sizes.is_empty() {
         s.push_str("Split sizes were not recorded (no data_report.json or predictions.csv).\n");
     } else {
-        let from = if run
-            .data_report
-            .as_ref()
-            .is_some_and(|r| r.contains_key("train_rows"))
-        {
+        let from = if run.data_report.as_ref().is_some_and(|r| r.contains_key("train_rows")) {
             "data_report.json"
         } else {
             "predictions.csv (the training split is not listed there)"
@@ -209,21 +194,20 @@ fn data_section(run: &Run) -> String {
             TaskKind::Survival => ("events", "n_events"),
             _ => ("positives", "n_positive"),
         };
-        let _ = writeln!(
-            s,
-            "Rows per split, from {from}:\n\n| split | rows | {heading} |\n|---|---|---|"
-        );
+        let _ = writeln!(s, "Rows per split, from {from}:\n\n| split | rows | {heading} |\n|---|---|---|");
         for (split, n) in &sizes {
-            let positives = run
-                .split_metrics(split)
-                .and_then(|m| m.get(key))
-                .map_or("–".into(), |p| fmt_metric(key, *p));
+            let positives =
+                run.split_metrics(split).and_then(|m| m.get(key)).map_or("–".into(), |p| fmt_metric(key, *p));
             let _ = writeln!(s, "| {} | {n} | {positives} |", escape_md(split));
         }
     }
     let data = run.config.get("data").and_then(|d| d.as_table());
     if let Some(group) = data.and_then(|d| d.get("group")).and_then(|g| g.as_str()) {
-        let _ = writeln!(s, "\nRows sharing a `{}` are kept in one split, so no patient is in both training and test.", escape_md(group));
+        let _ = writeln!(
+            s,
+            "\nRows sharing a `{}` are kept in one split, so no patient is in both training and test.",
+            escape_md(group)
+        );
     }
     if let Some(report) = &run.data_report {
         let extra: Vec<String> = report
@@ -249,22 +233,17 @@ fn metrics_section(run: &Run) -> String {
     s.push_str("| metric | validation | test |\n|---|---|---|\n");
     for key in rows {
         let cell = |m: Option<&std::collections::BTreeMap<String, f64>>| {
-            m.and_then(|m| with_ci(m, &key))
-                .unwrap_or_else(|| "–".into())
+            m.and_then(|m| with_ci(m, &key)).unwrap_or_else(|| "–".into())
         };
-        let _ = writeln!(
-            s,
-            "| {} | {} | {} |",
-            escape_md(&metric_label(&key)),
-            cell(val),
-            cell(test)
-        );
+        let _ = writeln!(s, "| {} | {} | {} |", escape_md(&metric_label(&key)), cell(val), cell(test));
     }
     let n = run.metrics.values().filter_map(resamples).max();
     let operating_point = test.is_some_and(|t| t.contains_key("val_youden_threshold"));
     // A direct fit chose no epoch on the validation split.
     let chosen = match (run.is_direct_fit(), operating_point) {
-        (false, true) => "The validation split chose the epoch and the operating point, so its numbers are optimistic; ",
+        (false, true) => {
+            "The validation split chose the epoch and the operating point, so its numbers are optimistic; "
+        }
         (false, false) => "The validation split chose the epoch, so its numbers are optimistic; ",
         (true, true) => "The validation split chose the operating point, so its numbers are optimistic; ",
         (true, false) => "The model was fitted directly on the training split; ",
@@ -358,10 +337,7 @@ fn limitations(run: &Run) -> String {
         } else {
             "small on this test set; check it again on any new population"
         };
-        items.push(format!(
-            "Expected calibration error on test is {}; {advice}.",
-            fmt_num(*ece)
-        ));
+        items.push(format!("Expected calibration error on test is {}; {advice}.", fmt_num(*ece)));
     }
     if run.task() == TaskKind::Survival {
         items.push(

@@ -26,9 +26,7 @@ pub(crate) fn lookup(dataset_path: &str, run_dir: &Path) -> Option<Provenance> {
         (Some(cwd), false) => cwd.join(data),
         _ => data.to_path_buf(),
     };
-    let run_dir = run_dir
-        .canonicalize()
-        .unwrap_or_else(|_| run_dir.to_path_buf());
+    let run_dir = run_dir.canonicalize().unwrap_or_else(|_| run_dir.to_path_buf());
     let starts = [absolute.parent().map(Path::to_path_buf), cwd, Some(run_dir)];
     let mut tried: Vec<PathBuf> = Vec::new();
     for start in starts.into_iter().flatten() {
@@ -60,12 +58,7 @@ fn cells(line: &str) -> Vec<String> {
 fn listed_files(cell: &str) -> Vec<PathBuf> {
     let mut folder = PathBuf::new();
     let mut out = Vec::new();
-    for (i, name) in cell
-        .split(',')
-        .map(|n| n.trim().trim_matches('`'))
-        .filter(|n| !n.is_empty())
-        .enumerate()
-    {
+    for (i, name) in cell.split(',').map(|n| n.trim().trim_matches('`')).filter(|n| !n.is_empty()).enumerate() {
         let p = PathBuf::from(name);
         if i == 0 {
             folder = p.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -86,10 +79,7 @@ fn find_row(text: &str, data: &Path) -> Option<Provenance> {
     let mut best: Option<(usize, Provenance)> = None;
     for line in text.lines().filter(|l| l.trim_start().starts_with('|')) {
         let row = cells(line);
-        if row
-            .iter()
-            .all(|c| c.chars().all(|ch| matches!(ch, '-' | ':' | ' ')))
-        {
+        if row.iter().all(|c| c.chars().all(|ch| matches!(ch, '-' | ':' | ' '))) {
             continue;
         }
         let Some(head) = &header else {
@@ -99,17 +89,10 @@ fn find_row(text: &str, data: &Path) -> Option<Provenance> {
             continue;
         };
         let column = |prefix: &str| {
-            head.iter()
-                .position(|h| h.starts_with(prefix))
-                .and_then(|i| row.get(i).cloned())
-                .unwrap_or_default()
+            head.iter().position(|h| h.starts_with(prefix)).and_then(|i| row.get(i).cloned()).unwrap_or_default()
         };
         let file = row.first().cloned().unwrap_or_default();
-        let depth = listed_files(&file)
-            .iter()
-            .filter(|f| data.ends_with(f))
-            .map(|f| f.components().count())
-            .max();
+        let depth = listed_files(&file).iter().filter(|f| data.ends_with(f)).map(|f| f.components().count()).max();
         if let Some(depth) = depth {
             if best.as_ref().is_none_or(|(d, _)| depth > *d) {
                 let found = Provenance {

@@ -110,22 +110,16 @@ fn read_text(path: &Path) -> Result<Option<String>, ReportError> {
     match std::fs::read_to_string(path) {
         Ok(s) => Ok(Some(s)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(ReportError::Read {
-            path: path.to_path_buf(),
-            source: e,
-        }),
+        Err(e) => Err(ReportError::Read { path: path.to_path_buf(), source: e }),
     }
 }
 
 fn required(path: &Path) -> Result<String, ReportError> {
-    read_text(path)?.ok_or_else(|| ReportError::Missing {
-        path: path.to_path_buf(),
-    })
+    read_text(path)?.ok_or_else(|| ReportError::Missing { path: path.to_path_buf() })
 }
 
 fn json<T: serde::de::DeserializeOwned>(path: &Path, text: &str) -> Result<T, ReportError> {
-    serde_json::from_str(text)
-        .map_err(|e| ReportError::parse(path, format!("not the JSON a run writes: {e}")))
+    serde_json::from_str(text).map_err(|e| ReportError::parse(path, format!("not the JSON a run writes: {e}")))
 }
 
 fn optional_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Option<T>, ReportError> {
@@ -136,9 +130,7 @@ impl Run {
     /// Reads `dir`; see the module comment for what must be there.
     pub(crate) fn load(dir: &Path) -> Result<Run, ReportError> {
         if !dir.is_dir() {
-            return Err(ReportError::Missing {
-                path: dir.to_path_buf(),
-            });
+            return Err(ReportError::Missing { path: dir.to_path_buf() });
         }
         let config_path = dir.join("config.toml");
         let config: toml::Table = required(&config_path)?
@@ -151,24 +143,16 @@ impl Run {
         let model: serde_json::Map<String, serde_json::Value> =
             optional_json(&dir.join("model.json"))?.unwrap_or_default();
         let history_path = dir.join("history.csv");
-        let history = read_text(&history_path)?
-            .map(|t| parse_history(&history_path, &t))
-            .transpose()?;
+        let history = read_text(&history_path)?.map(|t| parse_history(&history_path, &t)).transpose()?;
         let predictions_path = dir.join("predictions.csv");
-        let predictions = read_text(&predictions_path)?
-            .map(|t| parse_predictions(&predictions_path, &t))
-            .transpose()?;
+        let predictions =
+            read_text(&predictions_path)?.map(|t| parse_predictions(&predictions_path, &t)).transpose()?;
         let importance_path = dir.join("feature_importance.csv");
-        let importance = read_text(&importance_path)?
-            .map(|t| parse_importance(&importance_path, &t))
-            .transpose()?;
+        let importance = read_text(&importance_path)?.map(|t| parse_importance(&importance_path, &t)).transpose()?;
         let convex_fit: Option<serde_json::Map<String, serde_json::Value>> =
             optional_json(&dir.join("convex_fit.json"))?;
         let task = run_task(&metrics, &task_facts(&model, predictions.as_ref()));
-        let fit = run_fit_method(
-            &serde_json::Value::Object(model.clone()),
-            convex_fit.is_some(),
-        );
+        let fit = run_fit_method(&serde_json::Value::Object(model.clone()), convex_fit.is_some());
         Ok(Run {
             dir: dir.to_path_buf(),
             config,
@@ -200,8 +184,7 @@ impl Run {
 
     /// The config's `name`, or the manifest's record of it.
     pub(crate) fn name(&self) -> &str {
-        self.config_str(None, "name")
-            .unwrap_or(&self.manifest.config_name)
+        self.config_str(None, "name").unwrap_or(&self.manifest.config_name)
     }
 
     pub(crate) fn domain(&self) -> &str {
@@ -249,11 +232,7 @@ impl Run {
             .model
             .get("class_names")
             .and_then(|v| v.as_array())
-            .map(|a| {
-                a.iter()
-                    .filter_map(|v| v.as_str().map(String::from))
-                    .collect()
-            })
+            .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
             .unwrap_or_default();
         if named.len() == k {
             named
@@ -285,9 +264,7 @@ impl Run {
         let p = self.predictions.as_ref();
         match self.task {
             TaskKind::Binary => 2,
-            TaskKind::Multiclass | TaskKind::SequenceLabelling => {
-                p.map_or_else(|| field("n_outputs"), |p| p.n_scores)
-            }
+            TaskKind::Multiclass | TaskKind::SequenceLabelling => p.map_or_else(|| field("n_outputs"), |p| p.n_scores),
             TaskKind::Multilabel => p.map_or_else(|| field("label_width"), |p| p.label_width),
             TaskKind::Regression | TaskKind::Survival => 0,
         }
@@ -355,16 +332,11 @@ fn number(cell: &str) -> f64 {
 }
 
 fn csv_reader(text: &str) -> csv::Reader<&[u8]> {
-    csv::ReaderBuilder::new()
-        .has_headers(true)
-        .from_reader(text.as_bytes())
+    csv::ReaderBuilder::new().has_headers(true).from_reader(text.as_bytes())
 }
 
 fn csv_error(path: &Path, e: csv::Error) -> ReportError {
-    let at = e
-        .position()
-        .map(|p| format!("line {}: ", p.line()))
-        .unwrap_or_default();
+    let at = e.position().map(|p| format!("line {}: ", p.line())).unwrap_or_default();
     ReportError::parse(path, format!("{at}{e}"))
 }
 
@@ -372,17 +344,11 @@ fn parse_history(path: &Path, text: &str) -> Result<History, ReportError> {
     let mut reader = csv_reader(text);
     let headers = reader.headers().map_err(|e| csv_error(path, e))?.clone();
     let col = |name: &str| headers.iter().position(|h| h == name);
-    let (Some(epoch), Some(train), Some(val)) = (col("epoch"), col("train_loss"), col("val_loss"))
-    else {
-        return Err(ReportError::parse(
-            path,
-            "expected a header with the columns epoch, train_loss and val_loss",
-        ));
+    let (Some(epoch), Some(train), Some(val)) = (col("epoch"), col("train_loss"), col("val_loss")) else {
+        return Err(ReportError::parse(path, "expected a header with the columns epoch, train_loss and val_loss"));
     };
-    let monitor = headers
-        .iter()
-        .position(|h| h.starts_with("val_") && h != "val_loss")
-        .map(|i| (i, headers[i].to_string()));
+    let monitor =
+        headers.iter().position(|h| h.starts_with("val_") && h != "val_loss").map(|i| (i, headers[i].to_string()));
     let mut h = History::default();
     let mut monitor_values = Vec::new();
     for record in reader.records() {
@@ -402,18 +368,13 @@ fn parse_history(path: &Path, text: &str) -> Result<History, ReportError> {
 fn parse_predictions(path: &Path, text: &str) -> Result<Predictions, ReportError> {
     let mut reader = csv_reader(text);
     let headers = reader.headers().map_err(|e| csv_error(path, e))?.clone();
-    let split_col = headers.iter().position(|h| h == "split").ok_or_else(|| {
-        ReportError::parse(
-            path,
-            "expected a `split` column (id,split,label,score_0,...)",
-        )
-    })?;
+    let split_col = headers
+        .iter()
+        .position(|h| h == "split")
+        .ok_or_else(|| ReportError::parse(path, "expected a `split` column (id,split,label,score_0,...)"))?;
     let numbered = |prefix: &str| -> Vec<usize> {
         let mut cols = Vec::new();
-        while let Some(i) = headers
-            .iter()
-            .position(|h| h == format!("{prefix}_{}", cols.len()))
-        {
+        while let Some(i) = headers.iter().position(|h| h == format!("{prefix}_{}", cols.len())) {
             cols.push(i);
         }
         cols
@@ -424,41 +385,21 @@ fn parse_predictions(path: &Path, text: &str) -> Result<Predictions, ReportError
     };
     let score_cols = numbered("score");
     if label_cols.is_empty() || score_cols.is_empty() {
-        return Err(ReportError::parse(
-            path,
-            "expected `label` (or `label_0`, ...) and `score_0`, ... columns",
-        ));
+        return Err(ReportError::parse(path, "expected `label` (or `label_0`, ...) and `score_0`, ... columns"));
     }
     let mut splits: BTreeMap<String, SplitPredictions> = BTreeMap::new();
     for record in reader.records() {
         let r = record.map_err(|e| csv_error(path, e))?;
-        let split = splits
-            .entry(r.get(split_col).unwrap_or("").to_string())
-            .or_default();
+        let split = splits.entry(r.get(split_col).unwrap_or("").to_string()).or_default();
         split.n += 1;
-        split.labels.extend(
-            label_cols
-                .iter()
-                .map(|&i| r.get(i).map_or(f64::NAN, number)),
-        );
-        split.scores.extend(
-            score_cols
-                .iter()
-                .map(|&i| r.get(i).map_or(f64::NAN, number)),
-        );
+        split.labels.extend(label_cols.iter().map(|&i| r.get(i).map_or(f64::NAN, number)));
+        split.scores.extend(score_cols.iter().map(|&i| r.get(i).map_or(f64::NAN, number)));
     }
-    Ok(Predictions {
-        label_width: label_cols.len(),
-        n_scores: score_cols.len(),
-        splits,
-    })
+    Ok(Predictions { label_width: label_cols.len(), n_scores: score_cols.len(), splits })
 }
 
 fn parse_importance(path: &Path, text: &str) -> Result<Vec<Importance>, ReportError> {
-    csv_reader(text)
-        .deserialize()
-        .collect::<Result<Vec<Importance>, _>>()
-        .map_err(|e| csv_error(path, e))
+    csv_reader(text).deserialize().collect::<Result<Vec<Importance>, _>>().map_err(|e| csv_error(path, e))
 }
 
 /// `explain*.svg` and `ism.svg`, in the run directory or its `plots/`.
@@ -472,10 +413,7 @@ fn find_explanations(dir: &Path) -> Result<Vec<Explanation>, ReportError> {
             let path = entry.path();
             let name = entry.file_name().to_string_lossy().into_owned();
             let lower = name.to_ascii_lowercase();
-            if path.is_file()
-                && lower.ends_with(".svg")
-                && (lower.starts_with("explain") || lower == "ism.svg")
-            {
+            if path.is_file() && lower.ends_with(".svg") && (lower.starts_with("explain") || lower == "ism.svg") {
                 found.push(path);
             }
         }
@@ -484,21 +422,13 @@ fn find_explanations(dir: &Path) -> Result<Vec<Explanation>, ReportError> {
     found
         .into_iter()
         .map(|path| {
-            let file = path
-                .strip_prefix(dir)
-                .unwrap_or(&path)
-                .display()
-                .to_string();
+            let file = path.strip_prefix(dir).unwrap_or(&path).display().to_string();
             let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
             let svg = if size as usize > MAX_INLINE_SVG_BYTES {
-                Err(format!(
-                    "{size} bytes, too large to inline; open the file itself"
-                ))
+                Err(format!("{size} bytes, too large to inline; open the file itself"))
             } else {
-                let text = std::fs::read_to_string(&path).map_err(|e| ReportError::Read {
-                    path: path.clone(),
-                    source: e,
-                })?;
+                let text =
+                    std::fs::read_to_string(&path).map_err(|e| ReportError::Read { path: path.clone(), source: e })?;
                 crate::sanitise::sanitise_svg(&text).map_err(String::from)
             };
             Ok(Explanation { file, svg })
@@ -512,8 +442,7 @@ mod tests {
 
     #[test]
     fn predictions_group_by_split_and_find_columns() {
-        let text =
-            "id,split,label_0,label_1,score_0,score_1\na,val,1,0,0.9,0.1\nb,test,0,1,0.2,0.7\n";
+        let text = "id,split,label_0,label_1,score_0,score_1\na,val,1,0,0.9,0.1\nb,test,0,1,0.2,0.7\n";
         let p = parse_predictions(Path::new("p.csv"), text).unwrap();
         assert_eq!((p.label_width, p.n_scores), (2, 2));
         assert_eq!(p.splits["test"].labels, vec![0.0, 1.0]);

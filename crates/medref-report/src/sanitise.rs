@@ -15,13 +15,7 @@ pub(crate) fn sanitise_svg(text: &str) -> Result<String, &'static str> {
     }
     let body = &text[start..end];
     let lower = body.to_ascii_lowercase();
-    for banned in [
-        "<script",
-        "<foreignobject",
-        "<!entity",
-        "<iframe",
-        "javascript:",
-    ] {
+    for banned in ["<script", "<foreignobject", "<!entity", "<iframe", "javascript:"] {
         if lower.contains(banned) {
             return Err("holds active content (a script, foreign object or entity declaration)");
         }
@@ -32,10 +26,7 @@ pub(crate) fn sanitise_svg(text: &str) -> Result<String, &'static str> {
     if has_external_reference(&lower) {
         return Err("refers to an external resource");
     }
-    Ok(format!(
-        "<svg data-plot=\"explanation\"{}",
-        &body["<svg".len()..]
-    ))
+    Ok(format!("<svg data-plot=\"explanation\"{}", &body["<svg".len()..]))
 }
 
 /// An attribute `on<letters>=` (onload, onclick, ...).
@@ -60,13 +51,10 @@ fn has_event_handler(lower: &str) -> bool {
 /// the same picture nor an embedded PNG, JPEG or GIF.
 fn has_external_reference(lower: &str) -> bool {
     let safe_target = |from: usize| {
-        let value = lower[from..].trim_start_matches(|c: char| {
-            c.is_whitespace() || c == '=' || c == '"' || c == '\'' || c == '('
-        });
+        let value = lower[from..]
+            .trim_start_matches(|c: char| c.is_whitespace() || c == '=' || c == '"' || c == '\'' || c == '(');
         value.starts_with('#')
-            || ["data:image/png", "data:image/jpeg", "data:image/gif"]
-                .iter()
-                .any(|p| value.starts_with(p))
+            || ["data:image/png", "data:image/jpeg", "data:image/gif"].iter().any(|p| value.starts_with(p))
     };
     for key in ["href", "src", "url("] {
         let mut from = 0;
@@ -107,8 +95,6 @@ mod tests {
         }
         assert!(sanitise_svg("<svg><rect fill=\"url(#g)\"/><a href=\"#top\">t</a></svg>").is_ok());
         assert!(sanitise_svg("<svg><image href=\"data:image/png;base64,iVBO\"/></svg>").is_ok());
-        assert!(
-            sanitise_svg("<svg><image href=\"data:image/svg+xml;base64,PHN2\"/></svg>").is_err()
-        );
+        assert!(sanitise_svg("<svg><image href=\"data:image/svg+xml;base64,PHN2\"/></svg>").is_err());
     }
 }

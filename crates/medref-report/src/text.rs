@@ -66,10 +66,7 @@ pub(crate) fn fmt_metric(key: &str, v: f64) -> String {
 pub(crate) fn with_ci(map: &BTreeMap<String, f64>, key: &str) -> Option<String> {
     let v = *map.get(key)?;
     let mut s = fmt_metric(key, v);
-    if let (Some(lo), Some(hi)) = (
-        map.get(&format!("{key}_ci_low")),
-        map.get(&format!("{key}_ci_high")),
-    ) {
+    if let (Some(lo), Some(hi)) = (map.get(&format!("{key}_ci_low")), map.get(&format!("{key}_ci_high"))) {
         s.push_str(&format!(" [{}, {}]", fmt_num(*lo), fmt_num(*hi)));
     }
     Some(s)
@@ -116,9 +113,7 @@ fn is_interval_part(key: &str) -> bool {
 
 /// The metrics to show as table rows, from the union of the maps' keys:
 /// interval bounds are folded into their metric.
-pub(crate) fn metric_rows<'a>(
-    maps: impl IntoIterator<Item = &'a BTreeMap<String, f64>>,
-) -> Vec<String> {
+pub(crate) fn metric_rows<'a>(maps: impl IntoIterator<Item = &'a BTreeMap<String, f64>>) -> Vec<String> {
     let mut keys: Vec<String> = Vec::new();
     for map in maps {
         for k in map.keys() {
@@ -127,21 +122,14 @@ pub(crate) fn metric_rows<'a>(
             }
         }
     }
-    let rank = |k: &str| {
-        PREFERRED
-            .iter()
-            .position(|p| *p == k)
-            .unwrap_or(PREFERRED.len())
-    };
+    let rank = |k: &str| PREFERRED.iter().position(|p| *p == k).unwrap_or(PREFERRED.len());
     keys.sort_by(|a, b| rank(a).cmp(&rank(b)).then_with(|| a.cmp(b)));
     keys
 }
 
 /// The bootstrap resamples behind the intervals, if the map records them.
 pub(crate) fn resamples(map: &BTreeMap<String, f64>) -> Option<u64> {
-    map.iter()
-        .find(|(k, _)| k.ends_with("_ci_resamples"))
-        .map(|(_, v)| *v as u64)
+    map.iter().find(|(k, _)| k.ends_with("_ci_resamples")).map(|(_, v)| *v as u64)
 }
 
 /// A metric's name as a reader knows it.
@@ -191,10 +179,7 @@ mod tests {
 
     #[test]
     fn escapes_markup() {
-        assert_eq!(
-            escape("<a href=\"x\">&'"),
-            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
-        );
+        assert_eq!(escape("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
         assert_eq!(escape_md("a|b<c>"), "a\\|b&lt;c&gt;");
     }
 
@@ -210,15 +195,10 @@ mod tests {
 
     #[test]
     fn folds_intervals_into_their_metric() {
-        let map: BTreeMap<String, f64> = [
-            ("auroc", 0.9),
-            ("auroc_ci_low", 0.8),
-            ("auroc_ci_high", 0.95),
-            ("n", 50.0),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
-        .collect();
+        let map: BTreeMap<String, f64> = [("auroc", 0.9), ("auroc_ci_low", 0.8), ("auroc_ci_high", 0.95), ("n", 50.0)]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
         assert_eq!(metric_rows([&map]), vec!["n", "auroc"]);
         assert_eq!(with_ci(&map, "auroc").unwrap(), "0.900 [0.800, 0.950]");
     }

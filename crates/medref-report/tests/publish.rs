@@ -4,9 +4,7 @@
 //! explanation that redraws a test image pixel by pixel or spells out a
 //! test sequence, absolute local paths.
 
-use medref_report::{
-    check_bundle, publish, write_report, ExplainPolicy, PublishError, PublishPolicy, PublishReport,
-};
+use medref_report::{check_bundle, publish, write_report, ExplainPolicy, PublishError, PublishPolicy, PublishReport};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -37,9 +35,7 @@ fn pixel_explanation() -> String {
     for y in 0..16 {
         for x in 0..16 {
             let g = (x * 13 + y * 7) % 250;
-            s.push_str(&format!(
-                "<rect x=\"{x}\" y=\"{y}\" width=\"1\" height=\"1\" fill=\"rgb({g},{g},{g})\"/>"
-            ));
+            s.push_str(&format!("<rect x=\"{x}\" y=\"{y}\" width=\"1\" height=\"1\" fill=\"rgb({g},{g},{g})\"/>"));
         }
     }
     s.push_str("</svg>\n");
@@ -48,8 +44,7 @@ fn pixel_explanation() -> String {
 
 /// A test sequence written base by base, as in-silico mutagenesis does.
 fn sequence_explanation() -> String {
-    let mut s =
-        String::from("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"400\" height=\"80\">");
+    let mut s = String::from("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"400\" height=\"80\">");
     for (i, c) in "ACGTTGCAACGGTACCTTAGGCATCGATCGAT".chars().enumerate() {
         s.push_str(&format!("<text x=\"{}\" y=\"70\">{c}</text>", i * 10));
     }
@@ -69,11 +64,7 @@ fn run_dir(root: &Path, domain: &str, task: Task) -> PathBuf {
         "eldercare" => ("sensor_csv", "signal_cnn", "accuracy"),
         _ => ("jigsaws", "tcn", "accuracy"),
     };
-    let subgroup = if domain == "clinical" {
-        "subgroup = \"ward\"\n"
-    } else {
-        ""
-    };
+    let subgroup = if domain == "clinical" { "subgroup = \"ward\"\n" } else { "" };
     write(
         &dir,
         "config.toml",
@@ -120,11 +111,7 @@ fn run_dir(root: &Path, domain: &str, task: Task) -> PathBuf {
             let (label, scores): (String, Vec<f64>) = match task {
                 Task::Binary => {
                     let l = usize::from(i % 3 == 0);
-                    let s1 = if l == 1 {
-                        0.35 + 0.06 * (i % 10) as f64
-                    } else {
-                        0.05 + 0.06 * ((i * 3) % 10) as f64
-                    };
+                    let s1 = if l == 1 { 0.35 + 0.06 * (i % 10) as f64 } else { 0.05 + 0.06 * ((i * 3) % 10) as f64 };
                     (l.to_string(), vec![1.0 - s1, s1])
                 }
                 Task::MultiClass(k) => {
@@ -137,15 +124,7 @@ fn run_dir(root: &Path, domain: &str, task: Task) -> PathBuf {
                     } else {
                         l
                     };
-                    let s: Vec<f64> = (0..k)
-                        .map(|j| {
-                            if j == guess {
-                                0.7
-                            } else {
-                                0.3 / (k - 1) as f64
-                            }
-                        })
-                        .collect();
+                    let s: Vec<f64> = (0..k).map(|j| if j == guess { 0.7 } else { 0.3 / (k - 1) as f64 }).collect();
                     (l.to_string(), s)
                 }
                 Task::Regression => {
@@ -154,10 +133,7 @@ fn run_dir(root: &Path, domain: &str, task: Task) -> PathBuf {
                 }
             };
             let cells: Vec<String> = scores.iter().map(|s| format!("{s:.4}")).collect();
-            p.push_str(&format!(
-                "{SECRET_ID}-{i:03},{split},{label},{}\n",
-                cells.join(",")
-            ));
+            p.push_str(&format!("{SECRET_ID}-{i:03},{split},{label},{}\n", cells.join(",")));
         }
     }
     write(&dir, "predictions.csv", &p);
@@ -175,13 +151,7 @@ fn run_dir(root: &Path, domain: &str, task: Task) -> PathBuf {
     write(&dir, "metrics.json", metrics);
     let n_outputs = n_scores;
     let names = match task {
-        Task::MultiClass(k) => format!(
-            "[{}]",
-            (0..k)
-                .map(|j| format!("\"class{j}\""))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
+        Task::MultiClass(k) => format!("[{}]", (0..k).map(|j| format!("\"class{j}\"")).collect::<Vec<_>>().join(", ")),
         Task::Binary => "[\"no\", \"yes\"]".into(),
         Task::Regression => "[]".into(),
     };
@@ -212,11 +182,7 @@ fn run_dir(root: &Path, domain: &str, task: Task) -> PathBuf {
         "imaging" => write(&dir, "plots/explain.svg", &pixel_explanation()),
         "genomics" => {
             write(&dir, "plots/explain.svg", &sequence_explanation());
-            write(
-                &dir,
-                "plots/ism.tsv",
-                "position\tbase\tA\tC\tG\tT\n1\tA\t0\t0.1\t0.2\t0.3\n",
-            );
+            write(&dir, "plots/ism.tsv", "position\tbase\tA\tC\tG\tT\n1\tA\t0\t0.1\t0.2\t0.3\n");
         }
         "clinical" => {
             write(
@@ -233,12 +199,12 @@ fn run_dir(root: &Path, domain: &str, task: Task) -> PathBuf {
                 r#"{"preprocessor": {"inputs": [{"Numeric": {"name": "lactate", "median": 1.2, "mean": 1.4, "std": 0.5, "standardise": true, "indicator": false}},
                    {"Categorical": {"name": "site", "categories": ["StElsewhereHospital", "Mercy"]}}]}, "task": "Binary", "class_names": ["no", "yes"], "target_mean": 0.0, "target_std": 1.0}"#,
             );
-            write(&dir, "feature_importance.csv", "feature,baseline,mean_drop,std_drop\nlactate,0.85,0.12,0.02\nsite,0.85,0.01,0.01\n");
             write(
                 &dir,
-                "data_report.json",
-                r#"{"rows_read": 120, "train_rows": 20, "val_rows": 40, "test_rows": 60}"#,
+                "feature_importance.csv",
+                "feature,baseline,mean_drop,std_drop\nlactate,0.85,0.12,0.02\nsite,0.85,0.01,0.01\n",
             );
+            write(&dir, "data_report.json", r#"{"rows_read": 120, "train_rows": 20, "val_rows": 40, "test_rows": 60}"#);
             write(&dir, "plots/explain.svg", &pixel_explanation());
         }
         "eldercare" | "surgery" => {
@@ -249,11 +215,7 @@ fn run_dir(root: &Path, domain: &str, task: Task) -> PathBuf {
                     r#"{{"by": "subject", "train": ["{SECRET_ID}-S1", "{SECRET_ID}-S2"], "val": ["{SECRET_ID}-S3"], "test": ["{SECRET_ID}-S4"]}}"#
                 ),
             );
-            write(
-                &dir,
-                "scaler.json",
-                r#"{"mean": [0.1, 0.2], "std": [1.0, 1.1]}"#,
-            );
+            write(&dir, "scaler.json", r#"{"mean": [0.1, 0.2], "std": [1.0, 1.1]}"#);
         }
         _ => {}
     }
@@ -289,20 +251,14 @@ fn texts(dir: &Path) -> Vec<(String, String)> {
 }
 
 fn plot_names(html: &str) -> Vec<String> {
-    html.split("data-plot=\"")
-        .skip(1)
-        .map(|s| s[..s.find('"').unwrap()].to_string())
-        .collect()
+    html.split("data-plot=\"").skip(1).map(|s| s[..s.find('"').unwrap()].to_string()).collect()
 }
 
 /// Every `<svg data-plot=...>` has drawn marks, as the browser test demands.
 fn assert_figures_drawn(html: &str) {
     for part in html.split("<svg").skip(1) {
         let svg = &part[..part.find("</svg>").expect("closed svg")];
-        assert!(
-            svg.contains("<path") || svg.contains("<rect") || svg.contains("<circle"),
-            "empty figure: {svg}"
-        );
+        assert!(svg.contains("<path") || svg.contains("<rect") || svg.contains("<circle"), "empty figure: {svg}");
     }
 }
 
@@ -321,35 +277,20 @@ fn every_domain_publishes_a_bundle_that_passes_its_check() {
         assert_eq!(read_report(&out), report);
         for (file, text) in texts(&out) {
             assert!(!text.contains(SECRET_ID), "{domain}: a record id in {file}");
-            assert!(
-                !text.contains("dr_jones") && !text.contains("study_smith"),
-                "{domain}: a local path in {file}"
-            );
+            assert!(!text.contains("dr_jones") && !text.contains("study_smith"), "{domain}: a local path in {file}");
         }
-        for gone in [
-            "predictions.csv",
-            "notes.txt",
-            "checkpoints/state.json",
-            "plots/explain.svg",
-            "plots/ism.tsv",
-        ] {
+        for gone in ["predictions.csv", "notes.txt", "checkpoints/state.json", "plots/explain.svg", "plots/ism.tsv"] {
             assert!(!out.join(gone).exists(), "{domain}: {gone} published");
         }
         assert!(report.removed.iter().any(|e| e.file == "predictions.csv"));
         assert!(report.removed.iter().any(|e| e.file == "notes.txt"));
         assert!(out.join("model.bpk").is_file() && out.join("model_card.md").is_file());
         let manifest = fs::read_to_string(out.join("manifest.json")).unwrap();
-        assert!(
-            manifest.contains(&format!("\"{domain}_data.csv\"")),
-            "file name kept: {manifest}"
-        );
+        assert!(manifest.contains(&format!("\"{domain}_data.csv\"")), "file name kept: {manifest}");
         assert!(manifest.contains("ab12cd34ef56"), "data hash kept");
 
         let html = fs::read_to_string(out.join("report.html")).unwrap();
-        assert!(
-            html.contains("Published bundle") && html.contains("<code>predictions.csv</code>"),
-            "{domain}: banner"
-        );
+        assert!(html.contains("Published bundle") && html.contains("<code>predictions.csv</code>"), "{domain}: banner");
         let names = plot_names(&html);
         let expected: &[&str] = match task {
             Task::Binary => &["loss", "metric", "roc", "pr", "confusion"],
@@ -357,15 +298,9 @@ fn every_domain_publishes_a_bundle_that_passes_its_check() {
             Task::Regression => &["loss", "scatter"],
         };
         for plot in expected {
-            assert!(
-                names.iter().any(|n| n == plot),
-                "{domain}: `{plot}` missing from {names:?}"
-            );
+            assert!(names.iter().any(|n| n == plot), "{domain}: `{plot}` missing from {names:?}");
         }
-        assert!(
-            !names.iter().any(|n| n == "explanation"),
-            "{domain}: an explanation is still inlined"
-        );
+        assert!(!names.iter().any(|n| n == "explanation"), "{domain}: an explanation is still inlined");
         assert_figures_drawn(&html);
         let card = fs::read_to_string(out.join("model_card.md")).unwrap();
         assert!(card.contains("Published bundle"));
@@ -377,56 +312,25 @@ fn a_subgroup_of_two_and_a_real_image_are_gone_from_bundle_and_report() {
     let tmp = tempfile::tempdir().unwrap();
     let run = run_dir(tmp.path(), "clinical", Task::Binary);
     let raw = fs::read_to_string(run.join("report.html")).unwrap();
-    assert!(
-        raw.contains(RARE_GROUP) && raw.contains("rgb(13,13,13)"),
-        "the fixture plants both in the run's report"
-    );
+    assert!(raw.contains(RARE_GROUP) && raw.contains("rgb(13,13,13)"), "the fixture plants both in the run's report");
     let out = tmp.path().join("bundle");
     let report = publish(&run, &out, &PublishPolicy::default()).unwrap();
     for (file, text) in texts(&out) {
-        assert!(
-            !text.contains(RARE_GROUP),
-            "the small group is named in {file}"
-        );
-        assert!(
-            !text.contains("rgb(13,13,13)"),
-            "a pixel of the test image is in {file}"
-        );
-        assert!(
-            !text.contains("StElsewhere"),
-            "a site category is in {file}"
-        );
+        assert!(!text.contains(RARE_GROUP), "the small group is named in {file}");
+        assert!(!text.contains("rgb(13,13,13)"), "a pixel of the test image is in {file}");
+        assert!(!text.contains("StElsewhere"), "a site category is in {file}");
     }
     let subgroups = fs::read_to_string(out.join("subgroups.json")).unwrap();
-    assert!(
-        subgroups.contains("\"suppressed\"") && subgroups.contains("\"below_k\": 1"),
-        "{subgroups}"
-    );
+    assert!(subgroups.contains("\"suppressed\"") && subgroups.contains("\"below_k\": 1"), "{subgroups}");
     // The group of 18 goes too: with it shown, 60 - 40 - 18 would give the group of two back.
     assert!(!subgroups.contains("Surgical") && subgroups.contains("General"));
     let html = fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("data-suppressed=\"subgroups\""));
-    assert!(report
-        .removed
-        .iter()
-        .any(|e| e.file == "plots/explain.svg" && e.reason.contains("real record")));
+    assert!(report.removed.iter().any(|e| e.file == "plots/explain.svg" && e.reason.contains("real record")));
     assert!(report.changed.iter().any(|e| e.file == "subgroups.json"));
-    assert!(
-        report.changed.iter().any(|e| e.file == "calibration.json"),
-        "the bin of 3 is merged"
-    );
-    for plot in [
-        "loss",
-        "roc",
-        "pr",
-        "calibration",
-        "confusion",
-        "importance",
-    ] {
-        assert!(
-            html.contains(&format!("data-plot=\"{plot}\"")),
-            "`{plot}` missing from the bundle's report"
-        );
+    assert!(report.changed.iter().any(|e| e.file == "calibration.json"), "the bin of 3 is merged");
+    for plot in ["loss", "roc", "pr", "calibration", "confusion", "importance"] {
+        assert!(html.contains(&format!("data-plot=\"{plot}\"")), "`{plot}` missing from the bundle's report");
     }
     assert_eq!(check_bundle(&out, 10).unwrap(), vec![]);
 }
@@ -436,17 +340,10 @@ fn a_raw_run_fails_the_check_naming_each_file_and_reason() {
     let tmp = tempfile::tempdir().unwrap();
     let run = run_dir(tmp.path(), "clinical", Task::Binary);
     let findings = check_bundle(&run, 10).unwrap();
-    let has = |file: &str, words: &str| {
-        findings
-            .iter()
-            .any(|f| f.file == file && f.reason.contains(words))
-    };
+    let has = |file: &str, words: &str| findings.iter().any(|f| f.file == file && f.reason.contains(words));
     assert!(has("predictions.csv", "row-level"), "{findings:#?}");
     assert!(has("subgroups.json", "fewer than k = 10"), "{findings:#?}");
-    assert!(
-        has("calibration.json", "1 calibration bin"),
-        "{findings:#?}"
-    );
+    assert!(has("calibration.json", "1 calibration bin"), "{findings:#?}");
     assert!(has("plots/explain.svg", "real record"), "{findings:#?}");
     assert!(has("plots/explain.svg", "pixel by pixel"), "{findings:#?}");
     assert!(has("report.html", "pixel by pixel"), "{findings:#?}");
@@ -463,19 +360,12 @@ fn a_raw_run_fails_the_check_naming_each_file_and_reason() {
     let genomics = run_dir(tmp.path(), "genomics", Task::Binary);
     let findings = check_bundle(&genomics, 10).unwrap();
     assert!(
-        findings
-            .iter()
-            .any(|f| f.file == "plots/explain.svg" && f.reason.contains("DNA sequence")),
+        findings.iter().any(|f| f.file == "plots/explain.svg" && f.reason.contains("DNA sequence")),
         "{findings:#?}"
     );
     let eldercare = run_dir(tmp.path(), "eldercare", Task::MultiClass(3));
     let findings = check_bundle(&eldercare, 10).unwrap();
-    assert!(
-        findings
-            .iter()
-            .any(|f| f.file == "splits.json" && f.reason.contains("subject ids")),
-        "{findings:#?}"
-    );
+    assert!(findings.iter().any(|f| f.file == "splits.json" && f.reason.contains("subject ids")), "{findings:#?}");
 }
 
 #[test]
@@ -487,15 +377,9 @@ fn small_confusion_cells_are_suppressed_and_marked() {
     let curves: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(out.join("curves.json")).unwrap()).unwrap();
     let cells = curves["confusion"]["cells"].as_array().unwrap();
-    let values: Vec<&serde_json::Value> =
-        cells.iter().flat_map(|r| r.as_array().unwrap()).collect();
-    assert!(
-        values.iter().any(|v| v.is_null()),
-        "a cell below k is suppressed"
-    );
-    assert!(values
-        .iter()
-        .all(|v| v.is_null() || v.as_u64().is_some_and(|n| n == 0 || n >= 10)));
+    let values: Vec<&serde_json::Value> = cells.iter().flat_map(|r| r.as_array().unwrap()).collect();
+    assert!(values.iter().any(|v| v.is_null()), "a cell below k is suppressed");
+    assert!(values.iter().all(|v| v.is_null() || v.as_u64().is_some_and(|n| n == 0 || n >= 10)));
     assert!(curves["confusion"]["suppressed_cells"].as_u64().unwrap() > 0);
     let html = fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("data-suppressed=\"true\"") && html.contains("&lt;10"));
@@ -508,16 +392,10 @@ fn kept_predictions_carry_salted_ids_and_need_a_secret() {
     let tmp = tempfile::tempdir().unwrap();
     let run = run_dir(tmp.path(), "clinical", Task::Binary);
     let out = tmp.path().join("no-secret");
-    let policy = PublishPolicy {
-        keep_predictions: true,
-        ..PublishPolicy::default()
-    };
+    let policy = PublishPolicy { keep_predictions: true, ..PublishPolicy::default() };
     let err = publish(&run, &out, &policy).unwrap_err();
     assert!(matches!(err, PublishError::NoSecret { .. }), "{err}");
-    assert!(
-        err.to_string().contains("predictions.csv")
-            && err.to_string().contains("MEDREF_DEID_SECRET")
-    );
+    assert!(err.to_string().contains("predictions.csv") && err.to_string().contains("MEDREF_DEID_SECRET"));
     assert!(!out.exists(), "nothing is written on error");
     assert!(fs::read_dir(tmp.path())
         .unwrap()
@@ -525,11 +403,8 @@ fn kept_predictions_carry_salted_ids_and_need_a_secret() {
         .all(|e| !e.file_name().to_string_lossy().contains("publishing")));
 
     let out = tmp.path().join("with-secret");
-    let policy = PublishPolicy {
-        keep_predictions: true,
-        secret: Some("course-secret".into()),
-        ..PublishPolicy::default()
-    };
+    let policy =
+        PublishPolicy { keep_predictions: true, secret: Some("course-secret".into()), ..PublishPolicy::default() };
     let report = publish(&run, &out, &policy).unwrap();
     let kept = fs::read_to_string(out.join("predictions.csv")).unwrap();
     assert!(!kept.contains(SECRET_ID) && kept.lines().count() == 101);
@@ -544,10 +419,7 @@ fn publishing_refuses_a_used_folder_and_leaves_nothing_on_error() {
     let out = tmp.path().join("taken");
     write(&out, "old.txt", "x");
     let err = publish(&run, &out, &PublishPolicy::default()).unwrap_err();
-    assert!(
-        matches!(err, PublishError::OutExists { .. }) && err.to_string().contains("taken"),
-        "{err}"
-    );
+    assert!(matches!(err, PublishError::OutExists { .. }) && err.to_string().contains("taken"), "{err}");
     assert_eq!(fs::read_dir(&out).unwrap().count(), 1);
 
     let empty = tmp.path().join("empty");
@@ -575,10 +447,7 @@ fn a_zip_bundle_is_checked_like_a_folder() {
     let bytes = fs::read(&out).unwrap();
     assert!(bytes.starts_with(b"PK"), "a zip archive");
     assert_eq!(check_bundle(&out, 10).unwrap(), vec![]);
-    assert!(
-        publish(&run, &out, &PublishPolicy::default()).is_err(),
-        "an existing archive is not replaced"
-    );
+    assert!(publish(&run, &out, &PublishPolicy::default()).is_err(), "an existing archive is not replaced");
 }
 
 #[test]
@@ -586,34 +455,16 @@ fn synthetic_explanations_are_kept_and_tampering_is_caught() {
     let tmp = tempfile::tempdir().unwrap();
     let run = run_dir(tmp.path(), "imaging", Task::Binary);
     let generated = tmp.path().join("generated.svg");
-    fs::write(
-        &generated,
-        pixel_explanation().replace("test image 3", "generated image"),
-    )
-    .unwrap();
+    fs::write(&generated, pixel_explanation().replace("test image 3", "generated image")).unwrap();
     let out = tmp.path().join("bundle");
-    let policy = PublishPolicy {
-        explain: ExplainPolicy::Synthetic(vec![generated]),
-        ..PublishPolicy::default()
-    };
+    let policy = PublishPolicy { explain: ExplainPolicy::Synthetic(vec![generated]), ..PublishPolicy::default() };
     let report = publish(&run, &out, &policy).unwrap();
     assert_eq!(report.synthetic_explanations.len(), 1);
     let html = fs::read_to_string(out.join("report.html")).unwrap();
-    assert!(
-        html.contains("generated image") && plot_names(&html).iter().any(|n| n == "explanation")
-    );
+    assert!(html.contains("generated image") && plot_names(&html).iter().any(|n| n == "explanation"));
     assert_eq!(check_bundle(&out, 10).unwrap(), vec![]);
     // A real image copied over the generated one no longer matches its hash.
-    fs::write(
-        out.join("plots/explain_synthetic_1.svg"),
-        pixel_explanation(),
-    )
-    .unwrap();
+    fs::write(out.join("plots/explain_synthetic_1.svg"), pixel_explanation()).unwrap();
     let findings = check_bundle(&out, 10).unwrap();
-    assert!(
-        findings
-            .iter()
-            .any(|f| f.file == "plots/explain_synthetic_1.svg"),
-        "{findings:#?}"
-    );
+    assert!(findings.iter().any(|f| f.file == "plots/explain_synthetic_1.svg"), "{findings:#?}");
 }

@@ -2,8 +2,7 @@
 //! hand, for a binary classifier and a regressor (no burn, no training).
 
 use medref_report::{
-    render_comparison, render_model_card, render_report, write_comparison, write_model_card,
-    write_report, ReportError,
+    render_comparison, render_model_card, render_report, write_comparison, write_model_card, write_report, ReportError,
 };
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -42,12 +41,7 @@ fn history(monitor: &str) -> String {
     let mut s = format!("epoch,train_loss,val_loss,val_{monitor},lr,seconds\n");
     for e in 1..=6 {
         let e = e as f64;
-        s.push_str(&format!(
-            "{e},{:.4},{:.4},{:.4},1.0e-3,0.5\n",
-            0.7 / e,
-            0.6 / e + 0.02 * e,
-            0.6 + 0.05 * e
-        ));
+        s.push_str(&format!("{e},{:.4},{:.4},{:.4},1.0e-3,0.5\n", 0.7 / e, 0.6 / e + 0.02 * e, 0.6 + 0.05 * e));
     }
     s
 }
@@ -66,11 +60,7 @@ fn binary_run(root: &Path, dir_name: &str, provenance: bool) -> PathBuf {
              | demo/visits.csv | clinical | synthetic visits | 100 | generated | CC0-1.0 demo licence |\n",
         )
         .unwrap();
-        datasets
-            .join("demo")
-            .join("visits.csv")
-            .display()
-            .to_string()
+        datasets.join("demo").join("visits.csv").display().to_string()
     } else {
         "/nonexistent/private/visits.csv".to_string()
     };
@@ -106,10 +96,7 @@ fn binary_run(root: &Path, dir_name: &str, provenance: bool) -> PathBuf {
             } else {
                 0.05 + 0.6 * ((i * 3) % 10) as f64 / 10.0
             };
-            p.push_str(&format!(
-                "PATIENT-SECRET-{i:03},{split},{label},{:.6},{s1:.6}\n",
-                1.0 - s1
-            ));
+            p.push_str(&format!("PATIENT-SECRET-{i:03},{split},{label},{:.6},{s1:.6}\n", 1.0 - s1));
         }
     }
     write(&dir, "predictions.csv", &p);
@@ -137,21 +124,13 @@ fn binary_run(root: &Path, dir_name: &str, provenance: bool) -> PathBuf {
         "model.json",
         r#"{"model": "linear", "input_shape": [6], "label_width": 1, "n_outputs": 2, "class_names": ["no", "yes"], "best_epoch": 4}"#,
     );
-    write(
-        &dir,
-        "data_report.json",
-        r#"{"rows_read": 120, "train_rows": 20, "val_rows": 40, "test_rows": 60}"#,
-    );
+    write(&dir, "data_report.json", r#"{"rows_read": 120, "train_rows": 20, "val_rows": 40, "test_rows": 60}"#);
     write(
         &dir,
         "explain_saliency.svg",
         "<?xml version=\"1.0\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"20\" height=\"10\"><rect x=\"0\" y=\"0\" width=\"10\" height=\"10\" fill=\"red\"/></svg>\n",
     );
-    write(
-        &dir,
-        "explain_hostile.svg",
-        "<svg><script>alert(1)</script><rect width=\"1\" height=\"1\"/></svg>",
-    );
+    write(&dir, "explain_hostile.svg", "<svg><script>alert(1)</script><rect width=\"1\" height=\"1\"/></svg>");
     dir
 }
 
@@ -165,11 +144,7 @@ fn regression_run(root: &Path) -> PathBuf {
         "name = \"drug-demo\"\ndomain = \"drug\"\ndescription = \"Solubility (logS) from fingerprints.\"\nseed = 1\n\n\
          [data]\nformat = \"molecules\"\npath = \"/nonexistent/molecules.csv\"\n\n[model]\nkind = \"mlp\"\n\n[train]\nmonitor = \"rmse\"\n",
     );
-    write(
-        &dir,
-        "manifest.json",
-        &manifest("drug-demo", "/nonexistent/molecules.csv"),
-    );
+    write(&dir, "manifest.json", &manifest("drug-demo", "/nonexistent/molecules.csv"));
     write(
         &dir,
         "metrics.json",
@@ -218,15 +193,9 @@ fn plot_names(html: &str) -> Vec<String> {
 
 fn assert_plots_have_marks(html: &str) {
     for svg in svgs(html) {
-        assert!(
-            svg.contains("<path") || svg.contains("<rect"),
-            "plot without marks: {svg}"
-        );
+        assert!(svg.contains("<path") || svg.contains("<rect"), "plot without marks: {svg}");
         if !svg.contains("data-plot=\"explanation\"") {
-            assert!(
-                svg.contains("<title>") && svg.contains("<text"),
-                "plot without title or labels"
-            );
+            assert!(svg.contains("<title>") && svg.contains("<text"), "plot without title or labels");
         }
     }
 }
@@ -236,31 +205,13 @@ fn binary_report_draws_every_classification_plot() {
     let tmp = tempfile::tempdir().unwrap();
     let html = render_report(&binary_run(tmp.path(), "binary", true)).unwrap();
     let names = plot_names(&html);
-    for expected in [
-        "loss",
-        "metric",
-        "roc",
-        "pr",
-        "calibration",
-        "confusion",
-        "importance",
-        "explanation",
-    ] {
-        assert!(
-            names.iter().any(|n| n == expected),
-            "missing {expected} in {names:?}"
-        );
+    for expected in ["loss", "metric", "roc", "pr", "calibration", "confusion", "importance", "explanation"] {
+        assert!(names.iter().any(|n| n == expected), "missing {expected} in {names:?}");
     }
     assert!(!names.iter().any(|n| n == "scatter"));
     assert_plots_have_marks(&html);
-    assert!(
-        html.contains("AUROC 0.850 (95% CI 0.780–0.910)"),
-        "ROC title carries AUROC and CI"
-    );
-    assert!(
-        html.contains("0.850 [0.780, 0.910]"),
-        "metrics table carries the CI"
-    );
+    assert!(html.contains("AUROC 0.850 (95% CI 0.780–0.910)"), "ROC title carries AUROC and CI");
+    assert!(html.contains("0.850 [0.780, 0.910]"), "metrics table carries the CI");
     assert!(html.contains("id=\"subgroups\"") && html.contains("M&lt;script&gt;"));
     assert!(html.contains("CC0-1.0 demo licence"));
     assert!(html.contains("explain_hostile.svg left out"));
@@ -274,16 +225,10 @@ fn regression_report_draws_a_scatter_and_no_roc() {
     let html = render_report(&regression_run(tmp.path())).unwrap();
     let names = plot_names(&html);
     for expected in ["loss", "metric", "scatter"] {
-        assert!(
-            names.iter().any(|n| n == expected),
-            "missing {expected} in {names:?}"
-        );
+        assert!(names.iter().any(|n| n == expected), "missing {expected} in {names:?}");
     }
     for absent in ["roc", "pr", "confusion", "calibration"] {
-        assert!(
-            !names.iter().any(|n| n == absent),
-            "{absent} drawn for regression"
-        );
+        assert!(!names.iter().any(|n| n == absent), "{absent} drawn for regression");
     }
     assert_plots_have_marks(&html);
     assert!(html.contains("0.580 [0.470, 0.690]"));
@@ -293,14 +238,9 @@ fn regression_report_draws_a_scatter_and_no_roc() {
 fn text_from_the_run_is_escaped() {
     let tmp = tempfile::tempdir().unwrap();
     let html = render_report(&binary_run(tmp.path(), "binary", false)).unwrap();
-    assert!(
-        !html.contains("<script"),
-        "a script element reached the page"
-    );
+    assert!(!html.contains("<script"), "a script element reached the page");
     assert!(!html.contains("<b>bold"));
-    assert!(html.contains(
-        "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;"
-    ));
+    assert!(html.contains("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;"));
     let card = render_model_card(&tmp.path().join("binary")).unwrap();
     assert!(!card.contains("<script"));
 }
@@ -310,11 +250,7 @@ fn pages_refer_to_nothing_outside_themselves() {
     let tmp = tempfile::tempdir().unwrap();
     let a = binary_run(tmp.path(), "binary", true);
     let b = regression_run(tmp.path());
-    let pages = [
-        render_report(&a).unwrap(),
-        render_report(&b).unwrap(),
-        render_comparison(&[a, b]).unwrap(),
-    ];
+    let pages = [render_report(&a).unwrap(), render_report(&b).unwrap(), render_comparison(&[a, b]).unwrap()];
     for html in pages {
         let lower = html.to_ascii_lowercase();
         for external in [
@@ -328,10 +264,7 @@ fn pages_refer_to_nothing_outside_themselves() {
             "<script",
             "<iframe",
         ] {
-            assert!(
-                !lower.contains(external),
-                "page refers to an external resource: {external}"
-            );
+            assert!(!lower.contains(external), "page refers to an external resource: {external}");
         }
         assert!(lower.contains("<style>"), "styles are inline");
     }
@@ -343,36 +276,20 @@ fn missing_metrics_json_is_named() {
     let dir = regression_run(tmp.path());
     fs::remove_file(dir.join("metrics.json")).unwrap();
     let err = render_report(&dir).unwrap_err();
-    assert!(
-        matches!(&err, ReportError::Missing { path } if path.ends_with("metrics.json")),
-        "{err:?}"
-    );
+    assert!(matches!(&err, ReportError::Missing { path } if path.ends_with("metrics.json")), "{err:?}");
     assert!(err.to_string().contains("metrics.json"));
-    assert!(render_model_card(&dir)
-        .unwrap_err()
-        .to_string()
-        .contains("metrics.json"));
+    assert!(render_model_card(&dir).unwrap_err().to_string().contains("metrics.json"));
     let other = binary_run(tmp.path(), "binary", false);
-    assert!(render_comparison(&[other, dir])
-        .unwrap_err()
-        .to_string()
-        .contains("metrics.json"));
+    assert!(render_comparison(&[other, dir]).unwrap_err().to_string().contains("metrics.json"));
 }
 
 #[test]
 fn unreadable_predictions_name_the_file_and_line() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = regression_run(tmp.path());
-    write(
-        &dir,
-        "predictions.csv",
-        "id,split,label,score_0\nm1,test,1.0\n",
-    );
+    write(&dir, "predictions.csv", "id,split,label,score_0\nm1,test,1.0\n");
     let err = render_report(&dir).unwrap_err().to_string();
-    assert!(
-        err.contains("predictions.csv") && err.contains("line 2"),
-        "{err}"
-    );
+    assert!(err.contains("predictions.csv") && err.contains("line 2"), "{err}");
 }
 
 #[test]
@@ -384,20 +301,14 @@ fn comparison_has_one_column_per_run() {
         regression_run(tmp.path()),
     ];
     let html = render_comparison(&dirs).unwrap();
-    let start = html
-        .find("data-table=\"comparison\"")
-        .expect("comparison table");
+    let start = html.find("data-table=\"comparison\"").expect("comparison table");
     let table = &html[start..start + html[start..].find("</table>").unwrap()];
     let header = &table[..table.find("</thead>").unwrap()];
     assert_eq!(header.matches("class=\"run\"").count(), 3);
     // Two runs of one config are told apart by their directories.
     assert!(header.contains("clinical-demo (first)") && header.contains("clinical-demo (second)"));
     let names = plot_names(&html);
-    assert_eq!(
-        names.iter().filter(|n| *n == "roc").count(),
-        1,
-        "binary ROC curves share one chart"
-    );
+    assert_eq!(names.iter().filter(|n| *n == "roc").count(), 1, "binary ROC curves share one chart");
     assert_eq!(names.iter().filter(|n| *n == "scatter").count(), 1);
     assert_plots_have_marks(&html);
     assert!(matches!(render_comparison(&[]), Err(ReportError::NoRuns)));
@@ -418,10 +329,7 @@ fn model_card_states_metrics_with_intervals_and_limits() {
     ] {
         assert!(card.contains(section), "missing {section}");
     }
-    assert!(
-        card.contains("| AUROC | 0.880 [0.770, 0.960] | 0.850 [0.780, 0.910] |"),
-        "{card}"
-    );
+    assert!(card.contains("| AUROC | 0.880 [0.770, 0.960] | 0.850 [0.780, 0.910] |"), "{card}");
     assert!(card.contains("not a medical device"));
     assert!(card.contains("CC0-1.0 demo licence"));
     assert!(card.contains("| test | 60 | 20 |"));
@@ -429,10 +337,7 @@ fn model_card_states_metrics_with_intervals_and_limits() {
     assert!(card.contains("width 0.130"));
 
     let card = render_model_card(&regression_run(tmp.path())).unwrap();
-    assert!(
-        card.contains("| R² | 0.620 [0.500, 0.710] | 0.580 [0.470, 0.690] |"),
-        "{card}"
-    );
+    assert!(card.contains("| R² | 0.620 [0.500, 0.710] | 0.580 [0.470, 0.690] |"), "{card}");
     assert!(card.contains("Licence: see the data's provenance"));
 }
 
@@ -442,23 +347,12 @@ fn writers_put_files_in_the_run_directory() {
     let dir = binary_run(tmp.path(), "binary", false);
     let report = write_report(&dir).unwrap();
     assert_eq!(report, dir.join("report.html"));
-    assert_eq!(
-        fs::read_to_string(&report).unwrap(),
-        render_report(&dir).unwrap()
-    );
+    assert_eq!(fs::read_to_string(&report).unwrap(), render_report(&dir).unwrap());
     let card = write_model_card(&dir).unwrap();
-    assert_eq!(
-        fs::read_to_string(card).unwrap(),
-        render_model_card(&dir).unwrap()
-    );
+    assert_eq!(fs::read_to_string(card).unwrap(), render_model_card(&dir).unwrap());
     let out = tmp.path().join("compare.html");
     write_comparison(&[dir.clone(), regression_run(tmp.path())], &out).unwrap();
-    assert!(fs::read_to_string(out)
-        .unwrap()
-        .contains("data-table=\"comparison\""));
+    assert!(fs::read_to_string(out).unwrap().contains("data-table=\"comparison\""));
     // Nothing but the written files was added: no temporary file left behind.
-    assert!(fs::read_dir(&dir)
-        .unwrap()
-        .flatten()
-        .all(|e| !e.file_name().to_string_lossy().ends_with(".tmp")));
+    assert!(fs::read_dir(&dir).unwrap().flatten().all(|e| !e.file_name().to_string_lossy().ends_with(".tmp")));
 }

@@ -182,7 +182,11 @@ fn predictions_that_do_not_fit_the_recorded_task_draw_nothing_from_them() {
     assert!(!names.iter().any(|n| n == "roc" || n == "confusion" || n == "pr"), "{names:?}");
     // Multi-label columns under a multi-class task.
     let dir = task_run(tmp.path(), TaskKind::Multiclass, FitMethod::Loop, true);
-    write(&dir, "predictions.csv", "id,split,label_0,label_1,score_0,score_1,score_2\na,test,1,0,0.9,0.1,0\nb,test,0,1,0.2,0.7,0.1\n");
+    write(
+        &dir,
+        "predictions.csv",
+        "id,split,label_0,label_1,score_0,score_1,score_2\na,test,1,0,0.9,0.1,0\nb,test,0,1,0.2,0.7,0.1\n",
+    );
     assert!(render_report(&dir).is_ok());
     let out = tmp.path().join("bundle");
     publish(&dir, &out, &PublishPolicy::default()).unwrap();
@@ -204,7 +208,10 @@ fn comparison_names_each_task_and_overlays_only_loop_losses() {
     let names = plot_names(&html);
     assert_eq!(names.iter().filter(|n| *n == "scatter").count(), 1, "a scatter for the regression only");
     let loss = plot(&html, "loss");
-    assert!(loss.contains("regression-mlp") && !loss.contains("survival-cox") && !loss.contains("binary-linear"), "{loss}");
+    assert!(
+        loss.contains("regression-mlp") && !loss.contains("survival-cox") && !loss.contains("binary-linear"),
+        "{loss}"
+    );
     assert_eq!(html.matches("fitted directly").count(), 2, "the direct fits' best-epoch cells");
 }
 
@@ -218,7 +225,8 @@ fn publishing_keeps_the_recorded_task_and_fit() {
             publish(&run, &out, &PublishPolicy::default()).unwrap();
             let what = format!("{task} ({fit:?}, recorded: {recorded})");
             assert_eq!(check_bundle(&out, 10).unwrap(), vec![], "{what}");
-            let metrics: MetricsFile = serde_json::from_str(&fs::read_to_string(out.join("metrics.json")).unwrap()).unwrap();
+            let metrics: MetricsFile =
+                serde_json::from_str(&fs::read_to_string(out.join("metrics.json")).unwrap()).unwrap();
             assert_eq!(metrics.task, recorded.then_some(task), "{what}");
             assert!(metrics.splits.contains_key("test"), "{what}");
             let html = fs::read_to_string(out.join("report.html")).unwrap();
@@ -230,4 +238,3 @@ fn publishing_keeps_the_recorded_task_and_fit() {
         }
     }
 }
-

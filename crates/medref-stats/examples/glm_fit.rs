@@ -35,7 +35,8 @@ fn read_table(path: &str, label: &str) -> Result<Table, Box<dyn Error>> {
     let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
     let (_, header) = lines.next().ok_or_else(|| format!("{path}: empty file, expected a header row"))?;
     let names: Vec<&str> = header.split(',').map(str::trim).collect();
-    let label_at = names.iter().position(|n| *n == label).ok_or_else(|| format!("{path}: no column \"{label}\" in the header"))?;
+    let label_at =
+        names.iter().position(|n| *n == label).ok_or_else(|| format!("{path}: no column \"{label}\" in the header"))?;
     let features = names.iter().enumerate().filter(|&(j, _)| j != label_at).map(|(_, n)| n.to_string()).collect();
     let (mut x, mut y) = (Vec::new(), Vec::new());
     for (i, line) in lines {
@@ -44,7 +45,9 @@ fn read_table(path: &str, label: &str) -> Result<Table, Box<dyn Error>> {
             return Err(format!("{path}:{}: {} fields, the header has {}", i + 1, cells.len(), names.len()).into());
         }
         for (j, cell) in cells.iter().enumerate() {
-            let v: f64 = cell.parse().map_err(|_| format!("{path}:{}: column \"{}\" holds \"{cell}\", expected a number", i + 1, names[j]))?;
+            let v: f64 = cell.parse().map_err(|_| {
+                format!("{path}:{}: column \"{}\" holds \"{cell}\", expected a number", i + 1, names[j])
+            })?;
             if j == label_at {
                 y.push(v);
             } else {

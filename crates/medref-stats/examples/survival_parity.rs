@@ -7,23 +7,14 @@
 use std::fmt::Write as _;
 
 use medref_stats::survival::{
-    brier_scores, cumulative_dynamic_auc, fit_cox, harrell_c_index, integrated_brier_score,
-    uno_c_index, CoxFit, CoxOptions, Ties,
+    brier_scores, cumulative_dynamic_auc, fit_cox, harrell_c_index, integrated_brier_score, uno_c_index, CoxFit,
+    CoxOptions, Ties,
 };
 
 /// Covariates after encoding: binary flags 1 for `horTh = yes` and
 /// `menostat = Post`, tumour grade as dummies against grade I.
-const COLUMNS: [&str; 9] = [
-    "horTh",
-    "age",
-    "menostat",
-    "tsize",
-    "tgrade_II",
-    "tgrade_III",
-    "pnodes",
-    "progrec",
-    "estrec",
-];
+const COLUMNS: [&str; 9] =
+    ["horTh", "age", "menostat", "tsize", "tgrade_II", "tgrade_III", "pnodes", "progrec", "estrec"];
 /// Horizons in days (1 to 5 years) for AUROC and the Brier score; Uno's C
 /// is truncated at 5 years.
 const TIMES: [f64; 5] = [365.0, 730.0, 1095.0, 1460.0, 1825.0];
@@ -38,39 +29,22 @@ struct Rows {
 fn read_gbsg2(path: &str) -> Result<Rows, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
     let mut lines = text.lines();
-    let header: Vec<&str> = lines
-        .next()
-        .ok_or(format!("{path} is empty"))?
-        .split(',')
-        .collect();
-    let col = |name: &str| {
-        header
+    let header: Vec<&str> = lines.next().ok_or(format!("{path} is empty"))?.split(',').collect();
+    let col =
+        |name: &str| header.iter().position(|h| *h == name).ok_or(format!("{path}: no column {name:?} in the header"));
+    let idx: Vec<usize> =
+        ["horTh", "age", "menostat", "tsize", "tgrade", "pnodes", "progrec", "estrec", "time", "cens"]
             .iter()
-            .position(|h| *h == name)
-            .ok_or(format!("{path}: no column {name:?} in the header"))
-    };
-    let idx: Vec<usize> = [
-        "horTh", "age", "menostat", "tsize", "tgrade", "pnodes", "progrec", "estrec", "time",
-        "cens",
-    ]
-    .iter()
-    .map(|c| col(c))
-    .collect::<Result<_, _>>()?;
-    let mut rows = Rows {
-        x: Vec::new(),
-        time: Vec::new(),
-        event: Vec::new(),
-    };
+            .map(|c| col(c))
+            .collect::<Result<_, _>>()?;
+    let mut rows = Rows { x: Vec::new(), time: Vec::new(), event: Vec::new() };
     for (line_no, line) in lines.enumerate() {
         let f: Vec<&str> = line.split(',').collect();
         let num = |k: usize| -> Result<f64, String> {
-            f[idx[k]].trim().parse().map_err(|_| {
-                format!(
-                    "{path} line {}: {:?} is not a number",
-                    line_no + 2,
-                    f[idx[k]]
-                )
-            })
+            f[idx[k]]
+                .trim()
+                .parse()
+                .map_err(|_| format!("{path} line {}: {:?} is not a number", line_no + 2, f[idx[k]]))
         };
         let grade = f[idx[4]].trim();
         rows.x.extend_from_slice(&[
@@ -114,17 +88,8 @@ fn run(input: &str, out: &str) -> Result<(), String> {
 
     let mut design = format!("{},time,event\n", COLUMNS.join(","));
     for i in 0..n {
-        let values: Vec<String> = rows.x[i * p..(i + 1) * p]
-            .iter()
-            .map(|v| format!("{v}"))
-            .collect();
-        let _ = writeln!(
-            design,
-            "{},{},{}",
-            values.join(","),
-            rows.time[i],
-            u8::from(rows.event[i])
-        );
+        let values: Vec<String> = rows.x[i * p..(i + 1) * p].iter().map(|v| format!("{v}")).collect();
+        let _ = writeln!(design, "{},{},{}", values.join(","), rows.time[i], u8::from(rows.event[i]));
     }
     write(&format!("{out}/design.csv"), &design)?;
 
@@ -132,20 +97,12 @@ fn run(input: &str, out: &str) -> Result<(), String> {
         fit_cox(&rows.x, n, p, &rows.time, &rows.event, opts).map_err(|e| e.to_string())
     };
     let efron = fit(CoxOptions::default())?;
-    let ridge = fit(CoxOptions {
-        l2: 0.1,
-        ..CoxOptions::default()
-    })?;
-    let breslow = fit(CoxOptions {
-        ties: Ties::Breslow,
-        ..CoxOptions::default()
-    })?;
+    let ridge = fit(CoxOptions { l2: 0.1, ..CoxOptions::default() })?;
+    let breslow = fit(CoxOptions { ties: Ties::Breslow, ..CoxOptions::default() })?;
 
     let (t, e) = (&rows.time, &rows.event);
     let risk = efron.log_partial_hazards(&rows.x);
-    let survival: Vec<f64> = (0..n)
-        .flat_map(|i| efron.predict_survival(&rows.x[i * p..(i + 1) * p], &TIMES))
-        .collect();
+    let survival: Vec<f64> = (0..n).flat_map(|i| efron.predict_survival(&rows.x[i * p..(i + 1) * p], &TIMES)).collect();
     let metric_err = |e: medref_stats::survival::SurvivalError| e.to_string();
     let c_index = harrell_c_index(t, e, &risk).map_err(metric_err)?;
     let uno = uno_c_index(t, e, t, e, &risk, Some(TAU)).map_err(metric_err)?;
@@ -159,10 +116,8 @@ fn run(input: &str, out: &str) -> Result<(), String> {
     }
     predictions.push('\n');
     for i in 0..n {
-        let s: Vec<String> = survival[i * TIMES.len()..(i + 1) * TIMES.len()]
-            .iter()
-            .map(|v| format!("{v:?}"))
-            .collect();
+        let s: Vec<String> =
+            survival[i * TIMES.len()..(i + 1) * TIMES.len()].iter().map(|v| format!("{v:?}")).collect();
         let _ = writeln!(predictions, "{:?},{}", risk[i], s.join(","));
     }
     write(&format!("{out}/predictions.csv"), &predictions)?;

@@ -5,9 +5,7 @@
 use medref_stats::survival::synth_weibull_survival;
 
 fn main() {
-    let path = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "datasets/tiny/survival.csv".to_string());
+    let path = std::env::args().nth(1).unwrap_or_else(|| "datasets/tiny/survival.csv".to_string());
     let data = synth_weibull_survival(300, 0);
     if let Err(err) = std::fs::write(&path, data.to_csv()) {
         eprintln!("cannot write {path}: {err}");

@@ -272,7 +272,12 @@ fn fit_inner(
         return Err(GlmError::Empty);
     }
     if y.len() != n {
-        return Err(GlmError::Shape { what: "y", len: y.len(), expected: n, detail: format!("one outcome per row, n = {n}") });
+        return Err(GlmError::Shape {
+            what: "y",
+            len: y.len(),
+            expected: n,
+            detail: format!("one outcome per row, n = {n}"),
+        });
     }
     for (row, &value) in y.iter().enumerate() {
         if !value.is_finite() {
@@ -284,7 +289,12 @@ fn fit_inner(
     }
     if let Some(w) = weights {
         if w.len() != n {
-            return Err(GlmError::Shape { what: "sample_weight", len: w.len(), expected: n, detail: format!("one weight per row, n = {n}") });
+            return Err(GlmError::Shape {
+                what: "sample_weight",
+                len: w.len(),
+                expected: n,
+                detail: format!("one weight per row, n = {n}"),
+            });
         }
         if let Some(row) = w.iter().position(|v| !(v.is_finite() && *v >= 0.0)) {
             return Err(GlmError::BadWeight { row, value: w[row] });
@@ -301,7 +311,8 @@ fn fit_inner(
             return Err(GlmError::SingleClass { n: positives + negatives, class: u8::from(negatives == 0) });
         }
     }
-    Problem { family, x, n, p, y, weights, l2: opts.l2, fit_intercept: opts.fit_intercept }.solve(opts.tol, opts.max_iter)
+    Problem { family, x, n, p, y, weights, l2: opts.l2, fit_intercept: opts.fit_intercept }
+        .solve(opts.tol, opts.max_iter)
 }
 
 fn validate_options(family: Family, opts: &GlmOptions) -> Result<(), GlmError> {
@@ -333,7 +344,12 @@ fn check_x(x: &[f64], n: usize, p: usize) -> Result<(), GlmError> {
         detail: format!("n = {n} times p = {p} overflows"),
     })?;
     if x.len() != expected {
-        return Err(GlmError::Shape { what: "x", len: x.len(), expected, detail: format!("row-major n = {n} rows times p = {p} features") });
+        return Err(GlmError::Shape {
+            what: "x",
+            len: x.len(),
+            expected,
+            detail: format!("row-major n = {n} rows times p = {p} features"),
+        });
     }
     if let Some(i) = x.iter().position(|v| !v.is_finite()) {
         return Err(GlmError::NonFiniteFeature { row: i / p, column: i % p, value: x[i] });
@@ -348,7 +364,9 @@ impl GlmFit {
         let p = self.coefficients.len();
         check_x(x, n, p)?;
         Ok((0..n)
-            .map(|i| x[i * p..(i + 1) * p].iter().zip(&self.coefficients).map(|(a, w)| a * w).sum::<f64>() + self.intercept)
+            .map(|i| {
+                x[i * p..(i + 1) * p].iter().zip(&self.coefficients).map(|(a, w)| a * w).sum::<f64>() + self.intercept
+            })
             .collect())
     }
 

@@ -1,7 +1,9 @@
 //! The GLM solver against scikit-learn's numbers and against what a
 //! converged fit must satisfy.
 
-use medref_stats::glm::{balanced_sample_weights, fit_linear, fit_logistic, fit_weighted, Family, GlmError, GlmFit, GlmOptions};
+use medref_stats::glm::{
+    balanced_sample_weights, fit_linear, fit_logistic, fit_weighted, Family, GlmError, GlmFit, GlmOptions,
+};
 
 /// `tests/fixtures/glm_small.csv`: 60 rows, features x1..x3, a 0/1 outcome
 /// and a continuous one, written by `tests/fixtures/make_glm_small.py`.
@@ -230,12 +232,15 @@ fn weighted_fits_match_scikit_learn() {
     let sw: Vec<f64> = (0..f.n).map(|i| 1.0 + (i % 3) as f64).collect();
     let balanced = balanced_sample_weights(&f.y_binary);
     // 37 positives of 60: each class carries half the total weight.
-    assert!((balanced.iter().zip(&f.y_binary).filter(|(_, &y)| y == 1.0).map(|(w, _)| w).sum::<f64>() - 30.0).abs() < 1e-12);
+    assert!(
+        (balanced.iter().zip(&f.y_binary).filter(|(_, &y)| y == 1.0).map(|(w, _)| w).sum::<f64>() - 30.0).abs() < 1e-12
+    );
     let fit = fit_weighted(Family::Logistic, &f.x, f.n, 3, &f.y_binary, &balanced, &GlmOptions::from_c(1.0)).unwrap();
     assert_close(&fit, [1.243282534562, -0.989298335472, 0.167050028624], -0.776913139174, 1e-7);
     let fit = fit_weighted(Family::Logistic, &f.x, f.n, 3, &f.y_binary, &sw, &GlmOptions::from_c(0.5)).unwrap();
     assert_close(&fit, [1.345015057809, -1.183829197018, 0.162021779575], -0.334800896086, 1e-7);
-    let fit = fit_weighted(Family::Linear, &f.x, f.n, 3, &f.y_continuous, &sw, &GlmOptions::from_ridge_alpha(3.0)).unwrap();
+    let fit =
+        fit_weighted(Family::Linear, &f.x, f.n, 3, &f.y_continuous, &sw, &GlmOptions::from_ridge_alpha(3.0)).unwrap();
     assert_close(&fit, [1.603810121856, -0.979244168886, 0.313510309749], 1.9454937003687758, 1e-7);
 }
 

@@ -14,10 +14,7 @@
 use medref_stats::survival::{fit_cox, harrell_c_index, CoxOptions};
 
 fn read_gbsg2() -> (Vec<f64>, Vec<f64>, Vec<bool>) {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../datasets/clinical/gbsg2.csv"
-    );
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../datasets/clinical/gbsg2.csv");
     let text = std::fs::read_to_string(path).expect("datasets/clinical/gbsg2.csv is committed");
     let (mut x, mut time, mut event) = (Vec::new(), Vec::new(), Vec::new());
     // horTh,age,menostat,tsize,tgrade,pnodes,progrec,estrec,time,cens
@@ -45,10 +42,7 @@ fn read_gbsg2() -> (Vec<f64>, Vec<f64>, Vec<bool>) {
 #[test]
 fn gbsg2_cox_matches_lifelines() {
     let (x, time, event) = read_gbsg2();
-    assert_eq!(
-        (time.len(), event.iter().filter(|&&e| e).count()),
-        (686, 299)
-    );
+    assert_eq!((time.len(), event.iter().filter(|&&e| e).count()), (686, 299));
     let fit = fit_cox(&x, 686, 9, &time, &event, CoxOptions::default()).unwrap();
     assert!(fit.converged);
     let coef = [
@@ -75,12 +69,7 @@ fn gbsg2_cox_matches_lifelines() {
     ];
     for j in 0..9 {
         // The bar is 1e-3; we hold far tighter so drift shows early.
-        assert!(
-            (fit.coefficients[j] - coef[j]).abs() < 1e-9,
-            "coef {j}: {} vs {}",
-            fit.coefficients[j],
-            coef[j]
-        );
+        assert!((fit.coefficients[j] - coef[j]).abs() < 1e-9, "coef {j}: {} vs {}", fit.coefficients[j], coef[j]);
         assert!((fit.standard_errors[j] - se[j]).abs() < 1e-9, "se {j}");
     }
     assert!((fit.log_likelihood - -1735.732104257952).abs() < 1e-8);

@@ -158,7 +158,9 @@ impl AnonymityReport {
         }
         if let (Some(column), Some(l)) = (&self.sensitive, self.l) {
             match (self.target_l, self.l_met) {
-                (Some(t), Some(met)) => s.push_str(&format!("l-diversity of {column}: l = {l} (target {t}, {})\n", verdict(met))),
+                (Some(t), Some(met)) => {
+                    s.push_str(&format!("l-diversity of {column}: l = {l} (target {t}, {})\n", verdict(met)))
+                }
                 _ => s.push_str(&format!("l-diversity of {column}: l = {l}\n")),
             }
             if !self.classes_below_l.is_empty() {
@@ -204,7 +206,11 @@ pub fn describe_sizes(sizes: &[usize]) -> String {
 
 /// Checks the targets of a spec and resolves its columns: quasi-identifier
 /// indices and the sensitive column's index.
-pub(crate) fn resolve(table: &RawTable, path: &Path, spec: &AnonymitySpec) -> Result<(Vec<usize>, Option<usize>), TableError> {
+pub(crate) fn resolve(
+    table: &RawTable,
+    path: &Path,
+    spec: &AnonymitySpec,
+) -> Result<(Vec<usize>, Option<usize>), TableError> {
     if spec.quasi_identifiers.is_empty() {
         return Err(TableError::format(path, "", "no quasi-identifier columns given"));
     }
@@ -221,7 +227,11 @@ pub(crate) fn resolve(table: &RawTable, path: &Path, spec: &AnonymitySpec) -> Re
     for name in &spec.quasi_identifiers {
         let i = column_index(table, path, name)?;
         if quasi.contains(&i) {
-            return Err(TableError::format(path, format!("column \"{name}\""), "listed twice among the quasi-identifiers"));
+            return Err(TableError::format(
+                path,
+                format!("column \"{name}\""),
+                "listed twice among the quasi-identifiers",
+            ));
         }
         quasi.push(i);
     }
@@ -254,7 +264,12 @@ pub fn check_anonymity(table: &RawTable, path: &Path, spec: &AnonymitySpec) -> R
 }
 
 /// [`check_anonymity`] on resolved columns.
-pub(crate) fn measure(table: &RawTable, quasi: &[usize], sensitive: Option<usize>, spec: &AnonymitySpec) -> AnonymityReport {
+pub(crate) fn measure(
+    table: &RawTable,
+    quasi: &[usize],
+    sensitive: Option<usize>,
+    spec: &AnonymitySpec,
+) -> AnonymityReport {
     let classes = equivalence_classes(table, quasi);
     let k = classes.k();
     let mut below_k: Vec<usize> = classes.sizes.iter().copied().filter(|&s| s < spec.k).collect();
@@ -341,7 +356,11 @@ mod tests {
     use super::*;
 
     fn text(name: &str, cells: &[Option<&str>]) -> Column {
-        Column { name: name.into(), data: ColumnData::Text(cells.iter().map(|c| c.map(str::to_string)).collect()), categories: vec![] }
+        Column {
+            name: name.into(),
+            data: ColumnData::Text(cells.iter().map(|c| c.map(str::to_string)).collect()),
+            categories: vec![],
+        }
     }
 
     fn spec(quasi: &[&str], k: usize) -> AnonymitySpec {
@@ -405,7 +424,17 @@ mod tests {
     fn the_summary_lists_sizes_never_values() {
         let t = RawTable {
             columns: vec![
-                text("zip", &[Some("Z-SECRET-1"), Some("Z-SECRET-2"), Some("Z-SECRET-2"), Some("Z-SECRET-3"), Some("Z-SECRET-3"), Some("Z-SECRET-3")]),
+                text(
+                    "zip",
+                    &[
+                        Some("Z-SECRET-1"),
+                        Some("Z-SECRET-2"),
+                        Some("Z-SECRET-2"),
+                        Some("Z-SECRET-3"),
+                        Some("Z-SECRET-3"),
+                        Some("Z-SECRET-3"),
+                    ],
+                ),
                 text("dx", &[Some("DX-SECRET"); 6]),
             ],
         };

@@ -86,16 +86,10 @@ struct Token {
 /// itself writes UTF-8, and guessing another encoding could silently mangle
 /// names.
 pub fn read_arff(path: &Path) -> Result<RawTable, TableError> {
-    let bytes = std::fs::read(path).map_err(|source| TableError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let bytes = std::fs::read(path).map_err(|source| TableError::Io { path: path.to_path_buf(), source })?;
     let text = String::from_utf8(bytes).map_err(|e| {
         let valid = e.utf8_error().valid_up_to();
-        let line = 1 + e.as_bytes()[..valid]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count();
+        let line = 1 + e.as_bytes()[..valid].iter().filter(|&&b| b == b'\n').count();
         TableError::format(
             path,
             format!("line {line}"),
@@ -132,16 +126,12 @@ pub fn parse_arff(text: &str, path: &Path) -> Result<RawTable, TableError> {
         match keyword.to_ascii_lowercase().as_str() {
             "@relation" => {}
             "@attribute" => {
-                let attribute = parse_attribute(rest)
-                    .map_err(|detail| TableError::format(path, at(number), detail))?;
+                let attribute = parse_attribute(rest).map_err(|detail| TableError::format(path, at(number), detail))?;
                 if attributes.iter().any(|a| a.name == attribute.name) {
                     return Err(TableError::format(
                         path,
                         at(number),
-                        format!(
-                            "attribute \"{}\" is declared twice; attribute names must be unique",
-                            attribute.name
-                        ),
+                        format!("attribute \"{}\" is declared twice; attribute names must be unique", attribute.name),
                     ));
                 }
                 attributes.push(attribute);
@@ -193,22 +183,15 @@ pub fn parse_arff(text: &str, path: &Path) -> Result<RawTable, TableError> {
                  write the data as dense rows (Weka's SparseToNonSparse filter does this)",
             ));
         }
-        let tokens =
-            split_values(line).map_err(|detail| TableError::format(path, at(number), detail))?;
+        let tokens = split_values(line).map_err(|detail| TableError::format(path, at(number), detail))?;
         if tokens.len() != attributes.len() {
             return Err(TableError::format(
                 path,
                 at(number),
-                format!(
-                    "expected {} values (one per @attribute), found {}",
-                    attributes.len(),
-                    tokens.len()
-                ),
+                format!("expected {} values (one per @attribute), found {}", attributes.len(), tokens.len()),
             ));
         }
-        for (position, ((attribute, column), token)) in
-            attributes.iter().zip(&mut cells).zip(tokens).enumerate()
-        {
+        for (position, ((attribute, column), token)) in attributes.iter().zip(&mut cells).zip(tokens).enumerate() {
             push_cell(attribute, column, token).map_err(|problem| {
                 TableError::format(
                     path,
@@ -266,10 +249,7 @@ fn push_cell(attribute: &Attribute, column: &mut ColumnData, token: Token) -> Re
             }
             if let AttributeKind::Nominal(categories) = kind {
                 if !categories.contains(&token.text) {
-                    return Err(format!(
-                        "the value is not one of the {} declared categories",
-                        categories.len()
-                    ));
+                    return Err(format!("the value is not one of the {} declared categories", categories.len()));
                 }
             }
             values.push(Some(token.text));
@@ -291,9 +271,7 @@ fn parse_attribute(rest: &str) -> Result<Attribute, String> {
     let (name, type_text) = if rest.starts_with(['\'', '"']) {
         take_quoted(rest).ok_or("the quoted attribute name is not closed")?
     } else {
-        let end = rest
-            .find(|c: char| c.is_whitespace() || c == '{')
-            .unwrap_or(rest.len());
+        let end = rest.find(|c: char| c.is_whitespace() || c == '{').unwrap_or(rest.len());
         (rest[..end].to_string(), &rest[end..])
     };
     if name.is_empty() {
@@ -313,11 +291,7 @@ fn parse_attribute(rest: &str) -> Result<Attribute, String> {
             "numeric" | "real" | "integer" => AttributeKind::Numeric,
             "string" => AttributeKind::String,
             "date" => AttributeKind::Date,
-            "relational" => {
-                return Err(format!(
-                    "attribute \"{name}\": relational attributes are not supported"
-                ))
-            }
+            "relational" => return Err(format!("attribute \"{name}\": relational attributes are not supported")),
             _ => {
                 return Err(format!(
                     "attribute \"{name}\" has unknown type \"{word}\"; expected numeric, real, \
@@ -345,10 +319,7 @@ fn parse_categories(name: &str, inner: &str) -> Result<Vec<String>, String> {
             return Err(format!("attribute \"{name}\": a category is empty"));
         }
         if categories.contains(&token.text) {
-            return Err(format!(
-                "attribute \"{name}\": category \"{}\" is listed twice",
-                token.text
-            ));
+            return Err(format!("attribute \"{name}\": category \"{}\" is listed twice", token.text));
         }
         categories.push(token.text);
     }
@@ -363,8 +334,7 @@ fn split_values(line: &str) -> Result<Vec<Token>, String> {
     let mut rest = line.trim_start();
     loop {
         if rest.starts_with(['\'', '"']) {
-            let (text, after) = take_quoted(rest)
-                .ok_or("a quoted value is not closed; quotes must come in pairs")?;
+            let (text, after) = take_quoted(rest).ok_or("a quoted value is not closed; quotes must come in pairs")?;
             tokens.push(Token { text, quoted: true });
             rest = after.trim_start();
             if !rest.is_empty() && !rest.starts_with(',') {
@@ -375,10 +345,7 @@ fn split_values(line: &str) -> Result<Vec<Token>, String> {
             }
         } else {
             let end = rest.find(',').unwrap_or(rest.len());
-            tokens.push(Token {
-                text: rest[..end].trim_end().to_string(),
-                quoted: false,
-            });
+            tokens.push(Token { text: rest[..end].trim_end().to_string(), quoted: false });
             rest = &rest[end..];
         }
         match rest.strip_prefix(',') {

@@ -86,7 +86,13 @@ impl TabularDataset {
     /// A dataset holding only `split` (as its test split), for scoring rows
     /// outside training: `predict`, permutation importance.
     pub fn single(split: TabularSplit, n_features: usize) -> Self {
-        let empty = TabularSplit { ids: Vec::new(), x: Vec::new(), targets: split.targets.clone(), subgroups: Vec::new(), record_keys: Vec::new() };
+        let empty = TabularSplit {
+            ids: Vec::new(),
+            x: Vec::new(),
+            targets: split.targets.clone(),
+            subgroups: Vec::new(),
+            record_keys: Vec::new(),
+        };
         Self {
             n_features,
             feature_names: Vec::new(),
@@ -108,12 +114,16 @@ impl TabularDataset {
 
 /// The column `name` of `table`, or an error naming the file and the columns it has.
 pub fn column<'t>(table: &'t RawTable, name: &str, path: &Path) -> Result<&'t crate::Column, TableError> {
-    table.column(name).ok_or_else(|| crate::preprocess::missing_column(table, name, path).into())
+    table.column(name).ok_or_else(|| crate::preprocess::missing_column(table, name, path))
 }
 
 /// Class names in output order: sorted, with `positive` moved to index 1
 /// for a binary task (so AUROC and sensitivity are about that class).
-pub fn class_order(seen: impl IntoIterator<Item = String>, positive: Option<&str>, path: &Path) -> Result<Vec<String>, TableError> {
+pub fn class_order(
+    seen: impl IntoIterator<Item = String>,
+    positive: Option<&str>,
+    path: &Path,
+) -> Result<Vec<String>, TableError> {
     let mut names: Vec<String> = seen.into_iter().collect::<std::collections::BTreeSet<_>>().into_iter().collect();
     if names.len() < 2 {
         return Err(TableError::Mismatch(format!(
@@ -184,7 +194,10 @@ pub fn build_dataset<'t>(
 ) -> Result<TabularDataset, TableError> {
     let [train_src, _, _] = sources;
     if train_src.rows.is_empty() {
-        return Err(TableError::Mismatch(format!("{}: no training rows are left after the split", train_src.path.display())));
+        return Err(TableError::Mismatch(format!(
+            "{}: no training rows are left after the split",
+            train_src.path.display()
+        )));
     }
     let preprocessor = Preprocessor::fit(train_src.table, spec, &train_src.rows, train_src.path)?;
     let raw: Vec<RawTargets> = sources.iter().map(|s| targets_of(s, &s.rows)).collect();
@@ -199,7 +212,10 @@ pub fn build_dataset<'t>(
         let targets = match raw {
             RawTargets::Classes(labels) => Targets::Classes { labels, n_classes },
             RawTargets::Values(values) => Targets::Regression { values, mean, std },
-            RawTargets::Survival(rows) => Targets::Survival { time: rows.iter().map(|r| r.0).collect(), event: rows.iter().map(|r| r.1).collect() },
+            RawTargets::Survival(rows) => Targets::Survival {
+                time: rows.iter().map(|r| r.0).collect(),
+                event: rows.iter().map(|r| r.1).collect(),
+            },
         };
         let ids = match roles.id {
             Some(id) => {
@@ -230,4 +246,3 @@ pub fn build_dataset<'t>(
         report,
     })
 }
-

@@ -34,11 +34,7 @@ pub enum TableError {
 impl TableError {
     /// A format error at `location` (`"line 3"`, `"column \"age\""`).
     pub fn format(path: impl Into<PathBuf>, location: impl Into<String>, detail: impl Into<String>) -> Self {
-        TableError::Format {
-            path: path.into(),
-            location: location.into(),
-            detail: detail.into(),
-        }
+        TableError::Format { path: path.into(), location: location.into(), detail: detail.into() }
     }
 }
 

@@ -63,24 +63,18 @@ fn polars_error(path: &Path, e: PolarsError) -> TableError {
 fn read_delimited(path: &Path, layout: &CsvLayout) -> Result<RawTable, TableError> {
     refuse_utf16(path)?;
     let nulls = NullValues::AllColumns(MISSING_MARKERS.iter().map(|s| PlSmallStr::from(*s)).collect());
-    let parse = CsvParseOptions::default()
-        .with_separator(layout.separator)
-        .with_null_values(Some(nulls));
+    let parse = CsvParseOptions::default().with_separator(layout.separator).with_null_values(Some(nulls));
     let options = CsvReadOptions::default()
         .with_has_header(layout.has_header)
         .with_skip_rows(layout.skip_lines)
         .with_infer_schema_length(None)
         .with_parse_options(parse);
     let path_buf = PathBuf::from(path);
-    let frame = guarded(path, || {
-        options
-            .try_into_reader_with_file_path(Some(path_buf))
-            .and_then(|r| r.finish())
-    })
-    .map_err(|e| match locate_text_problem(path, layout) {
-        Some((line, detail)) => TableError::format(path, format!("line {line}"), detail),
-        None => e,
-    })?;
+    let frame = guarded(path, || options.try_into_reader_with_file_path(Some(path_buf)).and_then(|r| r.finish()))
+        .map_err(|e| match locate_text_problem(path, layout) {
+            Some((line, detail)) => TableError::format(path, format!("line {line}"), detail),
+            None => e,
+        })?;
     if layout.has_header {
         refuse_duplicate_names(&frame, path, layout.skip_lines + 1)?;
     }
@@ -163,7 +157,10 @@ fn locate_text_problem(path: &Path, layout: &CsvLayout) -> Option<(usize, String
             None => expected = Some(fields),
             Some(want) if want != fields => {
                 let first = if layout.has_header { "the header" } else { "the first row" };
-                return Some((record_line, format!("{fields} fields but {first} has {want} (a stray or missing separator?)")));
+                return Some((
+                    record_line,
+                    format!("{fields} fields but {first} has {want} (a stray or missing separator?)"),
+                ));
             }
             Some(_) => {}
         }
@@ -198,7 +195,8 @@ fn from_frame(frame: DataFrame, path: &Path, header_lines: usize, binary: bool) 
             let cast = col.cast(&DataType::Float64).map_err(|e| polars_error(path, e))?;
             let values = cast.f64().map_err(|e| polars_error(path, e))?;
             if let Some(row) = values.iter().position(|v| v.is_some_and(f64::is_infinite)) {
-                let location = if binary { format!("row {}", row + 1) } else { format!("line {}", row + 1 + header_lines) };
+                let location =
+                    if binary { format!("row {}", row + 1) } else { format!("line {}", row + 1 + header_lines) };
                 return Err(TableError::format(
                     path,
                     format!("{location}, {where_}"),
@@ -232,14 +230,19 @@ fn mostly_numeric(
     header_lines: usize,
     binary: bool,
 ) -> Result<(), TableError> {
-    let present: Vec<(usize, &str)> = cells.iter().enumerate().filter_map(|(i, c)| c.as_deref().map(|c| (i, c))).collect();
+    let present: Vec<(usize, &str)> =
+        cells.iter().enumerate().filter_map(|(i, c)| c.as_deref().map(|c| (i, c))).collect();
     // `inf` parses as a number but is no measurement.
     let finite = |c: &str| c.trim().parse::<f64>().is_ok_and(f64::is_finite);
     let bad: Vec<usize> = present.iter().filter(|(_, c)| !finite(c)).map(|(i, _)| *i).collect();
     if present.len() >= 5 && !bad.is_empty() && bad.len() * 20 <= present.len() {
         let row = bad[0];
         let location = if binary { format!("row {}", row + 1) } else { format!("line {}", row + 1 + header_lines) };
-        let what = if cells[row].as_deref().is_some_and(|c| c.trim().parse::<f64>().is_ok()) { "not a finite number" } else { "not a number" };
+        let what = if cells[row].as_deref().is_some_and(|c| c.trim().parse::<f64>().is_ok()) {
+            "not a finite number"
+        } else {
+            "not a number"
+        };
         return Err(TableError::format(
             path,
             format!("{location}, {column}"),
@@ -258,11 +261,13 @@ fn mostly_numeric(
 /// `data generalise`); missing cells are empty fields.
 pub fn write_csv(table: &RawTable) -> String {
     let mut out = String::new();
-    let quote = |s: &str| if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() };
+    let quote =
+        |s: &str| if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() };
     out.push_str(&table.columns.iter().map(|c| quote(&c.name)).collect::<Vec<_>>().join(","));
     out.push('\n');
     for row in 0..table.n_rows() {
-        let cells: Vec<String> = table.columns.iter().map(|c| c.data.text_at(row).map(|s| quote(&s)).unwrap_or_default()).collect();
+        let cells: Vec<String> =
+            table.columns.iter().map(|c| c.data.text_at(row).map(|s| quote(&s)).unwrap_or_default()).collect();
         out.push_str(&cells.join(","));
         out.push('\n');
     }

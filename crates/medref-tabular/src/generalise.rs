@@ -326,7 +326,12 @@ fn band_label(x: f64, band: Option<f64>, top: Option<f64>, integer: bool) -> Str
 
 /// Checks a configuration against the table (`table_path`) and itself
 /// (`config_path`, named in errors about keys).
-fn validate(config: &GeneraliseConfig, table: &RawTable, table_path: &Path, config_path: &Path) -> Result<(), TableError> {
+fn validate(
+    config: &GeneraliseConfig,
+    table: &RawTable,
+    table_path: &Path,
+    config_path: &Path,
+) -> Result<(), TableError> {
     let bad = |location: String, detail: &str| TableError::format(config_path, location, detail);
     if config.k == 0 {
         return Err(bad("k".into(), "must be at least 1"));
@@ -344,14 +349,20 @@ fn validate(config: &GeneraliseConfig, table: &RawTable, table_path: &Path, conf
     }
     for name in &config.drop_columns {
         if config.quasi_identifiers.contains(name) || config.sensitive.as_ref() == Some(name) {
-            return Err(bad("drop_columns".into(), &format!("\"{name}\" is also a quasi-identifier or the sensitive column")));
+            return Err(bad(
+                "drop_columns".into(),
+                &format!("\"{name}\" is also a quasi-identifier or the sensitive column"),
+            ));
         }
         column_index(table, table_path, name)?;
     }
     for (name, rule) in &config.columns {
         let at = format!("[columns.{name}]");
         let column = table.column(name).ok_or_else(|| {
-            bad(at.clone(), &format!("no column \"{name}\" in {} (it has {})", table_path.display(), table.names().join(", ")))
+            bad(
+                at.clone(),
+                &format!("no column \"{name}\" in {} (it has {})", table_path.display(), table.names().join(", ")),
+            )
         })?;
         if config.drop_columns.contains(name) {
             return Err(bad(at, "the column is also in drop_columns"));
@@ -472,7 +483,11 @@ pub fn generalise(
         columns: work
             .columns
             .iter()
-            .map(|c| Column { name: c.name.clone(), data: select_rows(&c.data, &keep_rows), categories: c.categories.clone() })
+            .map(|c| Column {
+                name: c.name.clone(),
+                data: select_rows(&c.data, &keep_rows),
+                categories: c.categories.clone(),
+            })
             .collect(),
     };
     let after = measure(&output, &quasi, sensitive, &spec);
@@ -495,7 +510,12 @@ pub fn generalise(
         target_l: config.l,
         l_before: before.l,
         l_after: after.l,
-        dropped_columns: table.columns.iter().filter(|c| config.drop_columns.contains(&c.name)).map(|c| c.name.clone()).collect(),
+        dropped_columns: table
+            .columns
+            .iter()
+            .filter(|c| config.drop_columns.contains(&c.name))
+            .map(|c| c.name.clone())
+            .collect(),
         columns: rules
             .iter()
             .zip(&changes)

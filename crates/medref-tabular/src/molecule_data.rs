@@ -4,11 +4,11 @@
 //! same examples and models).
 
 use crate::dataset::{build_dataset, class_order, RawTargets, Roles, SourceRows, TabularDataset, TabularRecipe};
-use medref_chem::molecule::Molecule;
 use crate::sections::{JoinTable, MoleculeSplit, MoleculesSection};
+use crate::{read_table, Column, ColumnData, CsvLayout, FeatureSpec, RawTable, TableError};
+use medref_chem::molecule::Molecule;
 use medref_core::config::Task;
 use medref_core::split::{split_train_val_test, SplitIndices};
-use crate::{read_table, Column, ColumnData, CsvLayout, FeatureSpec, RawTable, TableError};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
@@ -23,7 +23,7 @@ struct Compound {
 /// Reads `.sdf`, `.smi` or a CSV/Parquet table with a SMILES column.
 fn read_compounds(d: &MoleculesSection, path: &Path) -> Result<Vec<Compound>, TableError> {
     let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
-    let bad = |location: String, detail: String| -> TableError { TableError::format(path, location, detail).into() };
+    let bad = |location: String, detail: String| -> TableError { TableError::format(path, location, detail) };
     let smiles_key = d.smiles.to_ascii_lowercase();
     let id_key = d.id.as_deref().map(str::to_ascii_lowercase);
     match ext.as_deref() {
@@ -51,7 +51,8 @@ fn read_compounds(d: &MoleculesSection, path: &Path) -> Result<Vec<Compound>, Ta
             Ok(out)
         }
         Some("smi" | "smiles") => {
-            let text = std::fs::read_to_string(path).map_err(|source| TableError::Io { path: path.to_path_buf(), source })?;
+            let text =
+                std::fs::read_to_string(path).map_err(|source| TableError::Io { path: path.to_path_buf(), source })?;
             let mut out = Vec::new();
             for (i, line) in text.lines().enumerate() {
                 let mut parts = line.split_whitespace();
@@ -76,11 +77,10 @@ fn read_compounds(d: &MoleculesSection, path: &Path) -> Result<Vec<Compound>, Ta
                 };
                 let molecule = medref_chem::smiles::parse_smiles(smiles.trim())
                     .map_err(|e| bad(line.clone(), format!("column \"{}\": invalid SMILES: {e}", d.smiles)))?;
-                let fields: HashMap<String, String> = others
-                    .iter()
-                    .filter_map(|c| c.data.text_at(r).map(|v| (c.name.to_ascii_lowercase(), v)))
-                    .collect();
-                let id = id_key.as_ref().and_then(|k| fields.get(k).cloned()).unwrap_or_else(|| format!("row{}", r + 1));
+                let fields: HashMap<String, String> =
+                    others.iter().filter_map(|c| c.data.text_at(r).map(|v| (c.name.to_ascii_lowercase(), v))).collect();
+                let id =
+                    id_key.as_ref().and_then(|k| fields.get(k).cloned()).unwrap_or_else(|| format!("row{}", r + 1));
                 out.push(Compound { id, molecule, fields });
             }
             Ok(out)
@@ -93,7 +93,7 @@ fn find_column<'t>(table: &'t RawTable, name: &str, path: &Path) -> Result<&'t C
         .columns
         .iter()
         .find(|c| c.name.eq_ignore_ascii_case(name))
-        .ok_or_else(|| crate::preprocess::missing_column(table, name, path).into())
+        .ok_or_else(|| crate::preprocess::missing_column(table, name, path))
 }
 
 /// The joined table, indexed by key.
@@ -113,8 +113,7 @@ fn read_join(j: &JoinTable) -> Result<Joined, TableError> {
                     &j.path,
                     format!("line {}, column \"{}\"", r + 2, j.key),
                     "duplicate key: each key may appear once in a joined table",
-                )
-                .into());
+                ));
             }
         }
     }
@@ -123,7 +122,11 @@ fn read_join(j: &JoinTable) -> Result<Joined, TableError> {
 
 impl Joined {
     fn row_of(&self, c: &Compound, on: &str) -> Option<usize> {
-        let key = if on.eq_ignore_ascii_case("id") { Some(c.id.clone()) } else { c.fields.get(&on.to_ascii_lowercase()).cloned() };
+        let key = if on.eq_ignore_ascii_case("id") {
+            Some(c.id.clone())
+        } else {
+            c.fields.get(&on.to_ascii_lowercase()).cloned()
+        };
         key.and_then(|k| self.rows.get(k.trim()).copied())
     }
 
@@ -156,7 +159,8 @@ fn feature_table(d: &MoleculesSection, compounds: &[Compound], join: Option<&Joi
         })
         .collect();
     if d.descriptors {
-        let values: Vec<Vec<f64>> = compounds.iter().map(|c| medref_chem::descriptors::descriptors(&c.molecule).to_array().to_vec()).collect();
+        let values: Vec<Vec<f64>> =
+            compounds.iter().map(|c| medref_chem::descriptors::descriptors(&c.molecule).to_array().to_vec()).collect();
         for (k, name) in medref_chem::descriptors::DESCRIPTOR_NAMES.iter().enumerate() {
             columns.push(Column {
                 name: name.to_string(),
@@ -169,8 +173,10 @@ fn feature_table(d: &MoleculesSection, compounds: &[Compound], join: Option<&Joi
         for f in &j.features {
             let cells: Vec<Option<String>> =
                 compounds.iter().map(|c| joined.row_of(c, &j.on).and_then(|r| joined.cell(r, f))).collect();
-            let numbers: Option<Vec<Option<f64>>> =
-                cells.iter().map(|c| c.as_ref().map_or(Some(None), |s| s.trim().parse::<f64>().ok().map(Some))).collect();
+            let numbers: Option<Vec<Option<f64>>> = cells
+                .iter()
+                .map(|c| c.as_ref().map_or(Some(None), |s| s.trim().parse::<f64>().ok().map(Some)))
+                .collect();
             let data = match numbers {
                 Some(v) => ColumnData::Numeric(v),
                 None => ColumnData::Text(cells),
@@ -214,7 +220,7 @@ pub fn load_molecules(d: &MoleculesSection, seed: u64, path: Option<&Path>) -> R
     let (main, main_targets) = load(main_path)?;
     let test = d.test_path.as_deref().map(&mut load).transpose()?;
     if main.is_empty() {
-        return Err(TableError::format(main_path, "", "no molecules in the file").into());
+        return Err(TableError::format(main_path, "", "no molecules in the file"));
     }
 
     // Parse outcomes: numbers for regression, class names otherwise.
@@ -225,7 +231,11 @@ pub fn load_molecules(d: &MoleculesSection, seed: u64, path: Option<&Path>) -> R
             .map(|(i, t)| match t {
                 None => Ok(None),
                 Some(s) => s.trim().parse::<f64>().map(Some).map_err(|_| {
-                    TableError::format(p, format!("record {}", i + 1), format!("target \"{}\" is not a number", d.target)).into()
+                    TableError::format(
+                        p,
+                        format!("record {}", i + 1),
+                        format!("target \"{}\" is not a number", d.target),
+                    )
                 }),
             })
             .collect()
@@ -268,9 +278,12 @@ pub fn load_molecules(d: &MoleculesSection, seed: u64, path: Option<&Path>) -> R
     let fractions = [1.0 - d.val_fraction - test_fraction, d.val_fraction, test_fraction];
     let local: SplitIndices = match d.split {
         MoleculeSplit::Scaffold | MoleculeSplit::BalancedScaffold => {
-            use medref_chem::scaffold::{balanced_scaffold_split_indices, check_split_sizes, scaffold_key, scaffold_split_indices};
+            use medref_chem::scaffold::{
+                balanced_scaffold_split_indices, check_split_sizes, scaffold_key, scaffold_split_indices,
+            };
             let keys: Vec<String> = usable.iter().map(|&r| scaffold_key(&main[r].molecule)).collect();
-            let in_file = |e: medref_chem::ScaffoldSplitError| TableError::Mismatch(format!("{}: {e}", main_path.display()));
+            let in_file =
+                |e: medref_chem::ScaffoldSplitError| TableError::Mismatch(format!("{}: {e}", main_path.display()));
             let s = if d.split == MoleculeSplit::Scaffold {
                 let s = scaffold_split_indices(&keys, fractions).map_err(in_file)?;
                 check_split_sizes(&s, &keys, fractions).map_err(in_file)?;
@@ -280,16 +293,19 @@ pub fn load_molecules(d: &MoleculesSection, seed: u64, path: Option<&Path>) -> R
             };
             SplitIndices { train: s.train, val: s.val, test: s.test }
         }
-        MoleculeSplit::Random => split_train_val_test(&vec![0; usable.len()], 1, d.val_fraction, test_fraction, seed).map_err(TableError::Mismatch)?,
+        MoleculeSplit::Random => split_train_val_test(&vec![0; usable.len()], 1, d.val_fraction, test_fraction, seed)
+            .map_err(TableError::Mismatch)?,
     };
     let pick = |idx: &[usize]| idx.iter().map(|&k| usable[k]).collect::<Vec<usize>>();
 
     let main_table = feature_table(d, &main, join.as_ref());
     let test_table = test.as_ref().map(|(c, _)| feature_table(d, c, join.as_ref()));
     let (test_src, test_path_used, test_rows) = match (&test_table, &test) {
-        (Some(t), Some((_, targets))) => {
-            (t, d.test_path.as_deref().unwrap_or(main_path), (0..targets.len()).filter(|&r| targets[r].is_some()).collect())
-        }
+        (Some(t), Some((_, targets))) => (
+            t,
+            d.test_path.as_deref().unwrap_or(main_path),
+            (0..targets.len()).filter(|&r| targets[r].is_some()).collect(),
+        ),
         _ => (&main_table, main_path, pick(&local.test)),
     };
     let sources = [
@@ -298,15 +314,24 @@ pub fn load_molecules(d: &MoleculesSection, seed: u64, path: Option<&Path>) -> R
         SourceRows { table: test_src, path: test_path_used, rows: test_rows },
     ];
     let records_of = |src: &SourceRows| {
-        if std::ptr::eq(src.table, &main_table) { &main } else { &test.as_ref().expect("test table").0 }
+        if std::ptr::eq(src.table, &main_table) {
+            &main
+        } else {
+            &test.as_ref().expect("test table").0
+        }
     };
-    let ids_of = |src: &SourceRows| -> Vec<String> { src.rows.iter().map(|&r| records_of(src)[r].id.clone()).collect() };
+    let ids_of =
+        |src: &SourceRows| -> Vec<String> { src.rows.iter().map(|&r| records_of(src)[r].id.clone()).collect() };
     // Leakage is judged on the compound (canonical form), not the SMILES
     // text; with joined features, the compound and its joined row.
     let keys_of = |src: &SourceRows| -> Vec<u64> {
         src.rows
             .iter()
-            .map(|&r| medref_core::record_key::content_key(medref_chem::canonical::canonical_key(&records_of(src)[r].molecule).into_bytes()))
+            .map(|&r| {
+                medref_core::record_key::content_key(
+                    medref_chem::canonical::canonical_key(&records_of(src)[r].molecule).into_bytes(),
+                )
+            })
             .collect()
     };
     let targets_of = |src: &SourceRows, rows: &[usize]| -> RawTargets {
@@ -340,7 +365,11 @@ fn merge_fingerprint_groups(ds: &mut TabularDataset, d: &MoleculesSection) {
 }
 
 /// Features of new molecules for `predict`, with the saved transform.
-pub fn predict_molecule_features(d: &MoleculesSection, recipe: &TabularRecipe, input: &Path) -> Result<(Vec<String>, Vec<f32>), TableError> {
+pub fn predict_molecule_features(
+    d: &MoleculesSection,
+    recipe: &TabularRecipe,
+    input: &Path,
+) -> Result<(Vec<String>, Vec<f32>), TableError> {
     let join = d.join.as_ref().map(read_join).transpose()?;
     let compounds = read_compounds(d, input)?;
     let table = feature_table(d, &compounds, join.as_ref());

@@ -271,9 +271,21 @@ mod tests {
     fn table() -> RawTable {
         RawTable {
             columns: vec![
-                Column { name: "age".into(), data: ColumnData::Numeric(vec![Some(40.0), None, Some(60.0), Some(1000.0)]), categories: vec![] },
-                Column { name: "sex".into(), data: ColumnData::Text(vec![Some("M".into()), Some("F".into()), None, Some("X".into())]), categories: vec![] },
-                Column { name: "empty".into(), data: ColumnData::Numeric(vec![None, None, None, Some(1.0)]), categories: vec![] },
+                Column {
+                    name: "age".into(),
+                    data: ColumnData::Numeric(vec![Some(40.0), None, Some(60.0), Some(1000.0)]),
+                    categories: vec![],
+                },
+                Column {
+                    name: "sex".into(),
+                    data: ColumnData::Text(vec![Some("M".into()), Some("F".into()), None, Some("X".into())]),
+                    categories: vec![],
+                },
+                Column {
+                    name: "empty".into(),
+                    data: ColumnData::Numeric(vec![None, None, None, Some(1.0)]),
+                    categories: vec![],
+                },
             ],
         }
     }
@@ -314,11 +326,23 @@ mod tests {
     fn forced_categorical_and_unscaled_columns() {
         let t = RawTable {
             columns: vec![
-                Column { name: "stage".into(), data: ColumnData::Numeric(vec![Some(1.0), Some(3.0), Some(2.0)]), categories: vec![] },
-                Column { name: "bit".into(), data: ColumnData::Numeric(vec![Some(1.0), Some(0.0), Some(1.0)]), categories: vec![] },
+                Column {
+                    name: "stage".into(),
+                    data: ColumnData::Numeric(vec![Some(1.0), Some(3.0), Some(2.0)]),
+                    categories: vec![],
+                },
+                Column {
+                    name: "bit".into(),
+                    data: ColumnData::Numeric(vec![Some(1.0), Some(0.0), Some(1.0)]),
+                    categories: vec![],
+                },
             ],
         };
-        let spec = FeatureSpec { columns: vec!["stage".into(), "bit".into()], categorical: vec!["stage".into()], unscaled: vec!["bit".into()] };
+        let spec = FeatureSpec {
+            columns: vec!["stage".into(), "bit".into()],
+            categorical: vec!["stage".into()],
+            unscaled: vec!["bit".into()],
+        };
         let p = Preprocessor::fit(&t, &spec, &[0, 1, 2], Path::new("t")).unwrap();
         assert_eq!(p.output_names(), ["stage=1", "stage=2", "stage=3", "bit"]);
         let x = p.transform(&t, &[1], Path::new("t")).unwrap();

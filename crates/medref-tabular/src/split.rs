@@ -91,7 +91,10 @@ mod tests {
         let groups: Vec<String> = ["MRN-1", "MRN-2", "MRN-1"].iter().map(|s| s.to_string()).collect();
         let split = SplitIndices { train: vec![0, 1], val: vec![], test: vec![2] };
         let msg = check_groups_disjoint(&groups, &split).unwrap_err();
-        assert!(msg.contains("1 group id(s)") && msg.contains("data row 1 (train)") && msg.contains("data row 3 (test)"), "{msg}");
+        assert!(
+            msg.contains("1 group id(s)") && msg.contains("data row 1 (train)") && msg.contains("data row 3 (test)"),
+            "{msg}"
+        );
         assert!(!msg.contains("MRN"), "{msg}");
     }
 }

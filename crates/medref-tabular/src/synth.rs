@@ -59,8 +59,16 @@ pub fn synth_clinical(spec: &SynthClinicalSpec) -> RawTable {
             outcome.push(Some(if y { 1.0 } else { 0.0 }));
         }
     }
-    let num = |name: &str, v: Vec<Option<f64>>| Column { name: name.into(), data: ColumnData::Numeric(v), categories: vec![] };
-    let text = |name: &str, v: Vec<Option<String>>| Column { name: name.into(), data: ColumnData::Text(v), categories: vec![] };
+    let num = |name: &str, v: Vec<Option<f64>>| Column {
+        name: name.into(),
+        data: ColumnData::Numeric(v),
+        categories: vec![],
+    };
+    let text = |name: &str, v: Vec<Option<String>>| Column {
+        name: name.into(),
+        data: ColumnData::Text(v),
+        categories: vec![],
+    };
     RawTable {
         columns: vec![
             text("patient_id", pid),
@@ -127,7 +135,9 @@ pub fn synth_drug(spec: &SynthDrugSpec) -> RawTable {
             y += c;
         }
         let y = y + 0.15 * rng.normal();
-        let key = medref_chem::smiles::parse_smiles(&s).map(|m| medref_chem::canonical::canonical_key(&m)).unwrap_or_else(|_| s.clone());
+        let key = medref_chem::smiles::parse_smiles(&s)
+            .map(|m| medref_chem::canonical::canonical_key(&m))
+            .unwrap_or_else(|_| s.clone());
         if !seen.insert(key) {
             continue;
         }

@@ -2,7 +2,9 @@
 //! into a [`TabularDataset`]: the outcome (a label column, or an event by a
 //! survival horizon), a patient-respecting split, and the features.
 
-use crate::dataset::{build_dataset, class_order, column, RawTargets, Roles, SourceRows, TabularDataset, TabularRecipe};
+use crate::dataset::{
+    build_dataset, class_order, column, RawTargets, Roles, SourceRows, TabularDataset, TabularRecipe,
+};
 use crate::sections::TableSection;
 use crate::split::{check_groups_disjoint, group_split};
 use crate::{read_table, ColumnData, CsvLayout, FeatureSpec, RawTable, TableError};
@@ -21,12 +23,21 @@ enum Outcomes {
 }
 
 /// Reads the outcome of every row of `table`.
-fn outcomes(d: &TableSection, table: &RawTable, path: &Path, report: &mut BTreeMap<String, usize>) -> Result<Outcomes, TableError> {
+fn outcomes(
+    d: &TableSection,
+    table: &RawTable,
+    path: &Path,
+    report: &mut BTreeMap<String, usize>,
+) -> Result<Outcomes, TableError> {
     let numeric = |name: &str| -> Result<Vec<Option<f64>>, TableError> {
         match &column(table, name, path)?.data {
             ColumnData::Numeric(v) => Ok(v.clone()),
             ColumnData::Text(v) => binary_codes(v).ok_or_else(|| {
-                TableError::format(path, format!("column \"{name}\""), "must be numeric (or a 0/1, false/true, no/yes category)")
+                TableError::format(
+                    path,
+                    format!("column \"{name}\""),
+                    "must be numeric (or a 0/1, false/true, no/yes category)",
+                )
             }),
         }
     };
@@ -47,7 +58,11 @@ fn outcomes(d: &TableSection, table: &RawTable, path: &Path, report: &mut BTreeM
                     ))
                 }
                 (Some(t), _) if *t < 0.0 => {
-                    return Err(TableError::format(path, format!("data row {}, column \"{}\"", row + 1, s.time), "a follow-up time cannot be negative"))
+                    return Err(TableError::format(
+                        path,
+                        format!("data row {}, column \"{}\"", row + 1, s.time),
+                        "a follow-up time cannot be negative",
+                    ))
                 }
                 (Some(t), Some(e)) => Some((*t, *e == 1.0)),
                 _ => {
@@ -71,8 +86,7 @@ fn outcomes(d: &TableSection, table: &RawTable, path: &Path, report: &mut BTreeM
                         path,
                         format!("data row {}, column \"{}\"", row + 1, s.event),
                         "the event indicator must be 0 (censored) or 1 (event)",
-                    )
-                    .into())
+                    ))
                 }
                 (Some(t), Some(e)) if *e == 1.0 && *t <= s.horizon => Some("event".to_string()),
                 (Some(t), Some(_)) if *t >= s.horizon => Some("event_free".to_string()),
@@ -93,11 +107,15 @@ fn outcomes(d: &TableSection, table: &RawTable, path: &Path, report: &mut BTreeM
     let out = match (d.task, &col.data) {
         (Task::Regression, ColumnData::Numeric(v)) => Outcomes::Values(v.clone()),
         (Task::Regression, ColumnData::Text(_)) => {
-            return Err(TableError::format(path, format!("column \"{name}\""), "a regression target must be numeric").into())
+            return Err(TableError::format(path, format!("column \"{name}\""), "a regression target must be numeric"))
         }
         (Task::Classification, data) => Outcomes::Classes((0..data.len()).map(|r| data.text_at(r)).collect()),
         (Task::Survival, _) => {
-            return Err(TableError::format(path, "", "task = \"survival\" reads [data.survival] (time and event columns), not a label"))
+            return Err(TableError::format(
+                path,
+                "",
+                "task = \"survival\" reads [data.survival] (time and event columns), not a label",
+            ))
         }
     };
     let missing = match &out {
@@ -137,7 +155,7 @@ pub fn load_table(d: &TableSection, seed: u64, path: Option<&Path>) -> Result<Ta
     let mut report = BTreeMap::new();
     report.insert("rows_read".into(), main.n_rows() + test_table.as_ref().map_or(0, RawTable::n_rows));
     if main.n_rows() == 0 {
-        return Err(TableError::format(main_path, "", "the table has no rows").into());
+        return Err(TableError::format(main_path, "", "the table has no rows"));
     }
 
     let main_out = outcomes(d, &main, main_path, &mut report)?;
@@ -198,8 +216,7 @@ pub fn load_table(d: &TableSection, seed: u64, path: Option<&Path>) -> Result<Ta
                         main_path,
                         format!("data row {}, column \"{split_col}\"", r + 1),
                         "must be `train`, `val` or `test`",
-                    )
-                    .into())
+                    ))
                 }
             }
         }
@@ -223,7 +240,8 @@ pub fn load_table(d: &TableSection, seed: u64, path: Option<&Path>) -> Result<Ta
         let train_ids: std::collections::BTreeSet<String> =
             main_rows.iter().filter_map(|&r| main.column(g).and_then(|c| c.data.text_at(r))).collect();
         let col = column(t, g, test_src_path)?;
-        let shared = test_rows.iter().filter(|&&r| col.data.text_at(r).is_some_and(|id| train_ids.contains(&id))).count();
+        let shared =
+            test_rows.iter().filter(|&&r| col.data.text_at(r).is_some_and(|id| train_ids.contains(&id))).count();
         if shared > 0 {
             return Err(TableError::Mismatch(format!(
                 "{}: {shared} test row(s) belong to a group (column \"{g}\") that also appears in {}; every row of a patient must be in one split",
@@ -233,9 +251,14 @@ pub fn load_table(d: &TableSection, seed: u64, path: Option<&Path>) -> Result<Ta
         }
     }
 
-    let spec = FeatureSpec { columns: feature_columns(d, &main), categorical: d.categorical.clone(), unscaled: Vec::new() };
+    let spec =
+        FeatureSpec { columns: feature_columns(d, &main), categorical: d.categorical.clone(), unscaled: Vec::new() };
     if spec.columns.is_empty() {
-        return Err(TableError::format(main_path, "", "no feature columns are left after removing the label, id and excluded columns").into());
+        return Err(TableError::format(
+            main_path,
+            "",
+            "no feature columns are left after removing the label, id and excluded columns",
+        ));
     }
     let sources = [
         SourceRows { table: &main, path: main_path, rows: train_rows },
@@ -250,25 +273,37 @@ pub fn load_table(d: &TableSection, seed: u64, path: Option<&Path>) -> Result<Ta
         }
     };
     let roles = Roles { id: d.id.as_deref(), subgroup: d.subgroup.as_deref() };
-    build_dataset(&spec, &sources, |src, rows| targets_for(outcome_of(src), rows, &class_names), roles, report, class_names.clone(), d.task)
+    build_dataset(
+        &spec,
+        &sources,
+        |src, rows| targets_for(outcome_of(src), rows, &class_names),
+        roles,
+        report,
+        class_names.clone(),
+        d.task,
+    )
 }
 
 fn targets_for(out: &Outcomes, rows: &[usize], class_names: &[String]) -> RawTargets {
     match out {
         Outcomes::Classes(v) => RawTargets::Classes(
-            rows.iter()
-                .map(|&r| class_names.iter().position(|c| Some(c) == v[r].as_ref()).unwrap_or(0))
-                .collect(),
+            rows.iter().map(|&r| class_names.iter().position(|c| Some(c) == v[r].as_ref()).unwrap_or(0)).collect(),
         ),
         Outcomes::Values(v) => RawTargets::Values(rows.iter().map(|&r| v[r].unwrap_or(f64::NAN)).collect()),
-        Outcomes::Survival(v) => RawTargets::Survival(rows.iter().map(|&r| v[r].unwrap_or((f64::NAN, false))).collect()),
+        Outcomes::Survival(v) => {
+            RawTargets::Survival(rows.iter().map(|&r| v[r].unwrap_or((f64::NAN, false))).collect())
+        }
     }
 }
 
 /// Features of new rows for `predict`: reads `input` as the config's table
 /// layout and applies the saved transform. Returns row ids and row-major
 /// `[n, n_features]` features.
-pub fn predict_table_features(d: &TableSection, recipe: &TabularRecipe, input: &Path) -> Result<(Vec<String>, Vec<f32>), TableError> {
+pub fn predict_table_features(
+    d: &TableSection,
+    recipe: &TabularRecipe,
+    input: &Path,
+) -> Result<(Vec<String>, Vec<f32>), TableError> {
     let layout = CsvLayout { skip_lines: d.skip_lines, has_header: d.header, ..CsvLayout::default() };
     let table = read_table(input, &layout)?;
     let rows: Vec<usize> = (0..table.n_rows()).collect();

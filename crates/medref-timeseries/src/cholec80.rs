@@ -50,20 +50,13 @@ pub struct Cholec80Options {
 
 impl Default for Cholec80Options {
     fn default() -> Self {
-        Self {
-            class_names: None,
-            annotation_frames_per_row: 25,
-            subsample: 1,
-            csv_header: false,
-        }
+        Self { class_names: None, annotation_frames_per_row: 25, subsample: 1, csv_header: false }
     }
 }
 
 impl Cholec80Options {
     fn classes(&self) -> Vec<String> {
-        self.class_names
-            .clone()
-            .unwrap_or_else(|| CHOLEC80_PHASES.iter().map(|s| s.to_string()).collect())
+        self.class_names.clone().unwrap_or_else(|| CHOLEC80_PHASES.iter().map(|s| s.to_string()).collect())
     }
 }
 
@@ -73,10 +66,7 @@ impl Cholec80Options {
 /// without two fields, a frame number other than the next expected one
 /// (frames must run 0, 1, 2, ...), a phase not in `class_names` (not
 /// echoed), a file without frames.
-pub fn read_phase_annotations(
-    path: impl AsRef<Path>,
-    class_names: &[String],
-) -> Result<Vec<usize>, TsError> {
+pub fn read_phase_annotations(path: impl AsRef<Path>, class_names: &[String]) -> Result<Vec<usize>, TsError> {
     let path = path.as_ref();
     let text = read_text(path)?;
     let mut labels = Vec::new();
@@ -88,25 +78,15 @@ pub fn read_phase_annotations(
             continue;
         }
         if !seen_header {
-            if fields.len() != 2
-                || !fields[0].eq_ignore_ascii_case("frame")
-                || !fields[1].eq_ignore_ascii_case("phase")
+            if fields.len() != 2 || !fields[0].eq_ignore_ascii_case("frame") || !fields[1].eq_ignore_ascii_case("phase")
             {
-                return Err(TsError::line(
-                    path,
-                    line,
-                    "expected the header `Frame<TAB>Phase` before the annotations",
-                ));
+                return Err(TsError::line(path, line, "expected the header `Frame<TAB>Phase` before the annotations"));
             }
             seen_header = true;
             continue;
         }
         if fields.len() != 2 {
-            return Err(TsError::line(
-                path,
-                line,
-                format!("{} fields; expected `<frame><TAB><phase>`", fields.len()),
-            ));
+            return Err(TsError::line(path, line, format!("{} fields; expected `<frame><TAB><phase>`", fields.len())));
         }
         match fields[0].parse::<usize>() {
             Ok(f) if f == labels.len() => {}
@@ -121,34 +101,19 @@ pub fn read_phase_annotations(
                     ),
                 ))
             }
-            Err(_) => {
-                return Err(TsError::line(
-                    path,
-                    line,
-                    "frame number (field 1) is not a whole number",
-                ))
-            }
+            Err(_) => return Err(TsError::line(path, line, "frame number (field 1) is not a whole number")),
         }
-        let class = class_names
-            .iter()
-            .position(|c| c == fields[1])
-            .ok_or_else(|| {
-                TsError::line(
-                    path,
-                    line,
-                    format!(
-                        "the phase (field 2) is not one of the classes {}",
-                        class_names.join(", ")
-                    ),
-                )
-            })?;
+        let class = class_names.iter().position(|c| c == fields[1]).ok_or_else(|| {
+            TsError::line(
+                path,
+                line,
+                format!("the phase (field 2) is not one of the classes {}", class_names.join(", ")),
+            )
+        })?;
         labels.push(class);
     }
     if labels.is_empty() {
-        return Err(TsError::format(
-            path,
-            "no annotated frames after the header",
-        ));
+        return Err(TsError::format(path, "no annotated frames after the header"));
     }
     Ok(labels)
 }
@@ -159,15 +124,9 @@ pub fn read_phase_annotations(
 /// Errors name the file, then the line (CSV) or row (npy) and column: a
 /// non-numeric or non-finite value, rows of different lengths, a `.npy`
 /// that is not a 2-D float array, a file without rows.
-pub fn read_frame_features(
-    path: impl AsRef<Path>,
-    csv_header: bool,
-) -> Result<FrameTable, TsError> {
+pub fn read_frame_features(path: impl AsRef<Path>, csv_header: bool) -> Result<FrameTable, TsError> {
     let path = path.as_ref();
-    if path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("npy"))
-    {
+    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("npy")) {
         return read_npy_features(path);
     }
     let text = read_text(path)?;
@@ -183,9 +142,7 @@ pub fn read_frame_features(
         let record = result.map_err(|e| {
             let line = e.position().map_or(0, |p| p.line() as usize);
             let detail = match e.kind() {
-                csv::ErrorKind::UnequalLengths {
-                    expected_len, len, ..
-                } => {
+                csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
                     format!("{len} values but the first row has {expected_len}")
                 }
                 _ => "malformed CSV".to_string(),
@@ -202,11 +159,7 @@ pub fn read_frame_features(
                     } else {
                         ""
                     };
-                    return Err(TsError::line(
-                        path,
-                        line,
-                        format!("column {}: not a finite number{hint}", c + 1),
-                    ));
+                    return Err(TsError::line(path, line, format!("column {}: not a finite number{hint}", c + 1)));
                 }
             }
         }
@@ -216,11 +169,7 @@ pub fn read_frame_features(
     if frames == 0 || columns == 0 {
         return Err(TsError::format(path, "no feature rows"));
     }
-    Ok(FrameTable {
-        columns,
-        frames,
-        values,
-    })
+    Ok(FrameTable { columns, frames, values })
 }
 
 fn read_npy_features(path: &Path) -> Result<FrameTable, TsError> {
@@ -230,50 +179,28 @@ fn read_npy_features(path: &Path) -> Result<FrameTable, TsError> {
         _ => {
             return Err(TsError::format(
                 path,
-                format!(
-                    "shape {:?}; expected a non-empty [frames, dims] array",
-                    array.shape
-                ),
+                format!("shape {:?}; expected a non-empty [frames, dims] array", array.shape),
             ))
         }
     };
     if array.dtype.kind != medref_data::npy::DtypeKind::Float {
-        return Err(TsError::format(
-            path,
-            format!(
-                "dtype `{}`; expected float32 or float64 features",
-                array.descr
-            ),
-        ));
+        return Err(TsError::format(path, format!("dtype `{}`; expected float32 or float64 features", array.descr)));
     }
     let values: Vec<f32> = array.to_f64().into_iter().map(|v| v as f32).collect();
     if let Some(k) = values.iter().position(|v| !v.is_finite()) {
         return Err(TsError::format(
             path,
-            format!(
-                "row {} (0-based), column {}: not a finite number",
-                k / columns,
-                k % columns + 1
-            ),
+            format!("row {} (0-based), column {}: not a finite number", k / columns, k % columns + 1),
         ));
     }
-    Ok(FrameTable {
-        columns,
-        frames,
-        values,
-    })
+    Ok(FrameTable { columns, frames, values })
 }
 
 /// The video id of an annotation file: its stem without `-phase`
 /// (`video01-phase.txt` -> `video01`).
 fn video_id(annotations: &Path) -> String {
-    let stem = annotations
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    stem.strip_suffix("-phase")
-        .map(str::to_string)
-        .unwrap_or(stem)
+    let stem = annotations.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    stem.strip_suffix("-phase").map(str::to_string).unwrap_or(stem)
 }
 
 /// One video: features matched to phase labels as the module doc says.
@@ -291,9 +218,7 @@ pub fn read_cholec80_video(
     let (annotations, features) = (annotations.as_ref(), features.as_ref());
     let step = options.annotation_frames_per_row;
     if step == 0 || options.subsample == 0 {
-        return Err(TsError::Invalid(
-            "annotation_frames_per_row and subsample must be positive".into(),
-        ));
+        return Err(TsError::Invalid("annotation_frames_per_row and subsample must be positive".into()));
     }
     let labels = read_phase_annotations(annotations, &options.classes())?;
     let table = read_frame_features(features, options.csv_header)?;
@@ -309,11 +234,7 @@ pub fn read_cholec80_video(
                 table.frames,
                 n,
                 annotations.display(),
-                if fewest == most {
-                    fewest.to_string()
-                } else {
-                    format!("{fewest} or {most}")
-                }
+                if fewest == most { fewest.to_string() } else { format!("{fewest} or {most}") }
             ),
         ));
     }
@@ -335,29 +256,20 @@ pub fn read_cholec80_video(
 /// `<root>/phase_annotations/<video>-phase.txt` with features in
 /// `<root>/features/<video>.npy` (or `<video>.csv`), sorted by video id.
 /// A video without a features file is an error naming the paths tried.
-pub fn read_cholec80(
-    root: impl AsRef<Path>,
-    options: &Cholec80Options,
-) -> Result<FrameDataset, TsError> {
+pub fn read_cholec80(root: impl AsRef<Path>, options: &Cholec80Options) -> Result<FrameDataset, TsError> {
     let root = root.as_ref();
     let dir = root.join("phase_annotations");
     let mut files: Vec<PathBuf> = Vec::new();
     for entry in std::fs::read_dir(&dir).map_err(|e| TsError::io(&dir, e))? {
         let path = entry.map_err(|e| TsError::io(&dir, e))?.path();
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         if path.is_file() && name.ends_with("-phase.txt") {
             files.push(path);
         }
     }
     files.sort();
     if files.is_empty() {
-        return Err(TsError::format(
-            &dir,
-            "no <video>-phase.txt annotation files",
-        ));
+        return Err(TsError::format(&dir, "no <video>-phase.txt annotation files"));
     }
     let mut sequences = Vec::with_capacity(files.len());
     for annotations in &files {
@@ -371,11 +283,7 @@ pub fn read_cholec80(
         } else {
             return Err(TsError::format(
                 annotations,
-                format!(
-                    "no features for this video (looked for {} and {})",
-                    npy.display(),
-                    csv.display()
-                ),
+                format!("no features for this video (looked for {} and {})", npy.display(), csv.display()),
             ));
         };
         let s = read_cholec80_video(annotations, &features, options)?;
@@ -384,20 +292,13 @@ pub fn read_cholec80(
             if first.channels != s.channels {
                 return Err(TsError::format(
                     &features,
-                    format!(
-                        "{} feature dims but video {} has {}",
-                        s.channels, first.id, first.channels
-                    ),
+                    format!("{} feature dims but video {} has {}", s.channels, first.id, first.channels),
                 ));
             }
         }
         sequences.push(s);
     }
-    Ok(FrameDataset {
-        name: "cholec80".into(),
-        class_names: options.classes(),
-        sequences,
-    })
+    Ok(FrameDataset { name: "cholec80".into(), class_names: options.classes(), sequences })
 }
 
 #[cfg(test)]
@@ -408,20 +309,14 @@ mod tests {
         // First half Preparation, second half CalotTriangleDissection.
         let mut s = String::from("Frame\tPhase\n");
         for f in 0..frames {
-            let phase = if f < frames / 2 {
-                "Preparation"
-            } else {
-                "CalotTriangleDissection"
-            };
+            let phase = if f < frames / 2 { "Preparation" } else { "CalotTriangleDissection" };
             s.push_str(&format!("{f}\t{phase}\n"));
         }
         s
     }
 
     fn npy_f32(rows: usize, dims: usize) -> Vec<u8> {
-        let data: Vec<u8> = (0..rows * dims)
-            .flat_map(|v| (v as f32).to_le_bytes())
-            .collect();
+        let data: Vec<u8> = (0..rows * dims).flat_map(|v| (v as f32).to_le_bytes()).collect();
         medref_data::npy::encode("<f4", &[rows, dims], &data)
     }
 
@@ -439,15 +334,7 @@ mod tests {
         assert_eq!(s.frame_labels, vec![0, 0, 1, 1]);
         // Row r holds 3r, 3r+1, 3r+2; channel 0 is 0 3 6 9.
         assert_eq!(&s.values[..4], &[0.0, 3.0, 6.0, 9.0]);
-        let sub = read_cholec80_video(
-            &a,
-            &f,
-            &Cholec80Options {
-                subsample: 2,
-                ..Default::default()
-            },
-        )
-        .unwrap();
+        let sub = read_cholec80_video(&a, &f, &Cholec80Options { subsample: 2, ..Default::default() }).unwrap();
         assert_eq!(sub.source_frames, vec![0, 50]);
         assert_eq!(sub.values, vec![0.0, 6.0, 1.0, 7.0, 2.0, 8.0]);
     }
@@ -459,25 +346,17 @@ mod tests {
         std::fs::write(&a, annotations(4)).unwrap();
         let f = dir.path().join("video02.csv");
         std::fs::write(&f, "f0,f1\n1,2\n3,4\n5,6\n7,8\n").unwrap();
-        let opts = Cholec80Options {
-            annotation_frames_per_row: 1,
-            csv_header: true,
-            ..Default::default()
-        };
+        let opts = Cholec80Options { annotation_frames_per_row: 1, csv_header: true, ..Default::default() };
         let s = read_cholec80_video(&a, &f, &opts).unwrap();
         assert_eq!(s.values, vec![1.0, 3.0, 5.0, 7.0, 2.0, 4.0, 6.0, 8.0]);
         assert_eq!(s.frame_labels, vec![0, 0, 1, 1]);
-        let e = read_cholec80_video(
-            &a,
-            &f,
-            &Cholec80Options {
-                annotation_frames_per_row: 1,
-                ..Default::default()
-            },
-        )
-        .unwrap_err()
-        .to_string();
-        assert!(e.contains("line 1: column 1: not a finite number (if the file starts with a header line, set csv_header)"), "{e}");
+        let e = read_cholec80_video(&a, &f, &Cholec80Options { annotation_frames_per_row: 1, ..Default::default() })
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("line 1: column 1: not a finite number (if the file starts with a header line, set csv_header)"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -487,14 +366,9 @@ mod tests {
         std::fs::write(&a, annotations(100)).unwrap();
         let f = dir.path().join("video03.npy");
         std::fs::write(&f, npy_f32(100, 2)).unwrap();
-        let e = read_cholec80_video(&a, &f, &Cholec80Options::default())
-            .unwrap_err()
-            .to_string();
+        let e = read_cholec80_video(&a, &f, &Cholec80Options::default()).unwrap_err().to_string();
         assert!(e.starts_with(&f.display().to_string()), "{e}");
-        assert!(
-            e.contains("100 feature rows, but 100 annotated frames"),
-            "{e}"
-        );
+        assert!(e.contains("100 feature rows, but 100 annotated frames"), "{e}");
         assert!(e.contains("at 25 annotation frames per row need 4"), "{e}");
     }
 
@@ -505,22 +379,18 @@ mod tests {
         let classes: Vec<String> = CHOLEC80_PHASES.iter().map(|s| s.to_string()).collect();
         let err = |text: &str| {
             std::fs::write(&a, text).unwrap();
-            read_phase_annotations(&a, &classes)
-                .unwrap_err()
-                .to_string()
+            read_phase_annotations(&a, &classes).unwrap_err().to_string()
         };
         assert!(err("0\tPreparation\n").contains("line 1: expected the header `Frame<TAB>Phase`"));
         assert!(err("Frame\tPhase\n0\tPreparation\n2\tPreparation\n")
             .contains("line 3: frame 2 where frame 1 was expected"));
         let e = err("Frame\tPhase\n0\tPrep_secret\n");
         assert!(
-            e.contains("line 2: the phase (field 2) is not one of the classes Preparation,")
-                && !e.contains("secret"),
+            e.contains("line 2: the phase (field 2) is not one of the classes Preparation,") && !e.contains("secret"),
             "{e}"
         );
         assert!(err("Frame\tPhase\n0\n").contains("line 2: 1 fields"));
-        assert!(err("Frame\tPhase\nx\tPreparation\n")
-            .contains("line 2: frame number (field 1) is not a whole number"));
+        assert!(err("Frame\tPhase\nx\tPreparation\n").contains("line 2: frame number (field 1) is not a whole number"));
         assert!(err("Frame\tPhase\n").contains("no annotated frames"));
     }
 
@@ -529,25 +399,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("x.npy");
         std::fs::write(&f, medref_data::npy::encode("<f4", &[2], &[0; 8])).unwrap();
-        assert!(read_frame_features(&f, false)
-            .unwrap_err()
-            .to_string()
-            .contains("shape [2]"));
+        assert!(read_frame_features(&f, false).unwrap_err().to_string().contains("shape [2]"));
         std::fs::write(&f, medref_data::npy::encode("<i4", &[1, 1], &[0; 4])).unwrap();
-        assert!(read_frame_features(&f, false)
-            .unwrap_err()
-            .to_string()
-            .contains("dtype `<i4`"));
-        std::fs::write(
-            &f,
-            medref_data::npy::encode("<f4", &[1, 2], &[0, 0, 0, 0, 0, 0, 0xc0, 0x7f]),
-        )
-        .unwrap();
+        assert!(read_frame_features(&f, false).unwrap_err().to_string().contains("dtype `<i4`"));
+        std::fs::write(&f, medref_data::npy::encode("<f4", &[1, 2], &[0, 0, 0, 0, 0, 0, 0xc0, 0x7f])).unwrap();
         let e = read_frame_features(&f, false).unwrap_err().to_string();
-        assert!(
-            e.contains("row 0 (0-based), column 2: not a finite number"),
-            "{e}"
-        );
+        assert!(e.contains("row 0 (0-based), column 2: not a finite number"), "{e}");
     }
 
     #[test]
@@ -557,11 +414,7 @@ mod tests {
         std::fs::create_dir_all(root.join("phase_annotations")).unwrap();
         std::fs::create_dir_all(root.join("features")).unwrap();
         for (v, rows) in [("video02", 3), ("video01", 2)] {
-            std::fs::write(
-                root.join(format!("phase_annotations/{v}-phase.txt")),
-                annotations(rows * 25),
-            )
-            .unwrap();
+            std::fs::write(root.join(format!("phase_annotations/{v}-phase.txt")), annotations(rows * 25)).unwrap();
             std::fs::write(root.join(format!("features/{v}.npy")), npy_f32(rows, 5)).unwrap();
         }
         let d = read_cholec80(root, &Cholec80Options::default()).unwrap();
@@ -569,14 +422,8 @@ mod tests {
         let ids: Vec<&str> = d.sequences.iter().map(|s| s.id.as_str()).collect();
         assert_eq!(ids, vec!["video01", "video02"]);
         assert_eq!(d.sequences[1].len, 3);
-        std::fs::write(
-            root.join("phase_annotations/video03-phase.txt"),
-            annotations(25),
-        )
-        .unwrap();
-        let e = read_cholec80(root, &Cholec80Options::default())
-            .unwrap_err()
-            .to_string();
+        std::fs::write(root.join("phase_annotations/video03-phase.txt"), annotations(25)).unwrap();
+        let e = read_cholec80(root, &Cholec80Options::default()).unwrap_err().to_string();
         assert!(e.contains("no features for this video"), "{e}");
     }
 }

@@ -54,27 +54,17 @@ pub enum TsError {
 impl TsError {
     /// A [`TsError::Io`] for `path`.
     pub fn io(path: impl AsRef<Path>, source: std::io::Error) -> Self {
-        TsError::Io {
-            path: path.as_ref().to_path_buf(),
-            source,
-        }
+        TsError::Io { path: path.as_ref().to_path_buf(), source }
     }
 
     /// A [`TsError::Line`] for line `line` (1-based) of `path`.
     pub fn line(path: impl AsRef<Path>, line: usize, detail: impl Into<String>) -> Self {
-        TsError::Line {
-            path: path.as_ref().to_path_buf(),
-            line,
-            detail: detail.into(),
-        }
+        TsError::Line { path: path.as_ref().to_path_buf(), line, detail: detail.into() }
     }
 
     /// A [`TsError::Format`] for `path`.
     pub fn format(path: impl AsRef<Path>, detail: impl Into<String>) -> Self {
-        TsError::Format {
-            path: path.as_ref().to_path_buf(),
-            detail: detail.into(),
-        }
+        TsError::Format { path: path.as_ref().to_path_buf(), detail: detail.into() }
     }
 }
 
@@ -83,11 +73,7 @@ pub(crate) fn read_text(path: &Path) -> Result<String, TsError> {
     let bytes = std::fs::read(path).map_err(|e| TsError::io(path, e))?;
     String::from_utf8(bytes).map_err(|e| {
         let offset = e.utf8_error().valid_up_to();
-        let line = e.as_bytes()[..offset]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count()
-            + 1;
+        let line = e.as_bytes()[..offset].iter().filter(|&&b| b == b'\n').count() + 1;
         TsError::line(path, line, "not UTF-8 text (expected a plain text file)")
     })
 }
@@ -101,6 +87,8 @@ pub(crate) fn parse_value(cell: &str) -> Option<f32> {
         _ => cell.parse::<f32>().ok().filter(|v| v.is_finite()),
     }
 }
+
+impl medref_core::input_error::InputError for TsError {}
 
 #[cfg(test)]
 mod tests {
@@ -123,5 +111,3 @@ mod tests {
         assert_eq!(parse_value(""), None);
     }
 }
-
-impl medref_core::input_error::InputError for TsError {}

@@ -71,10 +71,8 @@ pub fn jigsaws_subject(trial: &str) -> Option<String> {
     let mut chars = last.chars();
     let letter = chars.next()?;
     let digits = chars.as_str();
-    (letter.is_ascii_alphabetic()
-        && !digits.is_empty()
-        && digits.chars().all(|c| c.is_ascii_digit()))
-    .then(|| letter.to_string())
+    (letter.is_ascii_alphabetic() && !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()))
+        .then(|| letter.to_string())
 }
 
 /// Reads a kinematics file: whitespace-separated numbers, one frame per
@@ -95,13 +93,7 @@ pub fn read_kinematics(path: impl AsRef<Path>) -> Result<FrameTable, TsError> {
         for (k, cell) in raw.split_whitespace().enumerate() {
             match parse_value(cell) {
                 Some(v) if !v.is_nan() => values.push(v),
-                _ => {
-                    return Err(TsError::line(
-                        path,
-                        line,
-                        format!("column {}: not a finite number", k + 1),
-                    ))
-                }
+                _ => return Err(TsError::line(path, line, format!("column {}: not a finite number", k + 1))),
             }
         }
         let n = values.len() - before;
@@ -114,22 +106,15 @@ pub fn read_kinematics(path: impl AsRef<Path>) -> Result<FrameTable, TsError> {
                 return Err(TsError::line(
                     path,
                     line,
-                    format!(
-                        "{n} columns but line {first} has {c} (every frame needs the same columns)"
-                    ),
+                    format!("{n} columns but line {first} has {c} (every frame needs the same columns)"),
                 ))
             }
             _ => {}
         }
         frames += 1;
     }
-    let (columns, _) =
-        columns.ok_or_else(|| TsError::format(path, "no frames (the file is empty)"))?;
-    Ok(FrameTable {
-        columns,
-        frames,
-        values,
-    })
+    let (columns, _) = columns.ok_or_else(|| TsError::format(path, "no frames (the file is empty)"))?;
+    Ok(FrameTable { columns, frames, values })
 }
 
 /// Reads a transcription file of `start end gesture` lines, sorted by
@@ -153,24 +138,17 @@ pub fn read_transcription(path: impl AsRef<Path>) -> Result<Vec<GestureSegment>,
             return Err(TsError::line(
                 path,
                 line,
-                format!(
-                    "{} fields; expected `start end gesture` (e.g. `62 158 G1`)",
-                    fields.len()
-                ),
+                format!("{} fields; expected `start end gesture` (e.g. `62 158 G1`)", fields.len()),
             ));
         }
         let frame = |k: usize, what: &str| {
-            fields[k]
-                .parse::<usize>()
-                .ok()
-                .filter(|&f| f > 0)
-                .ok_or_else(|| {
-                    TsError::line(
-                        path,
-                        line,
-                        format!("{what} frame (field {}) is not a positive whole number (frames are 1-based)", k + 1),
-                    )
-                })
+            fields[k].parse::<usize>().ok().filter(|&f| f > 0).ok_or_else(|| {
+                TsError::line(
+                    path,
+                    line,
+                    format!("{what} frame (field {}) is not a positive whole number (frames are 1-based)", k + 1),
+                )
+            })
         };
         let start = frame(0, "start")?;
         let end = frame(1, "end")?;
@@ -181,12 +159,7 @@ pub fn read_transcription(path: impl AsRef<Path>) -> Result<Vec<GestureSegment>,
                 format!("segment ends at frame {end}, before its start frame {start}"),
             ));
         }
-        segments.push(GestureSegment {
-            start,
-            end,
-            gesture: fields[2].to_string(),
-            line,
-        });
+        segments.push(GestureSegment { start, end, gesture: fields[2].to_string(), line });
     }
     if segments.is_empty() {
         return Err(TsError::format(path, "no `start end gesture` lines"));
@@ -227,14 +200,7 @@ pub fn read_jigsaws_trial(
     let (kin_path, tr_path) = (kinematics.as_ref(), transcription.as_ref());
     let kin = read_kinematics(kin_path)?;
     let segments = read_transcription(tr_path)?;
-    trial_from_parts(
-        kin_path,
-        &kin,
-        tr_path,
-        &segments,
-        class_names,
-        interior_gaps,
-    )
+    trial_from_parts(kin_path, &kin, tr_path, &segments, class_names, interior_gaps)
 }
 
 fn trial_from_parts(
@@ -260,19 +226,13 @@ fn trial_from_parts(
                 ),
             ));
         }
-        let class = class_names
-            .iter()
-            .position(|c| *c == seg.gesture)
-            .ok_or_else(|| {
-                TsError::line(
-                    tr_path,
-                    seg.line,
-                    format!(
-                        "the gesture (field 3) is not one of the classes {}",
-                        class_names.join(", ")
-                    ),
-                )
-            })?;
+        let class = class_names.iter().position(|c| *c == seg.gesture).ok_or_else(|| {
+            TsError::line(
+                tr_path,
+                seg.line,
+                format!("the gesture (field 3) is not one of the classes {}", class_names.join(", ")),
+            )
+        })?;
         for l in &mut labels[seg.start - 1..seg.end] {
             *l = Some(class);
         }
@@ -307,10 +267,7 @@ fn trial_from_parts(
     let source_frames: Vec<usize> = (0..kin.frames).filter(|&f| labels[f].is_some()).collect();
     let len = source_frames.len();
     let values = kin.channel_major(&source_frames);
-    let id = kin_path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let id = kin_path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     Ok(FrameSequence {
         subject: jigsaws_subject(&id),
         id,
@@ -343,10 +300,7 @@ fn txt_files(dir: &Path) -> Result<Vec<PathBuf>, TsError> {
 /// error names the path looked for). Kinematics without a transcription
 /// are skipped, since they have no labels. All trials must have the same
 /// number of kinematics columns.
-pub fn read_jigsaws(
-    root: impl AsRef<Path>,
-    options: &JigsawsOptions,
-) -> Result<FrameDataset, TsError> {
+pub fn read_jigsaws(root: impl AsRef<Path>, options: &JigsawsOptions) -> Result<FrameDataset, TsError> {
     let root = root.as_ref();
     let transcriptions = txt_files(&root.join("transcriptions"))?;
     if transcriptions.is_empty() {
@@ -356,11 +310,7 @@ pub fn read_jigsaws(
         ));
     }
     let all_gestures = root.join("kinematics").join("AllGestures");
-    let kin_dir = if all_gestures.is_dir() {
-        all_gestures
-    } else {
-        root.join("kinematics")
-    };
+    let kin_dir = if all_gestures.is_dir() { all_gestures } else { root.join("kinematics") };
     let mut parsed = Vec::with_capacity(transcriptions.len());
     for tr in &transcriptions {
         let segments = read_transcription(tr)?;
@@ -368,10 +318,7 @@ pub fn read_jigsaws(
         if !kin_path.is_file() {
             return Err(TsError::format(
                 tr,
-                format!(
-                    "no kinematics file for this trial (looked for {})",
-                    kin_path.display()
-                ),
+                format!("no kinematics file for this trial (looked for {})", kin_path.display()),
             ));
         }
         parsed.push((tr, kin_path, segments));
@@ -379,10 +326,8 @@ pub fn read_jigsaws(
     let class_names = match &options.class_names {
         Some(names) => names.clone(),
         None => {
-            let mut names: Vec<String> = parsed
-                .iter()
-                .flat_map(|(_, _, segs)| segs.iter().map(|s| s.gesture.clone()))
-                .collect();
+            let mut names: Vec<String> =
+                parsed.iter().flat_map(|(_, _, segs)| segs.iter().map(|s| s.gesture.clone())).collect();
             names.sort_by(|a, b| natural_cmp(a, b));
             names.dedup();
             names
@@ -402,20 +347,10 @@ pub fn read_jigsaws(
                 ));
             }
         }
-        sequences.push(trial_from_parts(
-            kin_path,
-            &kin,
-            tr,
-            segments,
-            &class_names,
-            options.interior_gaps,
-        )?);
+        sequences.push(trial_from_parts(kin_path, &kin, tr, segments, &class_names, options.interior_gaps)?);
     }
     Ok(FrameDataset {
-        name: root
-            .file_name()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "jigsaws".into()),
+        name: root.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "jigsaws".into()),
         class_names,
         sequences,
     })
@@ -434,9 +369,7 @@ mod tests {
 
     /// 8 frames of 2 columns: frame f (1-based) holds `f 10f`.
     fn kinematics_text() -> String {
-        (1..=8)
-            .map(|f| format!("  {f}.0   {}.0 \n", 10 * f))
-            .collect()
+        (1..=8).map(|f| format!("  {f}.0   {}.0 \n", 10 * f)).collect()
     }
 
     fn names(v: &[&str]) -> Vec<String> {
@@ -454,26 +387,15 @@ mod tests {
     #[test]
     fn leading_and_trailing_frames_are_trimmed_and_values_transposed() {
         let dir = tempfile::tempdir().unwrap();
-        let k = write(
-            dir.path(),
-            "kinematics/Suturing_C002.txt",
-            &kinematics_text(),
-        );
-        let t = write(
-            dir.path(),
-            "transcriptions/Suturing_C002.txt",
-            "2 3 G1 \n4 6 G3 \n",
-        );
+        let k = write(dir.path(), "kinematics/Suturing_C002.txt", &kinematics_text());
+        let t = write(dir.path(), "transcriptions/Suturing_C002.txt", "2 3 G1 \n4 6 G3 \n");
         let s = read_jigsaws_trial(&k, &t, &names(&["G1", "G3"]), InteriorGaps::Error).unwrap();
         assert_eq!(s.id, "Suturing_C002");
         assert_eq!(s.subject.as_deref(), Some("C"));
         assert_eq!((s.channels, s.len), (2, 5));
         assert_eq!(s.frame_labels, vec![0, 0, 1, 1, 1]);
         assert_eq!(s.source_frames, vec![1, 2, 3, 4, 5]);
-        assert_eq!(
-            s.values,
-            vec![2.0, 3.0, 4.0, 5.0, 6.0, 20.0, 30.0, 40.0, 50.0, 60.0]
-        );
+        assert_eq!(s.values, vec![2.0, 3.0, 4.0, 5.0, 6.0, 20.0, 30.0, 40.0, 50.0, 60.0]);
     }
 
     #[test]
@@ -487,15 +409,8 @@ mod tests {
         assert_eq!(dropped.frame_labels, vec![0, 0, 1, 1]);
         let filled = read_jigsaws_trial(&k, &t, &classes, InteriorGaps::FillPrevious).unwrap();
         assert_eq!(filled.frame_labels, vec![0, 0, 0, 0, 1, 1]);
-        let e = read_jigsaws_trial(&k, &t, &classes, InteriorGaps::Error)
-            .unwrap_err()
-            .to_string();
-        assert!(
-            e.contains(
-                "t.txt: line 1: frames 3-4 (before this segment, after line 2) have no gesture"
-            ),
-            "{e}"
-        );
+        let e = read_jigsaws_trial(&k, &t, &classes, InteriorGaps::Error).unwrap_err().to_string();
+        assert!(e.contains("t.txt: line 1: frames 3-4 (before this segment, after line 2) have no gesture"), "{e}");
     }
 
     #[test]
@@ -503,14 +418,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let k = write(dir.path(), "k.txt", &kinematics_text());
         let t = write(dir.path(), "t.txt", "1 4 G1\n5 9 G2\n");
-        let e = read_jigsaws_trial(&k, &t, &names(&["G1", "G2"]), InteriorGaps::Drop)
-            .unwrap_err()
-            .to_string();
+        let e = read_jigsaws_trial(&k, &t, &names(&["G1", "G2"]), InteriorGaps::Drop).unwrap_err().to_string();
         assert!(e.starts_with(&t.display().to_string()), "{e}");
-        assert!(
-            e.contains("line 2: segment ends at frame 9 but the kinematics file"),
-            "{e}"
-        );
+        assert!(e.contains("line 2: segment ends at frame 9 but the kinematics file"), "{e}");
         assert!(e.contains("has 8 frames"), "{e}");
     }
 
@@ -522,11 +432,11 @@ mod tests {
             std::fs::write(&t, text).unwrap();
             read_transcription(&t).unwrap_err().to_string()
         };
-        assert!(err("1 4 G1\n3 6 G2\n")
-            .contains("line 2: segment frames 3-6 overlap the segment on line 1 (frames 1-4)"));
+        assert!(
+            err("1 4 G1\n3 6 G2\n").contains("line 2: segment frames 3-6 overlap the segment on line 1 (frames 1-4)")
+        );
         assert!(err("1 4\n").contains("line 1: 2 fields; expected `start end gesture`"));
-        assert!(err("0 4 G1\n")
-            .contains("line 1: start frame (field 1) is not a positive whole number"));
+        assert!(err("0 4 G1\n").contains("line 1: start frame (field 1) is not a positive whole number"));
         assert!(err("1 x G1\n").contains("end frame (field 2)"));
         assert!(err("5 4 G1\n").contains("segment ends at frame 4, before its start frame 5"));
         assert!(err("\n\n").contains("no `start end gesture` lines"));
@@ -535,36 +445,17 @@ mod tests {
         assert!(e.contains("line 2: 1 columns but line 1 has 2"), "{e}");
         std::fs::write(&k, "1 2\n3 secret\n").unwrap();
         let e = read_kinematics(&k).unwrap_err().to_string();
-        assert!(
-            e.contains("line 2: column 2: not a finite number") && !e.contains("secret"),
-            "{e}"
-        );
+        assert!(e.contains("line 2: column 2: not a finite number") && !e.contains("secret"), "{e}");
     }
 
     #[test]
     fn folder_reader_orders_trials_and_gestures_and_uses_all_gestures_dir() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("Suturing");
-        write(
-            &root,
-            "kinematics/AllGestures/Suturing_D001.txt",
-            &kinematics_text(),
-        );
-        write(
-            &root,
-            "kinematics/AllGestures/Suturing_B001.txt",
-            &kinematics_text(),
-        );
-        write(
-            &root,
-            "kinematics/AllGestures/Suturing_E001.txt",
-            &kinematics_text(),
-        );
-        write(
-            &root,
-            "transcriptions/Suturing_D001.txt",
-            "1 4 G10\n5 8 G2\n",
-        );
+        write(&root, "kinematics/AllGestures/Suturing_D001.txt", &kinematics_text());
+        write(&root, "kinematics/AllGestures/Suturing_B001.txt", &kinematics_text());
+        write(&root, "kinematics/AllGestures/Suturing_E001.txt", &kinematics_text());
+        write(&root, "transcriptions/Suturing_D001.txt", "1 4 G10\n5 8 G2\n");
         write(&root, "transcriptions/Suturing_B001.txt", "1 8 G2\n");
         let d = read_jigsaws(&root, &JigsawsOptions::default()).unwrap();
         assert_eq!(d.name, "Suturing");
@@ -574,9 +465,7 @@ mod tests {
         assert_eq!(d.sequences[1].frame_labels, vec![1, 1, 1, 1, 0, 0, 0, 0]);
         assert_eq!(d.subjects(), vec!["B", "D"]);
         write(&root, "transcriptions/Suturing_F001.txt", "1 8 G2\n");
-        let e = read_jigsaws(&root, &JigsawsOptions::default())
-            .unwrap_err()
-            .to_string();
+        let e = read_jigsaws(&root, &JigsawsOptions::default()).unwrap_err().to_string();
         assert!(e.contains("no kinematics file for this trial"), "{e}");
     }
 
@@ -585,12 +474,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let k = write(dir.path(), "k.txt", &kinematics_text());
         let t = write(dir.path(), "t.txt", "1 8 G99\n");
-        let e = read_jigsaws_trial(&k, &t, &names(&["G1"]), InteriorGaps::Drop)
-            .unwrap_err()
-            .to_string();
-        assert!(
-            e.contains("line 1: the gesture (field 3) is not one of the classes G1"),
-            "{e}"
-        );
+        let e = read_jigsaws_trial(&k, &t, &names(&["G1"]), InteriorGaps::Drop).unwrap_err().to_string();
+        assert!(e.contains("line 1: the gesture (field 3) is not one of the classes G1"), "{e}");
     }
 }

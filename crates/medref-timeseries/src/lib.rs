@@ -37,19 +37,15 @@ pub mod split_sets;
 pub mod synth;
 pub mod ts_format;
 
-pub use cholec80::{
-    read_cholec80, read_cholec80_video, read_phase_annotations, Cholec80Options, CHOLEC80_PHASES,
-};
+pub use cholec80::{read_cholec80, read_cholec80_video, read_phase_annotations, Cholec80Options, CHOLEC80_PHASES};
 pub use error::TsError;
-pub use jigsaws::{
-    jigsaws_subject, read_jigsaws, read_jigsaws_trial, InteriorGaps, JigsawsOptions,
-};
+pub use jigsaws::{jigsaws_subject, read_jigsaws, read_jigsaws_trial, InteriorGaps, JigsawsOptions};
 pub use preprocess::{
-    add_magnitude, add_magnitude_channel, leave_one_subject_out, resample_frames, resample_linear,
-    resample_series, subject_split, ChannelScaler, SubjectHoldout, SubjectSplit,
+    add_magnitude, add_magnitude_channel, leave_one_subject_out, resample_frames, resample_linear, resample_series,
+    subject_split, ChannelScaler, SubjectHoldout, SubjectSplit,
 };
 pub use sensor_csv::{read_sensor_csv, Recording, SensorCsvSpec, SensorWindows, WindowLabelRule};
 pub use series::{pad_sequences, stack_series, FrameDataset, FrameSequence, FrameTable, Series, SeriesDataset, Signal};
-pub use synth::{SynthEldercareSpec, SynthSurgerySpec};
 pub use split_sets::{FrameSet, SeriesSet, SplitRecord};
+pub use synth::{SynthEldercareSpec, SynthSurgerySpec};
 pub use ts_format::read_ts;

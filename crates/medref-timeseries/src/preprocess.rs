@@ -29,9 +29,7 @@ impl ChannelScaler {
     /// Fits on `signals`, which should be the training subjects' only.
     /// NaN (missing) values are skipped; a channel with no value gets mean 0
     /// and std 1. Errors when there is no signal or channel counts differ.
-    pub fn fit<'a, S: Signal + 'a>(
-        signals: impl IntoIterator<Item = &'a S>,
-    ) -> Result<Self, TsError> {
+    pub fn fit<'a, S: Signal + 'a>(signals: impl IntoIterator<Item = &'a S>) -> Result<Self, TsError> {
         // Welford's running mean and sum of squared deviations, per channel.
         let mut acc: Vec<(u64, f64, f64)> = Vec::new();
         let mut first = true;
@@ -73,11 +71,7 @@ impl ChannelScaler {
             let sd = (m2 / n as f64).max(0.0).sqrt();
             mean.push(m as f32);
             // Below f32 resolution of the mean: a constant channel.
-            std.push(if sd > 1e-7 * m.abs().max(1.0) {
-                sd as f32
-            } else {
-                1.0
-            });
+            std.push(if sd > 1e-7 * m.abs().max(1.0) { sd as f32 } else { 1.0 });
         }
         Ok(Self { mean, std })
     }
@@ -102,10 +96,7 @@ impl ChannelScaler {
     }
 
     /// Scales every signal in place.
-    pub fn apply_all<'a, S: Signal + 'a>(
-        &self,
-        signals: impl IntoIterator<Item = &'a mut S>,
-    ) -> Result<(), TsError> {
+    pub fn apply_all<'a, S: Signal + 'a>(&self, signals: impl IntoIterator<Item = &'a mut S>) -> Result<(), TsError> {
         signals.into_iter().try_for_each(|s| self.apply(s))
     }
 }
@@ -124,10 +115,7 @@ pub fn resample_linear(
 ) -> Result<(Vec<f32>, usize), TsError> {
     let positions = resample_positions(len, from_hz, to_hz)?;
     if values.len() != channels * len {
-        return Err(TsError::Invalid(format!(
-            "{} values do not fill [channels {channels}, len {len}]",
-            values.len()
-        )));
+        return Err(TsError::Invalid(format!("{} values do not fill [channels {channels}, len {len}]", values.len())));
     }
     let new_len = positions.len();
     let mut out = Vec::with_capacity(channels * new_len);
@@ -136,11 +124,7 @@ pub fn resample_linear(
         for &p in &positions {
             let i = (p.floor() as usize).min(len - 1);
             let frac = (p - i as f64) as f32;
-            let v = if i + 1 < len && frac > 0.0 {
-                x[i] + (x[i + 1] - x[i]) * frac
-            } else {
-                x[i]
-            };
+            let v = if i + 1 < len && frac > 0.0 { x[i] + (x[i + 1] - x[i]) * frac } else { x[i] };
             out.push(v);
         }
     }
@@ -150,9 +134,7 @@ pub fn resample_linear(
 /// Input positions (in input samples) of the output grid.
 fn resample_positions(len: usize, from_hz: f64, to_hz: f64) -> Result<Vec<f64>, TsError> {
     if !(from_hz.is_finite() && from_hz > 0.0 && to_hz.is_finite() && to_hz > 0.0) {
-        return Err(TsError::Invalid(format!(
-            "sampling rates must be positive (from {from_hz} Hz to {to_hz} Hz)"
-        )));
+        return Err(TsError::Invalid(format!("sampling rates must be positive (from {from_hz} Hz to {to_hz} Hz)")));
     }
     if len == 0 {
         return Err(TsError::Invalid("cannot resample an empty signal".into()));
@@ -165,30 +147,15 @@ fn resample_positions(len: usize, from_hz: f64, to_hz: f64) -> Result<Vec<f64>, 
 
 /// A [`Series`] resampled from `from_hz` to `to_hz` ([`resample_linear`]).
 pub fn resample_series(series: &Series, from_hz: f64, to_hz: f64) -> Result<Series, TsError> {
-    let (values, len) =
-        resample_linear(&series.values, series.channels, series.len, from_hz, to_hz)?;
-    Ok(Series {
-        values,
-        len,
-        ..series.clone()
-    })
+    let (values, len) = resample_linear(&series.values, series.channels, series.len, from_hz, to_hz)?;
+    Ok(Series { values, len, ..series.clone() })
 }
 
 /// A [`FrameSequence`] resampled from `from_hz` to `to_hz`: values by
 /// linear interpolation, frame labels and source frames from the nearest
 /// input frame (labels cannot be interpolated).
-pub fn resample_frames(
-    sequence: &FrameSequence,
-    from_hz: f64,
-    to_hz: f64,
-) -> Result<FrameSequence, TsError> {
-    let (values, len) = resample_linear(
-        &sequence.values,
-        sequence.channels,
-        sequence.len,
-        from_hz,
-        to_hz,
-    )?;
+pub fn resample_frames(sequence: &FrameSequence, from_hz: f64, to_hz: f64) -> Result<FrameSequence, TsError> {
+    let (values, len) = resample_linear(&sequence.values, sequence.channels, sequence.len, from_hz, to_hz)?;
     let nearest: Vec<usize> = resample_positions(sequence.len, from_hz, to_hz)?
         .iter()
         .map(|p| (p.round() as usize).min(sequence.len - 1))
@@ -212,26 +179,15 @@ pub fn add_magnitude<S: Signal>(signal: &mut S, group: &[usize]) -> Result<(), T
             signal.channels()
         )));
     }
-    let magnitude: Vec<f32> = (0..signal.len())
-        .map(|t| {
-            group
-                .iter()
-                .map(|&c| signal.channel(c)[t].powi(2))
-                .sum::<f32>()
-                .sqrt()
-        })
-        .collect();
+    let magnitude: Vec<f32> =
+        (0..signal.len()).map(|t| group.iter().map(|&c| signal.channel(c)[t].powi(2)).sum::<f32>().sqrt()).collect();
     signal.push_channel(&magnitude);
     Ok(())
 }
 
 /// [`add_magnitude`] on every series of a dataset, naming the new channel
 /// `name` in `channel_names`.
-pub fn add_magnitude_channel(
-    dataset: &mut SeriesDataset,
-    group: &[usize],
-    name: &str,
-) -> Result<(), TsError> {
+pub fn add_magnitude_channel(dataset: &mut SeriesDataset, group: &[usize], name: &str) -> Result<(), TsError> {
     for s in &mut dataset.series {
         add_magnitude(s, group)?;
     }
@@ -278,12 +234,8 @@ pub struct SubjectSplit {
 }
 
 fn distinct_sorted<S: AsRef<str>>(subjects: &[S]) -> Vec<String> {
-    let mut v: Vec<String> = subjects
-        .iter()
-        .map(|s| s.as_ref().to_string())
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    let mut v: Vec<String> =
+        subjects.iter().map(|s| s.as_ref().to_string()).collect::<BTreeSet<_>>().into_iter().collect();
     v.sort_by(|a, b| natural_cmp(a, b));
     v
 }
@@ -331,10 +283,7 @@ pub fn subject_split<S: AsRef<str>>(
                             distinct.join(", ")
                         )));
                     }
-                    if split_of
-                        .insert(name.clone(), code)
-                        .is_some_and(|c| c != code)
-                    {
+                    if split_of.insert(name.clone(), code).is_some_and(|c| c != code) {
                         return Err(TsError::Invalid(format!(
                             "subject `{name}` is named for both validation and test"
                         )));
@@ -343,7 +292,8 @@ pub fn subject_split<S: AsRef<str>>(
             }
         }
         SubjectHoldout::Fractions { val, test } => {
-            medref_core::split::check_holdout(*val, *test).map_err(|m| TsError::Invalid(format!("subject fractions: {m}")))?;
+            medref_core::split::check_holdout(*val, *test)
+                .map_err(|m| TsError::Invalid(format!("subject fractions: {m}")))?;
             let n = distinct.len();
             let count = |f: f64| {
                 if f > 0.0 {
@@ -375,9 +325,7 @@ pub fn subject_split<S: AsRef<str>>(
     }
     let split = assign(subjects, &split_of);
     if split.train_subjects.is_empty() {
-        return Err(TsError::Invalid(
-            "every subject is held out; leave at least one for training".into(),
-        ));
+        return Err(TsError::Invalid("every subject is held out; leave at least one for training".into()));
     }
     Ok(split)
 }

@@ -4,7 +4,7 @@
 //! label is needed by the caller (class indices are set to 0).
 
 use crate::sections::SensorCsvSection;
-use crate::{add_magnitude, read_sensor_csv, read_ts, ChannelScaler, FrameSequence, FrameTable, SensorCsvSpec, Series, TsError};
+use crate::{read_sensor_csv, read_ts, ChannelScaler, FrameSequence, FrameTable, SensorCsvSpec, Series, TsError};
 use std::path::Path;
 
 /// Every case of a `.ts` file, scaled with `scaler` when the run
@@ -18,25 +18,15 @@ pub fn ts_cases(path: &Path, scaler: Option<&ChannelScaler>) -> Result<Vec<Serie
 /// Every window of a long sensor CSV, cut with the run's window, stride
 /// and channels (ids `<subject>/r<recording>/<first sample>`), with the
 /// magnitude channel added as in training and scaled with `scaler`.
-pub fn sensor_windows(d: &SensorCsvSection, path: &Path, scaler: Option<&ChannelScaler>) -> Result<Vec<Series>, TsError> {
-    let rule = d.label_rule.parse().map_err(|e: String| TsError::Mismatch(format!("[data].label_rule: {e}")))?;
-    let spec = SensorCsvSpec {
-        timestamp_column: d.timestamp_column.clone(),
-        channel_columns: d.channels.clone(),
-        subject_column: d.subject_column.clone(),
-        label_column: d.label_column.clone(),
-        seconds_per_unit: d.seconds_per_unit,
-        window: d.window,
-        stride: d.stride,
-        label_rule: rule,
-        ..SensorCsvSpec::default()
-    };
+pub fn sensor_windows(
+    d: &SensorCsvSection,
+    path: &Path,
+    scaler: Option<&ChannelScaler>,
+) -> Result<Vec<Series>, TsError> {
+    // Any labels in the file are read, not required to be the run's classes.
+    let spec = SensorCsvSpec { class_names: None, ..d.spec()? };
     let mut series = read_sensor_csv(path, &spec)?.dataset.series;
-    if !d.magnitude.is_empty() {
-        for s in &mut series {
-            add_magnitude(s, &d.magnitude).map_err(|e| TsError::Mismatch(format!("[data].magnitude: {e}")))?;
-        }
-    }
+    d.add_magnitude(&mut series)?;
     finish(&mut series, scaler)?;
     Ok(series)
 }
@@ -44,7 +34,12 @@ pub fn sensor_windows(d: &SensorCsvSection, path: &Path, scaler: Option<&Channel
 /// A whole recording of per-frame values (kinematics, video features) as
 /// one sequence to label frame by frame, keeping every `subsample`-th row
 /// as training did, scaled with `scaler`.
-pub fn frame_sequence(id: &str, table: &FrameTable, subsample: usize, scaler: Option<&ChannelScaler>) -> Result<FrameSequence, TsError> {
+pub fn frame_sequence(
+    id: &str,
+    table: &FrameTable,
+    subsample: usize,
+    scaler: Option<&ChannelScaler>,
+) -> Result<FrameSequence, TsError> {
     let rows: Vec<usize> = (0..table.frames).step_by(subsample.max(1)).collect();
     let mut sequence = FrameSequence {
         id: id.to_string(),

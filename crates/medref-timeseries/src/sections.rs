@@ -2,6 +2,7 @@
 //! `sensor_csv`, `jigsaws`): the options their dataset assembly takes,
 //! parsed straight from the config.
 
+use crate::{add_magnitude, SensorCsvSpec, Series, TsError};
 use medref_core::config::defaults::{default_fraction, default_label_column, default_subject_fraction, yes};
 use medref_core::config::DataSection;
 use serde::{Deserialize, Serialize};
@@ -149,6 +150,36 @@ impl DataSection for TsSection {
     fn validate(&self) -> Result<(), (String, String)> {
         // With a test file only `val_fraction` is drawn; the check is the same.
         check_holdout(self.val_fraction, if self.test_path.is_some() { 0.0 } else { self.test_fraction })
+    }
+}
+
+impl SensorCsvSection {
+    /// How the reader cuts the file into windows, as this section says.
+    pub fn spec(&self) -> Result<SensorCsvSpec, TsError> {
+        let rule = self.label_rule.parse().map_err(|e: String| TsError::Mismatch(format!("[data].label_rule: {e}")))?;
+        Ok(SensorCsvSpec {
+            timestamp_column: self.timestamp_column.clone(),
+            channel_columns: self.channels.clone(),
+            subject_column: self.subject_column.clone(),
+            label_column: self.label_column.clone(),
+            seconds_per_unit: self.seconds_per_unit,
+            window: self.window,
+            stride: self.stride,
+            label_rule: rule,
+            class_names: (!self.class_names.is_empty()).then(|| self.class_names.clone()),
+            ..SensorCsvSpec::default()
+        })
+    }
+
+    /// Adds the configured magnitude channel to every window.
+    pub fn add_magnitude(&self, series: &mut [Series]) -> Result<(), TsError> {
+        if self.magnitude.is_empty() {
+            return Ok(());
+        }
+        for s in series {
+            add_magnitude(s, &self.magnitude).map_err(|e| TsError::Mismatch(format!("[data].magnitude: {e}")))?;
+        }
+        Ok(())
     }
 }
 

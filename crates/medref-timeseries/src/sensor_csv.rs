@@ -191,10 +191,7 @@ struct Row {
 /// after the subject's previous one (both lines given), and a recording
 /// shorter than the window (subject, first line and both lengths given).
 /// Cell values are never echoed.
-pub fn read_sensor_csv(
-    path: impl AsRef<Path>,
-    spec: &SensorCsvSpec,
-) -> Result<SensorWindows, TsError> {
+pub fn read_sensor_csv(path: impl AsRef<Path>, spec: &SensorCsvSpec) -> Result<SensorWindows, TsError> {
     let path = path.as_ref();
     if spec.window == 0 || spec.stride == 0 {
         return Err(TsError::Invalid(format!(
@@ -216,11 +213,9 @@ pub fn read_sensor_csv(
     let csv_error = |e: csv::Error| {
         let line = e.position().map_or(0, |p| p.line() as usize);
         let detail = match e.kind() {
-            csv::ErrorKind::UnequalLengths {
-                expected_len, len, ..
-            } => format!(
-                "{len} fields but the header has {expected_len} (a stray or missing comma?)"
-            ),
+            csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+                format!("{len} fields but the header has {expected_len} (a stray or missing comma?)")
+            }
             csv::ErrorKind::Utf8 { .. } => "not UTF-8 text".to_string(),
             csv::ErrorKind::Io(io) => io.to_string(),
             _ => "malformed CSV".to_string(),
@@ -241,46 +236,33 @@ pub fn read_sensor_csv(
             ),
         ));
     }
-    let find =
-        |name: &str| {
-            header.iter().position(|h| h == name).ok_or_else(|| {
-                TsError::line(
-                    path,
-                    1,
-                    format!(
+    let find = |name: &str| {
+        header.iter().position(|h| h == name).ok_or_else(|| {
+            TsError::line(
+                path,
+                1,
+                format!(
                     "no column `{name}` in the header (it has {}); name the columns in the spec",
                     header.iter().map(|h| format!("`{h}`")).collect::<Vec<_>>().join(", ")
                 ),
-                )
-            })
-        };
+            )
+        })
+    };
     let time_col = find(&spec.timestamp_column)?;
     let subject_col = find(&spec.subject_column)?;
     let label_col = find(&spec.label_column)?;
     let recording_col = spec.recording_column.as_deref().map(find).transpose()?;
     let channel_cols: Vec<usize> = if spec.channel_columns.is_empty() {
         (0..header.len())
-            .filter(|&c| {
-                c != time_col && c != subject_col && c != label_col && Some(c) != recording_col
-            })
+            .filter(|&c| c != time_col && c != subject_col && c != label_col && Some(c) != recording_col)
             .collect()
     } else {
-        spec.channel_columns
-            .iter()
-            .map(|n| find(n))
-            .collect::<Result<_, _>>()?
+        spec.channel_columns.iter().map(|n| find(n)).collect::<Result<_, _>>()?
     };
     if channel_cols.is_empty() {
-        return Err(TsError::line(
-            path,
-            1,
-            "no channel columns: the header has only timestamp, subject and label",
-        ));
+        return Err(TsError::line(path, 1, "no channel columns: the header has only timestamp, subject and label"));
     }
-    let channel_names: Vec<String> = channel_cols
-        .iter()
-        .map(|&c| header[c].to_string())
-        .collect();
+    let channel_names: Vec<String> = channel_cols.iter().map(|&c| header[c].to_string()).collect();
 
     // Recording keys (subject, recording id) and label texts, interned.
     let mut keys: Vec<(String, String)> = Vec::new();
@@ -293,9 +275,8 @@ pub fn read_sensor_csv(
     for (n, result) in reader.records().enumerate() {
         let record = result.map_err(csv_error)?;
         let line = record.position().map_or(n + 2, |p| p.line() as usize);
-        let column_error = |col: usize, what: &str| {
-            TsError::line(path, line, format!("column `{}`: {what}", &header[col]))
-        };
+        let column_error =
+            |col: usize, what: &str| TsError::line(path, line, format!("column `{}`: {what}", &header[col]));
         let number = |col: usize| -> Result<f64, TsError> {
             let cell = &record[col];
             if cell.is_empty() {
@@ -303,10 +284,9 @@ pub fn read_sensor_csv(
             }
             match cell.parse::<f64>() {
                 Ok(v) if v.is_finite() => Ok(v),
-                _ if parse_value(cell).is_some_and(f32::is_nan) => Err(column_error(
-                    col,
-                    "missing value (NaN, ? or NA); fill or drop the sample",
-                )),
+                _ if parse_value(cell).is_some_and(f32::is_nan) => {
+                    Err(column_error(col, "missing value (NaN, ? or NA); fill or drop the sample"))
+                }
                 _ => Err(column_error(col, "not a finite number")),
             }
         };
@@ -356,13 +336,7 @@ pub fn read_sensor_csv(
                 label_texts.len() - 1
             }
         };
-        rows.push(Row {
-            line,
-            time,
-            key,
-            label,
-            values,
-        });
+        rows.push(Row { line, time, key, label, values });
     }
     if rows.is_empty() {
         return Err(TsError::format(path, "no samples after the header line"));
@@ -379,10 +353,7 @@ pub fn read_sensor_csv(
         }
     };
     let class_of: Vec<usize> = match &spec.label_rule {
-        WindowLabelRule::Any(target) => label_texts
-            .iter()
-            .map(|t| usize::from(t == target))
-            .collect(),
+        WindowLabelRule::Any(target) => label_texts.iter().map(|t| usize::from(t == target)).collect(),
         _ => {
             let mut out = Vec::with_capacity(label_texts.len());
             for (i, text) in label_texts.iter().enumerate() {
@@ -412,9 +383,7 @@ pub fn read_sensor_csv(
     for i in 1..=rows.len() {
         let boundary = i == rows.len()
             || rows[i].key != rows[i - 1].key
-            || spec
-                .max_gap_seconds
-                .is_some_and(|gap| (rows[i].time - rows[i - 1].time) * spec.seconds_per_unit > gap);
+            || spec.max_gap_seconds.is_some_and(|gap| (rows[i].time - rows[i - 1].time) * spec.seconds_per_unit > gap);
         if boundary {
             bounds.push((start, i));
             start = i;
@@ -496,17 +465,9 @@ pub fn read_sensor_csv(
             windows: count,
         });
     }
-    let name = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     Ok(SensorWindows {
-        dataset: SeriesDataset {
-            name,
-            class_names,
-            channel_names,
-            series,
-        },
+        dataset: SeriesDataset { name, class_names, channel_names, series },
         window_start_times,
         recordings,
         total_hours: total_seconds / 3600.0,

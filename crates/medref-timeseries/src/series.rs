@@ -142,10 +142,7 @@ impl SeriesDataset {
             name: self.name.clone(),
             class_names: self.class_names.clone(),
             channel_names: self.channel_names.clone(),
-            series: indices
-                .iter()
-                .filter_map(|&i| self.series.get(i).cloned())
-                .collect(),
+            series: indices.iter().filter_map(|&i| self.series.get(i).cloned()).collect(),
         }
     }
 }
@@ -248,21 +245,13 @@ impl FrameDataset {
         FrameDataset {
             name: self.name.clone(),
             class_names: self.class_names.clone(),
-            sequences: indices
-                .iter()
-                .filter_map(|&i| self.sequences.get(i).cloned())
-                .collect(),
+            sequences: indices.iter().filter_map(|&i| self.sequences.get(i).cloned()).collect(),
         }
     }
 }
 
 fn distinct_subjects<'a>(subjects: impl Iterator<Item = Option<&'a str>>) -> Vec<String> {
-    subjects
-        .flatten()
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .map(str::to_string)
-        .collect()
+    subjects.flatten().collect::<BTreeSet<_>>().into_iter().map(str::to_string).collect()
 }
 
 /// Orders names by their text without trailing digits, then by those
@@ -279,7 +268,11 @@ pub(crate) fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
 
 /// Equal-shape series (windows) stacked as `[batch, channels, len]`, the
 /// array a window classifier's batch is made of.
-pub fn stack_series<'a>(series: impl ExactSizeIterator<Item = &'a Series>, channels: usize, len: usize) -> ndarray::Array3<f32> {
+pub fn stack_series<'a>(
+    series: impl ExactSizeIterator<Item = &'a Series>,
+    channels: usize,
+    len: usize,
+) -> ndarray::Array3<f32> {
     let mut out = ndarray::Array3::<f32>::zeros((series.len(), channels, len));
     for (mut row, s) in out.outer_iter_mut().zip(series) {
         row.as_slice_mut().expect("a fresh array is contiguous").copy_from_slice(&s.values);
@@ -289,13 +282,17 @@ pub fn stack_series<'a>(series: impl ExactSizeIterator<Item = &'a Series>, chann
 
 /// Sequences of different lengths zero-padded at the end to the longest,
 /// `[batch, channels, max_len]`, with their true lengths.
-pub fn pad_sequences<'a>(sequences: impl ExactSizeIterator<Item = &'a FrameSequence> + Clone, channels: usize) -> (ndarray::Array3<f32>, Vec<usize>) {
+pub fn pad_sequences<'a>(
+    sequences: impl ExactSizeIterator<Item = &'a FrameSequence> + Clone,
+    channels: usize,
+) -> (ndarray::Array3<f32>, Vec<usize>) {
     let max_len = sequences.clone().map(|s| s.len).max().unwrap_or(0);
     let mut out = ndarray::Array3::<f32>::zeros((sequences.len(), channels, max_len));
     let mut lengths = Vec::with_capacity(sequences.len());
     for (mut row, s) in out.outer_iter_mut().zip(sequences) {
         for (ch, mut line) in row.outer_iter_mut().enumerate() {
-            line.slice_mut(ndarray::s![..s.len]).assign(&ndarray::ArrayView1::from(&s.values[ch * s.len..(ch + 1) * s.len]));
+            line.slice_mut(ndarray::s![..s.len])
+                .assign(&ndarray::ArrayView1::from(&s.values[ch * s.len..(ch + 1) * s.len]));
         }
         lengths.push(s.len);
     }

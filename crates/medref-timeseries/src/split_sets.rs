@@ -6,11 +6,11 @@
 //! each other, so a window-level split would test on the people the model
 //! trained on. The split is recorded in `splits.json`.
 
-use crate::{
-    FrameDataset, add_magnitude, read_jigsaws, read_sensor_csv, read_ts, subject_split, ChannelScaler, FrameSequence, JigsawsOptions,
-    SensorCsvSpec, Series, SubjectHoldout, TsError,
-};
 use crate::sections::{JigsawsSection, SensorCsvSection, TsSection};
+use crate::{
+    read_jigsaws, read_sensor_csv, read_ts, subject_split, ChannelScaler, FrameDataset, FrameSequence, JigsawsOptions,
+    Series, SubjectHoldout, TsError,
+};
 use medref_core::split::split_train_val_test;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -93,13 +93,12 @@ pub fn load_ts(d: &TsSection, seed: u64, path: Option<&Path>) -> Result<SeriesSe
                     train_file.class_names.len()
                 )));
             }
-            let s = split_train_val_test(&labels, 1, d.val_fraction, 0.0, seed)
-                .map_err(TsError::Mismatch)?;
+            let s = split_train_val_test(&labels, 1, d.val_fraction, 0.0, seed).map_err(TsError::Mismatch)?;
             (pick(&train_file.series, &s.train), pick(&train_file.series, &s.val), test_file.series)
         }
         None => {
-            let s = split_train_val_test(&labels, 1, d.val_fraction, d.test_fraction, seed)
-                .map_err(TsError::Mismatch)?;
+            let s =
+                split_train_val_test(&labels, 1, d.val_fraction, d.test_fraction, seed).map_err(TsError::Mismatch)?;
             (pick(&train_file.series, &s.train), pick(&train_file.series, &s.val), pick(&train_file.series, &s.test))
         }
     };
@@ -112,35 +111,20 @@ pub fn load_ts(d: &TsSection, seed: u64, path: Option<&Path>) -> Result<SeriesSe
 /// held out for validation and test.
 pub fn load_sensor_csv(d: &SensorCsvSection, seed: u64, path: Option<&Path>) -> Result<SeriesSet, TsError> {
     let main_path = path.unwrap_or(&d.path);
-    let rule = d.label_rule.parse().map_err(|e: String| TsError::Mismatch(format!("[data].label_rule: {e}")))?;
-    let spec = SensorCsvSpec {
-        timestamp_column: d.timestamp_column.clone(),
-        channel_columns: d.channels.clone(),
-        subject_column: d.subject_column.clone(),
-        label_column: d.label_column.clone(),
-        seconds_per_unit: d.seconds_per_unit,
-        window: d.window,
-        stride: d.stride,
-        label_rule: rule,
-        class_names: (!d.class_names.is_empty()).then(|| d.class_names.clone()),
-        ..SensorCsvSpec::default()
-    };
-    let windows = read_sensor_csv(main_path, &spec)?;
+    let windows = read_sensor_csv(main_path, &d.spec()?)?;
     let mut series = windows.dataset.series;
-    if !d.magnitude.is_empty() {
-        for s in &mut series {
-            add_magnitude(s, &d.magnitude).map_err(|e| TsError::Mismatch(format!("[data].magnitude: {e}")))?;
-        }
-    }
+    d.add_magnitude(&mut series)?;
     let subjects: Vec<String> = series.iter().map(|s| s.subject.clone().unwrap_or_default()).collect();
     let holdout = if d.val_subjects.is_empty() && d.test_subjects.is_empty() {
         SubjectHoldout::Fractions { val: d.val_fraction, test: d.test_fraction }
     } else {
         SubjectHoldout::Named { val: d.val_subjects.clone(), test: d.test_subjects.clone() }
     };
-    let s = subject_split(&subjects, &holdout, seed).map_err(|e| TsError::Mismatch(format!("{}: {e}", main_path.display())))?;
+    let s = subject_split(&subjects, &holdout, seed)
+        .map_err(|e| TsError::Mismatch(format!("{}: {e}", main_path.display())))?;
     let hours_of = |names: &[String]| -> f64 {
-        windows.recordings.iter().filter(|r| names.contains(&r.subject)).map(|r| r.duration_seconds).sum::<f64>() / 3600.0
+        windows.recordings.iter().filter(|r| names.contains(&r.subject)).map(|r| r.duration_seconds).sum::<f64>()
+            / 3600.0
     };
     let hours = [hours_of(&s.train_subjects), hours_of(&s.val_subjects), hours_of(&s.test_subjects)];
     let split = SplitRecord {
@@ -172,7 +156,9 @@ fn finish_series(
     hours: Option<[f64; 3]>,
     path: &Path,
 ) -> Result<SeriesSet, TsError> {
-    let first = train.first().ok_or_else(|| TsError::Mismatch(format!("{}: no training series after the split", path.display())))?;
+    let first = train
+        .first()
+        .ok_or_else(|| TsError::Mismatch(format!("{}: no training series after the split", path.display())))?;
     let (channels, len) = (first.channels, first.len);
     for s in train.iter().chain(&val).chain(&test) {
         if (s.channels, s.len) != (channels, len) {
@@ -216,12 +202,24 @@ pub fn load_jigsaws(d: &JigsawsSection, seed: u64, path: Option<&Path>) -> Resul
 /// subject) of frame-labelled sequences, and standardises channels with
 /// the training split's statistics when asked. `source` names the data in
 /// errors.
-pub fn split_frames(ds: FrameDataset, holdout: &SubjectHoldout, standardise: bool, seed: u64, source: &Path) -> Result<FrameSet, TsError> {
+pub fn split_frames(
+    ds: FrameDataset,
+    holdout: &SubjectHoldout,
+    standardise: bool,
+    seed: u64,
+    source: &Path,
+) -> Result<FrameSet, TsError> {
     let root = source;
-    let subjects: Vec<String> = ds.sequences.iter().map(|s| s.subject.clone().unwrap_or_else(|| s.id.clone())).collect();
-    let s = subject_split(&subjects, holdout, seed).map_err(|e| TsError::Mismatch(format!("{}: {e}", root.display())))?;
-    let (mut train, mut val, mut test) = (pick(&ds.sequences, &s.train), pick(&ds.sequences, &s.val), pick(&ds.sequences, &s.test));
-    let channels = train.first().map(|t| t.channels).ok_or_else(|| TsError::Mismatch(format!("{}: no training trials", root.display())))?;
+    let subjects: Vec<String> =
+        ds.sequences.iter().map(|s| s.subject.clone().unwrap_or_else(|| s.id.clone())).collect();
+    let s =
+        subject_split(&subjects, holdout, seed).map_err(|e| TsError::Mismatch(format!("{}: {e}", root.display())))?;
+    let (mut train, mut val, mut test) =
+        (pick(&ds.sequences, &s.train), pick(&ds.sequences, &s.val), pick(&ds.sequences, &s.test));
+    let channels = train
+        .first()
+        .map(|t| t.channels)
+        .ok_or_else(|| TsError::Mismatch(format!("{}: no training trials", root.display())))?;
     let scaler = if standardise {
         let scaler = ChannelScaler::fit(train.iter())?;
         for t in train.iter_mut().chain(val.iter_mut()).chain(test.iter_mut()) {
@@ -231,7 +229,8 @@ pub fn split_frames(ds: FrameDataset, holdout: &SubjectHoldout, standardise: boo
     } else {
         None
     };
-    let split = SplitRecord { by: "subjects".into(), train: s.train_subjects, val: s.val_subjects, test: s.test_subjects };
+    let split =
+        SplitRecord { by: "subjects".into(), train: s.train_subjects, val: s.val_subjects, test: s.test_subjects };
     Ok(FrameSet { channels, class_names: ds.class_names, train, val, test, scaler, split })
 }
 

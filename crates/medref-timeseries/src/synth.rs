@@ -54,24 +54,13 @@ impl SynthEldercareSpec {
     /// 6 residents x 2 minutes at 25 Hz with 2 falls each: 18 000 rows,
     /// about 0.2 recording hours.
     pub fn tiny() -> Self {
-        Self {
-            seed: 7,
-            subjects: 6,
-            seconds_per_subject: 120,
-            rate_hz: 25,
-            falls_per_subject: 2,
-        }
+        Self { seed: 7, subjects: 6, seconds_per_subject: 120, rate_hz: 25, falls_per_subject: 2 }
     }
 
     /// The reader settings matching the written file: 2 s windows with
     /// half overlap, labelled by `rule` (e.g. `any:fall` for a detector).
     pub fn sensor_csv_spec(&self, rule: WindowLabelRule) -> SensorCsvSpec {
-        SensorCsvSpec {
-            window: 2 * self.rate_hz,
-            stride: self.rate_hz,
-            label_rule: rule,
-            ..SensorCsvSpec::default()
-        }
+        SensorCsvSpec { window: 2 * self.rate_hz, stride: self.rate_hz, label_rule: rule, ..SensorCsvSpec::default() }
     }
 
     /// The whole CSV as text.
@@ -143,35 +132,15 @@ impl SynthEldercareSpec {
                         if k < impact {
                             // Impact: large, erratic accelerations.
                             let peak = 2.5 + 1.5 * rng.uniform();
-                            (
-                                peak * rng.normal().signum(),
-                                1.5 * rng.normal(),
-                                peak * rng.normal(),
-                            )
+                            (peak * rng.normal().signum(), 1.5 * rng.normal(), peak * rng.normal())
                         } else {
-                            (
-                                1.0 + noise(&mut rng, 0.02),
-                                noise(&mut rng, 0.02),
-                                noise(&mut rng, 0.02),
-                            )
+                            (1.0 + noise(&mut rng, 0.02), noise(&mut rng, 0.02), noise(&mut rng, 0.02))
                         }
                     }
-                    _ if lying[i] => (
-                        1.0 + noise(&mut rng, 0.02),
-                        noise(&mut rng, 0.02),
-                        noise(&mut rng, 0.02),
-                    ),
-                    _ => (
-                        noise(&mut rng, 0.02),
-                        noise(&mut rng, 0.02),
-                        1.0 + noise(&mut rng, 0.02),
-                    ),
+                    _ if lying[i] => (1.0 + noise(&mut rng, 0.02), noise(&mut rng, 0.02), noise(&mut rng, 0.02)),
+                    _ => (noise(&mut rng, 0.02), noise(&mut rng, 0.02), 1.0 + noise(&mut rng, 0.02)),
                 };
-                let _ = writeln!(
-                    out,
-                    "{:.4},{x:.4},{y:.4},{z:.4},{sid},{}",
-                    time, ACTIVITIES[activity[i]]
-                );
+                let _ = writeln!(out, "{:.4},{x:.4},{y:.4},{z:.4},{sid},{}", time, ACTIVITIES[activity[i]]);
             }
         }
         out
@@ -284,11 +253,7 @@ impl SynthSurgerySpec {
                 labels[start..end].fill(Some(g));
                 let _ = writeln!(transcription, "{} {} G{} ", start + 1, end, g + 1);
                 start = end;
-                let next = if rng.uniform() < 0.8 {
-                    1 + g % (gestures - 1)
-                } else {
-                    rng.below(gestures)
-                };
+                let next = if rng.uniform() < 0.8 { 1 + g % (gestures - 1) } else { rng.below(gestures) };
                 g = if next == g { (g + 1) % gestures } else { next };
             }
             let mut kinematics = String::new();
@@ -348,10 +313,7 @@ mod tests {
                 if p.is_dir() {
                     stack.push(p);
                 } else {
-                    out.push((
-                        p.strip_prefix(dir).unwrap().to_path_buf(),
-                        std::fs::read(&p).unwrap(),
-                    ));
+                    out.push((p.strip_prefix(dir).unwrap().to_path_buf(), std::fs::read(&p).unwrap()));
                 }
             }
         }
@@ -373,13 +335,9 @@ mod tests {
         assert_eq!(w.dataset.common_len(), Some(50));
         assert!((w.total_hours - 0.2).abs() < 1e-6, "{}", w.total_hours);
         let counts = w.dataset.class_counts();
-        assert!(
-            counts[1] > 0 && counts[2] > 0 && counts[3] > 0,
-            "{counts:?}"
-        );
+        assert!(counts[1] > 0 && counts[2] > 0 && counts[3] > 0, "{counts:?}");
 
-        let falls =
-            read_sensor_csv(&path, &spec.sensor_csv_spec("any:fall".parse().unwrap())).unwrap();
+        let falls = read_sensor_csv(&path, &spec.sensor_csv_spec("any:fall".parse().unwrap())).unwrap();
         let positives = falls.dataset.class_counts()[1];
         // 12 falls, each touching 2-3 windows.
         assert!((12..=40).contains(&positives), "{positives}");
@@ -399,12 +357,7 @@ mod tests {
                 .collect();
             sds.iter().sum::<f64>() / sds.len() as f64
         };
-        assert!(
-            spread(2) > 5.0 * spread(1),
-            "run {} rest {}",
-            spread(2),
-            spread(1)
-        );
+        assert!(spread(2) > 5.0 * spread(1), "run {} rest {}", spread(2), spread(1));
     }
 
     #[test]
@@ -423,44 +376,22 @@ mod tests {
             assert_eq!(s.frame_labels[0], 0, "trials start with G1");
             assert_eq!(s.values.len(), 8 * s.len);
         }
-        assert!(
-            d.frame_class_counts().iter().all(|&c| c > 0),
-            "{:?}",
-            d.frame_class_counts()
-        );
+        assert!(d.frame_class_counts().iter().all(|&c| c > 0), "{:?}", d.frame_class_counts());
         assert_eq!(d.sequences[0].id, "Suturing_B001");
     }
 
     #[test]
     fn same_seed_same_bytes_and_another_seed_differs() {
-        let (a, b, c) = (
-            tempfile::tempdir().unwrap(),
-            tempfile::tempdir().unwrap(),
-            tempfile::tempdir().unwrap(),
-        );
+        let (a, b, c) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
         let elder = SynthEldercareSpec::tiny();
         elder.write(a.path()).unwrap();
         elder.write(b.path()).unwrap();
-        SynthEldercareSpec {
-            seed: 8,
-            ..elder.clone()
-        }
-        .write(c.path())
-        .unwrap();
+        SynthEldercareSpec { seed: 8, ..elder.clone() }.write(c.path()).unwrap();
         let surgery = SynthSurgerySpec::tiny();
         surgery.write(a.path().join("s")).unwrap();
         surgery.write(b.path().join("s")).unwrap();
-        SynthSurgerySpec {
-            seed: 12,
-            ..surgery.clone()
-        }
-        .write(c.path().join("s"))
-        .unwrap();
-        let (ta, tb, tc) = (
-            tree_bytes(a.path()),
-            tree_bytes(b.path()),
-            tree_bytes(c.path()),
-        );
+        SynthSurgerySpec { seed: 12, ..surgery.clone() }.write(c.path().join("s")).unwrap();
+        let (ta, tb, tc) = (tree_bytes(a.path()), tree_bytes(b.path()), tree_bytes(c.path()));
         assert_eq!(ta.len(), 1 + 16);
         assert_eq!(ta, tb);
         for ((pa, ba), (pc, bc)) in ta.iter().zip(&tc) {

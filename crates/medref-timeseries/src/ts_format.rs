@@ -44,11 +44,7 @@ fn parse_bool(path: &Path, line: usize, tag: &str, value: Option<&str>) -> Resul
     match value.map(str::to_ascii_lowercase).as_deref() {
         Some("true") => Ok(true),
         Some("false") => Ok(false),
-        _ => Err(TsError::line(
-            path,
-            line,
-            format!("{tag} must be followed by true or false"),
-        )),
+        _ => Err(TsError::line(path, line, format!("{tag} must be followed by true or false"))),
     }
 }
 
@@ -56,13 +52,7 @@ fn parse_count(path: &Path, line: usize, tag: &str, value: Option<&str>) -> Resu
     value
         .and_then(|v| v.parse::<usize>().ok())
         .filter(|&n| n > 0)
-        .ok_or_else(|| {
-            TsError::line(
-                path,
-                line,
-                format!("{tag} must be followed by a positive whole number"),
-            )
-        })
+        .ok_or_else(|| TsError::line(path, line, format!("{tag} must be followed by a positive whole number")))
 }
 
 /// Reads one header line (starting with `@`) into `header`; returns true
@@ -88,15 +78,9 @@ fn header_line(path: &Path, line: usize, text: &str, header: &mut Header) -> Res
             parse_bool(path, line, "@missing", value)?;
         }
         "@univariate" => header.univariate = Some(parse_bool(path, line, "@univariate", value)?),
-        "@dimensions" | "@dimension" => {
-            header.dimensions = Some(parse_count(path, line, "@dimensions", value)?)
-        }
-        "@equallength" => {
-            header.equal_length = Some(parse_bool(path, line, "@equalLength", value)?)
-        }
-        "@serieslength" => {
-            header.series_length = Some(parse_count(path, line, "@seriesLength", value)?)
-        }
+        "@dimensions" | "@dimension" => header.dimensions = Some(parse_count(path, line, "@dimensions", value)?),
+        "@equallength" => header.equal_length = Some(parse_bool(path, line, "@equalLength", value)?),
+        "@serieslength" => header.series_length = Some(parse_count(path, line, "@seriesLength", value)?),
         "@classlabel" => {
             if !parse_bool(path, line, "@classLabel", value)? {
                 return Err(TsError::line(
@@ -116,11 +100,7 @@ fn header_line(path: &Path, line: usize, text: &str, header: &mut Header) -> Res
             }
             for (i, name) in names.iter().enumerate() {
                 if names[..i].contains(name) {
-                    return Err(TsError::line(
-                        path,
-                        line,
-                        format!("@classLabel lists class `{name}` twice"),
-                    ));
+                    return Err(TsError::line(path, line, format!("@classLabel lists class `{name}` twice")));
                 }
             }
             header.class_names = Some(names);
@@ -162,10 +142,7 @@ fn header_line(path: &Path, line: usize, text: &str, header: &mut Header) -> Res
 pub fn read_ts(path: impl AsRef<Path>) -> Result<SeriesDataset, TsError> {
     let path = path.as_ref();
     let text = read_text(path)?;
-    let stem = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "series".into());
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "series".into());
     let mut header = Header::default();
     let mut in_data = false;
     let mut series: Vec<Series> = Vec::new();
@@ -202,11 +179,7 @@ pub fn read_ts(path: impl AsRef<Path>) -> Result<SeriesDataset, TsError> {
                 if header.univariate == Some(true) {
                     match header.dimensions {
                         Some(d) if d != 1 => {
-                            return Err(TsError::line(
-                                path,
-                                line,
-                                format!("@univariate true but @dimensions {d}"),
-                            ))
+                            return Err(TsError::line(path, line, format!("@univariate true but @dimensions {d}")))
                         }
                         _ => header.dimensions = Some(1),
                     }
@@ -215,11 +188,7 @@ pub fn read_ts(path: impl AsRef<Path>) -> Result<SeriesDataset, TsError> {
             continue;
         }
         if trimmed.starts_with('@') {
-            return Err(TsError::line(
-                path,
-                line,
-                "header tag after @data; all tags must come before @data",
-            ));
+            return Err(TsError::line(path, line, "header tag after @data; all tags must come before @data"));
         }
         let mut fields: Vec<&str> = trimmed.split(':').collect();
         let label_text = fields.pop().unwrap_or("").trim();
@@ -265,10 +234,7 @@ pub fn read_ts(path: impl AsRef<Path>) -> Result<SeriesDataset, TsError> {
                 return Err(TsError::line(
                     path,
                     line,
-                    format!(
-                        "channel {} is empty (expected comma-separated values)",
-                        c + 1
-                    ),
+                    format!("channel {} is empty (expected comma-separated values)", c + 1),
                 ));
             }
             let before = values.len();
@@ -337,39 +303,22 @@ pub fn read_ts(path: impl AsRef<Path>) -> Result<SeriesDataset, TsError> {
             first_len.get_or_insert((len, line));
         }
         if label_text.is_empty() {
-            return Err(TsError::line(
+            return Err(TsError::line(path, line, "no class label after the last channel"));
+        }
+        let label = class_names.iter().position(|c| c == label_text).ok_or_else(|| {
+            TsError::line(
                 path,
                 line,
-                "no class label after the last channel",
-            ));
-        }
-        let label = class_names
-            .iter()
-            .position(|c| c == label_text)
-            .ok_or_else(|| {
-                TsError::line(
-                    path,
-                    line,
-                    format!(
-                        "the class label (last field) is not one of the @classLabel classes: {}",
-                        class_names.join(", ")
-                    ),
-                )
-            })?;
-        series.push(Series {
-            id: format!("{stem}_{}", series.len() + 1),
-            subject: None,
-            channels,
-            len,
-            values,
-            label,
-        });
+                format!(
+                    "the class label (last field) is not one of the @classLabel classes: {}",
+                    class_names.join(", ")
+                ),
+            )
+        })?;
+        series.push(Series { id: format!("{stem}_{}", series.len() + 1), subject: None, channels, len, values, label });
     }
     if !in_data {
-        return Err(TsError::format(
-            path,
-            "no @data line; expected header tags, then @data, then one case per line",
-        ));
+        return Err(TsError::format(path, "no @data line; expected header tags, then @data, then one case per line"));
     }
     if series.is_empty() {
         return Err(TsError::format(path, "no cases after @data"));
@@ -439,31 +388,24 @@ mod tests {
     #[test]
     fn ragged_channels_are_refused_with_the_line() {
         let e = error(&format!("{HEADER}1,2,3:4,5,6:no\n1,2,3:4,5:yes\n"));
-        assert!(
-            e.contains("line 12: ragged case: channel 2 has 2 values but channel 1 has 3"),
-            "{e}"
-        );
+        assert!(e.contains("line 12: ragged case: channel 2 has 2 values but channel 1 has 3"), "{e}");
     }
 
     #[test]
     fn series_length_mismatch_is_refused() {
         let e = error(&format!("{HEADER}1,2:4,5:no\n"));
-        assert!(
-            e.contains("line 11: 2 values per channel but @seriesLength is 3"),
-            "{e}"
-        );
-        let e =
-            error("@dimensions 1\n@equalLength true\n@classLabel true a\n@data\n1,2:a\n1,2,3:a\n");
-        assert!(
-            e.contains("line 6: 3 values per channel but the first case (line 5) has 2"),
-            "{e}"
-        );
+        assert!(e.contains("line 11: 2 values per channel but @seriesLength is 3"), "{e}");
+        let e = error("@dimensions 1\n@equalLength true\n@classLabel true a\n@data\n1,2:a\n1,2,3:a\n");
+        assert!(e.contains("line 6: 3 values per channel but the first case (line 5) has 2"), "{e}");
     }
 
     #[test]
     fn label_not_declared_is_refused_without_echoing_it() {
         let e = error(&format!("{HEADER}1,2,3:4,5,6:maybe_secret\n"));
-        assert!(e.contains("line 11: the class label (last field) is not one of the @classLabel classes: yes, no"), "{e}");
+        assert!(
+            e.contains("line 11: the class label (last field) is not one of the @classLabel classes: yes, no"),
+            "{e}"
+        );
         assert!(!e.contains("maybe_secret"));
     }
 
@@ -480,10 +422,7 @@ mod tests {
     #[test]
     fn non_numeric_value_is_refused_without_echoing_it() {
         let e = error(&format!("{HEADER}1,2,3:4,72kg,6:no\n"));
-        assert!(
-            e.contains("line 11: channel 2, value 2: not a finite number"),
-            "{e}"
-        );
+        assert!(e.contains("line 11: channel 2, value 2: not a finite number"), "{e}");
         assert!(!e.contains("72kg"));
         let e = error(&format!("{HEADER}1,,3:4,5,6:no\n"));
         assert!(e.contains("channel 1, value 2"), "{e}");
@@ -492,17 +431,11 @@ mod tests {
     #[test]
     fn timestamps_and_regression_are_refused_clearly() {
         let e = error("@timeStamps true\n@classLabel true a\n@data\n(0,1),(1,2):a\n");
-        assert!(
-            e.contains("line 1: @timeStamps true is not supported"),
-            "{e}"
-        );
+        assert!(e.contains("line 1: @timeStamps true is not supported"), "{e}");
         let e = error("@classLabel true a\n@data\n(0,1),(1,2):a\n");
         assert!(e.contains("timestamped"), "{e}");
         let e = error("@targetLabel true\n@data\n1,2:0.5\n");
-        assert!(
-            e.contains("line 1: @targetLabel (regression) is not supported"),
-            "{e}"
-        );
+        assert!(e.contains("line 1: @targetLabel (regression) is not supported"), "{e}");
         let e = error("@classLabel false\n@data\n1,2\n");
         assert!(e.contains("@classLabel false"), "{e}");
     }
@@ -513,12 +446,12 @@ mod tests {
         assert!(error("@classLabel true a\n@data\n").contains("no cases after @data"));
         assert!(error("@data\n1:a\n").contains("line 1: @data reached without @classLabel"));
         assert!(error("@classLabel true a a\n@data\n").contains("twice"));
-        assert!(error("@seriesLength ten\n")
-            .contains("line 1: @seriesLength must be followed by a positive whole number"));
+        assert!(
+            error("@seriesLength ten\n").contains("line 1: @seriesLength must be followed by a positive whole number")
+        );
         assert!(error("@colour blue\n").contains("line 1: unknown header tag"));
         assert!(error("1,2:a\n").contains("line 1: data before the @data line"));
-        assert!(error("@classLabel true a\n@data\n1:a\n@missing true\n")
-            .contains("line 4: header tag after @data"));
+        assert!(error("@classLabel true a\n@data\n1:a\n@missing true\n").contains("line 4: header tag after @data"));
         assert!(error("@classLabel true a\n@data\n1,2\n").contains("line 3: no `:`"));
         assert!(error("@classLabel true a\n@data\n1:\n").contains("line 3: no class label"));
     }

@@ -8,9 +8,7 @@ use std::path::PathBuf;
 use medref_timeseries::{read_ts, subject_split, ChannelScaler, SubjectHoldout};
 
 fn data(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../datasets/eldercare")
-        .join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../datasets/eldercare").join(name)
 }
 
 #[test]
@@ -18,20 +16,11 @@ fn basic_motions_train_and_test_have_published_shape_and_balance() {
     for file in ["BasicMotions_TRAIN.ts", "BasicMotions_TEST.ts"] {
         let d = read_ts(data(file)).unwrap();
         assert_eq!(d.name, "BasicMotions");
-        assert_eq!(
-            d.class_names,
-            vec!["Standing", "Running", "Walking", "Badminton"]
-        );
+        assert_eq!(d.class_names, vec!["Standing", "Running", "Walking", "Badminton"]);
         assert_eq!(d.len(), 40, "{file}");
         assert_eq!(d.common_len(), Some(100));
-        assert!(d
-            .series
-            .iter()
-            .all(|s| s.channels == 6 && s.values.len() == 600));
-        assert!(d
-            .series
-            .iter()
-            .all(|s| s.values.iter().all(|v| v.is_finite())));
+        assert!(d.series.iter().all(|s| s.channels == 6 && s.values.len() == 600));
+        assert!(d.series.iter().all(|s| s.values.iter().all(|v| v.is_finite())));
         assert_eq!(d.class_counts(), vec![10, 10, 10, 10], "{file}");
         assert_eq!(d.channel_names.len(), 6);
     }
@@ -56,29 +45,14 @@ fn running_moves_more_than_standing_after_scaling() {
             .series
             .iter()
             .filter(|s| s.label == class)
-            .map(|s| {
-                s.values.iter().map(|&v| (v as f64).powi(2)).sum::<f64>() / s.values.len() as f64
-            })
+            .map(|s| s.values.iter().map(|&v| (v as f64).powi(2)).sum::<f64>() / s.values.len() as f64)
             .collect();
         picked.iter().sum::<f64>() / picked.len() as f64
     };
     // Standing is class 0, Running class 1.
-    assert!(
-        energy(1) > 2.0 * energy(0),
-        "running {} standing {}",
-        energy(1),
-        energy(0)
-    );
+    assert!(energy(1) > 2.0 * energy(0), "running {} standing {}", energy(1), energy(0));
     // Cases carry no subject, so a subject split needs ids supplied by the caller.
     let ids: Vec<String> = train.series.iter().map(|s| s.id.clone()).collect();
-    let split = subject_split(
-        &ids,
-        &SubjectHoldout::Fractions {
-            val: 0.0,
-            test: 0.25,
-        },
-        0,
-    )
-    .unwrap();
+    let split = subject_split(&ids, &SubjectHoldout::Fractions { val: 0.0, test: 0.25 }, 0).unwrap();
     assert_eq!(split.test.len(), 10);
 }

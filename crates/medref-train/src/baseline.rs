@@ -125,7 +125,11 @@ pub trait Baseline: 'static {
     /// gradient tolerance, deterministic) instead of by the loop; `None`
     /// when the loop trains this config's model. `model` is the freshly
     /// built network to put the solution into.
-    fn fit_directly(_config: &Config, _data: &Self::Data, _model: Self::Model) -> Option<Result<DirectFit<Self::Model>, TrainError>> {
+    fn fit_directly(
+        _config: &Config,
+        _data: &Self::Data,
+        _model: Self::Model,
+    ) -> Option<Result<DirectFit<Self::Model>, TrainError>> {
         None
     }
 
@@ -180,11 +184,19 @@ pub trait DataFormat: 'static {
     const READS_FOLDER: bool = false;
 
     /// Reads the config's data; `path` replaces its main file (`eval --data`).
-    fn load(config: &Config, section: &Self::Section, path: Option<&Path>) -> Result<<Self::Baseline as Baseline>::Data, TrainError>;
+    fn load(
+        config: &Config,
+        section: &Self::Section,
+        path: Option<&Path>,
+    ) -> Result<<Self::Baseline as Baseline>::Data, TrainError>;
 
     /// New inputs for `predict`; the baseline's reader unless the format
     /// needs its own (a table's layout, a molecule file).
-    fn read_new(run: &RunInfo, _section: &Self::Section, input: &Path) -> Result<<Self::Baseline as Baseline>::Data, TrainError> {
+    fn read_new(
+        run: &RunInfo,
+        _section: &Self::Section,
+        input: &Path,
+    ) -> Result<<Self::Baseline as Baseline>::Data, TrainError> {
         <Self::Baseline as Baseline>::read_new(run, input)
     }
 }

@@ -55,8 +55,10 @@ impl Checkpoints {
                       train it again instead of resuming"
                 .into(),
         })?;
-        let state: CheckpointState = serde_json::from_str(&text)
-            .map_err(|e| TrainError::RunDir { path: path.clone(), message: format!("is not a checkpoint state: {e}") })?;
+        let state: CheckpointState = serde_json::from_str(&text).map_err(|e| TrainError::RunDir {
+            path: path.clone(),
+            message: format!("is not a checkpoint state: {e}"),
+        })?;
         // Temporary files of a write the kill interrupted were never committed.
         if let Ok(entries) = std::fs::read_dir(dir) {
             for entry in entries.flatten() {
@@ -96,10 +98,8 @@ impl Checkpoints {
         fault_point("checkpoint", epoch);
         let optimizer = format!("optimizer-{epoch}.bin");
         let path = self.dir.join(&optimizer);
-        let bytes = optim.into_bytes().map_err(|e| TrainError::Weights {
-            path: path.clone(),
-            message: e.to_string(),
-        })?;
+        let bytes =
+            optim.into_bytes().map_err(|e| TrainError::Weights { path: path.clone(), message: e.to_string() })?;
         write_atomic(&path, &bytes).map_err(TrainError::io(&path))?;
         let state = CheckpointState {
             epoch,

@@ -71,10 +71,7 @@ fn open_wgpu() -> Result<OpenDevice, TrainError> {
     let result = std::panic::catch_unwind(probe);
     std::panic::set_hook(previous);
     match result {
-        Ok(Some(device)) => Ok(OpenDevice {
-            device,
-            backend: "wgpu".into(),
-        }),
+        Ok(Some(device)) => Ok(OpenDevice { device, backend: "wgpu".into() }),
         _ => Err(TrainError::Device(
             "--device wgpu: no usable GPU adapter found (wgpu found no Vulkan, Metal or DX12 \
              device). Use --device cpu, or on Linux without a GPU install a software Vulkan \

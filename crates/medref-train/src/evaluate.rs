@@ -37,9 +37,8 @@ where
         let data = probs
             .try_into_data()
             .map_err(|e| TrainError::Device(format!("reading predictions back from the device failed: {e:?}")))?;
-        let values: Vec<f32> = data
-            .try_into_vec()
-            .map_err(|e| TrainError::Device(format!("unexpected prediction data type: {e:?}")))?;
+        let values: Vec<f32> =
+            data.try_into_vec().map_err(|e| TrainError::Device(format!("unexpected prediction data type: {e:?}")))?;
         out.extend(values.into_iter().map(|v| v as f64 * scale + shift));
     }
     Ok(out)
@@ -56,11 +55,9 @@ pub fn score_loss(targets: &Targets, scores: &[f64]) -> f64 {
         return f64::NAN;
     }
     let total: f64 = match targets {
-        Targets::Classes { labels, .. } => labels
-            .iter()
-            .enumerate()
-            .map(|(i, &l)| -scores[i * k + l].max(1e-12).ln())
-            .sum(),
+        Targets::Classes { labels, .. } => {
+            labels.iter().enumerate().map(|(i, &l)| -scores[i * k + l].max(1e-12).ln()).sum()
+        }
         Targets::MultiLabel { labels, .. } => {
             let s: f64 = labels
                 .iter()
@@ -121,7 +118,9 @@ pub fn monitor_value(targets: &Targets, scores: &[f64], monitor: Monitor) -> f64
         (_, Monitor::Loss) => score_loss(targets, scores),
         // Ranking patients by risk is what a survival model is judged on:
         // Harrell's C stands in for AUROC.
-        (Targets::Survival { time, event }, _) => medref_stats::survival::harrell_c_index(time, event, scores).unwrap_or(f64::NAN),
+        (Targets::Survival { time, event }, _) => {
+            medref_stats::survival::harrell_c_index(time, event, scores).unwrap_or(f64::NAN)
+        }
         (Targets::Regression { values, .. }, Monitor::Rmse) => metrics::regression::rmse(values, scores),
         (Targets::Regression { values, .. }, Monitor::R2) => metrics::regression::r2(values, scores),
         (Targets::Regression { .. }, _) | (_, Monitor::Rmse | Monitor::R2) => f64::NAN,

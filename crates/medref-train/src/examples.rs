@@ -57,4 +57,3 @@ pub trait Examples {
 pub use medref_core::record_key::{content_key, float_key};
 
 pub use medref_models::Network;
-

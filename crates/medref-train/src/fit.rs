@@ -8,6 +8,7 @@
 use crate::checkpoint::{load_weights, Checkpoints};
 use crate::evaluate::{monitor_value, predict_scores, score_loss};
 use crate::examples::{Examples, Network, OutputKind};
+pub use crate::history::EpochRecord;
 use crate::loss::{balanced_class_weights, batch_loss};
 use crate::schedule::learning_rate;
 use crate::TrainError;
@@ -17,7 +18,6 @@ use burn::prelude::*;
 use burn::tensor::Bytes;
 use medref_core::config::{ClassWeights, OptimizerKind, TrainConfig};
 use medref_core::seed::Rng;
-pub use crate::history::EpochRecord;
 use std::time::Instant;
 
 /// Observes the loop; the CLI draws progress bars, tests stay silent.
@@ -53,10 +53,7 @@ fn optimizer(cfg: &TrainConfig) -> ModuleOptimizer {
             let decay = (cfg.weight_decay > 0.0).then(|| WeightDecayConfig::new(cfg.weight_decay as f32));
             AdamConfig::new().with_epsilon(1e-8).with_weight_decay(decay).init()
         }
-        OptimizerKind::Adamw => AdamWConfig::new()
-            .with_epsilon(1e-8)
-            .with_weight_decay(cfg.weight_decay as f32)
-            .init(),
+        OptimizerKind::Adamw => AdamWConfig::new().with_epsilon(1e-8).with_weight_decay(cfg.weight_decay as f32).init(),
     }
 }
 
@@ -161,6 +158,7 @@ where
 /// its plain counterpart. With `checkpoints`, the model and optimiser are
 /// saved atomically after every epoch and the best model whenever the
 /// monitored metric improves.
+#[allow(clippy::too_many_arguments)] // the loop's inputs, each a different thing; a struct would only rename them
 pub fn fit<M, E>(
     mut model: M,
     train: &E,
@@ -183,10 +181,9 @@ where
     let weights = match cfg.class_weights {
         ClassWeights::None => None,
         ClassWeights::Balanced if matches!(kind, OutputKind::Identity | OutputKind::Risk) => None,
-        ClassWeights::Balanced => Some(Tensor::<1>::from_floats(
-            balanced_class_weights(train.targets()).as_slice(),
-            device,
-        )),
+        ClassWeights::Balanced => {
+            Some(Tensor::<1>::from_floats(balanced_class_weights(train.targets()).as_slice(), device))
+        }
     };
     let mut optim = optimizer(cfg);
     let n = train.len();

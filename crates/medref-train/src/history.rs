@@ -27,4 +27,3 @@ pub fn history_csv(history: &[EpochRecord], monitor: &str) -> String {
     }
     s
 }
-

@@ -28,10 +28,16 @@ pub struct LeakageReport {
 /// images, bases for DNA, feature values for tables and molecules, samples
 /// for signals). A duplicate in both training and test data scores the
 /// model on a record it memorised.
-pub fn leakage_report<E: Examples>(train: &E, val: &E, test: &E, test_metrics: Option<&BTreeMap<String, f64>>) -> LeakageReport {
+pub fn leakage_report<E: Examples>(
+    train: &E,
+    val: &E,
+    test: &E,
+    test_metrics: Option<&BTreeMap<String, f64>>,
+) -> LeakageReport {
     use std::collections::HashSet;
     let keys = |e: &E| -> Option<HashSet<u64>> { (0..e.len()).map(|i| e.record_key(i)).collect() };
-    let count_in = |e: &E, set: &HashSet<u64>| (0..e.len()).filter(|&i| e.record_key(i).is_some_and(|k| set.contains(&k))).count();
+    let count_in =
+        |e: &E, set: &HashSet<u64>| (0..e.len()).filter(|&i| e.record_key(i).is_some_and(|k| set.contains(&k))).count();
     let (train_keys, val_keys) = (keys(train), keys(val));
     let checked = train_keys.is_some() && val_keys.is_some();
     let (test_in_train, val_in_train, test_in_val) = match (&train_keys, &val_keys) {
@@ -42,7 +48,11 @@ pub fn leakage_report<E: Examples>(train: &E, val: &E, test: &E, test_metrics: O
         ["auroc", "rmse"].iter().find_map(|k| Some(m.get(&format!("{k}_ci_high"))? - m.get(&format!("{k}_ci_low"))?))
     });
     let mut warnings = Vec::new();
-    for (n, what) in [(test_in_train, "test examples are exact copies of training examples"), (val_in_train, "validation examples are exact copies of training examples"), (test_in_val, "test examples are exact copies of validation examples")] {
+    for (n, what) in [
+        (test_in_train, "test examples are exact copies of training examples"),
+        (val_in_train, "validation examples are exact copies of training examples"),
+        (test_in_val, "test examples are exact copies of validation examples"),
+    ] {
         if n > 0 {
             warnings.push(format!("{n} {what}; their scores measure memory, not generalisation"));
         }

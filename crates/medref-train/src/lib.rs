@@ -25,10 +25,10 @@ pub mod schedule;
 pub mod tensor;
 
 pub use baseline::{Baseline, DataFormat, DataShape, DirectFit, ModelMeta, RunInfo, Trained};
-pub use runner::{Registered, Runner};
 pub use device::{open_device, DeviceChoice};
 pub use error::TrainError;
 pub use examples::{Examples, Network, Targets};
 pub use fit::{fit, EpochRecord, Fitted, Progress, Silent};
 pub use medref_models::FrameBatch;
 pub use run::{TrainOutcome, TrainRequest};
+pub use runner::{Registered, Runner};

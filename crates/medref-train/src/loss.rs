@@ -17,13 +17,7 @@ pub fn balanced_class_weights(targets: &Targets) -> Vec<f32> {
             }
             counts
                 .iter()
-                .map(|&c| {
-                    if c == 0 {
-                        1.0
-                    } else {
-                        labels.len() as f32 / (*n_classes as f32 * c as f32)
-                    }
-                })
+                .map(|&c| if c == 0 { 1.0 } else { labels.len() as f32 / (*n_classes as f32 * c as f32) })
                 .collect()
         }
         Targets::MultiLabel { labels, n_labels } => {
@@ -168,10 +162,16 @@ mod tests {
         let eta = [0.3, -1.2, 0.5, 0.9, -0.1, 0.0];
         let device = Device::flex();
         let logits = Tensor::<2>::from_floats([[0.3], [-1.2], [0.5], [0.9], [-0.1], [0.0]], &device);
-        let rows: Vec<f32> = time.iter().zip(&event).flat_map(|(&t, &e)| [t as f32, if e { 1.0 } else { 0.0 }]).collect();
+        let rows: Vec<f32> =
+            time.iter().zip(&event).flat_map(|(&t, &e)| [t as f32, if e { 1.0 } else { 0.0 }]).collect();
         let targets = Tensor::<2>::from_data(TensorData::new(rows, [6, 2]), &device);
         let ours: f32 = batch_loss(logits, targets, None, OutputKind::Risk).into_scalar();
-        let (reference, _) = medref_stats::survival::cox_partial_nll_and_grad(&eta, &time, &event, medref_stats::survival::Ties::Breslow);
+        let (reference, _) = medref_stats::survival::cox_partial_nll_and_grad(
+            &eta,
+            &time,
+            &event,
+            medref_stats::survival::Ties::Breslow,
+        );
         assert!((f64::from(ours) - reference).abs() < 1e-5, "{ours} vs {reference}");
     }
 }

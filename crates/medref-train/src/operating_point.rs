@@ -6,14 +6,13 @@
 //! These apply to any binary classifier (an X-ray model as much as a risk
 //! score), so they live beside the loop rather than in one domain.
 
+use crate::evaluate::Metrics;
 use crate::evaluate::{binary_view as binary, split_metrics};
 use crate::examples::{Examples, Targets};
-use crate::evaluate::Metrics;
 use medref_core::config::EvalConfig;
 use medref_core::metrics::{self, BinaryCounts, CalibrationBin};
 use serde::Serialize;
 use std::collections::BTreeMap;
-
 
 /// Adds to `metrics["test"]` the threshold that maximises Youden's J on the
 /// validation split and the test sensitivity, specificity and accuracy at
@@ -46,7 +45,10 @@ pub fn add_val_threshold_metrics(
 
 /// Reliability-diagram bins per split, for `calibration.json`; `None` for
 /// tasks that are not binary.
-pub fn calibration_json(splits: &[(&str, &Targets, &[f64])], n_bins: usize) -> Option<BTreeMap<String, Vec<CalibrationBin>>> {
+pub fn calibration_json(
+    splits: &[(&str, &Targets, &[f64])],
+    n_bins: usize,
+) -> Option<BTreeMap<String, Vec<CalibrationBin>>> {
     let mut out = BTreeMap::new();
     for (name, targets, scores) in splits {
         let (y, s) = binary(targets, scores)?;
@@ -106,9 +108,10 @@ pub fn select(targets: &Targets, rows: &[usize]) -> Targets {
         Targets::Regression { values, mean, std } => {
             Targets::Regression { values: rows.iter().map(|&i| values[i]).collect(), mean: *mean, std: *std }
         }
-        Targets::Survival { time, event } => {
-            Targets::Survival { time: rows.iter().map(|&i| time[i]).collect(), event: rows.iter().map(|&i| event[i]).collect() }
-        }
+        Targets::Survival { time, event } => Targets::Survival {
+            time: rows.iter().map(|&i| time[i]).collect(),
+            event: rows.iter().map(|&i| event[i]).collect(),
+        },
         Targets::Frames { labels, offsets, n_classes } => {
             let mut out = Targets::Frames { labels: Vec::new(), offsets: vec![0], n_classes: *n_classes };
             if let Targets::Frames { labels: l, offsets: o, .. } = &mut out {
@@ -151,4 +154,3 @@ pub fn add_false_alarm_metrics(
         }
     }
 }
-

@@ -41,7 +41,11 @@ pub struct PytorchExport {
 }
 
 /// Writes `path` (atomically) and returns its name map.
-pub fn write_safetensors<M: Module>(model: &M, architecture: serde_json::Value, path: &Path) -> Result<PytorchExport, TrainError> {
+pub fn write_safetensors<M: Module>(
+    model: &M,
+    architecture: serde_json::Value,
+    path: &Path,
+) -> Result<PytorchExport, TrainError> {
     let weights_error = |message: String| TrainError::Weights { path: path.to_path_buf(), message };
     let burn_names = model.collect(None, None, false);
     let torch_names = model.collect(None, Some(Box::new(BurnToPyTorchAdapter)), false);
@@ -89,7 +93,8 @@ mod tests {
                 continue;
             }
             let dtype = entry["dtype"].as_str().unwrap().to_string();
-            let shape: Vec<usize> = entry["shape"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as usize).collect();
+            let shape: Vec<usize> =
+                entry["shape"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as usize).collect();
             let [a, b] = [0, 1].map(|i| entry["data_offsets"][i].as_u64().unwrap() as usize);
             let values = data[a..b].chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().unwrap())).collect();
             out.insert(name.clone(), (dtype, shape, values));
@@ -107,7 +112,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("model.safetensors");
         let export = write_safetensors(&model, serde_json::json!({"kind": "linear"}), &path).unwrap();
-        let names: Vec<_> = export.tensors.iter().map(|t| (t.burn.as_str(), t.pytorch.as_str(), t.shape.clone())).collect();
+        let names: Vec<_> =
+            export.tensors.iter().map(|t| (t.burn.as_str(), t.pytorch.as_str(), t.shape.clone())).collect();
         assert_eq!(names, vec![("head.weight", "head.weight", vec![3, 2]), ("head.bias", "head.bias", vec![3])]);
         let file = read_back(&std::fs::read(&path).unwrap());
         let (dtype, shape, w) = &file["head.weight"];
@@ -127,7 +133,8 @@ mod tests {
         let export = write_safetensors(&model, serde_json::json!({}), &path).unwrap();
         let file = read_back(&std::fs::read(&path).unwrap());
         assert_eq!(file.len(), export.tensors.len());
-        let find = |name: &str| export.tensors.iter().find(|t| t.pytorch == name).unwrap_or_else(|| panic!("{name} missing"));
+        let find =
+            |name: &str| export.tensors.iter().find(|t| t.pytorch == name).unwrap_or_else(|| panic!("{name} missing"));
         assert_eq!(find("stem.norm.weight").burn, "stem.norm.gamma");
         assert_eq!(find("stem.norm.bias").burn, "stem.norm.beta");
         assert_eq!(find("stem.conv.weight").shape, vec![4, 1, 3, 3]);

@@ -15,13 +15,16 @@ use crate::examples::{Examples, Network, Targets};
 use crate::fit::{fit, EpochRecord, Fitted, Progress};
 use crate::history::history_csv;
 use crate::pytorch_weights::write_safetensors;
-use crate::run_dir::{check_resumable, crate_versions, csv_field, dataset_digest, predictions_csv, prepare_run_dir, rayon_threads, write_json};
+use crate::run_dir::{
+    check_resumable, crate_versions, csv_field, dataset_digest, predictions_csv, prepare_run_dir, rayon_threads,
+    write_json,
+};
 use crate::TrainError;
 use burn::prelude::*;
 use medref_core::config::{Config, DataFormats, Monitor, TrainConfig};
-use medref_core::task::{FitMethod, MetricsFile, TaskKind};
 use medref_core::fsutil::write_atomic;
 use medref_core::manifest::{git_state, now_rfc3339, RunManifest};
+use medref_core::task::{FitMethod, MetricsFile, TaskKind};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -89,12 +92,19 @@ pub fn reopen<B: Baseline>(info: RunInfo, device: DeviceChoice) -> Result<Traine
 /// named here rather than a panic.
 fn section_of<F: DataFormat>(config: &Config) -> Result<&F::Section, TrainError> {
     config.data.get::<F::Section>().ok_or_else(|| {
-        TrainError::Mismatch(format!("[data].format = \"{}\" was given to the `{}` reader", config.data.format(), F::FORMAT))
+        TrainError::Mismatch(format!(
+            "[data].format = \"{}\" was given to the `{}` reader",
+            config.data.format(),
+            F::FORMAT
+        ))
     })
 }
 
 /// Reads data through format `F`, refusing a single-class label set.
-fn load<F: DataFormat>(config: &Config, path: Option<&Path>) -> Result<(<F::Baseline as Baseline>::Data, DataShape), TrainError> {
+fn load<F: DataFormat>(
+    config: &Config,
+    path: Option<&Path>,
+) -> Result<(<F::Baseline as Baseline>::Data, DataShape), TrainError> {
     let data = F::load(config, section_of::<F>(config)?, path)?;
     let shape = F::Baseline::shape(&data);
     if shape.label_width == 1 && shape.n_classes.is_some_and(|k| k < 2) {
@@ -128,11 +138,16 @@ pub fn inspect<F: DataFormat>(config: &Config, path: Option<&Path>) -> Result<Da
 /// run directory is made (a run that cannot evaluate its test split is an
 /// error, not a success). `train` and `data validate` share it, so both
 /// say the same thing.
-fn require_examples<B: Baseline>(config: &Config, data: &B::Data, path: Option<&Path>) -> Result<[usize; 3], TrainError> {
+fn require_examples<B: Baseline>(
+    config: &Config,
+    data: &B::Data,
+    path: Option<&Path>,
+) -> Result<[usize; 3], TrainError> {
     let [train, val, test] = B::splits(config, data);
     let sizes = [train.len(), val.len(), test.len()];
     if let Some(i) = sizes.iter().position(|&n| n == 0) {
-        let (split, consequence) = [("train", "be trained"), ("val", "select its best epoch"), ("test", "be evaluated")][i];
+        let (split, consequence) =
+            [("train", "be trained"), ("val", "select its best epoch"), ("test", "be evaluated")][i];
         return Err(TrainError::Mismatch(format!(
             "{}: the {split} split is empty, so the run cannot {consequence}; give more data, a test file, or larger fractions",
             path.unwrap_or(config.data.path()).display()
@@ -180,7 +195,8 @@ pub fn train<F: DataFormat>(req: &TrainRequest, progress: &mut dyn Progress) -> 
         duration_seconds: None,
         status: "running".into(),
     };
-    write_atomic(&dir.join("config.toml"), config.to_toml().as_bytes()).map_err(TrainError::io(dir.join("config.toml")))?;
+    write_atomic(&dir.join("config.toml"), config.to_toml().as_bytes())
+        .map_err(TrainError::io(dir.join("config.toml")))?;
     write_json(&dir.join("manifest.json"), &manifest)?;
 
     let result = fit_and_write::<F::Baseline>(config, &data, shape, &opened.device, &dir, progress);
@@ -201,7 +217,10 @@ pub fn train<F: DataFormat>(req: &TrainRequest, progress: &mut dyn Progress) -> 
         let path = plots.join("explain.svg");
         write_atomic(&path, svg.as_bytes()).map_err(TrainError::io(path))?;
     }
-    let report_error = |e: medref_report::ReportError| TrainError::RunDir { path: dir.clone(), message: format!("writing the report: {e}") };
+    let report_error = |e: medref_report::ReportError| TrainError::RunDir {
+        path: dir.clone(),
+        message: format!("writing the report: {e}"),
+    };
     medref_report::write_report(&dir).map_err(report_error)?;
     medref_report::write_model_card(&dir).map_err(report_error)?;
     Ok(TrainOutcome { dir, seconds: started.elapsed().as_secs_f64(), ..summary })
@@ -269,7 +288,13 @@ fn fit_and_write<B: Baseline>(
     let mut metrics = Metrics::new();
     metrics.insert("val".into(), split_metrics(val.targets(), &val_scores, &config.eval, config.seed));
     metrics.insert("test".into(), split_metrics(test.targets(), &test_scores, &config.eval, config.seed));
-    crate::operating_point::add_val_threshold_metrics(&mut metrics, val.targets(), &val_scores, test.targets(), &test_scores);
+    crate::operating_point::add_val_threshold_metrics(
+        &mut metrics,
+        val.targets(),
+        &val_scores,
+        test.targets(),
+        &test_scores,
+    );
     if let (Some(val_hours), Some(test_hours)) = (val.recording_hours(), test.recording_hours()) {
         crate::operating_point::add_false_alarm_metrics(
             &mut metrics,
@@ -278,7 +303,8 @@ fn fit_and_write<B: Baseline>(
             config.eval.false_alarms_per_hour,
         );
     }
-    let binary_splits = [("val", val.targets(), val_scores.as_slice()), ("test", test.targets(), test_scores.as_slice())];
+    let binary_splits =
+        [("val", val.targets(), val_scores.as_slice()), ("test", test.targets(), test_scores.as_slice())];
     if let Some(curves) = crate::operating_point::calibration_json(&binary_splits, config.eval.ece_bins) {
         write_json(&dir.join("calibration.json"), &curves)?;
     }
@@ -322,7 +348,13 @@ fn fit_and_write<B: Baseline>(
 
 /// A directly fitted model as the loop's result: one "epoch" whose training
 /// loss is the objective, scored on validation like any epoch.
-fn fitted_directly<M, E>(direct: DirectFit<M>, val: &E, train: &TrainConfig, eval_device: &Device, n_train: usize) -> Result<Fitted<M>, TrainError>
+fn fitted_directly<M, E>(
+    direct: DirectFit<M>,
+    val: &E,
+    train: &TrainConfig,
+    eval_device: &Device,
+    n_train: usize,
+) -> Result<Fitted<M>, TrainError>
 where
     M: Network<Input = E::Input>,
     E: Examples,
@@ -334,7 +366,14 @@ where
         Monitor::Loss => val_loss,
         m => monitor_value(val.targets(), &scores, m),
     };
-    let record = EpochRecord { epoch: 1, lr: 0.0, train_loss: direct.objective, val_loss, val_metric, seconds: started.elapsed().as_secs_f64() };
+    let record = EpochRecord {
+        epoch: 1,
+        lr: 0.0,
+        train_loss: direct.objective,
+        val_loss,
+        val_metric,
+        seconds: started.elapsed().as_secs_f64(),
+    };
     Ok(Fitted {
         best: direct.model,
         best_epoch: 1,
@@ -382,7 +421,13 @@ pub fn predict<F: DataFormat>(info: &RunInfo, device: DeviceChoice, input: &Path
     Ok(prediction_table(&info.meta, new.targets(), &new.row_ids(), &scores, &extra))
 }
 
-fn prediction_table(meta: &ModelMeta, targets: &Targets, ids: &[String], scores: &[f64], extra: &[(String, Vec<f64>)]) -> String {
+fn prediction_table(
+    meta: &ModelMeta,
+    targets: &Targets,
+    ids: &[String],
+    scores: &[f64],
+    extra: &[(String, Vec<f64>)],
+) -> String {
     let k = meta.n_outputs;
     let mut s = String::from("id");
     (0..k).for_each(|j| s.push_str(&format!(",score_{j}")));

@@ -111,10 +111,7 @@ pub fn predictions_csv(splits: &[(&str, &[String], &Targets, &[f64])]) -> String
 
 pub(crate) fn dataset_digest(data: &DataConfig) -> Result<String, TrainError> {
     let inputs = data.inputs();
-    let digests = inputs
-        .iter()
-        .map(|p| sha256_path(p).map_err(TrainError::io(*p)))
-        .collect::<Result<Vec<_>, _>>()?;
+    let digests = inputs.iter().map(|p| sha256_path(p).map_err(TrainError::io(*p))).collect::<Result<Vec<_>, _>>()?;
     Ok(match digests.as_slice() {
         [one] => one.clone(),
         many => medref_core::fsutil::sha256_bytes(many.join("\n").as_bytes()),
@@ -145,4 +142,3 @@ pub fn csv_field(s: &str) -> String {
         s.to_string()
     }
 }
-

@@ -41,7 +41,9 @@ impl Examples for SequenceExamples<'_> {
     }
 
     fn record_key(&self, i: usize) -> Option<u64> {
-        Some(medref_core::record_key::content_key(self.split.sequence(i, self.seq_len).iter().map(u8::to_ascii_uppercase)))
+        Some(medref_core::record_key::content_key(
+            self.split.sequence(i, self.seq_len).iter().map(u8::to_ascii_uppercase),
+        ))
     }
 
     fn batch(&self, indices: &[usize], device: &Device, augment: Option<&mut Rng>) -> Tensor<3> {
@@ -67,12 +69,7 @@ mod tests {
 
     #[test]
     fn batches_are_one_hot_and_reverse_complement_flips_strands() {
-        let split = SequenceSplit {
-            ids: vec!["a".into()],
-            sequences: b"AACG".to_vec(),
-            labels: vec![1],
-            n: 1,
-        };
+        let split = SequenceSplit { ids: vec!["a".into()], sequences: b"AACG".to_vec(), labels: vec![1], n: 1 };
         let ds = SequenceDataset {
             seq_len: 4,
             label_width: 1,

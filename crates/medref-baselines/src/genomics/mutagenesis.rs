@@ -19,7 +19,10 @@ const BASES: [u8; 4] = *b"ACGT";
 /// ISM of `sequence` (already the model's length) for output `class`.
 pub fn saturation_mutagenesis(run: &Trained<DnaCnn>, sequence: &[u8], class: usize) -> Result<Mutagenesis, TrainError> {
     if class >= run.info.meta.n_outputs {
-        return Err(TrainError::Mismatch(format!("class {class} does not exist: the model has {} outputs", run.info.meta.n_outputs)));
+        return Err(TrainError::Mismatch(format!(
+            "class {class} does not exist: the model has {} outputs",
+            run.info.meta.n_outputs
+        )));
     }
     let len = sequence.len();
     let mut seqs = vec![sequence.to_vec()];
@@ -90,7 +93,12 @@ impl Mutagenesis {
             }
         }
         for (i, &c) in self.sequence.iter().enumerate() {
-            s.push_str(&format!("<text x=\"{}\" y=\"{}\">{}</text>\n", left + cell * i as f64 + 2.0, top + cell * 4.0 + 12.0, c as char));
+            s.push_str(&format!(
+                "<text x=\"{}\" y=\"{}\">{}</text>\n",
+                left + cell * i as f64 + 2.0,
+                top + cell * 4.0 + 12.0,
+                c as char
+            ));
         }
         s.push_str(&format!(
             "<text x=\"{left}\" y=\"{}\">blue: mutation lowers the score, red: raises it (max |change in logit| {max:.2})</text>\n</svg>\n",

@@ -8,12 +8,12 @@
 //! scores.
 
 use super::SequenceExamples;
-use medref_train::run::score_examples;
-use medref_train::{TrainError, Trained};
 use medref_data::genomics::fasta::IndexedFasta;
 use medref_data::genomics::sequence::{SequenceDataset, SequenceSplit};
 use medref_data::genomics::vcf::{alt_kind, AltKind, InfoDef, VcfFile};
 use medref_models::DnaCnn;
+use medref_train::run::score_examples;
+use medref_train::{TrainError, Trained};
 
 /// One scored (record, ALT) pair: one row of the TSV output.
 #[derive(Debug, Clone, PartialEq)]
@@ -39,7 +39,14 @@ pub(crate) fn logit(p: f64) -> f64 {
 }
 
 /// The windows to score for one ALT, or the flag saying why not.
-fn windows(fasta: &mut IndexedFasta, chrom: &str, pos: u64, reference: &str, alt: &str, len: usize) -> Result<(Vec<u8>, Vec<u8>), String> {
+fn windows(
+    fasta: &mut IndexedFasta,
+    chrom: &str,
+    pos: u64,
+    reference: &str,
+    alt: &str,
+    len: usize,
+) -> Result<(Vec<u8>, Vec<u8>), String> {
     let Some(contig_len) = fasta.contig_len(chrom) else {
         return Err("unknown_contig".into());
     };
@@ -80,7 +87,11 @@ fn windows(fasta: &mut IndexedFasta, chrom: &str, pos: u64, reference: &str, alt
 }
 
 /// Probability of class `class` for each sequence, averaged over both strands.
-pub(crate) fn strand_mean_scores(run: &Trained<DnaCnn>, seqs: &[Vec<u8>], class: usize) -> Result<Vec<f64>, TrainError> {
+pub(crate) fn strand_mean_scores(
+    run: &Trained<DnaCnn>,
+    seqs: &[Vec<u8>],
+    class: usize,
+) -> Result<Vec<f64>, TrainError> {
     let len = run.info.meta.input_shape[0];
     let k = run.info.meta.n_outputs;
     let mut all = Vec::with_capacity(seqs.len() * 2 * len);
@@ -106,9 +117,17 @@ pub(crate) fn strand_mean_scores(run: &Trained<DnaCnn>, seqs: &[Vec<u8>], class:
 /// Scores every (record, ALT) of `vcf` against `reference` with the run's
 /// DNA model; `class` is the output scored (default: class 1, the positive
 /// class of a binary model).
-pub fn score_variants(run: &Trained<DnaCnn>, fasta: &mut IndexedFasta, vcf: &VcfFile, class: usize) -> Result<Vec<VariantScore>, TrainError> {
+pub fn score_variants(
+    run: &Trained<DnaCnn>,
+    fasta: &mut IndexedFasta,
+    vcf: &VcfFile,
+    class: usize,
+) -> Result<Vec<VariantScore>, TrainError> {
     if class >= run.info.meta.n_outputs {
-        return Err(TrainError::Mismatch(format!("class {class} does not exist: the model has {} outputs", run.info.meta.n_outputs)));
+        return Err(TrainError::Mismatch(format!(
+            "class {class} does not exist: the model has {} outputs",
+            run.info.meta.n_outputs
+        )));
     }
     let len = run.info.meta.input_shape[0];
     let mut rows = Vec::new();
@@ -153,7 +172,15 @@ pub fn to_tsv(rows: &[VariantScore]) -> String {
     for r in rows {
         s.push_str(&format!(
             "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\n",
-            r.chrom, r.pos, r.id, r.reference, r.alternate, f(r.ref_score), f(r.alt_score), f(r.logit_diff), r.flag
+            r.chrom,
+            r.pos,
+            r.id,
+            r.reference,
+            r.alternate,
+            f(r.ref_score),
+            f(r.alt_score),
+            f(r.logit_diff),
+            r.flag
         ));
     }
     s
@@ -174,8 +201,14 @@ pub fn to_vcf(vcf: &VcfFile, rows: &[VariantScore]) -> Result<String, TrainError
             if mine.is_empty() {
                 return vec![None; 4];
             }
-            let join = |g: &dyn Fn(&VariantScore) -> String| Some(mine.iter().map(|r| g(r)).collect::<Vec<_>>().join(","));
-            vec![join(&|r| f(r.ref_score)), join(&|r| f(r.alt_score)), join(&|r| f(r.logit_diff)), join(&|r| r.flag.clone())]
+            let join =
+                |g: &dyn Fn(&VariantScore) -> String| Some(mine.iter().map(|r| g(r)).collect::<Vec<_>>().join(","));
+            vec![
+                join(&|r| f(r.ref_score)),
+                join(&|r| f(r.alt_score)),
+                join(&|r| f(r.logit_diff)),
+                join(&|r| r.flag.clone()),
+            ]
         })
         .collect::<Vec<_>>();
     Ok(medref_data::genomics::vcf::write_vcf_with_info(vcf, &defs, &values)?)

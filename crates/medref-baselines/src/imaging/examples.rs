@@ -2,12 +2,12 @@
 //! `[batch, channels, h, w]` float tensors.
 
 use burn::prelude::*;
-use medref_train::tensor::to_tensor;
-use medref_train::{Examples, Targets};
-use ndarray::{Array4, Axis};
 use medref_core::config::AugmentConfig;
 use medref_core::seed::Rng;
 use medref_data::{ImageDataset, ImageSplit};
+use medref_train::tensor::to_tensor;
+use medref_train::{Examples, Targets};
+use ndarray::{Array4, Axis};
 
 /// One split of an image dataset, seen through a list of rows (so a reduced
 /// training set needs no copy).
@@ -28,14 +28,7 @@ impl<'a> ImageExamples<'a> {
         let k = ds.label_width;
         let labels: Vec<u32> = rows.iter().flat_map(|&r| split.labels[r * k..(r + 1) * k].iter().copied()).collect();
         let targets = Targets::from_label_rows(&labels, k, ds.n_classes);
-        Self {
-            split,
-            rows,
-            shape: [ds.channels, ds.height, ds.width],
-            targets,
-            augment,
-            ids: &[],
-        }
+        Self { split, rows, shape: [ds.channels, ds.height, ds.width], targets, augment, ids: &[] }
     }
 
     /// The same examples named by `ids` (one per row of the split).

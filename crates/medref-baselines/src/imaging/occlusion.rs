@@ -30,7 +30,9 @@ pub fn occlusion_saliency(run: &Trained<ResNet>, image: &[u8], class: usize) -> 
     };
     let k = meta.n_outputs;
     if class >= k || image.len() != c * h * w {
-        return Err(TrainError::Mismatch(format!("class {class} or image size does not fit the model ({k} outputs, {c}x{h}x{w})")));
+        return Err(TrainError::Mismatch(format!(
+            "class {class} or image size does not fit the model ({k} outputs, {c}x{h}x{w})"
+        )));
     }
     let mean = (image.iter().map(|&v| u64::from(v)).sum::<u64>() / image.len().max(1) as u64) as u8;
     let patch = (h.min(w) / 7).max(2);

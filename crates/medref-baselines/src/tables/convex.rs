@@ -19,13 +19,20 @@ pub fn fits_directly(targets: &Targets) -> bool {
 /// Fits the linear model on `ds`'s training rows and writes the solution
 /// into `model` (a linear [`Mlp`]): for two classes the softmax logits are
 /// `[0, x·w + b]`, so the class-1 probability is the logistic model's.
-pub fn fit_linear(config: &Config, linear: &LinearConfig, ds: &TabularDataset, model: Mlp) -> Result<DirectFit<Mlp>, TrainError> {
+pub fn fit_linear(
+    config: &Config,
+    linear: &LinearConfig,
+    ds: &TabularDataset,
+    model: Mlp,
+) -> Result<DirectFit<Mlp>, TrainError> {
     let (n, p) = (ds.train.targets.len(), ds.n_features);
     let x: Vec<f64> = ds.train.x.iter().map(|&v| f64::from(v)).collect();
     let (family, y, n_outputs) = match &ds.train.targets {
         Targets::Classes { labels, .. } => (Family::Logistic, labels.iter().map(|&l| l as f64).collect::<Vec<_>>(), 2),
         // The network predicts the standardised target; so does the fit.
-        Targets::Regression { values, mean, std } => (Family::Linear, values.iter().map(|v| (v - mean) / std).collect(), 1),
+        Targets::Regression { values, mean, std } => {
+            (Family::Linear, values.iter().map(|v| (v - mean) / std).collect(), 1)
+        }
         _ => return Err(TrainError::Mismatch("a directly fitted linear model needs two classes or a number".into())),
     };
     let opts = GlmOptions { l2: 1.0 / linear.c, fit_intercept: true, tol: linear.tol, ..GlmOptions::default() };

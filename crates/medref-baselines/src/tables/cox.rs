@@ -8,14 +8,19 @@
 //! baseline hazard (Breslow) come from `medref_stats::survival`.
 
 use medref_core::config::{Config, CoxConfig};
-use medref_tabular::sections::TableSection;
 use medref_models::Mlp;
 use medref_stats::survival::{
-    bootstrap_survival_ci, calibration_at_horizon, cumulative_dynamic_auc, fit_cox, integrated_brier_score, kaplan_meier, uno_c_index, CoxFit, CoxOptions, Ties,
+    bootstrap_survival_ci, calibration_at_horizon, cumulative_dynamic_auc, fit_cox, integrated_brier_score,
+    kaplan_meier, uno_c_index, CoxFit, CoxOptions, Ties,
 };
+use medref_tabular::sections::TableSection;
 use medref_tabular::{InputTransform, TabularDataset, TabularSplit};
 use medref_train::baseline::FitState;
 use medref_train::{DirectFit, Targets, TrainError};
+
+/// Survival probabilities of every test patient at the given times,
+/// `[n_test, times]`, row-major.
+pub type SurvivalAt<'a> = dyn Fn(&[f64]) -> Vec<f64> + 'a;
 
 /// The survival horizon of a table config (NaN where there is none: the
 /// metrics at a horizon are then left out).
@@ -52,7 +57,8 @@ fn x64(split: &TabularSplit, n_features: usize, columns: &[usize]) -> Vec<f64> {
 
 /// The Cox fit on the training rows, over [`design_columns`].
 pub fn fit(config: &Config, cox: &CoxConfig, ds: &TabularDataset) -> Result<(CoxFit, Vec<usize>), TrainError> {
-    let (time, event) = time_event(&ds.train).ok_or_else(|| TrainError::Mismatch("kind = \"cox\" needs task = \"survival\"".into()))?;
+    let (time, event) =
+        time_event(&ds.train).ok_or_else(|| TrainError::Mismatch("kind = \"cox\" needs task = \"survival\"".into()))?;
     let ties = if cox.ties == "breslow" { Ties::Breslow } else { Ties::Efron };
     let opts = CoxOptions { ties, l2: cox.penalizer, ..CoxOptions::default() };
     let columns = design_columns(ds);
@@ -63,7 +69,12 @@ pub fn fit(config: &Config, cox: &CoxConfig, ds: &TabularDataset) -> Result<(Cox
 }
 
 /// Fits the model and puts `beta` into the one-output linear network.
-pub fn fit_model(config: &Config, cox: &CoxConfig, ds: &TabularDataset, model: Mlp) -> Result<DirectFit<Mlp>, TrainError> {
+pub fn fit_model(
+    config: &Config,
+    cox: &CoxConfig,
+    ds: &TabularDataset,
+    model: Mlp,
+) -> Result<DirectFit<Mlp>, TrainError> {
     let (f, columns) = fit(config, cox, ds)?;
     let mut weight = vec![0f32; ds.n_features];
     for (&j, &b) in columns.iter().zip(&f.coefficients) {
@@ -112,7 +123,12 @@ pub fn fit_model(config: &Config, cox: &CoxConfig, ds: &TabularDataset, model: M
 /// own survival curves (Breslow's baseline hazard). `state` is the fit the
 /// run just made; without it (a run reopened from disk) the model is fitted
 /// again, deterministically, to the same solution.
-pub fn cox_report(config: &Config, cox: &CoxConfig, ds: &TabularDataset, state: Option<&FitState>) -> Result<serde_json::Value, TrainError> {
+pub fn cox_report(
+    config: &Config,
+    cox: &CoxConfig,
+    ds: &TabularDataset,
+    state: Option<&FitState>,
+) -> Result<serde_json::Value, TrainError> {
     let refitted;
     let (f, columns) = match state.and_then(|s| s.downcast_ref::<(CoxFit, Vec<usize>)>()) {
         Some((f, columns)) => (f, columns.as_slice()),
@@ -121,11 +137,13 @@ pub fn cox_report(config: &Config, cox: &CoxConfig, ds: &TabularDataset, state: 
             (&refitted.0, refitted.1.as_slice())
         }
     };
-    let x = x64(&ds.test, ds.n_features, &columns);
+    let x = x64(&ds.test, ds.n_features, columns);
     let p = columns.len();
     let risk = f.log_partial_hazards(&x);
     let n = ds.test.targets.len();
-    let surv_at = |times: &[f64]| -> Vec<f64> { (0..n).flat_map(|i| f.predict_survival(&x[i * p..(i + 1) * p], times)).collect() };
+    let surv_at = |times: &[f64]| -> Vec<f64> {
+        (0..n).flat_map(|i| f.predict_survival(&x[i * p..(i + 1) * p], times)).collect()
+    };
     let mut report = survival_report(config, ds, &risk, Some(&surv_at))?;
     // Predicted survival curves of three test patients (10th, 50th and
     // 90th percentile of risk), for the report: what the model says about
@@ -157,7 +175,7 @@ pub fn survival_report(
     config: &Config,
     ds: &TabularDataset,
     risk: &[f64],
-    survival_at: Option<&dyn Fn(&[f64]) -> Vec<f64>>,
+    survival_at: Option<&SurvivalAt<'_>>,
 ) -> Result<serde_json::Value, TrainError> {
     let horizon = horizon(config);
     let ((tt, te), (st, se)) = match (time_event(&ds.train), time_event(&ds.test)) {
@@ -167,13 +185,19 @@ pub fn survival_report(
     let (seed, resamples) = (config.seed, config.eval.bootstrap);
     let mut out = serde_json::Map::new();
     out.insert("horizon".into(), horizon.into());
-    let ok = |r: Result<f64, _>| r.ok().filter(|v: &f64| v.is_finite()).map(serde_json::Value::from).unwrap_or(serde_json::Value::Null);
+    let ok = |r: Result<f64, _>| {
+        r.ok().filter(|v: &f64| v.is_finite()).map(serde_json::Value::from).unwrap_or(serde_json::Value::Null)
+    };
     out.insert("uno_c_index".into(), ok(uno_c_index(tt, te, st, se, risk, Some(horizon))));
-    out.insert("time_dependent_auroc".into(), ok(cumulative_dynamic_auc(tt, te, st, se, risk, &[horizon]).map(|a| a.mean_auc)));
+    out.insert(
+        "time_dependent_auroc".into(),
+        ok(cumulative_dynamic_auc(tt, te, st, se, risk, &[horizon]).map(|a| a.mean_auc)),
+    );
     // Patient-bootstrap 95% intervals of the test set (the censoring
     // weights stay those of the training split).
     let uno = |t: &[f64], e: &[bool], r: &[f64]| uno_c_index(tt, te, t, e, r, Some(horizon)).ok();
-    let auc = |t: &[f64], e: &[bool], r: &[f64]| cumulative_dynamic_auc(tt, te, t, e, r, &[horizon]).ok().map(|a| a.mean_auc);
+    let auc =
+        |t: &[f64], e: &[bool], r: &[f64]| cumulative_dynamic_auc(tt, te, t, e, r, &[horizon]).ok().map(|a| a.mean_auc);
     if let Some(ci) = bootstrap_survival_ci(st, se, risk, resamples, seed, uno) {
         out.insert("uno_c_index_ci95".into(), serde_json::json!([ci.lower, ci.upper]));
     }
@@ -192,7 +216,8 @@ pub fn survival_report(
         let rows: Vec<f64> = (0..st.len()).map(|i| i as f64).collect();
         let k = grid.len();
         let ibs = |t: &[f64], e: &[bool], r: &[f64]| {
-            let picked: Vec<f64> = r.iter().flat_map(|&i| curves[i as usize * k..(i as usize + 1) * k].iter().copied()).collect();
+            let picked: Vec<f64> =
+                r.iter().flat_map(|&i| curves[i as usize * k..(i as usize + 1) * k].iter().copied()).collect();
             integrated_brier_score(tt, te, t, e, &picked, &grid).ok()
         };
         if let Some(ci) = bootstrap_survival_ci(st, se, &rows, resamples, seed, ibs) {
@@ -208,8 +233,11 @@ pub fn survival_report(
         }
         if let Ok(cal) = calibration_at_horizon(st, se, &at_horizon, horizon, 5.min(st.len())) {
             out.insert("calibration_mean_absolute_difference".into(), cal.mean_absolute_difference.into());
-            let bins: Vec<serde_json::Value> =
-                cal.bins.iter().map(|b| serde_json::json!({"n": b.n, "mean_predicted": b.mean_predicted, "observed": b.observed})).collect();
+            let bins: Vec<serde_json::Value> = cal
+                .bins
+                .iter()
+                .map(|b| serde_json::json!({"n": b.n, "mean_predicted": b.mean_predicted, "observed": b.observed}))
+                .collect();
             out.insert("calibration_bins".into(), bins.into());
         }
     }

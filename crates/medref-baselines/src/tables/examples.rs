@@ -55,4 +55,3 @@ impl Examples for TabularExamples<'_> {
         to_tensor(self.split.features(self.n_features).select(Axis(0), indices), device)
     }
 }
-

@@ -7,12 +7,12 @@
 //! judged as the single variable a clinician recorded.
 
 use super::TabularExamples;
-use medref_tabular::{TabularDataset, TabularSplit};
-use medref_train::evaluate::{monitor_value, predict_scores};
-use medref_train::{Network, Targets, TrainError};
 use burn::prelude::*;
 use medref_core::config::Monitor;
 use medref_core::seed::Rng;
+use medref_tabular::{TabularDataset, TabularSplit};
+use medref_train::evaluate::{monitor_value, predict_scores};
+use medref_train::{Network, Targets, TrainError};
 use std::ops::Range;
 
 /// One source column's importance.
@@ -81,7 +81,11 @@ pub fn permutation_importance<M: Network<Input = Tensor<2>>>(
 pub fn importance_csv(rows: &[Importance]) -> String {
     let mut s = String::from("feature,baseline,mean_drop,std_drop\n");
     for r in rows {
-        let name = if r.feature.contains([',', '"']) { format!("\"{}\"", r.feature.replace('"', "\"\"")) } else { r.feature.clone() };
+        let name = if r.feature.contains([',', '"']) {
+            format!("\"{}\"", r.feature.replace('"', "\"\""))
+        } else {
+            r.feature.clone()
+        };
         s.push_str(&format!("{name},{:.6},{:.6},{:.6}\n", r.baseline, r.mean_drop, r.std_drop));
     }
     s

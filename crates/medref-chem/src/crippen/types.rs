@@ -26,8 +26,8 @@ pub(super) fn heavy_type(v: &View, i: usize) -> Option<CrippenType> {
         3 | 11 | 19 | 37 | 55 if q == 1 => Some(Hal),
         15 => Some(P),
         16 => Some(sulfur(v, i)),
-        3 | 11 | 19 | 37 | 55 | 4 | 12 | 20 | 38 | 56 | 5 | 13 | 31 | 49 | 81 | 14 | 32 | 50
-        | 82 | 33 | 51 | 83 | 34 | 52 | 84 => Some(Me1),
+        3 | 11 | 19 | 37 | 55 | 4 | 12 | 20 | 38 | 56 | 5 | 13 | 31 | 49 | 81 | 14 | 32 | 50 | 82 | 33 | 51 | 83
+        | 34 | 52 | 84 => Some(Me1),
         21..=30 | 39..=48 | 72..=80 => Some(Me2),
         _ => None,
     }
@@ -47,8 +47,7 @@ fn carbon(v: &View, i: usize) -> CrippenType {
     let any = Bd::Any;
     if v.aromatic(i) {
         // C13 [cH0]-[A;!C;!N;!O;!S;!F;!Cl;!Br;!I;!#1]
-        let odd =
-            |j: usize| v.aliphatic_heavy(j) && !matches!(v.z(j), 6 | 7 | 8 | 16 | 9 | 17 | 35 | 53);
+        let odd = |j: usize| v.aliphatic_heavy(j) && !matches!(v.z(j), 6 | 7 | 8 | 16 | 9 | 17 | 35 | 53);
         if h == 0 && has(&[(Bd::Single, &odd)]) {
             return C13;
         }
@@ -88,39 +87,22 @@ fn carbon(v: &View, i: usize) -> CrippenType {
         return CS;
     }
     // C1 [CH4]; [CH3]C; [CH2](C)C
-    if h == 4
-        || (h == 3 && has(&[(any, &c_aliph)]))
-        || (h == 2 && has(&[(any, &c_aliph), (any, &c_aliph)]))
-    {
+    if h == 4 || (h == 3 && has(&[(any, &c_aliph)])) || (h == 2 && has(&[(any, &c_aliph), (any, &c_aliph)])) {
         return C1;
     }
     // C2 [CH](C)(C)C; [C](C)(C)(C)C
     if (h == 1 && has(&[(any, &c_aliph), (any, &c_aliph), (any, &c_aliph)]))
-        || has(&[
-            (any, &c_aliph),
-            (any, &c_aliph),
-            (any, &c_aliph),
-            (any, &c_aliph),
-        ])
+        || has(&[(any, &c_aliph), (any, &c_aliph), (any, &c_aliph), (any, &c_aliph)])
     {
         return C2;
     }
     // C3 [CH3][N,O,P,S,F,Cl,Br,I]; [CH2X4]([N,O,P,S,F,Cl,Br,I])[A;!#1]
-    if (h == 3 && has(&[(any, &hetero)]))
-        || (h == 2 && x == 4 && has(&[(any, &hetero), (any, &a_heavy)]))
-    {
+    if (h == 3 && has(&[(any, &hetero)])) || (h == 2 && x == 4 && has(&[(any, &hetero), (any, &a_heavy)])) {
         return C3;
     }
     // C4 [CH1X4](het)([A;!#1])[A;!#1]; [CH0X4](het)([A;!#1])([A;!#1])[A;!#1]
     if (h == 1 && x == 4 && has(&[(any, &hetero), (any, &a_heavy), (any, &a_heavy)]))
-        || (h == 0
-            && x == 4
-            && has(&[
-                (any, &hetero),
-                (any, &a_heavy),
-                (any, &a_heavy),
-                (any, &a_heavy),
-            ]))
+        || (h == 0 && x == 4 && has(&[(any, &hetero), (any, &a_heavy), (any, &a_heavy), (any, &a_heavy)]))
     {
         return C4;
     }
@@ -166,9 +148,7 @@ fn carbon(v: &View, i: usize) -> CrippenType {
         return C26;
     }
     // C27 [CX4][A;!C;!N;!O;!P;!S;!F;!Cl;!Br;!I;!#1]
-    let odd = |j: usize| {
-        v.aliphatic_heavy(j) && !matches!(v.z(j), 6 | 7 | 8 | 15 | 16 | 9 | 17 | 35 | 53)
-    };
+    let odd = |j: usize| v.aliphatic_heavy(j) && !matches!(v.z(j), 6 | 7 | 8 | 15 | 16 | 9 | 17 | 35 | 53);
     if x == 4 && has(&[(any, &odd)]) {
         return C27;
     }
@@ -220,9 +200,7 @@ fn nitrogen(v: &View, i: usize) -> CrippenType {
             return N7;
         }
         // N8 [N+0](a)([!#1;A,a])[A;!#1]; [N+0](a)(a)a
-        if has(&[(any, &arom), (any, &heavy), (any, &a_heavy)])
-            || has(&[(any, &arom), (any, &arom), (any, &arom)])
-        {
+        if has(&[(any, &arom), (any, &heavy), (any, &a_heavy)]) || has(&[(any, &arom), (any, &arom), (any, &arom)]) {
             return N8;
         }
         // N9 [N+0]#[A;!#1]
@@ -239,12 +217,8 @@ fn nitrogen(v: &View, i: usize) -> CrippenType {
     //     [NH0;+,+2,+3](=[A;!#1])([A;!#1])[!#1;A,a]; [NH0;+,+2,+3](=[#6])=[#7]
     if cation
         && h == 0
-        && (has(&[
-            (any, &a_heavy),
-            (any, &a_heavy),
-            (any, &a_heavy),
-            (any, &a_heavy),
-        ]) || has(&[(dbl, &a_heavy), (any, &a_heavy), (any, &heavy)])
+        && (has(&[(any, &a_heavy), (any, &a_heavy), (any, &a_heavy), (any, &a_heavy)])
+            || has(&[(dbl, &a_heavy), (any, &a_heavy), (any, &heavy)])
             || has(&[(dbl, &|j| v.z(j) == 6), (dbl, &|j| v.z(j) == 7)]))
     {
         return N13;
@@ -287,9 +261,7 @@ fn oxygen(v: &View, i: usize) -> CrippenType {
     }
     let anion = (-3..=-1).contains(&q);
     // O5 [O]=[#7,#8]; [OX1;-,-2,-3][#7]
-    if has(&[(dbl, &|j| matches!(v.z(j), 7 | 8))])
-        || (x == 1 && anion && has(&[(any, &|j| v.z(j) == 7)]))
-    {
+    if has(&[(dbl, &|j| matches!(v.z(j), 7 | 8))]) || (x == 1 && anion && has(&[(any, &|j| v.z(j) == 7)])) {
         return O5;
     }
     // O6 [OX1;-,-2,-2][#16]; [O;-0]=[#16;-0]
@@ -299,20 +271,11 @@ fn oxygen(v: &View, i: usize) -> CrippenType {
         return O6;
     }
     // O12 [O-]C(=O)
-    if q == -1
-        && has(&[(any, &|c| {
-            v.aliphatic_el(c, 6) && v.has(c, &[i], &[(dbl, &|k| v.aliphatic_el(k, 8))])
-        })])
-    {
+    if q == -1 && has(&[(any, &|c| v.aliphatic_el(c, 6) && v.has(c, &[i], &[(dbl, &|k| v.aliphatic_el(k, 8))]))]) {
         return O12;
     }
     // O7 [OX1;-,-2,-3][!#1;!N;!S]
-    if x == 1
-        && anion
-        && has(&[(any, &|j| {
-            v.heavy(j) && !v.aliphatic_el(j, 7) && !v.aliphatic_el(j, 16)
-        })])
-    {
+    if x == 1 && anion && has(&[(any, &|j| v.heavy(j) && !v.aliphatic_el(j, 7) && !v.aliphatic_el(j, 16))]) {
         return O7;
     }
     // O8 [O]=c
@@ -321,9 +284,7 @@ fn oxygen(v: &View, i: usize) -> CrippenType {
     }
     // The carbonyl carbon's other neighbours must fit `wants`.
     let carbonyl = |carbon: &dyn Fn(usize) -> bool, wants: &[(Bd, &dyn Fn(usize) -> bool)]| {
-        has(&[(dbl, &|c| {
-            v.aliphatic_el(c, 6) && carbon(c) && v.has(c, &[i], wants)
-        })])
+        has(&[(dbl, &|c| v.aliphatic_el(c, 6) && carbon(c) && v.has(c, &[i], wants))])
     };
     let all = |_: usize| true;
     let c_aliph = |j: usize| v.aliphatic_el(j, 6);
@@ -341,13 +302,7 @@ fn oxygen(v: &View, i: usize) -> CrippenType {
     }
     // O10 [O]=[CH]c; [O]=C([C,c])[a;!#1]; [O]=C(c)[A;!#1]
     if carbonyl(&h1, &[(any, &c_arom)])
-        || carbonyl(
-            &all,
-            &[
-                (any, &|j| v.z(j) == 6),
-                (any, &|j| v.aromatic(j) && v.heavy(j)),
-            ],
-        )
+        || carbonyl(&all, &[(any, &|j| v.z(j) == 6), (any, &|j| v.aromatic(j) && v.heavy(j))])
         || carbonyl(&all, &[(any, &c_arom), (any, &a_heavy)])
     {
         return O10;
@@ -368,14 +323,7 @@ fn sulfur(v: &View, i: usize) -> CrippenType {
     // S2 [S;-,-2,-3,-4,+1,+2,+3,+5,+6]; [S-0]=[N,O,P,S]
     let q = v.charge(i);
     if matches!(q, -4..=-1 | 1..=3 | 5 | 6)
-        || (q == 0
-            && v.has(
-                i,
-                &[],
-                &[(Bd::Double, &|j| {
-                    !v.aromatic(j) && matches!(v.z(j), 7 | 8 | 15 | 16)
-                })],
-            ))
+        || (q == 0 && v.has(i, &[], &[(Bd::Double, &|j| !v.aromatic(j) && matches!(v.z(j), 7 | 8 | 15 | 16))]))
     {
         return S2;
     }

@@ -21,10 +21,7 @@ pub(crate) fn bond_valences(atom_count: usize, bonds: &[Bond]) -> Vec<u32> {
 /// count. Returns the remaining atoms and bonds and, for each input bond,
 /// whether it was kept. Out-of-range bond indices are left for
 /// [`Molecule::new`] to report.
-pub(crate) fn fold_hydrogens(
-    atoms: Vec<Atom>,
-    bonds: Vec<Bond>,
-) -> (Vec<Atom>, Vec<Bond>, Vec<bool>) {
+pub(crate) fn fold_hydrogens(atoms: Vec<Atom>, bonds: Vec<Bond>) -> (Vec<Atom>, Vec<Bond>, Vec<bool>) {
     let n = atoms.len();
     if !atoms.iter().any(|a| a.atomic_number == 1) {
         let kept = vec![true; bonds.len()];
@@ -39,9 +36,8 @@ pub(crate) fn fold_hydrogens(
         }
     }
     let plain_h = |i: usize| {
-        atoms.get(i).is_some_and(|a| {
-            a.atomic_number == 1 && a.isotope.is_none() && a.charge == 0 && a.hydrogens == 0
-        }) && degree.get(i) == Some(&1)
+        atoms.get(i).is_some_and(|a| a.atomic_number == 1 && a.isotope.is_none() && a.charge == 0 && a.hydrogens == 0)
+            && degree.get(i) == Some(&1)
     };
     let mut remove = vec![false; n];
     for b in &bonds {

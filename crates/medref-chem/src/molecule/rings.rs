@@ -106,11 +106,8 @@ impl Molecule {
                     }
                 }
             }
-            let pivot = row
-                .iter()
-                .enumerate()
-                .find(|(_, w)| **w != 0)
-                .map(|(i, w)| i * 64 + w.trailing_zeros() as usize);
+            let pivot =
+                row.iter().enumerate().find(|(_, w)| **w != 0).map(|(i, w)| i * 64 + w.trailing_zeros() as usize);
             if let Some(pivot) = pivot {
                 basis.push((pivot, row));
                 rings.push(ring);

@@ -2,9 +2,7 @@ use super::*;
 
 fn chain(n: usize, close: bool) -> Molecule {
     let atoms = vec![Atom::new(6); n];
-    let mut bonds: Vec<Bond> = (1..n)
-        .map(|i| Bond::new(i - 1, i, BondOrder::Single))
-        .collect();
+    let mut bonds: Vec<Bond> = (1..n).map(|i| Bond::new(i - 1, i, BondOrder::Single)).collect();
     if close {
         bonds.push(Bond::new(n - 1, 0, BondOrder::Single));
     }
@@ -36,19 +34,9 @@ fn bad_graphs_are_rejected() {
     assert!(matches!(e, MoleculeError::AtomOutOfRange { atom: 2, .. }));
     let e = Molecule::new(atoms.clone(), vec![Bond::new(1, 1, BondOrder::Single)]).unwrap_err();
     assert!(matches!(e, MoleculeError::SelfBond { atom: 1, .. }));
-    let bonds = vec![
-        Bond::new(0, 1, BondOrder::Single),
-        Bond::new(1, 0, BondOrder::Double),
-    ];
+    let bonds = vec![Bond::new(0, 1, BondOrder::Single), Bond::new(1, 0, BondOrder::Double)];
     let e = Molecule::new(atoms, bonds).unwrap_err();
-    assert_eq!(
-        e,
-        MoleculeError::DuplicateBond {
-            bond: 1,
-            begin: 1,
-            end: 0
-        }
-    );
+    assert_eq!(e, MoleculeError::DuplicateBond { bond: 1, begin: 1, end: 0 });
 }
 
 #[test]
@@ -56,10 +44,7 @@ fn bicyclic_rings_are_the_two_small_ones() {
     // Bicyclo[2.2.0]hexane: two 4-rings sharing a bond, not the 6-ring.
     let atoms = vec![Atom::new(6); 6];
     let pairs = [(0, 1), (1, 2), (2, 3), (3, 0), (1, 4), (4, 5), (5, 2)];
-    let bonds = pairs
-        .iter()
-        .map(|&(a, b)| Bond::new(a, b, BondOrder::Single))
-        .collect();
+    let bonds = pairs.iter().map(|&(a, b)| Bond::new(a, b, BondOrder::Single)).collect();
     let m = Molecule::new(atoms, bonds).unwrap();
     let rings = m.rings();
     assert_eq!(rings.len(), 2);
@@ -69,12 +54,7 @@ fn bicyclic_rings_are_the_two_small_ones() {
 #[test]
 fn smallest_rings_of_cages_and_bridged_systems() {
     let sizes = |s: &str| {
-        let mut v: Vec<usize> = crate::smiles::parse_smiles(s)
-            .unwrap()
-            .rings()
-            .iter()
-            .map(Vec::len)
-            .collect();
+        let mut v: Vec<usize> = crate::smiles::parse_smiles(s).unwrap().rings().iter().map(Vec::len).collect();
         v.sort_unstable();
         v
     };
@@ -90,10 +70,7 @@ fn smallest_rings_of_cages_and_bridged_systems() {
 fn subgraph_turns_cut_bonds_into_hydrogens() {
     let mut atoms = vec![Atom::new(6); 3];
     atoms[0].hydrogens = 2;
-    let bonds = vec![
-        Bond::new(0, 1, BondOrder::Double),
-        Bond::new(1, 2, BondOrder::Single),
-    ];
+    let bonds = vec![Bond::new(0, 1, BondOrder::Double), Bond::new(1, 2, BondOrder::Single)];
     let m = Molecule::new(atoms, bonds).unwrap();
     let s = m.subgraph(&[false, true, true]);
     assert_eq!(s.atom_count(), 2);
@@ -103,19 +80,13 @@ fn subgraph_turns_cut_bonds_into_hydrogens() {
 #[test]
 fn plain_hydrogens_are_folded() {
     let atoms = vec![Atom::new(6), Atom::new(1), Atom::new(1)];
-    let bonds = vec![
-        Bond::new(0, 1, BondOrder::Single),
-        Bond::new(0, 2, BondOrder::Single),
-    ];
+    let bonds = vec![Bond::new(0, 1, BondOrder::Single), Bond::new(0, 2, BondOrder::Single)];
     let (atoms, bonds, kept) = fold_hydrogens(atoms, bonds);
     assert_eq!(atoms.len(), 1);
     assert!(bonds.is_empty());
     assert_eq!(kept, vec![false, false]);
     assert_eq!(atoms[0].hydrogens, 2);
     // H2 stays two atoms.
-    let (atoms, _, _) = fold_hydrogens(
-        vec![Atom::new(1); 2],
-        vec![Bond::new(0, 1, BondOrder::Single)],
-    );
+    let (atoms, _, _) = fold_hydrogens(vec![Atom::new(1); 2], vec![Bond::new(0, 1, BondOrder::Single)]);
     assert_eq!(atoms.len(), 2);
 }

@@ -17,40 +17,23 @@ fn column(line: &str, a: usize, b: usize) -> &str {
 }
 
 /// An integer field; blank counts as 0 when `optional`.
-fn int_field(
-    line: &str,
-    a: usize,
-    b: usize,
-    field: &'static str,
-    optional: bool,
-) -> Result<i64, SdfProblem> {
+fn int_field(line: &str, a: usize, b: usize, field: &'static str, optional: bool) -> Result<i64, SdfProblem> {
     let text = column(line, a, b).trim();
     if text.is_empty() && optional {
         return Ok(0);
     }
-    text.parse().map_err(|_| SdfProblem::BadField {
-        field,
-        value: text.to_string(),
-    })
+    text.parse().map_err(|_| SdfProblem::BadField { field, value: text.to_string() })
 }
 
 pub(super) fn parse_counts(line: &str) -> Result<(usize, usize), SdfProblem> {
-    let bad = |detail: String| SdfProblem::BadCountsLine {
-        line: line.to_string(),
-        detail,
-    };
+    let bad = |detail: String| SdfProblem::BadCountsLine { line: line.to_string(), detail };
     if line.contains("V3000") {
         return Err(SdfProblem::UnsupportedVersion);
     }
     let count = |a, b, what: &str| {
         let text = column(line, a, b).trim();
-        text.parse::<usize>().map_err(|_| {
-            bad(format!(
-                "{what} count in columns {}-{} should be a number, found {text:?}",
-                a + 1,
-                b
-            ))
-        })
+        text.parse::<usize>()
+            .map_err(|_| bad(format!("{what} count in columns {}-{} should be a number, found {text:?}", a + 1, b)))
     };
     Ok((count(0, 3, "atom")?, count(3, 6, "bond")?))
 }
@@ -61,10 +44,7 @@ pub(super) fn parse_atom_line(line: &str) -> Result<(Atom, u8, u8), SdfProblem> 
     for (a, b, field) in [(0, 10, "x"), (10, 20, "y"), (20, 30, "z")] {
         let text = column(line, a, b).trim();
         if text.parse::<f64>().is_err() {
-            return Err(SdfProblem::BadField {
-                field,
-                value: text.to_string(),
-            });
+            return Err(SdfProblem::BadField { field, value: text.to_string() });
         }
     }
     let symbol = column(line, 31, 34).trim();
@@ -75,19 +55,11 @@ pub(super) fn parse_atom_line(line: &str) -> Result<(Atom, u8, u8), SdfProblem> 
         _ => {
             let mut normal = String::with_capacity(symbol.len());
             for (i, ch) in symbol.chars().enumerate() {
-                normal.push(if i == 0 {
-                    ch.to_ascii_uppercase()
-                } else {
-                    ch.to_ascii_lowercase()
-                });
+                normal.push(if i == 0 { ch.to_ascii_uppercase() } else { ch.to_ascii_lowercase() });
             }
             match elements::atomic_number(&normal).filter(|&z| z > 0) {
                 Some(z) => (z, None),
-                None => {
-                    return Err(SdfProblem::UnknownElement {
-                        symbol: symbol.to_string(),
-                    })
-                }
+                None => return Err(SdfProblem::UnknownElement { symbol: symbol.to_string() }),
             }
         }
     };
@@ -103,27 +75,13 @@ pub(super) fn parse_atom_line(line: &str) -> Result<(Atom, u8, u8), SdfProblem> 
         5 => (-1, 0),
         6 => (-2, 0),
         7 => (-3, 0),
-        v => {
-            return Err(SdfProblem::BadValue {
-                field: "charge code",
-                value: v,
-                expected: "0 to 7",
-            })
-        }
+        v => return Err(SdfProblem::BadValue { field: "charge code", value: v, expected: "0 to 7" }),
     };
     if !(0..=15).contains(&valence) {
-        return Err(SdfProblem::BadValue {
-            field: "valence",
-            value: valence,
-            expected: "0 to 15",
-        });
+        return Err(SdfProblem::BadValue { field: "valence", value: valence, expected: "0 to 15" });
     }
     if !(-9..=9).contains(&mass_diff) {
-        return Err(SdfProblem::BadValue {
-            field: "mass difference",
-            value: mass_diff,
-            expected: "-9 to 9",
-        });
+        return Err(SdfProblem::BadValue { field: "mass difference", value: mass_diff, expected: "-9 to 9" });
     }
     let mut atom = Atom::new(z);
     atom.charge = charge;
@@ -144,11 +102,7 @@ pub(super) fn parse_bond_line(line: &str, n_atoms: usize) -> Result<Bond, SdfPro
             .ok()
             .filter(|&i| i >= 1 && i <= n_atoms)
             .map(|i| i - 1)
-            .ok_or(SdfProblem::AtomIndexOutOfRange {
-                field,
-                index: i,
-                atom_count: n_atoms,
-            })
+            .ok_or(SdfProblem::AtomIndexOutOfRange { field, index: i, atom_count: n_atoms })
     };
     let begin = index(0, 3, "first atom")?;
     let end = index(3, 6, "second atom")?;
@@ -173,10 +127,7 @@ pub(super) fn property_pairs(line: &str, n_atoms: usize) -> Result<Vec<(usize, i
     let mut fields = line.get(6..).unwrap_or("").split_whitespace();
     let number = |text: Option<&str>, field| -> Result<i64, SdfProblem> {
         let text = text.unwrap_or("");
-        text.parse().map_err(|_| SdfProblem::BadField {
-            field,
-            value: text.to_string(),
-        })
+        text.parse().map_err(|_| SdfProblem::BadField { field, value: text.to_string() })
     };
     let count = number(fields.next(), "property entry count")?;
     let mut pairs = Vec::new();
@@ -186,11 +137,7 @@ pub(super) fn property_pairs(line: &str, n_atoms: usize) -> Result<Vec<(usize, i
         let index = usize::try_from(atom)
             .ok()
             .filter(|&i| i >= 1 && i <= n_atoms)
-            .ok_or(SdfProblem::AtomIndexOutOfRange {
-                field: "property atom",
-                index: atom,
-                atom_count: n_atoms,
-            })?;
+            .ok_or(SdfProblem::AtomIndexOutOfRange { field: "property atom", index: atom, atom_count: n_atoms })?;
         pairs.push((index - 1, value));
     }
     Ok(pairs)

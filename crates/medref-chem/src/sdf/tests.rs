@@ -47,12 +47,7 @@ fn final_record_without_separator_is_accepted() {
 
 fn problem(text: &str) -> (usize, usize, SdfProblem) {
     match parse_sdf(text).unwrap_err() {
-        SdfError::Record {
-            record,
-            line,
-            problem,
-            ..
-        } => (record, line, problem),
+        SdfError::Record { record, line, problem, .. } => (record, line, problem),
         e => panic!("{e}"),
     }
 }
@@ -63,21 +58,10 @@ fn truncated_records_are_errors() {
     let (record, line, p) = problem(&format!("{ETHANOL}{cut}"));
     assert_eq!(record, 2);
     assert_eq!(line, 24);
-    assert!(
-        matches!(p, SdfProblem::Truncated { ref expected } if expected == "atom line 2 of 3"),
-        "{p}"
-    );
+    assert!(matches!(p, SdfProblem::Truncated { ref expected } if expected == "atom line 2 of 3"), "{p}");
     let no_end = ETHANOL.replace("M  END\n", "");
-    assert!(matches!(
-        problem(&no_end).2,
-        SdfProblem::Truncated { .. } | SdfProblem::MissingEnd
-    ));
-    let no_end_no_tags: String = ETHANOL
-        .lines()
-        .take(9)
-        .map(|l| format!("{l}\n"))
-        .collect::<String>()
-        + "$$$$\n";
+    assert!(matches!(problem(&no_end).2, SdfProblem::Truncated { .. } | SdfProblem::MissingEnd));
+    let no_end_no_tags: String = ETHANOL.lines().take(9).map(|l| format!("{l}\n")).collect::<String>() + "$$$$\n";
     assert_eq!(problem(&no_end_no_tags).2, SdfProblem::MissingEnd);
 }
 
@@ -89,72 +73,38 @@ fn bad_fields_are_named() {
     assert!(msg.contains("atom count"), "{msg}");
     let (_, line, p) = problem(&ETHANOL.replace("  2  3  1  0", "  2  9  1  0"));
     assert_eq!(line, 9);
-    assert!(matches!(
-        p,
-        SdfProblem::AtomIndexOutOfRange {
-            index: 9,
-            atom_count: 3,
-            ..
-        }
-    ));
+    assert!(matches!(p, SdfProblem::AtomIndexOutOfRange { index: 9, atom_count: 3, .. }));
     let (_, line, p) = problem(&ETHANOL.replace("    1.2990", "    1.2a90"));
     assert_eq!(line, 6);
     assert!(matches!(p, SdfProblem::BadField { field: "x", .. }));
     let (_, _, p) = problem(&ETHANOL.replace(" O   0", " Xq  0"));
     assert!(matches!(p, SdfProblem::UnknownElement { .. }));
     let (_, _, p) = problem(&ETHANOL.replace("  2  3  1  0", "  2  1  1  0"));
-    assert!(matches!(
-        p,
-        SdfProblem::BadGraph(MoleculeError::DuplicateBond { .. })
-    ));
+    assert!(matches!(p, SdfProblem::BadGraph(MoleculeError::DuplicateBond { .. })));
     let (_, _, p) = problem(&ETHANOL.replace("  2  3  1  0", "  2  3  8  0"));
-    assert!(matches!(
-        p,
-        SdfProblem::BadValue {
-            field: "bond type",
-            ..
-        }
-    ));
+    assert!(matches!(p, SdfProblem::BadValue { field: "bond type", .. }));
     let (_, _, p) = problem(&ETHANOL.replace("V2000", "V3000"));
     assert_eq!(p, SdfProblem::UnsupportedVersion);
 }
 
 #[test]
 fn broken_fixture_is_reported_at_the_cut() {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../datasets/broken/truncated.sdf"
-    );
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../datasets/broken/truncated.sdf");
     let e = read_sdf(path).unwrap_err();
     let msg = e.to_string();
     match e {
-        SdfError::Record {
-            record,
-            line,
-            problem,
-            ..
-        } => {
+        SdfError::Record { record, line, problem, .. } => {
             assert_eq!(record, 3, "{msg}");
             assert_eq!(line, 74, "{msg}");
             assert!(matches!(problem, SdfProblem::Truncated { .. }), "{msg}");
         }
         SdfError::Io { .. } => panic!("{msg}"),
     }
-    assert!(
-        msg.contains(
-            "truncated.sdf: record 3 (line 74): file ends early, expected atom line 4 of 5"
-        ),
-        "{msg}"
-    );
+    assert!(msg.contains("truncated.sdf: record 3 (line 74): file ends early, expected atom line 4 of 5"), "{msg}");
     // The streaming reader still yields the two good records first.
-    let ok = SdfReader::new(BufReader::new(File::open(path).unwrap()), path)
-        .filter(Result::is_ok)
-        .count();
+    let ok = SdfReader::new(BufReader::new(File::open(path).unwrap()), path).filter(Result::is_ok).count();
     assert_eq!(ok, 2);
-    assert!(matches!(
-        read_sdf("/no/such/file.sdf"),
-        Err(SdfError::Io { .. })
-    ));
+    assert!(matches!(read_sdf("/no/such/file.sdf"), Err(SdfError::Io { .. })));
 }
 
 #[test]

@@ -10,10 +10,7 @@ impl Parser<'_> {
     pub(super) fn organic_atom(&mut self) -> Result<Atom, SmilesError> {
         let start = self.pos;
         let Some(c) = self.peek() else {
-            return Err(SmilesError::UnexpectedEnd {
-                position: start,
-                expected: "an atom",
-            });
+            return Err(SmilesError::UnexpectedEnd { position: start, expected: "an atom" });
         };
         let next = self.peek_at(1);
         // An uppercase letter followed by a lowercase one that cannot start
@@ -49,10 +46,7 @@ impl Parser<'_> {
                 return Err(unbracketed_symbol_error(start, char::from(c).to_string()));
             }
             (b'a'..=b'z', _) => {
-                return Err(SmilesError::UnknownElement {
-                    position: start,
-                    symbol: char::from(c).to_string(),
-                })
+                return Err(SmilesError::UnknownElement { position: start, symbol: char::from(c).to_string() })
             }
             _ => return Err(self.unexpected(start, "an atom, bond, branch or ring-closure digit")),
         };
@@ -66,10 +60,7 @@ impl Parser<'_> {
     pub(super) fn bracket_atom(&mut self) -> Result<Atom, SmilesError> {
         let open = self.pos;
         self.pos += 1;
-        let bad = |position: usize, reason: &'static str| SmilesError::BadBracketAtom {
-            position,
-            reason,
-        };
+        let bad = |position: usize, reason: &'static str| SmilesError::BadBracketAtom { position, reason };
 
         let isotope = if matches!(self.peek(), Some(b'0'..=b'9')) {
             let value = self.digits(5, "an isotope of at most 5 digits")?;
@@ -96,19 +87,13 @@ impl Parser<'_> {
                         self.pos += 1;
                         (z, false)
                     } else {
-                        return Err(SmilesError::UnknownElement {
-                            position: sym_pos,
-                            symbol: two,
-                        });
+                        return Err(SmilesError::UnknownElement { position: sym_pos, symbol: two });
                     }
                 } else if let Some(z) = elements::atomic_number(&two) {
                     self.pos += 1;
                     (z, false)
                 } else {
-                    return Err(SmilesError::UnknownElement {
-                        position: sym_pos,
-                        symbol: two,
-                    });
+                    return Err(SmilesError::UnknownElement { position: sym_pos, symbol: two });
                 }
             }
             Some(b'a'..=b'z') => {
@@ -125,24 +110,14 @@ impl Parser<'_> {
                     (Some(b's'), _) => (16, 1),
                     _ => {
                         let end = (sym_pos + 2).min(self.s.len());
-                        let symbol =
-                            String::from_utf8_lossy(self.s.get(sym_pos..end).unwrap_or(&[]))
-                                .into_owned();
-                        return Err(SmilesError::UnknownElement {
-                            position: sym_pos,
-                            symbol,
-                        });
+                        let symbol = String::from_utf8_lossy(self.s.get(sym_pos..end).unwrap_or(&[])).into_owned();
+                        return Err(SmilesError::UnknownElement { position: sym_pos, symbol });
                     }
                 };
                 self.pos += len;
                 (z, true)
             }
-            Some(_) => {
-                return Err(bad(
-                    sym_pos,
-                    "expected an element symbol after '[' and the isotope",
-                ))
-            }
+            Some(_) => return Err(bad(sym_pos, "expected an element symbol after '[' and the isotope")),
         };
 
         let mut atom = Atom::new(z);
@@ -158,10 +133,7 @@ impl Parser<'_> {
                 Chirality::CounterClockwise
             };
             if matches!(self.peek(), Some(b'T' | b'A' | b'S' | b'O')) {
-                return Err(bad(
-                    self.pos,
-                    "chirality classes @TH, @AL, @SP, @TB, @OH are not supported",
-                ));
+                return Err(bad(self.pos, "chirality classes @TH, @AL, @SP, @TB, @OH are not supported"));
             }
         }
 
@@ -206,10 +178,9 @@ impl Parser<'_> {
                 self.pos += 1;
                 Ok(atom)
             }
-            Some(_) => Err(bad(
-                self.pos,
-                "expected ']' (order inside brackets: isotope, symbol, @, H count, charge, :class)",
-            )),
+            Some(_) => {
+                Err(bad(self.pos, "expected ']' (order inside brackets: isotope, symbol, @, H count, charge, :class)"))
+            }
             None => Err(bad(self.pos, "unclosed '[', expected ']'")),
         }
     }

@@ -29,9 +29,7 @@ pub(super) fn infer_pyrrole_hydrogens(atoms: &mut [Atom], organic: &[bool], bond
     let mut needs: Vec<bool> = (0..n)
         .map(|i| {
             let a = &atoms[i];
-            let lowest = elements::default_valences(a.atomic_number, a.charge)
-                .first()
-                .copied();
+            let lowest = elements::default_valences(a.atomic_number, a.charge).first().copied();
             let used = valence.get(i).copied().unwrap_or(0) + u32::from(a.hydrogens);
             a.aromatic && lowest.is_some_and(|v| u32::from(v) == used + 1)
         })
@@ -108,18 +106,8 @@ pub(super) fn infer_pyrrole_hydrogens(atoms: &mut [Atom], organic: &[bool], bond
 /// Whether every atom of `system` with `needs` set can be paired with a
 /// neighbour that also needs one; `None` when the search ran too long.
 /// Depth-first with an explicit stack: (atom, next neighbour to try).
-fn pairs_up(
-    system: &[usize],
-    needs: &[bool],
-    adjacency: &AromaticAdjacency,
-    mate: &mut [usize],
-) -> Option<bool> {
-    let unpaired = |mate: &[usize]| {
-        system
-            .iter()
-            .copied()
-            .find(|&v| needs[v] && mate[v] == usize::MAX)
-    };
+fn pairs_up(system: &[usize], needs: &[bool], adjacency: &AromaticAdjacency, mate: &mut [usize]) -> Option<bool> {
+    let unpaired = |mate: &[usize]| system.iter().copied().find(|&v| needs[v] && mate[v] == usize::MAX);
     let mut stack: Vec<(usize, usize)> = Vec::new();
     let mut steps = 0u32;
     let Some(first) = unpaired(mate) else {
@@ -137,12 +125,7 @@ fn pairs_up(
             mate[u] = usize::MAX;
             mate[v] = usize::MAX;
         }
-        let choice = adjacency
-            .of(v)
-            .iter()
-            .enumerate()
-            .skip(*next)
-            .find(|&(_, &u)| needs[u] && mate[u] == usize::MAX);
+        let choice = adjacency.of(v).iter().enumerate().skip(*next).find(|&(_, &u)| needs[u] && mate[u] == usize::MAX);
         match choice {
             Some((k, &u)) => {
                 *next = k + 1;
@@ -170,11 +153,7 @@ struct AromaticAdjacency {
 
 impl AromaticAdjacency {
     fn new(n: usize, bonds: &[Bond]) -> Self {
-        let aromatic = || {
-            bonds
-                .iter()
-                .filter(|b| b.order == BondOrder::Aromatic && b.begin < n && b.end < n)
-        };
+        let aromatic = || bonds.iter().filter(|b| b.order == BondOrder::Aromatic && b.begin < n && b.end < n);
         let mut start = vec![0usize; n + 1];
         for b in aromatic() {
             start[b.begin + 1] += 1;

@@ -23,10 +23,7 @@ impl Parser<'_> {
                             Ok(number)
                         }
                         Some(_) => Err(self.unexpected(self.pos, "')' closing %(")),
-                        None => Err(SmilesError::UnexpectedEnd {
-                            position: self.pos,
-                            expected: "')' closing %(",
-                        }),
+                        None => Err(SmilesError::UnexpectedEnd { position: self.pos, expected: "')' closing %(" }),
                     }
                 } else {
                     let mut number = 0u32;
@@ -36,9 +33,7 @@ impl Parser<'_> {
                                 number = number * 10 + u32::from(d - b'0');
                                 self.pos += 1;
                             }
-                            Some(_) => {
-                                return Err(self.unexpected(self.pos, "two digits after '%'"))
-                            }
+                            Some(_) => return Err(self.unexpected(self.pos, "two digits after '%'")),
                             None => {
                                 return Err(SmilesError::UnexpectedEnd {
                                     position: self.pos,
@@ -68,10 +63,7 @@ impl Parser<'_> {
         if self.pos == first {
             return match self.peek() {
                 Some(_) => Err(self.unexpected(self.pos, expected)),
-                None => Err(SmilesError::UnexpectedEnd {
-                    position: self.pos,
-                    expected,
-                }),
+                None => Err(SmilesError::UnexpectedEnd { position: self.pos, expected }),
             };
         }
         Ok(value)
@@ -112,8 +104,8 @@ impl Parser<'_> {
             }
             (a, b) => a.or(b),
         };
-        let both_aromatic = self.atoms.get(open.atom).is_some_and(|a| a.aromatic)
-            && self.atoms.get(cur).is_some_and(|a| a.aromatic);
+        let both_aromatic =
+            self.atoms.get(open.atom).is_some_and(|a| a.aromatic) && self.atoms.get(cur).is_some_and(|a| a.aromatic);
         if self.ring_pairs.len() < FEW_RING_PAIRS {
             self.ring_pairs.push(pair);
         } else {

@@ -27,10 +27,7 @@ fn organic_subset_gets_implicit_hydrogens() {
 fn bracket_atoms_keep_what_is_written() {
     let m = mol("[13CH3+]");
     let a = m.atoms()[0];
-    assert_eq!(
-        (a.atomic_number, a.isotope, a.hydrogens, a.charge),
-        (6, Some(13), 3, 1)
-    );
+    assert_eq!((a.atomic_number, a.isotope, a.hydrogens, a.charge), (6, Some(13), 3, 1));
     let m = mol("[nH]1cccc1");
     assert_eq!(m.atoms()[0].hydrogens, 1);
     assert!(m.atoms()[0].aromatic);
@@ -49,16 +46,10 @@ fn bracket_atoms_keep_what_is_written() {
     let m = mol("N[C@@H](C)C(=O)O");
     assert_eq!(m.atoms()[1].chirality, Chirality::Clockwise);
     assert_eq!(m.atoms()[1].hydrogens, 1);
-    assert_eq!(
-        mol("[C@H](F)(Cl)Br").atoms()[0].chirality,
-        Chirality::CounterClockwise
-    );
+    assert_eq!(mol("[C@H](F)(Cl)Br").atoms()[0].chirality, Chirality::CounterClockwise);
     assert_eq!(mol("[CH3:12]C").atoms()[0].atom_class, 12);
     let m = mol("[se]1cccc1");
-    assert_eq!(
-        (m.atoms()[0].atomic_number, m.atoms()[0].aromatic),
-        (34, true)
-    );
+    assert_eq!((m.atoms()[0].atomic_number, m.atoms()[0].aromatic), (34, true));
     assert_eq!(mol("[as]").atoms()[0].atomic_number, 33);
     assert_eq!(mol("[Sc]").atoms()[0].atomic_number, 21);
     assert_eq!(mol("[Na+].[Cl-]").component_count(), 2);
@@ -132,10 +123,7 @@ fn many_ring_closures_stay_checked() {
     assert_eq!(mol(&s).ring_count(), 50);
     s.push_str("C%(901)%(902)CC%(901)%(902)");
     let e = parse_smiles(&s).unwrap_err();
-    assert!(
-        matches!(e, SmilesError::DuplicateBond { ring: 902, .. }),
-        "{e}"
-    );
+    assert!(matches!(e, SmilesError::DuplicateBond { ring: 902, .. }), "{e}");
     // Deep nesting and long chains: no recursion to overflow.
     let deep = format!("{}C{}", "C(".repeat(50_000), ")".repeat(50_000));
     assert_eq!(mol(&deep).atom_count(), 50_001);
@@ -224,16 +212,11 @@ fn random_and_mutated_input_never_panics() {
     let mut parsed = 0;
     // MEDREF_FUZZ_ROUNDS=1000000 for a long soak; the default keeps
     // the test quick.
-    let rounds: usize = std::env::var("MEDREF_FUZZ_ROUNDS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(20_000);
+    let rounds: usize = std::env::var("MEDREF_FUZZ_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(20_000);
     for round in 0..rounds {
         let bytes: Vec<u8> = if round % 2 == 0 {
             let len = rng.below(40);
-            (0..len)
-                .map(|_| alphabet[rng.below(alphabet.len())])
-                .collect()
+            (0..len).map(|_| alphabet[rng.below(alphabet.len())]).collect()
         } else {
             let mut b = seeds[rng.below(seeds.len())].as_bytes().to_vec();
             for _ in 0..=rng.below(4) {
@@ -257,12 +240,8 @@ fn random_and_mutated_input_never_panics() {
             let _ = crate::canonical::canonical_key(&m);
             let _ = crate::descriptors::descriptors(&m);
             let _ = crate::scaffold::scaffold_key(&m);
-            let _ =
-                crate::fingerprint::morgan_vec(&m, &crate::fingerprint::MorganSpec::default());
+            let _ = crate::fingerprint::morgan_vec(&m, &crate::fingerprint::MorganSpec::default());
         }
     }
-    assert!(
-        parsed > 100,
-        "only {parsed} strings parsed; the mutator is too harsh"
-    );
+    assert!(parsed > 100, "only {parsed} strings parsed; the mutator is too harsh");
 }

@@ -4,7 +4,6 @@
 
 use super::*;
 
-
 pub fn default_label_column() -> String {
     "label".into()
 }

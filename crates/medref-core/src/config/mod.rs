@@ -18,10 +18,10 @@ mod data;
 pub mod defaults;
 mod model;
 mod parse;
-mod train;
-mod validation;
 #[cfg(test)]
 mod tests;
+mod train;
+mod validation;
 
 pub use data::*;
 pub use model::*;
@@ -44,11 +44,7 @@ pub enum ConfigError {
     #[error("{path}: not valid TOML: {message}")]
     Syntax { path: PathBuf, message: String },
     #[error("{path}: {key}: {message}")]
-    Field {
-        path: PathBuf,
-        key: String,
-        message: String,
-    },
+    Field { path: PathBuf, key: String, message: String },
     #[error("--set {arg}: {message}")]
     Override { arg: String, message: String },
 }
@@ -115,15 +111,11 @@ struct RawConfig {
     eval: EvalConfig,
 }
 
-
 impl Config {
     /// Reads `path`, applies `--set key=value` overrides, and validates;
     /// `formats` parses the `[data]` section of the config's format.
     pub fn load(path: &Path, overrides: &[String], formats: &dyn DataFormats) -> Result<Config, ConfigError> {
-        let bytes = std::fs::read(path).map_err(|source| ConfigError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let bytes = std::fs::read(path).map_err(|source| ConfigError::Io { path: path.to_path_buf(), source })?;
         let text = String::from_utf8(bytes).map_err(|e| {
             let bytes = e.as_bytes();
             let at = e.utf8_error().valid_up_to();
@@ -131,7 +123,9 @@ impl Config {
                 "line 1: the file is UTF-16 text; TOML must be saved as UTF-8".to_string()
             } else {
                 let line = 1 + bytes[..at].iter().filter(|&&b| b == b'\n').count();
-                format!("line {line}: not UTF-8 text (a Latin-1 or Windows-1252 character?); TOML must be saved as UTF-8")
+                format!(
+                    "line {line}: not UTF-8 text (a Latin-1 or Windows-1252 character?); TOML must be saved as UTF-8"
+                )
             };
             ConfigError::Syntax { path: path.to_path_buf(), message }
         })?;
@@ -145,11 +139,9 @@ impl Config {
         overrides: &[String],
         formats: &dyn DataFormats,
     ) -> Result<Config, ConfigError> {
-        let mut table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
-            ConfigError::Syntax {
-                path: path.to_path_buf(),
-                message: e.to_string().trim().replace('\n', " "),
-            }
+        let mut table: toml::Table = text.parse().map_err(|e: toml::de::Error| ConfigError::Syntax {
+            path: path.to_path_buf(),
+            message: e.to_string().trim().replace('\n', " "),
         })?;
         for arg in overrides {
             apply_override(&mut table, arg)?;
@@ -182,7 +174,6 @@ impl Config {
         config.validate()?;
         Ok(config)
     }
-
 
     /// The resolved config as TOML, written into every run directory so a
     /// run can be repeated without the original file or overrides.

@@ -227,7 +227,6 @@ impl Default for DnaCnnConfig {
     }
 }
 
-
 fn bad(key: &str, message: &str) -> Result<(), (String, String)> {
     Err((key.to_string(), message.to_string()))
 }
@@ -251,7 +250,10 @@ impl ModelSection for ResnetConfig {
 
 impl ModelSection for DnaCnnConfig {
     fn validate(&self) -> Result<(), (String, String)> {
-        if self.channels.is_empty() || self.kernel_sizes.len() != self.channels.len() || self.pool_sizes.len() != self.channels.len() {
+        if self.channels.is_empty()
+            || self.kernel_sizes.len() != self.channels.len()
+            || self.pool_sizes.len() != self.channels.len()
+        {
             return bad("[model]", "channels, kernel_sizes and pool_sizes must be non-empty lists of one length");
         }
         if self.channels.iter().chain(&self.kernel_sizes).chain(&self.pool_sizes).any(|&v| v == 0) || self.hidden == 0 {
@@ -275,7 +277,7 @@ impl ModelSection for LinearConfig {
 
 impl ModelSection for MlpConfig {
     fn validate(&self) -> Result<(), (String, String)> {
-        if self.hidden.iter().any(|&h| h == 0) {
+        if self.hidden.contains(&0) {
             return bad("[model].hidden", "every hidden width must be at least 1");
         }
         check_dropout(self.dropout)
@@ -298,7 +300,10 @@ impl ModelSection for TcnConfig {
     fn validate(&self) -> Result<(), (String, String)> {
         let m = self;
         if m.channels == 0 || m.layers == 0 || m.kernel_size < 2 || m.layers > 16 || !(1..=6).contains(&m.stages) {
-            return bad("[model]", "channels >= 1, 1 <= layers <= 16, 1 <= stages <= 6 and kernel_size >= 2 are required");
+            return bad(
+                "[model]",
+                "channels >= 1, 1 <= layers <= 16, 1 <= stages <= 6 and kernel_size >= 2 are required",
+            );
         }
         check_dropout(m.dropout)?;
         if !(m.smoothing.is_finite() && m.smoothing >= 0.0) {

@@ -11,10 +11,7 @@ pub(super) fn take_tag(
 ) -> Result<(String, toml::Table), (String, String)> {
     match table.remove(tag) {
         Some(toml::Value::String(s)) => Ok((s, table)),
-        Some(other) => Err((
-            format!("[{section}].{tag}"),
-            format!("expected a string, found {}", other.type_str()),
-        )),
+        Some(other) => Err((format!("[{section}].{tag}"), format!("expected a string, found {}", other.type_str()))),
         None => Err((format!("[{section}]"), format!("missing key `{tag}`"))),
     }
 }
@@ -24,10 +21,7 @@ pub(super) fn section<T: DeserializeOwned>(name: &str, table: toml::Table) -> Re
 }
 
 /// Deserialises with the failing key's path, in the `[section].key` style.
-pub(super) fn deserialize_at<T: DeserializeOwned>(
-    section: &str,
-    value: toml::Value,
-) -> Result<T, (String, String)> {
+pub(super) fn deserialize_at<T: DeserializeOwned>(section: &str, value: toml::Value) -> Result<T, (String, String)> {
     serde_path_to_error::deserialize(value).map_err(|err| {
         let inner = err.path().to_string();
         let inner = if inner == "." { String::new() } else { inner };
@@ -63,13 +57,8 @@ fn plain_message(message: &str) -> String {
 /// Applies one `key.path=value` override; the value is read as TOML
 /// (`3`, `0.01`, `true`, `"text"`, `[1, 2]`) and as a bare string otherwise.
 pub fn apply_override(table: &mut toml::Table, arg: &str) -> Result<(), ConfigError> {
-    let fail = |message: &str| ConfigError::Override {
-        arg: arg.to_string(),
-        message: message.to_string(),
-    };
-    let (key, raw) = arg
-        .split_once('=')
-        .ok_or_else(|| fail("expected KEY=VALUE, for example train.epochs=3"))?;
+    let fail = |message: &str| ConfigError::Override { arg: arg.to_string(), message: message.to_string() };
+    let (key, raw) = arg.split_once('=').ok_or_else(|| fail("expected KEY=VALUE, for example train.epochs=3"))?;
     let parts: Vec<&str> = key.trim().split('.').collect();
     if parts.iter().any(|p| p.is_empty()) {
         return Err(fail("the key has an empty part"));
@@ -78,9 +67,7 @@ pub fn apply_override(table: &mut toml::Table, arg: &str) -> Result<(), ConfigEr
     let (last, parents) = parts.split_last().expect("split yields at least one part");
     let mut node = table;
     for part in parents {
-        let entry = node
-            .entry(part.to_string())
-            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        let entry = node.entry(part.to_string()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
         node = match entry {
             toml::Value::Table(t) => t,
             _ => return Err(fail(&format!("`{part}` is not a table"))),
@@ -97,4 +84,3 @@ fn parse_override_value(raw: &str) -> toml::Value {
         Err(_) => toml::Value::String(raw.to_string()),
     }
 }
-

@@ -54,5 +54,3 @@ macro_rules! tagged_sections {
         }
     };
 }
-
-

@@ -110,10 +110,7 @@ fn parses_and_fills_defaults() {
 fn wrong_type_names_file_key_and_expectation() {
     let text = TINY.replace("lr = 0.002", "lr = \"fast\"");
     let msg = load(&text, &[]).unwrap_err().to_string();
-    assert!(
-        msg.starts_with("configs/imaging/tiny.toml: [train].lr: "),
-        "{msg}"
-    );
+    assert!(msg.starts_with("configs/imaging/tiny.toml: [train].lr: "), "{msg}");
     assert!(msg.contains("expected a float"), "{msg}");
 }
 
@@ -123,11 +120,7 @@ fn unknown_keys_are_rejected_in_every_section() {
         ("lr = 0.002", "lr = 0.002\nlearning_rate = 1", "[train]"),
         ("width = 8", "width = 8\nwidht = 9", "[model]"),
         ("seed = 3", "seed = 3\nsede = 3", "tiny.toml: sede: "),
-        (
-            "format = \"medmnist_npz\"",
-            "format = \"medmnist_npz\"\npaht = 1",
-            "[data]",
-        ),
+        ("format = \"medmnist_npz\"", "format = \"medmnist_npz\"\npaht = 1", "[data]"),
     ] {
         let text = TINY.replace(from, to);
         let msg = load(&text, &[]).unwrap_err().to_string();
@@ -184,8 +177,8 @@ fn resolved_config_round_trips() {
 
 #[test]
 fn dna_cnn_lists_must_agree() {
-    let text = TINY
-        .replace("kind = \"resnet\"\nwidth = 8", "kind = \"dna_cnn\"\nchannels = [8, 8]\nkernel_sizes = [5]");
+    let text =
+        TINY.replace("kind = \"resnet\"\nwidth = 8", "kind = \"dna_cnn\"\nchannels = [8, 8]\nkernel_sizes = [5]");
     let msg = load(&text, &[]).unwrap_err().to_string();
     assert!(msg.contains("[model]: channels, kernel_sizes and pool_sizes"), "{msg}");
     let ok = TINY.replace("kind = \"resnet\"\nwidth = 8", "kind = \"dna_cnn\"");

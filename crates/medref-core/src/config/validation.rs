@@ -33,7 +33,10 @@ impl Config {
         self.data.section().validate()?;
         let task = self.data.task();
         if task == Some(Task::Regression) && !self.train.monitor.for_regression() {
-            return bad("[train].monitor", "is a classification metric; a regression task monitors `rmse`, `r2` or `loss`");
+            return bad(
+                "[train].monitor",
+                "is a classification metric; a regression task monitors `rmse`, `r2` or `loss`",
+            );
         }
         if task != Some(Task::Regression) && matches!(self.train.monitor, Monitor::Rmse | Monitor::R2) {
             return bad("[train].monitor", "`rmse` and `r2` are for regression tasks");

@@ -121,8 +121,7 @@ mod tests {
     fn interval_brackets_the_point_estimate_on_a_sizeable_sample() {
         let (labels, scores) = noisy_scores(2000, 2);
         let point = auroc(&labels, &scores).expect("both classes");
-        let ci = bootstrap_ci(labels.len(), 500, 7, |idx| auroc_of(&labels, &scores, idx))
-            .expect("defined");
+        let ci = bootstrap_ci(labels.len(), 500, 7, |idx| auroc_of(&labels, &scores, idx)).expect("defined");
         assert!(ci.lower < point && point < ci.upper, "{ci:?} vs {point}");
         // The standard error of an AUROC on 2000 samples is about 0.012,
         // so the 95% interval should be a few hundredths wide.

@@ -17,11 +17,8 @@ pub fn brier_score(labels: &[bool], scores: &[f64]) -> f64 {
     if labels.len() != scores.len() || labels.is_empty() || !all_probabilities(scores) {
         return f64::NAN;
     }
-    let total: f64 = labels
-        .iter()
-        .zip(scores)
-        .map(|(&label, &score)| (score - f64::from(u8::from(label))).powi(2))
-        .sum();
+    let total: f64 =
+        labels.iter().zip(scores).map(|(&label, &score)| (score - f64::from(u8::from(label))).powi(2)).sum();
     total / labels.len() as f64
 }
 
@@ -35,21 +32,14 @@ pub fn brier_score(labels: &[bool], scores: &[f64]) -> f64 {
 /// or a probability outside `[0, 1]` give NaN.
 pub fn brier_score_multiclass(labels: &[usize], probs: &[f64], n_classes: usize) -> f64 {
     let shape_ok = n_classes > 0 && Some(probs.len()) == labels.len().checked_mul(n_classes);
-    if !shape_ok
-        || labels.is_empty()
-        || labels.iter().any(|&class| class >= n_classes)
-        || !all_probabilities(probs)
-    {
+    if !shape_ok || labels.is_empty() || labels.iter().any(|&class| class >= n_classes) || !all_probabilities(probs) {
         return f64::NAN;
     }
     let total: f64 = labels
         .iter()
         .zip(probs.chunks_exact(n_classes))
         .map(|(&truth, row)| {
-            row.iter()
-                .enumerate()
-                .map(|(class, &p)| (p - if class == truth { 1.0 } else { 0.0 }).powi(2))
-                .sum::<f64>()
+            row.iter().enumerate().map(|(class, &p)| (p - if class == truth { 1.0 } else { 0.0 }).powi(2)).sum::<f64>()
         })
         .sum();
     total / labels.len() as f64
@@ -89,11 +79,7 @@ fn bin_index(score: f64, n_bins: usize) -> usize {
 
 /// Per-bin sums, or `None` where calibration is undefined.
 fn binned(labels: &[bool], scores: &[f64], n_bins: usize) -> Option<Vec<(u64, f64, u64)>> {
-    if n_bins == 0
-        || labels.len() != scores.len()
-        || labels.is_empty()
-        || !all_probabilities(scores)
-    {
+    if n_bins == 0 || labels.len() != scores.len() || labels.is_empty() || !all_probabilities(scores) {
         return None;
     }
     let mut bins = vec![(0u64, 0.0f64, 0u64); n_bins];
@@ -142,10 +128,7 @@ pub fn expected_calibration_error(labels: &[bool], scores: &[f64], n_bins: usize
     if total == 0 {
         return f64::NAN;
     }
-    curve
-        .iter()
-        .map(|bin| bin.count as f64 * (bin.mean_score - bin.fraction_positive).abs())
-        .sum::<f64>()
+    curve.iter().map(|bin| bin.count as f64 * (bin.mean_score - bin.fraction_positive).abs()).sum::<f64>()
         / total as f64
 }
 
@@ -215,10 +198,7 @@ mod tests {
     fn ece_by_hand() {
         // Gaps: 0.1 (2 samples), 0.65, 0.45, 0.62, 0.2/3 (3 samples).
         // (0.2 + 0.65 + 0.45 + 0.62 + 0.2) / 8 = 2.12 / 8 = 0.265.
-        assert!(close(
-            expected_calibration_error(&LABELS, &SCORES, 5),
-            0.265
-        ));
+        assert!(close(expected_calibration_error(&LABELS, &SCORES, 5), 0.265));
         assert!(expected_calibration_error(&LABELS, &SCORES, 0).is_nan());
         assert!(expected_calibration_error(&[], &[], 10).is_nan());
         assert!(expected_calibration_error(&[true], &[f64::NAN], 10).is_nan());

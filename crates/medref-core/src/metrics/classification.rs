@@ -3,11 +3,7 @@
 /// Whether two label slices can be compared sample by sample and every index
 /// names one of `n_classes` classes.
 fn well_formed(labels: &[usize], predicted: &[usize], n_classes: usize) -> bool {
-    labels.len() == predicted.len()
-        && labels
-            .iter()
-            .chain(predicted)
-            .all(|&class| class < n_classes)
+    labels.len() == predicted.len() && labels.iter().chain(predicted).all(|&class| class < n_classes)
 }
 
 /// Fraction of samples whose predicted class is the true one.

@@ -28,11 +28,7 @@ pub(crate) fn thresholds(labels: &[bool], scores: &[f64]) -> Option<Vec<Threshol
         return None;
     }
     // `+ 0.0` turns -0.0 into 0.0, so the two zeros form one tie.
-    let mut ranked: Vec<(f64, bool)> = scores
-        .iter()
-        .zip(labels)
-        .map(|(&score, &label)| (score + 0.0, label))
-        .collect();
+    let mut ranked: Vec<(f64, bool)> = scores.iter().zip(labels).map(|(&score, &label)| (score + 0.0, label)).collect();
     ranked.sort_unstable_by(|a, b| b.0.total_cmp(&a.0));
 
     let (mut tp, mut fp) = (0u64, 0u64);
@@ -89,12 +85,7 @@ pub fn auroc_ovr_macro(labels: &[usize], probs: &[f64], n_classes: usize) -> Opt
     }
     let per_class = (0..n_classes).filter_map(|class| {
         let is_class: Vec<bool> = labels.iter().map(|&label| label == class).collect();
-        let scores: Vec<f64> = probs
-            .iter()
-            .skip(class)
-            .step_by(n_classes)
-            .copied()
-            .collect();
+        let scores: Vec<f64> = probs.iter().skip(class).step_by(n_classes).copied().collect();
         auroc(&is_class, &scores)
     });
     super::mean(per_class)
@@ -111,12 +102,7 @@ pub fn auroc_per_label(labels: &[u8], scores: &[f64], k: usize) -> Vec<Option<f6
     }
     (0..k)
         .map(|label| {
-            let column: Vec<bool> = labels
-                .iter()
-                .skip(label)
-                .step_by(k)
-                .map(|&v| v != 0)
-                .collect();
+            let column: Vec<bool> = labels.iter().skip(label).step_by(k).map(|&v| v != 0).collect();
             let column_scores: Vec<f64> = scores.iter().skip(label).step_by(k).copied().collect();
             auroc(&column, &column_scores)
         })
@@ -171,28 +157,15 @@ pub fn roc_curve(labels: &[bool], scores: &[f64]) -> Vec<(f64, f64)> {
         }
         kept.push(step);
     }
-    kept.iter()
-        .map(|t| {
-            (
-                t.fp as f64 / totals.fp as f64,
-                t.tp as f64 / totals.tp as f64,
-            )
-        })
-        .collect()
+    kept.iter().map(|t| (t.fp as f64 / totals.fp as f64, t.tp as f64 / totals.tp as f64)).collect()
 }
 
 /// Whether `b` lies on the segment from `a` to `c` (the curve only moves up
 /// and right, so on the line means on the segment).
 fn collinear(a: Threshold, b: Threshold, c: Threshold) -> bool {
     let cross = |p: Threshold, q: Threshold| {
-        let (dx1, dy1) = (
-            i128::from(p.fp) - i128::from(a.fp),
-            i128::from(p.tp) - i128::from(a.tp),
-        );
-        let (dx2, dy2) = (
-            i128::from(q.fp) - i128::from(a.fp),
-            i128::from(q.tp) - i128::from(a.tp),
-        );
+        let (dx1, dy1) = (i128::from(p.fp) - i128::from(a.fp), i128::from(p.tp) - i128::from(a.tp));
+        let (dx2, dy2) = (i128::from(q.fp) - i128::from(a.fp), i128::from(q.tp) - i128::from(a.tp));
         dx1 * dy2 - dy1 * dx2
     };
     cross(b, c) == 0
@@ -213,12 +186,7 @@ pub fn pr_curve(labels: &[bool], scores: &[f64]) -> Vec<(f64, f64)> {
         return Vec::new();
     }
     std::iter::once((0.0, 1.0))
-        .chain(steps.iter().map(|t| {
-            (
-                t.tp as f64 / positives as f64,
-                t.tp as f64 / (t.tp + t.fp) as f64,
-            )
-        }))
+        .chain(steps.iter().map(|t| (t.tp as f64 / positives as f64, t.tp as f64 / (t.tp + t.fp) as f64)))
         .collect()
 }
 
@@ -242,10 +210,7 @@ mod tests {
         // scikit-learn 1.9.1 gives 0.888888888888889.
         let labels = bools(&[0, 0, 1, 1, 1, 0]);
         let scores = [0.1, 0.4, 0.4, 0.8, 0.4, 0.2];
-        assert!(close(
-            auroc(&labels, &scores).expect("both classes"),
-            8.0 / 9.0
-        ));
+        assert!(close(auroc(&labels, &scores).expect("both classes"), 8.0 / 9.0));
     }
 
     #[test]
@@ -255,10 +220,7 @@ mod tests {
         // 8.5 / 16 = 0.53125; scikit-learn 1.9.1 gives 0.53125.
         let labels = bools(&[1, 0, 1, 0, 1, 0, 0, 1]);
         let scores = [0.9, 0.9, 0.7, 0.5, 0.5, 0.5, 0.2, 0.1];
-        assert!(close(
-            auroc(&labels, &scores).expect("both classes"),
-            0.53125
-        ));
+        assert!(close(auroc(&labels, &scores).expect("both classes"), 0.53125));
     }
 
     #[test]
@@ -281,10 +243,8 @@ mod tests {
         // sorted walk on scores rounded to one decimal (many ties).
         let mut rng = crate::seed::Rng::new(11);
         let labels: Vec<bool> = (0..300).map(|_| rng.uniform() < 0.4).collect();
-        let scores: Vec<f64> = labels
-            .iter()
-            .map(|&l| ((rng.uniform() + if l { 0.3 } else { 0.0 }) * 10.0).round() / 10.0)
-            .collect();
+        let scores: Vec<f64> =
+            labels.iter().map(|&l| ((rng.uniform() + if l { 0.3 } else { 0.0 }) * 10.0).round() / 10.0).collect();
         let mut wins = 0.0;
         let mut pairs = 0.0;
         for (i, &li) in labels.iter().enumerate() {
@@ -310,10 +270,7 @@ mod tests {
         // AP = 1/3 * 1 + 2/3 * 3/4 = 5/6; scikit-learn 1.9.1 gives 0.8333333333333333.
         let labels = bools(&[0, 0, 1, 1, 1, 0]);
         let scores = [0.1, 0.4, 0.4, 0.8, 0.4, 0.2];
-        assert!(close(
-            auprc(&labels, &scores).expect("has positives"),
-            5.0 / 6.0
-        ));
+        assert!(close(auprc(&labels, &scores).expect("has positives"), 5.0 / 6.0));
 
         // Second example, 4 positives. 0.9 (one of each): P 1/2, R 1/4;
         // 0.7: P 2/3, R 2/4; 0.5 (1 pos, 2 neg): P 3/6, R 3/4; 0.2: no recall;
@@ -321,10 +278,7 @@ mod tests {
         // scikit-learn 1.9.1 gives 0.5416666666666666.
         let labels = bools(&[1, 0, 1, 0, 1, 0, 0, 1]);
         let scores = [0.9, 0.9, 0.7, 0.5, 0.5, 0.5, 0.2, 0.1];
-        assert!(close(
-            auprc(&labels, &scores).expect("has positives"),
-            13.0 / 24.0
-        ));
+        assert!(close(auprc(&labels, &scores).expect("has positives"), 13.0 / 24.0));
     }
 
     #[test]
@@ -345,10 +299,7 @@ mod tests {
         // Macro = (1 + 0.8125 + 1) / 3 = 0.9375; scikit-learn 1.9.1
         // (multi_class="ovr", average="macro") gives 0.9375.
         let labels = [0, 1, 2, 0, 1, 2];
-        let probs = [
-            0.7, 0.2, 0.1, 0.3, 0.4, 0.3, 0.2, 0.4, 0.4, 0.4, 0.5, 0.1, 0.1, 0.8, 0.1, 0.3, 0.3,
-            0.4,
-        ];
+        let probs = [0.7, 0.2, 0.1, 0.3, 0.4, 0.3, 0.2, 0.4, 0.4, 0.4, 0.5, 0.1, 0.1, 0.8, 0.1, 0.3, 0.3, 0.4];
         let value = auroc_ovr_macro(&labels, &probs, 3).expect("all classes present");
         assert!(close(value, 0.9375));
     }
@@ -375,10 +326,7 @@ mod tests {
         // Label 2: no positive: None. scikit-learn 1.9.1 gives 0.875 and 1.0.
         let labels = [1, 0, 0, 0, 1, 0, 1, 1, 0, 0, 0, 0];
         let scores = [0.9, 0.2, 0.5, 0.3, 0.6, 0.1, 0.6, 0.4, 0.3, 0.6, 0.1, 0.2];
-        assert_eq!(
-            auroc_per_label(&labels, &scores, 3),
-            vec![Some(0.875), Some(1.0), None]
-        );
+        assert_eq!(auroc_per_label(&labels, &scores, 3), vec![Some(0.875), Some(1.0), None]);
         assert_eq!(auroc_per_label(&labels, &scores[..11], 3), vec![None; 3]);
         assert!(auroc_per_label(&labels, &scores, 0).is_empty());
     }
@@ -389,14 +337,7 @@ mod tests {
         // fpr [0, .25, .25, .75, 1, 1], tpr [0, .25, .5, .75, .75, 1].
         let labels = bools(&[1, 0, 1, 0, 1, 0, 0, 1]);
         let scores = [0.9, 0.9, 0.7, 0.5, 0.5, 0.5, 0.2, 0.1];
-        let expected = vec![
-            (0.0, 0.0),
-            (0.25, 0.25),
-            (0.25, 0.5),
-            (0.75, 0.75),
-            (1.0, 0.75),
-            (1.0, 1.0),
-        ];
+        let expected = vec![(0.0, 0.0), (0.25, 0.25), (0.25, 0.5), (0.75, 0.75), (1.0, 0.75), (1.0, 1.0)];
         assert_eq!(roc_curve(&labels, &scores), expected);
     }
 
@@ -405,10 +346,7 @@ mod tests {
         // Perfect ranking: up the left edge, then along the top.
         let labels = bools(&[1, 1, 1, 0, 0]);
         let scores = [0.9, 0.8, 0.7, 0.2, 0.1];
-        assert_eq!(
-            roc_curve(&labels, &scores),
-            vec![(0.0, 0.0), (0.0, 1.0), (1.0, 1.0)]
-        );
+        assert_eq!(roc_curve(&labels, &scores), vec![(0.0, 0.0), (0.0, 1.0), (1.0, 1.0)]);
         assert!(roc_curve(&[true, true], &[0.1, 0.2]).is_empty());
     }
 
@@ -419,21 +357,11 @@ mod tests {
         // (.25, .5), (.5, 2/3), (.75, .5), (.75, 3/7), (1, .5).
         let labels = bools(&[1, 0, 1, 0, 1, 0, 0, 1]);
         let scores = [0.9, 0.9, 0.7, 0.5, 0.5, 0.5, 0.2, 0.1];
-        let expected = [
-            (0.0, 1.0),
-            (0.25, 0.5),
-            (0.5, 2.0 / 3.0),
-            (0.75, 0.5),
-            (0.75, 3.0 / 7.0),
-            (1.0, 0.5),
-        ];
+        let expected = [(0.0, 1.0), (0.25, 0.5), (0.5, 2.0 / 3.0), (0.75, 0.5), (0.75, 3.0 / 7.0), (1.0, 0.5)];
         let curve = pr_curve(&labels, &scores);
         assert_eq!(curve.len(), expected.len());
         for (got, want) in curve.iter().zip(expected) {
-            assert!(
-                close(got.0, want.0) && close(got.1, want.1),
-                "{got:?} vs {want:?}"
-            );
+            assert!(close(got.0, want.0) && close(got.1, want.1), "{got:?} vs {want:?}");
         }
         assert!(pr_curve(&[false], &[0.3]).is_empty());
     }

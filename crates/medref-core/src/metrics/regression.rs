@@ -17,9 +17,7 @@
 /// Whether the two slices form a usable sample: same length, at least one
 /// pair, and only finite numbers.
 fn paired(y_true: &[f64], y_pred: &[f64]) -> bool {
-    y_true.len() == y_pred.len()
-        && !y_true.is_empty()
-        && y_true.iter().chain(y_pred).all(|v| v.is_finite())
+    y_true.len() == y_pred.len() && !y_true.is_empty() && y_true.iter().chain(y_pred).all(|v| v.is_finite())
 }
 
 /// Whether every value equals the first. Checked exactly instead of testing
@@ -70,11 +68,7 @@ pub fn r2(y_true: &[f64], y_pred: &[f64]) -> f64 {
     let Some(mean_true) = super::mean(y_true.iter().copied()) else {
         return f64::NAN;
     };
-    let ss_res: f64 = y_true
-        .iter()
-        .zip(y_pred)
-        .map(|(t, p)| (t - p).powi(2))
-        .sum();
+    let ss_res: f64 = y_true.iter().zip(y_pred).map(|(t, p)| (t - p).powi(2)).sum();
     let ss_tot: f64 = y_true.iter().map(|t| (t - mean_true).powi(2)).sum();
     1.0 - ss_res / ss_tot
 }
@@ -91,10 +85,8 @@ pub fn pearson(y_true: &[f64], y_pred: &[f64]) -> f64 {
     if !paired(y_true, y_pred) || is_constant(y_true) || is_constant(y_pred) {
         return f64::NAN;
     }
-    let (Some(mean_x), Some(mean_y)) = (
-        super::mean(y_true.iter().copied()),
-        super::mean(y_pred.iter().copied()),
-    ) else {
+    let (Some(mean_x), Some(mean_y)) = (super::mean(y_true.iter().copied()), super::mean(y_pred.iter().copied()))
+    else {
         return f64::NAN;
     };
     let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
@@ -208,10 +200,7 @@ mod tests {
         // -0.4 below 0.0).
         let y_true = [3.1, -0.4, 2.2, 2.2, 0.0, 5.7, 1.0, 1.0, 1.0];
         let y_pred = [2.5, 0.3, 2.0, 2.9, -0.1, 4.8, 1.0, 1.4, 0.7];
-        assert_eq!(
-            average_ranks(&y_true),
-            vec![8.0, 1.0, 6.5, 6.5, 2.0, 9.0, 4.0, 4.0, 4.0]
-        );
+        assert_eq!(average_ranks(&y_true), vec![8.0, 1.0, 6.5, 6.5, 2.0, 9.0, 4.0, 4.0, 4.0]);
         assert!(close(rmse(&y_true, &y_pred), 0.521749194749951));
         assert!(close(mae(&y_true, &y_pred), 0.43333333333333335));
         assert!(close(r2(&y_true, &y_pred), 0.9099338289355445));

@@ -8,9 +8,8 @@
 use std::collections::BTreeMap;
 
 use super::{
-    auprc, auroc, auroc_ovr_macro, balanced_accuracy, bootstrap_ci, brier_score,
-    brier_score_multiclass, expected_calibration_error, f1_macro, mae, pearson, r2, rmse, spearman,
-    BinaryCounts,
+    auprc, auroc, auroc_ovr_macro, balanced_accuracy, bootstrap_ci, brier_score, brier_score_multiclass,
+    expected_calibration_error, f1_macro, mae, pearson, r2, rmse, spearman, BinaryCounts,
 };
 
 /// Bins for the ECE in the summaries; 15 is the common choice since Guo et
@@ -54,10 +53,7 @@ pub fn binary_summary(
     map.put("auroc", auroc(labels, scores));
     map.put("auprc", auprc(labels, scores));
     map.put("brier", brier_score(labels, scores));
-    map.put(
-        "ece",
-        expected_calibration_error(labels, scores, SUMMARY_ECE_BINS),
-    );
+    map.put("ece", expected_calibration_error(labels, scores, SUMMARY_ECE_BINS));
     if let Some(counts) = BinaryCounts::at_threshold(labels, scores, threshold) {
         map.put("accuracy", counts.accuracy());
         map.put("balanced_accuracy", counts.balanced_accuracy());
@@ -123,19 +119,12 @@ pub fn multiclass_summary(
     map.put("auroc", auroc_ovr_macro(labels, probs, n_classes));
     map.put("brier", brier_score_multiclass(labels, probs, n_classes));
     map.put("accuracy", super::accuracy(labels, &predicted));
-    map.put(
-        "balanced_accuracy",
-        balanced_accuracy(labels, &predicted, n_classes),
-    );
+    map.put("balanced_accuracy", balanced_accuracy(labels, &predicted, n_classes));
     map.put("f1_macro", f1_macro(labels, &predicted, n_classes));
     if bootstrap > 0 {
         let ci = bootstrap_ci(labels.len(), bootstrap, seed, |idx| {
             let l: Vec<usize> = idx.iter().map(|&i| labels[i]).collect();
-            let p: Vec<f64> = idx
-                .iter()
-                .flat_map(|&i| &probs[i * n_classes..(i + 1) * n_classes])
-                .copied()
-                .collect();
+            let p: Vec<f64> = idx.iter().flat_map(|&i| &probs[i * n_classes..(i + 1) * n_classes]).copied().collect();
             auroc_ovr_macro(&l, &p, n_classes)
         });
         if let Some(ci) = ci {
@@ -152,13 +141,8 @@ type RegressionMetric = fn(&[f64], &[f64]) -> f64;
 
 /// The regression metrics of [`regression_summary`], by key, in the order
 /// they are written.
-const REGRESSION_METRICS: [(&str, RegressionMetric); 5] = [
-    ("rmse", rmse),
-    ("mae", mae),
-    ("r2", r2),
-    ("pearson", pearson),
-    ("spearman", spearman),
-];
+const REGRESSION_METRICS: [(&str, RegressionMetric); 5] =
+    [("rmse", rmse), ("mae", mae), ("r2", r2), ("pearson", pearson), ("spearman", spearman)];
 
 /// Headline metrics of a regression model, each with a bootstrap 95%
 /// interval.
@@ -172,12 +156,7 @@ const REGRESSION_METRICS: [(&str, RegressionMetric); 5] = [
 /// no resample left the metric defined; `bootstrap == 0` skips the
 /// intervals. With
 /// different-length slices only `n` (the length of `y_true`) is present.
-pub fn regression_summary(
-    y_true: &[f64],
-    y_pred: &[f64],
-    bootstrap: usize,
-    seed: u64,
-) -> BTreeMap<String, f64> {
+pub fn regression_summary(y_true: &[f64], y_pred: &[f64], bootstrap: usize, seed: u64) -> BTreeMap<String, f64> {
     let mut map = FiniteMap::default();
     map.put("n", y_true.len() as f64);
     if y_true.len() != y_pred.len() {
@@ -235,14 +214,7 @@ mod tests {
         // Negatives only: no AUROC, AUPRC, sensitivity or F1 (nothing called
         // positive either), and no interval.
         let map = binary_summary(&[false, false, false], &[0.1, 0.2, 0.3], 0.5, 50, 1);
-        for key in [
-            "auroc",
-            "auprc",
-            "sensitivity",
-            "f1",
-            "auroc_ci_low",
-            "auroc_ci_high",
-        ] {
+        for key in ["auroc", "auprc", "sensitivity", "f1", "auroc_ci_low", "auroc_ci_high"] {
             assert!(!map.contains_key(key), "unexpected {key}");
         }
         assert_eq!(map["specificity"], 1.0);
@@ -260,10 +232,7 @@ mod tests {
         // [0, 1, 1, 1, 1, 2] (row 2 ties 0.4/0.4 and takes class 1 first):
         // 4 of 6 right (rows 2 and 3 wrong). Recalls: class 0 1/2, class 1 2/2, class 2 1/2.
         let labels = [0, 1, 2, 0, 1, 2];
-        let probs = [
-            0.7, 0.2, 0.1, 0.3, 0.4, 0.3, 0.2, 0.4, 0.4, 0.4, 0.5, 0.1, 0.1, 0.8, 0.1, 0.3, 0.3,
-            0.4,
-        ];
+        let probs = [0.7, 0.2, 0.1, 0.3, 0.4, 0.3, 0.2, 0.4, 0.4, 0.4, 0.5, 0.1, 0.1, 0.8, 0.1, 0.3, 0.3, 0.4];
         let map = multiclass_summary(&labels, &probs, 3, 100, 9);
         assert!((map["auroc"] - 0.9375).abs() < 1e-12);
         assert!((map["accuracy"] - 4.0 / 6.0).abs() < 1e-12);
@@ -281,10 +250,7 @@ mod tests {
 
     #[test]
     fn argmax_takes_first_of_a_tie_and_ignores_nan() {
-        assert_eq!(
-            argmax_rows(&[0.2, 0.4, 0.4, f64::NAN, 0.1, 0.3], 3),
-            vec![1, 2]
-        );
+        assert_eq!(argmax_rows(&[0.2, 0.4, 0.4, f64::NAN, 0.1, 0.3], 3), vec![1, 2]);
     }
 
     #[test]
@@ -301,10 +267,7 @@ mod tests {
         assert!((map["pearson"] - 5.5 / 36.25f64.sqrt()).abs() < 1e-12);
         assert!((map["spearman"] - 1.0).abs() < 1e-12);
         for key in ["rmse", "mae", "r2", "pearson", "spearman"] {
-            let (low, high) = (
-                map[&format!("{key}_ci_low")],
-                map[&format!("{key}_ci_high")],
-            );
+            let (low, high) = (map[&format!("{key}_ci_low")], map[&format!("{key}_ci_high")]);
             assert!(low <= high, "{key}: {low} > {high}");
         }
         // Resampled errors are drawn from |errors| in {0, 0.5, 1}.
@@ -331,9 +294,6 @@ mod tests {
         assert_eq!(mismatched.keys().collect::<Vec<_>>(), vec!["n"]);
         let with_nan = regression_summary(&[1.0, 2.0, 3.0], &[1.0, f64::NAN, 3.0], 10, 1);
         assert_eq!(with_nan.keys().collect::<Vec<_>>(), vec!["n"]);
-        assert_eq!(
-            regression_summary(&[1.0, 2.0, 3.0], &[1.0, 2.5, 3.0], 0, 1).len(),
-            6
-        );
+        assert_eq!(regression_summary(&[1.0, 2.0, 3.0], &[1.0, 2.5, 3.0], 0, 1).len(), 6);
     }
 }

@@ -74,11 +74,7 @@ pub fn segments(labels: &[usize]) -> Vec<Segment> {
     for (frame, &label) in labels.iter().enumerate() {
         match out.last_mut() {
             Some(last) if last.label == label => last.end = frame + 1,
-            _ => out.push(Segment {
-                label,
-                start: frame,
-                end: frame + 1,
-            }),
+            _ => out.push(Segment { label, start: frame, end: frame + 1 }),
         }
     }
     out
@@ -124,14 +120,8 @@ pub fn edit_score(truth: &[usize], predicted: &[usize], ignore: Option<usize>) -
     if truth.len() != predicted.len() || truth.is_empty() {
         return f64::NAN;
     }
-    let t: Vec<usize> = foreground_segments(truth, ignore)
-        .iter()
-        .map(|s| s.label)
-        .collect();
-    let p: Vec<usize> = foreground_segments(predicted, ignore)
-        .iter()
-        .map(|s| s.label)
-        .collect();
+    let t: Vec<usize> = foreground_segments(truth, ignore).iter().map(|s| s.label).collect();
+    let p: Vec<usize> = foreground_segments(predicted, ignore).iter().map(|s| s.label).collect();
     let longest = t.len().max(p.len());
     if longest == 0 {
         return f64::NAN;
@@ -203,8 +193,7 @@ pub fn segment_counts(
         let mut best: Option<(usize, f64)> = None;
         for (k, real) in t.iter().enumerate() {
             let iou = if real.label == guess.label {
-                let intersection =
-                    guess.end.min(real.end) as f64 - guess.start.max(real.start) as f64;
+                let intersection = guess.end.min(real.end) as f64 - guess.start.max(real.start) as f64;
                 let union = guess.end.max(real.end) as f64 - guess.start.min(real.start) as f64;
                 intersection / union
             } else {
@@ -234,12 +223,7 @@ pub fn segment_counts(
 ///
 /// Empty or different-length sequences, an `overlap` outside `(0, 1]`, or no
 /// segment on either side after `ignore` give NaN.
-pub fn segmental_f1(
-    truth: &[usize],
-    predicted: &[usize],
-    overlap: f64,
-    ignore: Option<usize>,
-) -> f64 {
+pub fn segmental_f1(truth: &[usize], predicted: &[usize], overlap: f64, ignore: Option<usize>) -> f64 {
     segment_counts(truth, predicted, overlap, ignore).map_or(f64::NAN, |c| c.f1())
 }
 
@@ -289,12 +273,7 @@ pub fn sensitivity_at_false_alarms(
         return None;
     }
     let budget = (max_false_alarms_per_hour * hours).floor();
-    let mut negatives: Vec<f64> = labels
-        .iter()
-        .zip(scores)
-        .filter(|(&l, _)| !l)
-        .map(|(_, &s)| s)
-        .collect();
+    let mut negatives: Vec<f64> = labels.iter().zip(scores).filter(|(&l, _)| !l).map(|(_, &s)| s).collect();
     negatives.sort_by(|a, b| b.total_cmp(a));
     let threshold = if (negatives.len() as f64) <= budget {
         // Every window may be called positive.
@@ -303,18 +282,10 @@ pub fn sensitivity_at_false_alarms(
         // The (budget+1)-th highest negative must stay below the threshold,
         // and so must every negative tied with it.
         let first_excluded = negatives[budget as usize];
-        scores
-            .iter()
-            .copied()
-            .filter(|&s| s > first_excluded)
-            .fold(f64::INFINITY, f64::min)
+        scores.iter().copied().filter(|&s| s > first_excluded).fold(f64::INFINITY, f64::min)
     };
     let positives = labels.iter().filter(|&&l| l).count();
-    let detected = labels
-        .iter()
-        .zip(scores)
-        .filter(|(&l, &s)| l && s >= threshold)
-        .count();
+    let detected = labels.iter().zip(scores).filter(|(&l, &s)| l && s >= threshold).count();
     let false_alarms = negatives.iter().filter(|&&s| s >= threshold).count() as u64;
     Some(AlarmOperatingPoint {
         threshold,
@@ -360,21 +331,9 @@ mod tests {
         assert_eq!(
             segments(&seq("AAABBC")),
             vec![
-                Segment {
-                    label: A,
-                    start: 0,
-                    end: 3
-                },
-                Segment {
-                    label: B,
-                    start: 3,
-                    end: 5
-                },
-                Segment {
-                    label: C,
-                    start: 5,
-                    end: 6
-                },
+                Segment { label: A, start: 0, end: 3 },
+                Segment { label: B, start: 3, end: 5 },
+                Segment { label: C, start: 5, end: 6 },
             ]
         );
         assert!(segments(&[]).is_empty());
@@ -413,14 +372,7 @@ mod tests {
         assert!(close(frame_accuracy(&t, &p), 0.75));
         assert!(close(edit_score(&t, &p, None), 50.0));
         let counts = segment_counts(&t, &p, 0.1, None).unwrap();
-        assert_eq!(
-            counts,
-            SegmentCounts {
-                true_positive: 2,
-                false_positive: 2,
-                false_negative: 0
-            }
-        );
+        assert_eq!(counts, SegmentCounts { true_positive: 2, false_positive: 2, false_negative: 0 });
         assert!(close(segmental_f1(&t, &p, 0.1, None), 200.0 / 3.0));
     }
 
@@ -434,27 +386,13 @@ mod tests {
         let t = seq("AAAACAA");
         let p = seq("AAACAAA");
         let c = segment_counts(&t, &p, 0.1, None).unwrap();
-        assert_eq!(
-            c,
-            SegmentCounts {
-                true_positive: 2,
-                false_positive: 1,
-                false_negative: 1
-            }
-        );
+        assert_eq!(c, SegmentCounts { true_positive: 2, false_positive: 1, false_negative: 1 });
         // Second prediction whose best truth is already matched:
         // truth AAAAAABB (A[0,6) B[6,8)); pred AAABAABB: A[0,3) B[3,4) A[4,6) B[6,8).
         // A[0,3): IoU 3/6 = 0.5 TP. A[4,6): best A[0,6) IoU 2/6, taken -> FP.
         // B[3,4) vs B[6,8): negative -> FP; B[6,8) TP. tp 2 fp 2 fn 0.
         let c = segment_counts(&seq("AAAAAABB"), &seq("AAABAABB"), 0.25, None).unwrap();
-        assert_eq!(
-            c,
-            SegmentCounts {
-                true_positive: 2,
-                false_positive: 2,
-                false_negative: 0
-            }
-        );
+        assert_eq!(c, SegmentCounts { true_positive: 2, false_positive: 2, false_negative: 0 });
     }
 
     #[test]
@@ -475,19 +413,13 @@ mod tests {
         assert!(segmental_f1(&seq("AAA"), &seq("AAA"), 0.5, Some(A)).is_nan());
         // Background truth, foreground prediction: edit 0, F1 0.
         assert!(close(edit_score(&seq("AAA"), &seq("ABA"), Some(A)), 0.0));
-        assert!(close(
-            segmental_f1(&seq("AAA"), &seq("ABA"), 0.1, Some(A)),
-            0.0
-        ));
+        assert!(close(segmental_f1(&seq("AAA"), &seq("ABA"), 0.1, Some(A)), 0.0));
     }
 
     #[test]
     fn edit_distance_counts_substitutions() {
         // truth segments A B C, pred A C C -> merged: A C; levenshtein(ABC, AC) = 1 -> 100*(1-1/3).
-        assert!(close(
-            edit_score(&seq("AABBCC"), &seq("AACCCC"), None),
-            200.0 / 3.0
-        ));
+        assert!(close(edit_score(&seq("AABBCC"), &seq("AACCCC"), None), 200.0 / 3.0));
         assert_eq!(levenshtein(&[0, 1, 2], &[2, 1, 0]), 2);
         assert_eq!(levenshtein(&[], &[1, 2]), 2);
     }
@@ -501,16 +433,8 @@ mod tests {
         assert!(segmental_f1(&[0], &[0], 0.0, None).is_nan());
         assert!(segment_counts(&[0, 1], &[1], 0.5, None).is_none());
         assert!(SegmentCounts::default().f1().is_nan());
-        let mut total = SegmentCounts {
-            true_positive: 1,
-            false_positive: 0,
-            false_negative: 1,
-        };
-        total.add(SegmentCounts {
-            true_positive: 1,
-            false_positive: 2,
-            false_negative: 0,
-        });
+        let mut total = SegmentCounts { true_positive: 1, false_positive: 0, false_negative: 1 };
+        total.add(SegmentCounts { true_positive: 1, false_positive: 2, false_negative: 0 });
         // 2*2/(4+2+1)
         assert!(close(total.f1(), 400.0 / 7.0));
     }
@@ -544,13 +468,7 @@ mod tests {
     fn tied_negatives_stay_below_threshold_and_top_negative_gives_infinity() {
         // Negatives 0.8 0.8, budget 1: the tie cannot be split, so both must
         // stay below -> threshold = 0.9 (the positive), 0 false alarms.
-        let op = sensitivity_at_false_alarms(
-            &[false, false, true, true],
-            &[0.8, 0.8, 0.9, 0.5],
-            1.0,
-            1.0,
-        )
-        .unwrap();
+        let op = sensitivity_at_false_alarms(&[false, false, true, true], &[0.8, 0.8, 0.9, 0.5], 1.0, 1.0).unwrap();
         assert_eq!(op.threshold, 0.9);
         assert_eq!(op.false_alarms, 0);
         assert!(close(op.sensitivity, 0.5));

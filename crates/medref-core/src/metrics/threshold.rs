@@ -21,22 +21,15 @@ pub struct BinaryCounts {
 impl BinaryCounts {
     /// Counts from hard predictions; `None` when the slices differ in length.
     pub fn from_predictions(labels: &[bool], predicted: &[bool]) -> Option<Self> {
-        (labels.len() == predicted.len())
-            .then(|| Self::tally(labels.iter().copied().zip(predicted.iter().copied())))
+        (labels.len() == predicted.len()).then(|| Self::tally(labels.iter().copied().zip(predicted.iter().copied())))
     }
 
     /// Counts when a sample is called positive iff `score >= threshold`
     /// (a NaN score is never positive); `None` when the slices differ in
     /// length.
     pub fn at_threshold(labels: &[bool], scores: &[f64], threshold: f64) -> Option<Self> {
-        (labels.len() == scores.len()).then(|| {
-            Self::tally(
-                labels
-                    .iter()
-                    .zip(scores)
-                    .map(|(&truth, &s)| (truth, s >= threshold)),
-            )
-        })
+        (labels.len() == scores.len())
+            .then(|| Self::tally(labels.iter().zip(scores).map(|(&truth, &s)| (truth, s >= threshold))))
     }
 
     fn tally(pairs: impl Iterator<Item = (bool, bool)>) -> Self {
@@ -84,10 +77,7 @@ impl BinaryCounts {
     /// NaN when there is neither a positive label nor a positive call, where
     /// F1 is undefined (scikit-learn warns and reports 0.0 by default).
     pub fn f1(&self) -> f64 {
-        ratio(
-            2 * self.true_positive,
-            2 * self.true_positive + self.false_positive + self.false_negative,
-        )
+        ratio(2 * self.true_positive, 2 * self.true_positive + self.false_positive + self.false_negative)
     }
 }
 
@@ -142,8 +132,7 @@ pub fn youden_threshold(labels: &[bool], scores: &[f64]) -> Option<f64> {
     // J = tp/P - fp/N has the sign and order of tp*N - fp*P.
     let mut best: Option<(i128, f64)> = None;
     for step in super::ranking::thresholds(labels, scores)? {
-        let scaled_j =
-            i128::from(step.tp) * i128::from(negatives) - i128::from(step.fp) * i128::from(positives);
+        let scaled_j = i128::from(step.tp) * i128::from(negatives) - i128::from(step.fp) * i128::from(positives);
         // Strictly greater: walking down from the top, the first (largest)
         // threshold keeps a tie.
         if best.is_none_or(|(j, _)| scaled_j > j) {
@@ -180,10 +169,7 @@ mod tests {
     #[test]
     fn f1_binary_from_counts() {
         // tp 2, fp 1, fn 1 -> 4 / 6. scikit-learn 1.9.1 gives 0.6666666666666666.
-        let value = f1_binary(
-            &[true, true, false, false, true],
-            &[true, false, true, false, true],
-        );
+        let value = f1_binary(&[true, true, false, false, true], &[true, false, true, false, true]);
         assert!((value - 4.0 / 6.0).abs() < 1e-12);
         assert!(f1_binary(&[false, false], &[false, false]).is_nan());
         assert!(f1_binary(&[true], &[]).is_nan());
@@ -191,8 +177,8 @@ mod tests {
 
     #[test]
     fn balanced_accuracy_with_one_class_is_its_recall() {
-        let counts = BinaryCounts::from_predictions(&[false, false, false], &[false, true, false])
-            .expect("same length");
+        let counts =
+            BinaryCounts::from_predictions(&[false, false, false], &[false, true, false]).expect("same length");
         assert!((counts.balanced_accuracy() - 2.0 / 3.0).abs() < 1e-12);
         assert!((counts.accuracy() - 2.0 / 3.0).abs() < 1e-12);
         assert_eq!(counts.total(), 3);

@@ -48,10 +48,25 @@ fn ct_small_loses_its_identity_but_keeps_its_pixels() {
     let report = deidentify_file(&input, &out, &DeidentifyOptions::default()).unwrap();
     let after = dicom_object::open_file(&out).unwrap();
 
-    for tag in [tags::PATIENT_NAME, tags::PATIENT_ID, tags::PATIENT_BIRTH_DATE, tags::PATIENT_SEX, tags::STUDY_DATE, tags::ACCESSION_NUMBER] {
+    for tag in [
+        tags::PATIENT_NAME,
+        tags::PATIENT_ID,
+        tags::PATIENT_BIRTH_DATE,
+        tags::PATIENT_SEX,
+        tags::STUDY_DATE,
+        tags::ACCESSION_NUMBER,
+    ] {
         assert_eq!(text(&after, tag).as_deref(), Some(""), "{}", keyword(tag));
     }
-    for tag in [tags::OTHER_PATIENT_I_DS_SEQUENCE, tags::PATIENT_AGE, tags::PATIENT_WEIGHT, tags::INSTITUTION_NAME, tags::STATION_NAME, tags::SERIES_DATE, tags::ACQUISITION_TIME] {
+    for tag in [
+        tags::OTHER_PATIENT_I_DS_SEQUENCE,
+        tags::PATIENT_AGE,
+        tags::PATIENT_WEIGHT,
+        tags::INSTITUTION_NAME,
+        tags::STATION_NAME,
+        tags::SERIES_DATE,
+        tags::ACQUISITION_TIME,
+    ] {
         assert!(after.get(tag).is_none(), "{} kept", keyword(tag));
     }
     assert!(after.tags().all(|t| t.group() % 2 == 0), "a private attribute survived");
@@ -62,15 +77,21 @@ fn ct_small_loses_its_identity_but_keeps_its_pixels() {
     assert_eq!(text(&codes[0], tags::CODE_VALUE).as_deref(), Some("113100"));
 
     // UIDs replaced consistently, and the file meta follows the SOP instance.
-    for tag in [tags::SOP_INSTANCE_UID, tags::STUDY_INSTANCE_UID, tags::SERIES_INSTANCE_UID, tags::FRAME_OF_REFERENCE_UID] {
+    for tag in
+        [tags::SOP_INSTANCE_UID, tags::STUDY_INSTANCE_UID, tags::SERIES_INSTANCE_UID, tags::FRAME_OF_REFERENCE_UID]
+    {
         let old = text(&before, tag).unwrap();
         assert_eq!(text(&after, tag).unwrap(), replacement_uid("", &old), "{}", keyword(tag));
     }
-    assert_eq!(after.meta().media_storage_sop_instance_uid().trim_end_matches('\0'), text(&after, tags::SOP_INSTANCE_UID).unwrap());
+    assert_eq!(
+        after.meta().media_storage_sop_instance_uid().trim_end_matches('\0'),
+        text(&after, tags::SOP_INSTANCE_UID).unwrap()
+    );
     assert_eq!(text(&after, tags::SOP_CLASS_UID), text(&before, tags::SOP_CLASS_UID));
 
     // Pixels: the same bytes, and still decodable to the same values.
-    let pixels = |o: &FileDicomObject<InMemDicomObject>| o.get(tags::PIXEL_DATA).unwrap().to_bytes().unwrap().into_owned();
+    let pixels =
+        |o: &FileDicomObject<InMemDicomObject>| o.get(tags::PIXEL_DATA).unwrap().to_bytes().unwrap().into_owned();
     assert_eq!(pixels(&after), pixels(&before));
     assert_eq!(crate::dicom::read_slice(&out).unwrap().hu, crate::dicom::read_slice(&input).unwrap().hu);
 
@@ -110,12 +131,17 @@ fn date_options_keep_or_shift_dates_and_say_so() {
     assert_eq!(r.method_codes.iter().map(|c| c.code).collect::<Vec<_>>(), ["113100", "113106"]);
 
     let mut obj = before.clone();
-    let r = deidentify(&mut obj, &DeidentifyOptions { dates: DatePolicy::Shift { days: -30 }, uid_secret: String::new() });
+    let r =
+        deidentify(&mut obj, &DeidentifyOptions { dates: DatePolicy::Shift { days: -30 }, uid_secret: String::new() });
     assert_eq!(text(&obj, tags::STUDY_DATE), shift_date(&study, -30));
     assert_ne!(text(&obj, tags::STUDY_DATE), Some(study));
     assert_eq!(text(&obj, tags::PATIENT_BIRTH_DATE).as_deref(), Some(""), "the birth date is never kept");
     assert_eq!(text(&obj, tags::LONGITUDINAL_TEMPORAL_INFORMATION_MODIFIED).as_deref(), Some("MODIFIED"));
-    assert!(r.dates_shifted.contains_key("StudyDate") && r.dates_shifted.contains_key("SeriesDate"), "{:?}", r.dates_shifted);
+    assert!(
+        r.dates_shifted.contains_key("StudyDate") && r.dates_shifted.contains_key("SeriesDate"),
+        "{:?}",
+        r.dates_shifted
+    );
     assert!(r.options[0].contains("Modified Dates"));
     let json = format!("{r:?}");
     assert!(!json.contains("-30") && !json.contains("30 days"), "the shift must not be recorded: {json}");

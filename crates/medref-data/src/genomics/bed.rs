@@ -70,10 +70,7 @@ fn column_name(column: usize) -> &'static str {
 /// Errors name the file, the line and the column: fewer than three
 /// columns (or spaces instead of tabs), a start or end that is not a whole
 /// number, `start >= end`, a missing or `.` label.
-pub fn read_bed(
-    path: impl AsRef<Path>,
-    label_column: usize,
-) -> Result<Vec<LabelledRegion>, DataError> {
+pub fn read_bed(path: impl AsRef<Path>, label_column: usize) -> Result<Vec<LabelledRegion>, DataError> {
     let path = path.as_ref();
     if label_column < 4 {
         return Err(DataError::format(
@@ -98,21 +95,11 @@ pub fn read_bed(
         }
         let fields: Vec<&[u8]> = text.split(|&b| b == b'\t').collect();
         let at = |column: usize, detail: String| {
-            DataError::format(
-                path,
-                format!(
-                    "line {no}, column {column} ({}): {detail}",
-                    column_name(column)
-                ),
-            )
+            DataError::format(path, format!("line {no}, column {column} ({}): {detail}", column_name(column)))
         };
         let shown = |column: usize| String::from_utf8_lossy(fields[column - 1]).into_owned();
         if fields.len() < 3 {
-            let hint = if text.contains(&b' ') {
-                "; columns must be separated by tabs, not spaces"
-            } else {
-                ""
-            };
+            let hint = if text.contains(&b' ') { "; columns must be separated by tabs, not spaces" } else { "" };
             return Err(DataError::format(
                 path,
                 format!(
@@ -154,16 +141,11 @@ pub fn read_bed(
         let end = match record.feature_end() {
             None => 0,
             Some(Ok(p)) => usize::from(p) as u64,
-            Some(Err(_)) => {
-                return Err(at(3, format!("`{}` is not a whole number >= 0", shown(3))))
-            }
+            Some(Err(_)) => return Err(at(3, format!("`{}` is not a whole number >= 0", shown(3)))),
         };
         for (column, value) in [(2, start), (3, end)] {
             if value > MAX_COORDINATE {
-                return Err(at(
-                    column,
-                    format!("{value} is larger than any genome (at most {MAX_COORDINATE})"),
-                ));
+                return Err(at(column, format!("{value} is larger than any genome (at most {MAX_COORDINATE})")));
             }
         }
         if start > end {
@@ -192,23 +174,15 @@ pub fn read_bed(
                     ),
                 ))
             }
-            Some(v) => String::from_utf8(v.to_vec())
-                .map_err(|_| at(label_column, "the label is not UTF-8 text".into()))?,
+            Some(v) => {
+                String::from_utf8(v.to_vec()).map_err(|_| at(label_column, "the label is not UTF-8 text".into()))?
+            }
         };
         let label = label.trim().to_string();
         if label.is_empty() || label == "." {
-            return Err(at(
-                label_column,
-                format!("the label is `{label}` (missing); every region needs one"),
-            ));
+            return Err(at(label_column, format!("the label is `{label}` (missing); every region needs one")));
         }
-        regions.push(LabelledRegion {
-            chrom,
-            start,
-            end,
-            label,
-            line: no,
-        });
+        regions.push(LabelledRegion { chrom, start, end, label, line: no });
     }
     Ok(regions)
 }
@@ -235,10 +209,7 @@ pub fn sequences_for_regions(
     class_names: Option<&[String]>,
 ) -> Result<LabelledSequences, DataError> {
     if window == Some(0) {
-        return Err(DataError::format(
-            bed_path,
-            "window of 0 bases requested; give a positive length",
-        ));
+        return Err(DataError::format(bed_path, "window of 0 bases requested; give a positive length"));
     }
     let labels: Vec<&str> = regions.iter().map(|r| r.label.as_str()).collect();
     let (names, indices) = class_indices(&labels, class_names).map_err(|i| {
@@ -272,13 +243,7 @@ pub fn sequences_for_regions(
                     } else {
                         format!(
                             "it has {}",
-                            reference
-                                .contigs()
-                                .iter()
-                                .take(10)
-                                .map(|(n, _)| n.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ")
+                            reference.contigs().iter().take(10).map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ")
                         )
                     }
                 ),
@@ -321,27 +286,19 @@ pub fn sequences_for_regions(
         let mut bases = Vec::with_capacity(seq_len);
         bases.resize((inside_start as i64 - start) as usize, b'N');
         if inside_start < inside_end {
-            let inner = reference
-                .fetch(&r.chrom, inside_start, inside_end)
-                .map_err(|e| match e {
-                    DataError::Format { path, detail } => DataError::Format {
-                        path,
-                        detail: format!("region of BED line {}: {detail}", r.line),
-                    },
-                    other => other,
-                })?;
+            let inner = reference.fetch(&r.chrom, inside_start, inside_end).map_err(|e| match e {
+                DataError::Format { path, detail } => {
+                    DataError::Format { path, detail: format!("region of BED line {}: {detail}", r.line) }
+                }
+                other => other,
+            })?;
             bases.extend_from_slice(&inner);
         }
         bases.resize(seq_len, b'N');
         let id = format!("{}:{}-{}", r.chrom, start + 1, end);
         records.push(id, &bases, &[class]);
     }
-    Ok(LabelledSequences {
-        seq_len,
-        label_width: 1,
-        class_names: names,
-        records,
-    })
+    Ok(LabelledSequences { seq_len, label_width: 1, class_names: names, records })
 }
 
 #[cfg(test)]
@@ -363,25 +320,10 @@ mod tests {
             "track name=peaks\n# comment\nchr1\t10\t20\tbound\t1\nchr2\t0\t5\tunbound\t0\t+\n\n",
         );
         let r = read_bed(&p, BED_NAME_COLUMN).unwrap();
-        assert_eq!(
-            r[0],
-            LabelledRegion {
-                chrom: "chr1".into(),
-                start: 10,
-                end: 20,
-                label: "bound".into(),
-                line: 3
-            }
-        );
-        assert_eq!(
-            (r[1].label.as_str(), r[1].line, r[1].len()),
-            ("unbound", 4, 5)
-        );
+        assert_eq!(r[0], LabelledRegion { chrom: "chr1".into(), start: 10, end: 20, label: "bound".into(), line: 3 });
+        assert_eq!((r[1].label.as_str(), r[1].line, r[1].len()), ("unbound", 4, 5));
         let r = read_bed(&p, BED_SCORE_COLUMN).unwrap();
-        assert_eq!(
-            r.iter().map(|x| x.label.as_str()).collect::<Vec<_>>(),
-            ["1", "0"]
-        );
+        assert_eq!(r.iter().map(|x| x.label.as_str()).collect::<Vec<_>>(), ["1", "0"]);
     }
 
     #[test]
@@ -389,22 +331,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let cases = [
             ("chr1\t30\t20\tx\n", "line 1: start 30 is after end 20"),
-            (
-                "chr1\tten\t20\tx\n",
-                "line 1, column 2 (start): `ten` is not a whole number",
-            ),
+            ("chr1\tten\t20\tx\n", "line 1, column 2 (start): `ten` is not a whole number"),
             ("chr1\t1\t-4\tx\n", "line 1, column 3 (end): `-4`"),
             ("chr1\t1\t4\n", "line 1: no column 4 (name)"),
-            (
-                "chr1\t1\t4\t.\n",
-                "line 1, column 4 (name): the label is `.`",
-            ),
+            ("chr1\t1\t4\t.\n", "line 1, column 4 (name): the label is `.`"),
             ("chr1 1 4 x\n", "tabs, not spaces"),
             ("chr1\t4\t4\tx\n", "empty region"),
-            (
-                "chr1\t4\t99999999999999999\tx\n",
-                "column 3 (end): 99999999999999999 is larger than any genome",
-            ),
+            ("chr1\t4\t99999999999999999\tx\n", "column 3 (end): 99999999999999999 is larger than any genome"),
         ];
         for (i, (text, want)) in cases.iter().enumerate() {
             let p = write(dir.path(), &format!("c{i}.bed"), text);
@@ -420,11 +353,7 @@ mod tests {
     fn sequences_under_regions_fixed_or_recentred() {
         let dir = tempfile::tempdir().unwrap();
         let fa = write(dir.path(), "ref.fa", ">chr1\nAACCGGTTAC\n>chr2\nGGGG\n");
-        let bed = write(
-            dir.path(),
-            "r.bed",
-            "chr1\t0\t4\tneg\nchr1\t6\t10\tpos\nchr2\t0\t4\tneg\n",
-        );
+        let bed = write(dir.path(), "r.bed", "chr1\t0\t4\tneg\nchr1\t6\t10\tpos\nchr2\t0\t4\tneg\n");
         let regions = read_bed(&bed, 4).unwrap();
         let mut reference = IndexedFasta::open(&fa).unwrap();
         let s = sequences_for_regions(&mut reference, &bed, &regions, None, None).unwrap();
@@ -441,46 +370,19 @@ mod tests {
         assert_eq!(s.records.ids[0], "chr1:0-5");
         // Unequal lengths without a window, and unknown contigs.
         let bed2 = write(dir.path(), "r2.bed", "chr1\t0\t4\tneg\nchr1\t4\t9\tpos\n");
-        let e = sequences_for_regions(
-            &mut reference,
-            &bed2,
-            &read_bed(&bed2, 4).unwrap(),
-            None,
-            None,
-        )
-        .unwrap_err()
-        .to_string();
-        assert!(
-            e.contains("line 2: region is 5 bp") && e.contains("(line 1) is 4 bp"),
-            "{e}"
-        );
+        let e = sequences_for_regions(&mut reference, &bed2, &read_bed(&bed2, 4).unwrap(), None, None)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("line 2: region is 5 bp") && e.contains("(line 1) is 4 bp"), "{e}");
         let bed3 = write(dir.path(), "r3.bed", "chrX\t0\t4\tneg\n");
-        let e = sequences_for_regions(
-            &mut reference,
-            &bed3,
-            &read_bed(&bed3, 4).unwrap(),
-            None,
-            None,
-        )
-        .unwrap_err()
-        .to_string();
-        assert!(
-            e.contains("line 1: contig `chrX`") && e.contains("chr1, chr2"),
-            "{e}"
-        );
+        let e = sequences_for_regions(&mut reference, &bed3, &read_bed(&bed3, 4).unwrap(), None, None)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("line 1: contig `chrX`") && e.contains("chr1, chr2"), "{e}");
         let bed4 = write(dir.path(), "r4.bed", "chr2\t1\t5\tneg\n");
-        let e = sequences_for_regions(
-            &mut reference,
-            &bed4,
-            &read_bed(&bed4, 4).unwrap(),
-            None,
-            None,
-        )
-        .unwrap_err()
-        .to_string();
-        assert!(
-            e.contains("line 1") && e.contains("`chr2`, which is 4 bp"),
-            "{e}"
-        );
+        let e = sequences_for_regions(&mut reference, &bed4, &read_bed(&bed4, 4).unwrap(), None, None)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("line 1") && e.contains("`chr2`, which is 4 bp"), "{e}");
     }
 }

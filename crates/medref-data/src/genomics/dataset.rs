@@ -48,4 +48,3 @@ pub fn load_sequence_csv(d: &SequenceCsvSection, path: &Path, seed: u64) -> Resu
     .map_err(|e| DataError::format(path, e))?;
     all.into_dataset(&split).map_err(|e| DataError::format(path, e))
 }
-

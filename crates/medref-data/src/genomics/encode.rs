@@ -201,11 +201,7 @@ pub fn one_hot_encode(seq: &[u8], out: &mut [f32]) {
     let (a, rest) = out.split_at_mut(len);
     let (c, rest) = rest.split_at_mut(len);
     let (g, t) = rest.split_at_mut(len);
-    let rows = a
-        .chunks_mut(BLOCK)
-        .zip(c.chunks_mut(BLOCK))
-        .zip(g.chunks_mut(BLOCK))
-        .zip(t.chunks_mut(BLOCK));
+    let rows = a.chunks_mut(BLOCK).zip(c.chunks_mut(BLOCK)).zip(g.chunks_mut(BLOCK)).zip(t.chunks_mut(BLOCK));
     for (block, (((a, c), g), t)) in seq.chunks(BLOCK).zip(rows) {
         plain_channel(block, b'A', a);
         plain_channel(block, b'C', c);
@@ -320,9 +316,7 @@ mod tests {
 
     fn columns(x: &[f32]) -> Vec<[f32; 4]> {
         let len = x.len() / 4;
-        (0..len)
-            .map(|i| [x[i], x[len + i], x[2 * len + i], x[3 * len + i]])
-            .collect()
+        (0..len).map(|i| [x[i], x[len + i], x[2 * len + i], x[3 * len + i]]).collect()
     }
 
     #[test]
@@ -358,11 +352,7 @@ mod tests {
         assert_eq!(cols[9], [third, third, third, 0.0]); // V = not T
         assert_eq!(cols[10], [0.0, 0.0, 0.0, 1.0]); // U = T
         for (code, shares) in IUPAC_SHARES {
-            assert!(
-                (shares.iter().sum::<f32>() - 1.0).abs() < 1e-6,
-                "{}",
-                code as char
-            );
+            assert!((shares.iter().sum::<f32>() - 1.0).abs() < 1e-6, "{}", code as char);
         }
     }
 
@@ -413,10 +403,7 @@ mod tests {
     fn reverse_complement_one_hot_equals_encoding_the_other_strand() {
         let s = b"AACGTRYSWKMBDHVNacgtn";
         let x = one_hot(s);
-        assert_eq!(
-            reverse_complement_one_hot(&x),
-            one_hot(&reverse_complement(s))
-        );
+        assert_eq!(reverse_complement_one_hot(&x), one_hot(&reverse_complement(s)));
         let by_hand = reverse_complement_one_hot(&one_hot(b"AAC"));
         assert_eq!(by_hand, one_hot(b"GTT"));
         assert!(reverse_complement_one_hot(&[]).is_empty());

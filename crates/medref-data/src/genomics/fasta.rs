@@ -66,11 +66,7 @@ pub fn read_fasta(path: impl AsRef<Path>) -> Result<Vec<FastaRecord>, DataError>
     let mut definition = fasta::record::Definition::default();
     loop {
         let (line, _) = reader.get_ref().position();
-        let peek = reader
-            .get_mut()
-            .fill_buf()
-            .map(|b| b.first().copied())
-            .map_err(|e| read_error(path, line, &e))?;
+        let peek = reader.get_mut().fill_buf().map(|b| b.first().copied()).map_err(|e| read_error(path, line, &e))?;
         match peek {
             None => break,
             Some(b'>') => {}
@@ -100,17 +96,10 @@ pub fn read_fasta(path: impl AsRef<Path>) -> Result<Vec<FastaRecord>, DataError>
             }
         }
         reader.read_definition(&mut definition).map_err(|e| {
-            DataError::format(
-                path,
-                format!("line {line}: definition line: {e} (expected `>NAME [description]`)"),
-            )
+            DataError::format(path, format!("line {line}: definition line: {e} (expected `>NAME [description]`)"))
         })?;
-        let id = String::from_utf8(definition.name().to_vec()).map_err(|_| {
-            DataError::format(
-                path,
-                format!("line {line}: the sequence name is not UTF-8 text"),
-            )
-        })?;
+        let id = String::from_utf8(definition.name().to_vec())
+            .map_err(|_| DataError::format(path, format!("line {line}: the sequence name is not UTF-8 text")))?;
         let mut sequence = Vec::new();
         reader.read_sequence(&mut sequence).map_err(|e| {
             let (at, _) = reader.get_ref().position();
@@ -125,10 +114,7 @@ pub fn read_fasta(path: impl AsRef<Path>) -> Result<Vec<FastaRecord>, DataError>
 }
 
 fn read_error(path: &Path, line: usize, e: &std::io::Error) -> DataError {
-    DataError::format(
-        path,
-        format!("line {line}: cannot read: {e} (truncated or corrupt compressed file?)"),
-    )
+    DataError::format(path, format!("line {line}: cannot read: {e} (truncated or corrupt compressed file?)"))
 }
 
 /// The error for a byte that is not a nucleotide code at sequence index
@@ -185,10 +171,7 @@ pub struct IndexedFasta {
 
 impl std::fmt::Debug for IndexedFasta {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("IndexedFasta")
-            .field("path", &self.path)
-            .field("contigs", &self.contigs)
-            .finish_non_exhaustive()
+        f.debug_struct("IndexedFasta").field("path", &self.path).field("contigs", &self.contigs).finish_non_exhaustive()
     }
 }
 
@@ -242,18 +225,12 @@ fn check_index(
 ) -> Result<Vec<(String, u64)>, DataError> {
     let mut contigs: Vec<(String, u64)> = Vec::with_capacity(index.as_ref().len());
     for (i, r) in index.as_ref().iter().enumerate() {
-        let name = String::from_utf8(r.name().to_vec()).map_err(|_| {
-            DataError::format(
-                index_path,
-                format!("line {}: contig name is not UTF-8", i + 1),
-            )
-        })?;
+        let name = String::from_utf8(r.name().to_vec())
+            .map_err(|_| DataError::format(index_path, format!("line {}: contig name is not UTF-8", i + 1)))?;
         if contigs.iter().any(|(n, _)| *n == name) {
             return Err(DataError::format(
                 path,
-                format!(
-                    "contig `{name}` occurs twice; regions by name would be ambiguous (rename one)"
-                ),
+                format!("contig `{name}` occurs twice; regions by name would be ambiguous (rename one)"),
             ));
         }
         let (bases, width) = (r.line_base_count().get(), r.line_width().get());
@@ -303,11 +280,7 @@ impl IndexedFasta {
         let (index, reader, file_len) = match compression {
             Compression::Gzip => return Err(plain_gzip_error(path)),
             Compression::Plain => {
-                let index = if have_fai {
-                    read_fai()?
-                } else {
-                    build_index(path, std::io::BufReader::new(open()?))?
-                };
+                let index = if have_fai { read_fai()? } else { build_index(path, std::io::BufReader::new(open()?))? };
                 let file = open()?;
                 let len = file.metadata().map_err(|e| DataError::io(path, e))?.len();
                 let reader = fasta::io::BufReader::Uncompressed(std::io::BufReader::new(file));
@@ -331,32 +304,17 @@ impl IndexedFasta {
                 let gzi = bgzf::gzi::fs::read(&gzi_path).map_err(|e| {
                     DataError::format(
                         &gzi_path,
-                        format!(
-                            "cannot read the bgzip block index: {e} (recreate it with `bgzip -r`)"
-                        ),
+                        format!("cannot read the bgzip block index: {e} (recreate it with `bgzip -r`)"),
                     )
                 })?;
-                let index = if have_fai {
-                    read_fai()?
-                } else {
-                    build_index(path, bgzf::io::Reader::new(open()?))?
-                };
+                let index = if have_fai { read_fai()? } else { build_index(path, bgzf::io::Reader::new(open()?))? };
                 let reader = fasta::io::BufReader::Bgzf(bgzf::io::IndexedReader::new(open()?, gzi));
                 (index, reader, None)
             }
         };
-        let index_path = if have_fai {
-            fai_path.clone()
-        } else {
-            path.to_path_buf()
-        };
+        let index_path = if have_fai { fai_path.clone() } else { path.to_path_buf() };
         let contigs = check_index(path, &index_path, &index, file_len)?;
-        Ok(Self {
-            path: path.to_path_buf(),
-            contigs,
-            index,
-            reader: fasta::io::Reader::new(reader),
-        })
+        Ok(Self { path: path.to_path_buf(), contigs, index, reader: fasta::io::Reader::new(reader) })
     }
 
     /// The FASTA file.
@@ -371,10 +329,7 @@ impl IndexedFasta {
 
     /// Length in bases of contig `name`, if the file has it.
     pub fn contig_len(&self, name: &str) -> Option<u64> {
-        self.contigs
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|&(_, l)| l)
+        self.contigs.iter().find(|(n, _)| n == name).map(|&(_, l)| l)
     }
 
     /// The bases of `chrom` from `start` to `end`, **0-based half-open**
@@ -406,11 +361,7 @@ impl IndexedFasta {
         if start == end {
             return Ok(Vec::new());
         }
-        let to_position = |v: u64| {
-            usize::try_from(v)
-                .ok()
-                .and_then(|v| Position::try_from(v).ok())
-        };
+        let to_position = |v: u64| usize::try_from(v).ok().and_then(|v| Position::try_from(v).ok());
         let (Some(first), Some(last)) = (to_position(start + 1), to_position(end)) else {
             return Err(DataError::format(
                 &self.path,
@@ -418,23 +369,16 @@ impl IndexedFasta {
             ));
         };
         let region = Region::new(chrom, first..=last);
-        let stale =
-            "the .fai does not match the FASTA (stale index? delete it and run `samtools faidx`)";
+        let stale = "the .fai does not match the FASTA (stale index? delete it and run `samtools faidx`)";
         let record = self.reader.query(&self.index, &region).map_err(|e| {
-            DataError::format(
-                &self.path,
-                format!("cannot read region {chrom}:{start}-{end}: {e} ({stale})"),
-            )
+            DataError::format(&self.path, format!("cannot read region {chrom}:{start}-{end}: {e} ({stale})"))
         })?;
         let mut bases = record.sequence().as_ref().to_vec();
         let want = (end - start) as usize;
         if bases.len() != want {
             return Err(DataError::format(
                 &self.path,
-                format!(
-                    "region {chrom}:{start}-{end}: read {} bases where {want} were expected; {stale}",
-                    bases.len()
-                ),
+                format!("region {chrom}:{start}-{end}: read {} bases where {want} were expected; {stale}", bases.len()),
             ));
         }
         if let Err((k, byte)) = normalise_sequence(&mut bases) {
@@ -495,12 +439,7 @@ impl IndexedFasta {
     }
 
     fn unknown_contig(&self, chrom: &str) -> DataError {
-        let known: Vec<&str> = self
-            .contigs
-            .iter()
-            .take(10)
-            .map(|(n, _)| n.as_str())
-            .collect();
+        let known: Vec<&str> = self.contigs.iter().take(10).map(|(n, _)| n.as_str()).collect();
         DataError::format(
             &self.path,
             format!(

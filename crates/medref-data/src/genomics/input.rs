@@ -45,16 +45,8 @@ pub(crate) fn detect_compression(path: &Path) -> Result<Compression, DataError> 
         return Ok(Compression::Plain);
     }
     const FEXTRA: u8 = 0x04;
-    let is_bgzf = head.len() >= 14
-        && head[2] == 8
-        && head[3] & FEXTRA != 0
-        && head[12] == b'B'
-        && head[13] == b'C';
-    Ok(if is_bgzf {
-        Compression::Bgzip
-    } else {
-        Compression::Gzip
-    })
+    let is_bgzf = head.len() >= 14 && head[2] == 8 && head[3] & FEXTRA != 0 && head[12] == b'B' && head[13] == b'C';
+    Ok(if is_bgzf { Compression::Bgzip } else { Compression::Gzip })
 }
 
 /// The message for plain-gzip input, with the commands that fix it.
@@ -89,12 +81,7 @@ pub(crate) struct Lines {
 impl Lines {
     /// Opens `path` (plain or bgzip).
     pub(crate) fn open(path: &Path) -> Result<Self, DataError> {
-        Ok(Self {
-            inner: open_text(path)?,
-            path: path.to_path_buf(),
-            line: 0,
-            buf: Vec::new(),
-        })
+        Ok(Self { inner: open_text(path)?, path: path.to_path_buf(), line: 0, buf: Vec::new() })
     }
 
     /// The next line without its `\n` or `\r\n`, with its 1-based number;
@@ -104,10 +91,7 @@ impl Lines {
         let n = self.inner.read_until(b'\n', &mut self.buf).map_err(|e| {
             DataError::format(
                 &self.path,
-                format!(
-                    "line {}: cannot read: {e} (truncated or corrupt compressed file?)",
-                    self.line + 1
-                ),
+                format!("line {}: cannot read: {e} (truncated or corrupt compressed file?)", self.line + 1),
             )
         })?;
         if n == 0 {
@@ -137,11 +121,7 @@ pub(crate) struct LineCounter<R> {
 
 impl<R: BufRead> LineCounter<R> {
     pub(crate) fn new(inner: R) -> Self {
-        Self {
-            inner,
-            line: 1,
-            column: 0,
-        }
+        Self { inner, line: 1, column: 0 }
     }
 
     /// 1-based line and 0-based column of the next unread byte.

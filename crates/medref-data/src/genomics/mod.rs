@@ -18,10 +18,10 @@
 
 pub mod bed;
 pub mod dataset;
-pub mod sections;
 pub mod encode;
 pub mod fasta;
 mod input;
+pub mod sections;
 pub mod sequence;
 pub mod sequence_csv;
 pub mod vcf;
@@ -32,10 +32,7 @@ pub use encode::{
     reverse_complement_one_hot_into, validate_sequence,
 };
 pub use fasta::{read_fasta, FastaRecord, IndexedFasta};
-pub use sequence::{
-    chromosome_split, pad_or_crop, LabelledSequences, SequenceDataset,
-    SequenceSplit,
-};
 pub use sections::{BedRegionsSection, SequenceCsvSection, SplitKind};
+pub use sequence::{chromosome_split, pad_or_crop, LabelledSequences, SequenceDataset, SequenceSplit};
 pub use sequence_csv::{read_fasta_per_class, read_sequence_csv, SequenceCsvOptions};
 pub use vcf::{alt_kind, read_vcf, write_vcf_with_info, AltKind, InfoDef, VariantRecord, VcfFile};

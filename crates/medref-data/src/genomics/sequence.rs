@@ -69,11 +69,7 @@ impl SequenceSplit {
     /// Checks buffer lengths against `n`, `seq_len` and `label_width`.
     fn check(&self, name: &str, seq_len: usize, label_width: usize) -> Result<(), String> {
         if self.ids.len() != self.n {
-            return Err(format!(
-                "{name}: {} ids for n={} sequences",
-                self.ids.len(),
-                self.n
-            ));
+            return Err(format!("{name}: {} ids for n={} sequences", self.ids.len(), self.n));
         }
         if self.n.checked_mul(seq_len) != Some(self.sequences.len()) {
             return Err(format!(
@@ -129,11 +125,7 @@ impl SequenceDataset {
 
     /// The three splits with their names, in train, val, test order.
     pub fn splits(&self) -> [(&'static str, &SequenceSplit); 3] {
-        [
-            ("train", &self.train),
-            ("val", &self.val),
-            ("test", &self.test),
-        ]
+        [("train", &self.train), ("val", &self.val), ("test", &self.test)]
     }
 
     /// Checks that every split's buffers match its `n` and the shared
@@ -164,12 +156,7 @@ fn check_labels_meta(label_width: usize, n_classes: usize, n_names: usize) -> Re
     Ok(())
 }
 
-fn check_values(
-    name: &str,
-    s: &SequenceSplit,
-    label_width: usize,
-    n_classes: usize,
-) -> Result<(), String> {
+fn check_values(name: &str, s: &SequenceSplit, label_width: usize, n_classes: usize) -> Result<(), String> {
     let limit = if label_width == 1 { n_classes } else { 2 };
     if let Some(pos) = s.labels.iter().position(|&l| l as usize >= limit) {
         return Err(format!(
@@ -178,17 +165,13 @@ fn check_values(
             s.ids.get(pos / label_width).map_or("?", |id| id.as_str())
         ));
     }
-    let invalid = super::encode::validate_sequence(&s.sequences)
-        .err()
-        .map(|(p, _)| p);
+    let invalid = super::encode::validate_sequence(&s.sequences).err().map(|(p, _)| p);
     let lowercase = s.sequences.iter().position(|b| b.is_ascii_lowercase());
     if let Some(pos) = invalid.into_iter().chain(lowercase).min() {
         let seq_len = s.sequences.len() / s.n.max(1);
         return Err(format!(
             "{name} split: sequence `{}` holds {} at position {}; expected uppercase nucleotide codes",
-            s.ids
-                .get(pos / seq_len.max(1))
-                .map_or("?", |id| id.as_str()),
+            s.ids.get(pos / seq_len.max(1)).map_or("?", |id| id.as_str()),
             super::encode::describe_byte(s.sequences[pos]),
             pos % seq_len.max(1) + 1
         ));
@@ -246,15 +229,8 @@ impl LabelledSequences {
         for (name, indices) in split.named() {
             for &i in indices {
                 match seen.get_mut(i) {
-                    None => {
-                        return Err(format!(
-                            "{name} index {i} is out of range ({} records)",
-                            self.records.n
-                        ))
-                    }
-                    Some(true) => {
-                        return Err(format!("record {i} is assigned to more than one split"))
-                    }
+                    None => return Err(format!("{name} index {i} is out of range ({} records)", self.records.n)),
+                    Some(true) => return Err(format!("record {i} is assigned to more than one split")),
                     Some(s) => *s = true,
                 }
             }
@@ -313,11 +289,7 @@ pub(crate) fn class_indices<S: AsRef<str>>(
             names
         }
     };
-    let lookup: BTreeMap<&str, u32> = names
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (n.as_str(), i as u32))
-        .collect();
+    let lookup: BTreeMap<&str, u32> = names.iter().enumerate().map(|(i, n)| (n.as_str(), i as u32)).collect();
     let mut indices = Vec::with_capacity(labels.len());
     for (i, l) in labels.iter().enumerate() {
         match lookup.get(l.as_ref()) {
@@ -336,15 +308,9 @@ pub(crate) fn class_indices<S: AsRef<str>>(
 /// `chroms[i]` is the chromosome of record `i`. Errors if a chromosome is
 /// named in both `val` and `test`, or if a held-out chromosome has no
 /// records (a typo such as `chr1` for `1`).
-pub fn chromosome_split<S: AsRef<str>>(
-    chroms: &[S],
-    val: &[&str],
-    test: &[&str],
-) -> Result<SplitIndices, String> {
+pub fn chromosome_split<S: AsRef<str>>(chroms: &[S], val: &[&str], test: &[&str]) -> Result<SplitIndices, String> {
     if let Some(both) = val.iter().find(|c| test.contains(c)) {
-        return Err(format!(
-            "chromosome `{both}` is held out for both validation and test"
-        ));
+        return Err(format!("chromosome `{both}` is held out for both validation and test"));
     }
     let present: BTreeSet<&str> = chroms.iter().map(|c| c.as_ref()).collect();
     for name in val.iter().chain(test) {
@@ -353,11 +319,7 @@ pub fn chromosome_split<S: AsRef<str>>(
             return Err(format!(
                 "chromosome `{name}` is held out but no record lies on it (the data has {}{})",
                 known.join(", "),
-                if present.len() > known.len() {
-                    ", ..."
-                } else {
-                    ""
-                }
+                if present.len() > known.len() { ", ..." } else { "" }
             ));
         }
     }
@@ -384,63 +346,32 @@ mod tests {
         for (i, &l) in labels.iter().enumerate() {
             records.push(format!("s{i}"), b"ACGT", &[l]);
         }
-        LabelledSequences {
-            seq_len: 4,
-            label_width: 1,
-            class_names: vec!["a".into(), "b".into(), "c".into()],
-            records,
-        }
+        LabelledSequences { seq_len: 4, label_width: 1, class_names: vec!["a".into(), "b".into(), "c".into()], records }
     }
 
     #[test]
     fn into_dataset_selects_rows_and_checks_indices() {
         let p = pool(&[0, 1, 2, 0, 1]);
-        let split = SplitIndices {
-            train: vec![0, 2],
-            val: vec![4],
-            test: vec![1, 3],
-        };
+        let split = SplitIndices { train: vec![0, 2], val: vec![4], test: vec![1, 3] };
         let ds = p.clone().into_dataset(&split).unwrap();
         assert_eq!(ds.train.ids, ["s0", "s2"]);
         assert_eq!(ds.train.labels, [0, 2]);
         assert_eq!(ds.test.sequence(1, 4), b"ACGT");
         assert_eq!((ds.n_classes, ds.val.n), (3, 1));
         assert_eq!(p.class_counts(), [2, 2, 1]);
-        let bad = SplitIndices {
-            train: vec![0, 9],
-            ..Default::default()
-        };
-        assert!(p
-            .clone()
-            .into_dataset(&bad)
-            .unwrap_err()
-            .contains("out of range"));
-        let twice = SplitIndices {
-            train: vec![0],
-            test: vec![0],
-            ..Default::default()
-        };
-        assert!(p
-            .into_dataset(&twice)
-            .unwrap_err()
-            .contains("more than one"));
+        let bad = SplitIndices { train: vec![0, 9], ..Default::default() };
+        assert!(p.clone().into_dataset(&bad).unwrap_err().contains("out of range"));
+        let twice = SplitIndices { train: vec![0], test: vec![0], ..Default::default() };
+        assert!(p.into_dataset(&twice).unwrap_err().contains("more than one"));
     }
 
     #[test]
     fn consistency_check_names_the_problem() {
-        let mut ds = pool(&[0, 1])
-            .into_dataset(&SplitIndices {
-                train: vec![0, 1],
-                ..Default::default()
-            })
-            .unwrap();
+        let mut ds = pool(&[0, 1]).into_dataset(&SplitIndices { train: vec![0, 1], ..Default::default() }).unwrap();
         assert!(ds.check_consistent().is_ok());
         ds.train.sequences[5] = b'a';
         let e = ds.check_consistent().unwrap_err();
-        assert!(
-            e.contains("`s1`") && e.contains("`a`") && e.contains("position 2"),
-            "{e}"
-        );
+        assert!(e.contains("`s1`") && e.contains("`a`") && e.contains("position 2"), "{e}");
         ds.train.sequences[5] = b'C';
         ds.train.labels[1] = 7;
         assert!(ds.check_consistent().unwrap_err().contains("label 7"));
@@ -458,10 +389,7 @@ mod tests {
     #[test]
     fn class_indices_sort_numerically_or_alphabetically_or_follow_the_given_order() {
         let (names, idx) = class_indices(&["n", "ei", "ie", "n"], None).unwrap();
-        assert_eq!(
-            (names, idx),
-            (vec!["ei".into(), "ie".into(), "n".into()], vec![2, 0, 1, 2])
-        );
+        assert_eq!((names, idx), (vec!["ei".into(), "ie".into(), "n".into()], vec![2, 0, 1, 2]));
         let (names, idx) = class_indices(&["10", "2", "2"], None).unwrap();
         assert_eq!((names, idx), (vec!["2".into(), "10".into()], vec![1, 0, 0]));
         let given = vec!["neg".to_string(), "pos".to_string()];

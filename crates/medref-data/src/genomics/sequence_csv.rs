@@ -60,20 +60,13 @@ struct LengthRule {
 
 impl LengthRule {
     fn new(target: Option<usize>) -> Self {
-        Self {
-            target,
-            first: None,
-        }
+        Self { target, first: None }
     }
 
     /// The sequence to store, or the error detail.
     fn apply(&mut self, seq: Vec<u8>, describe: impl Fn() -> String) -> Result<Vec<u8>, String> {
         if let Some(len) = self.target {
-            return Ok(if seq.len() == len {
-                seq
-            } else {
-                pad_or_crop(&seq, len)
-            });
+            return Ok(if seq.len() == len { seq } else { pad_or_crop(&seq, len) });
         }
         match &self.first {
             None => {
@@ -90,9 +83,7 @@ impl LengthRule {
     }
 
     fn seq_len(&self) -> usize {
-        self.target
-            .or(self.first.as_ref().map(|f| f.0))
-            .unwrap_or(0)
+        self.target.or(self.first.as_ref().map(|f| f.0)).unwrap_or(0)
     }
 }
 
@@ -107,28 +98,16 @@ impl LengthRule {
 /// (with the offending base), a sequence length that differs from the
 /// first, a label outside `class_names`, a multi-task flag other than 0/1,
 /// or a file without records.
-pub fn read_sequence_csv(
-    path: impl AsRef<Path>,
-    options: &SequenceCsvOptions,
-) -> Result<LabelledSequences, DataError> {
+pub fn read_sequence_csv(path: impl AsRef<Path>, options: &SequenceCsvOptions) -> Result<LabelledSequences, DataError> {
     let path = path.as_ref();
     if options.label_columns.is_empty() {
-        return Err(DataError::format(
-            path,
-            "no label column named; give at least one",
-        ));
+        return Err(DataError::format(path, "no label column named; give at least one"));
     }
     if options.pad_or_crop_to == Some(0) {
-        return Err(DataError::format(
-            path,
-            "pad_or_crop_to is 0; give a positive length",
-        ));
+        return Err(DataError::format(path, "pad_or_crop_to is 0; give a positive length"));
     }
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(false)
-        .trim(csv::Trim::All)
-        .from_reader(open_text(path)?);
+    let mut reader =
+        csv::ReaderBuilder::new().has_headers(true).flexible(false).trim(csv::Trim::All).from_reader(open_text(path)?);
     let csv_error = |e: csv::Error| {
         let line = e.position().map(|p| p.line());
         let detail = match e.kind() {
@@ -145,29 +124,21 @@ pub fn read_sequence_csv(
     };
     let header = reader.headers().map_err(csv_error)?.clone();
     if header.is_empty() || (header.len() == 1 && header[0].is_empty()) {
-        return Err(DataError::format(
-            path,
-            "empty file; expected a header line such as `sequence,label`",
-        ));
+        return Err(DataError::format(path, "empty file; expected a header line such as `sequence,label`"));
     }
     let find = |name: &str| header.iter().position(|h| h == name);
-    let missing =
-        |name: &str| {
-            DataError::format(
-                path,
-                format!(
+    let missing = |name: &str| {
+        DataError::format(
+            path,
+            format!(
                 "line 1: no column `{name}` in the header (it has {}); name the columns to read",
                 header.iter().map(|h| format!("`{h}`")).collect::<Vec<_>>().join(", ")
             ),
-            )
-        };
-    let seq_col =
-        find(&options.sequence_column).ok_or_else(|| missing(&options.sequence_column))?;
-    let label_cols = options
-        .label_columns
-        .iter()
-        .map(|n| find(n).ok_or_else(|| missing(n)))
-        .collect::<Result<Vec<_>, _>>()?;
+        )
+    };
+    let seq_col = find(&options.sequence_column).ok_or_else(|| missing(&options.sequence_column))?;
+    let label_cols =
+        options.label_columns.iter().map(|n| find(n).ok_or_else(|| missing(n))).collect::<Result<Vec<_>, _>>()?;
     let id_col = options.id_column.as_deref().and_then(find);
     let multi_task = label_cols.len() > 1;
 
@@ -199,10 +170,7 @@ pub fn read_sequence_csv(
         if seq.is_empty() {
             return Err(DataError::format(
                 path,
-                format!(
-                    "line {line}, column `{}`: empty sequence",
-                    options.sequence_column
-                ),
+                format!("line {line}, column `{}`: empty sequence", options.sequence_column),
             ));
         }
         if let Err((k, b)) = normalise_sequence(&mut seq) {
@@ -228,7 +196,9 @@ pub fn read_sequence_csv(
                     other => {
                         return Err(DataError::format(
                             path,
-                            format!("line {line}, column `{name}`: `{other}` is not 0 or 1 (multi-task labels are 0/1 flags)"),
+                            format!(
+                            "line {line}, column `{name}`: `{other}` is not 0 or 1 (multi-task labels are 0/1 flags)"
+                        ),
                         ))
                     }
                 }
@@ -238,10 +208,7 @@ pub fn read_sequence_csv(
             if label.is_empty() {
                 return Err(DataError::format(
                     path,
-                    format!(
-                        "line {line}, column `{}`: empty label",
-                        options.label_columns[0]
-                    ),
+                    format!("line {line}, column `{}`: empty label", options.label_columns[0]),
                 ));
             }
             text_labels.push(label.to_string());
@@ -256,28 +223,22 @@ pub fn read_sequence_csv(
     let class_names = if multi_task {
         options.label_columns.clone()
     } else {
-        let (names, indices) = class_indices(&text_labels, options.class_names.as_deref())
-            .map_err(|i| {
-                DataError::format(
-                    path,
-                    format!(
-                        "line {}, column `{}`: label `{}` is not one of the classes {:?}",
-                        lines[i],
-                        options.label_columns[0],
-                        text_labels[i],
-                        options.class_names.as_deref().unwrap_or_default()
-                    ),
-                )
-            })?;
+        let (names, indices) = class_indices(&text_labels, options.class_names.as_deref()).map_err(|i| {
+            DataError::format(
+                path,
+                format!(
+                    "line {}, column `{}`: label `{}` is not one of the classes {:?}",
+                    lines[i],
+                    options.label_columns[0],
+                    text_labels[i],
+                    options.class_names.as_deref().unwrap_or_default()
+                ),
+            )
+        })?;
         records.labels = indices;
         names
     };
-    Ok(LabelledSequences {
-        seq_len: lengths.seq_len(),
-        label_width: label_cols.len(),
-        class_names,
-        records,
-    })
+    Ok(LabelledSequences { seq_len: lengths.seq_len(), label_width: label_cols.len(), class_names, records })
 }
 
 /// Reads one FASTA file per class (`files[i] = (class name, path)`; class
@@ -299,36 +260,24 @@ pub fn read_fasta_per_class(
         if let Some(first) = seen.insert(name.as_str(), path) {
             return Err(DataError::format(
                 path,
-                format!(
-                    "class `{name}` is also given for {}; name each class once",
-                    first.display()
-                ),
+                format!("class `{name}` is also given for {}; name each class once", first.display()),
             ));
         }
         if pad_or_crop_to == Some(0) {
-            return Err(DataError::format(
-                path,
-                "pad_or_crop_to is 0; give a positive length",
-            ));
+            return Err(DataError::format(path, "pad_or_crop_to is 0; give a positive length"));
         }
         let fasta = read_fasta(path)?;
         if fasta.is_empty() {
-            return Err(DataError::format(
-                path,
-                format!("no FASTA records for class `{name}`"),
-            ));
+            return Err(DataError::format(path, format!("no FASTA records for class `{name}`")));
         }
         for r in fasta {
             if r.sequence.is_empty() {
-                return Err(DataError::format(
-                    path,
-                    format!("line {}: record `{}` has no bases", r.line, r.id),
-                ));
+                return Err(DataError::format(path, format!("line {}: record `{}` has no bases", r.line, r.id)));
             }
             let describe = || format!("record `{}` of {}, line {}", r.id, path.display(), r.line);
-            let seq = lengths.apply(r.sequence, describe).map_err(|d| {
-                DataError::format(path, format!("line {} (record `{}`): {d}", r.line, r.id))
-            })?;
+            let seq = lengths
+                .apply(r.sequence, describe)
+                .map_err(|d| DataError::format(path, format!("line {} (record `{}`): {d}", r.line, r.id)))?;
             records.push(r.id, &seq, &[class as u32]);
         }
     }
@@ -353,11 +302,7 @@ mod tests {
     #[test]
     fn reads_sequence_label_csv_with_and_without_ids() {
         let dir = tempfile::tempdir().unwrap();
-        let p = write(
-            dir.path(),
-            "a.csv",
-            "id,sequence,label\nx1,acgt,pos\nx2, TTNA ,neg\n",
-        );
+        let p = write(dir.path(), "a.csv", "id,sequence,label\nx1,acgt,pos\nx2, TTNA ,neg\n");
         let s = read_sequence_csv(&p, &SequenceCsvOptions::default()).unwrap();
         assert_eq!((s.seq_len, s.label_width), (4, 1));
         assert_eq!(s.records.ids, ["x1", "x2"]);
@@ -379,11 +324,7 @@ mod tests {
     #[test]
     fn multi_task_columns_and_padding() {
         let dir = tempfile::tempdir().unwrap();
-        let p = write(
-            dir.path(),
-            "m.csv",
-            "sequence,ctcf,rad21\nACGTAC,1,0\nAC,0,1\n",
-        );
+        let p = write(dir.path(), "m.csv", "sequence,ctcf,rad21\nACGTAC,1,0\nAC,0,1\n");
         let opts = SequenceCsvOptions {
             label_columns: vec!["ctcf".into(), "rad21".into()],
             pad_or_crop_to: Some(4),
@@ -402,7 +343,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let o = SequenceCsvOptions::default();
         let cases = [
-            ("sequence,label\nACGT,a\nACG,b\n", "line 3 (record `row2`): sequence is 3 bp but the first one (record `row1`, line 2) is 4 bp"),
+            (
+                "sequence,label\nACGT,a\nACG,b\n",
+                "line 3 (record `row2`): sequence is 3 bp but the first one (record `row1`, line 2) is 4 bp",
+            ),
             ("sequence,label\nAC@T,a\n", "line 2, column `sequence`: `@` at base 3"),
             ("sequence,label\nACGT,a,extra\n", "line 2: 3 fields but the header has 2"),
             ("seq,label\nACGT,a\n", "no column `sequence` in the header (it has `seq`, `label`)"),
@@ -418,10 +362,7 @@ mod tests {
             assert!(e.contains(want), "{e}\n  should contain: {want}");
         }
         let p = write(dir.path(), "k.csv", "sequence,label\nACGT,maybe\n");
-        let o2 = SequenceCsvOptions {
-            class_names: Some(vec!["yes".into(), "no".into()]),
-            ..Default::default()
-        };
+        let o2 = SequenceCsvOptions { class_names: Some(vec!["yes".into(), "no".into()]), ..Default::default() };
         let e = read_sequence_csv(&p, &o2).unwrap_err().to_string();
         assert!(e.contains("line 2, column `label`: label `maybe`"), "{e}");
     }
@@ -431,33 +372,22 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let neg = write(dir.path(), "neg.fa", ">n1\nACGT\n>n2\nTTTT\n");
         let pos = write(dir.path(), "pos.fa", ">p1\nGGGG\n");
-        let files = vec![
-            ("unbound".to_string(), neg.clone()),
-            ("bound".to_string(), pos.clone()),
-        ];
+        let files = vec![("unbound".to_string(), neg.clone()), ("bound".to_string(), pos.clone())];
         let s = read_fasta_per_class(&files, None).unwrap();
         assert_eq!(s.records.ids, ["n1", "n2", "p1"]);
         assert_eq!(s.records.labels, [0, 0, 1]);
         assert_eq!(s.class_names, ["unbound", "bound"]);
         let long = write(dir.path(), "long.fa", ">p1\nGGGG\n>p2\nGGGGGG\n");
-        let files = vec![
-            ("unbound".to_string(), neg.clone()),
-            ("bound".to_string(), long.clone()),
-        ];
+        let files = vec![("unbound".to_string(), neg.clone()), ("bound".to_string(), long.clone())];
         let e = read_fasta_per_class(&files, None).unwrap_err().to_string();
         assert!(e.starts_with(&long.display().to_string()), "{e}");
         assert!(
-            e.contains("line 3 (record `p2`): sequence is 6 bp")
-                && e.contains("`n1`")
-                && e.contains("is 4 bp"),
+            e.contains("line 3 (record `p2`): sequence is 6 bp") && e.contains("`n1`") && e.contains("is 4 bp"),
             "{e}"
         );
         let s = read_fasta_per_class(&files, Some(2)).unwrap();
         assert_eq!(s.records.sequence(3, 2), b"GG");
         let twice = vec![("a".to_string(), neg.clone()), ("a".to_string(), pos)];
-        assert!(read_fasta_per_class(&twice, None)
-            .unwrap_err()
-            .to_string()
-            .contains("class `a`"));
+        assert!(read_fasta_per_class(&twice, None).unwrap_err().to_string().contains("class `a`"));
     }
 }

@@ -59,9 +59,7 @@ pub fn alt_kind(alt: &str) -> AltKind {
         AltKind::Overlapping
     } else if alt.starts_with('<') && alt.ends_with('>') {
         AltKind::Symbolic
-    } else if alt.contains('[')
-        || alt.contains(']')
-        || (alt.len() > 1 && (alt.starts_with('.') || alt.ends_with('.')))
+    } else if alt.contains('[') || alt.contains(']') || (alt.len() > 1 && (alt.starts_with('.') || alt.ends_with('.')))
     {
         AltKind::Breakend
     } else {
@@ -119,14 +117,15 @@ pub fn read_vcf(path: impl AsRef<Path>) -> Result<VcfFile, DataError> {
             } else {
                 "the header has no `#CHROM` line (truncated file?)"
             };
-            return Err(DataError::format(path, format!("{what}; expected a VCF header ending in `#CHROM\\tPOS\\tID\\tREF\\tALT\\tQUAL\\tFILTER\\tINFO`")));
-        };
-        let text = std::str::from_utf8(text).map_err(|_| {
-            DataError::format(
+            return Err(DataError::format(
                 path,
-                format!("line {no}: not UTF-8 text (a binary file such as BCF?)"),
-            )
-        })?;
+                format!(
+                    "{what}; expected a VCF header ending in `#CHROM\\tPOS\\tID\\tREF\\tALT\\tQUAL\\tFILTER\\tINFO`"
+                ),
+            ));
+        };
+        let text = std::str::from_utf8(text)
+            .map_err(|_| DataError::format(path, format!("line {no}: not UTF-8 text (a binary file such as BCF?)")))?;
         if no == 1 && !text.starts_with("##fileformat=VCF") {
             return Err(DataError::format(
                 path,
@@ -137,27 +136,16 @@ pub fn read_vcf(path: impl AsRef<Path>) -> Result<VcfFile, DataError> {
             ));
         }
         if !text.starts_with('#') {
-            return Err(DataError::format(
-                path,
-                format!("line {no}: a data line before the `#CHROM` header line"),
-            ));
+            return Err(DataError::format(path, format!("line {no}: a data line before the `#CHROM` header line")));
         }
-        parser.parse_partial(text.as_bytes()).map_err(|e| {
-            DataError::format(
-                path,
-                format!("line {no}: invalid header line: {}", chain(&e)),
-            )
-        })?;
+        parser
+            .parse_partial(text.as_bytes())
+            .map_err(|e| DataError::format(path, format!("line {no}: invalid header line: {}", chain(&e))))?;
         header.push_str(text);
         header.push('\n');
         if text.starts_with("#CHROM") {
             let names: Vec<&str> = text.split('\t').collect();
-            if names.len() < 8
-                || names[..8]
-                    != [
-                        "#CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO",
-                    ]
-            {
+            if names.len() < 8 || names[..8] != ["#CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO"] {
                 return Err(DataError::format(
                     path,
                     format!("line {no}: the `#CHROM` line must start with the 8 tab-separated columns #CHROM POS ID REF ALT QUAL FILTER INFO"),
@@ -167,49 +155,27 @@ pub fn read_vcf(path: impl AsRef<Path>) -> Result<VcfFile, DataError> {
             break (names.len(), samples);
         }
     };
-    parser
-        .finish()
-        .map_err(|e| DataError::format(path, format!("invalid header: {}", chain(&e))))?;
+    parser.finish().map_err(|e| DataError::format(path, format!("invalid header: {}", chain(&e))))?;
     // Records.
     let mut records = Vec::new();
     while let Some((no, text)) = lines.next_line()? {
         if text.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let text = std::str::from_utf8(text)
-            .map_err(|_| DataError::format(path, format!("line {no}: not UTF-8 text")))?;
+        let text =
+            std::str::from_utf8(text).map_err(|_| DataError::format(path, format!("line {no}: not UTF-8 text")))?;
         records.push(parse_record(path, no, text, columns)?);
     }
-    Ok(VcfFile {
-        path: path.to_path_buf(),
-        header,
-        sample_names,
-        records,
-    })
+    Ok(VcfFile { path: path.to_path_buf(), header, sample_names, records })
 }
 
-fn parse_record(
-    path: &Path,
-    no: usize,
-    text: &str,
-    columns: usize,
-) -> Result<VariantRecord, DataError> {
+fn parse_record(path: &Path, no: usize, text: &str, columns: usize) -> Result<VariantRecord, DataError> {
     let fields: Vec<&str> = text.split('\t').collect();
     let at = |column: usize, detail: String| {
-        DataError::format(
-            path,
-            format!(
-                "line {no}, column {} ({}): {detail}",
-                column + 1,
-                FIXED_COLUMNS[column]
-            ),
-        )
+        DataError::format(path, format!("line {no}, column {} ({}): {detail}", column + 1, FIXED_COLUMNS[column]))
     };
     if text.starts_with('#') {
-        return Err(DataError::format(
-            path,
-            format!("line {no}: a header line after the `#CHROM` line"),
-        ));
+        return Err(DataError::format(path, format!("line {no}: a header line after the `#CHROM` line")));
     }
     if fields.len() != columns {
         let hint = if fields.len() < columns && fields.len() <= 2 && text.contains(' ') {
@@ -221,18 +187,14 @@ fn parse_record(
         };
         return Err(DataError::format(
             path,
-            format!(
-                "line {no}: {} tab-separated columns but the `#CHROM` line has {columns}{hint}",
-                fields.len()
-            ),
+            format!("line {no}: {} tab-separated columns but the `#CHROM` line has {columns}{hint}", fields.len()),
         ));
     }
     if let Some(i) = fields[..8].iter().position(|f| f.is_empty()) {
         return Err(at(i, "empty (use `.` for a missing value)".into()));
     }
-    let record = vcf::Record::try_from(text.as_bytes()).map_err(|e| {
-        DataError::format(path, format!("line {no}: not a VCF record: {}", chain(&e)))
-    })?;
+    let record = vcf::Record::try_from(text.as_bytes())
+        .map_err(|e| DataError::format(path, format!("line {no}: not a VCF record: {}", chain(&e))))?;
     let chrom = record.reference_sequence_name().to_string();
     let pos = match record.variant_start() {
         None => 0,
@@ -243,24 +205,13 @@ fn parse_record(
     };
     let reference = record.reference_bases().to_ascii_uppercase();
     if let Err((k, b)) = validate_sequence(reference.as_bytes()) {
-        return Err(at(
-            3,
-            format!(
-                "`{}` holds {} at base {}; {EXPECTED_BASES}",
-                fields[3],
-                describe_byte(b),
-                k + 1
-            ),
-        ));
+        return Err(at(3, format!("`{}` holds {} at base {}; {EXPECTED_BASES}", fields[3], describe_byte(b), k + 1)));
     }
     let mut alternates = Vec::new();
     if fields[4] != "." {
         for (i, alt) in fields[4].split(',').enumerate() {
             if alt.is_empty() {
-                return Err(at(
-                    4,
-                    format!("allele {} is empty in `{}`", i + 1, fields[4]),
-                ));
+                return Err(at(4, format!("allele {} is empty in `{}`", i + 1, fields[4])));
             }
             match alt_kind(alt) {
                 AltKind::Bases => {
@@ -280,15 +231,7 @@ fn parse_record(
             }
         }
     }
-    Ok(VariantRecord {
-        line: no,
-        chrom,
-        pos,
-        id: fields[2].to_string(),
-        reference,
-        alternates,
-        raw: text.to_string(),
-    })
+    Ok(VariantRecord { line: no, chrom, pos, id: fields[2].to_string(), reference, alternates, raw: text.to_string() })
 }
 
 /// The declaration of one INFO field that [`write_vcf_with_info`] adds
@@ -314,12 +257,7 @@ impl InfoDef {
         kind: impl Into<String>,
         description: impl Into<String>,
     ) -> Self {
-        Self {
-            id: id.into(),
-            number: number.into(),
-            kind: kind.into(),
-            description: description.into(),
-        }
+        Self { id: id.into(), number: number.into(), kind: kind.into(), description: description.into() }
     }
 
     fn check(&self) -> Result<(), String> {
@@ -332,18 +270,11 @@ impl InfoDef {
                 self.id
             ));
         }
-        let number_ok = matches!(self.number.as_str(), "A" | "R" | "G" | ".")
-            || self.number.parse::<u32>().is_ok();
+        let number_ok = matches!(self.number.as_str(), "A" | "R" | "G" | ".") || self.number.parse::<u32>().is_ok();
         if !number_ok {
-            return Err(format!(
-                "INFO `{}`: Number `{}` is not an integer, A, R, G or .",
-                self.id, self.number
-            ));
+            return Err(format!("INFO `{}`: Number `{}` is not an integer, A, R, G or .", self.id, self.number));
         }
-        if !matches!(
-            self.kind.as_str(),
-            "Integer" | "Float" | "Flag" | "Character" | "String"
-        ) {
+        if !matches!(self.kind.as_str(), "Integer" | "Float" | "Flag" | "Character" | "String") {
             return Err(format!(
                 "INFO `{}`: Type `{}` is not Integer, Float, Flag, Character or String",
                 self.id, self.kind
@@ -356,20 +287,14 @@ impl InfoDef {
             ));
         }
         if self.description.contains('\n') {
-            return Err(format!(
-                "INFO `{}`: the description holds a line break",
-                self.id
-            ));
+            return Err(format!("INFO `{}`: the description holds a line break", self.id));
         }
         Ok(())
     }
 
     fn header_line(&self) -> String {
         let description = self.description.replace('\\', "\\\\").replace('"', "\\\"");
-        format!(
-            "##INFO=<ID={},Number={},Type={},Description=\"{description}\">\n",
-            self.id, self.number, self.kind
-        )
+        format!("##INFO=<ID={},Number={},Type={},Description=\"{description}\">\n", self.id, self.number, self.kind)
     }
 }
 
@@ -395,30 +320,17 @@ pub fn write_vcf_with_info(
     for def in info_defs {
         def.check().map_err(|d| DataError::format(path, d))?;
     }
-    if let Some(dup) = info_defs
-        .iter()
-        .enumerate()
-        .find(|(i, d)| info_defs[..*i].iter().any(|e| e.id == d.id))
-    {
-        return Err(DataError::format(
-            path,
-            format!("INFO `{}` is declared twice", dup.1.id),
-        ));
+    if let Some(dup) = info_defs.iter().enumerate().find(|(i, d)| info_defs[..*i].iter().any(|e| e.id == d.id)) {
+        return Err(DataError::format(path, format!("INFO `{}` is declared twice", dup.1.id)));
     }
     if values.len() != vcf.records.len() {
         return Err(DataError::format(
             path,
-            format!(
-                "{} rows of INFO values for {} records",
-                values.len(),
-                vcf.records.len()
-            ),
+            format!("{} rows of INFO values for {} records", values.len(), vcf.records.len()),
         ));
     }
     let ours = |key: &str| info_defs.iter().any(|d| d.id == key);
-    let mut out = String::with_capacity(
-        vcf.header.len() + vcf.records.iter().map(|r| r.raw.len() + 32).sum::<usize>(),
-    );
+    let mut out = String::with_capacity(vcf.header.len() + vcf.records.iter().map(|r| r.raw.len() + 32).sum::<usize>());
     for line in vcf.header.lines() {
         if line.starts_with("#CHROM") {
             for def in info_defs {
@@ -434,15 +346,9 @@ pub fn write_vcf_with_info(
         out.push('\n');
     }
     for (record, row) in vcf.records.iter().zip(values) {
-        let at = |detail: String| {
-            DataError::format(path, format!("record at line {}: {detail}", record.line))
-        };
+        let at = |detail: String| DataError::format(path, format!("record at line {}: {detail}", record.line));
         if row.len() != info_defs.len() {
-            return Err(at(format!(
-                "{} INFO values for {} declared fields",
-                row.len(),
-                info_defs.len()
-            )));
+            return Err(at(format!("{} INFO values for {} declared fields", row.len(), info_defs.len())));
         }
         let mut fields: Vec<&str> = record.raw.split('\t').collect();
         if fields.len() < 8 {
@@ -451,33 +357,19 @@ pub fn write_vcf_with_info(
         let mut entries: Vec<String> = if fields[7] == "." {
             Vec::new()
         } else {
-            fields[7]
-                .split(';')
-                .filter(|e| !ours(e.split('=').next().unwrap_or("")))
-                .map(str::to_string)
-                .collect()
+            fields[7].split(';').filter(|e| !ours(e.split('=').next().unwrap_or(""))).map(str::to_string).collect()
         };
         for (def, value) in info_defs.iter().zip(row) {
             let Some(value) = value else { continue };
             if def.kind == "Flag" {
                 if !value.is_empty() {
-                    return Err(at(format!(
-                        "INFO `{}` is a Flag; set it with an empty value, not `{value}`",
-                        def.id
-                    )));
+                    return Err(at(format!("INFO `{}` is a Flag; set it with an empty value, not `{value}`", def.id)));
                 }
                 entries.push(def.id.clone());
                 continue;
             }
-            if value.is_empty()
-                || value
-                    .chars()
-                    .any(|c| c.is_whitespace() || c == ';' || c == '=')
-            {
-                return Err(at(format!(
-                    "INFO `{}` value `{value}` is empty or holds whitespace, `;` or `=`",
-                    def.id
-                )));
+            if value.is_empty() || value.chars().any(|c| c.is_whitespace() || c == ';' || c == '=') {
+                return Err(at(format!("INFO `{}` value `{value}` is empty or holds whitespace, `;` or `=`", def.id)));
             }
             let n_alt = record.alternates.len();
             let want = match def.number.as_str() {
@@ -496,11 +388,7 @@ pub fn write_vcf_with_info(
             }
             entries.push(format!("{}={value}", def.id));
         }
-        let info = if entries.is_empty() {
-            ".".to_string()
-        } else {
-            entries.join(";")
-        };
+        let info = if entries.is_empty() { ".".to_string() } else { entries.join(";") };
         fields[7] = &info;
         out.push_str(&fields.join("\t"));
         out.push('\n');

@@ -30,11 +30,7 @@ impl SynthGenomics {
         let mut offset = 0usize;
         for (name, seq) in &self.contigs {
             offset += name.len() + 2;
-            out.push_str(&format!(
-                "{name}\t{}\t{offset}\t{LINE_WIDTH}\t{}\n",
-                seq.len(),
-                LINE_WIDTH + 1
-            ));
+            out.push_str(&format!("{name}\t{}\t{offset}\t{LINE_WIDTH}\t{}\n", seq.len(), LINE_WIDTH + 1));
             offset += seq.len() + seq.len().div_ceil(LINE_WIDTH);
         }
         out
@@ -42,10 +38,7 @@ impl SynthGenomics {
 
     /// `regions.bed`: `chrom start end label`, label in column 4.
     pub fn bed_text(&self) -> String {
-        self.regions
-            .iter()
-            .map(|r| format!("{}\t{}\t{}\t{}\n", r.chrom, r.start, r.end, r.label))
-            .collect()
+        self.regions.iter().map(|r| format!("{}\t{}\t{}\t{}\n", r.chrom, r.start, r.end, r.label)).collect()
     }
 
     fn vcf_header(&self, extra_info: &str) -> String {
@@ -102,65 +95,24 @@ impl SynthGenomics {
             _ => 'A',
         };
         let other = |b: char| if b == 'G' { 'T' } else { 'G' };
-        let site = self
-            .planted
-            .iter()
-            .find(|p| p.chrom == *name && !p.mismatch)
-            .map_or(mid + 7, |p| p.start + 3);
+        let site = self.planted.iter().find(|p| p.chrom == *name && !p.mismatch).map_or(mid + 7, |p| p.start + 3);
         let rows = [
-            (
-                mid,
-                "ref_mismatch",
-                mismatch.to_string(),
-                other(mismatch).to_string(),
-            ),
-            (
-                3,
-                "too_close_to_contig_start",
-                base(3).to_string(),
-                other(base(3)).to_string(),
-            ),
-            (
-                n - 2,
-                "too_close_to_contig_end",
-                base(n - 2).to_string(),
-                other(base(n - 2)).to_string(),
-            ),
+            (mid, "ref_mismatch", mismatch.to_string(), other(mismatch).to_string()),
+            (3, "too_close_to_contig_start", base(3).to_string(), other(base(3)).to_string()),
+            (n - 2, "too_close_to_contig_end", base(n - 2).to_string(), other(base(n - 2)).to_string()),
             (site, "multiallelic", base(site).to_string(), {
-                let alts: Vec<String> = BASES
-                    .iter()
-                    .map(|&b| b as char)
-                    .filter(|&b| b != base(site))
-                    .take(2)
-                    .map(String::from)
-                    .collect();
+                let alts: Vec<String> =
+                    BASES.iter().map(|&b| b as char).filter(|&b| b != base(site)).take(2).map(String::from).collect();
                 alts.join(",")
             }),
-            (
-                mid + step,
-                "deletion",
-                (mid + step..mid + step + 3).map(base).collect(),
-                base(mid + step).to_string(),
-            ),
-            (
-                mid + 2 * step,
-                "insertion",
-                base(mid + 2 * step).to_string(),
-                format!("{}GA", base(mid + 2 * step)),
-            ),
-            (
-                mid + 3 * step,
-                "symbolic_allele",
-                base(mid + 3 * step).to_string(),
-                "<DEL>".to_string(),
-            ),
+            (mid + step, "deletion", (mid + step..mid + step + 3).map(base).collect(), base(mid + step).to_string()),
+            (mid + 2 * step, "insertion", base(mid + 2 * step).to_string(), format!("{}GA", base(mid + 2 * step))),
+            (mid + 3 * step, "symbolic_allele", base(mid + 3 * step).to_string(), "<DEL>".to_string()),
         ];
         let mut rows = rows.to_vec();
         rows.sort_by_key(|r| r.0);
         for (pos, expect, reference, alt) in rows {
-            out.push_str(&format!(
-                "{name}\t{pos}\t{expect}\t{reference}\t{alt}\t.\tPASS\tEXPECT={expect}\n"
-            ));
+            out.push_str(&format!("{name}\t{pos}\t{expect}\t{reference}\t{alt}\t.\tPASS\tEXPECT={expect}\n"));
         }
         out.push_str("chrZ\t100\tunknown_contig\tA\tG\t.\tPASS\tEXPECT=unknown_contig\n");
         out
@@ -203,13 +155,9 @@ pub struct SynthGenomicsPaths {
 /// `regions.bed`, `variants.vcf` and `sequences.csv` into `dir` (created if
 /// missing), each atomically (temporary file, then rename). The same spec
 /// always gives the same bytes.
-pub fn write_synth_genomics(
-    dir: impl AsRef<Path>,
-    spec: &SynthGenomicsSpec,
-) -> Result<SynthGenomicsPaths, DataError> {
+pub fn write_synth_genomics(dir: impl AsRef<Path>, spec: &SynthGenomicsSpec) -> Result<SynthGenomicsPaths, DataError> {
     let dir = dir.as_ref();
-    let synth =
-        generate(spec).map_err(|e| DataError::format(dir, format!("cannot generate: {e}")))?;
+    let synth = generate(spec).map_err(|e| DataError::format(dir, format!("cannot generate: {e}")))?;
     std::fs::create_dir_all(dir).map_err(|e| DataError::io(dir, e))?;
     let paths = SynthGenomicsPaths {
         reference: dir.join("reference.fa"),

@@ -6,14 +6,7 @@ use crate::genomics::sequence_csv::{read_sequence_csv, SequenceCsvOptions};
 use crate::genomics::vcf::read_vcf;
 
 fn small() -> SynthGenomicsSpec {
-    SynthGenomicsSpec {
-        n_train: 60,
-        n_val: 20,
-        n_test: 40,
-        seq_len: 80,
-        n_variants: 30,
-        ..Default::default()
-    }
+    SynthGenomicsSpec { n_train: 60, n_val: 20, n_test: 40, seq_len: 80, n_variants: 30, ..Default::default() }
 }
 
 /// Best number of matching bases of `motif` (either strand) in `seq`.
@@ -36,31 +29,17 @@ fn same_seed_same_data_and_splits_are_independent() {
     assert_eq!(a, generate(&small()).unwrap());
     let b = generate(&SynthGenomicsSpec { seed: 1, ..small() }).unwrap();
     assert_ne!(a.contigs, b.contigs);
-    let more = generate(&SynthGenomicsSpec {
-        n_train: 80,
-        ..small()
-    })
-    .unwrap();
+    let more = generate(&SynthGenomicsSpec { n_train: 80, ..small() }).unwrap();
     assert_eq!(more.dataset.test, a.dataset.test);
     assert_eq!(more.variants, a.variants);
     assert!(a.dataset.check_consistent().is_ok());
-    assert_eq!(
-        (a.dataset.train.n, a.dataset.val.n, a.dataset.test.n),
-        (60, 20, 40)
-    );
-    assert_eq!(
-        a.dataset.test.labels.iter().filter(|&&x| x == 1).count(),
-        20
-    );
+    assert_eq!((a.dataset.train.n, a.dataset.val.n, a.dataset.test.n), (60, 20, 40));
+    assert_eq!(a.dataset.test.labels.iter().filter(|&&x| x == 1).count(), 20);
 }
 
 #[test]
 fn motif_separates_classes_and_negatives_never_hold_it() {
-    let s = generate(&SynthGenomicsSpec {
-        n_train: 400,
-        ..small()
-    })
-    .unwrap();
+    let s = generate(&SynthGenomicsSpec { n_train: 400, ..small() }).unwrap();
     let motif = s.spec.motif.as_bytes();
     let tr = &s.dataset.train;
     let mut mismatched = 0;
@@ -97,12 +76,7 @@ fn variants_have_a_known_answer() {
             assert_eq!(window(contig), motif.len(), "{}", v.id);
             assert!(window(&alt) < motif.len(), "{}", v.id);
         } else {
-            assert_eq!(
-                window(contig) == motif.len(),
-                window(&alt) == motif.len(),
-                "{}",
-                v.id
-            );
+            assert_eq!(window(contig) == motif.len(), window(&alt) == motif.len(), "{}", v.id);
         }
     }
 }
@@ -120,16 +94,12 @@ fn written_files_read_back_into_the_same_dataset() {
     std::fs::rename(dir.path().join("moved.fai"), &paths.index).unwrap();
     let mut reference = IndexedFasta::open(&paths.reference).unwrap();
     assert_eq!(built.contigs(), reference.contigs());
-    assert_eq!(
-        built.fetch("chr3", 0, 50).unwrap(),
-        reference.fetch("chr3", 0, 50).unwrap()
-    );
+    assert_eq!(built.fetch("chr3", 0, 50).unwrap(), reference.fetch("chr3", 0, 50).unwrap());
     assert_eq!(fai, s.fai_text());
     // BED + FASTA + chromosome split gives the generated dataset.
     let regions = read_bed(&paths.regions, 4).unwrap();
     assert_eq!(regions, s.regions);
-    let seqs =
-        sequences_for_regions(&mut reference, &paths.regions, &regions, None, None).unwrap();
+    let seqs = sequences_for_regions(&mut reference, &paths.regions, &regions, None, None).unwrap();
     let chroms: Vec<&str> = regions.iter().map(|r| r.chrom.as_str()).collect();
     let split = chromosome_split(&chroms, &["chr2"], &["chr3"]).unwrap();
     assert_eq!(seqs.into_dataset(&split).unwrap(), s.dataset);
@@ -148,14 +118,8 @@ fn written_files_read_back_into_the_same_dataset() {
     std::fs::write(&edge, s.edge_case_vcf_text()).unwrap();
     let edge = read_vcf(&edge).unwrap();
     assert_eq!(edge.records.len(), 8);
-    let mismatch = &edge
-        .records
-        .iter()
-        .find(|r| r.id == "ref_mismatch")
-        .unwrap();
-    let base = reference
-        .fetch("chr3", mismatch.pos - 1, mismatch.pos)
-        .unwrap();
+    let mismatch = &edge.records.iter().find(|r| r.id == "ref_mismatch").unwrap();
+    let base = reference.fetch("chr3", mismatch.pos - 1, mismatch.pos).unwrap();
     assert_ne!(base, mismatch.reference.as_bytes());
     // No temporary files left behind: the five outputs and edge.vcf.
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 6);
@@ -174,53 +138,18 @@ fn edge_cases_fit_the_smallest_valid_genome() {
     };
     let s = generate(&spec).unwrap();
     assert_eq!(s.contigs[2].1.len(), 28);
-    assert_eq!(
-        s.edge_case_vcf_text()
-            .lines()
-            .filter(|l| !l.starts_with('#'))
-            .count(),
-        8
-    );
+    assert_eq!(s.edge_case_vcf_text().lines().filter(|l| !l.starts_with('#')).count(), 8);
 }
 
 #[test]
 fn invalid_specs_are_refused_with_the_reason() {
     let bad = |s: SynthGenomicsSpec| generate(&s).unwrap_err();
-    assert!(bad(SynthGenomicsSpec {
-        motif: "TGAXTCA".into(),
-        ..small()
-    })
-    .contains("motif"));
-    assert!(bad(SynthGenomicsSpec {
-        seq_len: 12,
-        ..small()
-    })
-    .contains("seq_len"));
-    assert!(bad(SynthGenomicsSpec {
-        positive_fraction: 1.5,
-        ..small()
-    })
-    .contains("positive_fraction"));
-    assert!(bad(SynthGenomicsSpec {
-        n_test: 0,
-        ..small()
-    })
-    .contains("n_test"));
-    assert!(bad(SynthGenomicsSpec {
-        n_test: 2,
-        n_variants: 50,
-        ..small()
-    })
-    .contains("could place"));
+    assert!(bad(SynthGenomicsSpec { motif: "TGAXTCA".into(), ..small() }).contains("motif"));
+    assert!(bad(SynthGenomicsSpec { seq_len: 12, ..small() }).contains("seq_len"));
+    assert!(bad(SynthGenomicsSpec { positive_fraction: 1.5, ..small() }).contains("positive_fraction"));
+    assert!(bad(SynthGenomicsSpec { n_test: 0, ..small() }).contains("n_test"));
+    assert!(bad(SynthGenomicsSpec { n_test: 2, n_variants: 50, ..small() }).contains("could place"));
     let dir = tempfile::tempdir().unwrap();
-    let e = write_synth_genomics(
-        dir.path(),
-        &SynthGenomicsSpec {
-            seq_len: 3,
-            ..small()
-        },
-    )
-    .unwrap_err()
-    .to_string();
+    let e = write_synth_genomics(dir.path(), &SynthGenomicsSpec { seq_len: 3, ..small() }).unwrap_err().to_string();
     assert!(e.contains("seq_len"), "{e}");
 }

@@ -41,8 +41,16 @@ fn training_matches_burn_in_output_gradients_and_running_statistics() {
         assert_close(ga.grad(&g1).unwrap(), gb.grad(&g2).unwrap(), &format!("case {i}: gamma gradient"));
         let (ba, bb) = (ours_layer.beta.val(), burn_layer.beta.val());
         assert_close(ba.grad(&g1).unwrap(), bb.grad(&g2).unwrap(), &format!("case {i}: beta gradient"));
-        assert_close(ours_layer.running_mean.value(), burn_layer.running_mean.value(), &format!("case {i}: running mean"));
-        assert_close(ours_layer.running_var.value(), burn_layer.running_var.value(), &format!("case {i}: running variance"));
+        assert_close(
+            ours_layer.running_mean.value(),
+            burn_layer.running_mean.value(),
+            &format!("case {i}: running mean"),
+        );
+        assert_close(
+            ours_layer.running_var.value(),
+            burn_layer.running_var.value(),
+            &format!("case {i}: running variance"),
+        );
         // After that step, inference uses the running statistics.
         let plain = x.inner();
         let (a, b) = (ours_layer.valid(), burn_layer.valid());

@@ -73,9 +73,10 @@ impl Grid {
 fn pad(x: &[f32], g: &Geometry, grid: &Grid, xp: &mut [f32]) {
     xp.fill(0.0);
     let first = g.padding[0] * grid.wp + g.padding[2];
-    for (src, dst) in x.chunks_exact(g.w).zip(xp.chunks_exact_mut(grid.plane).flat_map(|plane| {
-        plane[first..].chunks_mut(grid.wp).take(g.h)
-    })) {
+    for (src, dst) in x
+        .chunks_exact(g.w)
+        .zip(xp.chunks_exact_mut(grid.plane).flat_map(|plane| plane[first..].chunks_mut(grid.wp).take(g.h)))
+    {
         copy_run(&mut dst[..g.w], src);
     }
 }
@@ -109,7 +110,9 @@ pub(super) fn forward(x: &[f32], weight: &[f32], g: &Geometry) -> Vec<f32> {
                 product(MatMut::col_major(on_grid, rows, o), lhs, rhs, t > 0);
             }
             let oh = g.out_h();
-            for (dst, src) in y.chunks_exact_mut(ow).zip(on_grid.chunks_exact(rows).flat_map(|col| col.chunks(grid.wp).take(oh))) {
+            for (dst, src) in
+                y.chunks_exact_mut(ow).zip(on_grid.chunks_exact(rows).flat_map(|col| col.chunks(grid.wp).take(oh)))
+            {
                 copy_run(dst, &src[..ow]);
             }
         },
@@ -120,7 +123,14 @@ pub(super) fn forward(x: &[f32], weight: &[f32], g: &Geometry) -> Vec<f32> {
 /// `(dx, dweight)` from the output gradient `dy` (`[n, o, oh * ow]`).
 /// Samples go in fixed groups whose weight gradients are added in order,
 /// so the sum does not depend on the thread count.
-pub(super) fn backward(x: &[f32], weight: &[f32], dy: &[f32], g: &Geometry, want_dx: bool, want_dw: bool) -> (Vec<f32>, Vec<f32>) {
+pub(super) fn backward(
+    x: &[f32],
+    weight: &[f32],
+    dy: &[f32],
+    g: &Geometry,
+    want_dx: bool,
+    want_dw: bool,
+) -> (Vec<f32>, Vec<f32>) {
     let (grid, (o, c, p, kk)) = (Grid::new(g), (g.o, g.c, g.p(), g.kh * g.kw));
     let per_sample = c * g.h * g.w;
     // The output gradient sits `reach` into each row of `dym`, so every
@@ -155,7 +165,10 @@ pub(super) fn backward(x: &[f32], weight: &[f32], dy: &[f32], g: &Geometry, want
                         product(MatMut::col_major(&mut on_grid, rows, c), lhs, rhs, t > 0);
                     }
                     let dxs = &mut dx_group[(s - group * SAMPLES_PER_GROUP) * per_sample..][..per_sample];
-                    for (dst, src) in dxs.chunks_exact_mut(g.w).zip(on_grid.chunks_exact(rows).flat_map(|col| col.chunks(grid.wp).take(g.h))) {
+                    for (dst, src) in dxs
+                        .chunks_exact_mut(g.w)
+                        .zip(on_grid.chunks_exact(rows).flat_map(|col| col.chunks(grid.wp).take(g.h)))
+                    {
                         copy_run(dst, &src[..g.w]);
                     }
                 }

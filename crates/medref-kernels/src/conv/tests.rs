@@ -7,7 +7,6 @@ use crate::flex::assert_close;
 use burn::nn::conv::{Conv1dConfig, Conv2dConfig};
 use burn::tensor::Distribution;
 
-
 #[test]
 fn conv2d_matches_burn_for_the_resnet_and_cnn_layers() {
     // (c_in, c_out, kernel, stride, padding, bias, h, w)
@@ -116,7 +115,18 @@ fn conv1d_matches_burn_for_the_dna_signal_and_tcn_layers() {
 fn unfolding_and_folding_are_adjoint() {
     // <im2col(x), c> == <x, col2im(c)> for any x and c: the input gradient
     // is exactly the transpose of the forward unfolding.
-    let g = Geometry { n: 1, c: 2, h: 5, w: 4, o: 1, kh: 3, kw: 2, stride: [2, 1], dilation: [1, 2], padding: [1, 0, 2, 1] };
+    let g = Geometry {
+        n: 1,
+        c: 2,
+        h: 5,
+        w: 4,
+        o: 1,
+        kh: 3,
+        kw: 2,
+        stride: [2, 1],
+        dilation: [1, 2],
+        padding: [1, 0, 2, 1],
+    };
     let x: Vec<f32> = (0..g.c * g.h * g.w).map(|i| ((i * 7) % 11) as f32 - 5.0).collect();
     let c: Vec<f32> = (0..g.k() * g.p()).map(|i| ((i * 5) % 13) as f32 - 6.0).collect();
     let mut cols = vec![0f32; g.k() * g.p()];

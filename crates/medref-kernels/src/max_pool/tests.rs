@@ -6,7 +6,6 @@ use crate::flex::assert_close;
 use burn::nn::pool::{MaxPool1dConfig, MaxPool2dConfig};
 use burn::tensor::Distribution;
 
-
 fn never<T>(_: T) -> T {
     panic!("on the CPU the kernel must run, not burn's pool")
 }

@@ -106,9 +106,7 @@ pub fn conv2d(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
     let pad = match &conv.padding {
         PaddingConfig2d::Valid => Some((0, 0)),
         PaddingConfig2d::Same if kh % 2 == 1 && kw % 2 == 1 => Some(((kh - 1) / 2, (kw - 1) / 2)),
-        PaddingConfig2d::Explicit(top, left, bottom, right) if top == bottom && left == right => {
-            Some((*top, *left))
-        }
+        PaddingConfig2d::Explicit(top, left, bottom, right) if top == bottom && left == right => Some((*top, *left)),
         _ => None,
     };
     let simple = conv.stride == [1, 1] && conv.dilation == [1, 1] && conv.groups == 1;

@@ -20,9 +20,9 @@ mod conv;
 mod pool;
 
 use conv::{conv1d, conv2d, set_conv_path, ConvPath};
-use pool::{max_pool1d, max_pool2d};
 use medref_core::config::ResnetConfig;
 use medref_models::{Mlp, ResNet};
+use pool::{max_pool1d, max_pool2d};
 use std::time::Instant;
 
 #[derive(Module, Debug)]
@@ -112,7 +112,13 @@ fn macs(model: &str) -> f64 {
         "dna1d" => (64 * 200 * 4 * 19 + 64 * 50 * 64 * 7 + 64) as f64,
         // stem 16x28x28x9, stage 1 two 16->16 3x3 at 28x28, stage 2 16->32
         // (3x3 stride 2, 3x3, 1x1 shortcut) at 14x14, stage 3 32->64 at 7x7, head.
-        "resnet" => (16 * 784 * 9 + 2 * 16 * 784 * 16 * 9 + 32 * 196 * (16 * 9 + 32 * 9 + 16) + 64 * 49 * (32 * 9 + 64 * 9 + 32) + 64 * 2) as f64,
+        "resnet" => {
+            (16 * 784 * 9
+                + 2 * 16 * 784 * 16 * 9
+                + 32 * 196 * (16 * 9 + 32 * 9 + 16)
+                + 64 * 49 * (32 * 9 + 64 * 9 + 32)
+                + 64 * 2) as f64
+        }
         _ => (128 * 256 + 256 * 256 + 256) as f64,
     }
 }
@@ -323,7 +329,9 @@ fn main() {
         #[cfg(feature = "wgpu")]
         "wgpu" => Device::wgpu(Default::default()),
         other => {
-            eprintln!("peer_shapes: --device `{other}` is not available in this build (cpu, or wgpu with --features wgpu)");
+            eprintln!(
+                "peer_shapes: --device `{other}` is not available in this build (cpu, or wgpu with --features wgpu)"
+            );
             std::process::exit(2);
         }
     };

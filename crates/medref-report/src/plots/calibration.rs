@@ -12,21 +12,11 @@ pub(crate) fn calibration_plot(run: &Run) -> Option<Figure> {
         Some(t) => format!("Calibration (test): {t}"),
         None => "Calibration".into(),
     };
-    let mut chart = LineChart::unit_square(
-        "calibration",
-        title,
-        "mean predicted probability",
-        "observed fraction positive",
-    );
+    let mut chart =
+        LineChart::unit_square("calibration", title, "mean predicted probability", "observed fraction positive");
     for (split, label) in [("test", "test"), ("val", "validation")] {
         let Some(b) = bins.get(split) else { continue };
-        let mut s = Series::new(
-            label,
-            b.iter()
-                .map(|b| (b.mean_score, b.fraction_positive))
-                .collect(),
-            Style::Markers,
-        );
+        let mut s = Series::new(label, b.iter().map(|b| (b.mean_score, b.fraction_positive)).collect(), Style::Markers);
         s.tips = b
             .iter()
             .map(|b| {

@@ -25,21 +25,12 @@ fn confusion_chart(matrix: &[Vec<u64>], names: &[String], title: &str) -> Option
     for (i, row) in matrix.iter().enumerate() {
         let total: u64 = row.iter().sum();
         for (j, &count) in row.iter().enumerate() {
-            let f = if total > 0 {
-                count as f64 / total as f64
-            } else {
-                0.0
-            };
+            let f = if total > 0 { count as f64 / total as f64 } else { 0.0 };
             let (x, y) = (left + j as f64 * cell, top + i as f64 * cell);
             // White to the palette's blue (0, 114, 178) as the fraction grows.
             let shade = |full: f64| (255.0 - f * (255.0 - full)).round() as u8;
-            let tip = format!(
-                "true {}, predicted {}: {count} ({:.1} % of true {})",
-                names[i],
-                names[j],
-                f * 100.0,
-                names[i]
-            );
+            let tip =
+                format!("true {}, predicted {}: {count} ({:.1} % of true {})", names[i], names[j], f * 100.0, names[i]);
             svg.raw(&format!(
                 "<rect x=\"{}\" y=\"{}\" width=\"{cw}\" height=\"{cw}\" fill=\"rgb({},{},{})\" stroke=\"#ffffff\"><title>{}</title></rect>\n",
                 c(x),
@@ -58,12 +49,7 @@ fn confusion_chart(matrix: &[Vec<u64>], names: &[String], title: &str) -> Option
                 &format!("text-anchor=\"middle\" font-size=\"{text_size}\" fill=\"{ink}\""),
             );
         }
-        svg.text(
-            left - 6.0,
-            top + i as f64 * cell + cell / 2.0 + 4.0,
-            &truncate(&names[i], 18),
-            "text-anchor=\"end\"",
-        );
+        svg.text(left - 6.0, top + i as f64 * cell + cell / 2.0 + 4.0, &truncate(&names[i], 18), "text-anchor=\"end\"");
     }
     let grid_bottom = top + cell * k as f64;
     for (j, name) in names.iter().enumerate() {
@@ -74,45 +60,16 @@ fn confusion_chart(matrix: &[Vec<u64>], names: &[String], title: &str) -> Option
                 x,
                 y,
                 &truncate(name, 14),
-                &format!(
-                    "text-anchor=\"end\" transform=\"rotate(-45 {} {})\"",
-                    c(x),
-                    c(y)
-                ),
+                &format!("text-anchor=\"end\" transform=\"rotate(-45 {} {})\"", c(x), c(y)),
             );
         } else {
-            svg.text(
-                x,
-                grid_bottom + 15.0,
-                &truncate(name, 14),
-                "text-anchor=\"middle\"",
-            );
+            svg.text(x, grid_bottom + 15.0, &truncate(name, 14), "text-anchor=\"middle\"");
         }
     }
-    svg.rect(
-        left,
-        top,
-        cell * k as f64,
-        cell * k as f64,
-        "fill=\"none\" stroke=\"#444444\"",
-    );
-    svg.text(
-        left + cell * k as f64 / 2.0,
-        height - 8.0,
-        "predicted class",
-        "text-anchor=\"middle\"",
-    );
+    svg.rect(left, top, cell * k as f64, cell * k as f64, "fill=\"none\" stroke=\"#444444\"");
+    svg.text(left + cell * k as f64 / 2.0, height - 8.0, "predicted class", "text-anchor=\"middle\"");
     let (x, y) = (14.0, top + cell * k as f64 / 2.0);
-    svg.text(
-        x,
-        y,
-        "true class",
-        &format!(
-            "text-anchor=\"middle\" transform=\"rotate(-90 {} {})\"",
-            c(x),
-            c(y)
-        ),
-    );
+    svg.text(x, y, "true class", &format!("text-anchor=\"middle\" transform=\"rotate(-90 {} {})\"", c(x), c(y)));
     Some(svg.finish())
 }
 
@@ -125,10 +82,7 @@ pub(crate) fn confusion_plot(run: &Run) -> Option<Figure> {
             let (labels, scores) = run.binary_scores("test")?;
             let t = run.threshold();
             let n = BinaryCounts::at_threshold(&labels, &scores, t)?;
-            let matrix = vec![
-                vec![n.true_negative, n.false_positive],
-                vec![n.false_negative, n.true_positive],
-            ];
+            let matrix = vec![vec![n.true_negative, n.false_positive], vec![n.false_negative, n.true_positive]];
             let svg = confusion_chart(
                 &matrix,
                 &run.class_names(2),
@@ -137,7 +91,12 @@ pub(crate) fn confusion_plot(run: &Run) -> Option<Figure> {
             let youden = run
                 .split_metrics("test")
                 .and_then(|m| m.get("val_youden_threshold"))
-                .map(|v| format!(" The metrics table also reports the operating point chosen on validation data (threshold {}).", fmt_num(*v)))
+                .map(|v| {
+                    format!(
+                        " The metrics table also reports the operating point chosen on validation data (threshold {}).",
+                        fmt_num(*v)
+                    )
+                })
                 .unwrap_or_default();
             Some(Figure {
                 svg,
@@ -156,18 +115,10 @@ pub(crate) fn confusion_plot(run: &Run) -> Option<Figure> {
             let predicted: Vec<usize> = s
                 .scores
                 .chunks(p.n_scores)
-                .map(|r| {
-                    r.iter()
-                        .enumerate()
-                        .fold(0, |best, (j, v)| if *v > r[best] { j } else { best })
-                })
+                .map(|r| r.iter().enumerate().fold(0, |best, (j, v)| if *v > r[best] { j } else { best }))
                 .collect();
             let matrix = confusion_matrix(&labels, &predicted, k);
-            let svg = confusion_chart(
-                &matrix,
-                &run.class_names(k),
-                "Confusion matrix (test, most probable class)",
-            )?;
+            let svg = confusion_chart(&matrix, &run.class_names(k), "Confusion matrix (test, most probable class)")?;
             let caption = if task == TaskKind::SequenceLabelling {
                 "Test frames by true class (rows) and most probable predicted class (columns), every frame of every \
                  test sequence counted once; shading is the fraction of each true class, so the diagonal shows each \
@@ -176,10 +127,7 @@ pub(crate) fn confusion_plot(run: &Run) -> Option<Figure> {
                 "Test samples by true class (rows) and most probable predicted class (columns); shading is \
                  the fraction of each true class, so the diagonal shows each class's recall."
             };
-            Some(Figure {
-                svg,
-                caption: caption.into(),
-            })
+            Some(Figure { svg, caption: caption.into() })
         }
         _ => None,
     }

@@ -12,25 +12,15 @@ pub(crate) fn loss_plot(run: &Run) -> Option<Figure> {
     let mut chart = LineChart::new("loss", "Loss per epoch".into(), "epoch", "loss");
     chart.series.push(Series::new(
         "train",
-        h.epochs
-            .iter()
-            .copied()
-            .zip(h.train_loss.iter().copied())
-            .collect(),
+        h.epochs.iter().copied().zip(h.train_loss.iter().copied()).collect(),
         Style::Line,
     ));
     chart.series.push(Series::new(
         "validation",
-        h.epochs
-            .iter()
-            .copied()
-            .zip(h.val_loss.iter().copied())
-            .collect(),
+        h.epochs.iter().copied().zip(h.val_loss.iter().copied()).collect(),
         Style::Dashed,
     ));
-    chart.marker_x = run
-        .best_epoch()
-        .map(|e| (e as f64, format!("best epoch {e}")));
+    chart.marker_x = run.best_epoch().map(|e| (e as f64, format!("best epoch {e}")));
     Some(Figure {
         svg: chart.render()?,
         caption: "Training loss (solid) and validation loss (dashed) per epoch. The dotted line marks the epoch whose \
@@ -45,24 +35,9 @@ pub(crate) fn metric_plot(run: &Run) -> Option<Figure> {
     let (column, values) = h.monitor.as_ref()?;
     let key = column.strip_prefix("val_").unwrap_or(column);
     let label = metric_label(key);
-    let mut chart = LineChart::new(
-        "metric",
-        format!("Validation {label} per epoch"),
-        "epoch",
-        &label,
-    );
-    chart.series.push(Series::new(
-        "",
-        h.epochs
-            .iter()
-            .copied()
-            .zip(values.iter().copied())
-            .collect(),
-        Style::Markers,
-    ));
-    chart.marker_x = run
-        .best_epoch()
-        .map(|e| (e as f64, format!("best epoch {e}")));
+    let mut chart = LineChart::new("metric", format!("Validation {label} per epoch"), "epoch", &label);
+    chart.series.push(Series::new("", h.epochs.iter().copied().zip(values.iter().copied()).collect(), Style::Markers));
+    chart.marker_x = run.best_epoch().map(|e| (e as f64, format!("best epoch {e}")));
     Some(Figure {
         svg: chart.render()?,
         caption: format!(

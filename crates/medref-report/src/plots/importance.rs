@@ -16,10 +16,7 @@ fn importance_chart(rows: &[Importance], metric: &str, total: usize) -> Option<S
     if rows.is_empty() {
         return None;
     }
-    let x = padded_range(
-        rows.iter()
-            .flat_map(|r| [r.mean_drop - r.std_drop, r.mean_drop + r.std_drop, 0.0]),
-    )?;
+    let x = padded_range(rows.iter().flat_map(|r| [r.mean_drop - r.std_drop, r.mean_drop + r.std_drop, 0.0]))?;
     let (width, row_h) = (560.0, 20.0);
     let height = 30.0 + rows.len() as f64 * row_h + 56.0;
     let frame = Frame {
@@ -31,32 +28,18 @@ fn importance_chart(rows: &[Importance], metric: &str, total: usize) -> Option<S
         y: (0.0, 1.0),
     };
     let title = if rows.len() < total {
-        format!(
-            "Permutation importance (top {} of {total} features)",
-            rows.len()
-        )
+        format!("Permutation importance (top {} of {total} features)", rows.len())
     } else {
         "Permutation importance".to_string()
     };
     let mut svg = Svg::open("importance", width, height, &title);
-    svg.rect(
-        frame.left,
-        frame.top,
-        frame.width,
-        frame.height,
-        "fill=\"#ffffff\" stroke=\"#444444\"",
-    );
+    svg.rect(frame.left, frame.top, frame.width, frame.height, "fill=\"#ffffff\" stroke=\"#444444\"");
     let ticks = nice_ticks(x.0, x.1, 6);
     let mut grid = String::new();
     for &t in &ticks.values {
         let px = frame.px(t);
         let _ = write!(grid, "M{} {}V{}", c(px), c(frame.top), c(frame.bottom()));
-        svg.text(
-            px,
-            frame.bottom() + 15.0,
-            &ticks.label(t),
-            "text-anchor=\"middle\"",
-        );
+        svg.text(px, frame.bottom() + 15.0, &ticks.label(t), "text-anchor=\"middle\"");
     }
     svg.path(&grid, "stroke=\"#e5e5e5\"");
     let zero = frame.px(0.0);
@@ -64,16 +47,8 @@ fn importance_chart(rows: &[Importance], metric: &str, total: usize) -> Option<S
     for (i, r) in rows.iter().enumerate() {
         let top = frame.top + i as f64 * row_h;
         let mid = top + row_h / 2.0;
-        let (a, b) = (
-            zero.min(frame.px(r.mean_drop)),
-            zero.max(frame.px(r.mean_drop)),
-        );
-        let tip = format!(
-            "{}: mean drop {} (SD {})",
-            r.feature,
-            fmt_num(r.mean_drop),
-            fmt_num(r.std_drop)
-        );
+        let (a, b) = (zero.min(frame.px(r.mean_drop)), zero.max(frame.px(r.mean_drop)));
+        let tip = format!("{}: mean drop {} (SD {})", r.feature, fmt_num(r.mean_drop), fmt_num(r.std_drop));
         svg.raw(&format!(
             "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\"><title>{}</title></rect>\n",
             c(a),
@@ -83,10 +58,7 @@ fn importance_chart(rows: &[Importance], metric: &str, total: usize) -> Option<S
             PALETTE[0],
             escape(&tip)
         ));
-        let (lo, hi) = (
-            frame.px(r.mean_drop - r.std_drop),
-            frame.px(r.mean_drop + r.std_drop),
-        );
+        let (lo, hi) = (frame.px(r.mean_drop - r.std_drop), frame.px(r.mean_drop + r.std_drop));
         let _ = write!(
             whiskers,
             "M{} {}H{}M{} {}v6M{} {}v6",
@@ -98,18 +70,10 @@ fn importance_chart(rows: &[Importance], metric: &str, total: usize) -> Option<S
             c(hi),
             c(mid - 3.0)
         );
-        svg.text(
-            frame.left - 6.0,
-            mid + 4.0,
-            &truncate(&r.feature, 28),
-            "text-anchor=\"end\"",
-        );
+        svg.text(frame.left - 6.0, mid + 4.0, &truncate(&r.feature, 28), "text-anchor=\"end\"");
     }
     svg.path(&whiskers, "stroke=\"#333333\"");
-    svg.path(
-        &format!("M{} {}V{}", c(zero), c(frame.top), c(frame.bottom())),
-        "stroke=\"#444444\"",
-    );
+    svg.path(&format!("M{} {}V{}", c(zero), c(frame.top), c(frame.bottom())), "stroke=\"#444444\"");
     svg.text(
         frame.left + frame.width / 2.0,
         frame.bottom() + 33.0,
@@ -132,10 +96,7 @@ pub(crate) fn importance_plot(run: &Run) -> Option<Figure> {
         TaskKind::Survival => "C-index",
         _ => "AUROC",
     };
-    let baseline = sorted
-        .first()
-        .map(|r| format!(" (intact: {})", fmt_num(r.baseline)))
-        .unwrap_or_default();
+    let baseline = sorted.first().map(|r| format!(" (intact: {})", fmt_num(r.baseline))).unwrap_or_default();
     Some(Figure {
         svg: importance_chart(&sorted, metric, rows.len())?,
         caption: format!(

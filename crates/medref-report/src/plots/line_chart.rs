@@ -30,12 +30,7 @@ pub(crate) struct Series {
 
 impl Series {
     pub(crate) fn new(label: impl Into<String>, points: Vec<(f64, f64)>, style: Style) -> Series {
-        Series {
-            label: label.into(),
-            points,
-            style,
-            tips: Vec::new(),
-        }
+        Series { label: label.into(), points, style, tips: Vec::new() }
     }
 }
 
@@ -65,12 +60,7 @@ pub(crate) struct LineChart {
 }
 
 impl LineChart {
-    pub(crate) fn new(
-        name: &'static str,
-        title: String,
-        x_label: &str,
-        y_label: &str,
-    ) -> LineChart {
+    pub(crate) fn new(name: &'static str, title: String, x_label: &str, y_label: &str) -> LineChart {
         LineChart {
             name,
             title,
@@ -103,26 +93,13 @@ impl LineChart {
         let x = self.x_range.or_else(|| padded_range(all().map(|p| p.0)))?;
         let y = self.y_range.or_else(|| padded_range(all().map(|p| p.1)))?;
         let (width, height) = (480.0, 340.0);
-        let frame = Frame {
-            left: 62.0,
-            top: 30.0,
-            width: width - 62.0 - 16.0,
-            height: height - 30.0 - 48.0,
-            x,
-            y,
-        };
+        let frame = Frame { left: 62.0, top: 30.0, width: width - 62.0 - 16.0, height: height - 30.0 - 48.0, x, y };
         let mut svg = Svg::open(self.name, width, height, &self.title);
         frame.draw_axes(&mut svg, &self.x_label, &self.y_label);
         if self.diagonal {
             let (lo, hi) = (x.0.max(y.0), x.1.min(y.1));
             if hi > lo {
-                let d = format!(
-                    "M{} {}L{} {}",
-                    c(frame.px(lo)),
-                    c(frame.py(lo)),
-                    c(frame.px(hi)),
-                    c(frame.py(hi))
-                );
+                let d = format!("M{} {}L{} {}", c(frame.px(lo)), c(frame.py(lo)), c(frame.px(hi)), c(frame.py(hi)));
                 svg.path(&d, "stroke=\"#888888\" stroke-dasharray=\"4 4\"");
             }
         }
@@ -138,11 +115,7 @@ impl LineChart {
         }
         for (i, s) in self.series.iter().enumerate() {
             let colour = PALETTE[i % PALETTE.len()];
-            let dash = if s.style == Style::Dashed {
-                " stroke-dasharray=\"6 4\""
-            } else {
-                ""
-            };
+            let dash = if s.style == Style::Dashed { " stroke-dasharray=\"6 4\"" } else { "" };
             svg.path(
                 &series_path(&frame, &s.points, s.style == Style::Step),
                 &format!("stroke=\"{colour}\" stroke-width=\"2\" stroke-linejoin=\"round\"{dash}"),
@@ -152,11 +125,7 @@ impl LineChart {
                     if !(px.is_finite() && py.is_finite()) {
                         continue;
                     }
-                    let tip = s
-                        .tips
-                        .get(j)
-                        .map(|t| format!("<title>{}</title>", escape(t)))
-                        .unwrap_or_default();
+                    let tip = s.tips.get(j).map(|t| format!("<title>{}</title>", escape(t))).unwrap_or_default();
                     svg.raw(&format!(
                         "<circle cx=\"{}\" cy=\"{}\" r=\"3.5\" fill=\"{colour}\">{tip}</circle>\n",
                         c(frame.px(px)),
@@ -199,23 +168,13 @@ fn series_path(frame: &Frame, points: &[(f64, f64)], step: bool) -> String {
 }
 
 fn draw_legend(svg: &mut Svg, frame: &Frame, corner: Corner, series: &[Series]) {
-    let entries: Vec<(usize, &Series)> = series
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| !s.label.is_empty())
-        .collect();
+    let entries: Vec<(usize, &Series)> = series.iter().enumerate().filter(|(_, s)| !s.label.is_empty()).collect();
     if entries.is_empty() {
         return;
     }
-    let labels: Vec<String> = entries
-        .iter()
-        .map(|(_, s)| truncate(&s.label, 42))
-        .collect();
+    let labels: Vec<String> = entries.iter().map(|(_, s)| truncate(&s.label, 42)).collect();
     let longest = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0) as f64;
-    let (w, h) = (
-        (longest * 6.2 + 36.0).min(frame.width - 8.0),
-        entries.len() as f64 * 15.0 + 8.0,
-    );
+    let (w, h) = ((longest * 6.2 + 36.0).min(frame.width - 8.0), entries.len() as f64 * 15.0 + 8.0);
     let x = match corner {
         Corner::BottomLeft => frame.left + 6.0,
         Corner::TopRight | Corner::BottomRight => frame.right() - w - 6.0,
@@ -224,26 +183,13 @@ fn draw_legend(svg: &mut Svg, frame: &Frame, corner: Corner, series: &[Series]) 
         Corner::TopRight => frame.top + 6.0,
         Corner::BottomRight | Corner::BottomLeft => frame.bottom() - h - 6.0,
     };
-    svg.rect(
-        x,
-        y,
-        w,
-        h,
-        "fill=\"#ffffff\" fill-opacity=\"0.9\" stroke=\"#cccccc\"",
-    );
+    svg.rect(x, y, w, h, "fill=\"#ffffff\" fill-opacity=\"0.9\" stroke=\"#cccccc\"");
     for (k, ((i, s), label)) in entries.iter().zip(&labels).enumerate() {
         let row = y + 12.0 + k as f64 * 15.0;
-        let dash = if s.style == Style::Dashed {
-            " stroke-dasharray=\"6 4\""
-        } else {
-            ""
-        };
+        let dash = if s.style == Style::Dashed { " stroke-dasharray=\"6 4\"" } else { "" };
         svg.path(
             &format!("M{} {}h20", c(x + 6.0), c(row - 4.0)),
-            &format!(
-                "stroke=\"{}\" stroke-width=\"2\"{dash}",
-                PALETTE[i % PALETTE.len()]
-            ),
+            &format!("stroke=\"{}\" stroke-width=\"2\"{dash}", PALETTE[i % PALETTE.len()]),
         );
         svg.text(x + 30.0, row, label, "");
     }
@@ -255,14 +201,7 @@ mod tests {
 
     #[test]
     fn step_path_goes_up_then_across() {
-        let frame = Frame {
-            left: 0.0,
-            top: 0.0,
-            width: 100.0,
-            height: 100.0,
-            x: (0.0, 1.0),
-            y: (0.0, 1.0),
-        };
+        let frame = Frame { left: 0.0, top: 0.0, width: 100.0, height: 100.0, x: (0.0, 1.0), y: (0.0, 1.0) };
         let d = series_path(&frame, &[(0.0, 1.0), (0.5, 0.5)], true);
         assert_eq!(d, "M0.0 0.0L0.0 50.0L50.0 50.0");
     }
@@ -270,15 +209,9 @@ mod tests {
     #[test]
     fn chart_text_is_escaped() {
         let mut chart = LineChart::new("loss", "<b>".into(), "x & y", "y");
-        chart.series.push(Series::new(
-            "<i>",
-            vec![(0.0, 0.0), (1.0, 1.0)],
-            Style::Line,
-        ));
+        chart.series.push(Series::new("<i>", vec![(0.0, 0.0), (1.0, 1.0)], Style::Line));
         let svg = chart.render().unwrap();
-        assert!(
-            svg.contains("&lt;b&gt;") && svg.contains("x &amp; y") && svg.contains("&lt;i&gt;")
-        );
+        assert!(svg.contains("&lt;b&gt;") && svg.contains("x &amp; y") && svg.contains("&lt;i&gt;"));
         assert!(!svg.contains("<b>") && !svg.contains("<i>"));
     }
 }

@@ -60,10 +60,7 @@ fn titled_metric_as(run: &Run, key: &str, label: &str) -> Option<String> {
     let m = run.split_metrics("test")?;
     let v = m.get(key)?;
     let mut s = format!("{label} {}", fmt_num(*v));
-    if let (Some(lo), Some(hi)) = (
-        m.get(&format!("{key}_ci_low")),
-        m.get(&format!("{key}_ci_high")),
-    ) {
+    if let (Some(lo), Some(hi)) = (m.get(&format!("{key}_ci_low")), m.get(&format!("{key}_ci_high"))) {
         s.push_str(&format!(" (95% CI {}–{})", fmt_num(*lo), fmt_num(*hi)));
     }
     Some(s)

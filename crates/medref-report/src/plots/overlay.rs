@@ -33,10 +33,7 @@ pub(crate) fn roc_overlay(runs: &[Run]) -> Option<Figure> {
         if curve.is_empty() || chart.series.len() == MAX_CURVES {
             continue;
         }
-        let a = run
-            .split_metrics("test")
-            .and_then(|m| m.get("auroc").copied())
-            .or_else(|| auroc(&y, &s));
+        let a = run.split_metrics("test").and_then(|m| m.get("auroc").copied()).or_else(|| auroc(&y, &s));
         let name = a.map_or(label.clone(), |a| format!("{label} (AUROC {})", fmt_num(a)));
         chart.series.push(Series::new(name, curve, Style::Line));
     }
@@ -45,19 +42,16 @@ pub(crate) fn roc_overlay(runs: &[Run]) -> Option<Figure> {
     }
     Some(Figure {
         svg: chart.render()?,
-        caption: "Test ROC curves of the binary runs. Curves on different test sets are not directly comparable.".into(),
+        caption: "Test ROC curves of the binary runs. Curves on different test sets are not directly comparable."
+            .into(),
     })
 }
 
 /// Validation loss per epoch of every loop-trained run on one chart (a
 /// direct fit has no epochs to draw).
 pub(crate) fn loss_overlay(runs: &[Run]) -> Option<Figure> {
-    let mut chart = LineChart::new(
-        "loss",
-        "Validation loss per epoch, runs compared".into(),
-        "epoch",
-        "validation loss",
-    );
+    let mut chart =
+        LineChart::new("loss", "Validation loss per epoch, runs compared".into(), "epoch", "validation loss");
     for (run, label) in runs.iter().zip(run_labels(runs)) {
         let Some(h) = run.history.as_ref().filter(|_| !run.is_direct_fit()) else {
             continue;
@@ -65,11 +59,7 @@ pub(crate) fn loss_overlay(runs: &[Run]) -> Option<Figure> {
         if chart.series.len() < MAX_CURVES {
             chart.series.push(Series::new(
                 label,
-                h.epochs
-                    .iter()
-                    .copied()
-                    .zip(h.val_loss.iter().copied())
-                    .collect(),
+                h.epochs.iter().copied().zip(h.val_loss.iter().copied()).collect(),
                 Style::Line,
             ));
         }
@@ -79,6 +69,7 @@ pub(crate) fn loss_overlay(runs: &[Run]) -> Option<Figure> {
     }
     Some(Figure {
         svg: chart.render()?,
-        caption: "Validation loss of each run. Losses of different tasks or loss functions are on different scales.".into(),
+        caption: "Validation loss of each run. Losses of different tasks or loss functions are on different scales."
+            .into(),
     })
 }

@@ -9,12 +9,7 @@ use medref_core::metrics::{auprc, pr_curve};
 /// The empty precision-recall chart (unit ranges, labelled axes), for a
 /// run's curve and a published bundle's alike.
 pub(super) fn pr_chart(title: String) -> LineChart {
-    let mut chart = LineChart::new(
-        "pr",
-        title,
-        "recall (sensitivity)",
-        "precision (positive predictive value)",
-    );
+    let mut chart = LineChart::new("pr", title, "recall (sensitivity)", "precision (positive predictive value)");
     chart.x_range = Some((0.0, 1.0));
     chart.y_range = Some((0.0, 1.02));
     chart.legend = Corner::BottomLeft;
@@ -38,10 +33,7 @@ pub(crate) fn pr_plot(run: &Run) -> Option<Figure> {
     if curve.is_empty() {
         return None;
     }
-    let ap = run
-        .split_metrics("test")
-        .and_then(|m| m.get("auprc").copied())
-        .or_else(|| auprc(&labels, &scores));
+    let ap = run.split_metrics("test").and_then(|m| m.get("auprc").copied()).or_else(|| auprc(&labels, &scores));
     let title = match ap {
         Some(a) => format!("Precision-recall (test): AUPRC {}", fmt_num(a)),
         None => "Precision-recall (test)".into(),

@@ -3,11 +3,11 @@
 //! usually drawn from were not published. Same plot names as a run's
 //! report, so a reader (and the browser test) finds the same figures.
 
-use crate::published_bundle::{Confusion, Curves};
-use crate::published_bundle::Published;
 use super::pr::{no_skill, pr_chart};
 use super::roc::roc_chart;
 use super::{titled_metric_as, Corner, Figure, LineChart, Series, Style};
+use crate::published_bundle::Published;
+use crate::published_bundle::{Confusion, Curves};
 use crate::run::Run;
 use crate::text::escape;
 use std::fmt::Write as _;
@@ -23,14 +23,8 @@ fn roc(run: &Run, c: &Curves) -> Option<Figure> {
     };
     let mut chart = roc_chart(title);
     for curve in &c.roc {
-        let label = if c.roc.len() == 1 {
-            String::new()
-        } else {
-            curve.label.clone()
-        };
-        chart
-            .series
-            .push(Series::new(label, points(&curve.points), Style::Line));
+        let label = if c.roc.len() == 1 { String::new() } else { curve.label.clone() };
+        chart.series.push(Series::new(label, points(&curve.points), Style::Line));
     }
     Some(Figure {
         svg: chart.render()?,
@@ -50,14 +44,8 @@ fn pr(run: &Run, c: &Curves) -> Option<Figure> {
     };
     let mut chart = pr_chart(title);
     for curve in &c.pr {
-        let label = if c.pr.len() == 1 {
-            "model".to_string()
-        } else {
-            curve.label.clone()
-        };
-        chart
-            .series
-            .push(Series::new(label, points(&curve.points), Style::Step));
+        let label = if c.pr.len() == 1 { "model".to_string() } else { curve.label.clone() };
+        chart.series.push(Series::new(label, points(&curve.points), Style::Step));
     }
     if let [only] = c.pr.as_slice() {
         if let Some(p) = only.prevalence {
@@ -81,37 +69,14 @@ fn scatter(run: &Run, c: &Curves) -> Option<Figure> {
         Some(t) => format!("{} (test): {t}", run.name()),
         None => format!("{} (test)", run.name()),
     };
-    let pts: Vec<(f64, f64)> = c
-        .scatter
-        .iter()
-        .map(|b| (b.true_mean, b.predicted_mean))
-        .collect();
-    let lo = pts
-        .iter()
-        .flat_map(|p| [p.0, p.1])
-        .fold(f64::INFINITY, f64::min);
-    let hi = pts
-        .iter()
-        .flat_map(|p| [p.0, p.1])
-        .fold(f64::NEG_INFINITY, f64::max);
-    let mut chart = LineChart::new(
-        "scatter",
-        title,
-        "true value (bin mean)",
-        "predicted value (bin mean)",
-    );
+    let pts: Vec<(f64, f64)> = c.scatter.iter().map(|b| (b.true_mean, b.predicted_mean)).collect();
+    let lo = pts.iter().flat_map(|p| [p.0, p.1]).fold(f64::INFINITY, f64::min);
+    let hi = pts.iter().flat_map(|p| [p.0, p.1]).fold(f64::NEG_INFINITY, f64::max);
+    let mut chart = LineChart::new("scatter", title, "true value (bin mean)", "predicted value (bin mean)");
     chart.legend = Corner::BottomRight;
-    chart.series.push(Series::new(
-        "identity",
-        vec![(lo, lo), (hi, hi)],
-        Style::Dashed,
-    ));
+    chart.series.push(Series::new("identity", vec![(lo, lo), (hi, hi)], Style::Dashed));
     let mut s = Series::new("bins", pts, Style::Markers);
-    s.tips = c
-        .scatter
-        .iter()
-        .map(|b| format!("{} patients", b.n))
-        .collect();
+    s.tips = c.scatter.iter().map(|b| format!("{} patients", b.n)).collect();
     chart.series.push(s);
     Some(Figure {
         svg: chart.render()?,
@@ -159,7 +124,10 @@ fn confusion_svg(m: &Confusion, k: usize) -> Option<String> {
                 None => (
                     "#eeeeee".to_string(),
                     format!("<{k}"),
-                    format!("true {}, predicted {}: suppressed (fewer than {k}, or would reveal such a cell)", m.classes[i], m.classes[j]),
+                    format!(
+                        "true {}, predicted {}: suppressed (fewer than {k}, or would reveal such a cell)",
+                        m.classes[i], m.classes[j]
+                    ),
                 ),
             };
             let _ = writeln!(
@@ -212,10 +180,7 @@ fn confusion(c: &Curves) -> Option<Figure> {
     };
     Some(Figure {
         svg: confusion_svg(m, c.k)?,
-        caption: format!(
-            "Test samples by true class (rows) and predicted class ({}).{note}",
-            m.rule
-        ),
+        caption: format!("Test samples by true class (rows) and predicted class ({}).{note}", m.rule),
     })
 }
 

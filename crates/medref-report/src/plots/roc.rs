@@ -19,31 +19,17 @@ fn one_vs_rest(run: &Run) -> Vec<(String, Vec<bool>, Vec<f64>)> {
     let k = match task {
         TaskKind::Multilabel => run.n_classes().min(p.n_scores),
         // One label a row (a class index), or the labels and scores would not pair up.
-        TaskKind::Multiclass | TaskKind::SequenceLabelling if p.label_width == 1 => {
-            run.n_classes().min(p.n_scores)
-        }
+        TaskKind::Multiclass | TaskKind::SequenceLabelling if p.label_width == 1 => run.n_classes().min(p.n_scores),
         _ => return Vec::new(),
     };
     let names = run.class_names(k);
     (0..k)
         .map(|j| {
             let labels: Vec<bool> = match task {
-                TaskKind::Multilabel => s
-                    .labels
-                    .iter()
-                    .skip(j)
-                    .step_by(p.label_width)
-                    .map(|&v| v != 0.0)
-                    .collect(),
+                TaskKind::Multilabel => s.labels.iter().skip(j).step_by(p.label_width).map(|&v| v != 0.0).collect(),
                 _ => s.labels.iter().map(|&v| v == j as f64).collect(),
             };
-            let scores: Vec<f64> = s
-                .scores
-                .iter()
-                .skip(j)
-                .step_by(p.n_scores)
-                .copied()
-                .collect();
+            let scores: Vec<f64> = s.scores.iter().skip(j).step_by(p.n_scores).copied().collect();
             (names[j].clone(), labels, scores)
         })
         .collect()
@@ -52,12 +38,7 @@ fn one_vs_rest(run: &Run) -> Vec<(String, Vec<bool>, Vec<f64>)> {
 /// The empty ROC chart (unit square, labelled axes, the chance diagonal),
 /// for a run's curves, a comparison of runs and a published bundle alike.
 pub(super) fn roc_chart(title: String) -> LineChart {
-    LineChart::unit_square(
-        "roc",
-        title,
-        "false positive rate (1 − specificity)",
-        "true positive rate (sensitivity)",
-    )
+    LineChart::unit_square("roc", title, "false positive rate (1 − specificity)", "true positive rate (sensitivity)")
 }
 
 /// ROC curve of the test split: one curve for a binary task, one per class
@@ -84,27 +65,16 @@ pub(crate) fn roc_plot(run: &Run) -> Option<Figure> {
         for (name, labels, scores) in columns.into_iter().take(MAX_CURVES) {
             let curve = roc_curve(&labels, &scores);
             if let (false, Some(a)) = (curve.is_empty(), auroc(&labels, &scores)) {
-                chart.series.push(Series::new(
-                    format!("{name} (AUROC {})", fmt_num(a)),
-                    curve,
-                    Style::Line,
-                ));
+                chart.series.push(Series::new(format!("{name} (AUROC {})", fmt_num(a)), curve, Style::Line));
             }
         }
         if chart.series.is_empty() {
             return None;
         }
-        let shown = if total > MAX_CURVES {
-            format!(" (the first {MAX_CURVES} of {total})")
-        } else {
-            String::new()
-        };
+        let shown = if total > MAX_CURVES { format!(" (the first {MAX_CURVES} of {total})") } else { String::new() };
         caption = format!(
             "One-vs-rest ROC curve of each class{shown} on the test split; the title's AUROC is their macro average."
         );
     }
-    Some(Figure {
-        svg: chart.render()?,
-        caption,
-    })
+    Some(Figure { svg: chart.render()?, caption })
 }

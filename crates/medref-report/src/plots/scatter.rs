@@ -12,49 +12,23 @@ const MAX_SCATTER_POINTS: usize = 4000;
 
 /// Predicted against true values with the identity line, on shared axes.
 fn scatter_chart(title: &str, truth: &[f64], predicted: &[f64]) -> Option<String> {
-    let pairs: Vec<(f64, f64)> = truth
-        .iter()
-        .zip(predicted)
-        .map(|(&t, &p)| (t, p))
-        .filter(|(t, p)| t.is_finite() && p.is_finite())
-        .collect();
+    let pairs: Vec<(f64, f64)> =
+        truth.iter().zip(predicted).map(|(&t, &p)| (t, p)).filter(|(t, p)| t.is_finite() && p.is_finite()).collect();
     let range = padded_range(pairs.iter().flat_map(|&(t, p)| [t, p]))?;
     let (width, height) = (420.0, 400.0);
-    let frame = Frame {
-        left: 62.0,
-        top: 30.0,
-        width: width - 62.0 - 16.0,
-        height: height - 30.0 - 48.0,
-        x: range,
-        y: range,
-    };
+    let frame =
+        Frame { left: 62.0, top: 30.0, width: width - 62.0 - 16.0, height: height - 30.0 - 48.0, x: range, y: range };
     let mut svg = Svg::open("scatter", width, height, title);
     frame.draw_axes(&mut svg, "true value", "predicted value");
     let stride = pairs.len().div_ceil(MAX_SCATTER_POINTS).max(1);
     let mut dots = String::new();
     for &(t, p) in pairs.iter().step_by(stride) {
-        let _ = writeln!(
-            dots,
-            "<circle cx=\"{}\" cy=\"{}\" r=\"2.2\"/>",
-            c(frame.px(t)),
-            c(frame.py(p))
-        );
+        let _ = writeln!(dots, "<circle cx=\"{}\" cy=\"{}\" r=\"2.2\"/>", c(frame.px(t)), c(frame.py(p)));
     }
-    svg.raw(&format!(
-        "<g fill=\"{}\" fill-opacity=\"0.45\">\n{dots}</g>\n",
-        PALETTE[0]
-    ));
-    let d = format!(
-        "M{} {}L{} {}",
-        c(frame.px(range.0)),
-        c(frame.py(range.0)),
-        c(frame.px(range.1)),
-        c(frame.py(range.1))
-    );
-    svg.path(
-        &d,
-        "stroke=\"#D55E00\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\"",
-    );
+    svg.raw(&format!("<g fill=\"{}\" fill-opacity=\"0.45\">\n{dots}</g>\n", PALETTE[0]));
+    let d =
+        format!("M{} {}L{} {}", c(frame.px(range.0)), c(frame.py(range.0)), c(frame.px(range.1)), c(frame.py(range.1)));
+    svg.path(&d, "stroke=\"#D55E00\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\"");
     Some(svg.finish())
 }
 
@@ -72,10 +46,7 @@ pub(crate) fn scatter_plot(run: &Run) -> Option<Figure> {
     };
     let svg = scatter_chart(&title, &s.labels, &predicted)?;
     let thinned = if s.n > MAX_SCATTER_POINTS {
-        format!(
-            " An evenly spaced {MAX_SCATTER_POINTS}-point subset of the {} test samples is drawn.",
-            s.n
-        )
+        format!(" An evenly spaced {MAX_SCATTER_POINTS}-point subset of the {} test samples is drawn.", s.n)
     } else {
         String::new()
     };

@@ -19,7 +19,12 @@ pub(crate) fn kaplan_meier_plot(run: &Run) -> Option<Figure> {
     if end <= 0.0 {
         return None;
     }
-    let mut chart = LineChart::new("kaplan_meier", "Kaplan-Meier curves of the test set by predicted risk".into(), "time", "event-free probability");
+    let mut chart = LineChart::new(
+        "kaplan_meier",
+        "Kaplan-Meier curves of the test set by predicted risk".into(),
+        "time",
+        "event-free probability",
+    );
     chart.y_range = Some((0.0, 1.0));
     chart.x_range = Some((0.0, end));
     chart.legend = Corner::BottomLeft;
@@ -45,7 +50,8 @@ pub(crate) fn kaplan_meier_plot(run: &Run) -> Option<Figure> {
                 None => 0,
             }
         };
-        let counts: Vec<String> = checkpoints.iter().map(|&c| if c == 0.0 { n.to_string() } else { at(c).to_string() }).collect();
+        let counts: Vec<String> =
+            checkpoints.iter().map(|&c| if c == 0.0 { n.to_string() } else { at(c).to_string() }).collect();
         at_risk_lines.push(format!("{name}: {}", counts.join(" / ")));
     }
     let times: Vec<String> = checkpoints.iter().map(|&c| fmt_num(c)).collect();
@@ -67,7 +73,12 @@ pub(crate) fn predicted_survival_plot(run: &Run) -> Option<Figure> {
     let numbers = |g: &serde_json::Value, k: &str| -> Vec<f64> {
         g.get(k).and_then(|v| v.as_array()).map(|a| a.iter().filter_map(|x| x.as_f64()).collect()).unwrap_or_default()
     };
-    let mut chart = LineChart::new("predicted_survival", "Predicted survival of three test patients".into(), "time", "survival probability");
+    let mut chart = LineChart::new(
+        "predicted_survival",
+        "Predicted survival of three test patients".into(),
+        "time",
+        "survival probability",
+    );
     chart.y_range = Some((0.0, 1.0));
     let end = patients.iter().flat_map(|p| numbers(p, "times")).fold(0.0f64, f64::max);
     chart.x_range = (end > 0.0).then_some((0.0, end));

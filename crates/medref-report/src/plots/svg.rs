@@ -5,9 +5,8 @@ use crate::text::escape;
 use std::fmt::Write as _;
 
 /// Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
-pub(super) const PALETTE: [&str; 8] = [
-    "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442",
-];
+pub(super) const PALETTE: [&str; 8] =
+    ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"];
 
 /// A number as an SVG coordinate.
 pub(super) fn c(v: f64) -> String {
@@ -67,13 +66,7 @@ impl Svg {
     }
 
     pub(super) fn text(&mut self, x: f64, y: f64, text: &str, attrs: &str) {
-        let _ = writeln!(
-            self.out,
-            "<text x=\"{}\" y=\"{}\" {attrs}>{}</text>",
-            c(x),
-            c(y),
-            escape(text)
-        );
+        let _ = writeln!(self.out, "<text x=\"{}\" y=\"{}\" {attrs}>{}</text>", c(x), c(y), escape(text));
     }
 
     /// Raw markup the caller has built from escaped parts.

@@ -17,14 +17,11 @@ use medref_core::task::TaskKind;
 /// Most one-vs-rest curves kept, as the report draws no more.
 const MAX_CURVES: usize = 8;
 
-
 /// Cumulative `(true positives, false positives)` at thresholds chosen so
 /// that each step adds at least `k` samples; ends at the totals. Empty when
 /// there are fewer than `k` samples, or no positive or no negative.
 fn coarse_counts(labels: &[bool], scores: &[f64], k: usize) -> Vec<(usize, usize)> {
-    let mut order: Vec<usize> = (0..labels.len())
-        .filter(|&i| scores[i].is_finite())
-        .collect();
+    let mut order: Vec<usize> = (0..labels.len()).filter(|&i| scores[i].is_finite()).collect();
     order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
     let positives = order.iter().filter(|&&i| labels[i]).count();
     let negatives = order.len() - positives;
@@ -40,9 +37,7 @@ fn coarse_counts(labels: &[bool], scores: &[f64], k: usize) -> Vec<(usize, usize
             fp += 1
         }
         since_last += 1;
-        let tie_follows = order
-            .get(j + 1)
-            .is_some_and(|&next| scores[next] == scores[i]);
+        let tie_follows = order.get(j + 1).is_some_and(|&next| scores[next] == scores[i]);
         if since_last >= k && !tie_follows {
             steps.push((tp, fp));
             since_last = 0;
@@ -63,30 +58,14 @@ fn binary_curves(label: &str, labels: &[bool], scores: &[f64], k: usize) -> Opti
     let steps = coarse_counts(labels, scores, k);
     let &(p, n) = steps.last()?;
     let mut roc = vec![[0.0, 0.0]];
-    roc.extend(
-        steps
-            .iter()
-            .map(|&(tp, fp)| [fp as f64 / n as f64, tp as f64 / p as f64]),
-    );
+    roc.extend(steps.iter().map(|&(tp, fp)| [fp as f64 / n as f64, tp as f64 / p as f64]));
     let precision = |tp: usize, fp: usize| tp as f64 / (tp + fp) as f64;
     let mut pr = vec![[0.0, precision(steps[0].0, steps[0].1)]];
-    pr.extend(
-        steps
-            .iter()
-            .map(|&(tp, fp)| [tp as f64 / p as f64, precision(tp, fp)]),
-    );
+    pr.extend(steps.iter().map(|&(tp, fp)| [tp as f64 / p as f64, precision(tp, fp)]));
     let prevalence = p as f64 / (p + n) as f64;
     Some((
-        Curve {
-            label: label.to_string(),
-            points: roc,
-            prevalence: None,
-        },
-        Curve {
-            label: label.to_string(),
-            points: pr,
-            prevalence: Some(prevalence),
-        },
+        Curve { label: label.to_string(), points: roc, prevalence: None },
+        Curve { label: label.to_string(), points: pr, prevalence: Some(prevalence) },
     ))
 }
 
@@ -95,17 +74,11 @@ fn binary_curves(label: &str, labels: &[bool], scores: &[f64], k: usize) -> Opti
 /// total (published as `n_positive` and `n`) would give the first back.
 fn suppress_cells(matrix: &[Vec<u64>], k: usize) -> (Vec<Vec<Option<u64>>>, usize) {
     let small = |v: u64| v > 0 && (v as usize) < k;
-    let mut cells: Vec<Vec<Option<u64>>> = matrix
-        .iter()
-        .map(|row| row.iter().map(|&v| (!small(v)).then_some(v)).collect())
-        .collect();
+    let mut cells: Vec<Vec<Option<u64>>> =
+        matrix.iter().map(|row| row.iter().map(|&v| (!small(v)).then_some(v)).collect()).collect();
     for row in &mut cells {
         if row.iter().filter(|c| c.is_none()).count() == 1 {
-            let smallest = row
-                .iter()
-                .enumerate()
-                .filter_map(|(j, c)| c.filter(|&v| v > 0).map(|v| (v, j)))
-                .min();
+            let smallest = row.iter().enumerate().filter_map(|(j, c)| c.filter(|&v| v > 0).map(|v| (v, j))).min();
             if let Some((_, j)) = smallest {
                 row[j] = None;
             }
@@ -117,9 +90,7 @@ fn suppress_cells(matrix: &[Vec<u64>], k: usize) -> (Vec<Vec<Option<u64>>>, usiz
 
 /// Index of the largest score of a row (the first on ties).
 fn argmax(row: &[f64]) -> usize {
-    row.iter()
-        .enumerate()
-        .fold(0, |best, (j, v)| if *v > row[best] { j } else { best })
+    row.iter().enumerate().fold(0, |best, (j, v)| if *v > row[best] { j } else { best })
 }
 
 /// The test split's aggregates, or `None` when the run has no test
@@ -173,9 +144,7 @@ pub(crate) fn test_curves(run: &Run, k: usize) -> Option<Curves> {
             let names = run.class_names(n_classes);
             for (c, name) in names.iter().enumerate().take(MAX_CURVES) {
                 let labels: Vec<bool> = s.labels.iter().map(|&l| l as usize == c).collect();
-                let scores: Vec<f64> = rows()
-                    .map(|r| r.get(c).copied().unwrap_or(f64::NAN))
-                    .collect();
+                let scores: Vec<f64> = rows().map(|r| r.get(c).copied().unwrap_or(f64::NAN)).collect();
                 if let Some((roc, pr)) = binary_curves(name, &labels, &scores, k) {
                     curves.roc.push(roc);
                     curves.pr.push(pr);
@@ -189,21 +158,15 @@ pub(crate) fn test_curves(run: &Run, k: usize) -> Option<Curves> {
                 }
             }
             let (cells, suppressed_cells) = suppress_cells(&m, k);
-            curves.confusion = Some(Confusion {
-                rule: "most probable class".into(),
-                classes: names,
-                cells,
-                suppressed_cells,
-            });
+            curves.confusion =
+                Some(Confusion { rule: "most probable class".into(), classes: names, cells, suppressed_cells });
         }
         TaskKind::Multilabel => {
             let width = run.n_classes();
             let names = run.class_names(width);
             for (j, name) in names.iter().enumerate().take(MAX_CURVES) {
                 let labels: Vec<bool> = s.labels.chunks(width).map(|r| r[j] == 1.0).collect();
-                let scores: Vec<f64> = rows()
-                    .map(|r| r.get(j).copied().unwrap_or(f64::NAN))
-                    .collect();
+                let scores: Vec<f64> = rows().map(|r| r.get(j).copied().unwrap_or(f64::NAN)).collect();
                 if let Some((roc, pr)) = binary_curves(name, &labels, &scores, k) {
                     curves.roc.push(roc);
                     curves.pr.push(pr);
@@ -238,11 +201,7 @@ fn scatter_bins(pairs: &[(f64, f64)], k: usize) -> Vec<ScatterBin> {
     let mut out = Vec::new();
     let mut start = 0;
     for b in 0..bins {
-        let end = if b + 1 == bins {
-            pairs.len()
-        } else {
-            (b + 1) * pairs.len() / bins
-        };
+        let end = if b + 1 == bins { pairs.len() } else { (b + 1) * pairs.len() / bins };
         let chunk = &pairs[start..end];
         let n = chunk.len() as f64;
         out.push(ScatterBin {
@@ -266,11 +225,7 @@ mod tests {
         let steps = coarse_counts(&labels, &scores, 10);
         let mut previous = 0;
         for &(tp, fp) in &steps {
-            assert!(
-                tp + fp - previous >= 10,
-                "a step of {} samples",
-                tp + fp - previous
-            );
+            assert!(tp + fp - previous >= 10, "a step of {} samples", tp + fp - previous);
             previous = tp + fp;
         }
         assert_eq!(steps.last(), Some(&(18, 35)));

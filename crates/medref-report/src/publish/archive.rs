@@ -11,17 +11,13 @@ use zip::{CompressionMethod, DateTime, ZipArchive, ZipWriter};
 
 /// Whether `path` names an archive rather than a folder.
 pub(crate) fn is_zip(path: &Path) -> bool {
-    path.extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("zip"))
+    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("zip"))
 }
 
 /// Writes the files under `dir` into the archive `out`, atomically.
 pub(crate) fn write_zip(dir: &Path, out: &Path) -> Result<(), PublishError> {
     let files = list_files(dir)?;
-    let archive_error = |e: std::io::Error| PublishError::Archive {
-        path: out.to_path_buf(),
-        message: e.to_string(),
-    };
+    let archive_error = |e: std::io::Error| PublishError::Archive { path: out.to_path_buf(), message: e.to_string() };
     medref_core::fsutil::write_atomic_with(out, |file| {
         let mut zip = ZipWriter::new(std::io::BufWriter::new(file));
         for (rel, path, _) in &files {
@@ -42,17 +38,11 @@ pub(crate) fn write_zip(dir: &Path, out: &Path) -> Result<(), PublishError> {
 /// Unpacks an archive into `into` for checking. Entries whose names would
 /// land outside `into` (`../x`, absolute names) are refused.
 pub(crate) fn extract(archive: &Path, into: &Path) -> Result<(), PublishError> {
-    let bad = |message: String| PublishError::Archive {
-        path: archive.to_path_buf(),
-        message,
-    };
+    let bad = |message: String| PublishError::Archive { path: archive.to_path_buf(), message };
     let file = std::fs::File::open(archive).map_err(PublishError::read(archive))?;
-    let mut zip = ZipArchive::new(std::io::BufReader::new(file))
-        .map_err(|e| bad(format!("not a zip archive: {e}")))?;
+    let mut zip = ZipArchive::new(std::io::BufReader::new(file)).map_err(|e| bad(format!("not a zip archive: {e}")))?;
     for i in 0..zip.len() {
-        let mut entry = zip
-            .by_index(i)
-            .map_err(|e| bad(format!("entry {i}: {e}")))?;
+        let mut entry = zip.by_index(i).map_err(|e| bad(format!("entry {i}: {e}")))?;
         let Some(name) = entry.enclosed_name() else {
             return Err(bad(format!("entry {i} names a place outside the archive")));
         };

@@ -9,14 +9,14 @@
 //! so an error never leaves a half-published folder behind.
 
 use super::aggregates::test_curves;
-use crate::published_bundle::CURVES_FILE;
 use super::check::check_bundle;
 use super::error::PublishError;
 use super::paths::{reduce_json, reduce_toml};
 use super::policy::{ExplainPolicy, PublishPolicy};
-use crate::published_bundle::{PublishReport, SyntheticExplanation, REPORT_FILE};
 use super::rows::{count_split_ids, hash_predictions, mask_categories};
 use super::suppress::{merge_calibration, suppress_subgroups};
+use crate::published_bundle::CURVES_FILE;
+use crate::published_bundle::{PublishReport, SyntheticExplanation, REPORT_FILE};
 use crate::run::Run;
 use medref_core::fsutil::sha256_bytes;
 use std::path::{Path, PathBuf};
@@ -55,9 +55,7 @@ pub(crate) fn is_explanation(rel: &str) -> bool {
     let lower = rel.to_ascii_lowercase();
     let name = lower.rsplit('/').next().unwrap_or(&lower);
     let at_top_or_plots = !lower.contains('/') || lower.starts_with("plots/");
-    (at_top_or_plots
-        && name.ends_with(".svg")
-        && (name.starts_with("explain") || name == "ism.svg"))
+    (at_top_or_plots && name.ends_with(".svg") && (name.starts_with("explain") || name == "ism.svg"))
         || (lower.starts_with("plots/") && name.ends_with(".tsv"))
 }
 
@@ -82,11 +80,7 @@ fn to_pretty(value: &impl serde::Serialize) -> Vec<u8> {
 
 /// Builds the bundle's files in `dest` and returns the record of what
 /// happened to each.
-fn build(
-    run_dir: &Path,
-    dest: &Path,
-    policy: &PublishPolicy,
-) -> Result<PublishReport, PublishError> {
+fn build(run_dir: &Path, dest: &Path, policy: &PublishPolicy) -> Result<PublishReport, PublishError> {
     let run = Run::load(run_dir)?;
     let k = policy.k.max(1);
     let mut report = PublishReport::new(k);
@@ -99,10 +93,7 @@ fn build(
     };
     for (rel, path, is_link) in list_files(run_dir)? {
         if is_link {
-            report.remove(
-                &rel,
-                "a link: it may point outside the run, so it is not followed",
-            );
+            report.remove(&rel, "a link: it may point outside the run, so it is not followed");
             continue;
         }
         match rel.as_str() {
@@ -113,73 +104,46 @@ fn build(
                     .map_err(|e| PublishError::parse(&path, format!("not valid TOML: {e}")))?;
                 let n = reduce_toml(&mut value);
                 if n > 0 {
-                    let text = toml::to_string(&value)
-                        .map_err(|e| PublishError::parse(&path, e.to_string()))?;
+                    let text = toml::to_string(&value).map_err(|e| PublishError::parse(&path, e.to_string()))?;
                     write(&rel, text.as_bytes())?;
                     report.change(&rel, format!("{n} local path(s) reduced to file names"));
                 } else {
-                    write(
-                        &rel,
-                        &std::fs::read(&path).map_err(PublishError::read(&path))?,
-                    )?;
+                    write(&rel, &std::fs::read(&path).map_err(PublishError::read(&path))?)?;
                     report.keep(&rel, "the resolved config, with no local path in it");
                 }
             }
             // metrics.json and model.json keep the run's task and fit
             // method; convex_fit.json is a direct fit's coefficients and
             // solver record (weights, as model.bpk is), no row in it.
-            "manifest.json" | "metrics.json" | "model.json" | "leakage.json"
-            | "data_report.json" | "scaler.json" | "convex_fit.json" => {
+            "manifest.json" | "metrics.json" | "model.json" | "leakage.json" | "data_report.json" | "scaler.json"
+            | "convex_fit.json" => {
                 let mut value = json_of(&path)?;
                 let n = reduce_json(&mut value);
                 if n > 0 {
                     write(&rel, &to_pretty(&value))?;
-                    report.change(
-                        &rel,
-                        format!("{n} local path(s) reduced to file names; data hashes kept"),
-                    );
+                    report.change(&rel, format!("{n} local path(s) reduced to file names; data hashes kept"));
                 } else {
-                    write(
-                        &rel,
-                        &std::fs::read(&path).map_err(PublishError::read(&path))?,
-                    )?;
+                    write(&rel, &std::fs::read(&path).map_err(PublishError::read(&path))?)?;
                     report.keep(&rel, "aggregates and settings, no record in it");
                 }
             }
             "history.csv" | "feature_importance.csv" => {
-                write(
-                    &rel,
-                    &std::fs::read(&path).map_err(PublishError::read(&path))?,
-                )?;
-                report.keep(
-                    &rel,
-                    "one row per epoch or per source column, not per patient",
-                );
+                write(&rel, &std::fs::read(&path).map_err(PublishError::read(&path))?)?;
+                report.keep(&rel, "one row per epoch or per source column, not per patient");
             }
             "model.bpk" | "model.safetensors" => {
                 let to = dest.join(&rel);
                 std::fs::copy(&path, &to).map_err(PublishError::write(&to))?;
-                report.keep(
-                    &rel,
-                    "the trained weights, so the course can reuse the model",
-                );
+                report.keep(&rel, "the trained weights, so the course can reuse the model");
             }
             "calibration.json" => {
                 let mut bins = serde_json::from_value(json_of(&path)?).map_err(|e| {
-                    PublishError::parse(
-                        &path,
-                        format!("expected split -> list of calibration bins: {e}"),
-                    )
+                    PublishError::parse(&path, format!("expected split -> list of calibration bins: {e}"))
                 })?;
                 let merged = merge_calibration(&mut bins, k);
                 write(&rel, &to_pretty(&bins))?;
                 if merged > 0 {
-                    report.change(
-                        &rel,
-                        format!(
-                            "{merged} bin(s) with fewer than {k} samples merged into neighbours"
-                        ),
-                    );
+                    report.change(&rel, format!("{merged} bin(s) with fewer than {k} samples merged into neighbours"));
                 } else {
                     report.keep(&rel, format!("every bin holds at least {k} samples"));
                 }
@@ -200,14 +164,8 @@ fn build(
                         );
                     }
                     None => {
-                        write(
-                            &rel,
-                            &std::fs::read(&path).map_err(PublishError::read(&path))?,
-                        )?;
-                        report.keep(
-                            &rel,
-                            format!("every subgroup holds at least {k} test patients"),
-                        );
+                        write(&rel, &std::fs::read(&path).map_err(PublishError::read(&path))?)?;
+                        report.keep(&rel, format!("every subgroup holds at least {k} test patients"));
                     }
                 }
             }
@@ -216,10 +174,7 @@ fn build(
                 let n = count_split_ids(&mut value);
                 reduce_json(&mut value);
                 write(&rel, &to_pretty(&value))?;
-                report.change(
-                    &rel,
-                    format!("{n} list(s) of subject ids replaced by their counts"),
-                );
+                report.change(&rel, format!("{n} list(s) of subject ids replaced by their counts"));
             }
             "preprocess.json" => {
                 let mut value = json_of(&path)?;
@@ -227,10 +182,7 @@ fn build(
                 let paths = reduce_json(&mut value);
                 write(&rel, &to_pretty(&value))?;
                 if masked.is_empty() && paths == 0 {
-                    report.keep(
-                        &rel,
-                        "training-split statistics and categories, none of a quasi-identifier",
-                    );
+                    report.keep(&rel, "training-split statistics and categories, none of a quasi-identifier");
                 } else {
                     report.change(
                         &rel,
@@ -245,22 +197,19 @@ fn build(
             "predictions.csv" if policy.keep_predictions => {
                 let text = hash_predictions(&path, &read_text(&path)?, policy)?;
                 write(&rel, text.as_bytes())?;
-                report.change(
-                    &rel,
-                    "kept as asked, with every id replaced by a salted SHA-256 hash",
-                );
+                report.change(&rel, "kept as asked, with every id replaced by a salted SHA-256 hash");
             }
             "predictions.csv" => {
-                report.remove(&rel, "one row per patient (id, label, scores); its curves are kept as aggregates in curves.json");
+                report.remove(
+                    &rel,
+                    "one row per patient (id, label, scores); its curves are kept as aggregates in curves.json",
+                );
             }
             "report.html" | "model_card.md" => {
                 report.change(&rel, "redrawn from the bundle's files only");
             }
             _ if is_explanation(&rel) => {
-                report.remove(
-                    &rel,
-                    "an explanation drawn on a real record (its pixels or bases)",
-                );
+                report.remove(&rel, "an explanation drawn on a real record (its pixels or bases)");
             }
             _ if rel.starts_with("checkpoints/") => {
                 report.remove(&rel, "training state; the best weights are model.bpk");
@@ -281,25 +230,15 @@ fn build(
         for (i, source) in files.iter().enumerate() {
             let text = read_text(source)?;
             let mut svg = crate::sanitise::sanitise_svg(&text)
-                .map_err(|why| {
-                    PublishError::parse(source, format!("expected a plain SVG picture: {why}"))
-                })?
-                .replacen(
-                    "<svg data-plot=\"explanation\"",
-                    &format!("<svg {SYNTHETIC_MARK}"),
-                    1,
-                );
+                .map_err(|why| PublishError::parse(source, format!("expected a plain SVG picture: {why}")))?
+                .replacen("<svg data-plot=\"explanation\"", &format!("<svg {SYNTHETIC_MARK}"), 1);
             super::paths::reduce_paths(&mut svg);
             let rel = format!("plots/explain_synthetic_{}.svg", i + 1);
             write(&rel, svg.as_bytes())?;
-            report.synthetic_explanations.push(SyntheticExplanation {
-                file: rel.clone(),
-                sha256: sha256_bytes(svg.as_bytes()),
-            });
-            report.add(
-                &rel,
-                "an explanation redrawn on a generated example, not a patient's record",
-            );
+            report
+                .synthetic_explanations
+                .push(SyntheticExplanation { file: rel.clone(), sha256: sha256_bytes(svg.as_bytes()) });
+            report.add(&rel, "an explanation redrawn on a generated example, not a patient's record");
         }
     }
     write(REPORT_FILE, &to_pretty(&report))?;
@@ -315,10 +254,7 @@ fn staging_dir(out: &Path) -> Result<PathBuf, PublishError> {
         _ => PathBuf::from("."),
     };
     std::fs::create_dir_all(&parent).map_err(PublishError::write(&parent))?;
-    let name = out
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "bundle".into());
+    let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "bundle".into());
     Ok(parent.join(format!(".{name}.publishing-{}", std::process::id())))
 }
 
@@ -327,14 +263,10 @@ fn check_out(out: &Path) -> Result<(), PublishError> {
     match std::fs::read_dir(out) {
         Ok(mut entries) => match entries.next() {
             None => Ok(()),
-            Some(_) => Err(PublishError::OutExists {
-                path: out.to_path_buf(),
-            }),
+            Some(_) => Err(PublishError::OutExists { path: out.to_path_buf() }),
         },
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(_) => Err(PublishError::OutExists {
-            path: out.to_path_buf(),
-        }),
+        Err(_) => Err(PublishError::OutExists { path: out.to_path_buf() }),
     }
 }
 
@@ -342,11 +274,7 @@ fn check_out(out: &Path) -> Result<(), PublishError> {
 /// archive when `out` ends in `.zip`. Refuses an `out` that exists and is
 /// not an empty folder; writes nothing there unless the finished bundle
 /// passes [`check_bundle`](super::check_bundle).
-pub fn publish(
-    run_dir: &Path,
-    out: &Path,
-    policy: &PublishPolicy,
-) -> Result<PublishReport, PublishError> {
+pub fn publish(run_dir: &Path, out: &Path, policy: &PublishPolicy) -> Result<PublishReport, PublishError> {
     check_out(out)?;
     let staging = staging_dir(out)?;
     if staging.exists() {

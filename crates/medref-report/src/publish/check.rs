@@ -13,8 +13,8 @@ use super::archive;
 use super::bundle::{is_explanation, list_files, SYNTHETIC_MARK};
 use super::error::PublishError;
 use super::paths::first_absolute_path;
-use crate::published_bundle::{PublishReport, REPORT_FILE};
 use super::rows::is_salted_id;
+use crate::published_bundle::{PublishReport, REPORT_FILE};
 use medref_core::fsutil::sha256_bytes;
 use serde_json::Value;
 use std::fmt;
@@ -37,9 +37,9 @@ impl fmt::Display for Finding {
 /// Extensions of files that hold records themselves: images, volumes,
 /// arrays, sequences, raw tables of the formats medref reads.
 const DATA_EXTENSIONS: &[&str] = &[
-    "png", "jpg", "jpeg", "gif", "bmp", "tif", "tiff", "webp", "dcm", "dicom", "nii", "gz", "npz",
-    "npy", "fa", "fasta", "fna", "fai", "fastq", "fq", "vcf", "bed", "bam", "sam", "cram", "ts",
-    "parquet", "arff", "sdf", "smi", "edf", "wav",
+    "png", "jpg", "jpeg", "gif", "bmp", "tif", "tiff", "webp", "dcm", "dicom", "nii", "gz", "npz", "npy", "fa",
+    "fasta", "fna", "fai", "fastq", "fq", "vcf", "bed", "bam", "sam", "cram", "ts", "parquet", "arff", "sdf", "smi",
+    "edf", "wav",
 ];
 
 /// Grey rectangles in one picture beyond which it is an image redrawn pixel by pixel.
@@ -52,8 +52,7 @@ const SEQUENCE_BASES: usize = 20;
 /// in file order; empty when the policy is met for groups of `k`.
 pub fn check_bundle(dir: &Path, k: usize) -> Result<Vec<Finding>, PublishError> {
     if dir.is_file() && archive::is_zip(dir) {
-        let staging =
-            std::env::temp_dir().join(format!(".medref-check-{}-{}", std::process::id(), unique()));
+        let staging = std::env::temp_dir().join(format!(".medref-check-{}-{}", std::process::id(), unique()));
         let _ = std::fs::remove_dir_all(&staging);
         let result = archive::extract(dir, &staging).and_then(|_| check_folder(&staging, k));
         let _ = std::fs::remove_dir_all(&staging);
@@ -62,10 +61,7 @@ pub fn check_bundle(dir: &Path, k: usize) -> Result<Vec<Finding>, PublishError> 
     if !dir.is_dir() {
         return Err(PublishError::Read {
             path: dir.to_path_buf(),
-            source: std::io::Error::new(
-                std::io::ErrorKind::NotFound,
-                "expected a bundle folder or a .zip bundle",
-            ),
+            source: std::io::Error::new(std::io::ErrorKind::NotFound, "expected a bundle folder or a .zip bundle"),
         });
     }
     check_folder(dir, k)
@@ -79,43 +75,24 @@ fn unique() -> u64 {
 }
 
 fn check_folder(dir: &Path, k: usize) -> Result<Vec<Finding>, PublishError> {
-    let record: Option<PublishReport> = std::fs::read_to_string(dir.join(REPORT_FILE))
-        .ok()
-        .and_then(|t| serde_json::from_str(&t).ok());
-    let synthetic = record
-        .as_ref()
-        .map(|r| r.synthetic_explanations.clone())
-        .unwrap_or_default();
+    let record: Option<PublishReport> =
+        std::fs::read_to_string(dir.join(REPORT_FILE)).ok().and_then(|t| serde_json::from_str(&t).ok());
+    let synthetic = record.as_ref().map(|r| r.synthetic_explanations.clone()).unwrap_or_default();
     let mut findings = Vec::new();
-    let mut add = |file: &str, reason: String| {
-        findings.push(Finding {
-            file: file.to_string(),
-            reason,
-        })
-    };
+    let mut add = |file: &str, reason: String| findings.push(Finding { file: file.to_string(), reason });
     for (rel, path, is_link) in list_files(dir)? {
         if is_link {
-            add(
-                &rel,
-                "a link: it may point at data outside the bundle".into(),
-            );
+            add(&rel, "a link: it may point at data outside the bundle".into());
             continue;
         }
         let lower = rel.to_ascii_lowercase();
         let ext = lower.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
         if DATA_EXTENSIONS.contains(&ext) && !lower.ends_with(".tar.gz") {
-            add(
-                &rel,
-                format!(
-                    "a .{ext} data file: images, arrays, sequences and raw tables hold records"
-                ),
-            );
+            add(&rel, format!("a .{ext} data file: images, arrays, sequences and raw tables hold records"));
             continue;
         }
         let bytes = std::fs::read(&path).map_err(PublishError::read(&path))?;
-        let generated = synthetic
-            .iter()
-            .any(|s| s.file == rel && s.sha256 == sha256_bytes(&bytes));
+        let generated = synthetic.iter().any(|s| s.file == rel && s.sha256 == sha256_bytes(&bytes));
         if is_explanation(&rel) && !generated {
             add(&rel, "an explanation drawn on a real record (saliency over its image, or its bases); publish removes it or redraws it on a generated example".into());
         }
@@ -146,10 +123,7 @@ fn check_folder(dir: &Path, k: usize) -> Result<Vec<Finding>, PublishError> {
                 add(&rel, reason);
             }
         } else if let Some(n) = longest_base_run(text).filter(|&n| n >= SEQUENCE_BASES) {
-            add(
-                &rel,
-                format!("spells out a DNA sequence ({n} bases in a row)"),
-            );
+            add(&rel, format!("spells out a DNA sequence ({n} bases in a row)"));
         }
         if let Some(shown) = first_absolute_path(text) {
             add(&rel, format!("holds an absolute local path ({shown}); folder names may name a patient or study"));
@@ -162,20 +136,15 @@ fn check_folder(dir: &Path, k: usize) -> Result<Vec<Finding>, PublishError> {
 /// `*_id`, `patient`, `subject`, `record`, `mrn`) and at least one row
 /// whose value there is not a salted hash.
 fn row_level(text: &str, delimiter: u8) -> Option<String> {
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .from_reader(text.as_bytes());
+    let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).from_reader(text.as_bytes());
     let headers = reader.headers().ok()?.clone();
     let id_cols: Vec<usize> = headers
         .iter()
         .enumerate()
         .filter(|(_, h)| {
             let h = h.trim().to_ascii_lowercase();
-            matches!(
-                h.as_str(),
-                "id" | "patient" | "subject" | "record" | "mrn" | "sample" | "name"
-            ) || h.ends_with("_id")
+            matches!(h.as_str(), "id" | "patient" | "subject" | "record" | "mrn" | "sample" | "name")
+                || h.ends_with("_id")
                 || h.ends_with(" id")
         })
         .map(|(i, _)| i)
@@ -187,15 +156,13 @@ fn row_level(text: &str, delimiter: u8) -> Option<String> {
     let mut plain = 0usize;
     for record in reader.records().flatten() {
         rows += 1;
-        if id_cols.iter().any(|&i| {
-            record
-                .get(i)
-                .is_some_and(|c| !c.is_empty() && !is_salted_id(c))
-        }) {
+        if id_cols.iter().any(|&i| record.get(i).is_some_and(|c| !c.is_empty() && !is_salted_id(c))) {
             plain += 1;
         }
     }
-    (plain > 0).then(|| format!("row-level: {rows} rows, {plain} with a record id in the clear (one row per patient or sample)"))
+    (plain > 0).then(|| {
+        format!("row-level: {rows} rows, {plain} with a record id in the clear (one row per patient or sample)")
+    })
 }
 
 /// Counts below k in medref's group tables, and lists of ids.
@@ -208,26 +175,14 @@ fn small_cells(lower_name: &str, doc: &Value, k: usize) -> Vec<String> {
             if let Some(groups) = doc.get("test").and_then(Value::as_object) {
                 let n = groups
                     .values()
-                    .filter(|m| {
-                        !m.get("n")
-                            .and_then(Value::as_f64)
-                            .is_some_and(|n| n >= k as f64)
-                    })
+                    .filter(|m| !m.get("n").and_then(Value::as_f64).is_some_and(|n| n >= k as f64))
                     .count();
                 if n > 0 {
-                    out.push(format!(
-                        "{n} subgroup(s) with fewer than k = {k} test patients (or no size given)"
-                    ));
+                    out.push(format!("{n} subgroup(s) with fewer than k = {k} test patients (or no size given)"));
                 }
             }
-            if doc
-                .get("missing")
-                .and_then(Value::as_f64)
-                .is_some_and(small)
-            {
-                out.push(format!(
-                    "the count of test rows without a subgroup is below k = {k}"
-                ));
+            if doc.get("missing").and_then(Value::as_f64).is_some_and(small) {
+                out.push(format!("the count of test rows without a subgroup is below k = {k}"));
             }
         }
         "calibration.json" => {
@@ -240,9 +195,7 @@ fn small_cells(lower_name: &str, doc: &Value, k: usize) -> Vec<String> {
                 .filter(|b| b.get("count").and_then(Value::as_f64).is_some_and(small))
                 .count();
             if n > 0 {
-                out.push(format!(
-                    "{n} calibration bin(s) with fewer than k = {k} samples"
-                ));
+                out.push(format!("{n} calibration bin(s) with fewer than k = {k} samples"));
             }
         }
         "curves.json" => {
@@ -258,11 +211,7 @@ fn small_cells(lower_name: &str, doc: &Value, k: usize) -> Vec<String> {
             if n > 0 {
                 out.push(format!("{n} confusion-matrix cell(s) below k = {k}"));
             }
-            if doc
-                .get("k")
-                .and_then(Value::as_u64)
-                .is_some_and(|made| (made as usize) < k)
-            {
+            if doc.get("k").and_then(Value::as_u64).is_some_and(|made| (made as usize) < k) {
                 out.push(format!("its curves were coarsened for a k below {k}"));
             }
         }
@@ -311,9 +260,7 @@ fn pictures_of_records(text: &str, allow_marked: bool) -> Vec<String> {
     let mut out = Vec::new();
     let mut rest = text;
     while let Some(start) = rest.find("<svg") {
-        let end = rest[start..]
-            .find("</svg>")
-            .map_or(rest.len(), |e| start + e + "</svg>".len());
+        let end = rest[start..].find("</svg>").map_or(rest.len(), |e| start + e + "</svg>".len());
         let svg = &rest[start..end];
         rest = &rest[end..];
         let open_tag = &svg[..svg.find('>').unwrap_or(svg.len())];
@@ -322,9 +269,7 @@ fn pictures_of_records(text: &str, allow_marked: bool) -> Vec<String> {
         }
         let grey = grey_rects(svg);
         if grey >= PIXEL_RECTS {
-            out.push(format!(
-                "draws an image pixel by pixel ({grey} grey cells in one picture)"
-            ));
+            out.push(format!("draws an image pixel by pixel ({grey} grey cells in one picture)"));
         }
         if svg.to_ascii_lowercase().contains("data:image/") {
             out.push("embeds a raster image".into());
@@ -364,10 +309,7 @@ mod tests {
     fn pixel_grids_and_sequences_are_found_but_charts_are_not() {
         let mut pixels = String::from("<svg>");
         for i in 0..100 {
-            pixels.push_str(&format!(
-                "<rect x=\"{i}\" fill=\"rgb({0},{0},{0})\"/>",
-                i % 200
-            ));
+            pixels.push_str(&format!("<rect x=\"{i}\" fill=\"rgb({0},{0},{0})\"/>", i % 200));
         }
         pixels.push_str("</svg>");
         assert_eq!(pictures_of_records(&pixels, false).len(), 1);
@@ -377,8 +319,7 @@ mod tests {
         }
         bases.push_str("</svg>");
         assert!(pictures_of_records(&bases, false)[0].contains("DNA"));
-        let chart =
-            "<svg data-plot=\"confusion\"><rect fill=\"rgb(255,255,255)\"/><text>TN</text></svg>";
+        let chart = "<svg data-plot=\"confusion\"><rect fill=\"rgb(255,255,255)\"/><text>TN</text></svg>";
         assert!(pictures_of_records(chart, false).is_empty());
         let marked = pixels.replacen("<svg", &format!("<svg {SYNTHETIC_MARK}"), 1);
         assert!(pictures_of_records(&marked, true).is_empty());

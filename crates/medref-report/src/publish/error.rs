@@ -33,20 +33,14 @@ pub enum PublishError {
     /// Keeping predictions was asked for, but without a secret the hashed
     /// ids could be recomputed from a list of candidate ids.
     #[error("{}: keeping predictions needs a secret for the salted id hashes; set {variable} (keep it private, it is not written to the bundle)", .path.display())]
-    NoSecret {
-        path: PathBuf,
-        variable: &'static str,
-    },
+    NoSecret { path: PathBuf, variable: &'static str },
     /// Keeping predictions was asked for, but the file carries columns
     /// beyond id, split, labels and scores, which may identify a patient.
     #[error("{}: cannot keep predictions: columns {columns:?} may be quasi-identifiers (expected only id, split, label or label_<i>, score_<i>); publish without --keep-predictions", .path.display())]
     QuasiIdentifiers { path: PathBuf, columns: Vec<String> },
     /// The finished bundle failed its own check; nothing was written to `--out`.
     #[error("{}: the bundle made from this run still holds what the policy forbids, so nothing was written: {}", .path.display(), .findings.join("; "))]
-    Unsafe {
-        path: PathBuf,
-        findings: Vec<String>,
-    },
+    Unsafe { path: PathBuf, findings: Vec<String> },
     /// The archive could not be written.
     #[error("{}: cannot write the zip archive: {message}", .path.display())]
     Archive { path: PathBuf, message: String },
@@ -64,9 +58,6 @@ impl PublishError {
     }
 
     pub(crate) fn parse(path: impl Into<PathBuf>, message: impl Into<String>) -> PublishError {
-        PublishError::Parse {
-            path: path.into(),
-            message: message.into(),
-        }
+        PublishError::Parse { path: path.into(), message: message.into() }
     }
 }

@@ -21,9 +21,8 @@ mod rows;
 mod suppress;
 
 pub use crate::published_bundle::CURVES_FILE;
+pub use crate::published_bundle::{Entry, PublishReport, SyntheticExplanation, REPORT_FILE};
 pub use bundle::publish;
 pub use check::{check_bundle, Finding};
 pub use error::PublishError;
 pub use policy::{ExplainPolicy, PublishPolicy, DEFAULT_K, DEFAULT_QUASI_IDENTIFIERS, SECRET_ENV};
-pub use crate::published_bundle::{Entry, PublishReport, SyntheticExplanation, REPORT_FILE};
-

@@ -41,11 +41,7 @@ fn reduce(s: &str) -> String {
                 return format!("{key}={}", file_name(value));
             }
         }
-        return if is_path_like(s) {
-            file_name(s).to_string()
-        } else {
-            s.to_string()
-        };
+        return if is_path_like(s) { file_name(s).to_string() } else { s.to_string() };
     }
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
@@ -87,44 +83,22 @@ pub(crate) fn next_absolute(text: &str) -> Option<(usize, usize)> {
     let b = text.as_bytes();
     let boundary = |i: usize| {
         i == 0
-            || matches!(
-                b[i - 1],
-                b' ' | b'\t'
-                    | b'\n'
-                    | b'\r'
-                    | b'"'
-                    | b'\''
-                    | b'='
-                    | b'('
-                    | b','
-                    | b'['
-                    | b'>'
-                    | b'`'
-            )
+            || matches!(b[i - 1], b' ' | b'\t' | b'\n' | b'\r' | b'"' | b'\'' | b'=' | b'(' | b',' | b'[' | b'>' | b'`')
     };
-    let ends = |c: u8| {
-        matches!(
-            c,
-            b' ' | b'\t' | b'\n' | b'\r' | b'"' | b'\'' | b',' | b')' | b']' | b'<' | b'`' | b';'
-        )
-    };
+    let ends =
+        |c: u8| matches!(c, b' ' | b'\t' | b'\n' | b'\r' | b'"' | b'\'' | b',' | b')' | b']' | b'<' | b'`' | b';');
     let mut i = 0;
     while i < b.len() {
-        let start_kind = if b[i] == b'/'
-            && b.get(i + 1)
-                .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b'.')
-        {
-            Some(1)
-        } else if b[i] == b'~' && b.get(i + 1) == Some(&b'/') {
-            Some(2)
-        } else if b[i].is_ascii_alphabetic()
-            && b.get(i + 1) == Some(&b':')
-            && b.get(i + 2) == Some(&b'\\')
-        {
-            Some(3)
-        } else {
-            None
-        };
+        let start_kind =
+            if b[i] == b'/' && b.get(i + 1).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b'.') {
+                Some(1)
+            } else if b[i] == b'~' && b.get(i + 1) == Some(&b'/') {
+                Some(2)
+            } else if b[i].is_ascii_alphabetic() && b.get(i + 1) == Some(&b':') && b.get(i + 2) == Some(&b'\\') {
+                Some(3)
+            } else {
+                None
+            };
         if let (Some(kind), true) = (start_kind, boundary(i)) {
             let mut j = i;
             while j < b.len() && !ends(b[j]) {
@@ -171,19 +145,12 @@ mod tests {
 
     #[test]
     fn urls_tags_and_fractions_are_not_paths() {
-        for text in [
-            "<svg xmlns=\"http://www.w3.org/2000/svg\"></svg>",
-            "</td><td>1/2</td>",
-            "and/or",
-            "/ alone",
-            "/usr",
-        ] {
+        for text in
+            ["<svg xmlns=\"http://www.w3.org/2000/svg\"></svg>", "</td><td>1/2</td>", "and/or", "/ alone", "/usr"]
+        {
             assert_eq!(next_absolute(text), None, "{text}");
         }
         assert!(next_absolute("\"dataset_path\": \"/nonexistent/private/visits.csv\"").is_some());
-        assert_eq!(
-            first_absolute_path("at /home/x/y.csv").as_deref(),
-            Some(".../y.csv")
-        );
+        assert_eq!(first_absolute_path("at /home/x/y.csv").as_deref(), Some(".../y.csv"));
     }
 }

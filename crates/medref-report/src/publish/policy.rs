@@ -76,10 +76,7 @@ impl Default for PublishPolicy {
             keep_predictions: false,
             secret: None,
             explain: ExplainPolicy::Remove,
-            quasi_identifiers: DEFAULT_QUASI_IDENTIFIERS
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
+            quasi_identifiers: DEFAULT_QUASI_IDENTIFIERS.iter().map(|s| s.to_string()).collect(),
         }
     }
 }
@@ -88,17 +85,12 @@ impl PublishPolicy {
     /// The default policy with the secret read from [`SECRET_ENV`] (empty
     /// counts as unset, since an empty salt protects nothing).
     pub fn from_env() -> Self {
-        PublishPolicy {
-            secret: std::env::var(SECRET_ENV).ok().filter(|s| !s.is_empty()),
-            ..PublishPolicy::default()
-        }
+        PublishPolicy { secret: std::env::var(SECRET_ENV).ok().filter(|s| !s.is_empty()), ..PublishPolicy::default() }
     }
 
     /// Whether a column name matches one of the quasi-identifiers.
     pub(crate) fn is_quasi_identifier(&self, column: &str) -> bool {
         let lower = column.to_ascii_lowercase();
-        self.quasi_identifiers
-            .iter()
-            .any(|q| !q.is_empty() && lower.contains(q.as_str()))
+        self.quasi_identifiers.iter().any(|q| !q.is_empty() && lower.contains(q.as_str()))
     }
 }

@@ -12,8 +12,7 @@ use std::path::Path;
 /// Whether a predictions column is one `predictions.csv` always has.
 fn is_prediction_column(name: &str) -> bool {
     let numbered = |prefix: &str| {
-        name.strip_prefix(prefix)
-            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        name.strip_prefix(prefix).is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
     };
     matches!(name, "id" | "split" | "label") || numbered("label_") || numbered("score_")
 }
@@ -32,45 +31,26 @@ pub(crate) fn is_salted_id(cell: &str) -> bool {
 
 /// `predictions.csv` with ids replaced by salted hashes. Refuses a file
 /// with any column beyond id, split, labels and scores.
-pub(crate) fn hash_predictions(
-    path: &Path,
-    text: &str,
-    policy: &PublishPolicy,
-) -> Result<String, PublishError> {
-    let secret =
-        policy
-            .secret
-            .as_deref()
-            .filter(|s| !s.is_empty())
-            .ok_or(PublishError::NoSecret {
-                path: path.to_path_buf(),
-                variable: super::policy::SECRET_ENV,
-            })?;
+pub(crate) fn hash_predictions(path: &Path, text: &str, policy: &PublishPolicy) -> Result<String, PublishError> {
+    let secret = policy
+        .secret
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .ok_or(PublishError::NoSecret { path: path.to_path_buf(), variable: super::policy::SECRET_ENV })?;
     let csv_error = |e: csv::Error| {
-        let at = e
-            .position()
-            .map(|p| format!("line {}: ", p.line()))
-            .unwrap_or_default();
+        let at = e.position().map(|p| format!("line {}: ", p.line())).unwrap_or_default();
         PublishError::parse(path, format!("{at}not the CSV a run writes ({e})"))
     };
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .from_reader(text.as_bytes());
+    let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(text.as_bytes());
     let headers = reader.headers().map_err(csv_error)?.clone();
-    let extra: Vec<String> = headers
-        .iter()
-        .filter(|h| !is_prediction_column(h))
-        .map(String::from)
-        .collect();
+    let extra: Vec<String> = headers.iter().filter(|h| !is_prediction_column(h)).map(String::from).collect();
     if !extra.is_empty() {
-        return Err(PublishError::QuasiIdentifiers {
-            path: path.to_path_buf(),
-            columns: extra,
-        });
+        return Err(PublishError::QuasiIdentifiers { path: path.to_path_buf(), columns: extra });
     }
-    let id_col = headers.iter().position(|h| h == "id").ok_or_else(|| {
-        PublishError::parse(path, "expected an `id` column (id,split,label,score_0,...)")
-    })?;
+    let id_col = headers
+        .iter()
+        .position(|h| h == "id")
+        .ok_or_else(|| PublishError::parse(path, "expected an `id` column (id,split,label,score_0,...)"))?;
     let mut writer = csv::Writer::from_writer(Vec::new());
     let io = |e: csv::Error| PublishError::parse(path, format!("cannot rewrite: {e}"));
     writer.write_record(&headers).map_err(io)?;
@@ -79,19 +59,11 @@ pub(crate) fn hash_predictions(
         let row: Vec<String> = r
             .iter()
             .enumerate()
-            .map(|(i, cell)| {
-                if i == id_col {
-                    salted_id(secret, cell)
-                } else {
-                    cell.to_string()
-                }
-            })
+            .map(|(i, cell)| if i == id_col { salted_id(secret, cell) } else { cell.to_string() })
             .collect();
         writer.write_record(&row).map_err(io)?;
     }
-    let bytes = writer
-        .into_inner()
-        .map_err(|e| PublishError::parse(path, format!("cannot rewrite: {e}")))?;
+    let bytes = writer.into_inner().map_err(|e| PublishError::parse(path, format!("cannot rewrite: {e}")))?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
@@ -102,16 +74,9 @@ pub(crate) fn count_split_ids(doc: &mut Value) -> usize {
     let Some(obj) = doc.as_object_mut() else {
         return 0;
     };
-    let lists: Vec<String> = obj
-        .iter()
-        .filter(|(_, v)| v.is_array())
-        .map(|(k, _)| k.clone())
-        .collect();
+    let lists: Vec<String> = obj.iter().filter(|(_, v)| v.is_array()).map(|(k, _)| k.clone()).collect();
     for key in &lists {
-        let n = obj
-            .remove(key)
-            .and_then(|v| v.as_array().map(Vec::len))
-            .unwrap_or(0);
+        let n = obj.remove(key).and_then(|v| v.as_array().map(Vec::len)).unwrap_or(0);
         obj.insert(format!("{key}_subjects"), Value::from(n));
     }
     lists.len()
@@ -131,8 +96,7 @@ fn mask_in(value: &mut Value, policy: &PublishPolicy, changed: &mut Vec<String>)
     match value {
         Value::Object(map) => {
             let name = map.get("name").and_then(Value::as_str).map(String::from);
-            if let (Some(name), Some(Value::Array(categories))) = (name, map.get_mut("categories"))
-            {
+            if let (Some(name), Some(Value::Array(categories))) = (name, map.get_mut("categories")) {
                 if policy.is_quasi_identifier(&name) {
                     for (i, c) in categories.iter_mut().enumerate() {
                         *c = Value::from(format!("category {}", i + 1));
@@ -156,16 +120,10 @@ mod tests {
 
     #[test]
     fn kept_predictions_carry_only_salted_ids() {
-        let policy = PublishPolicy {
-            secret: Some("s3cret".into()),
-            ..PublishPolicy::default()
-        };
-        let out = hash_predictions(
-            Path::new("p.csv"),
-            "id,split,label,score_0,score_1\nMRN-1,test,1,0.2,0.8\n",
-            &policy,
-        )
-        .unwrap();
+        let policy = PublishPolicy { secret: Some("s3cret".into()), ..PublishPolicy::default() };
+        let out =
+            hash_predictions(Path::new("p.csv"), "id,split,label,score_0,score_1\nMRN-1,test,1,0.2,0.8\n", &policy)
+                .unwrap();
         assert!(!out.contains("MRN-1"));
         let id = out.lines().nth(1).unwrap().split(',').next().unwrap();
         assert!(is_salted_id(id));
@@ -175,31 +133,18 @@ mod tests {
 
     #[test]
     fn predictions_with_extra_columns_or_no_secret_are_refused() {
-        let with = PublishPolicy {
-            secret: Some("s".into()),
-            ..PublishPolicy::default()
-        };
-        let err = hash_predictions(
-            Path::new("p.csv"),
-            "id,split,label,score_0,postcode\n",
-            &with,
-        )
-        .unwrap_err();
-        assert!(
-            err.to_string().contains("postcode") && err.to_string().contains("p.csv"),
-            "{err}"
-        );
+        let with = PublishPolicy { secret: Some("s".into()), ..PublishPolicy::default() };
+        let err = hash_predictions(Path::new("p.csv"), "id,split,label,score_0,postcode\n", &with).unwrap_err();
+        assert!(err.to_string().contains("postcode") && err.to_string().contains("p.csv"), "{err}");
         let without = PublishPolicy::default();
-        let err =
-            hash_predictions(Path::new("p.csv"), "id,split,label,score_0\n", &without).unwrap_err();
+        let err = hash_predictions(Path::new("p.csv"), "id,split,label,score_0\n", &without).unwrap_err();
         assert!(matches!(err, PublishError::NoSecret { .. }));
     }
 
     #[test]
     fn split_ids_become_counts_and_site_categories_placeholders() {
         let mut splits: Value =
-            serde_json::from_str(r#"{"by": "subject", "train": ["s1", "s2"], "test": ["s3"]}"#)
-                .unwrap();
+            serde_json::from_str(r#"{"by": "subject", "train": ["s1", "s2"], "test": ["s3"]}"#).unwrap();
         assert_eq!(count_split_ids(&mut splits), 2);
         assert_eq!(splits["train_subjects"], 2);
         assert!(!splits.to_string().contains("s1"));
@@ -208,13 +153,8 @@ mod tests {
                                              {"Categorical": {"name": "sex", "categories": ["F", "M"]}}]}}"#,
         )
         .unwrap();
-        assert_eq!(
-            mask_categories(&mut recipe, &PublishPolicy::default()),
-            ["site"]
-        );
+        assert_eq!(mask_categories(&mut recipe, &PublishPolicy::default()), ["site"]);
         let text = recipe.to_string();
-        assert!(
-            !text.contains("Elsewhere") && text.contains("category 2") && text.contains("\"F\"")
-        );
+        assert!(!text.contains("Elsewhere") && text.contains("category 2") && text.contains("\"F\""));
     }
 }

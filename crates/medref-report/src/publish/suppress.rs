@@ -13,7 +13,6 @@ use medref_core::metrics::CalibrationBin;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
-
 /// Suppresses `subgroups.json` in place. Returns what was taken out, or
 /// `None` when every group already has k patients.
 pub(crate) fn suppress_subgroups(doc: &mut Value, k: usize) -> Option<SubgroupSuppression> {
@@ -21,11 +20,7 @@ pub(crate) fn suppress_subgroups(doc: &mut Value, k: usize) -> Option<SubgroupSu
     let mut groups: Vec<(String, Map<String, Value>)> = obj
         .get("test")
         .and_then(|t| t.as_object())
-        .map(|t| {
-            t.iter()
-                .map(|(name, m)| (name.clone(), m.as_object().cloned().unwrap_or_default()))
-                .collect()
-        })
+        .map(|t| t.iter().map(|(name, m)| (name.clone(), m.as_object().cloned().unwrap_or_default())).collect())
         .unwrap_or_default();
     // A group without a size cannot be shown to be large enough.
     let size = |m: &Map<String, Value>| m.get("n").and_then(Value::as_f64).unwrap_or(0.0);
@@ -45,27 +40,13 @@ pub(crate) fn suppress_subgroups(doc: &mut Value, k: usize) -> Option<SubgroupSu
         taken += size(&groups[cut].1);
         cut += 1;
     }
-    let kept: BTreeMap<String, Value> = groups
-        .drain(cut..)
-        .map(|(name, m)| (name, Value::Object(m)))
-        .collect();
-    obj.insert(
-        "test".into(),
-        serde_json::to_value(kept).unwrap_or_default(),
-    );
+    let kept: BTreeMap<String, Value> = groups.drain(cut..).map(|(name, m)| (name, Value::Object(m))).collect();
+    obj.insert("test".into(), serde_json::to_value(kept).unwrap_or_default());
     if missing_suppressed {
         obj.remove("missing");
     }
-    let record = SubgroupSuppression {
-        k,
-        below_k,
-        complementary: cut - below_k,
-        missing_suppressed,
-    };
-    obj.insert(
-        "suppressed".into(),
-        serde_json::to_value(&record).unwrap_or_default(),
-    );
+    let record = SubgroupSuppression { k, below_k, complementary: cut - below_k, missing_suppressed };
+    obj.insert("suppressed".into(), serde_json::to_value(&record).unwrap_or_default());
     Some(record)
 }
 
@@ -73,10 +54,7 @@ pub(crate) fn suppress_subgroups(doc: &mut Value, k: usize) -> Option<SubgroupSu
 /// samples (counts and weighted means, so the diagram stays honest);
 /// a split with fewer than k samples in all loses its bins. Returns how
 /// many bins were merged away.
-pub(crate) fn merge_calibration(
-    splits: &mut BTreeMap<String, Vec<CalibrationBin>>,
-    k: usize,
-) -> usize {
+pub(crate) fn merge_calibration(splits: &mut BTreeMap<String, Vec<CalibrationBin>>, k: usize) -> usize {
     let mut merged_away = 0;
     for bins in splits.values_mut() {
         let before = bins.len();
@@ -129,10 +107,8 @@ mod tests {
 
     #[test]
     fn a_group_of_two_goes_with_a_partner() {
-        let mut doc: Value = serde_json::from_str(
-            r#"{"test": {"A": {"n": 40}, "B": {"n": 2}, "C": {"n": 25}}, "missing": 0}"#,
-        )
-        .unwrap();
+        let mut doc: Value =
+            serde_json::from_str(r#"{"test": {"A": {"n": 40}, "B": {"n": 2}, "C": {"n": 25}}, "missing": 0}"#).unwrap();
         let s = suppress_subgroups(&mut doc, 10).unwrap();
         assert_eq!((s.below_k, s.complementary), (1, 1));
         let names: Vec<&String> = doc["test"].as_object().unwrap().keys().collect();
@@ -150,14 +126,8 @@ mod tests {
             fraction_positive: pos,
         };
         let mut splits = BTreeMap::new();
-        splits.insert(
-            "test".to_string(),
-            vec![
-                bin(0.0, 12, 0.05, 0.0),
-                bin(0.1, 3, 0.15, 1.0),
-                bin(0.2, 1, 0.25, 1.0),
-            ],
-        );
+        splits
+            .insert("test".to_string(), vec![bin(0.0, 12, 0.05, 0.0), bin(0.1, 3, 0.15, 1.0), bin(0.2, 1, 0.25, 1.0)]);
         assert_eq!(merge_calibration(&mut splits, 10), 2);
         let bins = &splits["test"];
         assert_eq!(bins.len(), 1);

@@ -22,12 +22,7 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Option<T>, R
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => {
-            return Err(ReportError::Read {
-                path: path.to_path_buf(),
-                source,
-            })
-        }
+        Err(source) => return Err(ReportError::Read { path: path.to_path_buf(), source }),
     };
     serde_json::from_str(&text)
         .map(Some)
@@ -41,20 +36,12 @@ pub(crate) fn load(dir: &Path) -> Result<Option<Published>, ReportError> {
     };
     let subgroups = read_json::<serde_json::Value>(&dir.join("subgroups.json"))?
         .and_then(|v| serde_json::from_value(v.get("suppressed")?.clone()).ok());
-    Ok(Some(Published {
-        report,
-        curves: read_json(&dir.join(CURVES_FILE))?,
-        subgroups,
-    }))
+    Ok(Some(Published { report, curves: read_json(&dir.join(CURVES_FILE))?, subgroups }))
 }
 
 /// The file names of a list of entries, for one line of the banner.
 fn names(entries: &[super::report::Entry]) -> String {
-    entries
-        .iter()
-        .map(|e| format!("<code>{}</code>", escape(&e.file)))
-        .collect::<Vec<_>>()
-        .join(", ")
+    entries.iter().map(|e| format!("<code>{}</code>", escape(&e.file))).collect::<Vec<_>>().join(", ")
 }
 
 /// The banner at the top of a bundle's report: that it is published, under
@@ -76,26 +63,16 @@ pub(crate) fn banner_html(p: &Published) -> String {
         let _ = writeln!(s, "<p>Changed: {}.</p>", names(&r.changed));
     }
     if !r.added.is_empty() {
-        let _ = writeln!(
-            s,
-            "<p>Added from the removed data as aggregates: {}.</p>",
-            names(&r.added)
-        );
+        let _ = writeln!(s, "<p>Added from the removed data as aggregates: {}.</p>", names(&r.added));
     }
-    s.push_str(
-        "<p class=\"note\">publish_report.json gives the reason for each file.</p>\n</section>\n",
-    );
+    s.push_str("<p class=\"note\">publish_report.json gives the reason for each file.</p>\n</section>\n");
     s
 }
 
 /// The same for `model_card.md`.
 pub(crate) fn banner_markdown(p: &Published) -> String {
     let list = |entries: &[super::report::Entry]| {
-        entries
-            .iter()
-            .map(|e| format!("`{}`", e.file))
-            .collect::<Vec<_>>()
-            .join(", ")
+        entries.iter().map(|e| format!("`{}`", e.file)).collect::<Vec<_>>().join(", ")
     };
     let r = &p.report;
     let mut s = format!(
@@ -123,11 +100,7 @@ pub(crate) fn subgroup_note(p: &Published) -> String {
         g.below_k, g.k
     );
     if g.complementary > 0 {
-        let _ = write!(
-            s,
-            ", and {} more so that their size cannot be worked out from the others",
-            g.complementary
-        );
+        let _ = write!(s, ", and {} more so that their size cannot be worked out from the others", g.complementary);
     }
     if g.missing_suppressed {
         s.push_str("; the count of rows without a subgroup value too");

@@ -75,8 +75,5 @@ impl PublishReport {
 }
 
 fn entry(file: &str, reason: impl Into<String>) -> Entry {
-    Entry {
-        file: file.to_string(),
-        reason: reason.into(),
-    }
+    Entry { file: file.to_string(), reason: reason.into() }
 }

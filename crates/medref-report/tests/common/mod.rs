@@ -272,7 +272,8 @@ pub fn task_run(root: &Path, task: TaskKind, fit: FitMethod, recorded: bool) -> 
     };
     write(&dir, "predictions.csv", &predictions(task, k));
     let names: Vec<String> = s.class_names.iter().map(|n| format!("\"{n}\"")).collect();
-    let facts = if recorded { format!(", \"task\": \"{}\", \"fit\": \"{fit_name}\"", task.as_str()) } else { String::new() };
+    let facts =
+        if recorded { format!(", \"task\": \"{}\", \"fit\": \"{fit_name}\"", task.as_str()) } else { String::new() };
     write(
         &dir,
         "model.json",
@@ -338,9 +339,10 @@ pub fn expected_plots(task: TaskKind, fit: FitMethod) -> (Vec<&'static str>, Vec
     if fit == FitMethod::Loop {
         drawn.extend(curves);
     }
-    let absent = ["loss", "metric", "roc", "pr", "calibration", "confusion", "scatter", "kaplan_meier", "predicted_survival"]
-        .into_iter()
-        .filter(|p| !drawn.contains(p))
-        .collect();
+    let absent =
+        ["loss", "metric", "roc", "pr", "calibration", "confusion", "scatter", "kaplan_meier", "predicted_survival"]
+            .into_iter()
+            .filter(|p| !drawn.contains(p))
+            .collect();
     (drawn, absent)
 }

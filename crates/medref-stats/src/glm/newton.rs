@@ -84,7 +84,8 @@ impl Problem<'_> {
     /// The objective divided by Σ weights: weighted mean loss plus
     /// `l2 / (2 Σ weights) ||w||²`.
     pub fn objective(&self, theta: &[f64]) -> f64 {
-        let loss: f64 = (0..self.n).map(|i| self.weight(i) * row_loss(self.family, self.eta(theta, i), self.y[i]).0).sum();
+        let loss: f64 =
+            (0..self.n).map(|i| self.weight(i) * row_loss(self.family, self.eta(theta, i), self.y[i]).0).sum();
         (loss + self.penalty(theta)) / self.weight_sum()
     }
 

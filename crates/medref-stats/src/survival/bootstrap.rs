@@ -28,11 +28,7 @@ pub fn bootstrap_survival_ci(
     if n == 0 {
         return None;
     }
-    assert_eq!(
-        values.len() % n,
-        0,
-        "values must hold the same number of entries per patient"
-    );
+    assert_eq!(values.len() % n, 0, "values must hold the same number of entries per patient");
     let width = values.len() / n;
     let (mut t, mut e, mut v) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::new());
     bootstrap_ci(n, n_resamples, seed, |indices| {

@@ -32,10 +32,7 @@ pub fn brier_scores(
     check_eval_times("brier_scores", test_time, times)?;
     let g = censoring_distribution(train_time, train_event)?;
     let inverse = |p: f64| if p > 0.0 { 1.0 / p } else { 0.0 };
-    let w_own: Vec<f64> = test_time
-        .iter()
-        .map(|&t| inverse(g.survival_at(t)))
-        .collect();
+    let w_own: Vec<f64> = test_time.iter().map(|&t| inverse(g.survival_at(t))).collect();
     Ok(times
         .iter()
         .enumerate()
@@ -76,19 +73,8 @@ pub fn integrated_brier_score(
             problem: "at least two evaluation times are needed to integrate",
         });
     }
-    let scores = brier_scores(
-        train_time,
-        train_event,
-        test_time,
-        test_event,
-        survival,
-        times,
-    )?;
-    let area: f64 = times
-        .windows(2)
-        .zip(scores.windows(2))
-        .map(|(t, b)| (t[1] - t[0]) * (b[0] + b[1]) / 2.0)
-        .sum();
+    let scores = brier_scores(train_time, train_event, test_time, test_event, survival, times)?;
+    let area: f64 = times.windows(2).zip(scores.windows(2)).map(|(t, b)| (t[1] - t[0]) * (b[0] + b[1]) / 2.0).sum();
     Ok(area / (times[times.len() - 1] - times[0]))
 }
 

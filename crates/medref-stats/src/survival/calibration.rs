@@ -74,22 +74,14 @@ pub fn calibration_at_horizon(
             .sum();
         bins.push(CalibrationBin {
             n: size,
-            mean_predicted: members.iter().map(|&i| predicted_survival[i]).sum::<f64>()
-                / size as f64,
+            mean_predicted: members.iter().map(|&i| predicted_survival[i]).sum::<f64>() / size as f64,
             observed,
             observed_std_error: observed * greenwood.sqrt(),
         });
     }
-    let mean_absolute_difference = bins
-        .iter()
-        .map(|b| b.n as f64 * (b.mean_predicted - b.observed).abs())
-        .sum::<f64>()
-        / n as f64;
-    Ok(HorizonCalibration {
-        horizon,
-        bins,
-        mean_absolute_difference,
-    })
+    let mean_absolute_difference =
+        bins.iter().map(|b| b.n as f64 * (b.mean_predicted - b.observed).abs()).sum::<f64>() / n as f64;
+    Ok(HorizonCalibration { horizon, bins, mean_absolute_difference })
 }
 
 #[cfg(test)]

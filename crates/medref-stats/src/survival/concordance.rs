@@ -56,14 +56,7 @@ pub fn uno_c_index(
             weights[i] = 1.0 / (gi * gi);
         }
     }
-    weighted_concordance(
-        test_time,
-        test_event,
-        risk,
-        |i| weights[i],
-        TIED_TOL,
-        "uno_c_index",
-    )
+    weighted_concordance(test_time, test_event, risk, |i| weights[i], TIED_TOL, "uno_c_index")
 }
 
 /// sum_i w_i (concordant_i + ties_i / 2) / sum_i w_i comparable_i over
@@ -134,11 +127,7 @@ mod tests {
     // `concordance_index(t, -r, e)` and scikit-survival 0.28.0
     // `concordance_index_censored(e, t, r)[0]` both give 0.91666...
     fn example() -> (Vec<f64>, Vec<bool>, Vec<f64>) {
-        (
-            vec![1.0, 2.0, 3.0, 3.0, 4.0],
-            vec![true, false, true, false, true],
-            vec![0.9, 0.5, 0.7, 0.7, 0.1],
-        )
+        (vec![1.0, 2.0, 3.0, 3.0, 4.0], vec![true, false, true, false, true], vec![0.9, 0.5, 0.7, 0.7, 0.1])
     }
 
     #[test]

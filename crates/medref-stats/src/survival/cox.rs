@@ -37,12 +37,7 @@ pub struct CoxOptions {
 
 impl Default for CoxOptions {
     fn default() -> Self {
-        Self {
-            ties: Ties::Efron,
-            l2: 0.0,
-            tol: 1e-9,
-            max_iter: 100,
-        }
+        Self { ties: Ties::Efron, l2: 0.0, tol: 1e-9, max_iter: 100 }
     }
 }
 
@@ -54,25 +49,15 @@ pub enum CoxError {
     #[error("x has {got} values, expected n * p = {n} * {p} (row-major, one row per patient)")]
     Shape { n: usize, p: usize, got: usize },
     #[error("x[row {row}, column {column}] = {value}, expected a finite number (impute missing values first)")]
-    NonFiniteCovariate {
-        row: usize,
-        column: usize,
-        value: f64,
-    },
-    #[error(
-        "covariate column {column} is constant, so its coefficient is not identifiable; drop it"
-    )]
+    NonFiniteCovariate { row: usize, column: usize, value: f64 },
+    #[error("covariate column {column} is constant, so its coefficient is not identifiable; drop it")]
     ConstantCovariate { column: usize },
     #[error("every patient is censored; a Cox model needs at least one event")]
     NoEvents,
     #[error("the Hessian is singular at Newton iteration {iteration}: covariates are collinear (or a penalty is needed); drop or combine columns, or set l2 > 0")]
     SingularHessian { iteration: usize },
     #[error("{what} = {value}, expected {expected}")]
-    BadOption {
-        what: &'static str,
-        value: f64,
-        expected: &'static str,
-    },
+    BadOption { what: &'static str, value: f64, expected: &'static str },
 }
 
 /// A fitted Cox model in the covariates' original units.
@@ -109,25 +94,14 @@ impl CoxFit {
     /// `(x - mean) . beta`, the log hazard ratio against an average
     /// patient; higher means higher risk. `x_row` has the p covariates.
     pub fn log_partial_hazard(&self, x_row: &[f64]) -> f64 {
-        assert_eq!(
-            x_row.len(),
-            self.coefficients.len(),
-            "x_row needs one value per covariate"
-        );
-        x_row
-            .iter()
-            .zip(&self.covariate_means)
-            .zip(&self.coefficients)
-            .map(|((x, m), b)| (x - m) * b)
-            .sum()
+        assert_eq!(x_row.len(), self.coefficients.len(), "x_row needs one value per covariate");
+        x_row.iter().zip(&self.covariate_means).zip(&self.coefficients).map(|((x, m), b)| (x - m) * b).sum()
     }
 
     /// Risk scores for many patients, `x` `[n, p]` row-major.
     pub fn log_partial_hazards(&self, x: &[f64]) -> Vec<f64> {
         let p = self.coefficients.len().max(1);
-        x.chunks(p)
-            .map(|row| self.log_partial_hazard(row))
-            .collect()
+        x.chunks(p).map(|row| self.log_partial_hazard(row)).collect()
     }
 
     /// Breslow's H0(t): the sum of baseline hazard jumps at or before `t`.
@@ -143,10 +117,7 @@ impl CoxFit {
     /// The patient's survival probability at each of `times`.
     pub fn predict_survival(&self, x_row: &[f64], times: &[f64]) -> Vec<f64> {
         let hr = self.log_partial_hazard(x_row).exp();
-        times
-            .iter()
-            .map(|&t| (-self.baseline_cumulative_hazard_at(t) * hr).exp())
-            .collect()
+        times.iter().map(|&t| (-self.baseline_cumulative_hazard_at(t) * hr).exp()).collect()
     }
 }
 
@@ -168,11 +139,7 @@ pub fn fit_cox(
 ) -> Result<CoxFit, CoxError> {
     check_inputs(x, n, p, time, event, &opts)?;
     let (means, sds) = column_moments(x, n, p)?;
-    let z: Vec<f64> = x
-        .iter()
-        .enumerate()
-        .map(|(k, v)| (v - means[k % p]) / sds[k % p])
-        .collect();
+    let z: Vec<f64> = x.iter().enumerate().map(|(k, v)| (v - means[k % p]) / sds[k % p]).collect();
     let sets = RiskSets::new(time);
     let penalty = opts.l2 * n as f64;
 
@@ -195,9 +162,7 @@ pub fn fit_cox(
     let mut iterations = 0;
     while iterations < opts.max_iter {
         iterations += 1;
-        let l = cholesky(&hess, p).ok_or(CoxError::SingularHessian {
-            iteration: iterations,
-        })?;
+        let l = cholesky(&hess, p).ok_or(CoxError::SingularHessian { iteration: iterations })?;
         let step: Vec<f64> = cholesky_solve(&l, p, &grad).iter().map(|v| -v).collect();
         let largest = step.iter().fold(0.0f64, |m, v| m.max(v.abs()));
         // Halve until the objective does not rise (a relative slack absorbs
@@ -229,9 +194,7 @@ pub fn fit_cox(
     }
 
     let (ll, _, _, _) = objective(&beta);
-    let l = cholesky(&hess, p).ok_or(CoxError::SingularHessian {
-        iteration: iterations,
-    })?;
+    let l = cholesky(&hess, p).ok_or(CoxError::SingularHessian { iteration: iterations })?;
     let cov = cholesky_inverse(&l, p);
     let coefficients: Vec<f64> = beta.iter().zip(&sds).map(|(b, s)| b / s).collect();
     let standard_errors: Vec<f64> = (0..p).map(|j| cov[j * p + j].sqrt() / sds[j]).collect();
@@ -246,11 +209,7 @@ pub fn fit_cox(
             .zip(&standard_errors)
             .map(|(b, se)| ((b - Z_975 * se).exp(), (b + Z_975 * se).exp()))
             .collect(),
-        p_values: coefficients
-            .iter()
-            .zip(&standard_errors)
-            .map(|(b, se)| 2.0 * normal_sf((b / se).abs()))
-            .collect(),
+        p_values: coefficients.iter().zip(&standard_errors).map(|(b, se)| 2.0 * normal_sf((b / se).abs())).collect(),
         coefficients,
         standard_errors,
         log_likelihood: ll,
@@ -266,12 +225,7 @@ pub fn fit_cox(
 
 /// Breslow's estimator: at each event time, events / sum of exp(eta) over
 /// the risk set, accumulated. Used whatever the tie method, as lifelines.
-fn breslow_baseline(
-    eta: &[f64],
-    time: &[f64],
-    event: &[bool],
-    sets: &RiskSets,
-) -> (Vec<f64>, Vec<f64>) {
+fn breslow_baseline(eta: &[f64], time: &[f64], event: &[bool], sets: &RiskSets) -> (Vec<f64>, Vec<f64>) {
     let mut risk_sum = 0.0;
     let mut jumps = Vec::new();
     for &(start, end) in &sets.runs {
@@ -302,54 +256,29 @@ fn check_inputs(
     opts: &CoxOptions,
 ) -> Result<(), CoxError> {
     if p == 0 {
-        return Err(CoxError::BadOption {
-            what: "p",
-            value: 0.0,
-            expected: "at least one covariate",
-        });
+        return Err(CoxError::BadOption { what: "p", value: 0.0, expected: "at least one covariate" });
     }
     if x.len() != n * p {
         return Err(CoxError::Shape { n, p, got: x.len() });
     }
     if time.len() != n {
-        return Err(SurvivalError::LengthMismatch {
-            what: "time",
-            expected: n,
-            got: time.len(),
-        }
-        .into());
+        return Err(SurvivalError::LengthMismatch { what: "time", expected: n, got: time.len() }.into());
     }
     check_time_event("time", time, event)?;
     if let Some(k) = x.iter().position(|v| !v.is_finite()) {
-        return Err(CoxError::NonFiniteCovariate {
-            row: k / p,
-            column: k % p,
-            value: x[k],
-        });
+        return Err(CoxError::NonFiniteCovariate { row: k / p, column: k % p, value: x[k] });
     }
     if !event.iter().any(|&e| e) {
         return Err(CoxError::NoEvents);
     }
     if !(opts.l2 >= 0.0 && opts.l2.is_finite()) {
-        return Err(CoxError::BadOption {
-            what: "l2",
-            value: opts.l2,
-            expected: "a finite penalty >= 0",
-        });
+        return Err(CoxError::BadOption { what: "l2", value: opts.l2, expected: "a finite penalty >= 0" });
     }
     if opts.tol.is_nan() || opts.tol <= 0.0 {
-        return Err(CoxError::BadOption {
-            what: "tol",
-            value: opts.tol,
-            expected: "a tolerance > 0",
-        });
+        return Err(CoxError::BadOption { what: "tol", value: opts.tol, expected: "a tolerance > 0" });
     }
     if opts.max_iter == 0 {
-        return Err(CoxError::BadOption {
-            what: "max_iter",
-            value: 0.0,
-            expected: "at least 1 iteration",
-        });
+        return Err(CoxError::BadOption { what: "max_iter", value: 0.0, expected: "at least 1 iteration" });
     }
     Ok(())
 }

@@ -42,11 +42,7 @@ impl KaplanMeier {
     /// The first time at which survival falls to 0.5 or below (lifelines'
     /// `median_survival_time_`), `None` when the curve stays above 0.5.
     pub fn median(&self) -> Option<f64> {
-        self.times
-            .iter()
-            .zip(&self.survival)
-            .find(|(_, &s)| s <= 0.5)
-            .map(|(&t, _)| t)
+        self.times.iter().zip(&self.survival).find(|(_, &s)| s <= 0.5).map(|(&t, _)| t)
     }
 
     /// The number still followed just before `t` (for the at-risk table
@@ -127,11 +123,7 @@ pub fn kaplan_meier(time: &[f64], event: &[bool]) -> Result<KaplanMeier, Surviva
 /// `n_at_risk` excludes that time's events.
 pub fn censoring_distribution(time: &[f64], event: &[bool]) -> Result<KaplanMeier, SurvivalError> {
     check_time_event("time", time, event)?;
-    Ok(product_limit(
-        counts(time, event)
-            .into_iter()
-            .map(|(t, n, d, c)| (t, n - d, c, d)),
-    ))
+    Ok(product_limit(counts(time, event).into_iter().map(|(t, n, d, c)| (t, n - d, c, d))))
 }
 
 #[cfg(test)]
@@ -145,10 +137,7 @@ mod tests {
     // t=4: 2 at risk, censored -> S = 5/12
     // t=5: 1 at risk, 1 event  -> S = 0
     fn example() -> (Vec<f64>, Vec<bool>) {
-        (
-            vec![3.0, 1.0, 2.0, 5.0, 3.0, 4.0],
-            vec![true, true, false, true, true, false],
-        )
+        (vec![3.0, 1.0, 2.0, 5.0, 3.0, 4.0], vec![true, true, false, true, true, false])
     }
 
     #[test]
@@ -193,14 +182,7 @@ mod tests {
         let err = kaplan_meier(&[1.0, -2.0], &[true, false]).unwrap_err();
         assert!(err.to_string().contains("time[1] = -2"), "{err}");
         let err = kaplan_meier(&[1.0, 2.0], &[true]).unwrap_err();
-        assert!(matches!(
-            err,
-            SurvivalError::LengthMismatch {
-                expected: 2,
-                got: 1,
-                ..
-            }
-        ));
+        assert!(matches!(err, SurvivalError::LengthMismatch { expected: 2, got: 1, .. }));
         assert!(kaplan_meier(&[], &[]).unwrap().times.is_empty());
     }
 }

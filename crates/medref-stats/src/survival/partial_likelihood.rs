@@ -72,12 +72,7 @@ pub(crate) fn tie_fractions(ties: Ties, d: usize) -> impl Iterator<Item = f64> {
 /// not overflow.
 ///
 /// Panics when the three slices differ in length: a caller bug, not data.
-pub fn cox_partial_nll_and_grad(
-    risk_scores: &[f64],
-    time: &[f64],
-    event: &[bool],
-    ties: Ties,
-) -> (f64, Vec<f64>) {
+pub fn cox_partial_nll_and_grad(risk_scores: &[f64], time: &[f64], event: &[bool], ties: Ties) -> (f64, Vec<f64>) {
     let n = risk_scores.len();
     assert!(
         time.len() == n && event.len() == n,
@@ -90,10 +85,7 @@ pub fn cox_partial_nll_and_grad(
     if n_events == 0 {
         return (0.0, grad);
     }
-    let shift = risk_scores
-        .iter()
-        .copied()
-        .fold(f64::NEG_INFINITY, f64::max);
+    let shift = risk_scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let w: Vec<f64> = risk_scores.iter().map(|&s| (s - shift).exp()).collect();
     let sets = RiskSets::new(time);
 
@@ -259,11 +251,7 @@ mod tests {
             let numeric = (cox_partial_nll_and_grad(&up, &t, &e, ties).0
                 - cox_partial_nll_and_grad(&down, &t, &e, ties).0)
                 / (2.0 * h);
-            assert!(
-                (numeric - grad[k]).abs() < 1e-7,
-                "{ties:?} k={k}: {numeric} vs {}",
-                grad[k]
-            );
+            assert!((numeric - grad[k]).abs() < 1e-7, "{ties:?} k={k}: {numeric} vs {}", grad[k]);
         }
     }
 

@@ -14,8 +14,7 @@ use medref_core::seed::Rng;
 /// coefficient to about +/-0.035 (one standard error is roughly
 /// 1 / (sd * sqrt(events)) with some 230 events), making the CI bar of
 /// 0.1 about three standard errors; `x3` carries no signal.
-pub const PLANTED_COEFFICIENTS: [(&str, f64); 4] =
-    [("age", 0.03), ("x1", 0.5), ("x2", -0.4), ("x3", 0.0)];
+pub const PLANTED_COEFFICIENTS: [(&str, f64); 4] = [("age", 0.03), ("x1", 0.5), ("x2", -0.4), ("x3", 0.0)];
 
 /// Weibull shape (> 1: hazard rising with time, as after a diagnosis).
 const SHAPE: f64 = 1.5;
@@ -47,12 +46,7 @@ impl SyntheticSurvival {
     pub fn planted_log_hazard(&self) -> Vec<f64> {
         self.x
             .chunks(PLANTED_COEFFICIENTS.len())
-            .map(|row| {
-                row.iter()
-                    .zip(PLANTED_COEFFICIENTS)
-                    .map(|(v, (_, b))| v * b)
-                    .sum()
-            })
+            .map(|row| row.iter().zip(PLANTED_COEFFICIENTS).map(|(v, (_, b))| v * b).sum())
             .collect()
     }
 
@@ -89,11 +83,7 @@ pub fn synth_weibull_survival(n: usize, seed: u64) -> SyntheticSurvival {
         let f = 10f64.powi(places);
         (v * f).round() / f
     };
-    let mut data = SyntheticSurvival {
-        x: Vec::with_capacity(n * 4),
-        time: Vec::new(),
-        event: Vec::new(),
-    };
+    let mut data = SyntheticSurvival { x: Vec::with_capacity(n * 4), time: Vec::new(), event: Vec::new() };
     for _ in 0..n {
         let row = [
             round(60.0 + 10.0 * rng.normal(), 1),
@@ -102,9 +92,7 @@ pub fn synth_weibull_survival(n: usize, seed: u64) -> SyntheticSurvival {
             round(2.0 * rng.normal(), 3),
         ];
         let centre = [60.0, 0.0, 0.0, 0.0];
-        let eta: f64 = (0..4)
-            .map(|j| PLANTED_COEFFICIENTS[j].1 * (row[j] - centre[j]))
-            .sum();
+        let eta: f64 = (0..4).map(|j| PLANTED_COEFFICIENTS[j].1 * (row[j] - centre[j])).sum();
         let unit_exponential = -(1.0 - rng.uniform()).ln();
         let event_time = SCALE_DAYS * (unit_exponential / eta.exp()).powf(1.0 / SHAPE);
         let censor_time = (-(1.0 - rng.uniform()).ln() / CENSORING_RATE).min(FOLLOW_UP_DAYS);

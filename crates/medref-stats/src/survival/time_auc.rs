@@ -21,25 +21,12 @@ pub struct TimeDependentAuc {
 /// Checks that evaluation `times` ascend strictly and lie within
 /// `[min(test_time), max(test_time))`, where IPCW estimates are defined
 /// (scikit-survival refuses the same times).
-pub(crate) fn check_eval_times(
-    what: &'static str,
-    test_time: &[f64],
-    times: &[f64],
-) -> Result<(), SurvivalError> {
+pub(crate) fn check_eval_times(what: &'static str, test_time: &[f64], times: &[f64]) -> Result<(), SurvivalError> {
     if times.is_empty() {
-        return Err(SurvivalError::BadTimes {
-            what,
-            problem: "no evaluation time given",
-        });
+        return Err(SurvivalError::BadTimes { what, problem: "no evaluation time given" });
     }
-    if times
-        .windows(2)
-        .any(|w| w[0].partial_cmp(&w[1]) != Some(std::cmp::Ordering::Less))
-    {
-        return Err(SurvivalError::BadTimes {
-            what,
-            problem: "evaluation times must ascend strictly",
-        });
+    if times.windows(2).any(|w| w[0].partial_cmp(&w[1]) != Some(std::cmp::Ordering::Less)) {
+        return Err(SurvivalError::BadTimes { what, problem: "evaluation times must ascend strictly" });
     }
     let min = test_time.iter().copied().fold(f64::INFINITY, f64::min);
     let max = test_time.iter().copied().fold(f64::NEG_INFINITY, f64::max);
@@ -98,9 +85,7 @@ pub fn cumulative_dynamic_auc(
             total_weight += case_weight[i];
         }
         if controls.is_empty() || total_weight == 0.0 {
-            return Err(SurvivalError::NoComparablePairs {
-                what: "cumulative_dynamic_auc",
-            });
+            return Err(SurvivalError::NoComparablePairs { what: "cumulative_dynamic_auc" });
         }
         auc.push(numerator / (total_weight * controls.len() as f64));
     }
@@ -118,11 +103,7 @@ pub fn cumulative_dynamic_auc(
         }
         integral / (1.0 - previous)
     };
-    Ok(TimeDependentAuc {
-        times: times.to_vec(),
-        auc,
-        mean_auc,
-    })
+    Ok(TimeDependentAuc { times: times.to_vec(), auc, mean_auc })
 }
 
 #[cfg(test)]
@@ -161,10 +142,7 @@ mod tests {
         let e = [true, true, false];
         let r = [0.3, 0.2, 0.1];
         let err = cumulative_dynamic_auc(&t, &e, &t, &e, &r, &[3.0]).unwrap_err();
-        assert!(
-            matches!(err, SurvivalError::TimeOutsideFollowUp { .. }),
-            "{err}"
-        );
+        assert!(matches!(err, SurvivalError::TimeOutsideFollowUp { .. }), "{err}");
         let err = cumulative_dynamic_auc(&t, &e, &t, &e, &r, &[2.0, 1.5]).unwrap_err();
         assert!(matches!(err, SurvivalError::BadTimes { .. }));
     }

@@ -29,7 +29,12 @@ fn run(c: &GeneraliseConfig) -> Generalised {
 }
 
 fn k_of(t: &RawTable) -> usize {
-    let spec = AnonymitySpec { quasi_identifiers: vec!["age".into(), "sex".into(), "zip".into()], k: 1, sensitive: None, l: None };
+    let spec = AnonymitySpec {
+        quasi_identifiers: vec!["age".into(), "sex".into(), "zip".into()],
+        k: 1,
+        sensitive: None,
+        l: None,
+    };
     check_anonymity(t, Path::new("out.csv"), &spec).unwrap().k
 }
 
@@ -107,7 +112,9 @@ fn l_diversity_targets_suppress_classes_with_too_few_sensitive_values() {
 #[test]
 fn bad_configurations_name_the_file_and_the_key() {
     let table = synth_anonymity_patients();
-    let err = |c: &GeneraliseConfig| generalise(&table, c, Path::new("p.csv"), Path::new("gen.toml")).unwrap_err().to_string();
+    let err = |c: &GeneraliseConfig| {
+        generalise(&table, c, Path::new("p.csv"), Path::new("gen.toml")).unwrap_err().to_string()
+    };
     let msg = err(&config(3, &[("agee", ColumnRule { band: Some(10.0), ..rule() })]));
     assert!(msg.starts_with("gen.toml: [columns.agee]: no column \"agee\" in p.csv"), "{msg}");
     let msg = err(&config(3, &[("sex", ColumnRule { band: Some(10.0), ..rule() })]));

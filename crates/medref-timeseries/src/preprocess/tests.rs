@@ -14,10 +14,7 @@ fn series(subject: &str, channels: usize, values: Vec<f32>) -> Series {
 #[test]
 fn scaler_uses_only_the_fitting_subjects_and_round_trips_serde() {
     // Train: channel 0 = 1 2 3 4 (mean 2.5, std sqrt(1.25)); channel 1 constant 7.
-    let train = vec![
-        series("a", 2, vec![1.0, 2.0, 7.0, 7.0]),
-        series("b", 2, vec![3.0, 4.0, 7.0, 7.0]),
-    ];
+    let train = vec![series("a", 2, vec![1.0, 2.0, 7.0, 7.0]), series("b", 2, vec![3.0, 4.0, 7.0, 7.0])];
     let scaler = ChannelScaler::fit(&train).unwrap();
     assert_eq!(scaler.mean, vec![2.5, 7.0]);
     assert!((scaler.std[0] - 1.25f32.sqrt()).abs() < 1e-6);
@@ -29,16 +26,10 @@ fn scaler_uses_only_the_fitting_subjects_and_round_trips_serde() {
     assert!(test.values[1].is_nan());
     assert_eq!(&test.values[2..], &[1.0, -1.0]);
     let json = serde_json::to_string(&scaler).unwrap();
-    assert_eq!(
-        serde_json::from_str::<ChannelScaler>(&json).unwrap(),
-        scaler
-    );
+    assert_eq!(serde_json::from_str::<ChannelScaler>(&json).unwrap(), scaler);
     assert!(scaler.apply(&mut series("q", 1, vec![1.0])).is_err());
     assert!(ChannelScaler::fit::<Series>(&[]).is_err());
-    assert!(
-        ChannelScaler::fit(&[series("a", 1, vec![1.0]), series("b", 2, vec![1.0, 2.0])])
-            .is_err()
-    );
+    assert!(ChannelScaler::fit(&[series("a", 1, vec![1.0]), series("b", 2, vec![1.0, 2.0])]).is_err());
 }
 
 #[test]
@@ -57,15 +48,9 @@ fn linear_resampling_by_hand() {
     // Two channels 0 1 / 10 20 at 1 Hz -> 4 Hz: positions 0 .25 .5 .75 1.
     let (v, n) = resample_linear(&[0.0, 1.0, 10.0, 20.0], 2, 2, 1.0, 4.0).unwrap();
     assert_eq!(n, 5);
-    assert_eq!(
-        v,
-        vec![0.0, 0.25, 0.5, 0.75, 1.0, 10.0, 12.5, 15.0, 17.5, 20.0]
-    );
+    assert_eq!(v, vec![0.0, 0.25, 0.5, 0.75, 1.0, 10.0, 12.5, 15.0, 17.5, 20.0]);
     // 100 samples at 50 Hz -> 25 Hz: 50 samples.
-    assert_eq!(
-        resample_linear(&[0.0; 100], 1, 100, 50.0, 25.0).unwrap().1,
-        50
-    );
+    assert_eq!(resample_linear(&[0.0; 100], 1, 100, 50.0, 25.0).unwrap().1, 50);
     assert!(resample_linear(&[0.0], 1, 1, 0.0, 1.0).is_err());
     assert!(resample_linear(&[0.0, 1.0], 1, 3, 1.0, 1.0).is_err());
 }
@@ -112,11 +97,7 @@ fn items() -> Vec<String> {
 }
 
 fn assert_disjoint(s: &SubjectSplit, subjects: &[String]) {
-    let of = |idx: &[usize]| {
-        idx.iter()
-            .map(|&i| subjects[i].clone())
-            .collect::<BTreeSet<_>>()
-    };
+    let of = |idx: &[usize]| idx.iter().map(|&i| subjects[i].clone()).collect::<BTreeSet<_>>();
     let (tr, va, te) = (of(&s.train), of(&s.val), of(&s.test));
     assert!(tr.is_disjoint(&va) && tr.is_disjoint(&te) && va.is_disjoint(&te));
     assert_eq!(s.train.len() + s.val.len() + s.test.len(), subjects.len());
@@ -126,94 +107,36 @@ fn assert_disjoint(s: &SubjectSplit, subjects: &[String]) {
 #[test]
 fn fraction_split_never_shares_a_subject_and_is_seeded() {
     let subjects = items();
-    let h = SubjectHoldout::Fractions {
-        val: 0.2,
-        test: 0.2,
-    };
+    let h = SubjectHoldout::Fractions { val: 0.2, test: 0.2 };
     let a = subject_split(&subjects, &h, 1).unwrap();
     assert_disjoint(&a, &subjects);
-    assert_eq!(
-        (
-            a.train_subjects.len(),
-            a.val_subjects.len(),
-            a.test_subjects.len()
-        ),
-        (6, 2, 2)
-    );
+    assert_eq!((a.train_subjects.len(), a.val_subjects.len(), a.test_subjects.len()), (6, 2, 2));
     assert_eq!(a.test.len(), 6);
     assert_eq!(a, subject_split(&subjects, &h, 1).unwrap());
-    let differs = (2..20).any(|seed| {
-        subject_split(&subjects, &h, seed).unwrap().test_subjects != a.test_subjects
-    });
+    let differs = (2..20).any(|seed| subject_split(&subjects, &h, seed).unwrap().test_subjects != a.test_subjects);
     assert!(differs);
     // A tiny fraction still holds out one subject.
-    let one = subject_split(
-        &subjects,
-        &SubjectHoldout::Fractions {
-            val: 0.0,
-            test: 0.01,
-        },
-        3,
-    )
-    .unwrap();
+    let one = subject_split(&subjects, &SubjectHoldout::Fractions { val: 0.0, test: 0.01 }, 3).unwrap();
     assert_eq!((one.val_subjects.len(), one.test_subjects.len()), (0, 1));
-    assert!(subject_split(
-        &subjects,
-        &SubjectHoldout::Fractions {
-            val: 0.5,
-            test: 0.5
-        },
-        1
-    )
-    .is_err());
-    assert!(subject_split(
-        &["a", "b"],
-        &SubjectHoldout::Fractions {
-            val: 0.3,
-            test: 0.3
-        },
-        1
-    )
-    .is_err());
+    assert!(subject_split(&subjects, &SubjectHoldout::Fractions { val: 0.5, test: 0.5 }, 1).is_err());
+    assert!(subject_split(&["a", "b"], &SubjectHoldout::Fractions { val: 0.3, test: 0.3 }, 1).is_err());
 }
 
 #[test]
 fn named_split_and_its_errors() {
     let subjects = items();
-    let h = SubjectHoldout::Named {
-        val: vec!["S2".into()],
-        test: vec!["S10".into(), "S3".into()],
-    };
+    let h = SubjectHoldout::Named { val: vec!["S2".into()], test: vec!["S10".into(), "S3".into()] };
     let s = subject_split(&subjects, &h, 0).unwrap();
     assert_disjoint(&s, &subjects);
     assert_eq!(s.test_subjects, vec!["S3", "S10"]);
     assert_eq!(s.val, vec![1, 11, 21]);
-    let e = subject_split(
-        &subjects,
-        &SubjectHoldout::Named {
-            val: vec![],
-            test: vec!["S11".into()],
-        },
-        0,
-    )
-    .unwrap_err()
-    .to_string();
-    assert!(
-        e.contains("held-out subject `S11` is not in the data"),
-        "{e}"
-    );
-    let both = SubjectHoldout::Named {
-        val: vec!["S1".into()],
-        test: vec!["S1".into()],
-    };
-    assert!(subject_split(&subjects, &both, 0)
+    let e = subject_split(&subjects, &SubjectHoldout::Named { val: vec![], test: vec!["S11".into()] }, 0)
         .unwrap_err()
-        .to_string()
-        .contains("both"));
-    let all = SubjectHoldout::Named {
-        val: vec![],
-        test: vec!["a".into()],
-    };
+        .to_string();
+    assert!(e.contains("held-out subject `S11` is not in the data"), "{e}");
+    let both = SubjectHoldout::Named { val: vec!["S1".into()], test: vec!["S1".into()] };
+    assert!(subject_split(&subjects, &both, 0).unwrap_err().to_string().contains("both"));
+    let all = SubjectHoldout::Named { val: vec![], test: vec!["a".into()] };
     assert!(subject_split(&["a", "a"], &all, 0).is_err());
 }
 

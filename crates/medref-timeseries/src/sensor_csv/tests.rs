@@ -14,12 +14,7 @@ const SMALL: &str = "timestamp,x,y,subject,label\n\
     10,7,70,S2,walk\n11,8,80,S2,walk\n12,9,90,S2,walk\n13,0,0,S2,walk\n";
 
 fn spec(window: usize, stride: usize, rule: &str) -> SensorCsvSpec {
-    SensorCsvSpec {
-        window,
-        stride,
-        label_rule: rule.parse().unwrap(),
-        ..SensorCsvSpec::default()
-    }
+    SensorCsvSpec { window, stride, label_rule: rule.parse().unwrap(), ..SensorCsvSpec::default() }
 }
 
 #[test]
@@ -30,10 +25,7 @@ fn windows_per_subject_with_channel_major_values() {
     let ids: Vec<&str> = w.dataset.series.iter().map(|s| s.id.as_str()).collect();
     assert_eq!(ids, vec!["S1/r0/0", "S1/r0/2", "S2/r0/0"]);
     assert_eq!(w.dataset.channel_names, vec!["x", "y"]);
-    assert_eq!(
-        w.dataset.series[1].values,
-        vec![3.0, 4.0, 5.0, 30.0, 40.0, 50.0]
-    );
+    assert_eq!(w.dataset.series[1].values, vec![3.0, 4.0, 5.0, 30.0, 40.0, 50.0]);
     assert_eq!(w.dataset.class_names, vec!["fall", "rest", "walk"]);
     // rest rest fall -> rest; fall fall rest -> fall; walk.
     assert_eq!(w.dataset.labels(), vec![1, 0, 2]);
@@ -65,10 +57,7 @@ fn majority_tie_goes_to_lowest_class_and_rule_parsing() {
     assert_eq!(w.dataset.labels()[0], 0);
     assert!("sometimes".parse::<WindowLabelRule>().is_err());
     assert!("any:".parse::<WindowLabelRule>().is_err());
-    assert_eq!(
-        "any:fall".parse::<WindowLabelRule>().unwrap().to_string(),
-        "any:fall"
-    );
+    assert_eq!("any:fall".parse::<WindowLabelRule>().unwrap().to_string(), "any:fall");
 }
 
 #[test]
@@ -99,22 +88,11 @@ fn gaps_and_recording_column_split_recordings() {
 fn missing_value_names_line_and_column() {
     let dir = tempfile::tempdir().unwrap();
     let p = write(&dir, "timestamp,x,y,subject,label\n0,1,2,S1,a\n1,,2,S1,a\n");
-    let e = read_sensor_csv(&p, &spec(1, 1, "last"))
-        .unwrap_err()
-        .to_string();
+    let e = read_sensor_csv(&p, &spec(1, 1, "last")).unwrap_err().to_string();
     assert!(e.starts_with(&p.display().to_string()), "{e}");
-    assert!(
-        e.contains("line 3: column `x`: missing value (empty cell)"),
-        "{e}"
-    );
-    std::fs::write(
-        &p,
-        "timestamp,x,y,subject,label\n0,1,2,S1,a\n1,9,8mg,S1,a\n",
-    )
-    .unwrap();
-    let e = read_sensor_csv(&p, &spec(1, 1, "last"))
-        .unwrap_err()
-        .to_string();
+    assert!(e.contains("line 3: column `x`: missing value (empty cell)"), "{e}");
+    std::fs::write(&p, "timestamp,x,y,subject,label\n0,1,2,S1,a\n1,9,8mg,S1,a\n").unwrap();
+    let e = read_sensor_csv(&p, &spec(1, 1, "last")).unwrap_err().to_string();
     assert!(e.contains("line 3: column `y`: not a finite number"), "{e}");
     assert!(!e.contains("8mg"));
 }
@@ -123,14 +101,9 @@ fn missing_value_names_line_and_column() {
 fn window_longer_than_recording_names_subject_and_lengths() {
     let dir = tempfile::tempdir().unwrap();
     let p = write(&dir, SMALL);
-    let e = read_sensor_csv(&p, &spec(5, 1, "majority"))
-        .unwrap_err()
-        .to_string();
+    let e = read_sensor_csv(&p, &spec(5, 1, "majority")).unwrap_err().to_string();
     assert!(e.starts_with(&p.display().to_string()), "{e}");
-    assert!(
-        e.contains("subject `S2`: recording 0 (from line 8) has 4 samples but the window is 5"),
-        "{e}"
-    );
+    assert!(e.contains("subject `S2`: recording 0 (from line 8) has 4 samples but the window is 5"), "{e}");
     let mut s = spec(5, 1, "majority");
     s.drop_short_recordings = true;
     let w = read_sensor_csv(&p, &s).unwrap();
@@ -143,40 +116,30 @@ fn window_longer_than_recording_names_subject_and_lengths() {
 #[test]
 fn timestamps_must_increase_within_a_subject() {
     let dir = tempfile::tempdir().unwrap();
-    let p = write(
-        &dir,
-        "timestamp,x,subject,label\n0,1,S1,a\n1,1,S1,a\n5,1,S2,a\n1,1,S1,a\n",
+    let p = write(&dir, "timestamp,x,subject,label\n0,1,S1,a\n1,1,S1,a\n5,1,S2,a\n1,1,S1,a\n");
+    let e = read_sensor_csv(&p, &spec(1, 1, "last")).unwrap_err().to_string();
+    assert!(
+        e.contains("line 5: column `timestamp`: timestamp is not after the previous sample of subject `S1` (line 3)"),
+        "{e}"
     );
-    let e = read_sensor_csv(&p, &spec(1, 1, "last"))
-        .unwrap_err()
-        .to_string();
-    assert!(e.contains("line 5: column `timestamp`: timestamp is not after the previous sample of subject `S1` (line 3)"), "{e}");
 }
 
 #[test]
 fn header_and_label_problems() {
     let dir = tempfile::tempdir().unwrap();
     let p = write(&dir, "time,x,subject,label\n0,1,S1,a\n");
-    let e = read_sensor_csv(&p, &spec(1, 1, "last"))
-        .unwrap_err()
-        .to_string();
+    let e = read_sensor_csv(&p, &spec(1, 1, "last")).unwrap_err().to_string();
     assert!(e.contains("line 1: no column `timestamp` in the header (it has `time`, `x`, `subject`, `label`)"), "{e}");
     let p = write(&dir, "timestamp,x,subject,label\n0,1,S1,a\n1,1,S1,b\n");
     let mut s = spec(1, 1, "majority");
     s.class_names = Some(vec!["a".into()]);
     let e = read_sensor_csv(&p, &s).unwrap_err().to_string();
-    assert!(
-        e.contains("line 3: column `label`: the label is not one of the classes a"),
-        "{e}"
-    );
+    assert!(e.contains("line 3: column `label`: the label is not one of the classes a"), "{e}");
     let p = write(&dir, "timestamp,x,subject,label\n0,1,S1\n");
     let e = read_sensor_csv(&p, &s).unwrap_err().to_string();
     assert!(e.contains("line 2: 3 fields but the header has 4"), "{e}");
     let p = write(&dir, "timestamp,x,subject,label\n");
-    assert!(read_sensor_csv(&p, &s)
-        .unwrap_err()
-        .to_string()
-        .contains("no samples"));
+    assert!(read_sensor_csv(&p, &s).unwrap_err().to_string().contains("no samples"));
     assert!(read_sensor_csv(&p, &spec(0, 1, "last")).is_err());
 }
 

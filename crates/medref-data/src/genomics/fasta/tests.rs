@@ -48,12 +48,7 @@ fn reads_records_uppercase_without_newlines() {
     let p = write(dir.path(), "crlf.fa", crlf.as_bytes());
     assert_eq!(
         read_fasta(&p).unwrap(),
-        recs.iter()
-            .map(|r| FastaRecord {
-                line: if r.id == "chr2" { 6 } else { 1 },
-                ..r.clone()
-            })
-            .collect::<Vec<_>>()
+        recs.iter().map(|r| FastaRecord { line: if r.id == "chr2" { 6 } else { 1 }, ..r.clone() }).collect::<Vec<_>>()
     );
 }
 
@@ -63,10 +58,7 @@ fn bad_bytes_are_located_by_line_and_column() {
     let p = write(dir.path(), "bad.fa", b">s1\nACGT\n>s2\nACGT\nAC@T\n");
     let e = read_fasta(&p).unwrap_err().to_string();
     assert!(e.starts_with(&p.display().to_string()), "{e}");
-    assert!(
-        e.contains("line 5, column 3") && e.contains("`@`") && e.contains("`s2`"),
-        "{e}"
-    );
+    assert!(e.contains("line 5, column 3") && e.contains("`@`") && e.contains("`s2`"), "{e}");
     let p = write(dir.path(), "fastq.fa", b"@read1\nACGT\n+\nIIII\n");
     let e = read_fasta(&p).unwrap_err().to_string();
     assert!(e.contains("line 1") && e.contains("FASTQ"), "{e}");
@@ -80,16 +72,9 @@ fn indexed_fetch_is_zero_based_half_open_with_and_without_fai() {
     let dir = tempfile::tempdir().unwrap();
     let p = write(dir.path(), "ref.fa", FA.as_bytes());
     let mut fa = IndexedFasta::open(&p).unwrap();
-    assert_eq!(
-        fa.contigs(),
-        [("chr1".to_string(), 22), ("chr2".to_string(), 11)]
-    );
+    assert_eq!(fa.contigs(), [("chr1".to_string(), 22), ("chr2".to_string(), 11)]);
     assert_eq!(fa.fetch("chr1", 0, 4).unwrap(), b"ACGT");
-    assert_eq!(
-        fa.fetch("chr1", 8, 14).unwrap(),
-        b"ACGTAC",
-        "across a line end"
-    );
+    assert_eq!(fa.fetch("chr1", 8, 14).unwrap(), b"ACGTAC", "across a line end");
     assert_eq!(fa.fetch("chr1", 20, 22).unwrap(), b"AC");
     assert_eq!(fa.fetch("chr2", 10, 11).unwrap(), b"A");
     assert_eq!(fa.fetch("chr2", 3, 3).unwrap(), b"");
@@ -97,11 +82,7 @@ fn indexed_fetch_is_zero_based_half_open_with_and_without_fai() {
     assert_eq!(fa.fetch_region("chr2").unwrap(), b"TTTTGGGGCCA");
     assert_eq!(fa.fetch_region("chr2:10").unwrap(), b"CA");
     // The same through a .fai written by hand as samtools would.
-    std::fs::write(
-        with_suffix(&p, ".fai"),
-        "chr1\t22\t19\t10\t11\nchr2\t11\t50\t10\t11\n",
-    )
-    .unwrap();
+    std::fs::write(with_suffix(&p, ".fai"), "chr1\t22\t19\t10\t11\nchr2\t11\t50\t10\t11\n").unwrap();
     let mut fa = IndexedFasta::open(&p).unwrap();
     assert_eq!(fa.fetch("chr1", 8, 14).unwrap(), b"ACGTAC");
     assert_eq!(fa.fetch("chr2", 9, 11).unwrap(), b"CA");
@@ -116,25 +97,10 @@ fn region_errors_name_the_contig_and_its_length() {
     assert!(e.starts_with(&p.display().to_string()), "{e}");
     assert!(e.contains("`chr2`") && e.contains("11 bp"), "{e}");
     let e = fa.fetch("1", 0, 1).unwrap_err().to_string();
-    assert!(
-        e.contains("no contig named `1`") && e.contains("chr1, chr2"),
-        "{e}"
-    );
-    assert!(fa
-        .fetch("chr1", 5, 4)
-        .unwrap_err()
-        .to_string()
-        .contains("start > end"));
-    assert!(fa
-        .fetch_region("chr1:0-5")
-        .unwrap_err()
-        .to_string()
-        .contains("start at 1"));
-    assert!(fa
-        .fetch_region("chr1:x-5")
-        .unwrap_err()
-        .to_string()
-        .contains("whole numbers"));
+    assert!(e.contains("no contig named `1`") && e.contains("chr1, chr2"), "{e}");
+    assert!(fa.fetch("chr1", 5, 4).unwrap_err().to_string().contains("start > end"));
+    assert!(fa.fetch_region("chr1:0-5").unwrap_err().to_string().contains("start at 1"));
+    assert!(fa.fetch_region("chr1:x-5").unwrap_err().to_string().contains("whole numbers"));
     // A stale index that points past the file.
     std::fs::write(with_suffix(&p, ".fai"), "chr1\t22\t2000\t10\t11\n").unwrap();
     let e = IndexedFasta::open(&p).unwrap_err().to_string();
@@ -158,8 +124,5 @@ fn bgzip_fasta_reads_whole_and_by_region_and_needs_its_gzi() {
     assert_eq!(fa.fetch("chr2", 0, 11).unwrap(), b"TTTTGGGGCCA");
     std::fs::remove_file(with_suffix(&p, ".gzi")).unwrap();
     let e = IndexedFasta::open(&p).unwrap_err().to_string();
-    assert!(
-        e.contains(".gzi") && e.contains("samtools faidx") && e.contains("bgzip -r"),
-        "{e}"
-    );
+    assert!(e.contains(".gzi") && e.contains("samtools faidx") && e.contains("bgzip -r"), "{e}");
 }

@@ -22,14 +22,8 @@ fn reads_records_with_one_based_positions_and_alleles() {
     assert_eq!(vcf.sample_names, ["S1"]);
     assert_eq!(vcf.records.len(), 4);
     let r = &vcf.records[0];
-    assert_eq!(
-        (r.line, r.chrom.as_str(), r.pos, r.id.as_str()),
-        (5, "chr1", 5, "rs1")
-    );
-    assert_eq!(
-        (r.reference.as_str(), r.alternates.clone()),
-        ("A", vec!["G".to_string(), "T".to_string()])
-    );
+    assert_eq!((r.line, r.chrom.as_str(), r.pos, r.id.as_str()), (5, "chr1", 5, "rs1"));
+    assert_eq!((r.reference.as_str(), r.alternates.clone()), ("A", vec!["G".to_string(), "T".to_string()]));
     assert_eq!(vcf.records[1].reference, "ACG");
     assert_eq!(vcf.records[1].alternates, ["A"]);
     assert_eq!(vcf.records[2].alternates, ["<DEL>", "*"]);
@@ -72,19 +66,10 @@ fn writer_adds_declared_info_and_keeps_everything_else() {
     ];
     let text = write_vcf_with_info(&vcf, &defs, &values).unwrap();
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(
-        lines[3],
-        "##INFO=<ID=DELTA,Number=A,Type=Float,Description=\"alt minus ref \\\"logit\\\"\">"
-    );
-    assert_eq!(
-        lines[4],
-        "##INFO=<ID=FLAGGED,Number=0,Type=Flag,Description=\"not scored\">"
-    );
+    assert_eq!(lines[3], "##INFO=<ID=DELTA,Number=A,Type=Float,Description=\"alt minus ref \\\"logit\\\"\">");
+    assert_eq!(lines[4], "##INFO=<ID=FLAGGED,Number=0,Type=Flag,Description=\"not scored\">");
     assert!(lines[5].starts_with("#CHROM"));
-    assert_eq!(
-        lines[6],
-        "chr1\t5\trs1\tA\tG,T\t50\tPASS\tDP=3;DELTA=0.5,-1.25\tGT\t0/1"
-    );
+    assert_eq!(lines[6], "chr1\t5\trs1\tA\tG,T\t50\tPASS\tDP=3;DELTA=0.5,-1.25\tGT\t0/1");
     assert_eq!(lines[7], "chr1\t9\t.\tacg\ta\t.\t.\tDELTA=2\tGT\t1/1");
     assert_eq!(lines[8], "chr1\t12\t.\tC\t<DEL>,*\t.\t.\tFLAGGED\tGT\t./.");
     assert_eq!(lines[9], "chr1\t20\t.\tT\t.\t.\t.\t.\tGT\t0/0");
@@ -105,30 +90,13 @@ fn writer_refuses_bad_values_naming_the_record() {
         v[0][0] = Some(first.to_string());
         v
     };
-    let e = write_vcf_with_info(&vcf, &defs, &rows("0.5"))
-        .unwrap_err()
-        .to_string();
-    assert!(
-        e.contains("record at line 5") && e.contains("needs 2 value(s)"),
-        "{e}"
-    );
-    let e = write_vcf_with_info(&vcf, &defs, &rows("1;2"))
-        .unwrap_err()
-        .to_string();
+    let e = write_vcf_with_info(&vcf, &defs, &rows("0.5")).unwrap_err().to_string();
+    assert!(e.contains("record at line 5") && e.contains("needs 2 value(s)"), "{e}");
+    let e = write_vcf_with_info(&vcf, &defs, &rows("1;2")).unwrap_err().to_string();
     assert!(e.contains("`;`"), "{e}");
     assert!(write_vcf_with_info(&vcf, &defs, &rows("1,2")[..3]).is_err());
-    assert!(write_vcf_with_info(
-        &vcf,
-        &[InfoDef::new("1X", "1", "Float", "d")],
-        &vec![vec![None]; 4]
-    )
-    .is_err());
-    assert!(write_vcf_with_info(
-        &vcf,
-        &[InfoDef::new("F", "1", "Flag", "d")],
-        &vec![vec![None]; 4]
-    )
-    .is_err());
+    assert!(write_vcf_with_info(&vcf, &[InfoDef::new("1X", "1", "Float", "d")], &vec![vec![None]; 4]).is_err());
+    assert!(write_vcf_with_info(&vcf, &[InfoDef::new("F", "1", "Flag", "d")], &vec![vec![None]; 4]).is_err());
 }
 
 #[test]
@@ -136,27 +104,12 @@ fn malformed_records_name_line_and_column() {
     let dir = tempfile::tempdir().unwrap();
     let head = "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n";
     let cases = [
-        (
-            "chr1\tx5\t.\tA\tG\t.\t.\t.\n",
-            "line 3, column 2 (POS): `x5` is not a whole number",
-        ),
+        ("chr1\tx5\t.\tA\tG\t.\t.\t.\n", "line 3, column 2 (POS): `x5` is not a whole number"),
         ("chr1\t5\t.\tA@\tG\t.\t.\t.\n", "line 3, column 4 (REF)"),
-        (
-            "chr1\t5\t.\tA\tG,,T\t.\t.\t.\n",
-            "line 3, column 5 (ALT): allele 2 is empty",
-        ),
-        (
-            "chr1\t5\t.\tA\tQ\t.\t.\t.\n",
-            "line 3, column 5 (ALT): allele `Q` holds `Q`",
-        ),
-        (
-            "chr1\t5\t.\tA\n",
-            "line 3: 4 tab-separated columns but the `#CHROM` line has 8 (truncated line?)",
-        ),
-        (
-            "chr1\t5\t.\t\tG\t.\t.\t.\n",
-            "line 3, column 4 (REF): empty",
-        ),
+        ("chr1\t5\t.\tA\tG,,T\t.\t.\t.\n", "line 3, column 5 (ALT): allele 2 is empty"),
+        ("chr1\t5\t.\tA\tQ\t.\t.\t.\n", "line 3, column 5 (ALT): allele `Q` holds `Q`"),
+        ("chr1\t5\t.\tA\n", "line 3: 4 tab-separated columns but the `#CHROM` line has 8 (truncated line?)"),
+        ("chr1\t5\t.\t\tG\t.\t.\t.\n", "line 3, column 4 (REF): empty"),
     ];
     for (i, (line, want)) in cases.iter().enumerate() {
         let p = write(dir.path(), &format!("c{i}.vcf"), &format!("{head}{line}"));
@@ -169,16 +122,14 @@ fn malformed_records_name_line_and_column() {
         "nohead.vcf",
         "##fileformat=VCFv4.2\n##INFO=<ID=DP,Number=1,Type=Integer,Description=\"d\">\n",
     );
-    assert!(read_vcf(&p)
-        .unwrap_err()
-        .to_string()
-        .contains("no `#CHROM` line"));
+    assert!(read_vcf(&p).unwrap_err().to_string().contains("no `#CHROM` line"));
     let p = write(dir.path(), "notvcf.vcf", "chr1\t5\n");
-    assert!(read_vcf(&p)
-        .unwrap_err()
-        .to_string()
-        .contains("line 1: expected `##fileformat=VCFv4.x`"));
-    let p = write(dir.path(), "badinfo.vcf", "##fileformat=VCFv4.2\n##INFO=<ID=DP,Number=1>\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n");
+    assert!(read_vcf(&p).unwrap_err().to_string().contains("line 1: expected `##fileformat=VCFv4.x`"));
+    let p = write(
+        dir.path(),
+        "badinfo.vcf",
+        "##fileformat=VCFv4.2\n##INFO=<ID=DP,Number=1>\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n",
+    );
     let e = read_vcf(&p).unwrap_err().to_string();
     assert!(e.contains("line 2: invalid header line"), "{e}");
 }
