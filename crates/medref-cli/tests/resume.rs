@@ -127,6 +127,51 @@ fn resume_refuses_finished_runs_and_runs_without_a_checkpoint() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("nothing to resume"));
 }
 
+/// A weight file changed after the run wrote it is refused by `eval` and
+/// `predict` (its digest is in `manifest.json`), and a damaged checkpoint
+/// by `--resume` (its digest is in `state.json`), each naming the file.
+#[test]
+fn changed_weights_and_damaged_checkpoints_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = tmp.path().join("run");
+    let o = medref(&["train", CONFIG, "--out", run.to_str().unwrap(), "--quiet", "--set", "train.epochs=2"], &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let manifest = std::fs::read_to_string(run.join("manifest.json")).unwrap();
+    assert!(manifest.contains("\"weights_sha256\"") && manifest.contains("model.safetensors"), "{manifest}");
+    let o = medref(&["eval", run.to_str().unwrap()], &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let weights = run.join("model.bpk");
+    let mut bytes = std::fs::read(&weights).unwrap();
+    let i = bytes.len() - 16;
+    bytes[i] ^= 1;
+    std::fs::write(&weights, bytes).unwrap();
+    let o = medref(&["eval", run.to_str().unwrap()], &[]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("model.bpk") && err.contains("differs from the SHA-256 in manifest.json"), "{err}");
+
+    // Killed after its second epoch's weights were written, before the
+    // commit: the committed epoch 1 is resumable until a byte of it flips.
+    let killed = tmp.path().join("killed");
+    let o = medref(
+        &["train", CONFIG, "--out", killed.to_str().unwrap(), "--quiet"],
+        &[("MEDREF_FAULT_KILL", "checkpoint:2")],
+    );
+    assert_eq!(o.status.code(), None, "the run must die by a signal");
+    let state = std::fs::read_to_string(killed.join("checkpoints/state.json")).unwrap();
+    let state: serde_json::Value = serde_json::from_str(&state).unwrap();
+    let last = state["last"].as_str().unwrap();
+    let path = killed.join("checkpoints").join(last);
+    let mut bytes = std::fs::read(&path).unwrap();
+    let i = bytes.len() / 2;
+    bytes[i] ^= 1;
+    std::fs::write(&path, bytes).unwrap();
+    let o = medref(&["train", "--resume", killed.to_str().unwrap()], &[]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains(last) && err.contains("differs from the SHA-256 that state.json committed"), "{err}");
+}
+
 /// Every tiny config whose model the loop trains (ResNet with batch norm,
 /// DNA CNN, MLP, signal CNN, TCN; the linear model is solved directly and
 /// has no epochs to resume), killed after its first committed epoch,

@@ -50,6 +50,10 @@ pub struct RunManifest {
     pub duration_seconds: Option<f64>,
     /// `running`, `finished` or `failed: <reason>`.
     pub status: String,
+    /// SHA-256 of the weight files the run wrote (`model.bpk`,
+    /// `model.safetensors`), so a weight file changed later is detected.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub weights_sha256: BTreeMap<String, String>,
 }
 
 /// The current time as RFC 3339 in UTC (`2026-11-27T10:04:05Z`).

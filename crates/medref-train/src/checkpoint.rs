@@ -8,6 +8,10 @@
 //! leaves one complete, consistent epoch to resume from (`medref train
 //! --resume`), never a torn file or a model from one epoch with the
 //! optimiser of another.
+//!
+//! The commit also records the SHA-256 of every file it points at, and a
+//! resume checks them: a checkpoint damaged or changed after it was saved
+//! would otherwise be trusted and give a different result without a word.
 
 use crate::history::EpochRecord;
 use crate::TrainError;
@@ -15,8 +19,9 @@ use burn::module::Module;
 use burn::optim::ModuleOptimizer;
 use burn::store::ModuleRecord;
 use burn::tensor::Bytes;
-use medref_core::fsutil::write_atomic;
+use medref_core::fsutil::{sha256_bytes, sha256_path, write_atomic};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// `checkpoints/state.json`: the last committed epoch.
@@ -30,12 +35,17 @@ pub struct CheckpointState {
     pub best: Option<String>,
     pub best_epoch: usize,
     pub history: Vec<EpochRecord>,
+    /// File name -> SHA-256 of the files above, as written (absent in
+    /// checkpoints from before digests were recorded: those are not checked).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub sha256: BTreeMap<String, String>,
 }
 
 /// The `checkpoints/` folder of a run.
 pub struct Checkpoints {
     dir: PathBuf,
-    best: Option<(String, usize)>,
+    /// The best epoch's file, epoch and digest.
+    best: Option<(String, usize, String)>,
     resume: Option<CheckpointState>,
 }
 
@@ -59,6 +69,7 @@ impl Checkpoints {
             path: path.clone(),
             message: format!("is not a checkpoint state: {e}"),
         })?;
+        verify_digests(dir, &state)?;
         // Temporary files of a write the kill interrupted were never committed.
         if let Ok(entries) = std::fs::read_dir(dir) {
             for entry in entries.flatten() {
@@ -67,7 +78,10 @@ impl Checkpoints {
                 }
             }
         }
-        let best = state.best.clone().map(|b| (b, state.best_epoch));
+        let best = state.best.clone().map(|b| {
+            let digest = state.sha256.get(&b).cloned().unwrap_or_default();
+            (b, state.best_epoch, digest)
+        });
         Ok(Self { dir: dir.to_path_buf(), best, resume: Some(state) })
     }
 
@@ -88,12 +102,16 @@ impl Checkpoints {
         improved: bool,
     ) -> Result<(), TrainError> {
         let epoch = history.len();
+        let mut sha256 = BTreeMap::new();
         let last = format!("last-{epoch}.bpk");
-        save_weights(model, &self.dir.join(&last))?;
+        sha256.insert(last.clone(), save_weights(model, &self.dir.join(&last))?);
         if improved {
             let best = format!("best-{epoch}.bpk");
-            save_weights(model, &self.dir.join(&best))?;
-            self.best = Some((best, epoch));
+            let digest = save_weights(model, &self.dir.join(&best))?;
+            self.best = Some((best, epoch, digest));
+        }
+        if let Some((file, _, digest)) = &self.best {
+            sha256.insert(file.clone(), digest.clone());
         }
         fault_point("checkpoint", epoch);
         let optimizer = format!("optimizer-{epoch}.bin");
@@ -101,6 +119,7 @@ impl Checkpoints {
         let bytes =
             optim.into_bytes().map_err(|e| TrainError::Weights { path: path.clone(), message: e.to_string() })?;
         write_atomic(&path, &bytes).map_err(TrainError::io(&path))?;
+        sha256.insert(optimizer.clone(), sha256_bytes(&bytes));
         let state = CheckpointState {
             epoch,
             last,
@@ -108,6 +127,7 @@ impl Checkpoints {
             best: self.best.as_ref().map(|b| b.0.clone()),
             best_epoch: self.best.as_ref().map_or(0, |b| b.1),
             history: history.to_vec(),
+            sha256,
         };
         let path = self.dir.join("state.json");
         let json = serde_json::to_vec_pretty(&state).expect("checkpoint state serialises");
@@ -143,18 +163,41 @@ pub fn fault_point(place: &str, epoch: usize) {
     std::process::abort();
 }
 
-/// Writes a model's parameters (burnpack format) atomically.
+/// Checks every committed file against the digest `state.json` recorded.
+fn verify_digests(dir: &Path, state: &CheckpointState) -> Result<(), TrainError> {
+    for (file, want) in &state.sha256 {
+        let path = dir.join(file);
+        let refuse = |message: &str| TrainError::RunDir {
+            path: path.clone(),
+            message: format!("{message}; the run cannot resume from it (train it again, with --force)"),
+        };
+        match sha256_path(&path) {
+            Err(_) => return Err(refuse("is missing, though state.json commits it")),
+            Ok(got) if &got != want => {
+                return Err(refuse(
+                    "differs from the SHA-256 that state.json committed (damaged or changed since it was saved)",
+                ))
+            }
+            Ok(_) => {}
+        }
+    }
+    Ok(())
+}
+
+/// Writes a model's parameters (burnpack format) atomically; returns the
+/// SHA-256 of the bytes written.
 ///
 /// Saved from `valid()`: a running statistic (batch norm) holds its latest
 /// update apart until the next one, and only `valid()` folds it in, so a
 /// plain record would miss one step and a resumed run would drift.
-pub fn save_weights<M: Module + Clone>(model: &M, path: &Path) -> Result<(), TrainError> {
+pub fn save_weights<M: Module + Clone>(model: &M, path: &Path) -> Result<String, TrainError> {
     let bytes = model
         .valid()
         .into_record()
         .into_bytes()
         .map_err(|e| TrainError::Weights { path: path.to_path_buf(), message: e.to_string() })?;
-    write_atomic(path, &bytes).map_err(TrainError::io(path))
+    write_atomic(path, &bytes).map_err(TrainError::io(path))?;
+    Ok(sha256_bytes(&bytes))
 }
 
 /// Loads parameters saved by [`save_weights`] into a freshly built model of

@@ -79,8 +79,31 @@ pub fn open_run(dir: &Path, formats: &dyn DataFormats) -> Result<RunInfo, TrainE
     Ok(RunInfo { dir: dir.to_path_buf(), config, meta })
 }
 
+/// The weight files a finished run's manifest vouches for.
+const WEIGHT_FILES: [&str; 2] = ["model.bpk", "model.safetensors"];
+
+/// Refuses a weight file that differs from the digest the run's manifest
+/// recorded (runs made before digests were recorded are not checked).
+fn verify_weights(dir: &Path) -> Result<(), TrainError> {
+    let Ok(text) = std::fs::read_to_string(dir.join("manifest.json")) else { return Ok(()) };
+    let Ok(manifest) = serde_json::from_str::<RunManifest>(&text) else { return Ok(()) };
+    for (name, want) in &manifest.weights_sha256 {
+        let path = dir.join(name);
+        match medref_core::fsutil::sha256_path(&path) {
+            Ok(got) if &got == want => {}
+            Ok(_) => {
+                let message = "differs from the SHA-256 in manifest.json (changed since the run wrote it)".to_string();
+                return Err(TrainError::RunDir { path, message });
+            }
+            Err(e) => return Err(TrainError::Io { path, source: e }),
+        }
+    }
+    Ok(())
+}
+
 /// Loads the run's best weights into baseline `B`'s network on `device`.
 pub fn reopen<B: Baseline>(info: RunInfo, device: DeviceChoice) -> Result<Trained<B::Model>, TrainError> {
+    verify_weights(&info.dir)?;
     let device = open_device(device)?.device;
     let fresh = B::build(&info.config, &info.meta, &device)?;
     let model = load_weights(fresh, &info.dir.join("model.bpk"))?.valid();
@@ -194,6 +217,7 @@ pub fn train<F: DataFormat>(req: &TrainRequest, progress: &mut dyn Progress) -> 
         finished: None,
         duration_seconds: None,
         status: "running".into(),
+        weights_sha256: Default::default(),
     };
     write_atomic(&dir.join("config.toml"), config.to_toml().as_bytes())
         .map_err(TrainError::io(dir.join("config.toml")))?;
@@ -206,6 +230,13 @@ pub fn train<F: DataFormat>(req: &TrainRequest, progress: &mut dyn Progress) -> 
         Ok(_) => "finished".into(),
         Err(e) => format!("failed: {e}"),
     };
+    if result.is_ok() {
+        for name in WEIGHT_FILES {
+            let path = dir.join(name);
+            let digest = medref_core::fsutil::sha256_path(&path).map_err(TrainError::io(&path))?;
+            manifest.weights_sha256.insert(name.to_string(), digest);
+        }
+    }
     write_json(&dir.join("manifest.json"), &manifest)?;
     let (trained, summary) = result?;
     // The report and model card read only the files written above, so a

@@ -170,3 +170,39 @@ fn training_is_repeatable() {
     let b = train(&config(3, 0.05, Monitor::Loss, 0), None).unwrap();
     assert_eq!(metrics(&a), metrics(&b));
 }
+
+/// Flips one byte in the middle of `path`.
+fn flip_a_byte(path: &Path) {
+    let mut bytes = std::fs::read(path).unwrap();
+    let i = bytes.len() / 2;
+    bytes[i] ^= 0x40;
+    std::fs::write(path, bytes).unwrap();
+}
+
+#[test]
+fn a_damaged_checkpoint_file_of_any_kind_is_refused_naming_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let source = tmp.path().join("checkpoints");
+    let mut ck = Checkpoints::create(&source).unwrap();
+    // The last weights, the optimiser state, and the best weights when
+    // they are another epoch's: every file the state commits is checked.
+    train(&config(3, 0.05, Monitor::Loss, 0), Some(&mut ck)).unwrap();
+    let committed = state(&source);
+    assert_eq!(committed.sha256.len(), 2 + usize::from(committed.best.as_deref() != Some(committed.last.as_str())));
+    Checkpoints::open_for_resume(&source).expect("an untouched checkpoint resumes");
+    for (i, file) in committed.sha256.keys().enumerate() {
+        let dir = tmp.path().join(format!("copy-{i}"));
+        std::fs::create_dir(&dir).unwrap();
+        for entry in std::fs::read_dir(&source).unwrap() {
+            let path = entry.unwrap().path();
+            std::fs::copy(&path, dir.join(path.file_name().unwrap())).unwrap();
+        }
+        flip_a_byte(&dir.join(file));
+        let err = Checkpoints::open_for_resume(&dir).err().expect("a damaged checkpoint must be refused");
+        let message = err.to_string();
+        assert!(message.contains(file.as_str()) && message.contains("differs from the SHA-256"), "{message}");
+        std::fs::remove_file(dir.join(file)).unwrap();
+        let message = Checkpoints::open_for_resume(&dir).err().unwrap().to_string();
+        assert!(message.contains("is missing"), "{message}");
+    }
+}
