@@ -127,6 +127,40 @@ fn resume_refuses_finished_runs_and_runs_without_a_checkpoint() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("nothing to resume"));
 }
 
+/// A second `train` into a directory another process is still writing is
+/// refused (exit 2, naming the holder's pid) even with `--force`, and the
+/// first run finishes as if alone. A lock left by a killed run is no
+/// obstacle: the kill tests above resume into such directories.
+#[test]
+fn a_second_writer_is_refused_while_a_run_writes_its_directory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("run");
+    let mut first = Command::new(env!("CARGO_BIN_EXE_medref"))
+        .args(["train", CONFIG, "--out", dir.to_str().unwrap(), "--quiet"])
+        .args(["--set", "train.epochs=200", "--set", "train.patience=0"])
+        .current_dir(repo())
+        .env("RAYON_NUM_THREADS", "2")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !dir.join("manifest.json").exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let second = medref(&["train", CONFIG, "--out", dir.to_str().unwrap(), "--quiet", "--force"], &[]);
+    let err = String::from_utf8_lossy(&second.stderr);
+    let finished_first = dir.join("metrics.json").exists();
+    let status = first.wait().unwrap();
+    assert!(status.success(), "the first run must finish undisturbed");
+    if !finished_first {
+        assert_eq!(second.status.code(), Some(2), "{err}");
+        let holder = format!("medref process {} is writing this run directory", first.id());
+        assert!(err.contains(&holder), "{err}");
+        assert!(test_metrics(&dir)["n"].as_f64().is_some(), "the first run's metrics are whole");
+    }
+}
+
 /// A weight file changed after the run wrote it is refused by `eval` and
 /// `predict` (its digest is in `manifest.json`), and a damaged checkpoint
 /// by `--resume` (its digest is in `state.json`), each naming the file.

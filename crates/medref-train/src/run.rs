@@ -190,6 +190,10 @@ pub fn train<F: DataFormat>(req: &TrainRequest, progress: &mut dyn Progress) -> 
         let stamp = now_rfc3339().replace([':', '-'], "");
         PathBuf::from("runs").join(format!("{}-{stamp}", config.name))
     });
+    if !req.resume {
+        crate::run_dir::check_replaceable(&dir, req.force)?;
+    }
+    let _lock = crate::run_lock::lock_run_dir(&dir)?;
     if req.resume {
         check_resumable(&dir, &config.data)?;
     } else {

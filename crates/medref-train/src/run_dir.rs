@@ -39,28 +39,48 @@ pub(crate) fn check_resumable(dir: &Path, data: &DataConfig) -> Result<(), Train
     Ok(())
 }
 
-/// Prepares the run directory: refuses to touch another run's files
-/// unless `force`, in which case the old run is removed first.
+fn is_lock(entry: &std::fs::DirEntry) -> bool {
+    entry.file_name() == crate::run_lock::LOCK_FILE
+}
+
+/// Whether a fresh run may write `dir`: it is new or empty, or `force`
+/// is given and it holds a run (never an arbitrary folder, `--out .`).
+/// Checked before the lock is taken, so a refused `--out` gets no lock
+/// file; returns whether there is an old run to remove.
+pub(crate) fn check_replaceable(dir: &Path, force: bool) -> Result<bool, TrainError> {
+    if !dir.exists() {
+        return Ok(false);
+    }
+    // A lock file (of this run, or of one that ended) is not content.
+    let non_empty = std::fs::read_dir(dir).map_err(TrainError::io(dir))?.flatten().any(|e| !is_lock(&e));
+    if non_empty && !force {
+        return Err(TrainError::RunDir {
+            path: dir.to_path_buf(),
+            message: "already exists and is not empty; choose another --out or pass --force to replace it".into(),
+        });
+    }
+    if non_empty && !dir.join("manifest.json").is_file() {
+        return Err(TrainError::RunDir {
+            path: dir.to_path_buf(),
+            message: "is not a medref run directory (no manifest.json); --force only replaces runs, \
+                      choose an empty or new --out"
+                .into(),
+        });
+    }
+    Ok(non_empty)
+}
+
+/// Prepares the run directory (with its lock held): refuses to touch
+/// another run's files unless `force`, in which case the old run is
+/// removed first.
 pub(crate) fn prepare_run_dir(dir: &Path, force: bool) -> Result<(), TrainError> {
-    if dir.exists() {
-        let non_empty = std::fs::read_dir(dir).map_err(TrainError::io(dir))?.next().is_some();
-        if non_empty && !force {
-            return Err(TrainError::RunDir {
-                path: dir.to_path_buf(),
-                message: "already exists and is not empty; choose another --out or pass --force to replace it".into(),
-            });
-        }
-        if non_empty {
-            // --force replaces a run, never an arbitrary folder (`--out .`).
-            if !dir.join("manifest.json").is_file() {
-                return Err(TrainError::RunDir {
-                    path: dir.to_path_buf(),
-                    message: "is not a medref run directory (no manifest.json); --force only replaces runs, \
-                              choose an empty or new --out"
-                        .into(),
-                });
-            }
-            std::fs::remove_dir_all(dir).map_err(TrainError::io(dir))?;
+    if check_replaceable(dir, force)? {
+        // Everything but the lock: removing its file would let a second
+        // writer lock a new one beside this run.
+        for entry in std::fs::read_dir(dir).map_err(TrainError::io(dir))?.flatten().filter(|e| !is_lock(e)) {
+            let path = entry.path();
+            let removed = if path.is_dir() { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };
+            removed.map_err(TrainError::io(&path))?;
         }
     }
     std::fs::create_dir_all(dir).map_err(TrainError::io(dir))

@@ -211,6 +211,8 @@ fn build(run_dir: &Path, dest: &Path, policy: &PublishPolicy) -> Result<PublishR
             _ if is_explanation(&rel) => {
                 report.remove(&rel, "an explanation drawn on a real record (its pixels or bases)");
             }
+            // The writer lock of the run directory: no content of the run.
+            ".medref.lock" => {}
             _ if rel.starts_with("checkpoints/") => {
                 report.remove(&rel, "training state; the best weights are model.bpk");
             }
