@@ -30,6 +30,12 @@ fn main() -> ExitCode {
     // handed over from this one (medref_kernels::threads).
     match medref_kernels::threads::on_pool_thread(|| run_command(cli)) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(err) if interrupted_by(&err).is_some() => {
+            // Not a failure: the run kept its committed epochs and says how
+            // to go on. 128 + the signal, as a shell reports it.
+            eprintln!("{err}");
+            ExitCode::from(128 + interrupted_by(&err).unwrap_or(0) as u8)
+        }
         Err(err) => {
             eprintln!("error: {err:#}");
             if is_bad_input(&err) {
@@ -37,6 +43,35 @@ fn main() -> ExitCode {
             } else {
                 ExitCode::from(1)
             }
+        }
+    }
+}
+
+/// The signal that stopped a training run, if one did.
+fn interrupted_by(err: &anyhow::Error) -> Option<i32> {
+    err.chain().find_map(|e| match e.downcast_ref::<medref_train::TrainError>() {
+        Some(medref_train::TrainError::Interrupted { signal, .. }) => Some(*signal),
+        _ => None,
+    })
+}
+
+/// Ctrl-C or SIGTERM (Slurm's warning before a time limit) during training
+/// stops the run at the next batch boundary; a second one ends the process
+/// at once. Only commands that train install this: the others keep the
+/// default (end at once).
+fn stop_training_on_signals() {
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        // SAFETY: the handler does an atomic swap and, on a second signal,
+        // `_exit`; both are async-signal-safe.
+        let registered = unsafe {
+            signal_hook::low_level::register(signal, move || {
+                if medref_train::interrupt::request_stop(signal) {
+                    signal_hook::low_level::exit(128 + signal);
+                }
+            })
+        };
+        if let Err(e) = registered {
+            eprintln!("warning: cannot catch {}: {e}", medref_train::interrupt::signal_name(signal));
         }
     }
 }
@@ -134,6 +169,7 @@ fn sweep_collect(dir: &Path) -> anyhow::Result<()> {
 
 /// One task of a sweep (what a Slurm array element or a local worker runs).
 fn sweep_task(dir: &Path, index: usize, quiet: bool) -> anyhow::Result<()> {
+    stop_training_on_signals();
     let plan = sweep::read_plan(dir)?;
     let device: DeviceChoice = plan.device.parse().map_err(UsageError)?;
     let trained = sweep::run_task(dir, index, |config, out| {

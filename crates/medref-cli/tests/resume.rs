@@ -127,6 +127,49 @@ fn resume_refuses_finished_runs_and_runs_without_a_checkpoint() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("nothing to resume"));
 }
 
+/// Ctrl-C (SIGINT) or a cluster's SIGTERM mid-run stops at the next batch
+/// boundary: exit 130 or 143, one line with the resume command, the
+/// manifest marked interrupted, and `--resume` ends with the metrics of
+/// the uninterrupted run.
+#[test]
+fn a_signal_stops_a_run_that_then_resumes_to_the_uninterrupted_metrics() {
+    let tmp = tempfile::tempdir().unwrap();
+    let full = tmp.path().join("full");
+    let o = medref(&["train", CONFIG, "--out", full.to_str().unwrap(), "--quiet"], &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for (signal, code) in [("-INT", 130), ("-TERM", 143)] {
+        let dir = tmp.path().join(&signal[1..]);
+        let child = Command::new(env!("CARGO_BIN_EXE_medref"))
+            .args(["train", CONFIG, "--out", dir.to_str().unwrap(), "--quiet"])
+            .current_dir(repo())
+            .env("RAYON_NUM_THREADS", "2")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let state = dir.join("checkpoints/state.json");
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while !state.exists() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let killed = Command::new("kill").args([signal, &child.id().to_string()]).status().unwrap();
+        assert!(killed.success());
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        if dir.join("metrics.json").exists() {
+            continue; // finished before the signal arrived: nothing to test
+        }
+        assert_eq!(out.status.code(), Some(code), "{signal}: {err}");
+        assert!(err.contains(&format!("continue with: medref train --resume {}", dir.display())), "{err}");
+        let manifest: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap();
+        assert!(manifest["status"].as_str().unwrap().starts_with("interrupted after epoch"), "{manifest}");
+        assert_consistent_after_kill(&dir);
+        resume(&dir);
+        assert_eq!(test_metrics(&dir), test_metrics(&full), "{signal}: resumed metrics differ");
+    }
+}
+
 /// A second `train` into a directory another process is still writing is
 /// refused (exit 2, naming the holder's pid) even with `--force`, and the
 /// first run finishes as if alone. A lock left by a killed run is no

@@ -27,6 +27,14 @@ pub enum TrainError {
     /// Training diverged; the message says where and what to try.
     #[error("{0}")]
     Diverged(String),
+    /// A signal asked the run to stop; `epochs` were committed in `dir`
+    /// (empty until the run names it).
+    #[error(
+        "stopped by {} with {epochs} epoch(s) committed; continue with: medref train --resume {}",
+        crate::interrupt::signal_name(*signal),
+        dir.display()
+    )]
+    Interrupted { signal: i32, epochs: usize, dir: PathBuf },
 }
 
 impl TrainError {

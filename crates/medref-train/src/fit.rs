@@ -144,6 +144,11 @@ where
                 pending_examples = 0;
             }
             progress.batch(step.epoch + 1, b + 1, shown);
+            if let Some(signal) = crate::interrupt::stop_requested() {
+                // The epoch in progress is dropped; the caller names the
+                // last committed one.
+                return Err(TrainError::Interrupted { signal, epochs: 0, dir: Default::default() });
+            }
             if b == 0 {
                 crate::checkpoint::fault_point("epoch", step.epoch + 1);
             }
@@ -235,7 +240,13 @@ where
         Rng::derive(seed, &format!("shuffle-{epoch}")).shuffle(&mut order);
         let augment = Rng::derive(seed, &format!("augment-{epoch}"));
         let step = Step { cfg, kind, weights: weights.as_ref(), lr, epoch, device };
-        let (trained, loss_sum) = train_epoch(model, &mut optim, train, &order, augment, &step, progress)?;
+        let (trained, loss_sum) =
+            train_epoch(model, &mut optim, train, &order, augment, &step, progress).map_err(|e| match e {
+                TrainError::Interrupted { signal, dir, .. } => {
+                    TrainError::Interrupted { signal, epochs: history.len(), dir }
+                }
+                other => other,
+            })?;
         model = trained;
         seen += n;
 

@@ -14,6 +14,7 @@ pub mod evaluate;
 pub mod examples;
 pub mod fit;
 pub mod history;
+pub mod interrupt;
 pub mod leakage;
 pub mod loss;
 pub mod operating_point;

@@ -227,11 +227,18 @@ pub fn train<F: DataFormat>(req: &TrainRequest, progress: &mut dyn Progress) -> 
         .map_err(TrainError::io(dir.join("config.toml")))?;
     write_json(&dir.join("manifest.json"), &manifest)?;
 
-    let result = fit_and_write::<F::Baseline>(config, &data, shape, &opened.device, &dir, progress);
+    let result =
+        fit_and_write::<F::Baseline>(config, &data, shape, &opened.device, &dir, progress).map_err(|e| match e {
+            TrainError::Interrupted { signal, epochs, .. } => {
+                TrainError::Interrupted { signal, epochs, dir: dir.clone() }
+            }
+            other => other,
+        });
     manifest.finished = Some(now_rfc3339());
     manifest.duration_seconds = Some(started.elapsed().as_secs_f64());
     manifest.status = match &result {
         Ok(_) => "finished".into(),
+        Err(TrainError::Interrupted { epochs, .. }) => format!("interrupted after epoch {epochs}"),
         Err(e) => format!("failed: {e}"),
     };
     if result.is_ok() {
