@@ -147,6 +147,12 @@ pub fn slurm_script(plan: &Plan, dir: &Path, exe: &Path, opts: &SlurmOptions) ->
     s += &format!("#SBATCH --output={}/logs/%A_%a.out\n", dir.display());
     s += &format!("#SBATCH --cpus-per-task={}\n", opts.cpus);
     s += &format!("#SBATCH --time={}\n", opts.time);
+    // SIGTERM two minutes before the time limit: the task stops at a batch
+    // boundary with its epochs committed (the `exec` below makes medref the
+    // batch step that receives it), and a requeued or resubmitted task
+    // resumes from there.
+    s += "#SBATCH --signal=B:TERM@120\n";
+    s += "#SBATCH --requeue\n";
     if let Some(p) = &opts.partition {
         s += &format!("#SBATCH --partition={p}\n");
     }

@@ -97,6 +97,7 @@ fn slurm_array_job_runs_one_task_per_run() {
     let script = std::fs::read_to_string(dir.join("sweep.sbatch")).unwrap();
     assert!(script.contains("#SBATCH --array=0-3\n"), "{script}");
     assert!(script.contains("#SBATCH --cpus-per-task=1\n"));
+    assert!(script.contains("#SBATCH --signal=B:TERM@120\n"), "{script}");
     assert!(script.contains("sweep task"));
     assert!(!dir.join("runs").exists(), "emitting must not train");
 
