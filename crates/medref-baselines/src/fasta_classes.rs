@@ -4,7 +4,7 @@
 
 use crate::genomics::Genomics;
 use medref_core::config::defaults::default_fraction;
-use medref_core::config::{Config, DataSection};
+use medref_core::config::{check_holdout_fractions, Config, DataSection};
 use medref_core::split::{split_train_val_test, SplitIndices};
 use medref_data::genomics::sequence::SequenceDataset;
 use medref_data::genomics::{read_fasta_per_class, LabelledSequences};
@@ -112,6 +112,6 @@ impl DataSection for FastaClassesSection {
             return Err(("[data].seq_len".into(), "must be at least 1".into()));
         }
         let test = if with_test > 0 { 0.0 } else { self.test_fraction };
-        medref_core::split::check_holdout(self.val_fraction, test).map_err(|m| ("[data]".to_string(), m))
+        check_holdout_fractions(self.val_fraction, test)
     }
 }

@@ -30,13 +30,13 @@ fn main() -> ExitCode {
     // handed over from this one (medref_kernels::threads).
     match medref_kernels::threads::on_pool_thread(|| run_command(cli)) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(err) if interrupted_by(&err).is_some() => {
-            // Not a failure: the run kept its committed epochs and says how
-            // to go on. 128 + the signal, as a shell reports it.
-            eprintln!("{err}");
-            ExitCode::from(128 + interrupted_by(&err).unwrap_or(0) as u8)
-        }
         Err(err) => {
+            if let Some(signal) = interrupted_by(&err) {
+                // Not a failure: the run kept its committed epochs and says
+                // how to go on. 128 + the signal, as a shell reports it.
+                eprintln!("{err}");
+                return ExitCode::from(128 + signal as u8);
+            }
             eprintln!("error: {err:#}");
             if is_bad_input(&err) {
                 ExitCode::from(2)

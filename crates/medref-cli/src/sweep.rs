@@ -252,11 +252,14 @@ pub fn collect(dir: &Path) -> anyhow::Result<Vec<PointSummary>> {
         let Ok(text) = std::fs::read_to_string(&path) else { continue };
         let metrics: MetricsFile =
             serde_json::from_str(&text).map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
-        let model = std::fs::read_to_string(path.with_file_name("model.json"))
-            .ok()
-            .and_then(|t| serde_json::from_str(&t).ok())
-            .unwrap_or_default();
-        recorded_task = Some(medref_core::task::run_task(&metrics, &model));
+        // Every run of a sweep shares its config's task: read it once.
+        if recorded_task.is_none() {
+            let model = std::fs::read_to_string(path.with_file_name("model.json"))
+                .ok()
+                .and_then(|t| serde_json::from_str(&t).ok())
+                .unwrap_or_default();
+            recorded_task = Some(medref_core::task::run_task(&metrics, &model));
+        }
         entry.2.push(metrics.splits.get("test").cloned().unwrap_or_default());
     }
     let summaries: Vec<PointSummary> = points

@@ -10,7 +10,7 @@ mod common;
 
 use common::repo;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 const CONFIG: &str = "configs/eldercare/tiny.toml";
@@ -20,6 +20,28 @@ fn medref(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_medref"));
     cmd.args(args).envs(env.iter().copied()).current_dir(repo()).env("RAYON_NUM_THREADS", "2");
     cmd.output().expect("run medref")
+}
+
+/// `medref train CONFIG --out DIR --quiet EXTRA...` started in the
+/// background, its stderr kept for the caller.
+fn spawn_train(dir: &Path, extra: &[&str]) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_medref"))
+        .args(["train", CONFIG, "--out", dir.to_str().unwrap(), "--quiet"])
+        .args(extra)
+        .current_dir(repo())
+        .env("RAYON_NUM_THREADS", "2")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Polls `done` until it holds or two minutes have passed.
+fn wait_until(done: impl Fn() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !done() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
 }
 
 fn test_metrics(dir: &Path) -> serde_json::Value {
@@ -75,27 +97,16 @@ fn killed_runs_resume_to_the_uninterrupted_metrics() {
     // Killed from outside, wherever training happens to be once two epochs
     // have been committed.
     let dir = tmp.path().join("external");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_medref"))
-        .args(["train", CONFIG, "--out", dir.to_str().unwrap(), "--quiet"])
-        .current_dir(repo())
-        .env("RAYON_NUM_THREADS", "2")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_train(&dir, &[]);
     let state = dir.join("checkpoints/state.json");
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
+    wait_until(|| {
         let epochs = std::fs::read_to_string(&state)
             .ok()
             .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
             .and_then(|v| v["epoch"].as_u64())
             .unwrap_or(0);
-        if epochs >= 2 || Instant::now() > deadline {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
+        epochs >= 2
+    });
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
     if !dir.join("metrics.json").exists() {
@@ -139,19 +150,8 @@ fn a_signal_stops_a_run_that_then_resumes_to_the_uninterrupted_metrics() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     for (signal, code) in [("-INT", 130), ("-TERM", 143)] {
         let dir = tmp.path().join(&signal[1..]);
-        let child = Command::new(env!("CARGO_BIN_EXE_medref"))
-            .args(["train", CONFIG, "--out", dir.to_str().unwrap(), "--quiet"])
-            .current_dir(repo())
-            .env("RAYON_NUM_THREADS", "2")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let state = dir.join("checkpoints/state.json");
-        let deadline = Instant::now() + Duration::from_secs(120);
-        while !state.exists() && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(5));
-        }
+        let child = spawn_train(&dir, &[]);
+        wait_until(|| dir.join("checkpoints/state.json").exists());
         let killed = Command::new("kill").args([signal, &child.id().to_string()]).status().unwrap();
         assert!(killed.success());
         let out = child.wait_with_output().unwrap();
@@ -178,19 +178,8 @@ fn a_signal_stops_a_run_that_then_resumes_to_the_uninterrupted_metrics() {
 fn a_second_writer_is_refused_while_a_run_writes_its_directory() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("run");
-    let mut first = Command::new(env!("CARGO_BIN_EXE_medref"))
-        .args(["train", CONFIG, "--out", dir.to_str().unwrap(), "--quiet"])
-        .args(["--set", "train.epochs=200", "--set", "train.patience=0"])
-        .current_dir(repo())
-        .env("RAYON_NUM_THREADS", "2")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while !dir.join("manifest.json").exists() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    let mut first = spawn_train(&dir, &["--set", "train.epochs=200", "--set", "train.patience=0"]);
+    wait_until(|| dir.join("manifest.json").exists());
     let second = medref(&["train", CONFIG, "--out", dir.to_str().unwrap(), "--quiet", "--force"], &[]);
     let err = String::from_utf8_lossy(&second.stderr);
     let finished_first = dir.join("metrics.json").exists();

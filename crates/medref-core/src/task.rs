@@ -26,16 +26,6 @@ pub enum TaskKind {
 }
 
 impl TaskKind {
-    /// Every task, in the order reports list them.
-    pub const ALL: [TaskKind; 6] = [
-        TaskKind::Binary,
-        TaskKind::Multiclass,
-        TaskKind::Multilabel,
-        TaskKind::Regression,
-        TaskKind::Survival,
-        TaskKind::SequenceLabelling,
-    ];
-
     /// The task the loop's targets pose.
     pub fn of_targets(targets: &Targets) -> TaskKind {
         match targets {

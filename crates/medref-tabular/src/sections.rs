@@ -3,7 +3,7 @@
 //! config.
 
 use medref_core::config::defaults::{default_fraction, default_id_column, yes};
-use medref_core::config::{DataSection, Task};
+use medref_core::config::{check_holdout_fractions, invalid, DataSection, Task};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -188,16 +188,6 @@ fn default_molecule_split() -> MoleculeSplit {
     MoleculeSplit::BalancedScaffold
 }
 
-fn bad(key: &str, message: &str) -> Result<(), (String, String)> {
-    Err((key.to_string(), message.to_string()))
-}
-
-/// `val_fraction` and `test_fraction` of a random split, checked by the one
-/// shared check and reported against the section.
-fn check_holdout(val: f64, test: f64) -> Result<(), (String, String)> {
-    medref_core::split::check_holdout(val, test).map_err(|m| ("[data]".to_string(), m))
-}
-
 impl DataSection for TableSection {
     fn path(&self) -> &Path {
         &self.path
@@ -210,20 +200,20 @@ impl DataSection for TableSection {
     }
     fn validate(&self) -> Result<(), (String, String)> {
         match (&self.label, &self.survival) {
-            (Some(_), Some(_)) => return bad("[data]", "give either `label` or `[data.survival]`, not both"),
-            (None, None) => return bad("[data].label", "missing: name the outcome column (or give [data.survival])"),
+            (Some(_), Some(_)) => return invalid("[data]", "give either `label` or `[data.survival]`, not both"),
+            (None, None) => return invalid("[data].label", "missing: name the outcome column (or give [data.survival])"),
             (None, Some(s)) if !(s.horizon.is_finite() && s.horizon > 0.0) => {
-                return bad("[data.survival].horizon", "must be a positive number")
+                return invalid("[data.survival].horizon", "must be a positive number")
             }
             (None, Some(_)) if self.task == Task::Regression => {
-                return bad("[data].task", "a survival horizon gives a binary label: use task = \"classification\" (or task = \"survival\" for a Cox model)")
+                return invalid("[data].task", "a survival horizon gives a binary label: use task = \"classification\" (or task = \"survival\" for a Cox model)")
             }
             (Some(_), None) if self.task == Task::Survival => {
-                return bad("[data.survival]", "task = \"survival\" needs [data.survival] with the time and event columns")
+                return invalid("[data.survival]", "task = \"survival\" needs [data.survival] with the time and event columns")
             }
             _ => {}
         }
-        check_holdout(self.val_fraction, self.test_fraction)
+        check_holdout_fractions(self.val_fraction, self.test_fraction)
     }
 }
 
@@ -243,14 +233,14 @@ impl DataSection for MoleculesSection {
     }
     fn validate(&self) -> Result<(), (String, String)> {
         if !(1..=1 << 20).contains(&self.n_bits) {
-            return bad("[data].n_bits", "must be between 1 and 1048576");
+            return invalid("[data].n_bits", "must be between 1 and 1048576");
         }
         if self.radius > 6 {
-            return bad("[data].radius", "must be at most 6");
+            return invalid("[data].radius", "must be at most 6");
         }
         if self.task == Task::Survival {
-            return bad("[data].task", "molecules are classified or regressed; survival is for tables");
+            return invalid("[data].task", "molecules are classified or regressed; survival is for tables");
         }
-        check_holdout(self.val_fraction, self.test_fraction)
+        check_holdout_fractions(self.val_fraction, self.test_fraction)
     }
 }

@@ -4,7 +4,7 @@
 
 use crate::{add_magnitude, SensorCsvSpec, Series, TsError};
 use medref_core::config::defaults::{default_fraction, default_label_column, default_subject_fraction, yes};
-use medref_core::config::DataSection;
+use medref_core::config::{check_holdout_fractions, invalid, DataSection};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -130,16 +130,6 @@ fn default_label_rule() -> String {
     "majority".into()
 }
 
-fn bad(key: &str, message: &str) -> Result<(), (String, String)> {
-    Err((key.to_string(), message.to_string()))
-}
-
-/// `val_fraction` and `test_fraction` of a random split, checked by the one
-/// shared check and reported against the section.
-fn check_holdout(val: f64, test: f64) -> Result<(), (String, String)> {
-    medref_core::split::check_holdout(val, test).map_err(|m| ("[data]".to_string(), m))
-}
-
 impl DataSection for TsSection {
     fn path(&self) -> &Path {
         &self.path
@@ -149,7 +139,7 @@ impl DataSection for TsSection {
     }
     fn validate(&self) -> Result<(), (String, String)> {
         // With a test file only `val_fraction` is drawn; the check is the same.
-        check_holdout(self.val_fraction, if self.test_path.is_some() { 0.0 } else { self.test_fraction })
+        check_holdout_fractions(self.val_fraction, if self.test_path.is_some() { 0.0 } else { self.test_fraction })
     }
 }
 
@@ -189,9 +179,9 @@ impl DataSection for SensorCsvSection {
     }
     fn validate(&self) -> Result<(), (String, String)> {
         if self.window == 0 || self.stride == 0 {
-            return bad("[data]", "window and stride must be at least 1");
+            return invalid("[data]", "window and stride must be at least 1");
         }
-        check_holdout(self.val_fraction, self.test_fraction)
+        check_holdout_fractions(self.val_fraction, self.test_fraction)
     }
 }
 
@@ -200,6 +190,6 @@ impl DataSection for JigsawsSection {
         &self.path
     }
     fn validate(&self) -> Result<(), (String, String)> {
-        check_holdout(self.val_fraction, self.test_fraction)
+        check_holdout_fractions(self.val_fraction, self.test_fraction)
     }
 }

@@ -165,20 +165,35 @@ pub fn fault_point(place: &str, epoch: usize) {
 
 /// Checks every committed file against the digest `state.json` recorded.
 fn verify_digests(dir: &Path, state: &CheckpointState) -> Result<(), TrainError> {
-    for (file, want) in &state.sha256 {
+    let Err(mismatch) = check_sha256(dir, &state.sha256) else { return Ok(()) };
+    let what = match mismatch.unreadable {
+        Some(_) => "is missing, though state.json commits it",
+        None => "differs from the SHA-256 that state.json committed (damaged or changed since it was saved)",
+    };
+    Err(TrainError::RunDir {
+        path: mismatch.path,
+        message: format!("{what}; the run cannot resume from it (train it again, with --force)"),
+    })
+}
+
+/// A file that does not match the SHA-256 recorded for it.
+pub(crate) struct DigestMismatch {
+    pub path: PathBuf,
+    /// Why it could not be read; `None` when it was read and differs.
+    pub unreadable: Option<std::io::Error>,
+}
+
+/// Each of `files` (file name in `dir` -> recorded SHA-256) against its
+/// bytes on disk: the first missing or changed one, if any. Checkpoints
+/// (`state.json`) and a finished run's weights (`manifest.json`) both
+/// vouch for their files this way.
+pub(crate) fn check_sha256(dir: &Path, files: &BTreeMap<String, String>) -> Result<(), DigestMismatch> {
+    for (file, want) in files {
         let path = dir.join(file);
-        let refuse = |message: &str| TrainError::RunDir {
-            path: path.clone(),
-            message: format!("{message}; the run cannot resume from it (train it again, with --force)"),
-        };
         match sha256_path(&path) {
-            Err(_) => return Err(refuse("is missing, though state.json commits it")),
-            Ok(got) if &got != want => {
-                return Err(refuse(
-                    "differs from the SHA-256 that state.json committed (damaged or changed since it was saved)",
-                ))
-            }
-            Ok(_) => {}
+            Ok(got) if &got == want => {}
+            Ok(_) => return Err(DigestMismatch { path, unreadable: None }),
+            Err(e) => return Err(DigestMismatch { path, unreadable: Some(e) }),
         }
     }
     Ok(())

@@ -87,18 +87,13 @@ const WEIGHT_FILES: [&str; 2] = ["model.bpk", "model.safetensors"];
 fn verify_weights(dir: &Path) -> Result<(), TrainError> {
     let Ok(text) = std::fs::read_to_string(dir.join("manifest.json")) else { return Ok(()) };
     let Ok(manifest) = serde_json::from_str::<RunManifest>(&text) else { return Ok(()) };
-    for (name, want) in &manifest.weights_sha256 {
-        let path = dir.join(name);
-        match medref_core::fsutil::sha256_path(&path) {
-            Ok(got) if &got == want => {}
-            Ok(_) => {
-                let message = "differs from the SHA-256 in manifest.json (changed since the run wrote it)".to_string();
-                return Err(TrainError::RunDir { path, message });
-            }
-            Err(e) => return Err(TrainError::Io { path, source: e }),
+    crate::checkpoint::check_sha256(dir, &manifest.weights_sha256).map_err(|m| match m.unreadable {
+        Some(source) => TrainError::Io { path: m.path, source },
+        None => {
+            let message = "differs from the SHA-256 in manifest.json (changed since the run wrote it)".to_string();
+            TrainError::RunDir { path: m.path, message }
         }
-    }
-    Ok(())
+    })
 }
 
 /// Loads the run's best weights into baseline `B`'s network on `device`.
@@ -286,6 +281,7 @@ fn fit_and_write<B: Baseline>(
     let init = Device::flex().autodiff();
     init.seed(config.seed);
     let [train, val, test] = B::splits(config, data);
+    let task = TaskKind::of_targets(train.targets());
     let mut meta = ModelMeta {
         model: config.model.kind().into(),
         input_shape: shape.input_shape,
@@ -293,7 +289,7 @@ fn fit_and_write<B: Baseline>(
         n_outputs: train.targets().n_outputs(),
         class_names: shape.class_names,
         best_epoch: 0,
-        task: Some(TaskKind::of_targets(train.targets())),
+        task: Some(task),
         fit: None,
         pytorch: None,
     };
@@ -302,16 +298,17 @@ fn fit_and_write<B: Baseline>(
 
     let eval_device = device.clone().without_autodiff();
     let mut fit_state = None;
-    let fitted = match B::fit_directly(config, data, model.clone()) {
+    let direct = B::fit_directly(config, data, model.clone());
+    let fit_method = if direct.is_some() { FitMethod::Direct } else { FitMethod::Loop };
+    meta.fit = Some(fit_method);
+    let fitted = match direct {
         Some(direct) => {
-            meta.fit = Some(FitMethod::Direct);
             let mut direct = direct?;
             fit_state = direct.state.take();
             write_json(&dir.join("convex_fit.json"), &direct.report)?;
             fitted_directly(direct, &val, &config.train, &eval_device, train.len())?
         }
         None => {
-            meta.fit = Some(FitMethod::Loop);
             // A fresh run starts in an empty directory, so a committed
             // state here means `--resume`.
             let ck_dir = dir.join("checkpoints");
@@ -368,8 +365,6 @@ fn fit_and_write<B: Baseline>(
     write_atomic(&dir.join("predictions.csv"), csv.as_bytes()).map_err(TrainError::io(dir.join("predictions.csv")))?;
     let hist = history_csv(&fitted.history, config.train.monitor.as_str());
     write_atomic(&dir.join("history.csv"), hist.as_bytes()).map_err(TrainError::io(dir.join("history.csv")))?;
-    let task = meta.task.unwrap_or_else(|| TaskKind::of_targets(train.targets()));
-    let fit = meta.fit.unwrap_or_default();
     write_json(&dir.join("metrics.json"), &MetricsFile { task: Some(task), splits: metrics.clone() })?;
     let summary = TrainOutcome {
         dir: dir.to_path_buf(),
@@ -380,7 +375,7 @@ fn fit_and_write<B: Baseline>(
         seconds: 0.0,
         train_samples_per_second: fitted.train_samples_per_second,
         task,
-        fit,
+        fit: fit_method,
     };
     let info = RunInfo { dir: dir.to_path_buf(), config: config.clone(), meta };
     let trained = Trained { info, model: best, device: eval_device, fit_state };

@@ -33,6 +33,19 @@ pub trait DataSection {
     }
 }
 
+/// A range check that failed, as `validate` returns it: the key path
+/// (`[data].window`) and what is wrong.
+pub fn invalid(key: &str, message: &str) -> Result<(), (String, String)> {
+    Err((key.to_string(), message.to_string()))
+}
+
+/// A section's `val_fraction` and `test_fraction`, checked by the one
+/// holdout check (`medref_core::split::check_holdout`) and reported
+/// against `[data]`.
+pub fn check_holdout_fractions(val: f64, test: f64) -> Result<(), (String, String)> {
+    crate::split::check_holdout(val, test).map_err(|m| ("[data]".to_string(), m))
+}
+
 /// What a table or molecule model predicts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -100,8 +113,7 @@ impl DataConfig {
         Ok(DataConfig::new(format, section))
     }
 
-    /// A section built in code (tests, generated configs).
-    pub fn new<S>(format: &'static str, section: S) -> DataConfig
+    fn new<S>(format: &'static str, section: S) -> DataConfig
     where
         S: DataSection + Serialize + PartialEq + Debug + Send + Sync + 'static,
     {

@@ -1,5 +1,6 @@
 //! `[model]`: which network to build; `kind` picks the model file in `medref-models`.
 
+use super::data::invalid;
 use super::defaults::*;
 use serde::{Deserialize, Serialize};
 
@@ -88,10 +89,10 @@ fn default_ties() -> String {
 impl ModelSection for CoxConfig {
     fn validate(&self) -> Result<(), (String, String)> {
         if !matches!(self.ties.as_str(), "efron" | "breslow") {
-            return bad("[model].ties", "must be `efron` or `breslow`");
+            return invalid("[model].ties", "must be `efron` or `breslow`");
         }
         if !(self.penalizer.is_finite() && self.penalizer >= 0.0) {
-            return bad("[model].penalizer", "must be zero or positive");
+            return invalid("[model].penalizer", "must be zero or positive");
         }
         Ok(())
     }
@@ -227,22 +228,18 @@ impl Default for DnaCnnConfig {
     }
 }
 
-fn bad(key: &str, message: &str) -> Result<(), (String, String)> {
-    Err((key.to_string(), message.to_string()))
-}
-
 fn check_dropout(p: f64) -> Result<(), (String, String)> {
     if (0.0..1.0).contains(&p) {
         Ok(())
     } else {
-        bad("[model].dropout", "must lie in [0, 1)")
+        invalid("[model].dropout", "must lie in [0, 1)")
     }
 }
 
 impl ModelSection for ResnetConfig {
     fn validate(&self) -> Result<(), (String, String)> {
         if self.width == 0 || self.stages == 0 || self.blocks_per_stage == 0 {
-            return bad("[model]", "width, stages and blocks_per_stage must be at least 1");
+            return invalid("[model]", "width, stages and blocks_per_stage must be at least 1");
         }
         check_dropout(self.dropout)
     }
@@ -254,10 +251,10 @@ impl ModelSection for DnaCnnConfig {
             || self.kernel_sizes.len() != self.channels.len()
             || self.pool_sizes.len() != self.channels.len()
         {
-            return bad("[model]", "channels, kernel_sizes and pool_sizes must be non-empty lists of one length");
+            return invalid("[model]", "channels, kernel_sizes and pool_sizes must be non-empty lists of one length");
         }
         if self.channels.iter().chain(&self.kernel_sizes).chain(&self.pool_sizes).any(|&v| v == 0) || self.hidden == 0 {
-            return bad("[model]", "channels, kernel sizes, pool sizes and hidden must be at least 1");
+            return invalid("[model]", "channels, kernel sizes, pool sizes and hidden must be at least 1");
         }
         check_dropout(self.dropout)
     }
@@ -266,10 +263,10 @@ impl ModelSection for DnaCnnConfig {
 impl ModelSection for LinearConfig {
     fn validate(&self) -> Result<(), (String, String)> {
         if !(self.c.is_finite() && self.c > 0.0) {
-            return bad("[model].c", "must be a positive number (scikit-learn's C; larger means a weaker penalty)");
+            return invalid("[model].c", "must be a positive number (scikit-learn's C; larger means a weaker penalty)");
         }
         if !(self.tol.is_finite() && self.tol > 0.0) {
-            return bad("[model].tol", "must be a positive number");
+            return invalid("[model].tol", "must be a positive number");
         }
         Ok(())
     }
@@ -278,7 +275,7 @@ impl ModelSection for LinearConfig {
 impl ModelSection for MlpConfig {
     fn validate(&self) -> Result<(), (String, String)> {
         if self.hidden.contains(&0) {
-            return bad("[model].hidden", "every hidden width must be at least 1");
+            return invalid("[model].hidden", "every hidden width must be at least 1");
         }
         check_dropout(self.dropout)
     }
@@ -287,10 +284,10 @@ impl ModelSection for MlpConfig {
 impl ModelSection for SignalCnnConfig {
     fn validate(&self) -> Result<(), (String, String)> {
         if self.channels.is_empty() || self.kernel_sizes.len() != self.channels.len() {
-            return bad("[model]", "channels and kernel_sizes must be non-empty lists of one length");
+            return invalid("[model]", "channels and kernel_sizes must be non-empty lists of one length");
         }
         if self.channels.iter().chain(&self.kernel_sizes).any(|&v| v == 0) {
-            return bad("[model]", "channels and kernel sizes must be at least 1");
+            return invalid("[model]", "channels and kernel sizes must be at least 1");
         }
         check_dropout(self.dropout)
     }
@@ -300,14 +297,14 @@ impl ModelSection for TcnConfig {
     fn validate(&self) -> Result<(), (String, String)> {
         let m = self;
         if m.channels == 0 || m.layers == 0 || m.kernel_size < 2 || m.layers > 16 || !(1..=6).contains(&m.stages) {
-            return bad(
+            return invalid(
                 "[model]",
                 "channels >= 1, 1 <= layers <= 16, 1 <= stages <= 6 and kernel_size >= 2 are required",
             );
         }
         check_dropout(m.dropout)?;
         if !(m.smoothing.is_finite() && m.smoothing >= 0.0) {
-            return bad("[model].smoothing", "must be zero or positive");
+            return invalid("[model].smoothing", "must be zero or positive");
         }
         Ok(())
     }

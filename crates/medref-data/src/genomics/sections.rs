@@ -3,7 +3,7 @@
 //! assembly takes, parsed straight from the config.
 
 use medref_core::config::defaults::{default_fraction, default_id_column, default_label_column};
-use medref_core::config::DataSection;
+use medref_core::config::{check_holdout_fractions, invalid, DataSection};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -90,26 +90,16 @@ fn default_split() -> SplitKind {
     SplitKind::Stratified
 }
 
-fn bad(key: &str, message: &str) -> Result<(), (String, String)> {
-    Err((key.to_string(), message.to_string()))
-}
-
-/// `val_fraction` and `test_fraction` of a random split, checked by the one
-/// shared check and reported against the section.
-fn check_holdout(val: f64, test: f64) -> Result<(), (String, String)> {
-    medref_core::split::check_holdout(val, test).map_err(|m| ("[data]".to_string(), m))
-}
-
 impl DataSection for SequenceCsvSection {
     fn path(&self) -> &Path {
         &self.path
     }
     fn validate(&self) -> Result<(), (String, String)> {
         if self.split == SplitKind::Stratified {
-            check_holdout(self.val_fraction, self.test_fraction)?;
+            check_holdout_fractions(self.val_fraction, self.test_fraction)?;
         }
         if self.split == SplitKind::Chromosome && (self.val_chroms.is_empty() || self.test_chroms.is_empty()) {
-            return bad("[data]", "split = \"chromosome\" needs val_chroms and test_chroms");
+            return invalid("[data]", "split = \"chromosome\" needs val_chroms and test_chroms");
         }
         Ok(())
     }
