@@ -43,7 +43,8 @@ fn load_cholec80(d: &Cholec80Section, root: &Path, seed: u64) -> Result<FrameSet
     } else {
         SubjectHoldout::Named { val: d.val_videos.clone(), test: d.test_videos.clone() }
     };
-    split_frames(videos, &holdout, d.standardise, seed, root)
+    let prep = medref_timeseries::split_sets::FramePrep { standardise: d.standardise, centre_trials: false };
+    split_frames(videos, &holdout, prep, seed, root)
 }
 
 /// Videos are held out whole: frames of one operation are near copies.

@@ -25,6 +25,7 @@
 
 #![warn(missing_docs)]
 
+pub mod centring;
 pub mod cholec80;
 pub mod error;
 pub mod jigsaws;

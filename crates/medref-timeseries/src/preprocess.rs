@@ -23,6 +23,11 @@ pub struct ChannelScaler {
     /// Population standard deviation of each channel; 1 where the channel
     /// was constant (or all missing), so it is only centred.
     pub std: Vec<f32>,
+    /// Subtract each signal's own channel means before scaling (the
+    /// statistics above are then those of centred signals): what a run
+    /// with `centre_trials` did, so prediction does it too.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub centre_each: bool,
 }
 
 impl ChannelScaler {
@@ -73,7 +78,12 @@ impl ChannelScaler {
             // Below f32 resolution of the mean: a constant channel.
             std.push(if sd > 1e-7 * m.abs().max(1.0) { sd as f32 } else { 1.0 });
         }
-        Ok(Self { mean, std })
+        Ok(Self { mean, std, centre_each: false })
+    }
+
+    /// A scaler that only centres each signal on its own means.
+    pub fn centring(channels: usize) -> Self {
+        Self { mean: vec![0.0; channels], std: vec![1.0; channels], centre_each: true }
     }
 
     /// Scales `signal` in place. Errors when its channel count differs.
@@ -84,6 +94,9 @@ impl ChannelScaler {
                 self.mean.len(),
                 signal.channels()
             )));
+        }
+        if self.centre_each {
+            crate::centring::centre_channels(signal);
         }
         let len = signal.len();
         for (c, chunk) in signal.values_mut().chunks_mut(len.max(1)).enumerate() {

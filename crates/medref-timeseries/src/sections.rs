@@ -109,6 +109,11 @@ pub struct JigsawsSection {
     /// Standardise each channel with statistics of the training split.
     #[serde(default = "yes")]
     pub standardise: bool,
+    /// Centre each trial on its own channel means first, removing a
+    /// surgeon's constant offsets that a few training surgeons cannot
+    /// teach the network to ignore (`medref_timeseries::centring`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub centre_trials: bool,
 }
 
 fn default_timestamp_column() -> String {

@@ -195,7 +195,16 @@ pub fn load_jigsaws(d: &JigsawsSection, seed: u64, path: Option<&Path>) -> Resul
     } else {
         SubjectHoldout::Named { val: d.val_subjects.clone(), test: d.test_subjects.clone() }
     };
-    split_frames(ds, &holdout, d.standardise, seed, root)
+    split_frames(ds, &holdout, FramePrep { standardise: d.standardise, centre_trials: d.centre_trials }, seed, root)
+}
+
+/// How frame sequences are scaled before the network sees them.
+#[derive(Debug, Clone, Copy)]
+pub struct FramePrep {
+    /// Each channel standardised with the training split's statistics.
+    pub standardise: bool,
+    /// Each trial first centred on its own channel means ([`crate::centring`]).
+    pub centre_trials: bool,
 }
 
 /// Holds out whole subjects (surgeons, or videos where a sequence has no
@@ -205,7 +214,7 @@ pub fn load_jigsaws(d: &JigsawsSection, seed: u64, path: Option<&Path>) -> Resul
 pub fn split_frames(
     ds: FrameDataset,
     holdout: &SubjectHoldout,
-    standardise: bool,
+    prep: FramePrep,
     seed: u64,
     source: &Path,
 ) -> Result<FrameSet, TsError> {
@@ -220,15 +229,21 @@ pub fn split_frames(
         .first()
         .map(|t| t.channels)
         .ok_or_else(|| TsError::Mismatch(format!("{}: no training trials", root.display())))?;
-    let scaler = if standardise {
-        let scaler = ChannelScaler::fit(train.iter())?;
+    if prep.centre_trials {
+        train.iter_mut().chain(val.iter_mut()).chain(test.iter_mut()).for_each(crate::centring::centre_channels);
+    }
+    // The scaler is fitted on centred trials and then centres too, which
+    // changes nothing here and makes prediction centre new trials.
+    let scaler = match (prep.standardise, prep.centre_trials) {
+        (true, centre_each) => Some(ChannelScaler { centre_each, ..ChannelScaler::fit(train.iter())? }),
+        (false, true) => Some(ChannelScaler::centring(channels)),
+        (false, false) => None,
+    };
+    if let Some(scaler) = &scaler {
         for t in train.iter_mut().chain(val.iter_mut()).chain(test.iter_mut()) {
             scaler.apply(t)?;
         }
-        Some(scaler)
-    } else {
-        None
-    };
+    }
     let split =
         SplitRecord { by: "subjects".into(), train: s.train_subjects, val: s.val_subjects, test: s.test_subjects };
     Ok(FrameSet { channels, class_names: ds.class_names, train, val, test, scaler, split })
