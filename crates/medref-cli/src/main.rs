@@ -6,6 +6,7 @@
 mod args;
 mod data_cmd;
 mod dna_cmd;
+mod error_text;
 mod help;
 mod progress;
 mod reproduce;
@@ -37,7 +38,7 @@ fn main() -> ExitCode {
                 eprintln!("{err}");
                 return ExitCode::from(128 + signal as u8);
             }
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", error_text::error_text(&err));
             if is_bad_input(&err) {
                 ExitCode::from(2)
             } else {
@@ -256,6 +257,7 @@ fn publish(
             policy.quasi_identifiers.push(q);
         }
     }
+    let _lock = usage::hold_run(run_dir)?;
     let report = medref_report::publish(run_dir, out, &policy)?;
     if !quiet {
         for (what, entries) in [("changed", &report.changed), ("removed", &report.removed), ("added", &report.added)] {
@@ -293,6 +295,7 @@ fn man(out: Option<&Path>) -> anyhow::Result<()> {
 /// `medref report`: redraws one run's report and card, or compares runs.
 fn report(run_dirs: &[PathBuf], out: &Path) -> anyhow::Result<()> {
     if let [one] = run_dirs {
+        let _lock = usage::hold_run(one)?;
         let report = medref_report::write_report(one).map_err(|e| UsageError(e.to_string()))?;
         let card = medref_report::write_model_card(one).map_err(|e| UsageError(e.to_string()))?;
         println!("{}\n{}", report.display(), card.display());

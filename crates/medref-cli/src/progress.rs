@@ -92,6 +92,12 @@ impl Progress for Bars {
         ));
     }
 
+    fn note(&mut self, message: &str) {
+        if !self.quiet {
+            eprintln!("note: {message}");
+        }
+    }
+
     fn finish(&mut self) {
         if let Some(b) = self.batches.take() {
             b.finish_and_clear();

@@ -130,6 +130,15 @@ pub fn eval(run_dir: &Path, data: Option<&Path>, device: DeviceChoice, out: Opti
     if let Some(data) = data {
         refuse_directory_for(run_dir, data, |r| r.reads_folder(), "a data file in the run's format")?;
     }
+    // Writing the metrics into the run itself is writing the run.
+    let inside = |out: &Path| {
+        let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+        absolute(out).starts_with(absolute(run_dir))
+    };
+    let _lock = match out {
+        Some(out) if inside(out) => crate::usage::hold_run(run_dir)?,
+        _ => None,
+    };
     let metrics = medref_baselines::eval(run_dir, device, data)?;
     let json = serde_json::to_string_pretty(&metrics)? + "\n";
     if let Some(out) = out {

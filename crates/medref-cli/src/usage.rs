@@ -17,3 +17,15 @@ pub fn refuse_directory(path: &Path, what: &str) -> Result<(), UsageError> {
     }
     Ok(())
 }
+
+/// Holds a run directory's writer lock while a command writes into it
+/// (`report`, `publish`, `eval --out` inside the run), so it never writes
+/// beside a run still training there or another command doing the same.
+/// A folder that is not a run is left alone: the command's own reading
+/// says what is wrong with it, and no lock file is created there.
+pub fn hold_run(dir: &Path) -> Result<Option<medref_core::run_lock::DirLock>, medref_train::TrainError> {
+    if !dir.join("manifest.json").is_file() {
+        return Ok(None);
+    }
+    medref_train::run_dir::lock_run_dir(dir).map(Some)
+}

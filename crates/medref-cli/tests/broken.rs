@@ -105,6 +105,22 @@ fn corpus_entries(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// A clause (a part of a message between ": ") said twice on one line, as
+/// in `no such file: no such file`: an error that prints its cause both in
+/// its own text and as its source.
+fn repeated_clause(stderr: &str) -> Option<String> {
+    stderr.lines().find_map(|line| {
+        let clauses: Vec<&str> = line.split(": ").map(str::trim).filter(|c| c.len() >= 8).collect();
+        clauses.iter().enumerate().find(|(i, c)| clauses[i + 1..].contains(c)).map(|(_, c)| c.to_string())
+    })
+}
+
+#[test]
+fn a_repeated_clause_is_found() {
+    assert_eq!(repeated_clause("error: a.csv: no such file: no such file").as_deref(), Some("no such file"));
+    assert_eq!(repeated_clause("error: a.csv: line 3: column `age`: not a number"), None);
+}
+
 #[test]
 fn every_broken_input_exits_2_naming_the_file_and_place() {
     let cases = read_manifest();
@@ -156,6 +172,9 @@ fn every_broken_input_exits_2_naming_the_file_and_place() {
         }
         if err.contains("panicked") {
             problems.push("panicked".to_string());
+        }
+        if let Some(clause) = repeated_clause(&err) {
+            problems.push(format!("says {clause:?} twice"));
         }
         if err.len() > 4096 {
             problems.push(format!("stderr is {} bytes (an echoed input?)", err.len()));

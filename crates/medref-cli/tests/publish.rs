@@ -198,3 +198,35 @@ fn bad_publish_requests_exit_2_and_kept_predictions_are_hashed() {
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).1.contains("already exists"), "{}", text(&o).1);
 }
+
+/// The weights a bundle carries are the run's: `publish` refuses a run
+/// whose model.bpk changed after training, and `publish --check` finds a
+/// bundle whose weight file no longer matches its manifest's digest.
+#[test]
+fn changed_weights_are_refused_by_publish_and_found_by_the_check() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = tmp.path().join("run");
+    train("configs/clinical/tiny.toml", &run, &[]);
+    let bundle = tmp.path().join("bundle");
+    publish(&run, &bundle);
+    assert_eq!(check(&bundle).0, Some(0));
+
+    let flip = |path: &Path| {
+        let mut bytes = std::fs::read(path).unwrap();
+        let at = bytes.len() / 2;
+        bytes[at] ^= 0xFF;
+        std::fs::write(path, bytes).unwrap();
+    };
+    flip(&bundle.join("model.bpk"));
+    let (code, out) = check(&bundle);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("model.bpk") && out.contains("not the weights the run wrote"), "{out}");
+
+    flip(&run.join("model.bpk"));
+    let again = tmp.path().join("again");
+    let o = medref(&["publish", run.to_str().unwrap(), "--out", again.to_str().unwrap()]);
+    let err = text(&o).1;
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("model.bpk") && err.contains("not the weights the run wrote"), "{err}");
+    assert!(!again.exists(), "a refused publish wrote a bundle");
+}

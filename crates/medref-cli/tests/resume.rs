@@ -170,6 +170,41 @@ fn a_signal_stops_a_run_that_then_resumes_to_the_uninterrupted_metrics() {
     }
 }
 
+/// A run killed outright (SIGKILL: no handler runs) leaves a manifest
+/// saying `running` and a lock file with its dead pid. `eval` and `report`
+/// call it interrupted, naming the committed epoch and the resume command;
+/// the dead process's lock is no obstacle to `--resume`, which says what
+/// happened and ends with the uninterrupted metrics.
+#[test]
+fn a_run_whose_process_died_is_reported_as_interrupted_and_resumes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let full = tmp.path().join("full");
+    let o = medref(&["train", CONFIG, "--out", full.to_str().unwrap(), "--quiet"], &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+
+    let dir = tmp.path().join("killed");
+    let d = dir.to_str().unwrap();
+    let o = medref(&["train", CONFIG, "--out", d, "--quiet"], &[("MEDREF_FAULT_KILL", "epoch:3")]);
+    assert_eq!(o.status.code(), None, "the run must die by a signal");
+    let manifest = std::fs::read_to_string(dir.join("manifest.json")).unwrap();
+    assert!(manifest.contains("\"status\": \"running\""), "{manifest}");
+    assert!(dir.join(".medref.lock").is_file(), "the dead run's lock file stays behind");
+
+    for args in [vec!["eval", d], vec!["report", d]] {
+        let o = medref(&args, &[]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("interrupted after epoch 2 (its process ended without finishing)"), "{args:?}: {err}");
+        assert!(err.contains(&format!("medref train --resume {d}")), "{args:?}: {err}");
+    }
+
+    let o = medref(&["train", "--resume", d], &[]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("the run's process ended without finishing"), "{err}");
+    assert_eq!(test_metrics(&dir), test_metrics(&full), "resumed metrics differ from the uninterrupted run");
+}
+
 /// A second `train` into a directory another process is still writing is
 /// refused (exit 2, naming the holder's pid) even with `--force`, and the
 /// first run finishes as if alone. A lock left by a killed run is no
@@ -187,7 +222,7 @@ fn a_second_writer_is_refused_while_a_run_writes_its_directory() {
     assert!(status.success(), "the first run must finish undisturbed");
     if !finished_first {
         assert_eq!(second.status.code(), Some(2), "{err}");
-        let holder = format!("medref process {} is writing this run directory", first.id());
+        let holder = format!("medref process {} is writing this directory", first.id());
         assert!(err.contains(&holder), "{err}");
         assert!(test_metrics(&dir)["n"].as_f64().is_some(), "the first run's metrics are whole");
     }

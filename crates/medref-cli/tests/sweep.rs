@@ -113,3 +113,59 @@ fn slurm_array_job_runs_one_task_per_run() {
     let fin = table[0].iter().position(|h| h == "finished").unwrap();
     assert!(table[1..].iter().all(|r| r[fin] == "1"), "{table:?}");
 }
+
+/// Slurm's warning before a time limit or a preemption, sent for real:
+/// `scancel --signal=TERM --batch` reaches medref (the batch step, through
+/// the script's `exec`), which stops at a batch boundary with its epochs
+/// committed and the manifest saying so; submitting the same script again
+/// resumes the task to the end.
+#[test]
+fn a_slurm_task_signalled_before_its_time_limit_stops_cleanly_and_resumes() {
+    if std::env::var("MEDREF_SLURM").as_deref() != Ok("1") {
+        eprintln!("MEDREF_SLURM is not 1: no scheduler to signal a task through");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("sweep");
+    let d = dir.to_str().unwrap();
+    let long = ["--grid", "train.epochs=400", "--grid", "train.patience=0"];
+    let mut args = vec!["sweep", "configs/eldercare/tiny.toml"];
+    args.extend(long);
+    args.extend(["--emit", "slurm", "--cpus", "1", "--time", "00:10:00", "--out", d]);
+    ok(&medref(&args));
+    let script = dir.join("sweep.sbatch");
+    let o = Command::new("sbatch").arg("--parsable").arg(&script).output().expect("sbatch on PATH");
+    let job = ok(&o).trim().split(';').next().unwrap().to_string();
+
+    let plan: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("sweep.json")).unwrap()).unwrap();
+    let run = dir.join(plan["tasks"][0]["run"].as_str().unwrap());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(180);
+    while !run.join("checkpoints/state.json").exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(run.join("checkpoints/state.json").exists(), "the task never committed an epoch");
+    ok(&Command::new("scancel").args(["--signal=TERM", "--batch", &job]).output().unwrap());
+    while std::time::Instant::now() < deadline {
+        let queued = Command::new("squeue").args(["-h", "-j", &job]).output().unwrap();
+        if String::from_utf8_lossy(&queued.stdout).trim().is_empty() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("manifest.json")).unwrap()).unwrap();
+    let status = manifest["status"].as_str().unwrap();
+    assert!(status.starts_with("interrupted after epoch"), "{status}");
+    let logs: String = std::fs::read_dir(dir.join("logs"))
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap_or_default())
+        .collect();
+    assert!(logs.contains("stopped by SIGTERM") && logs.contains("medref train --resume"), "{logs}");
+
+    // Resubmitted, the task resumes from its committed epochs and finishes.
+    let o = Command::new("sbatch").arg("--wait").arg(&script).output().unwrap();
+    assert!(o.status.success(), "sbatch: {}", String::from_utf8_lossy(&o.stderr));
+    let manifest = std::fs::read_to_string(run.join("manifest.json")).unwrap();
+    assert!(manifest.contains("\"status\": \"finished\""), "{manifest}");
+}

@@ -8,6 +8,7 @@ pub mod input_error;
 pub mod manifest;
 pub mod metrics;
 pub mod record_key;
+pub mod run_lock;
 pub mod seed;
 pub mod split;
 pub mod targets;

@@ -56,6 +56,38 @@ pub struct RunManifest {
     pub weights_sha256: BTreeMap<String, String>,
 }
 
+impl RunManifest {
+    /// The status as it stands now, not as last written: a manifest still
+    /// saying `running` whose process is gone (killed, out of memory, the
+    /// machine rebooted) is reported as interrupted, with the epochs its
+    /// last checkpoint committed, so nobody waits for a run that will never
+    /// finish. A live run names its process.
+    pub fn status_now(&self, dir: &Path) -> String {
+        if self.status != "running" {
+            return self.status.clone();
+        }
+        match crate::run_lock::other_writer(dir) {
+            Some(Some(pid)) => format!("running (medref process {pid})"),
+            Some(None) => "running".into(),
+            None => match committed_epochs(dir) {
+                Some(n) => format!("interrupted after epoch {n} (its process ended without finishing)"),
+                None => "interrupted before its first epoch ended (its process ended without finishing)".into(),
+            },
+        }
+    }
+}
+
+/// Whether a status says the run stopped early and can be resumed.
+pub fn is_interrupted(status: &str) -> bool {
+    status.starts_with("interrupted")
+}
+
+/// The last epoch a run's checkpoint committed (`checkpoints/state.json`).
+fn committed_epochs(dir: &Path) -> Option<u64> {
+    let text = std::fs::read_to_string(dir.join("checkpoints/state.json")).ok()?;
+    serde_json::from_str::<serde_json::Value>(&text).ok()?.get("epoch")?.as_u64()
+}
+
 /// The current time as RFC 3339 in UTC (`2026-11-27T10:04:05Z`).
 pub fn now_rfc3339() -> String {
     let secs = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);

@@ -137,8 +137,20 @@ impl Run {
             .parse()
             .map_err(|e| ReportError::parse(&config_path, format!("not valid TOML: {e}")))?;
         let manifest_path = dir.join("manifest.json");
-        let manifest: RunManifest = json(&manifest_path, &required(&manifest_path)?)?;
+        let mut manifest: RunManifest = json(&manifest_path, &required(&manifest_path)?)?;
+        // A `running` manifest whose process is gone is shown as the
+        // interrupted run it is.
+        manifest.status = manifest.status_now(dir);
         let metrics_path = dir.join("metrics.json");
+        if !metrics_path.exists() && manifest.status != "finished" {
+            let next = if manifest.status.starts_with("running") {
+                "wait for it to finish".to_string()
+            } else {
+                format!("continue it with: medref train --resume {}", dir.display())
+            };
+            let message = format!("absent: the run is {}; a report needs a finished run ({next})", manifest.status);
+            return Err(ReportError::parse(&metrics_path, message));
+        }
         let metrics: MetricsFile = json(&metrics_path, &required(&metrics_path)?)?;
         let model: serde_json::Map<String, serde_json::Value> =
             optional_json(&dir.join("model.json"))?.unwrap_or_default();

@@ -28,7 +28,13 @@ fn read_compounds(d: &MoleculesSection, path: &Path) -> Result<Vec<Compound>, Ta
     let id_key = d.id.as_deref().map(str::to_ascii_lowercase);
     match ext.as_deref() {
         Some("sdf" | "sd" | "mol") => {
-            let records = medref_chem::sdf::read_sdf(path).map_err(|e| bad(String::new(), e.to_string()))?;
+            // The reader's message starts with the file, which `bad` names already.
+            let records = medref_chem::sdf::read_sdf(path).map_err(|e| match e {
+                medref_chem::sdf::SdfError::Record { record, line, problem, .. } => {
+                    bad(format!("record {record} (line {line})"), problem.to_string())
+                }
+                medref_chem::sdf::SdfError::Io { source, .. } => bad(String::new(), source.to_string()),
+            })?;
             let mut out = Vec::with_capacity(records.len());
             for rec in records {
                 let fields: HashMap<String, String> =

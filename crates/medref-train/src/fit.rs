@@ -28,6 +28,9 @@ pub trait Progress {
     fn batch(&mut self, _epoch: usize, _batch: usize, _loss: f64) {}
     fn epoch(&mut self, _record: &EpochRecord, _improved: bool) {}
     fn finish(&mut self) {}
+    /// Something the user should know before training starts (a resumed
+    /// run whose process had died); quiet runs drop it.
+    fn note(&mut self, _message: &str) {}
 }
 
 /// A [`Progress`] that shows nothing.

@@ -21,7 +21,6 @@ pub mod operating_point;
 pub mod pytorch_weights;
 pub mod run;
 pub mod run_dir;
-pub mod run_lock;
 pub mod runner;
 pub mod schedule;
 pub mod tensor;

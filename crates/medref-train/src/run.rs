@@ -68,6 +68,7 @@ fn bad_run(dir: &Path, message: String) -> TrainError {
 /// Reads `dir`'s `config.toml` (its `[data]` parsed by `formats`) and
 /// `model.json`.
 pub fn open_run(dir: &Path, formats: &dyn DataFormats) -> Result<RunInfo, TrainError> {
+    crate::run_dir::check_finished(dir)?;
     let config = Config::load(&dir.join("config.toml"), &[], formats)?;
     let meta_path = dir.join("model.json");
     let text = std::fs::read_to_string(&meta_path)
@@ -188,9 +189,11 @@ pub fn train<F: DataFormat>(req: &TrainRequest, progress: &mut dyn Progress) -> 
     if !req.resume {
         crate::run_dir::check_replaceable(&dir, req.force)?;
     }
-    let _lock = crate::run_lock::lock_run_dir(&dir)?;
+    let _lock = crate::run_dir::lock_run_dir(&dir)?;
     if req.resume {
-        check_resumable(&dir, &config.data)?;
+        if let Some(note) = check_resumable(&dir, &config.data)? {
+            progress.note(&note);
+        }
     } else {
         prepare_run_dir(&dir, req.force)?;
     }

@@ -9,13 +9,16 @@ use crate::examples::Targets;
 use crate::TrainError;
 use medref_core::config::DataConfig;
 use medref_core::fsutil::{sha256_path, write_atomic};
+use medref_core::manifest::{is_interrupted, RunManifest};
+use medref_core::run_lock::{self, DirLock, LockError};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::Path;
 
 /// A run can be resumed when it has a committed checkpoint, has not
 /// finished, and its data are still the data it started with.
-pub(crate) fn check_resumable(dir: &Path, data: &DataConfig) -> Result<(), TrainError> {
+/// Returns a note for the user when the run's process had died.
+pub(crate) fn check_resumable(dir: &Path, data: &DataConfig) -> Result<Option<String>, TrainError> {
     let refuse = |message: String| TrainError::RunDir { path: dir.to_path_buf(), message };
     let text = std::fs::read_to_string(dir.join("manifest.json"))
         .map_err(|_| refuse("is not a medref run directory (no manifest.json); nothing to resume".into()))?;
@@ -24,6 +27,14 @@ pub(crate) fn check_resumable(dir: &Path, data: &DataConfig) -> Result<(), Train
     if manifest["status"] == "finished" {
         return Err(refuse("has already finished; nothing to resume".into()));
     }
+    // This process holds the lock, so a run whose manifest still says
+    // `running` is gone: say so rather than resume silently.
+    let note = (manifest["status"] == "running").then(|| {
+        format!(
+            "{}: the run's process ended without finishing (its manifest still said running); resuming it",
+            dir.display()
+        )
+    });
     if !dir.join("checkpoints/state.json").is_file() {
         return Err(refuse(
             "has no committed checkpoint (checkpoints/state.json): it stopped before its first epoch ended; train it again".into(),
@@ -36,11 +47,42 @@ pub(crate) fn check_resumable(dir: &Path, data: &DataConfig) -> Result<(), Train
             data.path().display()
         )));
     }
+    Ok(note)
+}
+
+/// Takes `dir`'s writer lock for as long as the returned guard lives
+/// (train, resume, and the commands that write into a run or a bundle).
+pub fn lock_run_dir(dir: &Path) -> Result<DirLock, TrainError> {
+    run_lock::lock_dir(dir).map_err(|e| match e {
+        LockError::Io { path, source } => TrainError::Io { path, source },
+        busy @ LockError::Busy { .. } => {
+            let message = busy.to_string();
+            let message = message.split_once(": ").map_or(message.as_str(), |(_, m)| m).to_string();
+            TrainError::RunDir { path: dir.to_path_buf(), message }
+        }
+    })
+}
+
+/// A run that commands may read as a finished result: not still being
+/// written by another process, and not stopped early (an interrupted run,
+/// or one whose manifest says `running` though its process is gone, has no
+/// final weights to evaluate; it is resumed instead).
+pub(crate) fn check_finished(dir: &Path) -> Result<(), TrainError> {
+    let Ok(text) = std::fs::read_to_string(dir.join("manifest.json")) else { return Ok(()) };
+    let Ok(manifest) = serde_json::from_str::<RunManifest>(&text) else { return Ok(()) };
+    let status = manifest.status_now(dir);
+    let refuse = |message: String| Err(TrainError::RunDir { path: dir.to_path_buf(), message });
+    if status.starts_with("running") {
+        return refuse(format!("is still training ({status}); wait for it to finish"));
+    }
+    if is_interrupted(&status) {
+        return refuse(format!("was {status}; continue it with: medref train --resume {}", dir.display()));
+    }
     Ok(())
 }
 
 fn is_lock(entry: &std::fs::DirEntry) -> bool {
-    entry.file_name() == crate::run_lock::LOCK_FILE
+    entry.file_name() == medref_core::run_lock::LOCK_FILE
 }
 
 /// Whether a fresh run may write `dir`: it is new or empty, or `force`

@@ -129,7 +129,9 @@ impl Config {
             };
             ConfigError::Syntax { path: path.to_path_buf(), message }
         })?;
-        Self::from_toml_str(&text, path, overrides, formats)
+        let config = Self::from_toml_str(&text, path, overrides, formats)?;
+        check_relative_inputs(&config, path)?;
+        Ok(config)
     }
 
     /// Parses config text; `path` only names the source in errors.
@@ -180,4 +182,42 @@ impl Config {
     pub fn to_toml(&self) -> String {
         toml::to_string(self).expect("a Config always serialises to TOML")
     }
+}
+
+/// Relative data paths are read from the directory medref runs in, as a
+/// shell would. A shipped config names `datasets/...` from the project's
+/// root, so started from anywhere else its file is "missing" though it sits
+/// beside the config: when an input is absent here but present relative to
+/// a folder above the config, say where and how to reach it instead of
+/// letting the reader report a bare "no such file". An input found nowhere
+/// is left to the reader (`medref data fetch` may be about to create it).
+fn check_relative_inputs(config: &Config, config_path: &Path) -> Result<(), ConfigError> {
+    let Some(config_dir) = std::fs::canonicalize(config_path).ok().and_then(|p| p.parent().map(Path::to_path_buf))
+    else {
+        return Ok(());
+    };
+    for input in config.data.inputs() {
+        if input.is_absolute() || input.exists() {
+            continue;
+        }
+        let Some(project) = config_dir.ancestors().find(|a| a.join(input).exists()) else { continue };
+        let here = std::env::current_dir().map(|d| d.display().to_string()).unwrap_or_else(|_| "?".into());
+        let fix = if input == config.data.path() {
+            format!("--set data.path={}", project.join(input).display())
+        } else {
+            "absolute paths in the config".to_string()
+        };
+        return Err(ConfigError::Field {
+            path: config_path.to_path_buf(),
+            key: "[data]".into(),
+            message: format!(
+                "{} is not in the current directory ({here}): relative paths are read from the directory medref \
+                 runs in; the file is in {}, so run from there (cd {}) or pass {fix}",
+                input.display(),
+                project.display(),
+                project.display()
+            ),
+        });
+    }
+    Ok(())
 }

@@ -80,6 +80,10 @@ fn to_pretty(value: &impl serde::Serialize) -> Vec<u8> {
 
 /// Builds the bundle's files in `dest` and returns the record of what
 /// happened to each.
+/// A weight file whose bytes are not those the run recorded.
+pub(crate) const WEIGHTS_CHANGED: &str =
+    "differs from the SHA-256 in manifest.json: these are not the weights the run wrote";
+
 fn build(run_dir: &Path, dest: &Path, policy: &PublishPolicy) -> Result<PublishReport, PublishError> {
     let run = Run::load(run_dir)?;
     let k = policy.k.max(1);
@@ -132,6 +136,12 @@ fn build(run_dir: &Path, dest: &Path, policy: &PublishPolicy) -> Result<PublishR
                 report.keep(&rel, "one row per epoch or per source column, not per patient");
             }
             "model.bpk" | "model.safetensors" => {
+                if let Some(expected) = run.manifest.weights_sha256.get(rel.as_str()) {
+                    let digest = medref_core::fsutil::sha256_path(&path).map_err(PublishError::read(&path))?;
+                    if &digest != expected {
+                        return Err(PublishError::parse(&path, WEIGHTS_CHANGED));
+                    }
+                }
                 let to = dest.join(&rel);
                 std::fs::copy(&path, &to).map_err(PublishError::write(&to))?;
                 report.keep(&rel, "the trained weights, so the course can reuse the model");

@@ -129,7 +129,29 @@ fn check_folder(dir: &Path, k: usize) -> Result<Vec<Finding>, PublishError> {
             add(&rel, format!("holds an absolute local path ({shown}); folder names may name a patient or study"));
         }
     }
+    findings.extend(changed_weights(dir));
     Ok(findings)
+}
+
+/// Weight files that differ from the digests the bundle's manifest.json
+/// records: a bundle is a citable result, so its model must be the one its
+/// metrics came from.
+fn changed_weights(dir: &Path) -> Vec<Finding> {
+    let Some(manifest) = std::fs::read_to_string(dir.join("manifest.json"))
+        .ok()
+        .and_then(|t| serde_json::from_str::<medref_core::manifest::RunManifest>(&t).ok())
+    else {
+        return Vec::new();
+    };
+    manifest
+        .weights_sha256
+        .iter()
+        .filter(|(name, expected)| {
+            let path = dir.join(name);
+            path.is_file() && medref_core::fsutil::sha256_path(&path).is_ok_and(|d| &&d != expected)
+        })
+        .map(|(name, _)| Finding { file: name.clone(), reason: super::bundle::WEIGHTS_CHANGED.into() })
+        .collect()
 }
 
 /// Whether a CSV has one row per record: a column naming records (`id`,
