@@ -394,3 +394,38 @@ fn a_diverging_run_stops_and_says_where() {
     assert!(err.contains("lower [train].lr (now "), "{err}");
     assert!(!dir.join("metrics.json").exists() && !dir.join("model.safetensors").exists());
 }
+
+/// A shipped config started from another directory: its relative data
+/// path is missing there, and the error says where it was looked for,
+/// where the file is, and the `cd` or `--set` that fixes it; a path found
+/// nowhere names the directory it was resolved against. No message says
+/// its cause twice.
+#[test]
+fn a_relative_path_missing_from_here_says_where_it_is_and_how_to_reach_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let here = std::fs::canonicalize(tmp.path()).unwrap();
+    let root = std::fs::canonicalize(repo()).unwrap();
+    let config = root.join("configs/clinical/tiny.toml");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_medref"))
+        .args(["train", config.to_str().unwrap(), "--out", "run", "--quiet"])
+        .current_dir(&here)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    for needle in [
+        format!("datasets/clinical/tiny/visits.csv is not in the current directory ({})", here.display()),
+        format!("cd {}", root.display()),
+        format!("--set data.path={}", root.join("datasets/clinical/tiny/visits.csv").display()),
+    ] {
+        assert!(err.contains(&needle), "lacks {needle:?}: {err}");
+    }
+    assert!(!here.join("run").exists(), "a refused run left a directory");
+
+    let o = medref(&["train", "configs/clinical/tiny.toml", "--set", "data.path=nowhere.csv", "--out", "x"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    let resolved = format!("relative paths are read from the current directory, {}", repo().display());
+    assert!(err.contains("nowhere.csv: no such file") && err.contains(&resolved), "{err}");
+    assert_eq!(err.matches("no such file").count(), 1, "{err}");
+}
