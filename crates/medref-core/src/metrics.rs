@@ -21,7 +21,9 @@ pub mod calibration;
 pub mod classification;
 pub mod ranking;
 pub mod regression;
+pub mod segmentation;
 pub mod summary;
+pub mod surface;
 pub mod temporal;
 pub mod threshold;
 
@@ -32,7 +34,9 @@ pub use calibration::{
 pub use classification::{accuracy, balanced_accuracy, confusion_matrix, f1_macro};
 pub use ranking::{auprc, auroc, auroc_ovr_macro, auroc_per_label, pr_curve, roc_curve};
 pub use regression::{mae, pearson, r2, rmse, spearman};
+pub use segmentation::{segmentation_summary, ImageSegmentation, OverlapCounts};
 pub use summary::{binary_summary, multiclass_summary, regression_summary};
+pub use surface::SurfaceDistances;
 pub use temporal::{
     edit_score, frame_accuracy, per_class_recall, segment_counts, segmental_f1, segments, sensitivity_at_false_alarms,
     AlarmOperatingPoint, Segment, SegmentCounts,

@@ -64,7 +64,7 @@ pub fn bootstrap_ci(
 
 /// The `q` quantile of non-empty ascending `sorted`, interpolating linearly
 /// between neighbours.
-fn percentile(sorted: &[f64], q: f64) -> f64 {
+pub(crate) fn percentile(sorted: &[f64], q: f64) -> f64 {
     let position = q * (sorted.len() - 1) as f64;
     let below = position.floor() as usize;
     let above = (below + 1).min(sorted.len() - 1);
