@@ -18,6 +18,7 @@ pub mod image_dataset;
 pub mod image_folder;
 pub mod npy;
 pub mod npz;
+pub mod segmentation_pairs;
 pub mod synth_genomics;
 pub mod synth_imaging;
 
@@ -27,4 +28,5 @@ pub use fetch::MedmnistFile;
 pub use image_dataset::{ImageDataset, ImageSplit};
 pub use image_folder::{read_class_folders, ClassFolders};
 pub use npz::{read_medmnist, write_medmnist, ArrayInfo};
+pub use segmentation_pairs::{read_segmentation_pairs, MaskRule, PairPattern, SegmentationPair};
 pub use synth_imaging::SynthImagingSpec;
