@@ -10,6 +10,7 @@ pub mod network;
 pub mod resnet;
 pub mod signal_cnn;
 pub mod tcn;
+pub mod unet;
 
 pub use dna_cnn::DnaCnn;
 pub use mlp::Mlp;
@@ -17,3 +18,4 @@ pub use network::Network;
 pub use resnet::ResNet;
 pub use signal_cnn::SignalCnn;
 pub use tcn::{FrameBatch, Tcn};
+pub use unet::{Unet, UnetSpec};
