@@ -105,10 +105,15 @@ impl Baseline for Signals {
 
     /// `splits.json` (who is in which split, and the recording hours),
     /// `scaler.json` (the training split's channel statistics) and
-    /// `data_report.json` (values filled, lengths and what was done to them).
+    /// `data_report.json` (values filled, lengths and what was done to
+    /// them) and, when time stamps were checked, `gaps.json` (windows lost
+    /// to long gaps per subject).
     fn write_data_extras(dir: &Path, set: &SeriesSet) -> Result<(), TrainError> {
         write_json(&dir.join("splits.json"), &split_report(&set.split, set.hours))?;
         write_json(&dir.join("data_report.json"), &set.report)?;
+        if let Some(gaps) = &set.gaps {
+            write_json(&dir.join("gaps.json"), &serde_json::json!({ "windows_dropped_at_gaps": gaps }))?;
+        }
         if let Some(scaler) = &set.scaler {
             write_json(&dir.join("scaler.json"), scaler)?;
         }
@@ -194,5 +199,69 @@ fn scoring_set(run: &RunInfo, input: &Path, test: Vec<Series>) -> Result<SeriesS
         split,
         hours: None,
         report: Default::default(),
+        gaps: None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use medref_timeseries::stack_series;
+
+    fn set(lengths: &[usize]) -> SeriesSet {
+        let series: Vec<Series> = lengths
+            .iter()
+            .enumerate()
+            .map(|(i, &len)| Series {
+                id: format!("s{i}"),
+                subject: None,
+                channels: 2,
+                len,
+                values: (0..2 * len).map(|v| (v * (i + 1)) as f32).collect(),
+                label: i % 2,
+            })
+            .collect();
+        SeriesSet {
+            channels: 2,
+            len: 0,
+            class_names: vec!["a".into(), "b".into()],
+            train: series,
+            val: Vec::new(),
+            test: Vec::new(),
+            scaler: None,
+            split: SplitRecord::default(),
+            hours: None,
+            report: Default::default(),
+            gaps: None,
+        }
+    }
+
+    /// Equal lengths reach the model exactly as before padding existed:
+    /// the shuffle unchanged, and full batches holding the stacked windows
+    /// (the signal CNN runs its plain path on a full batch).
+    #[test]
+    fn equal_lengths_batch_as_stacked_windows_in_the_shuffled_order() {
+        let s = set(&[5; 12]);
+        let ex = SeriesExamples::new(&s, &s.train, None);
+        let order: Vec<usize> = (0..12).rev().collect();
+        assert_eq!(ex.epoch_order(order.clone(), 4), order);
+        let device = Device::flex();
+        let idx = [3, 0, 7];
+        let batch = ex.batch(&idx, &device, None);
+        assert!(batch.is_full());
+        let stacked = to_tensor(stack_series(idx.iter().map(|&i| &s.train[i]), 2, 5), &device);
+        let (a, b): (Vec<f32>, Vec<f32>) =
+            (batch.x.into_data().try_to_vec().unwrap(), stacked.into_data().try_to_vec().unwrap());
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn unequal_lengths_are_padded_with_their_lengths() {
+        let s = set(&[3, 9, 5]);
+        let ex = SeriesExamples::new(&s, &s.train, None);
+        let batch = ex.batch(&[0, 1], &Device::flex(), None);
+        assert_eq!(batch.x.dims(), [2, 2, 9]);
+        assert_eq!(batch.lengths, vec![3, 9]);
+        assert!(!batch.is_full());
+    }
 }

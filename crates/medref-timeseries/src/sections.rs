@@ -232,6 +232,9 @@ impl DataSection for SensorCsvSection {
         if self.max_gap_seconds.is_some_and(|g| !(g.is_finite() && g >= 0.0)) {
             return invalid("[data].max_gap_seconds", "must be a number of seconds, 0 or more");
         }
+        if self.max_gap_seconds.unwrap_or(0.0) * self.sampling_hz.unwrap_or(0.0) > 100_000.0 {
+            return invalid("[data].max_gap_seconds", "fills at most 100000 samples per gap (x sampling_hz)");
+        }
         check_holdout_fractions(self.val_fraction, self.test_fraction)
     }
 }

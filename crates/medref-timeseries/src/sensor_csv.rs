@@ -223,6 +223,16 @@ pub fn read_sensor_csv(path: impl AsRef<Path>, spec: &SensorCsvSpec) -> Result<S
             "seconds_per_unit must be a positive number (1 for seconds, 0.001 for ms)".into(),
         ));
     }
+    if let Some(hz) = spec.sampling_hz {
+        let fill = spec.max_gap_seconds.unwrap_or(0.0) * hz;
+        if !(hz.is_finite() && hz > 0.0 && (0.0..=gaps::MAX_FILLED_PER_GAP as f64).contains(&fill)) {
+            return Err(TsError::Invalid(format!(
+                "sampling_hz ({hz}) must be positive, and max_gap_seconds x sampling_hz (samples filled per \
+                 gap) between 0 and {}",
+                gaps::MAX_FILLED_PER_GAP
+            )));
+        }
+    }
     let file = std::fs::File::open(path).map_err(|e| TsError::io(path, e))?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)

@@ -54,8 +54,12 @@ pub struct SeriesSet {
     /// Recording hours behind each split (sensor CSV only).
     pub hours: Option<[f64; 3]>,
     /// `data_report.json`: series per split, values filled, lengths and
-    /// what was done to them.
+    /// what was done to them (aggregates only: a published bundle keeps it).
     pub report: serde_json::Map<String, serde_json::Value>,
+    /// `gaps.json`: windows lost to long gaps per subject, when the sensor
+    /// CSV's time stamps were checked (kept out of published bundles, as it
+    /// names subjects).
+    pub gaps: Option<BTreeMap<String, usize>>,
 }
 
 /// How series are made ready for the model, from the `[data]` section.
@@ -156,7 +160,12 @@ pub fn load_sensor_csv(d: &SensorCsvSection, seed: u64, path: Option<&Path>) -> 
     let mut set = finish_series(parts, windows.dataset.class_names, prep, split, Some(hours), main_path)?;
     if d.sampling_hz.is_some() || d.max_gap_seconds.is_some() {
         set.report.insert("gap_samples_inserted".into(), windows.gap_samples_inserted.into());
-        set.report.insert("windows_dropped_at_gaps".into(), serde_json::json!(windows.windows_dropped_at_gaps));
+        let dropped = &windows.windows_dropped_at_gaps;
+        for (name, subjects) in SPLITS.iter().zip([&s.train_subjects, &s.val_subjects, &s.test_subjects]) {
+            let n: usize = subjects.iter().filter_map(|subject| dropped.get(subject)).sum();
+            set.report.insert(format!("{name}_windows_dropped_at_gaps"), n.into());
+        }
+        set.gaps = Some(windows.windows_dropped_at_gaps);
     }
     Ok(set)
 }
@@ -232,7 +241,7 @@ fn finish_series(
     let [train, val, test] = parts;
     let channels = prep.missing.model_channels(signal_channels);
     let len = if equal { len } else { 0 };
-    Ok(SeriesSet { channels, len, class_names, train, val, test, scaler, split, hours, report })
+    Ok(SeriesSet { channels, len, class_names, train, val, test, scaler, split, hours, report, gaps: None })
 }
 
 /// Reads a `format = "jigsaws"` config, surgeons held out.

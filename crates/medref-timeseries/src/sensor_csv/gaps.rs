@@ -14,6 +14,10 @@ use crate::TsError;
 /// regular (clock jitter); a longer one is a gap.
 const JITTER: f64 = 0.5;
 
+/// Most samples one short gap may be filled with (`max_gap_seconds` x
+/// `sampling_hz`): filling is for dropouts, not for hours off the wrist.
+pub(super) const MAX_FILLED_PER_GAP: usize = 100_000;
+
 /// Rows on a regular grid, and where long gaps end recordings.
 pub(super) struct Regular {
     /// The rows with one all-missing row per sample lost in a short gap.
