@@ -16,7 +16,9 @@
 //!
 //! After `@data` each line is one case: channels separated by `:`, values
 //! within a channel by `,`, the class label last. `?` or `NaN` marks a
-//! missing value (read as NaN). Tags are case-insensitive, as in sktime.
+//! missing value (read as NaN; [`read_ts_with`] refuses what the
+//! configured [`MissingPolicy`] cannot fill, naming the line and series).
+//! Tags are case-insensitive, as in sktime.
 //!
 //! Supported: classification problems without timestamps, equal or
 //! unequal length across cases. Refused with a message saying so:
