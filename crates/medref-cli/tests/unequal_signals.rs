@@ -154,6 +154,7 @@ fn a_sensor_csv_with_a_dropout_and_a_gap() {
     assert!(f1 >= 0.9, "test macro-F1 {f1}");
     let report = json(&run.join("data_report.json"));
     assert_eq!(report["gap_samples_inserted"], 10, "{report}");
+    assert_eq!(report["recordings_shorter_than_a_window"], 0, "{report}");
     assert!(report["train_windows_dropped_at_gaps"].as_u64().unwrap() >= 1, "{report}");
     let per_subject = json(&run.join("gaps.json"));
     assert!(per_subject["windows_dropped_at_gaps"]["S03"].as_u64().unwrap() >= 1, "{per_subject}");

@@ -116,7 +116,8 @@ pub struct SensorCsvSection {
     pub sampling_hz: Option<f64>,
     /// Gaps up to this long are filled by `missing`; a longer gap ends the
     /// recording, and windows that would straddle it are dropped (counted
-    /// per subject in `data_report.json`). Without `sampling_hz`, only the
+    /// per split in `data_report.json`, per subject in `gaps.json`), as is
+    /// a piece shorter than one window. Without `sampling_hz`, only the
     /// split at long gaps applies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_gap_seconds: Option<f64>,
@@ -202,6 +203,9 @@ impl SensorCsvSection {
             missing: self.missing,
             sampling_hz: self.sampling_hz,
             max_gap_seconds: self.max_gap_seconds,
+            // A long gap may leave a piece shorter than a window: skipped,
+            // and counted in data_report.json.
+            drop_short_recordings: self.sampling_hz.is_some() || self.max_gap_seconds.is_some(),
             ..SensorCsvSpec::default()
         })
     }

@@ -160,6 +160,8 @@ pub fn load_sensor_csv(d: &SensorCsvSection, seed: u64, path: Option<&Path>) -> 
     let mut set = finish_series(parts, windows.dataset.class_names, prep, split, Some(hours), main_path)?;
     if d.sampling_hz.is_some() || d.max_gap_seconds.is_some() {
         set.report.insert("gap_samples_inserted".into(), windows.gap_samples_inserted.into());
+        let short = windows.recordings.iter().filter(|r| r.windows == 0).count();
+        set.report.insert("recordings_shorter_than_a_window".into(), short.into());
         let dropped = &windows.windows_dropped_at_gaps;
         for (name, subjects) in SPLITS.iter().zip([&s.train_subjects, &s.val_subjects, &s.test_subjects]) {
             let n: usize = subjects.iter().filter_map(|subject| dropped.get(subject)).sum();
