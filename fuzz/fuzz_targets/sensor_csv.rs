@@ -1,9 +1,9 @@
 //! Long sensor CSVs cut into windows: `medref_timeseries::read_sensor_csv`
-//! with small windows, each label rule, gap splitting and a recording
-//! column.
+//! with small windows, each label rule, gap splitting, gap filling at a
+//! declared rate and a recording column.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use medref_timeseries::{read_sensor_csv, SensorCsvSpec, WindowLabelRule};
+use medref_timeseries::{read_sensor_csv, MissingPolicy, SensorCsvSpec, WindowLabelRule};
 
 fuzz_target!(|data: &[u8]| {
     let path = medref_fuzz::scratch_file("sensors.csv", data);
@@ -33,4 +33,14 @@ fuzz_target!(|data: &[u8]| {
         ..SensorCsvSpec::default()
     };
     let _ = read_sensor_csv(&path, &last);
+    let gaps = SensorCsvSpec {
+        window: 3,
+        stride: 2,
+        sampling_hz: Some(4.0),
+        max_gap_seconds: Some(2.0),
+        missing: MissingPolicy::Interpolate,
+        drop_short_recordings: true,
+        ..SensorCsvSpec::default()
+    };
+    let _ = read_sensor_csv(&path, &gaps);
 });

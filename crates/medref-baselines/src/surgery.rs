@@ -9,7 +9,7 @@ use medref_models::Tcn;
 use medref_timeseries::sections::JigsawsSection;
 use medref_timeseries::split_sets::{load_jigsaws, split_report};
 use medref_timeseries::SplitRecord;
-use medref_timeseries::{pad_sequences, FrameSequence, FrameSet};
+use medref_timeseries::{bucket_by_length, pad_sequences, FrameSequence, FrameSet};
 use medref_train::run_dir::write_json;
 use medref_train::tensor::to_tensor;
 use medref_train::{Baseline, DataFormat, DataShape, Examples, FrameBatch, ModelMeta, RunInfo, Targets, TrainError};
@@ -50,6 +50,12 @@ impl Examples for FrameExamples<'_> {
 
     fn row_ids(&self) -> Vec<String> {
         self.sequences.iter().flat_map(|s| s.source_frames.iter().map(move |f| format!("{}:{}", s.id, f + 1))).collect()
+    }
+
+    /// Trials of similar length batched together, so padding stays small.
+    fn epoch_order(&self, order: Vec<usize>, batch_size: usize) -> Vec<usize> {
+        let lengths: Vec<usize> = self.sequences.iter().map(|s| s.len).collect();
+        bucket_by_length(order, &lengths, batch_size)
     }
 
     fn batch(&self, indices: &[usize], device: &Device, _augment: Option<&mut Rng>) -> FrameBatch {

@@ -142,7 +142,7 @@ fn broken_signals_exit_2_naming_file_and_line() {
         ),
         (
             "configs/eldercare/tiny.toml",
-            &["--set", "data.path=datasets/broken/sensor_missing_value.csv"],
+            &["--set", "data.path=datasets/broken/sensor_missing_value.csv", "--set", "data.missing=refuse"],
             &["sensor_missing_value.csv", "line 5", "ay"],
         ),
         (

@@ -7,6 +7,7 @@
 pub mod dna_cnn;
 pub mod mlp;
 pub mod network;
+pub mod padded;
 pub mod resnet;
 pub mod signal_cnn;
 pub mod tcn;
@@ -15,7 +16,8 @@ pub mod unet;
 pub use dna_cnn::DnaCnn;
 pub use mlp::Mlp;
 pub use network::Network;
+pub use padded::FrameBatch;
 pub use resnet::ResNet;
 pub use signal_cnn::SignalCnn;
-pub use tcn::{FrameBatch, Tcn};
+pub use tcn::Tcn;
 pub use unet::{Unet, UnetSpec};

@@ -16,6 +16,9 @@ use burn::tensor::activation::{log_softmax, relu};
 use medref_core::config::TcnConfig;
 use medref_kernels::conv1d;
 
+use crate::padded::step_mask;
+pub use crate::padded::FrameBatch;
+
 #[derive(Module, Debug)]
 struct DilatedResidual {
     dilated: Conv1d,
@@ -56,9 +59,22 @@ impl Tcn {
     /// `[batch, channels, frames]` -> `[batch, n_classes, frames]`, the last
     /// stage's logits.
     pub fn forward(&self, x: Tensor<3>) -> Tensor<3> {
-        let mut out = self.stages[0].forward(x);
+        self.run(x, None)
+    }
+
+    /// [`forward`](Self::forward) on a zero-padded batch of sequences of
+    /// `lengths`: hidden states past each sequence's end are zeroed before
+    /// every dilated convolution reads them, so each sequence's frames come
+    /// out as they would alone. Steps past the ends hold no meaning.
+    pub fn forward_masked(&self, x: Tensor<3>, lengths: &[usize]) -> Tensor<3> {
+        let mask = step_mask(lengths, x.dims()[2], &x.device());
+        self.run(x, Some(&mask))
+    }
+
+    fn run(&self, x: Tensor<3>, mask: Option<&Tensor<3>>) -> Tensor<3> {
+        let mut out = self.stages[0].forward(x, mask);
         for stage in &self.stages[1..] {
-            out = stage.forward(burn::tensor::activation::softmax(out, 1));
+            out = stage.forward(burn::tensor::activation::softmax(out, 1), mask);
         }
         out
     }
@@ -93,27 +109,24 @@ impl Stage {
         }
     }
 
-    fn forward(&self, x: Tensor<3>) -> Tensor<3> {
-        let mut h = conv1d(&self.input, x);
+    /// `mask` `[batch, 1, frames]` zeroes the padding of a padded batch.
+    fn forward(&self, x: Tensor<3>, mask: Option<&Tensor<3>>) -> Tensor<3> {
+        let masked = |h: Tensor<3>| match mask {
+            Some(m) => h * m.clone(),
+            None => h,
+        };
+        let mut h = masked(conv1d(&self.input, x));
         for layer in &self.layers {
             let out = conv1d(&layer.pointwise, relu(conv1d(&layer.dilated, h.clone())));
-            h = h + self.dropout.forward(out);
+            h = masked(h + self.dropout.forward(out));
         }
         conv1d(&self.output, h)
     }
 }
 
-/// Several sequences padded to the longest, with their true lengths so the
-/// network can drop the padded frames.
-pub struct FrameBatch {
-    /// `[batch, channels, max_len]`, zero-padded at the end.
-    pub x: Tensor<3>,
-    pub lengths: Vec<usize>,
-}
-
 /// The TCN's output for the real frames of each sequence, `[b, classes, len]` each.
 fn per_sequence(model: &Tcn, input: FrameBatch) -> Vec<Tensor<2>> {
-    let out = model.forward(input.x); // [b, k, max_len]
+    let out = if input.is_full() { model.forward(input.x) } else { model.forward_masked(input.x, &input.lengths) };
     input
         .lengths
         .iter()
@@ -172,6 +185,35 @@ mod tests {
                 TcnConfig { channels: 8, layers: 4, kernel_size: 3, causal, dropout: 0.0, smoothing: 0.0, stages: 2 };
             let m = Tcn::new(&cfg, 5, 3, &device);
             assert_eq!(m.forward(Tensor::<3>::zeros([2, 5, 37], &device)).dims(), [2, 3, 37]);
+        }
+    }
+
+    #[test]
+    fn a_padded_sequence_labels_its_frames_as_it_would_alone() {
+        let device = Device::flex();
+        let cfg = TcnConfig {
+            channels: 6,
+            layers: 3,
+            kernel_size: 3,
+            causal: false,
+            dropout: 0.0,
+            smoothing: 0.0,
+            stages: 2,
+        };
+        let m = Tcn::new(&cfg, 2, 3, &device);
+        let values: Vec<f32> = (0..2 * 9).map(|v| ((v * 7) % 5) as f32 - 2.0).collect();
+        let alone = Tensor::<3>::from_data(TensorData::new(values.clone(), [1, 2, 9]), &device);
+        let mut padded = vec![0f32; 2 * 2 * 16];
+        for c in 0..2 {
+            padded[c * 16..c * 16 + 9].copy_from_slice(&values[c * 9..(c + 1) * 9]);
+        }
+        padded[2 * 16..].iter_mut().for_each(|v| *v = 1.5);
+        let batch = Tensor::<3>::from_data(TensorData::new(padded, [2, 2, 16]), &device);
+        let a: Vec<f32> = m.forward(alone).into_data().try_to_vec::<f32>().unwrap();
+        let b: Vec<f32> =
+            m.forward_masked(batch, &[9, 16]).narrow(0, 0, 1).narrow(2, 0, 9).into_data().try_to_vec::<f32>().unwrap();
+        for (x, y) in a.iter().zip(&b) {
+            assert!((x - y).abs() < 1e-5, "{a:?}\n{b:?}");
         }
     }
 

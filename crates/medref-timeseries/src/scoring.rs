@@ -1,17 +1,36 @@
 //! New recordings for `medref predict`: read as training read them (the
 //! same windows, the same magnitude channel, the training split's channel
 //! scaling), but every case is to be scored, so nothing is split and no
-//! label is needed by the caller (class indices are set to 0).
+//! label is needed by the caller (class indices are set to 0). Missing
+//! values are filled, and lengths fixed, by the run's own `[data]` policy.
 
-use crate::sections::SensorCsvSection;
-use crate::{read_sensor_csv, read_ts, ChannelScaler, FrameSequence, FrameTable, SensorCsvSpec, Series, TsError};
+use crate::missing::entirely_missing_channel;
+use crate::sections::{SensorCsvSection, TsSection};
+use crate::{
+    fill_series, read_sensor_csv, read_ts_with, ChannelScaler, FrameSequence, FrameTable, MissingPolicy, SensorCsvSpec,
+    Series, TsError,
+};
 use std::path::Path;
 
-/// Every case of a `.ts` file, scaled with `scaler` when the run
-/// standardised its channels.
-pub fn ts_cases(path: &Path, scaler: Option<&ChannelScaler>) -> Result<Vec<Series>, TsError> {
-    let mut series = read_ts(path)?.series;
-    finish(&mut series, scaler)?;
+/// Every case of a `.ts` file, its length fixed as the run's section
+/// says, scaled with `scaler` when the run standardised its channels, and
+/// missing values filled by the section's policy.
+pub fn ts_cases(d: &TsSection, path: &Path, scaler: Option<&ChannelScaler>) -> Result<Vec<Series>, TsError> {
+    let mut series = read_ts_with(path, d.missing)?.series;
+    let lengths = d.length_policy();
+    for s in &mut series {
+        lengths.apply(s);
+        if let Some(c) = entirely_missing_channel(&s.values, s.channels, s.len) {
+            return Err(TsError::Mismatch(format!(
+                "{}: series `{}`: channel {} has no observed value in the {} steps kept",
+                path.display(),
+                s.id,
+                c + 1,
+                s.len
+            )));
+        }
+    }
+    finish(&mut series, scaler, d.missing)?;
     Ok(series)
 }
 
@@ -27,7 +46,7 @@ pub fn sensor_windows(
     let spec = SensorCsvSpec { class_names: None, ..d.spec()? };
     let mut series = read_sensor_csv(path, &spec)?.dataset.series;
     d.add_magnitude(&mut series)?;
-    finish(&mut series, scaler)?;
+    finish(&mut series, scaler, d.missing)?;
     Ok(series)
 }
 
@@ -56,12 +75,13 @@ pub fn frame_sequence(
     Ok(sequence)
 }
 
-fn finish(series: &mut [Series], scaler: Option<&ChannelScaler>) -> Result<(), TsError> {
+fn finish(series: &mut [Series], scaler: Option<&ChannelScaler>, missing: MissingPolicy) -> Result<(), TsError> {
     for s in series.iter_mut() {
         s.label = 0;
         if let Some(scaler) = scaler {
             scaler.apply(s)?;
         }
+        fill_series(s, missing);
     }
     Ok(())
 }

@@ -2,7 +2,7 @@
 //! `sensor_csv`, `jigsaws`): the options their dataset assembly takes,
 //! parsed straight from the config.
 
-use crate::{add_magnitude, SensorCsvSpec, Series, TsError};
+use crate::{add_magnitude, LengthPolicy, MissingPolicy, SensorCsvSpec, Series, Truncate, TsError};
 use medref_core::config::defaults::{default_fraction, default_label_column, default_subject_fraction, yes};
 use medref_core::config::{check_holdout_fractions, invalid, DataSection};
 use serde::{Deserialize, Serialize};
@@ -27,6 +27,28 @@ pub struct TsSection {
     /// Standardise each channel with statistics of the training cases.
     #[serde(default = "yes")]
     pub standardise: bool,
+    /// What to do with `?` / `NaN` values (default `interpolate`).
+    #[serde(default)]
+    pub missing: MissingPolicy,
+    /// Interpolate every series linearly to this many steps (for users who
+    /// want one fixed length); without it, and without `max_length`, series
+    /// keep their lengths and each batch is padded and masked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resample: Option<usize>,
+    /// Cut series longer than this many steps (shorter ones are padded per
+    /// batch and masked).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_length: Option<usize>,
+    /// Which part `max_length` keeps: `start` (the first steps) or `centre`.
+    #[serde(default)]
+    pub truncate: Truncate,
+}
+
+impl TsSection {
+    /// The section's `resample`, `max_length` and `truncate`.
+    pub fn length_policy(&self) -> LengthPolicy {
+        LengthPolicy { resample: self.resample, max_length: self.max_length, truncate: self.truncate }
+    }
 }
 
 /// Sensor streams in one long CSV (timestamp, channels..., subject, label).
@@ -84,6 +106,21 @@ pub struct SensorCsvSection {
     /// Standardise each channel with statistics of the training split.
     #[serde(default = "yes")]
     pub standardise: bool,
+    /// What to do with empty, `NaN` or `?` channel cells and with samples
+    /// lost in short gaps (default `interpolate`, within each window).
+    #[serde(default)]
+    pub missing: MissingPolicy,
+    /// The sensor's sampling rate; with it, time stamps are checked and
+    /// gaps found (see `max_gap_seconds`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sampling_hz: Option<f64>,
+    /// Gaps up to this long are filled by `missing`; a longer gap ends the
+    /// recording, and windows that would straddle it are dropped (counted
+    /// per split in `data_report.json`, per subject in `gaps.json`), as is
+    /// a piece shorter than one window. Without `sampling_hz`, only the
+    /// split at long gaps applies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_gap_seconds: Option<f64>,
 }
 
 /// JIGSAWS layout: `<path>/kinematics/<trial>.txt` (or
@@ -143,6 +180,12 @@ impl DataSection for TsSection {
         std::iter::once(&self.path).chain(&self.test_path).map(PathBuf::as_path).collect()
     }
     fn validate(&self) -> Result<(), (String, String)> {
+        if self.resample == Some(0) || self.max_length == Some(0) {
+            return invalid("[data]", "resample and max_length must be at least 1 step");
+        }
+        if self.resample.is_some() && self.max_length.is_some() {
+            return invalid("[data]", "set resample or max_length, not both (resampling already fixes the length)");
+        }
         // With a test file only `val_fraction` is drawn; the check is the same.
         check_holdout_fractions(self.val_fraction, if self.test_path.is_some() { 0.0 } else { self.test_fraction })
     }
@@ -162,6 +205,12 @@ impl SensorCsvSection {
             stride: self.stride,
             label_rule: rule,
             class_names: (!self.class_names.is_empty()).then(|| self.class_names.clone()),
+            missing: self.missing,
+            sampling_hz: self.sampling_hz,
+            max_gap_seconds: self.max_gap_seconds,
+            // A long gap may leave a piece shorter than a window: skipped,
+            // and counted in data_report.json.
+            drop_short_recordings: self.sampling_hz.is_some() || self.max_gap_seconds.is_some(),
             ..SensorCsvSpec::default()
         })
     }
@@ -185,6 +234,15 @@ impl DataSection for SensorCsvSection {
     fn validate(&self) -> Result<(), (String, String)> {
         if self.window == 0 || self.stride == 0 {
             return invalid("[data]", "window and stride must be at least 1");
+        }
+        if self.sampling_hz.is_some_and(|hz| !(hz.is_finite() && hz > 0.0)) {
+            return invalid("[data].sampling_hz", "must be a positive number of samples per second");
+        }
+        if self.max_gap_seconds.is_some_and(|g| !(g.is_finite() && g >= 0.0)) {
+            return invalid("[data].max_gap_seconds", "must be a number of seconds, 0 or more");
+        }
+        if self.max_gap_seconds.unwrap_or(0.0) * self.sampling_hz.unwrap_or(0.0) > 100_000.0 {
+            return invalid("[data].max_gap_seconds", "fills at most 100000 samples per gap (x sampling_hz)");
         }
         check_holdout_fractions(self.val_fraction, self.test_fraction)
     }

@@ -17,7 +17,7 @@
 //! recording boundary; samples left over after the last full window of a
 //! recording are dropped.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
@@ -25,6 +25,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{parse_value, TsError};
+use crate::missing::{entirely_missing_channel, MissingPolicy};
 use crate::series::{natural_cmp, Series, SeriesDataset};
 
 /// How a window's class is derived from its samples' labels.
@@ -102,9 +103,16 @@ pub struct SensorCsvSpec {
     pub recording_column: Option<String>,
     /// Seconds per timestamp unit: 1 for seconds (default), 0.001 for ms.
     pub seconds_per_unit: f64,
-    /// Start a new recording where consecutive samples of a subject are
-    /// more than this many seconds apart (a sensor taken off); `None`
-    /// (default) never splits on gaps.
+    /// The declared sampling rate; with it, every interval between
+    /// consecutive samples is checked: closer than half a period is an
+    /// error, longer than 1.5 periods a gap. `None` (default): not checked.
+    pub sampling_hz: Option<f64>,
+    /// With `sampling_hz`, gaps up to this many seconds are filled with
+    /// missing samples (labelled as the sample before), which the
+    /// `missing` policy then fills, and longer gaps start a new recording;
+    /// `None` fills no gap. Without `sampling_hz`: start a new recording
+    /// where consecutive samples are more than this far apart (a sensor
+    /// taken off); `None` (default) never splits on gaps.
     pub max_gap_seconds: Option<f64>,
     /// Samples per window (default 50: 2 s at 25 Hz).
     pub window: usize,
@@ -118,6 +126,10 @@ pub struct SensorCsvSpec {
     pub class_names: Option<Vec<String>>,
     /// Skip recordings shorter than one window instead of failing.
     pub drop_short_recordings: bool,
+    /// Empty, `NaN`, `?` or `NA` channel cells: refused with their line and
+    /// column under `Refuse` (the reader's default), else read as missing
+    /// (NaN) for the dataset assembly to fill. Timestamps are never missing.
+    pub missing: MissingPolicy,
 }
 
 impl Default for SensorCsvSpec {
@@ -129,12 +141,14 @@ impl Default for SensorCsvSpec {
             label_column: "label".into(),
             recording_column: None,
             seconds_per_unit: 1.0,
+            sampling_hz: None,
             max_gap_seconds: None,
             window: 50,
             stride: 25,
             label_rule: WindowLabelRule::Majority,
             class_names: None,
             drop_short_recordings: false,
+            missing: MissingPolicy::Refuse,
         }
     }
 }
@@ -171,6 +185,11 @@ pub struct SensorWindows {
     /// Total duration of all recordings in hours: the denominator of
     /// "false alarms per hour".
     pub total_hours: f64,
+    /// Missing samples inserted for short gaps (with `sampling_hz`).
+    pub gap_samples_inserted: usize,
+    /// Per subject, windows lost because a long gap split a recording:
+    /// those the recording would have given across the gap.
+    pub windows_dropped_at_gaps: BTreeMap<String, usize>,
 }
 
 /// One parsed row.
@@ -203,6 +222,16 @@ pub fn read_sensor_csv(path: impl AsRef<Path>, spec: &SensorCsvSpec) -> Result<S
         return Err(TsError::Invalid(
             "seconds_per_unit must be a positive number (1 for seconds, 0.001 for ms)".into(),
         ));
+    }
+    if let Some(hz) = spec.sampling_hz {
+        let fill = spec.max_gap_seconds.unwrap_or(0.0) * hz;
+        if !(hz.is_finite() && hz > 0.0 && (0.0..=gaps::MAX_FILLED_PER_GAP as f64).contains(&fill)) {
+            return Err(TsError::Invalid(format!(
+                "sampling_hz ({hz}) must be positive, and max_gap_seconds x sampling_hz (samples filled per \
+                 gap) between 0 and {}",
+                gaps::MAX_FILLED_PER_GAP
+            )));
+        }
     }
     let file = std::fs::File::open(path).map_err(|e| TsError::io(path, e))?;
     let mut reader = csv::ReaderBuilder::new()
@@ -293,7 +322,8 @@ pub fn read_sensor_csv(path: impl AsRef<Path>, spec: &SensorCsvSpec) -> Result<S
         let time = number(time_col)?;
         let mut values = Vec::with_capacity(channel_cols.len());
         for &c in &channel_cols {
-            values.push(number(c)? as f32);
+            let missing = record[c].is_empty() || parse_value(&record[c]).is_some_and(f32::is_nan);
+            values.push(if missing && spec.missing != MissingPolicy::Refuse { f32::NAN } else { number(c)? as f32 });
         }
         let subject = &record[subject_col];
         if subject.is_empty() {
@@ -377,14 +407,37 @@ pub fn read_sensor_csv(path: impl AsRef<Path>, spec: &SensorCsvSpec) -> Result<S
         }
     };
 
-    // Split rows into recordings.
+    // Short gaps filled with missing samples; long ones end recordings.
+    let (rows, long_gap_before, samples_inserted) = match spec.sampling_hz {
+        Some(hz) => {
+            let r = gaps::regularise(path, rows, spec, hz)?;
+            (r.rows, r.long_gap_before, r.samples_inserted)
+        }
+        None => {
+            let long: Vec<bool> = (0..rows.len())
+                .map(|i| {
+                    i > 0
+                        && rows[i].key == rows[i - 1].key
+                        && spec
+                            .max_gap_seconds
+                            .is_some_and(|gap| (rows[i].time - rows[i - 1].time) * spec.seconds_per_unit > gap)
+                })
+                .collect();
+            (rows, long, 0)
+        }
+    };
+
+    // Split rows into recordings; count the windows long gaps cost.
     let mut bounds: Vec<(usize, usize)> = Vec::new();
+    let mut windows_dropped_at_gaps = BTreeMap::new();
     let mut start = 0;
     for i in 1..=rows.len() {
-        let boundary = i == rows.len()
-            || rows[i].key != rows[i - 1].key
-            || spec.max_gap_seconds.is_some_and(|gap| (rows[i].time - rows[i - 1].time) * spec.seconds_per_unit > gap);
+        let boundary = i == rows.len() || rows[i].key != rows[i - 1].key || long_gap_before[i];
         if boundary {
+            if let Some(&(from, to)) = bounds.last().filter(|&&(_, to)| to == start && long_gap_before[start]) {
+                let lost = gaps::windows_across(to - from, i - start, spec.window, spec.stride);
+                gaps::count(&mut windows_dropped_at_gaps, &keys[rows[start].key].0, lost);
+            }
             bounds.push((start, i));
             start = i;
         }
@@ -430,6 +483,17 @@ pub fn read_sensor_csv(path: impl AsRef<Path>, spec: &SensorCsvSpec) -> Result<S
                     values[c * window + t] = v;
                 }
             }
+            if let Some(c) = entirely_missing_channel(&values, channels, window) {
+                return Err(TsError::line(
+                    path,
+                    rows_in[0].line,
+                    format!(
+                        "subject `{subject}`: the window starting here has no observed value in column `{}`; \
+                         drop the samples or set a shorter window",
+                        channel_names[c]
+                    ),
+                ));
+            }
             let classes = rows_in.iter().map(|r| class_of[r.label]);
             let label = match spec.label_rule {
                 WindowLabelRule::Last => class_of[rows_in[window - 1].label],
@@ -471,8 +535,11 @@ pub fn read_sensor_csv(path: impl AsRef<Path>, spec: &SensorCsvSpec) -> Result<S
         window_start_times,
         recordings,
         total_hours: total_seconds / 3600.0,
+        gap_samples_inserted: samples_inserted,
+        windows_dropped_at_gaps,
     })
 }
 
+mod gaps;
 #[cfg(test)]
 mod tests;

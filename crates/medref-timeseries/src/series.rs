@@ -280,21 +280,22 @@ pub fn stack_series<'a>(
     out
 }
 
-/// Sequences of different lengths zero-padded at the end to the longest,
-/// `[batch, channels, max_len]`, with their true lengths.
-pub fn pad_sequences<'a>(
-    sequences: impl ExactSizeIterator<Item = &'a FrameSequence> + Clone,
+/// Signals (frame sequences, series) of different lengths zero-padded at
+/// the end to the longest, `[batch, channels, max_len]`, with their true
+/// lengths.
+pub fn pad_sequences<'a, S: Signal + 'a>(
+    sequences: impl ExactSizeIterator<Item = &'a S> + Clone,
     channels: usize,
 ) -> (ndarray::Array3<f32>, Vec<usize>) {
-    let max_len = sequences.clone().map(|s| s.len).max().unwrap_or(0);
+    let max_len = sequences.clone().map(|s| s.len()).max().unwrap_or(0);
     let mut out = ndarray::Array3::<f32>::zeros((sequences.len(), channels, max_len));
     let mut lengths = Vec::with_capacity(sequences.len());
     for (mut row, s) in out.outer_iter_mut().zip(sequences) {
+        let len = s.len();
         for (ch, mut line) in row.outer_iter_mut().enumerate() {
-            line.slice_mut(ndarray::s![..s.len])
-                .assign(&ndarray::ArrayView1::from(&s.values[ch * s.len..(ch + 1) * s.len]));
+            line.slice_mut(ndarray::s![..len]).assign(&ndarray::ArrayView1::from(s.channel(ch)));
         }
-        lengths.push(s.len);
+        lengths.push(len);
     }
     (out, lengths)
 }

@@ -6,10 +6,11 @@
 //! each other, so a window-level split would test on the people the model
 //! trained on. The split is recorded in `splits.json`.
 
+use crate::missing::entirely_missing_channel;
 use crate::sections::{JigsawsSection, SensorCsvSection, TsSection};
 use crate::{
-    read_jigsaws, read_sensor_csv, read_ts, subject_split, ChannelScaler, FrameDataset, FrameSequence, JigsawsOptions,
-    Series, SubjectHoldout, TsError,
+    fill_series, read_jigsaws, read_sensor_csv, read_ts_with, subject_split, ChannelScaler, FrameDataset,
+    FrameSequence, JigsawsOptions, LengthPolicy, MissingPolicy, Series, SubjectHoldout, TsError,
 };
 use medref_core::split::split_train_val_test;
 use serde::Serialize;
@@ -29,12 +30,14 @@ pub struct SplitRecord {
     pub test: Vec<String>,
 }
 
-/// Equal-length windows or series with one class each.
+/// Windows or series with one class each, missing values filled.
 #[derive(Debug, Clone)]
 pub struct SeriesSet {
-    /// Channels per time step.
+    /// Channels per time step the model sees (availability channels
+    /// included under `missing = "mask"`).
     pub channels: usize,
-    /// Time steps per window or series.
+    /// Time steps of every window or series; 0 when lengths differ (the
+    /// model then pads each batch and masks the padding).
     pub len: usize,
     /// Class names in label order.
     pub class_names: Vec<String>,
@@ -50,6 +53,24 @@ pub struct SeriesSet {
     pub split: SplitRecord,
     /// Recording hours behind each split (sensor CSV only).
     pub hours: Option<[f64; 3]>,
+    /// `data_report.json`: series per split, values filled, lengths and
+    /// what was done to them (aggregates only: a published bundle keeps it).
+    pub report: serde_json::Map<String, serde_json::Value>,
+    /// `gaps.json`: windows lost to long gaps per subject, when the sensor
+    /// CSV's time stamps were checked (kept out of published bundles, as it
+    /// names subjects).
+    pub gaps: Option<BTreeMap<String, usize>>,
+}
+
+/// How series are made ready for the model, from the `[data]` section.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct SeriesPrep {
+    /// Standardise channels with the training split's statistics.
+    pub standardise: bool,
+    /// What to do with missing values.
+    pub missing: MissingPolicy,
+    /// Fixed or free lengths.
+    pub lengths: LengthPolicy,
 }
 
 /// Sequences with a class per frame.
@@ -79,11 +100,11 @@ fn pick<T: Clone>(items: &[T], idx: &[usize]) -> Vec<T> {
 /// test file or a stratified split of the training file.
 pub fn load_ts(d: &TsSection, seed: u64, path: Option<&Path>) -> Result<SeriesSet, TsError> {
     let main_path = path.unwrap_or(&d.path);
-    let train_file = read_ts(main_path)?;
+    let train_file = read_ts_with(main_path, d.missing)?;
     let labels: Vec<u32> = train_file.labels().iter().map(|&l| l as u32).collect();
     let (train, val, test) = match &d.test_path {
         Some(tp) => {
-            let test_file = read_ts(tp)?;
+            let test_file = read_ts_with(tp, d.missing)?;
             if test_file.class_names != train_file.class_names {
                 return Err(TsError::Mismatch(format!(
                     "{}: its classes differ from those of {} ({} vs {} classes)",
@@ -104,7 +125,8 @@ pub fn load_ts(d: &TsSection, seed: u64, path: Option<&Path>) -> Result<SeriesSe
     };
     let ids = |v: &[Series]| v.iter().map(|s| s.id.clone()).collect::<Vec<_>>();
     let split = SplitRecord { by: "ids".into(), train: ids(&train), val: ids(&val), test: ids(&test) };
-    finish_series(train, val, test, train_file.class_names, d.standardise, split, None, main_path)
+    let prep = SeriesPrep { standardise: d.standardise, missing: d.missing, lengths: d.length_policy() };
+    finish_series([train, val, test], train_file.class_names, prep, split, None, main_path)
 }
 
 /// Reads a `format = "sensor_csv"` config: windows per subject, subjects
@@ -133,48 +155,79 @@ pub fn load_sensor_csv(d: &SensorCsvSection, seed: u64, path: Option<&Path>) -> 
         val: s.val_subjects.clone(),
         test: s.test_subjects.clone(),
     };
-    finish_series(
-        pick(&series, &s.train),
-        pick(&series, &s.val),
-        pick(&series, &s.test),
-        windows.dataset.class_names,
-        d.standardise,
-        split,
-        Some(hours),
-        main_path,
-    )
+    let prep = SeriesPrep { standardise: d.standardise, missing: d.missing, lengths: LengthPolicy::default() };
+    let parts = [pick(&series, &s.train), pick(&series, &s.val), pick(&series, &s.test)];
+    let mut set = finish_series(parts, windows.dataset.class_names, prep, split, Some(hours), main_path)?;
+    if d.sampling_hz.is_some() || d.max_gap_seconds.is_some() {
+        set.report.insert("gap_samples_inserted".into(), windows.gap_samples_inserted.into());
+        let short = windows.recordings.iter().filter(|r| r.windows == 0).count();
+        set.report.insert("recordings_shorter_than_a_window".into(), short.into());
+        let dropped = &windows.windows_dropped_at_gaps;
+        for (name, subjects) in SPLITS.iter().zip([&s.train_subjects, &s.val_subjects, &s.test_subjects]) {
+            let n: usize = subjects.iter().filter_map(|subject| dropped.get(subject)).sum();
+            set.report.insert(format!("{name}_windows_dropped_at_gaps"), n.into());
+        }
+        set.gaps = Some(windows.windows_dropped_at_gaps);
+    }
+    Ok(set)
 }
 
-#[allow(clippy::too_many_arguments)]
+const SPLITS: [&str; 3] = ["train", "val", "test"];
+
+/// Fixes lengths, scales, fills missing values (adding availability
+/// channels under `mask`) and records what was done, split by split.
+/// `path` names the data in errors.
 fn finish_series(
-    mut train: Vec<Series>,
-    mut val: Vec<Series>,
-    mut test: Vec<Series>,
+    mut parts: [Vec<Series>; 3],
     class_names: Vec<String>,
-    standardise: bool,
+    prep: SeriesPrep,
     split: SplitRecord,
     hours: Option<[f64; 3]>,
     path: &Path,
 ) -> Result<SeriesSet, TsError> {
+    let mut report = serde_json::Map::new();
+    for (name, part) in SPLITS.iter().zip(&mut parts) {
+        report.insert(format!("{name}_rows"), part.len().into());
+        let resized = part.iter_mut().map(|s| prep.lengths.apply(s)).filter(|&changed| changed).count();
+        if prep.lengths.resample.is_some() || prep.lengths.max_length.is_some() {
+            report.insert(format!("{name}_series_resized"), resized.into());
+        }
+        if let Some(l) = crate::LengthSummary::of(part) {
+            report.insert(format!("{name}_length_min"), l.min.into());
+            report.insert(format!("{name}_length_median"), l.median.into());
+            report.insert(format!("{name}_length_max"), l.max.into());
+        }
+    }
+    let [train, val, test] = &mut parts;
     let first = train
         .first()
         .ok_or_else(|| TsError::Mismatch(format!("{}: no training series after the split", path.display())))?;
-    let (channels, len) = (first.channels, first.len);
-    for s in train.iter().chain(&val).chain(&test) {
-        if (s.channels, s.len) != (channels, len) {
+    let signal_channels = first.channels;
+    let len = first.len;
+    let equal = train.iter().chain(val.iter()).chain(test.iter()).all(|s| s.len == len);
+    for s in train.iter().chain(val.iter()).chain(test.iter()) {
+        if s.channels != signal_channels {
             return Err(TsError::Mismatch(format!(
-                "{}: series `{}` is {}x{}, others {channels}x{len}; the window model needs equal lengths (resample first)",
+                "{}: series `{}` has {} channels, others {signal_channels}",
                 path.display(),
                 s.id,
-                s.channels,
+                s.channels
+            )));
+        }
+        if let Some(c) = entirely_missing_channel(&s.values, s.channels, s.len) {
+            return Err(TsError::Mismatch(format!(
+                "{}: series `{}`: channel {} has no observed value in the {} steps kept",
+                path.display(),
+                s.id,
+                c + 1,
                 s.len
             )));
         }
-        if s.values.iter().any(|v| v.is_nan()) {
-            return Err(TsError::Mismatch(format!("{}: series `{}` has missing values", path.display(), s.id)));
-        }
     }
-    let scaler = if standardise {
+    report.insert("lengths".into(), prep.lengths.describe(equal).into());
+    report.insert("missing".into(), prep.missing.name().into());
+    let scaler = if prep.standardise {
+        // Missing values are skipped: statistics of observed samples only.
         let scaler = ChannelScaler::fit(train.iter())?;
         for s in train.iter_mut().chain(val.iter_mut()).chain(test.iter_mut()) {
             scaler.apply(s)?;
@@ -183,7 +236,14 @@ fn finish_series(
     } else {
         None
     };
-    Ok(SeriesSet { channels, len, class_names, train, val, test, scaler, split, hours })
+    for (name, part) in SPLITS.iter().zip(&mut parts) {
+        let filled: usize = part.iter_mut().map(|s| fill_series(s, prep.missing)).sum();
+        report.insert(format!("{name}_filled_values"), filled.into());
+    }
+    let [train, val, test] = parts;
+    let channels = prep.missing.model_channels(signal_channels);
+    let len = if equal { len } else { 0 };
+    Ok(SeriesSet { channels, len, class_names, train, val, test, scaler, split, hours, report, gaps: None })
 }
 
 /// Reads a `format = "jigsaws"` config, surgeons held out.

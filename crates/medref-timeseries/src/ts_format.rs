@@ -16,7 +16,9 @@
 //!
 //! After `@data` each line is one case: channels separated by `:`, values
 //! within a channel by `,`, the class label last. `?` or `NaN` marks a
-//! missing value (read as NaN). Tags are case-insensitive, as in sktime.
+//! missing value (read as NaN; [`read_ts_with`] refuses what the
+//! configured [`MissingPolicy`] cannot fill, naming the line and series).
+//! Tags are case-insensitive, as in sktime.
 //!
 //! Supported: classification problems without timestamps, equal or
 //! unequal length across cases. Refused with a message saying so:
@@ -27,6 +29,7 @@
 use std::path::Path;
 
 use crate::error::{parse_value, read_text, TsError};
+use crate::missing::{entirely_missing_channel, MissingPolicy};
 use crate::series::{Series, SeriesDataset};
 
 /// Header facts gathered before `@data`.
@@ -140,7 +143,18 @@ fn header_line(path: &Path, line: usize, text: &str, header: &mut Header) -> Res
 /// echoed), a label missing from `@classLabel`, and files without `@data`
 /// or cases.
 pub fn read_ts(path: impl AsRef<Path>) -> Result<SeriesDataset, TsError> {
-    let path = path.as_ref();
+    read(path.as_ref(), None)
+}
+
+/// [`read_ts`] for training or scoring under a missing-value policy: a
+/// case with a channel that has no observed value is refused (nothing can
+/// be filled in from nothing), and under [`MissingPolicy::Refuse`] so is a
+/// case with any missing value; both errors name the line and the series.
+pub fn read_ts_with(path: impl AsRef<Path>, missing: MissingPolicy) -> Result<SeriesDataset, TsError> {
+    read(path.as_ref(), Some(missing))
+}
+
+fn read(path: &Path, missing: Option<MissingPolicy>) -> Result<SeriesDataset, TsError> {
     let text = read_text(path)?;
     let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "series".into());
     let mut header = Header::default();
@@ -315,7 +329,11 @@ pub fn read_ts(path: impl AsRef<Path>) -> Result<SeriesDataset, TsError> {
                 ),
             )
         })?;
-        series.push(Series { id: format!("{stem}_{}", series.len() + 1), subject: None, channels, len, values, label });
+        let id = format!("{stem}_{}", series.len() + 1);
+        if let Some(policy) = missing {
+            check_missing(path, line, &id, &values, channels, len, policy)?;
+        }
+        series.push(Series { id, subject: None, channels, len, values, label });
     }
     if !in_data {
         return Err(TsError::format(path, "no @data line; expected header tags, then @data, then one case per line"));
@@ -330,6 +348,37 @@ pub fn read_ts(path: impl AsRef<Path>) -> Result<SeriesDataset, TsError> {
         channel_names: (0..channels).map(|c| format!("dim_{c}")).collect(),
         series,
     })
+}
+
+/// Refuses a case the policy cannot fill, naming the line and series.
+fn check_missing(
+    path: &Path,
+    line: usize,
+    id: &str,
+    values: &[f32],
+    channels: usize,
+    len: usize,
+    policy: MissingPolicy,
+) -> Result<(), TsError> {
+    if let Some(c) = entirely_missing_channel(values, channels, len) {
+        return Err(TsError::line(
+            path,
+            line,
+            format!("series `{id}`: channel {} has no observed value (every value is ? or NaN)", c + 1),
+        ));
+    }
+    let n = values.iter().filter(|v| v.is_nan()).count();
+    if policy == MissingPolicy::Refuse && n > 0 {
+        return Err(TsError::line(
+            path,
+            line,
+            format!(
+                "series `{id}` has {n} missing values (? or NaN) and [data].missing is \"refuse\"; \
+                 set missing = \"interpolate\", \"ffill\" or \"mask\" to fill them"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -438,6 +487,17 @@ mod tests {
         assert!(e.contains("line 1: @targetLabel (regression) is not supported"), "{e}");
         let e = error("@classLabel false\n@data\n1,2\n");
         assert!(e.contains("@classLabel false"), "{e}");
+    }
+
+    #[test]
+    fn a_missing_value_policy_refuses_by_line_and_series() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(&dir, "gappy.ts", &format!("{HEADER}1,?,3:4,5,6:no\n?,NaN,?:1,2,3:yes\n"));
+        let e = read_ts_with(&p, MissingPolicy::Refuse).unwrap_err().to_string();
+        assert!(e.contains("gappy.ts: line 11: series `gappy_1` has 1 missing values"), "{e}");
+        let e = read_ts_with(&p, MissingPolicy::Interpolate).unwrap_err().to_string();
+        assert!(e.contains("line 12: series `gappy_2`: channel 1 has no observed value"), "{e}");
+        assert_eq!(read_ts(&p).unwrap().len(), 2, "the plain reader keeps missing values as NaN");
     }
 
     #[test]

@@ -25,7 +25,8 @@ pub struct ModelMeta {
     pub model: String,
     /// One example's input shape: `[channels, height, width]` for images,
     /// `[seq_len]` for DNA, `[n_features]` for tables, `[channels, len]` for
-    /// windows, `[channels]` for frame sequences.
+    /// windows (len 0: series of any length, padded per batch), `[channels]`
+    /// for frame sequences.
     pub input_shape: Vec<usize>,
     /// 1: class index; > 1: multi-label with that many labels.
     pub label_width: usize,

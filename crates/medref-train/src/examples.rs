@@ -48,6 +48,15 @@ pub trait Examples {
         None
     }
 
+    /// The order of one training epoch: `order` is the seeded shuffle, and
+    /// a split whose batches cost more when mixed (sequences of different
+    /// lengths, padded to the longest) may regroup it. It must return the
+    /// same indices and depend on nothing but `order`, so the seed still
+    /// decides every batch. The default keeps the shuffle.
+    fn epoch_order(&self, order: Vec<usize>, _batch_size: usize) -> Vec<usize> {
+        order
+    }
+
     /// Builds the input for the examples at `indices`, on `device`.
     /// `augment` is `Some` for training batches only and carries the seeded
     /// generator that random augmentation must draw from.

@@ -241,6 +241,7 @@ where
         let lr = learning_rate(cfg, epoch);
         let mut order: Vec<usize> = (0..n).collect();
         Rng::derive(seed, &format!("shuffle-{epoch}")).shuffle(&mut order);
+        let order = train.epoch_order(order, cfg.batch_size);
         let augment = Rng::derive(seed, &format!("augment-{epoch}"));
         let step = Step { cfg, kind, weights: weights.as_ref(), lr, epoch, device };
         let (trained, loss_sum) =

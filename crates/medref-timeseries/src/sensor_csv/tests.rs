@@ -156,3 +156,44 @@ fn spec_round_trips_through_serde_with_the_rule_as_text() {
     assert!(serde_json::from_str::<SensorCsvSpec>("{\"label_rule\": \"often\"}").is_err());
     assert!(serde_json::from_str::<SensorCsvSpec>("{\"windw\": 10}").is_err());
 }
+
+/// 1 Hz samples of one subject: t = 0..=4, a 3 s gap (2 samples lost),
+/// t = 7..=9, a 10 s gap, t = 20..=23; one empty cell at t = 8.
+const GAPPY: &str = "timestamp,x,subject,label\n\
+    0,0,S1,a\n1,1,S1,a\n2,2,S1,a\n3,3,S1,a\n4,4,S1,a\n7,7,S1,a\n8,,S1,a\n9,9,S1,a\n\
+    20,20,S1,a\n21,21,S1,a\n22,22,S1,a\n23,23,S1,a\n";
+
+fn gappy_spec(missing: MissingPolicy) -> SensorCsvSpec {
+    SensorCsvSpec { sampling_hz: Some(1.0), max_gap_seconds: Some(5.0), missing, ..spec(4, 2, "majority") }
+}
+
+#[test]
+fn short_gaps_become_missing_samples_and_long_ones_split_recordings() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = read_sensor_csv(write(&dir, GAPPY), &gappy_spec(MissingPolicy::Interpolate)).unwrap();
+    assert_eq!(w.gap_samples_inserted, 2);
+    let samples: Vec<usize> = w.recordings.iter().map(|r| r.samples).collect();
+    assert_eq!(samples, vec![10, 4], "0..=9 with 5 and 6 inserted, then 20..=23");
+    // Windows of 4 every 2 over 10 + 4 joined samples: the one starting
+    // at 8 would have straddled the long gap.
+    assert_eq!(w.windows_dropped_at_gaps.get("S1"), Some(&1));
+    let second = &w.dataset.series[2]; // samples 4..8: 4, (5), (6), 7
+    assert_eq!(second.values[0], 4.0);
+    assert!(second.values[1].is_nan() && second.values[2].is_nan());
+    let third = &w.dataset.series[3]; // samples 6..10: (6), 7, (8), 9
+    assert!(third.values[2].is_nan(), "the empty cell reads as missing");
+}
+
+#[test]
+fn gaps_and_rates_are_refused_with_their_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(&dir, &GAPPY.replace("8,,", "8,8,"));
+    let e = read_sensor_csv(&p, &gappy_spec(MissingPolicy::Refuse)).unwrap_err().to_string();
+    assert!(e.contains("line 7: a gap of 3.000 s (2 missing samples)"), "{e}");
+    let slow = SensorCsvSpec { sampling_hz: Some(0.25), ..gappy_spec(MissingPolicy::Interpolate) };
+    let e = read_sensor_csv(&p, &slow).unwrap_err().to_string();
+    assert!(e.contains("line 3: column `timestamp`: 1.0000 s after the previous sample (line 2)"), "{e}");
+    std::fs::write(&p, "timestamp,x,subject,label\n0,,S1,a\n1,,S1,a\n2,,S1,a\n3,,S1,a\n").unwrap();
+    let e = read_sensor_csv(&p, &gappy_spec(MissingPolicy::Ffill)).unwrap_err().to_string();
+    assert!(e.contains("line 2: subject `S1`: the window starting here has no observed value in column `x`"), "{e}");
+}
