@@ -137,6 +137,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         "threads": rayon::current_num_threads(),
         "rows": [ds.train.targets.len(), ds.val.targets.len(), ds.test.targets.len()],
         "features": p,
+        "n_classes": match &ds.train.targets { Targets::Classes { n_classes, .. } => *n_classes, _ => 0 },
     });
     std::fs::write(out.join("medref_times.json"), serde_json::to_string_pretty(&times)?)?;
     Ok(())

@@ -12,6 +12,32 @@ use crate::rng::TreeRng;
 use crate::tree::{Node, Tree};
 use crate::{Features, Target};
 
+/// Features column by column, `[n_features, n_rows]`: a node reads one
+/// feature of many rows at a time, which a row-major table would scatter
+/// over memory (a fingerprint row is 8 KB).
+#[derive(Debug, Clone)]
+pub struct Columns {
+    values: Vec<f32>,
+    n_rows: usize,
+    pub n_features: usize,
+}
+
+impl Columns {
+    pub fn new(x: Features) -> Self {
+        let mut values = vec![0f32; x.x.len()];
+        for (i, row) in x.x.chunks(x.n_features.max(1)).enumerate() {
+            for (f, &v) in row.iter().enumerate() {
+                values[f * x.n_rows + i] = v;
+            }
+        }
+        Self { values, n_rows: x.n_rows, n_features: x.n_features }
+    }
+
+    fn get(&self, i: usize, f: usize) -> f32 {
+        self.values[f * self.n_rows + i]
+    }
+}
+
 /// What limits a tree's growth.
 #[derive(Debug, Clone, Copy)]
 pub struct CartParams {
@@ -113,7 +139,7 @@ struct Best {
 
 /// Grows one tree on `samples` (row, weight > 0) of `x`.
 pub fn grow_cart(
-    x: Features,
+    x: &Columns,
     target: &Target,
     samples: &[(usize, f64)],
     params: CartParams,
@@ -125,9 +151,10 @@ pub fn grow_cart(
     let mut features: Vec<usize> = (0..x.n_features).collect();
     let mut sorted: Vec<(f32, usize)> = Vec::with_capacity(rows.len());
     let mut scratch: Vec<(usize, f64)> = Vec::with_capacity(rows.len());
-    // (node, start, end, depth)
-    let mut stack = vec![(0usize, 0usize, rows.len(), 0usize)];
-    while let Some((node, start, end, depth)) = stack.pop() {
+    // (node, start, end, depth, features known to be constant in the
+    // node's rows: found constant in an ancestor, they stay so below it)
+    let mut stack = vec![(0usize, 0usize, rows.len(), 0usize, vec![false; x.n_features])];
+    while let Some((node, start, end, depth, mut constant)) = stack.pop() {
         let part = &rows[start..end];
         let mut stats = Stats::empty(target);
         part.iter().for_each(|&(r, w)| stats.add(target, r, w, 1.0));
@@ -137,8 +164,11 @@ pub fn grow_cart(
             && n >= params.min_samples_split.max(2)
             && n >= 2 * params.min_samples_leaf
             && impurity > 1e-12;
-        let best =
-            if can_split { best_split(x, target, part, &stats, params, &mut features, &mut sorted, rng) } else { None };
+        let best = if can_split {
+            best_split(x, target, part, &stats, params, (&mut features, &mut constant), &mut sorted, rng)
+        } else {
+            None
+        };
         let Some(best) = best else {
             nodes[node] = Node::Leaf { value: stats.value() };
             continue;
@@ -171,8 +201,8 @@ pub fn grow_cart(
         nodes[node] =
             Node::Split { feature: best.feature, threshold: best.threshold, missing_left: false, left, right };
         // Right pushed first so the left subtree is grown first.
-        stack.push((right, start + n_left, end, depth + 1));
-        stack.push((left, start, start + n_left, depth + 1));
+        stack.push((right, start + n_left, end, depth + 1, constant.clone()));
+        stack.push((left, start, start + n_left, depth + 1, constant));
     }
     GrownCart { tree: Tree { output: 0, nodes }, impurity_decrease: decrease }
 }
@@ -182,12 +212,12 @@ pub fn grow_cart(
 /// limit (as in scikit-learn).
 #[allow(clippy::too_many_arguments)]
 fn best_split(
-    x: Features,
+    x: &Columns,
     target: &Target,
     part: &[(usize, f64)],
     node: &Stats,
     params: CartParams,
-    features: &mut [usize],
+    (features, constant): (&mut [usize], &mut [bool]),
     sorted: &mut Vec<(f32, usize)>,
     rng: &mut TreeRng,
 ) -> Option<Best> {
@@ -201,13 +231,19 @@ fn best_split(
         let j = drawn + rng.below(p - drawn);
         features.swap(drawn, j);
         let f = features[drawn];
-        sorted.clear();
-        sorted.extend(part.iter().enumerate().map(|(k, &(r, _))| (x.get(r, f), k)));
-        // Stable: equal values keep their row order.
-        sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
-        if sorted[0].0 == sorted[sorted.len() - 1].0 {
+        if constant[f] {
             continue;
         }
+        sorted.clear();
+        sorted.extend(part.iter().enumerate().map(|(k, &(r, _))| (x.get(r, f), k)));
+        // Constant here (most fingerprint bits deep in a tree): no sort.
+        let first = sorted[0].0;
+        if sorted.iter().all(|v| v.0 == first) {
+            constant[f] = true;
+            continue;
+        }
+        // Ties broken by position, so the order is the same on every run.
+        sorted.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         tried += 1;
         let mut left = Stats::empty(target);
         let mut right = node.clone();
@@ -248,8 +284,13 @@ mod tests {
         let target = Target::Classes { labels: &labels, n_classes: 2 };
         let samples: Vec<(usize, f64)> = (0..6).map(|i| (i, 1.0)).collect();
         let params = CartParams { max_depth: Some(1), min_samples_leaf: 1, min_samples_split: 2, max_features: 1 };
-        let grown =
-            grow_cart(Features::new(&x, 6, 1).unwrap(), &target, &samples, params, &mut TreeRng::for_tree(0, 0));
+        let grown = grow_cart(
+            &Columns::new(Features::new(&x, 6, 1).unwrap()),
+            &target,
+            &samples,
+            params,
+            &mut TreeRng::for_tree(0, 0),
+        );
         let Node::Split { feature, threshold, left, right, .. } = grown.tree.nodes[0] else { panic!("no split") };
         assert_eq!((feature, threshold), (0, 3.5));
         assert_eq!(grown.tree.nodes[left], Node::Leaf { value: vec![1.0, 0.0] });
@@ -268,8 +309,13 @@ mod tests {
         let target = Target::Values(&values);
         let samples = vec![(0, 1.0), (1, 1.0), (2, 2.0)];
         let params = CartParams { max_depth: Some(0), min_samples_leaf: 1, min_samples_split: 2, max_features: 1 };
-        let grown =
-            grow_cart(Features::new(&x, 3, 1).unwrap(), &target, &samples, params, &mut TreeRng::for_tree(0, 0));
+        let grown = grow_cart(
+            &Columns::new(Features::new(&x, 3, 1).unwrap()),
+            &target,
+            &samples,
+            params,
+            &mut TreeRng::for_tree(0, 0),
+        );
         assert_eq!(grown.tree.nodes, vec![Node::Leaf { value: vec![(1.0 + 2.0 + 8.0) / 4.0] }]);
     }
 }

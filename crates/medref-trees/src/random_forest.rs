@@ -9,7 +9,7 @@
 //! sees them, and the boosting handles missing values natively for data
 //! that keep them.
 
-use crate::cart::{grow_cart, CartParams, GrownCart};
+use crate::cart::{grow_cart, CartParams, Columns, GrownCart};
 use crate::importance::mean_decrease_in_impurity;
 use crate::rng::TreeRng;
 use crate::tree::{Ensemble, Link};
@@ -144,6 +144,7 @@ impl RandomForest {
             max_features,
         };
         let n = x.n_rows;
+        let columns = Columns::new(x);
         let grown: Vec<(GrownCart, Vec<u32>)> = (0..params.n_trees)
             .into_par_iter()
             .map(|t| {
@@ -156,7 +157,7 @@ impl RandomForest {
                 }
                 let samples: Vec<(usize, f64)> =
                     counts.iter().enumerate().filter(|(_, &c)| c > 0).map(|(i, &c)| (i, f64::from(c))).collect();
-                (grow_cart(x, &target, &samples, cart, &mut rng), counts)
+                (grow_cart(&columns, &target, &samples, cart, &mut rng), counts)
             })
             .collect();
         let oob = (params.bootstrap && params.oob_score).then(|| oob_score(x, &target, &grown));
