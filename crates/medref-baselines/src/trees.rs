@@ -412,3 +412,76 @@ impl<F: DataFormat<Baseline = Tables>> Runner for TablesOrTrees<F> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use medref_trees::{Node, Tree};
+
+    /// A stump on feature 0 at 0.5 whose leaves hold `left` and `right`.
+    fn stump(left: Vec<f64>, right: Vec<f64>) -> Tree {
+        Tree {
+            output: 0,
+            nodes: vec![
+                Node::Split { feature: 0, threshold: 0.5, missing_left: true, left: 1, right: 2 },
+                Node::Leaf { value: left },
+                Node::Leaf { value: right },
+            ],
+        }
+    }
+
+    fn net(ensemble: Ensemble, standardise: Option<(f64, f64)>) -> TreeNet {
+        let file = EnsembleFile::new("test", ensemble, vec![1.0]);
+        TreeNet { fitted: Some(Arc::new(FittedTrees { file, standardise })) }
+    }
+
+    /// Softmax of the logits is what the ensemble predicts: a forest's
+    /// class fractions, sigmoid of binary boosting's raw score, and a
+    /// regression value in the run's standardised units.
+    #[test]
+    fn logits_give_back_the_ensembles_predictions() {
+        let device = Device::flex();
+        let x = Tensor::<2>::from_data(TensorData::new(vec![0.0f32, 1.0, f32::NAN], [3, 1]), &device);
+        let softmax = |net: &TreeNet| -> Vec<f32> {
+            burn::tensor::activation::softmax(net.logits(x.clone()), 1).into_data().try_into_vec().unwrap()
+        };
+        let forest = Ensemble {
+            n_features: 1,
+            n_outputs: 2,
+            baseline: vec![0.0, 0.0],
+            average: true,
+            link: Link::Identity,
+            trees: vec![stump(vec![1.0, 0.0], vec![0.25, 0.75]), stump(vec![0.5, 0.5], vec![0.25, 0.75])],
+        };
+        let p = softmax(&net(forest, None));
+        let want = [0.75, 0.25, 0.25, 0.75, 0.75, 0.25];
+        assert!(p.iter().zip(want).all(|(a, b)| (a - b).abs() < 1e-6), "{p:?}");
+        let boosting = Ensemble {
+            n_features: 1,
+            n_outputs: 1,
+            baseline: vec![0.5],
+            average: false,
+            link: Link::Sigmoid,
+            trees: vec![stump(vec![-1.5], vec![1.5])],
+        };
+        let p = softmax(&net(boosting, None));
+        let s = |z: f32| 1.0 / (1.0 + (-z).exp());
+        assert!((p[1] - s(-1.0)).abs() < 1e-6 && (p[3] - s(2.0)).abs() < 1e-6 && (p[5] - s(-1.0)).abs() < 1e-6);
+        let regression = Ensemble {
+            n_features: 1,
+            n_outputs: 1,
+            baseline: vec![10.0],
+            average: false,
+            link: Link::Identity,
+            trees: vec![stump(vec![-2.0], vec![2.0])],
+        };
+        let z: Vec<f32> = net(regression, Some((10.0, 2.0))).logits(x).into_data().try_into_vec().unwrap();
+        assert_eq!(z, vec![-1.0, 1.0, -1.0]);
+    }
+
+    #[test]
+    fn table_formats_train_every_table_kind_and_both_tree_kinds() {
+        assert_eq!(table_kinds(), &["linear", "mlp", "cox", "random_forest", "gradient_boosting"]);
+        assert!(is_tree_kind("random_forest") && is_tree_kind("gradient_boosting") && !is_tree_kind("mlp"));
+    }
+}
