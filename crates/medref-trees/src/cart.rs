@@ -150,6 +150,7 @@ pub fn grow_cart(
     let mut decrease = vec![0.0; x.n_features];
     let mut features: Vec<usize> = (0..x.n_features).collect();
     let mut sorted: Vec<(f32, usize)> = Vec::with_capacity(rows.len());
+    let mut counts: Vec<usize> = Vec::new();
     let mut scratch: Vec<(usize, f64)> = Vec::with_capacity(rows.len());
     // (node, start, end, depth, features known to be constant in the
     // node's rows: found constant in an ancestor, they stay so below it)
@@ -165,7 +166,7 @@ pub fn grow_cart(
             && n >= 2 * params.min_samples_leaf
             && impurity > 1e-12;
         let best = if can_split {
-            best_split(x, target, part, &stats, params, (&mut features, &mut constant), &mut sorted, rng)
+            best_split(x, target, part, &stats, params, (&mut features, &mut constant), (&mut sorted, &mut counts), rng)
         } else {
             None
         };
@@ -218,11 +219,16 @@ fn best_split(
     node: &Stats,
     params: CartParams,
     (features, constant): (&mut [usize], &mut [bool]),
-    sorted: &mut Vec<(f32, usize)>,
+    (sorted, counts): (&mut Vec<(f32, usize)>, &mut Vec<usize>),
     rng: &mut TreeRng,
 ) -> Option<Best> {
     let mut best: Option<Best> = None;
     let mut tried = 0;
+    // Per row of the node, (weight, weight * value) for a regression tree.
+    let weighted_values: Option<Vec<(f64, f64)>> = match target {
+        Target::Values(y) => Some(part.iter().map(|&(r, w)| (w, w * y[r])).collect()),
+        Target::Classes { .. } => None,
+    };
     let p = features.len();
     for drawn in 0..p {
         if tried >= params.max_features {
@@ -234,20 +240,38 @@ fn best_split(
         if constant[f] {
             continue;
         }
-        sorted.clear();
-        sorted.extend(part.iter().enumerate().map(|(k, &(r, _))| (x.get(r, f), k)));
         // Constant here (most fingerprint bits deep in a tree): no sort.
-        let first = sorted[0].0;
-        if sorted.iter().all(|v| v.0 == first) {
+        let first = x.get(part[0].0, f);
+        if part.iter().all(|&(r, _)| x.get(r, f) == first) {
             constant[f] = true;
             continue;
         }
-        // Ties broken by position, so the order is the same on every run.
-        sorted.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        sort_by_value(part.iter().map(|&(r, _)| x.get(r, f)), sorted, counts);
         tried += 1;
+        let n = sorted.len();
+        if let (Some(wy), Stats::Values { w: node_w, s: node_s, .. }) = (&weighted_values, node) {
+            // Squared error with the sums in locals: the same operations in
+            // the same order as `Stats`, so the same trees, faster.
+            let (mut lw, mut ls, mut rw, mut rs) = (0.0, 0.0, *node_w, *node_s);
+            for i in 0..n - 1 {
+                let (w, ws) = wy[sorted[i].1];
+                lw += w;
+                ls += ws;
+                rw -= w;
+                rs -= ws;
+                let (a, b) = (sorted[i].0, sorted[i + 1].0);
+                if a == b || i + 1 < params.min_samples_leaf || n - i - 1 < params.min_samples_leaf {
+                    continue;
+                }
+                let proxy = proxy_of(lw, ls) + proxy_of(rw, rs);
+                if best.as_ref().is_none_or(|bst| proxy > bst.proxy) {
+                    best = Some(Best { proxy, feature: f, threshold: between(a, b) });
+                }
+            }
+            continue;
+        }
         let mut left = Stats::empty(target);
         let mut right = node.clone();
-        let n = sorted.len();
         for i in 0..n - 1 {
             let (r, w) = part[sorted[i].1];
             left.add(target, r, w, 1.0);
@@ -258,16 +282,75 @@ fn best_split(
             }
             let proxy = left.proxy() + right.proxy();
             if best.as_ref().is_none_or(|bst| proxy > bst.proxy) {
-                let (a, b) = (f64::from(a), f64::from(b));
-                let mut t = a + (b - a) / 2.0;
-                if t >= b {
-                    t = a;
-                }
-                best = Some(Best { proxy, feature: f, threshold: t });
+                best = Some(Best { proxy, feature: f, threshold: between(a, b) });
             }
         }
     }
     best
+}
+
+/// Fills `sorted` with (value, position) of `values` in increasing order,
+/// ties by position. Small whole numbers (fingerprint counts, one-hot
+/// columns) are placed by counting, in one pass; others are sorted.
+fn sort_by_value(values: impl Iterator<Item = f32>, sorted: &mut Vec<(f32, usize)>, counts: &mut Vec<usize>) {
+    const SMALL: f32 = 64.0;
+    sorted.clear();
+    let mut small = true;
+    for (k, v) in values.enumerate() {
+        // `as` saturates and drops the fraction: only whole 0..=64 pass.
+        small &= (0.0..=SMALL).contains(&v) && f32::from(v as u8) == v;
+        sorted.push((v, k));
+    }
+    if !small {
+        sorted.sort_unstable_by_key(|&(v, k)| (u64::from(ordered_bits(v)) << 32) | k as u64);
+        return;
+    }
+    // A stable counting sort: positions stay in order within a value.
+    counts.clear();
+    counts.resize(SMALL as usize + 2, 0);
+    sorted.iter().for_each(|&(v, _)| counts[v as usize + 1] += 1);
+    for i in 1..counts.len() {
+        counts[i] += counts[i - 1];
+    }
+    let unsorted = std::mem::take(sorted);
+    sorted.resize(unsorted.len(), (0.0, 0));
+    for (v, k) in unsorted {
+        let at = &mut counts[v as usize];
+        // -0.0 and 0.0 share a slot; positions keep them apart as before.
+        sorted[*at] = (v, k);
+        *at += 1;
+    }
+}
+
+/// An f32's bits as an unsigned integer in `f32::total_cmp`'s order, so a
+/// sort compares one integer per pair.
+fn ordered_bits(v: f32) -> u32 {
+    let bits = v.to_bits();
+    if bits >> 31 == 1 {
+        !bits
+    } else {
+        bits | 0x8000_0000
+    }
+}
+
+/// `Stats::proxy` of a weight and weighted sum.
+fn proxy_of(w: f64, s: f64) -> f64 {
+    if w <= 0.0 {
+        0.0
+    } else {
+        s * s / w
+    }
+}
+
+/// The threshold halfway between neighbouring values `a < b`, kept below `b`.
+fn between(a: f32, b: f32) -> f64 {
+    let (a, b) = (f64::from(a), f64::from(b));
+    let t = a + (b - a) / 2.0;
+    if t >= b {
+        a
+    } else {
+        t
+    }
 }
 
 #[cfg(test)]
@@ -302,6 +385,26 @@ mod tests {
 
     /// Weights act as repeated rows: weight 3 on the class-1 point moves
     /// the leaf fractions accordingly; a regression leaf is the weighted mean.
+    #[test]
+    fn ordered_bits_sort_as_total_cmp() {
+        let mut v = [3.5f32, -0.0, 0.0, -2.0, 1e-30, -1e30, f32::INFINITY, 7.0];
+        let mut by_bits = v;
+        v.sort_by(f32::total_cmp);
+        by_bits.sort_by_key(|&x| ordered_bits(x));
+        assert_eq!(v.map(f32::to_bits), by_bits.map(f32::to_bits));
+    }
+
+    /// Counting and comparison sorts give the same order, ties by position.
+    #[test]
+    fn small_whole_numbers_sort_as_any_numbers() {
+        let values = [3.0f32, 0.0, 1.0, 3.0, 0.0, 64.0, 1.0, 0.0];
+        let (mut counted, mut counts) = (Vec::new(), Vec::new());
+        sort_by_value(values.iter().copied(), &mut counted, &mut counts);
+        let mut compared: Vec<(f32, usize)> = values.iter().copied().zip(0..).collect();
+        compared.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        assert_eq!(counted, compared);
+    }
+
     #[test]
     fn weights_count_as_repeats() {
         let x = [0.0, 1.0, 2.0];
