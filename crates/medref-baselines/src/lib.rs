@@ -5,8 +5,9 @@
 //! |---|---|---|---|
 //! | [`imaging`] | imaging diagnosis support | `medmnist_npz`, `image_folder` | `resnet` |
 //! | [`genomics`] | genomic medicine | `sequence_csv`, `bed_regions` | `dna_cnn` |
-//! | [`tables`] | diagnosis and treatment support | `table` | `linear`, `mlp` |
+//! | [`tables`] | diagnosis and treatment support | `table` | `linear`, `mlp`, `cox` |
 //! | [`molecules`] | drug development | `molecules` | `linear`, `mlp` |
+//! | [`trees`] | tables and molecules | `table`, `molecules` | `random_forest`, `gradient_boosting` |
 //! | [`signals`] | nursing care and dementia | `ts`, `sensor_csv` | `signal_cnn` |
 //! | [`surgery`] | surgical support | `jigsaws` | `tcn` |
 //!
@@ -22,6 +23,7 @@ pub mod registry;
 pub mod signals;
 pub mod surgery;
 pub mod tables;
+pub mod trees;
 
 use medref_core::config::{Config, ConfigError};
 use medref_train::run::{TrainOutcome, TrainRequest};

@@ -10,8 +10,9 @@ pub static FORMATS: Registry = Registry(&[
     &Registered::<crate::imaging::ImageFolder>::NEW,
     &Registered::<crate::genomics::SequenceCsv>::NEW,
     &Registered::<crate::genomics::BedRegions>::NEW,
-    &Registered::<crate::tables::Table>::NEW,
-    &Registered::<crate::molecules::Molecules>::NEW,
+    // Tables and molecules also train tree ensembles (`trees`), by model kind.
+    &crate::trees::TablesOrTrees::<crate::tables::Table>::NEW,
+    &crate::trees::TablesOrTrees::<crate::molecules::Molecules>::NEW,
     &Registered::<crate::signals::Ts>::NEW,
     &Registered::<crate::signals::SensorCsv>::NEW,
     &Registered::<crate::surgery::Jigsaws>::NEW,

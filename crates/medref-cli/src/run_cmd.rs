@@ -71,7 +71,7 @@ fn summary_line(outcome: &TrainOutcome) -> String {
         }
     };
     let fit = match outcome.fit {
-        FitMethod::Direct => "fitted directly (convex problem)".to_string(),
+        FitMethod::Direct => "fitted directly (no epochs)".to_string(),
         FitMethod::Loop => format!(
             "best epoch {} of {}{}",
             outcome.best_epoch,

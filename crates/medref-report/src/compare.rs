@@ -86,7 +86,7 @@ fn comparison_page(runs: &[Run]) -> String {
         ("Task", |r| format!("<span data-task=\"{}\">{}</span>", r.task().as_str(), escape(&r.task_text()))),
         ("Best epoch", |r| {
             if r.is_direct_fit() {
-                escape(crate::fit::DIRECT_FIT)
+                escape(crate::fit::direct_fit_line(r.model_kind()))
             } else {
                 r.best_epoch().map_or("unknown".into(), |e| e.to_string())
             }

@@ -12,6 +12,23 @@ use std::fmt::Write as _;
 /// The run summary's and the model card's one-line account of a direct fit.
 pub(crate) const DIRECT_FIT: &str = "fitted directly: one deterministic solve of a convex problem, no epochs";
 
+/// The same account for a tree ensemble, which is grown, not solved.
+pub(crate) const TREES_FIT: &str = "fitted directly: trees grown greedily in one deterministic fit, no epochs";
+
+/// Model kinds whose direct fit grows trees (`medref-trees`).
+pub(crate) fn grows_trees(kind: &str) -> bool {
+    matches!(kind, "random_forest" | "gradient_boosting")
+}
+
+/// The one-line account of a direct fit of this model kind.
+pub(crate) fn direct_fit_line(kind: &str) -> &'static str {
+    if grows_trees(kind) {
+        TREES_FIT
+    } else {
+        DIRECT_FIT
+    }
+}
+
 /// A scalar of `convex_fit.json` as printed: whole numbers as such, other
 /// numbers to about four digits, flags as yes or no.
 fn scalar(value: &serde_json::Value) -> Option<String> {
@@ -33,13 +50,24 @@ pub(crate) fn direct_fit_section(run: &Run) -> String {
         return String::new();
     }
     let mut s = String::from("<section id=\"fit\" data-fit=\"direct\">\n<h2>Fit</h2>\n");
-    let _ = writeln!(
-        s,
-        "<p>The model ({}) was fitted directly, as the solution of a convex problem found in one deterministic fit: \
-         there are no epochs, so there is no learning curve, no monitored validation metric and no training \
-         throughput to show, and rerunning the command gives the same weights.</p>",
-        code_cell(run.model_kind())
-    );
+    if grows_trees(run.model_kind()) {
+        let _ = writeln!(
+            s,
+            "<p>The model ({}) was fitted directly: its trees were grown greedily, split by split, in one \
+             deterministic fit (the same trees for the same seed on any number of threads). There are no epochs, so \
+             there is no learning curve to show; the trees are in <code>trees.json</code> and the model's own \
+             importance in <code>model_importance.csv</code>.</p>",
+            code_cell(run.model_kind())
+        );
+    } else {
+        let _ = writeln!(
+            s,
+            "<p>The model ({}) was fitted directly, as the solution of a convex problem found in one deterministic fit: \
+             there are no epochs, so there is no learning curve, no monitored validation metric and no training \
+             throughput to show, and rerunning the command gives the same weights.</p>",
+            code_cell(run.model_kind())
+        );
+    }
     let Some(fit) = &run.convex_fit else {
         s.push_str(
             "<p class=\"note\">convex_fit.json, the solver's record, is not in this directory.</p>\n</section>\n",

@@ -3,7 +3,7 @@
 //! archived with the run, or opened on a machine without network.
 
 use crate::error::ReportError;
-use crate::fit::{direct_fit_section, hazard_ratio_section, DIRECT_FIT};
+use crate::fit::{direct_fit_line, direct_fit_section, hazard_ratio_section};
 use crate::plots::{self, Figure};
 use crate::provenance;
 use crate::run::{Run, Subgroups};
@@ -182,7 +182,7 @@ fn summary_section(run: &Run) -> String {
         ("Data format", run.data_format().map(code_cell).unwrap_or_else(|| "unknown".into())),
     ];
     if run.is_direct_fit() {
-        rows.push(("Fit", format!("<span data-fit=\"direct\">{}</span>", escape(DIRECT_FIT))));
+        rows.push(("Fit", format!("<span data-fit=\"direct\">{}</span>", escape(direct_fit_line(run.model_kind())))));
     } else {
         rows.push(("Best epoch", escape(&best_epoch_text(run))));
         rows.push(("Monitored", run.monitor().map(code_cell).unwrap_or_else(|| "unknown".into())));

@@ -87,7 +87,7 @@ fn card(run: &Run) -> String {
     };
     s.push_str("## Model details\n\n| | |\n|---|---|\n");
     let fit = if run.is_direct_fit() {
-        ("Fit", crate::fit::DIRECT_FIT.to_string())
+        ("Fit", crate::fit::direct_fit_line(run.model_kind()).to_string())
     } else {
         ("Best epoch", run.best_epoch().map_or("unknown".into(), |e| e.to_string()))
     };
@@ -282,6 +282,17 @@ fn subgroup_section(run: &Run) -> String {
     s
 }
 
+/// What a reader of a tree ensemble's numbers should know (issue 31).
+const TREES_CAVEAT: &str = "A random forest averages many decision trees, each grown on a bootstrap resample of the \
+training rows and choosing each split among a random subset of the features; gradient boosting adds small trees one \
+after another, each correcting the errors the ensemble still makes. Neither outputs a calibrated probability by \
+construction: a forest's score is the share of trees' leaves voting for a class, pulled away from 0 and 1 by the \
+averaging, and boosting's can be over-confident once it fits the training rows closely. Read the calibration curve \
+before treating a score as a risk, and recalibrate on held-out data (Platt scaling or isotonic regression) if a \
+probability is to be reported to a patient. The model's own importance (`model_importance.csv`: impurity decrease or \
+split gain) says how much the trees used a feature on the training rows and favours features with many distinct \
+values; the permutation importance on the test split says what the model loses without it.";
+
 fn limitations(run: &Run) -> String {
     let mut items: Vec<String> = Vec::new();
     if run.model_kind() == "cox" {
@@ -293,6 +304,9 @@ fn limitations(run: &Run) -> String {
              absolute risk on its own: that needs the baseline hazard, which is estimated from this study's patients."
                 .to_string(),
         );
+    }
+    if crate::fit::grows_trees(run.model_kind()) {
+        items.push(TREES_CAVEAT.to_string());
     }
     if run.manifest.status != "finished" {
         items.push(format!(

@@ -137,6 +137,18 @@ pub trait Baseline: 'static {
     /// Whether `predict` takes a folder as its input (of images, say).
     const PREDICT_READS_FOLDER: bool = false;
 
+    /// Files beside the weights that hold the fitted model (a tree
+    /// ensemble's `trees.json`): the manifest records their SHA-256 as it
+    /// does the weights', and `eval`/`predict` refuse a changed one.
+    const MODEL_FILES: &'static [&'static str] = &[];
+
+    /// Puts a finished run's fitted model into `fresh` (just built): its
+    /// `model.bpk` weights, unless the model keeps its fit in its own file
+    /// (a tree ensemble has no tensors to load).
+    fn load_fitted(info: &RunInfo, fresh: Self::Model) -> Result<Self::Model, TrainError> {
+        crate::checkpoint::load_weights(fresh, &info.dir.join("model.bpk"))
+    }
+
     /// Files the field reports about the data, written before training
     /// (`preprocess.json`, `splits.json`...).
     fn write_data_extras(_dir: &Path, _data: &Self::Data) -> Result<(), TrainError> {

@@ -8,7 +8,7 @@
 //! explanation, report and model card.
 
 use crate::baseline::{Baseline, DataFormat, DataShape, DirectFit, ModelMeta, RunInfo, Trained};
-use crate::checkpoint::{load_weights, save_weights, Checkpoints};
+use crate::checkpoint::{save_weights, Checkpoints};
 use crate::device::{open_device, DeviceChoice};
 use crate::evaluate::{argmax_rows, monitor_value, predict_scores, score_loss, split_metrics, Metrics};
 use crate::examples::{Examples, Network, Targets};
@@ -102,7 +102,7 @@ pub fn reopen<B: Baseline>(info: RunInfo, device: DeviceChoice) -> Result<Traine
     verify_weights(&info.dir)?;
     let device = open_device(device)?.device;
     let fresh = B::build(&info.config, &info.meta, &device)?;
-    let model = load_weights(fresh, &info.dir.join("model.bpk"))?.valid();
+    let model = B::load_fitted(&info, fresh)?.valid();
     Ok(Trained { info, model, device, fit_state: None })
 }
 
@@ -240,7 +240,7 @@ pub fn train<F: DataFormat>(req: &TrainRequest, progress: &mut dyn Progress) -> 
         Err(e) => format!("failed: {e}"),
     };
     if result.is_ok() {
-        for name in WEIGHT_FILES {
+        for name in WEIGHT_FILES.iter().chain(F::Baseline::MODEL_FILES) {
             let path = dir.join(name);
             let digest = medref_core::fsutil::sha256_path(&path).map_err(TrainError::io(&path))?;
             manifest.weights_sha256.insert(name.to_string(), digest);

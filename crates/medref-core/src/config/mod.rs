@@ -21,12 +21,15 @@ mod parse;
 #[cfg(test)]
 mod tests;
 mod train;
+// Tree ensembles' model sections (issue 31).
+mod trees;
 mod validation;
 
 pub use data::*;
 pub use model::*;
 pub use parse::apply_override;
 pub use train::*;
+pub use trees::*;
 
 use parse::deserialize_at;
 use serde::{Deserialize, Serialize};

@@ -31,6 +31,10 @@ tagged_sections! {
     "signal_cnn" => SignalCnn(SignalCnnConfig),
     /// A temporal convolutional network labelling every frame.
     "tcn" => Tcn(TcnConfig),
+    /// A random forest on table features or fingerprints (`medref-trees`).
+    "random_forest" => RandomForest(super::trees::RandomForestConfig),
+    /// Histogram gradient boosting on table features or fingerprints.
+    "gradient_boosting" => GradientBoosting(super::trees::GradientBoostingConfig),
 }
 
 /// A linear model on table features: L2-penalised logistic regression for
