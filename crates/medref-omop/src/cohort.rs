@@ -54,9 +54,10 @@ pub struct TimeAtRisk {
     pub start_offset: i32,
     /// Last day at risk, from index (PLP `riskWindowEnd`); cut at the end of the observation period.
     pub end_offset: i32,
-    /// PLP `requireTimeAtRisk`: drop persons observed for fewer than `min_time_at_risk` days at risk...
+    /// PLP `requireTimeAtRisk`: drop persons whose time at risk ends before `start_offset +
+    /// min_time_at_risk`... (without it, only persons with no day at risk are dropped)
     pub require_time_at_risk: bool,
-    /// PLP `minTimeAtRisk` (days, counting both ends of the window).
+    /// PLP `minTimeAtRisk` (days after the first day at risk).
     pub min_time_at_risk: i32,
     /// ... unless they had the outcome (PLP `includeAllOutcomes`).
     pub include_all_outcomes: bool,
@@ -99,7 +100,9 @@ pub struct StudyPerson {
     pub outcome: bool,
     /// Days from index to the first outcome at risk, if any.
     pub days_to_event: Option<i32>,
-    /// Survival label: days from index to the first outcome at risk, or to `risk_end` (censored).
+    /// Survival label as PLP's `survivalTime`: days at risk up to and including the first
+    /// outcome (`days_to_event - risk_start + 1`), or `time_at_risk` when censored (no outcome
+    /// by the window's end or the end of observation).
     pub survival_time: i32,
 }
 
@@ -255,12 +258,16 @@ impl StudyDefinition {
         let risk_end = |c: &Candidate| tar.end_offset.min(c.period.map_or(i32::MAX, |(_, e)| e - c.index_date));
         if tar.require_time_at_risk {
             let min = tar.min_time_at_risk;
+            // PLP's comparison: `tarEnd >= tarStart + minTimeAtRisk`.
             candidates.retain(|c| {
-                risk_end(c) - tar.start_offset + 1 >= min
+                risk_end(c) >= tar.start_offset + min
                     || (tar.include_all_outcomes && first_outcome_at_risk(c).is_some())
             });
             let tail = if tar.include_all_outcomes { " or an outcome at risk" } else { "" };
-            record(format!("at least {min} days at risk{tail}"), &candidates);
+            record(format!("at least {min} days at risk after the first{tail}"), &candidates);
+        } else {
+            candidates.retain(|c| risk_end(c) >= tar.start_offset);
+            record("some time at risk".into(), &candidates);
         }
 
         let persons = candidates
@@ -283,7 +290,7 @@ impl StudyDefinition {
                     time_at_risk: risk_end - tar.start_offset + 1,
                     outcome: days_to_event.is_some(),
                     days_to_event,
-                    survival_time: days_to_event.unwrap_or(risk_end),
+                    survival_time: days_to_event.unwrap_or(risk_end) - tar.start_offset + 1,
                 }
             })
             .collect();

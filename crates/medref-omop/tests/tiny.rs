@@ -42,7 +42,7 @@ fn attrition_matches_the_hand_count() {
             ("at least 365 days of observation before index", 6, 3),
             ("aged 18 or older at index", 5, 3),
             ("no outcome in the 99999 days before the time at risk", 4, 2),
-            ("at least 364 days at risk or an outcome at risk", 3, 2),
+            ("at least 364 days at risk after the first or an outcome at risk", 3, 2),
         ]
     );
 }
@@ -184,4 +184,21 @@ fn a_bad_date_is_refused_with_file_line_and_column() {
     });
     let message = celecoxib_gi_bleed().build(&Cdm::new(dir.path())).unwrap_err().to_string();
     assert!(message.contains("observation_period.csv, line 3, column `observation_period_end_date`"), "{message}");
+}
+
+#[test]
+fn survival_time_counts_from_the_day_before_risk_starts_as_plp_does() {
+    let mut definition = celecoxib_gi_bleed();
+    definition.time_at_risk.start_offset = 0;
+    definition.time_at_risk.require_time_at_risk = false;
+    let population = definition.build(&Cdm::new(tiny_dir())).unwrap();
+    let last = population.attrition.last().unwrap();
+    assert_eq!((last.description.as_str(), last.persons, last.outcomes), ("some time at risk", 4, 2));
+    let rows: Vec<(i64, Option<i32>, i32, i32)> =
+        population.persons.iter().map(|p| (p.person_id, p.days_to_event, p.survival_time, p.time_at_risk)).collect();
+    // Person 2 stays (211 days observed after index); survival counts day 0 as a day at risk.
+    assert_eq!(
+        rows,
+        vec![(1, Some(78), 79, 366), (2, None, 212, 212), (7, Some(153), 154, 182), (BIG_ID, None, 366, 366)]
+    );
 }
