@@ -14,9 +14,11 @@ use crate::date::civil_from_days;
 use crate::error::OmopError;
 use crate::table::Cdm;
 use crate::vocabulary::ConceptSet;
+use serde::{Deserialize, Serialize};
 
-/// A CDM event table a cohort can draw records from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// A CDM event table a cohort can draw records from, named in a config as its table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Domain {
     /// `drug_era` (ingredient level), from `drug_era_start_date`.
     DrugEra,
@@ -40,15 +42,47 @@ impl Domain {
     }
 }
 
-/// Records of a concept set in one or more domains.
-#[derive(Debug, Clone, PartialEq)]
+/// Records of a concept set in one or more domains. In a config:
+/// `{ concepts = [192671], include_descendants = true, domains = ["condition_occurrence"] }`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(from = "EventCriteriaKeys", into = "EventCriteriaKeys")]
 pub struct EventCriteria {
     pub concept_set: ConceptSet,
     pub domains: Vec<Domain>,
 }
 
-/// The time at risk and PLP's rules for who stays in the population.
-#[derive(Debug, Clone, PartialEq)]
+/// [`EventCriteria`] as a config writes it: the concept set's keys inline.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EventCriteriaKeys {
+    concepts: Vec<i64>,
+    #[serde(default)]
+    include_descendants: bool,
+    domains: Vec<Domain>,
+}
+
+impl From<EventCriteriaKeys> for EventCriteria {
+    fn from(k: EventCriteriaKeys) -> Self {
+        let concept_set = ConceptSet { concepts: k.concepts, include_descendants: k.include_descendants };
+        Self { concept_set, domains: k.domains }
+    }
+}
+
+impl From<EventCriteria> for EventCriteriaKeys {
+    fn from(c: EventCriteria) -> Self {
+        Self {
+            concepts: c.concept_set.concepts,
+            include_descendants: c.concept_set.include_descendants,
+            domains: c.domains,
+        }
+    }
+}
+
+/// The time at risk and PLP's rules for who stays in the population; every
+/// key defaults to PLP's `createStudyPopulationSettings` (days 1 to 365, at
+/// least 364 days at risk unless the outcome happened).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct TimeAtRisk {
     /// First day at risk, from index (PLP `riskWindowStart`, anchored at cohort start).
     pub start_offset: i32,
@@ -63,20 +97,47 @@ pub struct TimeAtRisk {
     pub include_all_outcomes: bool,
 }
 
-/// A whole study population definition.
-#[derive(Debug, Clone, PartialEq)]
+impl Default for TimeAtRisk {
+    fn default() -> Self {
+        Self {
+            start_offset: 1,
+            end_offset: 365,
+            require_time_at_risk: true,
+            min_time_at_risk: 364,
+            include_all_outcomes: true,
+        }
+    }
+}
+
+fn plp_prior_outcome_lookback() -> i32 {
+    99999
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A whole study population definition; in a config, its keys (unknown ones refused).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct StudyDefinition {
     pub target: EventCriteria,
     pub outcome: EventCriteria,
     /// Days of continuous observation required before index (index - period start >= this).
+    #[serde(default)]
     pub prior_observation_days: i32,
     /// Inclusive bounds on age at index (calendar year of index minus year of birth).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_age: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_age: Option<i32>,
+    #[serde(default)]
     pub time_at_risk: TimeAtRisk,
     /// PLP `removeSubjectsWithPriorOutcome`: drop persons with an outcome after
     /// `index - prior_outcome_lookback` and before the first day at risk.
+    #[serde(default = "yes")]
     pub remove_subjects_with_prior_outcome: bool,
+    #[serde(default = "plp_prior_outcome_lookback")]
     pub prior_outcome_lookback: i32,
 }
 

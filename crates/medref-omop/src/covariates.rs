@@ -17,12 +17,15 @@ use crate::date::civil_from_days;
 use crate::error::OmopError;
 use crate::table::Cdm;
 use crate::vocabulary::{ancestors, concept_info};
+use serde::{Deserialize, Serialize};
 
 /// Concept ids never used as a condition group: they would hold almost everyone.
 pub const EXCLUDED_GROUPS: [i64; 2] = [441840, 4274025];
 
-/// Which analyses to run and the windows, in days from index (FeatureExtraction's defaults).
-#[derive(Debug, Clone, PartialEq)]
+/// Which analyses to run and the windows, in days from index (FeatureExtraction's
+/// defaults); in a config, any subset of its keys.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct CovariateSettings {
     pub gender: bool,
     pub age_group: bool,

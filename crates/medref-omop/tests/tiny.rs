@@ -202,3 +202,45 @@ fn survival_time_counts_from_the_day_before_risk_starts_as_plp_does() {
         vec![(1, Some(78), 79, 366), (2, None, 212, 212), (7, Some(153), 154, 182), (BIG_ID, None, 366, 366)]
     );
 }
+
+#[test]
+fn a_study_reads_from_toml_with_plp_defaults() {
+    let text = r#"
+        prior_observation_days = 365
+        min_age = 18
+        target = { concepts = [1118084], domains = ["drug_era"] }
+        outcome = { concepts = [192671], include_descendants = true, domains = ["condition_occurrence"] }
+    "#;
+    let definition: medref_omop::StudyDefinition = toml::from_str(text).unwrap();
+    assert_eq!(definition, celecoxib_gi_bleed());
+    let back: medref_omop::StudyDefinition = toml::from_str(&toml::to_string(&definition).unwrap()).unwrap();
+    assert_eq!(back, definition);
+    let err = toml::from_str::<medref_omop::StudyDefinition>(&text.replace("min_age", "minimum_age")).unwrap_err();
+    assert!(err.to_string().contains("minimum_age"), "{err}");
+    let err =
+        toml::from_str::<medref_omop::StudyDefinition>(&text.replace("\"drug_era\"", "\"drug_eras\"")).unwrap_err();
+    assert!(err.to_string().contains("drug_eras"), "{err}");
+    let settings: CovariateSettings = toml::from_str("min_fraction = 0.001\nvisit_count = false").unwrap();
+    assert_eq!(settings, CovariateSettings { min_fraction: 0.001, visit_count: false, ..CovariateSettings::default() });
+}
+
+#[test]
+fn attrition_and_covariate_reference_are_written_as_csv() {
+    let cdm = Cdm::new(tiny_dir());
+    let population = celecoxib_gi_bleed().build(&cdm).unwrap();
+    let data = extract_covariates(&cdm, &population, &CovariateSettings::default()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    medref_omop::write_attrition_csv(&dir.path().join("attrition.csv"), &population.attrition).unwrap();
+    medref_omop::write_covariate_ref_csv(&dir.path().join("covariate_ref.csv"), &data.reference).unwrap();
+    let attrition = std::fs::read_to_string(dir.path().join("attrition.csv")).unwrap();
+    let lines: Vec<&str> = attrition.lines().collect();
+    assert_eq!(lines[0], "step,description,persons,outcomes");
+    assert_eq!(lines[1], "1,first exposure to the target concept set,9,4");
+    assert_eq!(lines.len(), 8);
+    let reference = std::fs::read_to_string(dir.path().join("covariate_ref.csv")).unwrap();
+    assert!(reference.contains("\n8532001,gender = FEMALE,1,DemographicsGender,8532,,\n"), "{reference}");
+    assert!(reference.contains(
+        "\n80180212,condition_era group during day -30 through 0 days relative to index: Osteoarthritis,212,\
+         ConditionGroupEraShortTerm,80180,-30,0\n"
+    ));
+}
