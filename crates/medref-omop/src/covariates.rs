@@ -99,6 +99,19 @@ impl CovariateData {
             .map_or(0.0, |i| self.covariates[i].value)
     }
 
+    /// The matrix as dense row-major values `[n_rows, reference.len()]`, columns in
+    /// the order of `reference` (ascending covariate id), absent values 0: what a
+    /// linear model or a network takes. `n_rows` is the population's size.
+    pub fn to_dense(&self, n_rows: usize) -> Vec<f32> {
+        let width = self.reference.len();
+        let column: HashMap<i64, usize> = self.reference.iter().enumerate().map(|(j, r)| (r.covariate_id, j)).collect();
+        let mut x = vec![0.0f32; n_rows * width];
+        for c in &self.covariates {
+            x[c.row * width + column[&c.covariate_id]] = c.value as f32;
+        }
+        x
+    }
+
     /// The reference entry of a covariate id.
     pub fn reference_of(&self, covariate_id: i64) -> Option<&CovariateRef> {
         self.reference.iter().find(|r| r.covariate_id == covariate_id)

@@ -29,6 +29,8 @@ fn celecoxib_new_users_and_gi_bleeding() {
     assert_eq!(steps, EXPECTED_ATTRITION);
     let data = extract_covariates(&cdm, &population, &CovariateSettings::default()).unwrap();
     eprintln!("{} covariates, {} non-zero values", data.reference.len(), data.covariates.len());
+    // As scripts/omop-parity found them, value for value, in pandas.
+    assert_eq!((data.reference.len(), data.covariates.len()), (252, 16829));
     assert!(data.reference_of(8532001).is_some_and(|r| r.covariate_name == "gender = FEMALE"));
     // Every new user has celecoxib's own era at index, in both windows.
     for row in 0..population.persons.len() {

@@ -244,3 +244,21 @@ fn attrition_and_covariate_reference_are_written_as_csv() {
          ConditionGroupEraShortTerm,80180,-30,0\n"
     ));
 }
+
+#[test]
+fn the_sparse_matrix_densifies_in_reference_order() {
+    let cdm = Cdm::new(tiny_dir());
+    let population = celecoxib_gi_bleed().build(&cdm).unwrap();
+    let settings = CovariateSettings { min_fraction: 0.5, ..CovariateSettings::default() };
+    let data = extract_covariates(&cdm, &population, &settings).unwrap();
+    let x = data.to_dense(population.persons.len());
+    // Columns: 1920, 1922, 2010006, 8532001, 1118084410, 1118084412, 21603933410, 21603933412.
+    assert_eq!(
+        x,
+        vec![
+            2.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, // person 1
+            0.0, 0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, // person 7
+            1.0, 1.0, 0.0, 0.0, 1.0, 1.0, 1.0, 1.0, // person 2^53+1
+        ]
+    );
+}
