@@ -1,0 +1,25 @@
+//! OMOP Common Data Model (CDM v5.3/v5.4) tables to patient-level prediction:
+//! a target cohort, an outcome and a time at risk become a labelled study
+//! population with its attrition table (PatientLevelPrediction's
+//! `createStudyPopulation`), and baseline covariates as FeatureExtraction's
+//! default analyses define them, held sparse.
+//!
+//! Tables are read from a folder of CSV (`.csv` or `.csv.gz`) files, one per
+//! table, only the columns a step needs; ids are 64-bit integers, dates are days
+//! since 1970-01-01.
+
+pub mod cohort;
+pub mod covariates;
+pub mod date;
+pub mod error;
+pub mod output;
+pub mod study;
+pub mod table;
+pub mod vocabulary;
+
+pub use cohort::{AttritionStep, Domain, EventCriteria, StudyDefinition, StudyPerson, StudyPopulation, TimeAtRisk};
+pub use covariates::{extract_covariates, Covariate, CovariateData, CovariateRef, CovariateSettings};
+pub use error::OmopError;
+pub use output::{write_attrition_csv, write_covariate_ref_csv};
+pub use table::Cdm;
+pub use vocabulary::ConceptSet;
