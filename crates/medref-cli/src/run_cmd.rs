@@ -36,7 +36,9 @@ pub fn train(
         }
         (Some(config), None) => {
             refuse_directory(&config, "a config file (e.g. configs/imaging/tiny.toml)")?;
-            (medref_baselines::load_config(&config, &set)?, out)
+            let loaded = medref_baselines::load_config(&config, &set)?;
+            medref_core::config::check_relative_inputs(&loaded, &config)?;
+            (loaded, out)
         }
         (None, None) => unreachable!("clap requires CONFIG or --resume"),
     };

@@ -132,9 +132,7 @@ impl Config {
             };
             ConfigError::Syntax { path: path.to_path_buf(), message }
         })?;
-        let config = Self::from_toml_str(&text, path, overrides, formats)?;
-        check_relative_inputs(&config, path)?;
-        Ok(config)
+        Self::from_toml_str(&text, path, overrides, formats)
     }
 
     /// Parses config text; `path` only names the source in errors.
@@ -194,7 +192,9 @@ impl Config {
 /// a folder above the config, say where and how to reach it instead of
 /// letting the reader report a bare "no such file". An input found nowhere
 /// is left to the reader (`medref data fetch` may be about to create it).
-fn check_relative_inputs(config: &Config, config_path: &Path) -> Result<(), ConfigError> {
+/// Called where a config is about to be trained, not when one is only
+/// read (listing, checking or planning configs works from anywhere).
+pub fn check_relative_inputs(config: &Config, config_path: &Path) -> Result<(), ConfigError> {
     let Some(config_dir) = std::fs::canonicalize(config_path).ok().and_then(|p| p.parent().map(Path::to_path_buf))
     else {
         return Ok(());
