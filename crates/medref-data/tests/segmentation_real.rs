@@ -45,7 +45,7 @@ fn kvasir_pairs_with_jpeg_masks() {
     let pattern = PairPattern { image: "images/{id}.jpg".into(), mask: "masks/{id}.jpg".into(), roi: None };
     let pairs = read_segmentation_pairs(&root, &pattern, &MaskRule::Threshold(128), false).unwrap();
     assert_eq!(pairs.len(), 998);
-    assert!(pairs.iter().all(|p| (p.height, p.width) == (256, 256) && p.mask.iter().any(|&m| m == 1)));
+    assert!(pairs.iter().all(|p| (p.height, p.width) == (256, 256) && p.mask.contains(&1)));
     let share = pairs.iter().map(|p| p.mask.iter().filter(|&&m| m == 1).count()).sum::<usize>() as f64
         / (998.0 * 256.0 * 256.0);
     eprintln!("Kvasir-SEG: polyp share {share:.4}");

@@ -122,8 +122,11 @@ impl ImageSegmentation {
     }
 }
 
+/// Reads one metric of an image.
+type Metric = fn(&ImageSegmentation) -> Option<f64>;
+
 /// The metrics by name, as `metrics.json` keys them.
-const METRICS: [(&str, fn(&ImageSegmentation) -> Option<f64>); 6] = [
+const METRICS: [(&str, Metric); 6] = [
     ("dice", |m| m.dice),
     ("iou", |m| m.iou),
     ("sensitivity", |m| m.sensitivity),

@@ -231,7 +231,7 @@ mod tests {
         let shape = [9, 7];
         let feature: Vec<bool> = (0..63).map(|i| (i * 37 + 11) % 17 == 0).collect();
         let d = distance_to(&feature, &shape, &[1.3, 0.7]);
-        for i in 0..63 {
+        for (i, got) in d.iter().enumerate() {
             let (r, c) = ((i / 7) as f64, (i % 7) as f64);
             let best = (0..63)
                 .filter(|&j| feature[j])
@@ -240,7 +240,7 @@ mod tests {
                     ((1.3 * (r - rj)).powi(2) + (0.7 * (c - cj)).powi(2)).sqrt()
                 })
                 .fold(f64::INFINITY, f64::min);
-            assert!((d[i] - best).abs() < 1e-9, "pixel {i}: {} vs {best}", d[i]);
+            assert!((got - best).abs() < 1e-9, "pixel {i}: {got} vs {best}");
         }
     }
 }
