@@ -45,6 +45,7 @@ pub fn conv2d(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
     if !crate::on_flex(&x.device()) || conv.groups != 1 {
         return conv.forward(x);
     }
+    crate::took_kernel();
     let [_, _, h, w] = x.dims();
     let (top, bottom) = padding_pair(&conv.padding, 0, h, conv.kernel_size[0], conv.stride[0]);
     let (left, right) = padding_pair(&conv.padding, 1, w, conv.kernel_size[1], conv.stride[1]);
@@ -70,6 +71,7 @@ pub fn conv1d(conv: &Conv1d, x: Tensor<3>) -> Tensor<3> {
     if !crate::on_flex(&x.device()) || conv.groups != 1 {
         return conv.forward(x);
     }
+    crate::took_kernel();
     let [n, c, len] = x.dims();
     let (left, right) = match &conv.padding {
         PaddingConfig1d::Valid => (0, 0),

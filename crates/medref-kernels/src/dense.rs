@@ -54,6 +54,7 @@ pub fn dense(linear: &Linear, x: Tensor<2>, relu: bool) -> Tensor<2> {
         let y = linear.forward(x);
         return if relu { burn_relu(y) } else { y };
     }
+    crate::took_kernel();
     let bias = linear.bias.as_ref().expect("checked above").val();
     Tensor::from_dispatch(<Dispatch as DenseKernels>::dense_bias(
         x.into_dispatch(),
@@ -217,7 +218,8 @@ mod tests {
             let linear = LinearConfig::new(d_in, d_out).init(&device);
             let x = Tensor::<2>::random([n, d_in], Distribution::Normal(0.0, 1.0), &device);
             for relu in [false, true] {
-                let ours: Vec<f32> = dense(&linear, x.clone(), relu).into_data().try_to_vec().unwrap();
+                let ours: Vec<f32> =
+                    crate::flex::ours("dense", || dense(&linear, x.clone(), relu)).into_data().try_to_vec().unwrap();
                 let y = linear.forward(x.clone());
                 let theirs: Vec<f32> = if relu { burn_relu(y) } else { y }.into_data().try_to_vec().unwrap();
                 assert_eq!(ours.len(), n * d_out);
@@ -236,7 +238,7 @@ mod tests {
                 device.seed(20 + i as u64);
                 let linear = LinearConfig::new(d_in, d_out).init(&device);
                 let x = Tensor::<2>::random([n, d_in], Distribution::Normal(0.0, 1.0), &device).require_grad();
-                let ours = dense(&linear, x.clone(), relu);
+                let ours = crate::flex::ours("dense", || dense(&linear, x.clone(), relu));
                 let theirs = if relu { burn_relu(linear.forward(x.clone())) } else { linear.forward(x.clone()) };
                 let what = format!("{n}x{d_in}->{d_out}, relu {relu}");
                 assert_close(ours.clone(), theirs.clone(), &format!("{what}: forward"));

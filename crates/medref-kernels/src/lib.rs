@@ -39,6 +39,24 @@ use burn::prelude::Device;
 /// `MEDREF_CPU_KERNELS=burn` keeps burn's own operations on the CPU too:
 /// for measuring what the kernels change, and a way out should one of
 /// them misbehave on a user's machine.
+/// How many times, on this thread, a call took one of our kernels instead
+/// of burn's operation. The kernel tests compare our results with burn's;
+/// where a call quietly falls back to burn (another device, or
+/// `MEDREF_CPU_KERNELS=burn`) they would compare burn with burn and pass
+/// whatever the kernel does, so they check that this count went up.
+pub fn kernel_runs() -> u64 {
+    KERNEL_RUNS.with(|n| n.get())
+}
+
+thread_local! {
+    static KERNEL_RUNS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Counts a call that took our kernel (see [`kernel_runs`]).
+pub(crate) fn took_kernel() {
+    KERNEL_RUNS.with(|n| n.set(n.get() + 1));
+}
+
 pub(crate) fn on_flex(device: &Device) -> bool {
     static ENABLED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     let enabled = *ENABLED.get_or_init(|| std::env::var("MEDREF_CPU_KERNELS").map_or(true, |v| v != "burn"));

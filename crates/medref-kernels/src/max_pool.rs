@@ -39,6 +39,7 @@ pub fn max_pool1d(x: Tensor<3>, k: usize, burn_pool: impl FnOnce(Tensor<3>) -> T
     if !crate::on_flex(&x.device()) || !(1..=255).contains(&k) {
         return burn_pool(x);
     }
+    crate::took_kernel();
     Tensor::from_dispatch(<Dispatch as MaxPoolKernels>::max_pool_last_axis(x.into_dispatch(), k))
 }
 
@@ -48,6 +49,7 @@ pub fn max_pool2d_2x2(x: Tensor<4>, burn_pool: impl FnOnce(Tensor<4>) -> Tensor<
     if !crate::on_flex(&x.device()) {
         return burn_pool(x);
     }
+    crate::took_kernel();
     Tensor::from_dispatch(<Dispatch as MaxPoolKernels>::max_pool_2x2(x.into_dispatch()))
 }
 

@@ -30,7 +30,7 @@ fn training_matches_burn_in_output_gradients_and_running_statistics() {
         let (ours_layer, burn_layer) = layers(dims[1], &device);
         // Off-centre and scaled, so the statistics are not trivially 0 and 1.
         let x = (Tensor::<4>::random(dims, Distribution::Normal(0.0, 1.0), &device) * 3.0 + 2.0).require_grad();
-        let ours = batch_norm(&ours_layer, x.clone());
+        let ours = crate::flex::ours("batch norm", || batch_norm(&ours_layer, x.clone()));
         let theirs = burn_layer.forward(x.clone());
         assert_close(ours.clone(), theirs.clone(), &format!("case {i}: output"));
         let weights = Tensor::<4>::random(dims, Distribution::Normal(0.0, 1.0), &device);
@@ -54,7 +54,8 @@ fn training_matches_burn_in_output_gradients_and_running_statistics() {
         // After that step, inference uses the running statistics.
         let plain = x.inner();
         let (a, b) = (ours_layer.valid(), burn_layer.valid());
-        assert_close(batch_norm(&a, plain.clone()), b.forward(plain), &format!("case {i}: inference"));
+        let inferred = crate::flex::ours("batch norm inference", || batch_norm(&a, plain.clone()));
+        assert_close(inferred, b.forward(plain), &format!("case {i}: inference"));
     }
 }
 

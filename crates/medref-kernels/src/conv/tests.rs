@@ -41,11 +41,41 @@ fn conv2d_matches_burn_for_the_resnet_and_cnn_layers() {
     }
 }
 
+/// The imaging baseline's layers at their real size
+/// (`configs/imaging/pneumoniamnist.toml`: width 16, three stages on 28x28)
+/// with a batch of 19, so the weight gradient is summed over three groups
+/// of `SAMPLES_PER_GROUP` samples as in training; and a stride-2 layer
+/// whose unfolded input is over the cap, so the backward unfolds again.
+#[test]
+fn conv2d_matches_burn_at_real_sizes_over_several_sample_groups_and_past_the_unfolding_cap() {
+    let pad = || PaddingConfig2d::Explicit(1, 1, 1, 1);
+    // (c_in, c_out, kernel, stride, batch, h, w)
+    let cases: [(usize, usize, usize, usize, usize, usize, usize); 6] = [
+        (1, 16, 3, 1, 19, 28, 28),
+        (16, 16, 3, 1, 19, 28, 28),
+        (16, 32, 3, 2, 19, 28, 28),
+        (32, 64, 3, 2, 19, 14, 14),
+        (64, 64, 3, 1, 19, 7, 7),
+        (48, 8, 3, 2, 26, 80, 80),
+    ];
+    assert!(cases.iter().all(|c| c.4 > SAMPLES_PER_GROUP));
+    let (c_in, _, k, _, n, h, w) = cases[5];
+    let (oh, ow) = (h.div_ceil(2), w.div_ceil(2));
+    assert!(n * c_in * k * k * oh * ow > KEEP_UNFOLDED_UP_TO, "the last case must be over the cap");
+    for (i, (c_in, c_out, k, s, n, h, w)) in cases.into_iter().enumerate() {
+        let device = Device::flex().autodiff();
+        device.seed(100 + i as u64);
+        let conv = Conv2dConfig::new([c_in, c_out], [k, k]).with_stride([s, s]).with_padding(pad()).init(&device);
+        let x = Tensor::<4>::random([n, c_in, h, w], Distribution::Normal(0.0, 1.0), &device).require_grad();
+        assert_conv2d_matches_burn(&conv, x, &format!("real-size case {i}"));
+    }
+}
+
 /// Our forward, input, weight and bias gradients, and inference against
 /// burn's `Conv2d` for `conv` on `x`.
 fn assert_conv2d_matches_burn(conv: &Conv2d, x: Tensor<4>, what: &str) {
     let device = x.device();
-    let ours = conv2d(conv, x.clone());
+    let ours = crate::flex::ours(what, || conv2d(conv, x.clone()));
     let theirs = conv.forward(x.clone());
     assert_close(ours.clone(), theirs.clone(), &format!("{what}: forward"));
     let weights = Tensor::<4>::random(theirs.dims(), Distribution::Normal(0.0, 1.0), &device);
@@ -59,7 +89,8 @@ fn assert_conv2d_matches_burn(conv: &Conv2d, x: Tensor<4>, what: &str) {
         assert_close(bv.grad(&g1).unwrap(), bv.grad(&g2).unwrap(), &format!("{what}: bias gradient"));
     }
     let plain = x.inner();
-    assert_close(conv2d(&conv.valid(), plain.clone()), conv.valid().forward(plain), &format!("{what}: inference"));
+    let inferred = crate::flex::ours(what, || conv2d(&conv.valid(), plain.clone()));
+    assert_close(inferred, conv.valid().forward(plain), &format!("{what}: inference"));
 }
 
 #[test]
@@ -97,7 +128,7 @@ fn conv1d_matches_burn_for_the_dna_signal_and_tcn_layers() {
         device.seed(10 + i as u64);
         let conv = Conv1dConfig::new(c_in, c_out, k).with_dilation(d).with_padding(padding).init(&device);
         let x = Tensor::<3>::random([2, c_in, len], Distribution::Normal(0.0, 1.0), &device).require_grad();
-        let ours = conv1d(&conv, x.clone());
+        let ours = crate::flex::ours("conv1d", || conv1d(&conv, x.clone()));
         let theirs = conv.forward(x.clone());
         assert_close(ours.clone(), theirs.clone(), &format!("case {i}: forward"));
         let weights = Tensor::<3>::random(theirs.dims(), Distribution::Normal(0.0, 1.0), &device);
