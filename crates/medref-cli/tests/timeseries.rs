@@ -5,30 +5,7 @@
 
 mod common;
 
-use common::{assert_bad_trainings, json, medref};
-use std::path::Path;
-
-fn train(config: &str, dir: &Path, extra: &[&str]) -> serde_json::Value {
-    let mut args = vec!["train", config, "--out", dir.to_str().unwrap(), "--quiet"];
-    args.extend_from_slice(extra);
-    let o = medref(&args);
-    assert!(o.status.success(), "{}\n{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
-    json(&dir.join("metrics.json"))
-}
-
-/// `id -> scores` of a CSV whose first column is the id and whose score
-/// columns are named `score_<j>`.
-fn scores_by_id(csv: &str) -> std::collections::BTreeMap<String, Vec<f64>> {
-    let mut lines = csv.lines();
-    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    let cols: Vec<usize> = (0..header.len()).filter(|&j| header[j].starts_with("score_")).collect();
-    lines
-        .map(|l| {
-            let cells: Vec<&str> = l.split(',').collect();
-            (cells[0].to_string(), cols.iter().map(|&j| cells[j].parse().unwrap()).collect())
-        })
-        .collect()
-}
+use common::{assert_bad_trainings, json, medref, scores_by_id, train_metrics};
 
 /// `predict` reads the training format itself: every window of a long
 /// sensor CSV gets a row named subject/recording/first sample, and the
@@ -37,7 +14,7 @@ fn scores_by_id(csv: &str) -> std::collections::BTreeMap<String, Vec<f64>> {
 fn predict_scores_every_window_of_a_sensor_csv_as_the_run_did() {
     let tmp = tempfile::tempdir().unwrap();
     let run = tmp.path().join("run");
-    train("configs/eldercare/tiny.toml", &run, &[]);
+    train_metrics("configs/eldercare/tiny.toml", &run, &[]);
     let o = medref(&["predict", run.to_str().unwrap(), "datasets/eldercare/tiny/eldercare_sensors.csv"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let out = String::from_utf8(o.stdout).unwrap();
@@ -63,7 +40,7 @@ fn predict_scores_every_window_of_a_sensor_csv_as_the_run_did() {
 #[test]
 fn eldercare_tiny_tells_activities_apart_on_unseen_residents() {
     let tmp = tempfile::tempdir().unwrap();
-    let m = train("configs/eldercare/tiny.toml", &tmp.path().join("run"), &[]);
+    let m = train_metrics("configs/eldercare/tiny.toml", &tmp.path().join("run"), &[]);
     let f1 = m["test"]["f1_macro"].as_f64().unwrap();
     assert!(f1 >= 0.9, "test macro-F1 {f1}");
     assert!(m["test"]["recall_class_0"].as_f64().is_some());
@@ -77,7 +54,7 @@ fn eldercare_tiny_tells_activities_apart_on_unseen_residents() {
 #[test]
 fn eldercare_fall_detector_reports_sensitivity_at_a_false_alarm_budget() {
     let tmp = tempfile::tempdir().unwrap();
-    let m = train("configs/eldercare/tiny-falls.toml", &tmp.path().join("run"), &[]);
+    let m = train_metrics("configs/eldercare/tiny-falls.toml", &tmp.path().join("run"), &[]);
     let test = &m["test"];
     assert!(test["auroc"].as_f64().unwrap() >= 0.9, "{test}");
     assert_eq!(test["alarm_budget_per_hour"].as_f64(), Some(1.0));
@@ -89,7 +66,7 @@ fn eldercare_fall_detector_reports_sensitivity_at_a_false_alarm_budget() {
 fn surgery_tiny_labels_gestures_frame_by_frame() {
     let tmp = tempfile::tempdir().unwrap();
     let run = tmp.path().join("run");
-    let m = train("configs/surgery/tiny.toml", &run, &[]);
+    let m = train_metrics("configs/surgery/tiny.toml", &run, &[]);
     let acc = m["test"]["frame_accuracy"].as_f64().unwrap();
     let edit = m["test"]["edit"].as_f64().unwrap();
     assert!(acc >= 0.85, "frame accuracy {acc}");
@@ -124,7 +101,7 @@ fn surgery_tiny_labels_gestures_frame_by_frame() {
 fn basicmotions_reaches_published_accuracy_with_the_split_recorded() {
     let tmp = tempfile::tempdir().unwrap();
     let run = tmp.path().join("run");
-    let m = train("configs/eldercare/basicmotions.toml", &run, &[]);
+    let m = train_metrics("configs/eldercare/basicmotions.toml", &run, &[]);
     let acc = m["test"]["accuracy"].as_f64().unwrap();
     assert!(acc >= 0.95, "test accuracy {acc}");
     let splits = json(&run.join("splits.json"));

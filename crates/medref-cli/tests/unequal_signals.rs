@@ -5,32 +5,9 @@
 
 mod common;
 
-use common::{assert_bad_trainings, json, medref, repo};
-use std::path::Path;
+use common::{assert_bad_trainings, json, medref, repo, scores_by_id, train_metrics};
 
 const UNEQUAL: &str = "configs/eldercare/tiny-unequal.toml";
-
-fn train(config: &str, dir: &Path, extra: &[&str]) -> serde_json::Value {
-    let mut args = vec!["train", config, "--out", dir.to_str().unwrap(), "--quiet"];
-    args.extend_from_slice(extra);
-    let o = medref(&args);
-    assert!(o.status.success(), "{}\n{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
-    json(&dir.join("metrics.json"))
-}
-
-/// `id -> scores` of a predictions CSV (first column the id, scores in
-/// `score_<j>` columns).
-fn scores_by_id(csv: &str) -> std::collections::BTreeMap<String, Vec<f64>> {
-    let mut lines = csv.lines();
-    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    let cols: Vec<usize> = (0..header.len()).filter(|&j| header[j].starts_with("score_")).collect();
-    lines
-        .map(|l| {
-            let cells: Vec<&str> = l.split(',').collect();
-            (cells[0].to_string(), cols.iter().map(|&j| cells[j].parse().unwrap()).collect())
-        })
-        .collect()
-}
 
 /// Cases of 20-90 steps, a third with runs of `?`: the padded, masked CNN
 /// learns the planted rhythms (0.933 test accuracy measured with seed 0),
@@ -39,7 +16,7 @@ fn scores_by_id(csv: &str) -> std::collections::BTreeMap<String, Vec<f64>> {
 fn unequal_lengths_with_missing_values_learn_their_rhythms() {
     let tmp = tempfile::tempdir().unwrap();
     let run = tmp.path().join("run");
-    let m = train(UNEQUAL, &run, &[]);
+    let m = train_metrics(UNEQUAL, &run, &[]);
     let acc = m["test"]["accuracy"].as_f64().unwrap();
     assert!(acc >= 0.85, "test accuracy {acc}");
     let report = json(&run.join("data_report.json"));
@@ -83,7 +60,7 @@ fn fixed_lengths_and_masks_are_reported() {
     ];
     for (i, (extra, lengths, shape)) in cases.iter().enumerate() {
         let run = tmp.path().join(format!("run{i}"));
-        let m = train(UNEQUAL, &run, &[&["--set", "train.epochs=3"], *extra].concat());
+        let m = train_metrics(UNEQUAL, &run, &[&["--set", "train.epochs=3"], *extra].concat());
         assert!(m["test"]["accuracy"].as_f64().is_some());
         let report = json(&run.join("data_report.json"));
         assert_eq!(report["lengths"], *lengths, "{report}");
@@ -149,7 +126,7 @@ fn a_sensor_csv_with_a_dropout_and_a_gap() {
     let data = format!("data.path={}", csv.display());
     let gaps = ["--set", &data, "--set", "data.sampling_hz=25", "--set", "data.max_gap_seconds=1.0"];
     let run = tmp.path().join("run");
-    let m = train("configs/eldercare/tiny.toml", &run, &gaps);
+    let m = train_metrics("configs/eldercare/tiny.toml", &run, &gaps);
     let f1 = m["test"]["f1_macro"].as_f64().unwrap();
     assert!(f1 >= 0.9, "test macro-F1 {f1}");
     let report = json(&run.join("data_report.json"));

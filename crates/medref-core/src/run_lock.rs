@@ -26,14 +26,20 @@ pub struct DirLock {
 /// Why a directory could not be locked.
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
-    #[error("{}: {} is writing this directory; wait for it to end or stop it (--force does not replace a run that is still being written)", dir.display(), describe(*holder))]
+    #[error("{}: {}", dir.display(), busy_reason(*holder))]
     Busy { dir: PathBuf, holder: Option<u32> },
     #[error("{}: {source}", path.display())]
     Io { path: PathBuf, source: std::io::Error },
 }
 
-fn describe(holder: Option<u32>) -> String {
-    holder.map_or_else(|| "another medref process".to_string(), |pid| format!("medref process {pid}"))
+/// Why a directory held by `holder` cannot be written now (the message of
+/// [`LockError::Busy`] after its directory).
+pub fn busy_reason(holder: Option<u32>) -> String {
+    let who = holder.map_or_else(|| "another medref process".to_string(), |pid| format!("medref process {pid}"));
+    format!(
+        "{who} is writing this directory; wait for it to end or stop it \
+         (--force does not replace a run that is still being written)"
+    )
 }
 
 /// Creates `dir` if needed and takes its lock, or says who holds it.

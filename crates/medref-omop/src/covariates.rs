@@ -83,6 +83,27 @@ pub struct CovariateRef {
     pub window: Option<(i32, i32)>,
 }
 
+impl CovariateRef {
+    /// A covariate of `analysis_id` for `concept_id`, numbered as
+    /// FeatureExtraction numbers it: `concept_id * 1000 + analysis_id`.
+    fn new(
+        concept_id: i64,
+        analysis_id: i64,
+        analysis_name: &'static str,
+        covariate_name: String,
+        window: Option<(i32, i32)>,
+    ) -> Self {
+        Self {
+            covariate_id: concept_id * 1000 + analysis_id,
+            covariate_name,
+            analysis_id,
+            analysis_name,
+            concept_id,
+            window,
+        }
+    }
+}
+
 /// A sparse covariate matrix `[persons, covariates]` as FeatureExtraction's long
 /// table, sorted by row then covariate id, and its reference sorted by id.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -157,14 +178,8 @@ pub fn extract_covariates(
             let name = names
                 .get(&p.gender_concept_id)
                 .map_or_else(|| format!("concept {}", p.gender_concept_id), |c| c.name.clone());
-            let reference = CovariateRef {
-                covariate_id: p.gender_concept_id * 1000 + 1,
-                covariate_name: format!("gender = {name}"),
-                analysis_id: 1,
-                analysis_name: "DemographicsGender",
-                concept_id: p.gender_concept_id,
-                window: None,
-            };
+            let reference =
+                CovariateRef::new(p.gender_concept_id, 1, "DemographicsGender", format!("gender = {name}"), None);
             b.set(row, reference, 1.0);
         }
     }
@@ -172,36 +187,23 @@ pub fn extract_covariates(
         let (year, month, _) = civil_from_days(p.index_date);
         if settings.age_group {
             let band = i64::from(p.age_at_index.div_euclid(5));
-            let reference = CovariateRef {
-                covariate_id: band * 1000 + 3,
-                covariate_name: format!("age group: {} - {}", band * 5, band * 5 + 4),
-                analysis_id: 3,
-                analysis_name: "DemographicsAgeGroup",
-                concept_id: band,
-                window: None,
-            };
+            let reference = CovariateRef::new(
+                band,
+                3,
+                "DemographicsAgeGroup",
+                format!("age group: {} - {}", band * 5, band * 5 + 4),
+                None,
+            );
             b.set(row, reference, 1.0);
         }
         if settings.index_year {
-            let reference = CovariateRef {
-                covariate_id: i64::from(year) * 1000 + 6,
-                covariate_name: format!("index year: {year}"),
-                analysis_id: 6,
-                analysis_name: "DemographicsIndexYear",
-                concept_id: i64::from(year),
-                window: None,
-            };
+            let reference =
+                CovariateRef::new(i64::from(year), 6, "DemographicsIndexYear", format!("index year: {year}"), None);
             b.set(row, reference, 1.0);
         }
         if settings.index_month {
-            let reference = CovariateRef {
-                covariate_id: i64::from(month) * 1000 + 7,
-                covariate_name: format!("index month: {month}"),
-                analysis_id: 7,
-                analysis_name: "DemographicsIndexMonth",
-                concept_id: i64::from(month),
-                window: None,
-            };
+            let reference =
+                CovariateRef::new(i64::from(month), 7, "DemographicsIndexMonth", format!("index month: {month}"), None);
             b.set(row, reference, 1.0);
         }
     }
@@ -258,24 +260,14 @@ pub fn extract_covariates(
                 std::iter::once(concept).chain(up.get(&concept).into_iter().flatten().copied().filter(is_group));
             for group in groups {
                 let name = info.get(&group).map_or_else(|| format!("concept {group}"), |c| c.name.clone());
-                let reference = CovariateRef {
-                    covariate_id: group * 1000 + analysis_id,
-                    covariate_name: format!("{words} {}: {name}", window_words((from, to))),
-                    analysis_id,
-                    analysis_name: if domain == "Drug" {
-                        if term == "LongTerm" {
-                            "DrugGroupEraLongTerm"
-                        } else {
-                            "DrugGroupEraShortTerm"
-                        }
-                    } else if term == "LongTerm" {
-                        "ConditionGroupEraLongTerm"
-                    } else {
-                        "ConditionGroupEraShortTerm"
-                    },
-                    concept_id: group,
-                    window: Some((from, to)),
+                let analysis_name = match (domain == "Drug", term == "LongTerm") {
+                    (true, true) => "DrugGroupEraLongTerm",
+                    (true, false) => "DrugGroupEraShortTerm",
+                    (false, true) => "ConditionGroupEraLongTerm",
+                    (false, false) => "ConditionGroupEraShortTerm",
                 };
+                let covariate_name = format!("{words} {}: {name}", window_words((from, to)));
+                let reference = CovariateRef::new(group, analysis_id, analysis_name, covariate_name, Some((from, to)));
                 b.set(r, reference, 1.0);
             }
         }

@@ -58,6 +58,21 @@ pub fn entirely_missing_channel(values: &[f32], channels: usize, len: usize) -> 
     (0..channels).find(|&c| len > 0 && values[c * len..(c + 1) * len].iter().all(|v| v.is_nan()))
 }
 
+/// Refuses a series (after its length was fixed) with a channel that has
+/// no observed value left: nothing to fill it from. `path` names the file.
+pub fn refuse_unobserved_channel(path: &std::path::Path, s: &crate::Series) -> Result<(), crate::TsError> {
+    match entirely_missing_channel(&s.values, s.channels, s.len) {
+        Some(c) => Err(crate::TsError::Mismatch(format!(
+            "{}: series `{}`: channel {} has no observed value in the {} steps kept",
+            path.display(),
+            s.id,
+            c + 1,
+            s.len
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// Fills the missing values of one channel in place; returns how many were
 /// filled. A channel without any observed value is left as it is (callers
 /// refuse it first, naming the series).

@@ -4,7 +4,7 @@
 //! label is needed by the caller (class indices are set to 0). Missing
 //! values are filled, and lengths fixed, by the run's own `[data]` policy.
 
-use crate::missing::entirely_missing_channel;
+use crate::missing::refuse_unobserved_channel;
 use crate::sections::{SensorCsvSection, TsSection};
 use crate::{
     fill_series, read_sensor_csv, read_ts_with, ChannelScaler, FrameSequence, FrameTable, MissingPolicy, SensorCsvSpec,
@@ -20,15 +20,7 @@ pub fn ts_cases(d: &TsSection, path: &Path, scaler: Option<&ChannelScaler>) -> R
     let lengths = d.length_policy();
     for s in &mut series {
         lengths.apply(s);
-        if let Some(c) = entirely_missing_channel(&s.values, s.channels, s.len) {
-            return Err(TsError::Mismatch(format!(
-                "{}: series `{}`: channel {} has no observed value in the {} steps kept",
-                path.display(),
-                s.id,
-                c + 1,
-                s.len
-            )));
-        }
+        refuse_unobserved_channel(path, s)?;
     }
     finish(&mut series, scaler, d.missing)?;
     Ok(series)

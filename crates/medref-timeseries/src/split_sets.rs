@@ -6,7 +6,7 @@
 //! each other, so a window-level split would test on the people the model
 //! trained on. The split is recorded in `splits.json`.
 
-use crate::missing::entirely_missing_channel;
+use crate::missing::refuse_unobserved_channel;
 use crate::sections::{JigsawsSection, SensorCsvSection, TsSection};
 use crate::{
     fill_series, read_jigsaws, read_sensor_csv, read_ts_with, subject_split, ChannelScaler, FrameDataset,
@@ -214,15 +214,7 @@ fn finish_series(
                 s.channels
             )));
         }
-        if let Some(c) = entirely_missing_channel(&s.values, s.channels, s.len) {
-            return Err(TsError::Mismatch(format!(
-                "{}: series `{}`: channel {} has no observed value in the {} steps kept",
-                path.display(),
-                s.id,
-                c + 1,
-                s.len
-            )));
-        }
+        refuse_unobserved_channel(path, s)?;
     }
     report.insert("lengths".into(), prep.lengths.describe(equal).into());
     report.insert("missing".into(), prep.missing.name().into());

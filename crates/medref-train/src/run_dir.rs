@@ -55,10 +55,8 @@ pub(crate) fn check_resumable(dir: &Path, data: &DataConfig) -> Result<Option<St
 pub fn lock_run_dir(dir: &Path) -> Result<DirLock, TrainError> {
     run_lock::lock_dir(dir).map_err(|e| match e {
         LockError::Io { path, source } => TrainError::Io { path, source },
-        busy @ LockError::Busy { .. } => {
-            let message = busy.to_string();
-            let message = message.split_once(": ").map_or(message.as_str(), |(_, m)| m).to_string();
-            TrainError::RunDir { path: dir.to_path_buf(), message }
+        LockError::Busy { holder, .. } => {
+            TrainError::RunDir { path: dir.to_path_buf(), message: run_lock::busy_reason(holder) }
         }
     })
 }

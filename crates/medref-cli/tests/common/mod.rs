@@ -57,3 +57,27 @@ pub fn assert_bad_trainings(cases: &[(&str, &[&str], &[&str])]) {
         assert!(!out.join("metrics.json").exists(), "case {i} wrote output");
     }
 }
+
+/// `medref train CONFIG --out DIR --quiet EXTRA...`, which must succeed;
+/// returns the run's `metrics.json`.
+pub fn train_metrics(config: &str, dir: &Path, extra: &[&str]) -> serde_json::Value {
+    let mut args = vec!["train", config, "--out", dir.to_str().unwrap(), "--quiet"];
+    args.extend_from_slice(extra);
+    let o = medref(&args);
+    assert!(o.status.success(), "{}\n{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    json(&dir.join("metrics.json"))
+}
+
+/// `id -> scores` of a CSV whose first column is the id and whose score
+/// columns are named `score_<j>` (predictions.csv, `medref predict`).
+pub fn scores_by_id(csv: &str) -> std::collections::BTreeMap<String, Vec<f64>> {
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let cols: Vec<usize> = (0..header.len()).filter(|&j| header[j].starts_with("score_")).collect();
+    lines
+        .map(|l| {
+            let cells: Vec<&str> = l.split(',').collect();
+            (cells[0].to_string(), cols.iter().map(|&j| cells[j].parse().unwrap()).collect())
+        })
+        .collect()
+}
