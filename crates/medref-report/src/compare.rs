@@ -4,10 +4,10 @@
 //! (a direct fit has none).
 
 use crate::error::ReportError;
-use crate::html::{code_cell, figures_html, interval_note, metrics_table, page, shell_line};
+use crate::html::{figures_html, interval_note, metrics_table, page, shell_line};
 use crate::plots::{self, run_labels};
 use crate::run::Run;
-use crate::text::escape;
+use crate::text::{code_cell, escape};
 use medref_core::fsutil::write_atomic;
 use medref_core::task::TaskKind;
 use std::fmt::Write as _;

@@ -4,9 +4,8 @@
 //! learning curve, nothing was monitored and no epoch was chosen, so the
 //! pages say how it was solved instead, from `convex_fit.json`.
 
-use crate::html::{code_cell, key_value_table};
 use crate::run::Run;
-use crate::text::{escape, fmt_num};
+use crate::text::{code_cell, escape, fmt_num, key_value_table};
 use std::fmt::Write as _;
 
 /// The run summary's and the model card's one-line account of a direct fit.

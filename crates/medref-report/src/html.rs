@@ -7,7 +7,7 @@ use crate::fit::{direct_fit_line, direct_fit_section, hazard_ratio_section};
 use crate::plots::{self, Figure};
 use crate::provenance;
 use crate::run::{Run, Subgroups};
-use crate::text::{escape, fmt_metric, metric_label, metric_rows, resamples, with_ci};
+use crate::text::{code_cell, escape, fmt_metric, key_value_table, metric_label, metric_rows, resamples, with_ci};
 use medref_core::fsutil::write_atomic;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -56,16 +56,6 @@ pub(crate) fn page(title: &str, body: &str) -> String {
         escape(title),
         env!("CARGO_PKG_VERSION"),
     )
-}
-
-/// A two-column table of (label, already-escaped HTML value).
-pub(crate) fn key_value_table(rows: &[(&str, String)]) -> String {
-    let mut s = String::from("<table class=\"kv\">\n");
-    for (k, v) in rows {
-        let _ = writeln!(s, "<tr><th scope=\"row\">{}</th><td>{v}</td></tr>", escape(k));
-    }
-    s.push_str("</table>\n");
-    s
 }
 
 /// Metrics as rows and one column per `(heading, metrics)`, each value with
@@ -129,11 +119,6 @@ pub(crate) fn fmt_duration(seconds: f64) -> String {
     } else {
         format!("{} h {:02} min", whole / 3600, (whole % 3600) / 60)
     }
-}
-
-/// Text as escaped inline code.
-pub(crate) fn code_cell(s: &str) -> String {
-    format!("<code>{}</code>", escape(s))
 }
 
 /// A command line with arguments that contain spaces or quotes quoted.

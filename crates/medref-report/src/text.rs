@@ -173,6 +173,23 @@ pub(crate) fn metric_label(key: &str) -> String {
     }
 }
 
+/// A two-column HTML table of (label, already-escaped HTML value), for the
+/// report's sections (the run, a direct fit) and the comparison alike.
+pub(crate) fn key_value_table(rows: &[(&str, String)]) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::from("<table class=\"kv\">\n");
+    for (k, v) in rows {
+        let _ = writeln!(s, "<tr><th scope=\"row\">{}</th><td>{v}</td></tr>", escape(k));
+    }
+    s.push_str("</table>\n");
+    s
+}
+
+/// Text as escaped inline HTML code.
+pub(crate) fn code_cell(s: &str) -> String {
+    format!("<code>{}</code>", escape(s))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
