@@ -20,6 +20,7 @@ pub mod genomics;
 pub mod imaging;
 pub mod molecules;
 pub mod registry;
+pub mod rwd;
 pub mod signals;
 pub mod surgery;
 pub mod tables;

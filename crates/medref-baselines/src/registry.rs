@@ -13,6 +13,7 @@ pub static FORMATS: Registry = Registry(&[
     // Tables and molecules also train tree ensembles (`trees`), by model kind.
     &crate::trees::TablesOrTrees::<crate::tables::Table>::NEW,
     &crate::trees::TablesOrTrees::<crate::molecules::Molecules>::NEW,
+    &crate::trees::TablesOrTrees::<crate::rwd::Omop>::NEW,
     &Registered::<crate::signals::Ts>::NEW,
     &Registered::<crate::signals::SensorCsv>::NEW,
     &Registered::<crate::surgery::Jigsaws>::NEW,

@@ -90,6 +90,10 @@ impl Baseline for Tables {
 
     fn write_data_extras(dir: &Path, ds: &TabularDataset) -> Result<(), TrainError> {
         write_json(&dir.join("preprocess.json"), &ds.recipe)?;
+        for (name, text) in &ds.run_files {
+            let path = dir.join(name);
+            write_atomic(&path, text.as_bytes()).map_err(|source| TrainError::Io { path: path.clone(), source })?;
+        }
         write_json(&dir.join("data_report.json"), &ds.report)
     }
 

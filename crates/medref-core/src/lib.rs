@@ -3,6 +3,7 @@
 //! seeded randomness live here; every domain crate builds on them.
 
 pub mod config;
+pub mod csv_text;
 pub mod fsutil;
 pub mod input_error;
 pub mod manifest;

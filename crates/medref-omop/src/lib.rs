@@ -8,12 +8,14 @@
 //! table, only the columns a step needs; ids are 64-bit integers, dates are days
 //! since 1970-01-01.
 
+pub mod characterisation;
 pub mod cohort;
 pub mod covariates;
 pub mod date;
 pub mod error;
 pub mod output;
 pub mod study;
+pub mod synthetic;
 pub mod table;
 pub mod vocabulary;
 

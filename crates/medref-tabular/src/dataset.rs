@@ -75,6 +75,10 @@ pub struct TabularDataset {
     /// How many rows were read and why any were left out, for
     /// `data_report.json`.
     pub report: BTreeMap<String, usize>,
+    /// Tables the source adds to the run directory, by file name (an OMOP
+    /// study's attrition and characterisation), written beside
+    /// `data_report.json`.
+    pub run_files: BTreeMap<String, String>,
 }
 
 impl TabularDataset {
@@ -108,6 +112,7 @@ impl TabularDataset {
             val: empty,
             test: split,
             report: BTreeMap::new(),
+            run_files: BTreeMap::new(),
         }
     }
 }
@@ -244,5 +249,6 @@ pub fn build_dataset<'t>(
         val,
         test,
         report,
+        run_files: BTreeMap::new(),
     })
 }

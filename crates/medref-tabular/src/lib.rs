@@ -18,6 +18,7 @@ pub mod error;
 pub mod frame;
 pub mod generalise;
 pub mod molecule_data;
+pub mod omop_data;
 pub mod preprocess;
 pub mod sections;
 pub mod split;

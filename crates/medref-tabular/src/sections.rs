@@ -192,6 +192,9 @@ impl DataSection for TableSection {
     fn path(&self) -> &Path {
         &self.path
     }
+    fn survival_horizon(&self) -> Option<f64> {
+        self.survival.as_ref().map(|s| s.horizon)
+    }
     fn inputs(&self) -> Vec<&Path> {
         std::iter::once(&self.path).chain(&self.test_path).map(PathBuf::as_path).collect()
     }

@@ -13,7 +13,6 @@ use medref_stats::survival::{
     bootstrap_survival_ci, calibration_at_horizon, cumulative_dynamic_auc, fit_cox, integrated_brier_score,
     kaplan_meier, uno_c_index, CoxFit, CoxOptions, Ties,
 };
-use medref_tabular::sections::TableSection;
 use medref_tabular::{InputTransform, TabularDataset, TabularSplit};
 use medref_train::baseline::FitState;
 use medref_train::{DirectFit, Targets, TrainError};
@@ -22,10 +21,10 @@ use medref_train::{DirectFit, Targets, TrainError};
 /// `[n_test, times]`, row-major.
 pub type SurvivalAt<'a> = dyn Fn(&[f64]) -> Vec<f64> + 'a;
 
-/// The survival horizon of a table config (NaN where there is none: the
+/// The survival horizon of the data section (NaN where there is none: the
 /// metrics at a horizon are then left out).
 fn horizon(config: &Config) -> f64 {
-    config.data.get::<TableSection>().and_then(|d| d.survival.as_ref()).map_or(f64::NAN, |s| s.horizon)
+    config.data.section().survival_horizon().unwrap_or(f64::NAN)
 }
 
 fn time_event(split: &TabularSplit) -> Option<(&[f64], &[bool])> {

@@ -27,6 +27,12 @@ pub trait DataSection {
     fn task(&self) -> Option<Task> {
         None
     }
+    /// Survival data: the time at which a model's survival, AUROC and
+    /// calibration are read (a table's `[data.survival].horizon`, a study's
+    /// time at risk); `None` where there is none.
+    fn survival_horizon(&self) -> Option<f64> {
+        None
+    }
     /// Range checks of this section's keys: `Err((key, message))`.
     fn validate(&self) -> Result<(), (String, String)> {
         Ok(())

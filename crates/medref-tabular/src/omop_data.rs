@@ -1,0 +1,271 @@
+//! `format = "omop"`: an OMOP CDM turned into PatientLevelPrediction's
+//! shape, one row per person of the study population, their baseline
+//! covariates as columns and the outcome in the time at risk as the label
+//! (or, with `task = "survival"`, the days to it, censored at the end of the
+//! window or of observation), so every table model trains on it unchanged.
+//!
+//! Besides the rows, the study writes what a real-world-data study reports
+//! (`attrition.csv`, `covariate_ref.csv`, `characterisation.csv`) with counts
+//! under `min_cell_count` suppressed. Row ids are person ids: they stay in the
+//! run directory (`predictions.csv`) and never reach a published bundle.
+
+use crate::dataset::{build_dataset, RawTargets, Roles, SourceRows};
+use crate::{Column, ColumnData, FeatureSpec, RawTable, TableError, TabularDataset, TabularRecipe};
+use medref_core::config::defaults::default_fraction;
+use medref_core::config::{check_holdout_fractions, invalid, DataSection, Task};
+use medref_core::csv_text::{csv_field, split_csv_line};
+use medref_core::split::split_train_val_test;
+use medref_omop::characterisation::{attrition_csv, characterisation_csv, characterise};
+use medref_omop::{extract_covariates, Cdm, CovariateData, CovariateSettings, StudyDefinition, StudyPopulation};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+/// A study on an OMOP CDM.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OmopSection {
+    /// The folder of CDM tables (`person.csv`, `drug_era.csv.gz`, ...).
+    pub path: PathBuf,
+    /// `classification` (the outcome in the time at risk) or `survival`.
+    #[serde(default = "default_task")]
+    pub task: Task,
+    /// Target cohort, outcome, time at risk and who is left out.
+    pub study: StudyDefinition,
+    /// FeatureExtraction's analyses and windows (defaults: all of them).
+    #[serde(default)]
+    pub covariates: CovariateSettings,
+    /// Share of persons held out for validation (stratified by outcome).
+    #[serde(default = "default_fraction")]
+    pub val_fraction: f64,
+    /// Share held out for test (PLP's default `testFraction` is 0.25).
+    #[serde(default = "default_test_fraction")]
+    pub test_fraction: f64,
+    /// Counts of fewer persons than this (but more than none) are written
+    /// as `<k` in the study's tables.
+    #[serde(default = "default_min_cell_count")]
+    pub min_cell_count: usize,
+}
+
+fn default_task() -> Task {
+    Task::Classification
+}
+fn default_test_fraction() -> f64 {
+    0.25
+}
+fn default_min_cell_count() -> usize {
+    5
+}
+
+impl DataSection for OmopSection {
+    fn path(&self) -> &Path {
+        &self.path
+    }
+    fn task(&self) -> Option<Task> {
+        Some(self.task)
+    }
+    /// The time at risk's last day: where a Cox model's survival and
+    /// AUROC are read.
+    fn survival_horizon(&self) -> Option<f64> {
+        let tar = &self.study.time_at_risk;
+        (self.task == Task::Survival).then(|| f64::from(tar.end_offset - tar.start_offset + 1))
+    }
+    fn validate(&self) -> Result<(), (String, String)> {
+        if self.task == Task::Regression {
+            return invalid(
+                "[data].task",
+                "an OMOP study predicts the outcome (\"classification\") or the time to it (\"survival\")",
+            );
+        }
+        let tar = &self.study.time_at_risk;
+        if tar.end_offset < tar.start_offset {
+            return invalid("[data.study.time_at_risk]", "end_offset is before start_offset");
+        }
+        if !(0.0..1.0).contains(&self.covariates.min_fraction) {
+            return invalid("[data.covariates].min_fraction", "must be at least 0 and below 1");
+        }
+        check_holdout_fractions(self.val_fraction, self.test_fraction)
+    }
+}
+
+fn cdm_error(e: medref_omop::OmopError) -> TableError {
+    TableError::Mismatch(e.to_string())
+}
+
+/// The population and its covariates, as the reader built them.
+struct Study {
+    population: StudyPopulation,
+    covariates: CovariateData,
+}
+
+fn build_study(d: &OmopSection, dir: &Path) -> Result<Study, TableError> {
+    if !dir.is_dir() {
+        return Err(TableError::format(
+            dir,
+            "",
+            "not a folder of CDM tables (person.csv, observation_period.csv, ...)",
+        ));
+    }
+    let cdm = Cdm::new(dir);
+    let population = d.study.build(&cdm).map_err(cdm_error)?;
+    if population.persons.is_empty() {
+        let steps: Vec<String> =
+            population.attrition.iter().map(|s| format!("{}: {}", s.description, s.persons)).collect();
+        return Err(TableError::format(
+            dir,
+            "",
+            format!("no person is left in the study population ({})", steps.join("; ")),
+        ));
+    }
+    let covariates = extract_covariates(&cdm, &population, &d.covariates).map_err(cdm_error)?;
+    Ok(Study { population, covariates })
+}
+
+/// Column names: a covariate's name, made unique with its id where two share one.
+fn column_names(data: &CovariateData) -> Vec<String> {
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for r in &data.reference {
+        *seen.entry(r.covariate_name.as_str()).or_default() += 1;
+    }
+    data.reference
+        .iter()
+        .map(|r| match seen[r.covariate_name.as_str()] {
+            1 => r.covariate_name.clone(),
+            _ => format!("{} [{}]", r.covariate_name, r.covariate_id),
+        })
+        .collect()
+}
+
+/// The sparse covariates as a table of `columns` (covariate ids in output
+/// order); a covariate the persons lack is all zeros.
+fn covariate_table(data: &CovariateData, n_rows: usize, columns: &[(i64, String)]) -> RawTable {
+    let position: HashMap<i64, usize> = columns.iter().enumerate().map(|(j, (id, _))| (*id, j)).collect();
+    let mut values = vec![vec![Some(0.0); n_rows]; columns.len()];
+    for c in &data.covariates {
+        if let Some(&j) = position.get(&c.covariate_id) {
+            values[j][c.row] = Some(c.value);
+        }
+    }
+    RawTable {
+        columns: columns
+            .iter()
+            .zip(values)
+            .map(|((_, name), v)| Column { name: name.clone(), data: ColumnData::Numeric(v), categories: Vec::new() })
+            .collect(),
+    }
+}
+
+/// `covariate_ref.csv`'s columns that `predict` needs: id and column name, in order.
+fn read_covariate_columns(path: &Path) -> Result<Vec<(i64, String)>, TableError> {
+    let text = std::fs::read_to_string(path).map_err(|source| TableError::Io { path: path.to_path_buf(), source })?;
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate().skip(1) {
+        let at = || format!("line {}", i + 1);
+        let fields =
+            split_csv_line(line).ok_or_else(|| TableError::format(path, at(), "a quoted field is not closed"))?;
+        let [id, name, ..] = fields.as_slice() else {
+            return Err(TableError::format(path, at(), "expected `covariate_id,column,...`"));
+        };
+        let id = id.parse().map_err(|_| TableError::format(path, at(), "the covariate id is not an integer"))?;
+        out.push((id, name.clone()));
+    }
+    Ok(out)
+}
+
+/// The file `predict` maps new persons' covariates with: id, the column it
+/// fills, then FeatureExtraction's reference columns.
+fn covariate_ref_csv(data: &CovariateData, names: &[String]) -> String {
+    let mut s = String::from(
+        "covariate_id,column,covariate_name,analysis_id,analysis_name,concept_id,window_start,window_end\n",
+    );
+    for (r, column) in data.reference.iter().zip(names) {
+        let (from, to) = r.window.map_or((String::new(), String::new()), |(a, b)| (a.to_string(), b.to_string()));
+        s.push_str(&format!(
+            "{},{},{},{},{},{},{from},{to}\n",
+            r.covariate_id,
+            csv_field(column),
+            csv_field(&r.covariate_name),
+            r.analysis_id,
+            r.analysis_name,
+            r.concept_id
+        ));
+    }
+    s
+}
+
+/// Reads a `format = "omop"` config's study; `path` replaces its CDM folder.
+pub fn load_omop(d: &OmopSection, seed: u64, path: Option<&Path>) -> Result<TabularDataset, TableError> {
+    let dir = path.unwrap_or(&d.path);
+    let Study { population, covariates } = build_study(d, dir)?;
+    let persons = &population.persons;
+    let names = column_names(&covariates);
+    let columns: Vec<(i64, String)> = covariates.reference.iter().map(|r| r.covariate_id).zip(names.clone()).collect();
+    let table = covariate_table(&covariates, persons.len(), &columns);
+    let outcome: Vec<u32> = persons.iter().map(|p| u32::from(p.outcome)).collect();
+    let split =
+        split_train_val_test(&outcome, 1, d.val_fraction, d.test_fraction, seed).map_err(TableError::Mismatch)?;
+    let sources =
+        [&split.train, &split.val, &split.test].map(|rows| SourceRows { table: &table, path: dir, rows: rows.clone() });
+    let targets_of = |_: &SourceRows, rows: &[usize]| match d.task {
+        Task::Survival => RawTargets::Survival(
+            rows.iter().map(|&r| (f64::from(persons[r].survival_time), persons[r].outcome)).collect(),
+        ),
+        _ => RawTargets::Classes(rows.iter().map(|&r| usize::from(persons[r].outcome)).collect()),
+    };
+    let spec = FeatureSpec {
+        columns: names.clone(),
+        categorical: Vec::new(),
+        // Yes/no covariates stay 0/1 (their weights read as log-odds ratios); counts are standardised.
+        unscaled: columns
+            .iter()
+            .filter(|(id, _)| covariates.covariates.iter().filter(|c| c.covariate_id == *id).all(|c| c.value == 1.0))
+            .map(|(_, name)| name.clone())
+            .collect(),
+    };
+    let mut report = BTreeMap::new();
+    report.insert("persons_in_population".to_string(), persons.len());
+    report.insert("persons_with_outcome".to_string(), persons.iter().filter(|p| p.outcome).count());
+    report.insert("covariates".to_string(), covariates.reference.len());
+    let class_names = match d.task {
+        Task::Survival => Vec::new(),
+        _ => vec!["no outcome".to_string(), "outcome".to_string()],
+    };
+    let mut ds = build_dataset(&spec, &sources, targets_of, Roles::default(), report, class_names, d.task)?;
+    let gender = |r: usize| match persons[r].gender_concept_id {
+        8507 => "male".to_string(),
+        8532 => "female".to_string(),
+        other => format!("gender concept {other}"),
+    };
+    for (split, src) in [&mut ds.train, &mut ds.val, &mut ds.test].into_iter().zip(&sources) {
+        split.ids = src.rows.iter().map(|&r| persons[r].person_id.to_string()).collect();
+        // A person is one row: two persons with equal covariates are not a leak.
+        split.record_keys = src.rows.iter().map(|&r| persons[r].person_id as u64).collect();
+        split.subgroups = src.rows.iter().map(|&r| Some(gender(r))).collect();
+    }
+    let k = d.min_cell_count;
+    let with_outcome = persons.iter().filter(|p| p.outcome).count();
+    let rows = characterise(&population, &covariates);
+    ds.run_files.insert("attrition.csv".into(), attrition_csv(&population.attrition, k));
+    ds.run_files.insert("covariate_ref.csv".into(), covariate_ref_csv(&covariates, &names));
+    ds.run_files.insert(
+        "characterisation.csv".into(),
+        characterisation_csv(&rows, [with_outcome, persons.len() - with_outcome], k),
+    );
+    Ok(ds)
+}
+
+/// Features of the study population of a new CDM folder for `predict`,
+/// mapped onto the training covariates (`covariate_ref.csv` in `run_dir`).
+pub fn predict_omop_features(
+    d: &OmopSection,
+    recipe: &TabularRecipe,
+    run_dir: &Path,
+    input: &Path,
+) -> Result<(Vec<String>, Vec<f32>), TableError> {
+    let Study { population, covariates } = build_study(d, input)?;
+    let columns = read_covariate_columns(&run_dir.join("covariate_ref.csv"))?;
+    let table = covariate_table(&covariates, population.persons.len(), &columns);
+    let rows: Vec<usize> = (0..population.persons.len()).collect();
+    let x = recipe.preprocessor.transform(&table, &rows, input)?;
+    Ok((population.persons.iter().map(|p| p.person_id.to_string()).collect(), x))
+}
