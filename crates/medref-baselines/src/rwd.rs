@@ -20,6 +20,7 @@ impl DataFormat for Omop {
     type Section = OmopSection;
     const FORMAT: &'static str = "omop";
     const READS_FOLDER: bool = true;
+    const PREDICT_READS_FOLDER: bool = true;
     fn load(config: &Config, d: &OmopSection, path: Option<&Path>) -> Result<TabularDataset, TrainError> {
         Ok(load_omop(d, config.seed, path)?)
     }

@@ -344,6 +344,7 @@ impl<F: DataFormat<Baseline = Tables>> DataFormat for Trees<F> {
     type Section = F::Section;
     const FORMAT: &'static str = F::FORMAT;
     const READS_FOLDER: bool = F::READS_FOLDER;
+    const PREDICT_READS_FOLDER: bool = F::PREDICT_READS_FOLDER;
     fn load(config: &Config, section: &F::Section, path: Option<&Path>) -> Result<TabularDataset, TrainError> {
         F::load(config, section, path)
     }
@@ -385,7 +386,7 @@ impl<F: DataFormat<Baseline = Tables>> Runner for TablesOrTrees<F> {
         F::READS_FOLDER
     }
     fn predict_reads_folder(&self) -> bool {
-        Tables::PREDICT_READS_FOLDER
+        Tables::PREDICT_READS_FOLDER || F::PREDICT_READS_FOLDER
     }
     fn inspect(&self, config: &Config, path: Option<&Path>) -> Result<DataSummary, TrainError> {
         run::inspect::<F>(config, path)

@@ -70,7 +70,8 @@ pub(crate) enum Command {
         /// images, or a DICOM slice (.dcm). DNA: a FASTA file (each record
         /// centre-cropped or N-padded to the model's length). Tables: CSV,
         /// TSV, Parquet or ARFF with the training columns (the label may be
-        /// absent). Molecules: SDF, a SMILES file (.smi) or a CSV with the
+        /// absent). OMOP studies: a CDM folder (its study population, by
+        /// person id). Molecules: SDF, a SMILES file (.smi) or a CSV with the
         /// config's SMILES column. Signals: a .ts file (one row per case)
         /// or a long sensor CSV in the training layout (one row per window,
         /// id subject/recording/first sample). Surgery: one trial's

@@ -1,6 +1,6 @@
 //! Writes the generated CDM of `medref_omop::synthetic`:
 //! `cargo run -p medref-omop --example synthetic_cdm -- DIR [PERSONS] [SEED]`
-//! (`datasets/rwd/synthetic/` is 800 persons, seed 7).
+//! (`datasets/rwd/synthetic/` is 1200 persons, seed 7).
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();

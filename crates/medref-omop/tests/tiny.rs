@@ -262,3 +262,34 @@ fn the_sparse_matrix_densifies_in_reference_order() {
         ]
     );
 }
+
+#[test]
+fn the_committed_synthetic_cdm_is_what_the_generator_writes() {
+    let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../datasets/rwd/synthetic");
+    let fresh = tempfile::tempdir().unwrap();
+    medref_omop::synthetic::write_synthetic_cdm(fresh.path(), 1200, 7).unwrap();
+    for entry in std::fs::read_dir(fresh.path()).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap();
+        let want = std::fs::read(&path).unwrap();
+        let have = std::fs::read(committed.join(name)).unwrap_or_default();
+        assert!(want == have, "datasets/rwd/synthetic/{} differs from the generator's output", name.to_string_lossy());
+    }
+}
+
+/// The planted effects come out of the generated CDM's study: persons with
+/// the ulcer have the outcome far more often than those without.
+#[test]
+fn the_synthetic_cdm_carries_its_planted_risk() {
+    use medref_omop::characterisation::characterise;
+    let fresh = tempfile::tempdir().unwrap();
+    medref_omop::synthetic::write_synthetic_cdm(fresh.path(), 1200, 7).unwrap();
+    let cdm = Cdm::new(fresh.path());
+    let population = celecoxib_gi_bleed().build(&cdm).unwrap();
+    assert_eq!(population.persons.len(), 1200, "nobody is left out: {:?}", population.attrition);
+    let data = extract_covariates(&cdm, &population, &CovariateSettings::default()).unwrap();
+    let rows = characterise(&population, &data);
+    let ulcer = medref_omop::synthetic::PEPTIC_ULCER * 1000 + 210;
+    assert_eq!(rows[0].covariate_id, ulcer, "the ulcer is the most imbalanced covariate");
+    assert!(rows[0].smd > 0.5, "{:?}", rows[0]);
+}

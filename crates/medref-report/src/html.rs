@@ -446,6 +446,7 @@ fn report_page(run: &Run) -> String {
     body.push_str(&plots_section(run));
     body.push_str(&hazard_ratio_section(run));
     body.push_str(&subgroups_section(run));
+    body.push_str(&crate::study::study_section(run.study.as_ref()));
     body.push_str(&data_section(run));
     body.push_str(&manifest_section(run));
     page(&format!("medref report: {}", run.name()), &body)

@@ -6,6 +6,7 @@
 //! `metrics.json`, `history.csv`, `predictions.csv` and the optional
 //! `calibration.json`, `subgroups.json`, `feature_importance.csv`,
 //! `model.json`, `data_report.json`, `survival.json`, `convex_fit.json`,
+//! `attrition.csv`, `characterisation.csv`,
 //! explanation SVGs), so it needs no burn and can report on a run trained
 //! on another machine. Predictions are only ever shown as aggregates
 //! (curves, counts), never as rows. Which sections a page has follows the
@@ -23,6 +24,7 @@ mod publish;
 mod published_bundle;
 mod run;
 mod sanitise;
+mod study;
 mod text;
 
 pub use compare::{render_comparison, write_comparison};

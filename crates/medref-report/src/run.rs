@@ -99,6 +99,8 @@ pub(crate) struct Run {
     /// `convex_fit.json` of a model solved directly (linear, Cox).
     pub convex_fit: Option<serde_json::Map<String, serde_json::Value>>,
     pub explanations: Vec<Explanation>,
+    /// A real-world-data study's attrition and characterisation tables.
+    pub study: Option<crate::study::Study>,
     /// A published bundle's own files (`medref publish`); `None` for a run.
     pub published: Option<crate::published_bundle::Published>,
 }
@@ -182,6 +184,7 @@ impl Run {
             survival: optional_json(&dir.join("survival.json"))?,
             convex_fit,
             explanations: find_explanations(dir)?,
+            study: crate::study::Study::load(dir)?,
             published: crate::published_bundle::load(dir)?,
         })
     }

@@ -5,4 +5,5 @@
 //! deterministically, and that scikit-learn and lifelines solve the same way.
 
 pub mod glm;
+pub mod lasso;
 pub mod survival;

@@ -195,6 +195,9 @@ pub trait DataFormat: 'static {
     const FORMAT: &'static str;
     /// Whether the data (and so `eval --data`) is a folder rather than a file.
     const READS_FOLDER: bool = false;
+    /// Whether `predict` takes a folder (an OMOP CDM), where the
+    /// baseline's own inputs are files.
+    const PREDICT_READS_FOLDER: bool = false;
 
     /// Reads the config's data; `path` replaces its main file (`eval --data`).
     fn load(

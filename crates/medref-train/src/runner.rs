@@ -55,7 +55,7 @@ impl<F: DataFormat> Runner for Registered<F> {
         F::READS_FOLDER
     }
     fn predict_reads_folder(&self) -> bool {
-        F::Baseline::PREDICT_READS_FOLDER
+        F::Baseline::PREDICT_READS_FOLDER || F::PREDICT_READS_FOLDER
     }
     fn inspect(&self, config: &Config, path: Option<&Path>) -> Result<run::DataSummary, TrainError> {
         run::inspect::<F>(config, path)

@@ -14,6 +14,7 @@ use super::error::PublishError;
 use super::paths::{reduce_json, reduce_toml};
 use super::policy::{ExplainPolicy, PublishPolicy};
 use super::rows::{count_split_ids, hash_predictions, mask_categories};
+use super::study_counts::{study_rules, suppress_study_counts};
 use super::suppress::{merge_calibration, suppress_subgroups};
 use crate::published_bundle::CURVES_FILE;
 use crate::published_bundle::{PublishReport, SyntheticExplanation, REPORT_FILE};
@@ -130,6 +131,23 @@ fn build(run_dir: &Path, dest: &Path, policy: &PublishPolicy) -> Result<PublishR
                     write(&rel, &std::fs::read(&path).map_err(PublishError::read(&path))?)?;
                     report.keep(&rel, "aggregates and settings, no record in it");
                 }
+            }
+            _ if study_rules(&rel).is_some() => {
+                let rules = study_rules(&rel).expect("matched");
+                let (text, hidden) = suppress_study_counts(&path, &read_text(&path)?, rules, k)?;
+                write(&rel, text.as_bytes())?;
+                if hidden > 0 {
+                    report.change(
+                        &rel,
+                        format!("{hidden} count(s) under {k} written <{k}, with the shares and SMD they give"),
+                    );
+                } else {
+                    report.keep(&rel, format!("counts of persons per step or covariate, none under {k}"));
+                }
+            }
+            "covariate_ref.csv" => {
+                write(&rel, &std::fs::read(&path).map_err(PublishError::read(&path))?)?;
+                report.keep(&rel, "what each covariate column means (names, windows), no person in it");
             }
             "history.csv" | "feature_importance.csv" => {
                 write(&rel, &std::fs::read(&path).map_err(PublishError::read(&path))?)?;

@@ -156,7 +156,9 @@ fn changed_weights(dir: &Path) -> Vec<Finding> {
 
 /// Whether a CSV has one row per record: a column naming records (`id`,
 /// `*_id`, `patient`, `subject`, `record`, `mrn`) and at least one row
-/// whose value there is not a salted hash.
+/// whose value there is not a salted hash. The OMOP vocabulary's ids
+/// (`concept_id`, `covariate_id`, `analysis_id`) name codes, not people:
+/// a study's covariate tables have one row per code.
 fn row_level(text: &str, delimiter: u8) -> Option<String> {
     let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).from_reader(text.as_bytes());
     let headers = reader.headers().ok()?.clone();
@@ -165,8 +167,9 @@ fn row_level(text: &str, delimiter: u8) -> Option<String> {
         .enumerate()
         .filter(|(_, h)| {
             let h = h.trim().to_ascii_lowercase();
+            let vocabulary = matches!(h.as_str(), "concept_id" | "covariate_id" | "analysis_id");
             matches!(h.as_str(), "id" | "patient" | "subject" | "record" | "mrn" | "sample" | "name")
-                || h.ends_with("_id")
+                || (h.ends_with("_id") && !vocabulary)
                 || h.ends_with(" id")
         })
         .map(|(i, _)| i)

@@ -18,6 +18,7 @@ mod error;
 mod paths;
 mod policy;
 mod rows;
+mod study_counts;
 mod suppress;
 
 pub use crate::published_bundle::CURVES_FILE;

@@ -1,0 +1,119 @@
+//! Real-world data as users meet it: a study on an OMOP CDM folder trained,
+//! reported, scored on a new CDM and published, on the generated CDM whose
+//! planted risk model (`medref_omop::synthetic`) says what must be found.
+
+mod common;
+
+use common::{json, medref, repo};
+
+fn train(config: &str, out: &std::path::Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec!["train", config, "--out", out.to_str().unwrap(), "--quiet"];
+    args.extend_from_slice(extra);
+    medref(&args)
+}
+
+#[test]
+fn the_lasso_finds_the_planted_risk_factors_and_the_run_reports_the_study() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("run");
+    let o = train("configs/clinical/rwd-tiny.toml", &out, &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+
+    let metrics = json(&out.join("metrics.json"));
+    let auroc = metrics["test"]["auroc"].as_f64().unwrap();
+    assert!(auroc >= 0.74, "test AUROC {auroc}");
+
+    // Every person of the generated CDM stays in the study, and the
+    // attrition says so step by step.
+    let attrition = std::fs::read_to_string(out.join("attrition.csv")).unwrap();
+    let steps: Vec<&str> = attrition.lines().skip(1).collect();
+    assert_eq!(steps.len(), 7, "{attrition}");
+    assert!(steps.iter().all(|l| l.contains(",1200,")), "{attrition}");
+
+    // The LASSO keeps the three planted effects among its largest weights
+    // and sets many noise covariates to exactly zero.
+    let fit = json(&out.join("convex_fit.json"));
+    assert_eq!(fit["penalty"], "l1");
+    assert!(fit["c_chosen_by"].as_str().unwrap().contains("5-fold"), "{fit}");
+    let weights: Vec<f64> = fit["coefficients"].as_array().unwrap().iter().map(|w| w.as_f64().unwrap()).collect();
+    let zeros = weights.iter().filter(|w| **w == 0.0).count();
+    assert!(zeros >= weights.len() / 3, "{zeros} of {} weights are zero", weights.len());
+    let names: Vec<String> = json(&out.join("preprocess.json"))["preprocessor"]["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["name"].as_str().unwrap_or_default().to_string())
+        .collect();
+    let weight_of =
+        |needle: &str| names.iter().zip(&weights).filter(|(n, _)| n.contains(needle)).map(|(_, w)| *w).sum::<f64>();
+    assert!(weight_of("Peptic ulcer") > 1.0, "ulcer weight {}", weight_of("Peptic ulcer"));
+    assert!(weight_of("Warfarin") > 0.7, "warfarin weight {}", weight_of("Warfarin"));
+    for noise in ["Osteoarthritis", "Essential hypertension", "Chronic obstructive"] {
+        assert!(weight_of(noise).abs() < 0.5, "{noise}: {}", weight_of(noise));
+    }
+
+    // The characterisation puts the ulcer first; the report shows both tables.
+    let characterisation = std::fs::read_to_string(out.join("characterisation.csv")).unwrap();
+    assert!(characterisation.lines().nth(1).unwrap().contains("Peptic ulcer"), "{characterisation}");
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("data-table=\"attrition\"") && html.contains("data-table=\"characterisation\""));
+
+    // predict on a CDM folder scores its study population with the run's covariates.
+    let scored = tmp.path().join("scored.csv");
+    let cdm = repo().join("datasets/rwd/synthetic");
+    let o = medref(&["predict", out.to_str().unwrap(), cdm.to_str().unwrap(), "--out", scored.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = std::fs::read_to_string(&scored).unwrap();
+    assert_eq!(text.lines().count(), 1201, "a header and one row per person");
+    // Each test person gets the score the run gave them.
+    let preds = std::fs::read_to_string(out.join("predictions.csv")).unwrap();
+    let test_line = preds.lines().find(|l| l.contains(",test,")).unwrap();
+    let id = test_line.split(',').next().unwrap();
+    let run_score: f64 = test_line.rsplit(',').next().unwrap().parse().unwrap();
+    let new_line = text.lines().find(|l| l.split(',').next() == Some(id)).unwrap();
+    // predict writes id, score_0, score_1, predicted class.
+    let new_score: f64 = new_line.split(',').nth(2).unwrap().parse().unwrap();
+    assert!((run_score - new_score).abs() < 1e-5, "person {id}: {run_score} vs {new_score}");
+}
+
+#[test]
+fn a_published_study_hides_counts_under_k() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("run");
+    // min_cell_count 0: the run's own tables show every count.
+    let o = train("configs/clinical/rwd-tiny.toml", &out, &["--set", "data.min_cell_count=0"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let bundle = tmp.path().join("bundle");
+    let o = medref(&["publish", out.to_str().unwrap(), "--out", bundle.to_str().unwrap(), "--k", "200", "--quiet"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let attrition = std::fs::read_to_string(bundle.join("attrition.csv")).unwrap();
+    // 1,200 persons stay; their outcomes (fewer than 400) read <200 only where under 200.
+    assert!(attrition.lines().skip(1).all(|l| l.contains(",1200,")), "{attrition}");
+    let characterisation = std::fs::read_to_string(bundle.join("characterisation.csv")).unwrap();
+    assert!(characterisation.contains("<200"), "{characterisation}");
+    for line in characterisation.lines().skip(1).filter(|l| l.contains("<200")) {
+        assert!(line.ends_with(','), "a row with a hidden count keeps no SMD: {line}");
+    }
+    assert!(bundle.join("covariate_ref.csv").exists());
+    assert!(!bundle.join("predictions.csv").exists(), "person ids never leave the run");
+}
+
+#[test]
+fn a_cdm_without_a_table_the_study_needs_names_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cdm = tmp.path().join("cdm");
+    std::fs::create_dir(&cdm).unwrap();
+    for entry in std::fs::read_dir(repo().join("datasets/rwd/synthetic")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.file_name().unwrap() != "observation_period.csv" {
+            std::fs::copy(&path, cdm.join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    let out = tmp.path().join("run");
+    let set = format!("data.path={}", cdm.display());
+    let o = train("configs/clinical/rwd-tiny.toml", &out, &["--set", &set]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("observation_period") && err.contains("prior observation"), "{err}");
+    assert!(!out.exists(), "nothing is written for a failed study");
+}
