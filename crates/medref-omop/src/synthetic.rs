@@ -210,7 +210,9 @@ fn write_vocabulary(dir: &Path) -> Result<Vec<(&'static str, u64)>, OmopError> {
         pairs.push((DRUG_CLASS_BASE + d % DRUG_CLASSES, DRUG_BASE + d, 1));
     }
     for (id, name, domain, vocabulary, standard) in &concepts {
-        writeln!(concept.out, "{id},{name},{domain},{vocabulary},{standard}").map_err(|e| concept.io(dir, e))?;
+        // Names hold commas ("..., non-steroids"): quoted, as a CSV export quotes them.
+        let name = name.replace('"', "\"\"");
+        writeln!(concept.out, "{id},\"{name}\",{domain},{vocabulary},{standard}").map_err(|e| concept.io(dir, e))?;
         writeln!(ancestor.out, "{id},{id},0,0").map_err(|e| ancestor.io(dir, e))?;
         concept.rows += 1;
         ancestor.rows += 1;
@@ -374,18 +376,20 @@ fn write_person(
         let s = observed_day(r);
         drug(e, dir, person, DICLOFENAC, s, s + 30)?;
     }
-    // The planted signal: celecoxib users bleed more with age and an anticoagulant.
-    let bleed = match first_celecoxib {
-        Some(index) => {
-            let age = civil_from_days(index).0 - year_of_birth;
-            let p = 0.06 + 0.003 * f64::from((age - 50).max(0)) + if anticoagulated { 0.1 } else { 0.0 };
-            r.chance(p).then(|| index + 1 + r.below(400) as i32)
+    // A background rate for everyone (some bleeds come before celecoxib, for the
+    // prior-outcome rule), and the planted signal: celecoxib users bleed more in
+    // the following year with age and an anticoagulant.
+    let background = r.chance(0.02).then(|| observed_day(r));
+    let induced = first_celecoxib.and_then(|index| {
+        let age = civil_from_days(index).0 - year_of_birth;
+        let p = 0.06 + 0.003 * f64::from((age - 50).max(0)) + if anticoagulated { 0.1 } else { 0.0 };
+        r.chance(p).then(|| index + 1 + r.below(400) as i32)
+    });
+    for day in [background, induced].into_iter().flatten() {
+        if periods.iter().any(|&(s, e)| s <= day && day <= e) {
+            let subtype = if r.chance(0.5) { GI_HEMORRHAGE } else { BLEED_SUBTYPE_BASE + 1 + r.below(3) as i64 };
+            condition(e, dir, person, subtype, day, day + r.below(14) as i32)?;
         }
-        None => r.chance(0.02).then(|| observed_day(r)),
-    };
-    if let Some(day) = bleed.filter(|&d| periods.iter().any(|&(s, e)| s <= d && d <= e)) {
-        let subtype = if r.chance(0.5) { GI_HEMORRHAGE } else { BLEED_SUBTYPE_BASE + 1 + r.below(3) as i64 };
-        condition(e, dir, person, subtype, day, day + r.below(14) as i32)?;
     }
     for _ in 0..r.poisson(10.0 * activity) {
         let s = observed_day(r);
@@ -441,6 +445,22 @@ mod tests {
             .map(|(_, n)| n)
             .sum();
         assert!((30 * 200..80 * 200).contains(&events), "{events} event rows for 200 persons");
+        // Every table is well-formed CSV (the same field count on every row), ids and dates readable.
+        for (table, _) in &summary.rows {
+            let mut reader = csv::Reader::from_path(a.path().join(format!("{table}.csv"))).unwrap();
+            let width = reader.headers().unwrap().len();
+            assert!(reader.records().all(|r| r.unwrap().len() == width), "{table}.csv");
+        }
+        let cdm = crate::Cdm::new(a.path());
+        let mut nsaid_class = None;
+        cdm.scan("concept", &["concept_id", "domain_id"], "a test", |row| {
+            if row.id(0)? == NSAID_CLASS {
+                nsaid_class = Some(row.text(1).to_string());
+            }
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(nsaid_class.as_deref(), Some("Drug"));
     }
 
     #[test]
