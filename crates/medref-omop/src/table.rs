@@ -36,8 +36,9 @@ impl Cdm {
 
     /// A CDM in `schema` of the PostgreSQL database at `connection`
     /// (`postgresql://host:port/database`). The user and password come from
-    /// `PGUSER` and `PGPASSWORD`, never from the connection string: one holding
-    /// a password is refused, so configs and run directories never carry it.
+    /// `PGUSER` (else the login name, as libpq does) and `PGPASSWORD`, never
+    /// from the connection string: one holding a password is refused, so
+    /// configs and run directories never carry it.
     /// Connects once and checks that the schema exists.
     pub fn postgres(connection: &str, schema: &str) -> Result<Self, OmopError> {
         Ok(Self { source: Source::Postgres(PostgresSource::connect(connection, schema)?) })
