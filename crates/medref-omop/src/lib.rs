@@ -24,5 +24,5 @@ pub use cohort::{AttritionStep, Domain, EventCriteria, StudyDefinition, StudyPer
 pub use covariates::{extract_covariates, Covariate, CovariateData, CovariateRef, CovariateSettings};
 pub use error::OmopError;
 pub use output::{write_attrition_csv, write_covariate_ref_csv};
-pub use table::{Cdm, Row};
+pub use table::{Cdm, IdFilter, Row};
 pub use vocabulary::ConceptSet;

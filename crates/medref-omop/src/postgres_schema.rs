@@ -18,7 +18,7 @@ use postgres::config::Host;
 use postgres::{Client, Config, NoTls};
 
 use crate::error::OmopError;
-use crate::table::{scan_csv, Row};
+use crate::table::{scan_csv, IdFilter, Row, MAX_IDS_IN_QUERY};
 
 /// An open connection to one schema; clones share the connection, which serves one scan at a time.
 #[derive(Clone)]
@@ -133,12 +133,13 @@ impl PostgresSource {
         })
     }
 
-    /// The table's name as the database spells it and its columns in order; empty when absent.
-    pub(crate) fn columns_of(&self, table: &str) -> Result<(String, Vec<String>), OmopError> {
+    /// The table's name as the database spells it and its columns in order
+    /// with their types (`bigint`, `text`, ...); no columns when the table is absent.
+    pub(crate) fn columns_of(&self, table: &str) -> Result<(String, Vec<(String, String)>), OmopError> {
         let rows = self
             .client()?
             .query(
-                "SELECT table_name::text, column_name::text FROM information_schema.columns \
+                "SELECT table_name::text, column_name::text, data_type::text FROM information_schema.columns \
                  WHERE table_schema = $1 AND lower(table_name) = lower($2) \
                  ORDER BY table_name = $2 DESC, table_name, ordinal_position",
                 &[&self.schema, &table],
@@ -146,16 +147,19 @@ impl PostgresSource {
             .map_err(|e| database_error(&self.to_string(), &e))?;
         let Some(first) = rows.first() else { return Ok((table.to_string(), Vec::new())) };
         let name: String = first.get(0);
-        let columns = rows.iter().filter(|r| r.get::<_, String>(0) == name).map(|r| r.get(1)).collect();
+        let columns = rows.iter().filter(|r| r.get::<_, String>(0) == name).map(|r| (r.get(1), r.get(2))).collect();
         Ok((name, columns))
     }
 
-    /// Streams `columns` of `table` through the CSV row reader.
+    /// Streams `columns` of `table` through the CSV row reader; `filter`, when
+    /// given and its column is an integer column, becomes the query's `WHERE`
+    /// (`visit` is expected to apply it as well: this only spares the transfer).
     pub(crate) fn scan(
         &self,
         table: &str,
         columns: &[&str],
         purpose: &str,
+        filter: Option<IdFilter<'_>>,
         visit: impl FnMut(&Row) -> Result<(), OmopError>,
     ) -> Result<(), OmopError> {
         let (name, present) = self.columns_of(table)?;
@@ -170,19 +174,32 @@ impl PostgresSource {
         }
         let mut selected = Vec::with_capacity(columns.len());
         for column in columns {
-            let found =
-                present.iter().find(|p| p.eq_ignore_ascii_case(column)).ok_or_else(|| OmopError::ColumnMissing {
+            let found = present.iter().find(|(p, _)| p.eq_ignore_ascii_case(column)).ok_or_else(|| {
+                OmopError::ColumnMissing {
                     file: qualified.clone(),
                     column: column.to_string(),
                     purpose: purpose.to_string(),
-                })?;
-            selected.push(quote_identifier(found));
+                }
+            })?;
+            selected.push(found);
         }
+        let condition = filter.and_then(|f| {
+            let (column, data_type) = selected[f.column];
+            let integer = matches!(data_type.as_str(), "bigint" | "integer" | "smallint");
+            (integer && !f.ids.is_empty() && f.ids.len() <= MAX_IDS_IN_QUERY).then(|| {
+                // Integers printed by Rust: nothing in them can leave the list.
+                let mut ids: Vec<i64> = f.ids.iter().copied().collect();
+                ids.sort_unstable();
+                let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+                format!(" WHERE {} IN ({})", quote_identifier(column), list.join(", "))
+            })
+        });
         let query = format!(
-            "COPY (SELECT {} FROM {}.{}) TO STDOUT (FORMAT csv, HEADER)",
-            selected.join(", "),
+            "COPY (SELECT {} FROM {}.{}{}) TO STDOUT (FORMAT csv, HEADER)",
+            selected.iter().map(|(c, _)| quote_identifier(c)).collect::<Vec<_>>().join(", "),
             quote_identifier(&self.schema),
-            quote_identifier(&name)
+            quote_identifier(&name),
+            condition.unwrap_or_default()
         );
         let mut client = self.client()?;
         let reader = client.copy_out(&query).map_err(|e| database_error(&qualified, &e))?;
