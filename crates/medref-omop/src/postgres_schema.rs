@@ -9,6 +9,7 @@
 //! [`PostgresSource`]'s description holds only host, port, database and
 //! schema, so neither a config, an error, a log nor a model card can carry one.
 
+use std::collections::HashSet;
 use std::fmt;
 use std::str::FromStr;
 use std::sync::{Arc, Mutex};
@@ -183,16 +184,24 @@ impl PostgresSource {
             })?;
             selected.push(found);
         }
+        let mut client = self.client()?;
         let condition = filter.and_then(|f| {
             let (column, data_type) = selected[f.column];
             let integer = matches!(data_type.as_str(), "bigint" | "integer" | "smallint");
-            (integer && !f.ids.is_empty() && f.ids.len() <= MAX_IDS_IN_QUERY).then(|| {
+            if !integer || f.ids.is_empty() {
+                return None;
+            }
+            let column = quote_identifier(column);
+            if f.ids.len() <= MAX_IDS_IN_QUERY {
                 // Integers printed by Rust: nothing in them can leave the list.
                 let mut ids: Vec<i64> = f.ids.iter().copied().collect();
                 ids.sort_unstable();
                 let list: Vec<String> = ids.iter().map(i64::to_string).collect();
-                format!(" WHERE {} IN ({})", quote_identifier(column), list.join(", "))
-            })
+                Some(format!(" WHERE {column} IN ({})", list.join(", ")))
+            } else {
+                load_id_table(&mut client, f.ids)
+                    .then(|| format!(" WHERE {column} IN (SELECT id FROM pg_temp.{ID_TABLE})"))
+            }
         });
         let query = format!(
             "COPY (SELECT {} FROM {}.{}{}) TO STDOUT (FORMAT csv, HEADER)",
@@ -201,10 +210,34 @@ impl PostgresSource {
             quote_identifier(&name),
             condition.unwrap_or_default()
         );
-        let mut client = self.client()?;
         let reader = client.copy_out(&query).map_err(|e| database_error(&qualified, &e))?;
         scan_csv(reader, &qualified, "row", columns, purpose, visit)
     }
+}
+
+/// The session's temporary table of filter ids (gone when the connection closes).
+const ID_TABLE: &str = "medref_filter_ids";
+
+/// Fills the temporary id table with `ids`; false when the database refuses
+/// (a read-only standby cannot create temporary tables), and the scan then
+/// filters on our side only.
+fn load_id_table(client: &mut Client, ids: &HashSet<i64>) -> bool {
+    use std::fmt::Write as _;
+    use std::io::Write as _;
+    let setup =
+        format!("DROP TABLE IF EXISTS pg_temp.{ID_TABLE}; CREATE TEMP TABLE {ID_TABLE} (id bigint PRIMARY KEY)");
+    if client.batch_execute(&setup).is_err() {
+        return false;
+    }
+    let mut text = String::with_capacity(ids.len() * 12);
+    for id in ids {
+        let _ = writeln!(text, "{id}");
+    }
+    let Ok(mut writer) = client.copy_in(&format!("COPY pg_temp.{ID_TABLE} FROM STDIN")) else { return false };
+    if writer.write_all(text.as_bytes()).is_err() || writer.finish().is_err() {
+        return false;
+    }
+    client.batch_execute(&format!("ANALYZE pg_temp.{ID_TABLE}")).is_ok()
 }
 
 #[cfg(test)]

@@ -119,9 +119,9 @@ impl Cdm {
     /// [`Cdm::scan`], calling `visit` only on rows whose `filter.column` holds
     /// one of `filter.ids` (a field there that is not an integer id is an error,
     /// as in `scan`). A database applies the filter in its query when the
-    /// column is an integer column and the set is small (at most
-    /// [`MAX_IDS_IN_QUERY`]), so only those rows cross the connection: a
-    /// cohort's few concepts out of an event table of millions of rows.
+    /// column is an integer column (a list of up to [`MAX_IDS_IN_QUERY`] ids,
+    /// a temporary table beyond), so only those rows cross the connection: a
+    /// cohort's few concepts, or its persons, out of an event table of millions of rows.
     pub fn scan_ids(
         &self,
         table: &str,
@@ -143,8 +143,9 @@ impl Cdm {
     }
 }
 
-/// The largest id set written into a database query as a filter; larger sets are applied on our side.
-pub const MAX_IDS_IN_QUERY: usize = 10_000;
+/// The largest id set written into a database query as a list; a larger set
+/// goes into a temporary table the query reads.
+pub const MAX_IDS_IN_QUERY: usize = 1_000;
 
 impl fmt::Display for Cdm {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

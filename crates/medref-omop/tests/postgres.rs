@@ -12,7 +12,8 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use medref_omop::study::celecoxib_gi_bleed;
-use medref_omop::{extract_covariates, Cdm, CovariateSettings, OmopError};
+use medref_omop::table::MAX_IDS_IN_QUERY;
+use medref_omop::{extract_covariates, Cdm, CovariateSettings, IdFilter, OmopError};
 
 fn tiny_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../datasets/rwd/tiny")
@@ -157,6 +158,37 @@ fn a_fractional_id_in_the_database_is_refused_with_table_row_and_column() {
     // diclofenac row never arrives and the fractional id is in row 2, not 3.
     assert!(message.contains(&format!("{schema}.drug_era, row 2, column `person_id`")), "{message}");
     assert!(message.contains("64-bit integer id") && message.contains("\"2.0\""), "{message}");
+}
+
+#[test]
+fn a_large_id_filter_is_applied_by_the_database() {
+    let Some(cdm) = postgres_cdm(&tiny_schema()) else { return };
+    // More ids than fit a query's list: they go into a temporary table.
+    let mut ids: std::collections::HashSet<i64> = (1_000_000..1_000_000 + MAX_IDS_IN_QUERY as i64).collect();
+    ids.extend([1, 7, 9007199254740993]);
+    let mut seen = Vec::new();
+    let filter = IdFilter { column: 0, ids: &ids };
+    cdm.scan_ids("person", &["person_id"], "a test", filter, |row| {
+        seen.push((row.id(0)?, row.line()));
+        Ok(())
+    })
+    .unwrap();
+    seen.sort_unstable();
+    // Rows numbered 1 to 3: the server sent only these three of the nine persons.
+    let mut lines: Vec<u64> = seen.iter().map(|&(_, line)| line).collect();
+    lines.sort_unstable();
+    assert_eq!(seen.iter().map(|&(id, _)| id).collect::<Vec<_>>(), vec![1, 7, 9007199254740993]);
+    assert_eq!(lines, vec![1, 2, 3]);
+    // The same filter on the folder gives the same persons.
+    let mut from_csv = Vec::new();
+    Cdm::new(tiny_dir())
+        .scan_ids("person", &["person_id"], "a test", filter, |row| {
+            from_csv.push(row.id(0)?);
+            Ok(())
+        })
+        .unwrap();
+    from_csv.sort_unstable();
+    assert_eq!(from_csv, vec![1, 7, 9007199254740993]);
 }
 
 /// GiBleed, when `.ci/run` (or a user) loaded it into `MEDREF_POSTGRES_GIBLEED_SCHEMA`:
