@@ -26,6 +26,20 @@ enum Source {
     Postgres(PostgresSource),
 }
 
+/// Rows whose column `column` (an index into the scan's column list) holds
+/// one of `ids`: a filter a database can apply before sending the rows.
+#[derive(Debug, Clone, Copy)]
+pub struct IdFilter<'a> {
+    /// Position of the id column in the scan's column list.
+    pub column: usize,
+    /// The ids whose rows are wanted.
+    pub ids: &'a HashSet<i64>,
+}
+
+/// The largest id set written into a database query as a list; a larger set
+/// goes into a temporary table the query reads.
+pub const MAX_IDS_IN_QUERY: usize = 1_000;
+
 /// File names tried for a table in a folder, in this order.
 const FOLDER_SUFFIXES: [&str; 3] = ["csv", "csv.gz", "parquet"];
 
@@ -105,17 +119,7 @@ impl Cdm {
             Source::Postgres(pg) => pg.scan(table, columns, purpose, None, visit),
         }
     }
-}
 
-/// Rows whose column `column` (an index into the scan's column list) holds
-/// one of `ids`: a filter a database can apply before sending the rows.
-#[derive(Debug, Clone, Copy)]
-pub struct IdFilter<'a> {
-    pub column: usize,
-    pub ids: &'a HashSet<i64>,
-}
-
-impl Cdm {
     /// [`Cdm::scan`], calling `visit` only on rows whose `filter.column` holds
     /// one of `filter.ids` (a field there that is not an integer id is an error,
     /// as in `scan`). A database applies the filter in its query when the
@@ -142,10 +146,6 @@ impl Cdm {
         }
     }
 }
-
-/// The largest id set written into a database query as a list; a larger set
-/// goes into a temporary table the query reads.
-pub const MAX_IDS_IN_QUERY: usize = 1_000;
 
 impl fmt::Display for Cdm {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
