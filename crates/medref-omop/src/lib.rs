@@ -16,7 +16,7 @@ pub mod output;
 mod parquet_table;
 mod postgres_schema;
 pub mod study;
-pub mod synthetic;
+pub mod synthetic_scale;
 pub mod table;
 pub mod vocabulary;
 
