@@ -14,6 +14,7 @@ pub mod date;
 pub mod error;
 pub mod output;
 mod parquet_table;
+pub mod parquet_write;
 mod postgres_schema;
 pub mod study;
 pub mod synthetic_scale;
