@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::date::civil_from_days;
 use crate::error::OmopError;
-use crate::table::Cdm;
+use crate::table::{Cdm, IdFilter};
 use crate::vocabulary::ConceptSet;
 use serde::{Deserialize, Serialize};
 
@@ -198,12 +198,11 @@ fn event_dates(
     for domain in &criteria.domains {
         let (table, concept, start) = domain.columns();
         let purpose = format!("the {role} cohort");
-        cdm.scan(table, &["person_id", concept, start], &purpose, |row| {
-            if concepts.contains(&row.id(1)?) {
-                let person = row.id(0)?;
-                if only.is_none_or(|o| o.contains(&person)) {
-                    dates.entry(person).or_default().push(row.date(2)?);
-                }
+        let filter = IdFilter { column: 1, ids: &concepts };
+        cdm.scan_ids(table, &["person_id", concept, start], &purpose, filter, |row| {
+            let person = row.id(0)?;
+            if only.is_none_or(|o| o.contains(&person)) {
+                dates.entry(person).or_default().push(row.date(2)?);
             }
             Ok(())
         })?;

@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use crate::cohort::StudyPopulation;
 use crate::date::civil_from_days;
 use crate::error::OmopError;
-use crate::table::Cdm;
+use crate::table::{Cdm, IdFilter};
 use crate::vocabulary::{ancestors, concept_info};
 use serde::{Deserialize, Serialize};
 
@@ -166,6 +166,7 @@ pub fn extract_covariates(
 ) -> Result<CovariateData, OmopError> {
     let mut b = Builder { values: BTreeMap::new(), reference: BTreeMap::new() };
     let rows: HashMap<i64, usize> = population.persons.iter().enumerate().map(|(r, p)| (p.person_id, r)).collect();
+    let persons: HashSet<i64> = rows.keys().copied().collect();
     let windows = [
         (settings.long_term_start_days, settings.end_days, "LongTerm"),
         (settings.short_term_start_days, settings.end_days, "ShortTerm"),
@@ -229,7 +230,8 @@ pub fn extract_covariates(
         // (row, concept, window index) for every era overlapping a window.
         let mut hits: BTreeSet<(usize, i64, usize)> = BTreeSet::new();
         let purpose = format!("the {words} covariates");
-        cdm.scan(table, &["person_id", concept_column, &start_column, &end_column], &purpose, |row| {
+        let columns = ["person_id", concept_column, &start_column, &end_column];
+        cdm.scan_ids(table, &columns, &purpose, IdFilter { column: 0, ids: &persons }, |row| {
             let Some(&r) = rows.get(&row.id(0)?) else { return Ok(()) };
             let index = population.persons[r].index_date;
             let start = row.date(2)?;
@@ -275,10 +277,11 @@ pub fn extract_covariates(
 
     if settings.visit_count {
         let mut counts: BTreeMap<(usize, usize), u32> = BTreeMap::new();
-        cdm.scan(
+        cdm.scan_ids(
             "visit_occurrence",
             &["person_id", "visit_start_date", "visit_end_date"],
             "the visit count covariates",
+            IdFilter { column: 0, ids: &persons },
             |row| {
                 let Some(&r) = rows.get(&row.id(0)?) else { return Ok(()) };
                 let index = population.persons[r].index_date;

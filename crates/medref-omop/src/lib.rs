@@ -4,9 +4,9 @@
 //! `createStudyPopulation`), and baseline covariates as FeatureExtraction's
 //! default analyses define them, held sparse.
 //!
-//! Tables are read from a folder of CSV (`.csv` or `.csv.gz`) files, one per
-//! table, only the columns a step needs; ids are 64-bit integers, dates are days
-//! since 1970-01-01.
+//! Tables are read from a folder of CSV (`.csv` or `.csv.gz`) or Parquet files,
+//! one per table, or from a PostgreSQL schema; only the columns a step needs;
+//! ids are 64-bit integers, dates are days since 1970-01-01.
 
 pub mod characterisation;
 pub mod cohort;
@@ -14,8 +14,12 @@ pub mod covariates;
 pub mod date;
 pub mod error;
 pub mod output;
+mod parquet_table;
+pub mod parquet_write;
+mod postgres_schema;
 pub mod study;
 pub mod synthetic;
+pub mod synthetic_scale;
 pub mod table;
 pub mod vocabulary;
 
@@ -23,5 +27,5 @@ pub use cohort::{AttritionStep, Domain, EventCriteria, StudyDefinition, StudyPer
 pub use covariates::{extract_covariates, Covariate, CovariateData, CovariateRef, CovariateSettings};
 pub use error::OmopError;
 pub use output::{write_attrition_csv, write_covariate_ref_csv};
-pub use table::Cdm;
+pub use table::{Cdm, IdFilter, Row};
 pub use vocabulary::ConceptSet;

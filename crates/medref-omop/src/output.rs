@@ -13,7 +13,7 @@ fn writer(path: &Path) -> Result<csv::Writer<std::fs::File>, OmopError> {
 }
 
 fn failed(path: &Path) -> impl Fn(csv::Error) -> OmopError + '_ {
-    move |source| OmopError::Csv { file: path.to_path_buf(), line: 0, source }
+    move |source| OmopError::Csv { file: path.display().to_string(), line: 0, source }
 }
 
 /// `step,description,persons,outcomes`, one row per inclusion step in order.
