@@ -121,6 +121,7 @@ def main():
     ap.add_argument("--compile", action="store_true", help="torch.compile the network")
     ap.add_argument("--workers", type=int, default=0, help="DataLoader worker processes (0: in the training process)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--max-train", type=int, help="train on the first N training images only (smoke tests)")
     ap.add_argument("--out", help="save the best model's weights as OUT/model.safetensors")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -135,6 +136,8 @@ def main():
         return x, torch.from_numpy(d[f"{name}_labels"].reshape(-1).astype(np.int64))
 
     (xtr, ytr), (xva, yva), (xte, yte) = split("train"), split("val"), split("test")
+    if args.max_train:
+        xtr, ytr = xtr[: args.max_train], ytr[: args.max_train]
     counts = torch.bincount(ytr, minlength=2).float()
     class_weights = len(ytr) / (2 * counts.clamp(min=1))
     loader = torch.utils.data.DataLoader(
