@@ -347,6 +347,11 @@ def main():
         ap.error("--model is required")
     if args.variant not in variants_for(args.model):
         ap.error(f"variant {args.variant} does not apply to {args.model}")
+    if args.variant.startswith("compiled"):
+        import shutil
+
+        if not (shutil.which(os.environ.get("CXX", "")) or shutil.which("g++") or shutil.which("c++") or shutil.which("clang++")):
+            sys.exit("bench.py: torch.compile on the CPU needs a C++ compiler (g++, c++ or clang++, or CXX); none found")
     torch.set_num_threads(args.threads)
     print(json.dumps(bench(args.model, args.variant, args.epochs, args.threads, args.train_batch, args.infer_batch, args.samples)), flush=True)
 
