@@ -5,7 +5,7 @@ self CPU time, per sample. For PERFORMANCE.md's note on why PyTorch's
 inference is barely faster than its training.
 
     python scripts/peer/profile_cnn2d.py [--threads 2] [--train-batch 128] [--infer-batch 1024] [--batches 4]
-        [--channels-last] [--inplace] [--rows 12]
+        [--channels-last] [--inplace] [--rows 12] [--compiled]
 
 Run it with and without MALLOC_MMAP_THRESHOLD_=33554432
 MALLOC_TRIM_THRESHOLD_=1073741824 to see the fresh-page cost.
@@ -36,6 +36,7 @@ def main():
     ap.add_argument("--channels-last", action="store_true")
     ap.add_argument("--inplace", action="store_true")
     ap.add_argument("--rows", type=int, default=12)
+    ap.add_argument("--compiled", action="store_true", help="inference by torch.compile with inductor's freezing (under no_grad)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -58,7 +59,19 @@ def main():
         with torch.inference_mode():
             float(model(xi)[0, 0])
 
-    for name, step, batch in (("training step", train_step, args.train_batch), ("inference", infer_step, args.infer_batch)):
+    if args.compiled:
+        import torch._inductor.config as inductor_config
+
+        inductor_config.freezing = True
+        frozen = torch.compile(model, dynamic=False)
+
+        def infer_step():  # noqa: F811
+            model.eval()
+            with torch.no_grad():
+                float(frozen(xi)[0, 0])
+
+    kinds = [("training step", train_step, args.train_batch), ("inference" + (", compiled and frozen" if args.compiled else ""), infer_step, args.infer_batch)]
+    for name, step, batch in kinds:
         for _ in range(2):
             step()
         faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
