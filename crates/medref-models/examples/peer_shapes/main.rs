@@ -144,7 +144,15 @@ struct Opts {
 }
 
 fn parse() -> Result<Opts, String> {
-    let mut o = Opts { models: vec![], train_batches: vec![], infer_batches: vec![1024], threads: 2, epochs: 5, device: "cpu".into(), conv: ConvPath::Kernel };
+    let mut o = Opts {
+        models: vec![],
+        train_batches: vec![],
+        infer_batches: vec![1024],
+        threads: 2,
+        epochs: 5,
+        device: "cpu".into(),
+        conv: ConvPath::Kernel,
+    };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let mut value = || args.next().ok_or(format!("{a} needs a value"));
