@@ -208,9 +208,12 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
+/// The median time, the times, and the first (warm-up) and last values.
+type Timed = (f64, Vec<f64>, f32, f32);
+
 /// Times `epochs` calls of `f` after one warm-up call; the median, the
 /// times and the warm-up's return value.
-fn timed(epochs: usize, mut f: impl FnMut() -> f32) -> (f64, Vec<f64>, f32, f32) {
+fn timed(epochs: usize, mut f: impl FnMut() -> f32) -> Timed {
     let first = f();
     let mut times = Vec::with_capacity(epochs);
     let mut last = first;
@@ -226,8 +229,8 @@ fn timed(epochs: usize, mut f: impl FnMut() -> f32) -> (f64, Vec<f64>, f32, f32)
 /// each), then per inference batch size (the model trained last), and
 /// the resident memory once the data and the first model were built.
 struct Measured {
-    train: Vec<(usize, (f64, Vec<f64>, f32, f32))>,
-    infer: Vec<(usize, usize, (f64, Vec<f64>, f32, f32))>,
+    train: Vec<(usize, Timed)>,
+    infer: Vec<(usize, usize, Timed)>,
     rss_built_mib: Option<f64>,
 }
 
