@@ -1,52 +1,113 @@
 #!/usr/bin/env python3
-"""The PyTorch side of `scripts/peer-compare`: CPU throughput of four shapes.
+"""The PyTorch side of `scripts/peer-compare`: CPU throughput of four shapes,
+with PyTorch run the way a competent user runs it, one variant per process.
 
-    python scripts/peer/bench.py --model {cnn2d,dna1d,mlp,resnet} [--threads 2] [--epochs 5]
+    python scripts/peer/bench.py --model {cnn2d,dna1d,mlp,resnet} --variant V
+        [--threads 2] [--epochs 3] [--train-batch 64,256] [--infer-batch 1,64,1024]
+
+Variants (`--variant`, default eager; `--list-variants MODEL` prints the
+ones that apply to a shape):
+  eager        PyTorch's CPU defaults: NCHW, Adam's for-loop implementation
+               (`foreach=False`, what CPU tensors get by default), ReLU not
+               in place; inference in eval mode under `torch.inference_mode`.
+  eager_fused  Adam(fused=True) (foreach=True where fused is unavailable),
+               ReLU in place.
+  eager_cl     eager_fused with the model and inputs in `channels_last`
+               (2D convolution shapes only: cnn2d, resnet).
+  compiled     `torch.compile` (inductor, static shapes) of the model for
+               training with Adam(fused=True); inference compiled separately
+               with inductor's `freezing=True` (weights folded as constants)
+               under `torch.no_grad`.
+  compiled_cl  compiled with `channels_last` (cnn2d, resnet).
+  onnxruntime  inference only: the eval model exported by `torch.onnx.export`
+               (TorchScript exporter, dynamic batch axis) and run by
+               `onnxruntime.InferenceSession` with intra-op threads =
+               --threads, inter-op 1, sequential execution, all graph
+               optimisations.
 
 Shapes (synthetic data, seed 0, held in memory, no shuffling, so the
 numbers are compute and framework overhead only):
   cnn2d   1x28x28 images, two 3x3 conv + ReLU + 2x2 max-pool stages, dense
-          128, 2 classes; batch 128, 8192 samples per epoch; cross-entropy
+          128, 2 classes; 8192 samples per epoch; cross-entropy
   dna1d   one-hot DNA 4x200, conv 19 (64) + max-pool 4, conv 7 (64), global
-          max, 1 logit; batch 128, 8192 samples; BCE on logits
-  mlp     128 features, dense 256-256-1 with ReLU; batch 256, 65536
-          samples; mean squared error
+          max, 1 logit; 8192 samples; BCE on logits
+  mlp     128 features, dense 256-256-1 with ReLU; 65536 samples; mean
+          squared error
   resnet  the imaging baseline as configs/imaging/pneumoniamnist.toml builds
           it (width 16, 3 stages of 1 block, batch norm, dropout 0.1) on
-          1x28x28, 2 classes; batch 64, 8192 samples; cross-entropy. The
-          network is `scripts/pytorch/medref_torch.py`'s twin of medref's.
+          1x28x28, 2 classes; 8192 samples; cross-entropy. The network is
+          `scripts/pytorch/medref_torch.py`'s twin of medref's.
 
-Timing rules, the same on medref's side (`peer_shapes`): a training step
-is forward, backward and an Adam step (lr 1e-3, gradients set to None);
-one warm-up epoch, then the median of `--epochs` timed epochs; the loss is
-read back once per epoch. Inference: eval mode under inference_mode,
-batches of 1024 over the same samples, one warm-up pass, median of the
-timed passes. Peak resident memory is the process's high-water mark
-(getrusage) after both.
+Timing rules, the same on medref's side (`peer_shapes`): at each training
+batch size a fresh model is trained; a step is forward, backward and an
+Adam step (lr 1e-3, gradients set to None); one warm-up epoch (which
+includes `torch.compile`'s compilation; its time is reported as
+`warmup_s`, never in the throughput), then the median of `--epochs` timed
+epochs; the loss is read back once per epoch. Inference: the model trained
+last, at each inference batch size over the same samples (batch 1: the
+first 256 samples one at a time, the `predict` case), one warm-up pass,
+median of the timed passes.
+
+Memory (Linux /proc/self/status): `rss_start_mib` after importing torch
+(and onnxruntime), `rss_built_mib` once the data and the first model are
+built, `peak_rss_mib` the high-water mark at the end; growth after import
+is peak - start.
 
 Prints one JSON line.
 """
 import argparse
 import json
 import os
-import resource
 import statistics
 import sys
 import time
 
-import torch
-import torch.nn as nn
-import torch.nn.functional as F
+try:
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+except ImportError as e:
+    sys.exit(f"bench.py: cannot import torch ({e}); install it in a venv and set PEER_PYTHON")
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pytorch"))
 import medref_torch  # noqa: E402
 
 PNEUMONIA_RESNET = {"kind": "resnet", "width": 16, "stages": 3, "blocks_per_stage": 1, "dropout": 0.1, "batch_norm": True}
+VARIANTS = ["eager", "eager_fused", "eager_cl", "compiled", "compiled_cl", "onnxruntime"]
+CONV2D = ("cnn2d", "resnet")
+
+
+def variants_for(model):
+    return [v for v in VARIANTS if not v.endswith("_cl") or model in CONV2D]
+
+
+def rss_mib(field):
+    """`VmRSS` (resident now) or `VmHWM` (peak) in MiB."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return round(int(line.split()[1]) / 1024, 1)
+    return None
+
+
+class Relu:
+    """`torch.nn.functional` with ReLU in place or not, for medref_torch's
+    networks, which call `F.relu(x)`."""
+
+    def __init__(self, inplace):
+        self.inplace = inplace
+
+    def __getattr__(self, name):
+        return getattr(F, name)
+
+    def relu(self, x, inplace=False):
+        return F.relu(x, inplace=self.inplace or inplace)
 
 
 class SmallCnn(nn.Module):
-    def __init__(self):
+    def __init__(self, inplace):
         super().__init__()
+        self.inplace = inplace
         self.conv1 = nn.Conv2d(1, 32, 3, padding=1)
         self.conv2 = nn.Conv2d(32, 64, 3, padding=1)
         self.fc1 = nn.Linear(64 * 7 * 7, 128)
@@ -54,30 +115,31 @@ class SmallCnn(nn.Module):
 
     def forward(self, x):
         for conv in (self.conv1, self.conv2):
-            x = F.max_pool2d(F.relu(conv(x)), 2)
-        return self.fc2(F.relu(self.fc1(x.flatten(1))))
+            x = F.max_pool2d(F.relu(conv(x), inplace=self.inplace), 2)
+        return self.fc2(F.relu(self.fc1(x.flatten(1)), inplace=self.inplace))
 
 
 class DnaCnn(nn.Module):
-    def __init__(self):
+    def __init__(self, inplace):
         super().__init__()
+        self.inplace = inplace
         self.conv1 = nn.Conv1d(4, 64, 19, padding=9)
         self.conv2 = nn.Conv1d(64, 64, 7, padding=3)
         self.fc = nn.Linear(64, 1)
 
     def forward(self, x):
-        x = F.max_pool1d(F.relu(self.conv1(x)), 4)
-        x = F.relu(self.conv2(x)).amax(dim=2)
+        x = F.max_pool1d(F.relu(self.conv1(x), inplace=self.inplace), 4)
+        x = F.relu(self.conv2(x), inplace=self.inplace).amax(dim=2)
         return self.fc(x)
 
 
-def dense_net():
-    return nn.Sequential(nn.Linear(128, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(), nn.Linear(256, 1))
+def dense_net(inplace):
+    return nn.Sequential(nn.Linear(128, 256), nn.ReLU(inplace), nn.Linear(256, 256), nn.ReLU(inplace), nn.Linear(256, 1))
 
 
-def resnet():
+def resnet(inplace):
     meta = {"pytorch": {"architecture": PNEUMONIA_RESNET}, "input_shape": [1, 28, 28], "n_outputs": 2}
-    return medref_torch.build(meta, nn, F)
+    return medref_torch.build(meta, nn, Relu(inplace))
 
 
 def macs_per_sample(model, example):
@@ -96,105 +158,210 @@ def macs_per_sample(model, example):
 
     hooks = [m.register_forward_hook(count) for m in model.modules() if isinstance(m, (nn.Conv1d, nn.Conv2d, nn.Linear))]
     with torch.no_grad():
-        model.eval()(example[:1])
+        model.eval()(example[:1].contiguous())
     for h in hooks:
         h.remove()
     return total[0]
 
 
-def data(name, gen):
+def data(name, gen, samples=None):
     if name in ("cnn2d", "resnet"):
-        n = 8192
+        n = samples or 8192
         return torch.rand(n, 1, 28, 28, generator=gen), torch.randint(0, 2, (n,), generator=gen)
     if name == "dna1d":
-        n = 8192
+        n = samples or 8192
         bases = torch.randint(0, 4, (n, 200), generator=gen)
         x = F.one_hot(bases, 4).transpose(1, 2).contiguous().float()
         return x, torch.randint(0, 2, (n, 1), generator=gen).float()
-    n = 65536
+    n = samples or 65536
     x = torch.randn(n, 128, generator=gen)
     y = x @ (torch.randn(128, 1, generator=gen) / 128**0.5) + 0.1 * torch.randn(n, 1, generator=gen)
     return x, y
 
 
 SHAPES = {
-    "cnn2d": (SmallCnn, 128, lambda out, y: F.cross_entropy(out, y)),
-    "dna1d": (DnaCnn, 128, lambda out, y: F.binary_cross_entropy_with_logits(out, y)),
-    "mlp": (dense_net, 256, lambda out, y: F.mse_loss(out, y)),
-    "resnet": (resnet, 64, lambda out, y: F.cross_entropy(out, y)),
+    "cnn2d": (SmallCnn, lambda out, y: F.cross_entropy(out, y)),
+    "dna1d": (DnaCnn, lambda out, y: F.binary_cross_entropy_with_logits(out, y)),
+    "mlp": (dense_net, lambda out, y: F.mse_loss(out, y)),
+    "resnet": (resnet, lambda out, y: F.cross_entropy(out, y)),
 }
 
 
-def median_time(runs, f):
+def timed(runs, f):
+    """One warm-up call, then `runs` timed calls: (median, times, warm-up)."""
+    start = time.perf_counter()
     f()
+    warmup = time.perf_counter() - start
     times = []
     for _ in range(runs):
         start = time.perf_counter()
         f()
         times.append(time.perf_counter() - start)
-    return statistics.median(times), times
+    return statistics.median(times), times, warmup
 
 
-def bench(name, epochs):
-    build, batch, loss_fn = SHAPES[name]
+def adam(params, variant):
+    if variant == "eager":
+        return torch.optim.Adam(params, lr=1e-3, foreach=False), "for-loop"
+    try:
+        return torch.optim.Adam(params, lr=1e-3, fused=True), "fused"
+    except (RuntimeError, TypeError):
+        return torch.optim.Adam(params, lr=1e-3, foreach=True), "foreach"
+
+
+def onnx_session(model, example, threads):
+    try:
+        import onnxruntime as ort
+    except ImportError as e:
+        sys.exit(f"bench.py: cannot import onnxruntime ({e}); install it next to torch (PEER_PYTHON)")
+    import io
+
+    buf = io.BytesIO()
+    kw = dict(input_names=["x"], output_names=["y"], dynamic_axes={"x": {0: "n"}, "y": {0: "n"}}, opset_version=17)
+    try:
+        torch.onnx.export(model, (example,), buf, dynamo=False, **kw)
+    except TypeError:
+        torch.onnx.export(model, (example,), buf, **kw)
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = threads
+    opts.inter_op_num_threads = 1
+    opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    return ort.InferenceSession(buf.getvalue(), opts, providers=["CPUExecutionProvider"]), ort.__version__
+
+
+def bench(name, variant, epochs, threads, train_batch_sizes, infer_batch_sizes, samples=None):
+    build, loss_fn = SHAPES[name]
+    channels_last = variant.endswith("_cl")
+    compiled = variant.startswith("compiled")
+    inplace = variant != "eager"
     torch.manual_seed(0)
-    x, y = data(name, torch.Generator().manual_seed(0))
+    x, y = data(name, torch.Generator().manual_seed(0), samples)
+    if channels_last:
+        x = x.contiguous(memory_format=torch.channels_last)
     n = x.shape[0]
-    model = build()
-    macs = macs_per_sample(model, x)
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    train_batches = list(zip(torch.split(x, batch), torch.split(y, batch)))
-    losses = []
+    macs = macs_per_sample(build(False), x)
+    out = {"model": name, "variant": variant, "macs_per_sample": macs, "samples_per_epoch": n, "train": [], "infer": []}
+    rss_built = None
 
-    def epoch():
-        model.train()
-        for xb, yb in train_batches:
-            opt.zero_grad(set_to_none=True)
-            loss = loss_fn(model(xb), yb)
-            loss.backward()
-            opt.step()
-        losses.append(float(loss))
+    def fresh():
+        m = build(inplace)
+        return m.to(memory_format=torch.channels_last) if channels_last else m
 
-    t_train, train_times = median_time(epochs, epoch)
-    infer_batches = torch.split(x, 1024)
+    model = None
+    if variant != "onnxruntime":
+        for b in train_batch_sizes:
+            model = fresh()
+            opt, adam_impl = adam(model.parameters(), variant)
+            step_model = torch.compile(model, dynamic=False) if compiled else model
+            batches = list(zip(torch.split(x, b), torch.split(y, b)))
+            rss_built = rss_built or rss_mib("VmRSS")
+            losses = []
 
-    def infer():
-        model.eval()
-        with torch.inference_mode():
-            for xb in infer_batches:
-                out = model(xb)
-            float(out[0, 0])
+            def epoch():
+                model.train()
+                for xb, yb in batches:
+                    opt.zero_grad(set_to_none=True)
+                    loss = loss_fn(step_model(xb), yb)
+                    loss.backward()
+                    opt.step()
+                losses.append(float(loss.detach()))
 
-    t_infer, infer_times = median_time(epochs, infer)
-    train_sps, infer_sps = n / t_train, n / t_infer
-    return {
-        "model": name,
-        "train_samples_per_s": round(train_sps, 1),
-        "infer_samples_per_s": round(infer_sps, 1),
-        "train_gflop_per_s": round(train_sps * 6 * macs / 1e9, 2),
-        "infer_gflop_per_s": round(infer_sps * 2 * macs / 1e9, 2),
-        "macs_per_sample": macs,
-        "batch": batch,
-        "samples_per_epoch": n,
-        "train_epoch_s": [round(t, 4) for t in train_times],
-        "infer_pass_s": [round(t, 4) for t in infer_times],
-        "loss_first_epoch_end": round(losses[0], 4),
-        "loss_last_epoch_end": round(losses[-1], 4),
-        "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-        "threads": torch.get_num_threads(),
-        "torch": torch.__version__,
-    }
+            t, times, warmup = timed(epochs, epoch)
+            out["train"].append({
+                "batch": b, "samples_per_s": round(n / t, 1), "epoch_s": [round(s, 4) for s in times],
+                "warmup_s": round(warmup, 3), "loss_first_epoch_end": round(losses[0], 4),
+                "loss_last_epoch_end": round(losses[-1], 4),
+            })
+            out["adam"] = adam_impl
+    if model is None:
+        model = fresh()
+        rss_built = rss_mib("VmRSS")
+    model.eval()
+
+    for b in infer_batch_sizes:
+        count = 256 if b == 1 else n
+        xs = torch.split(x[:count], b)
+        if variant == "onnxruntime":
+            session, out["onnxruntime"] = onnx_session(model, x[:b].contiguous(), threads)
+            arrays = [t.contiguous().numpy() for t in xs]
+
+            def infer():
+                for a in arrays:
+                    r = session.run(None, {"x": a})[0]
+                float(r[0, 0])
+        elif compiled:
+            import torch._inductor.config as inductor_config
+
+            inductor_config.freezing = True
+            frozen = torch.compile(model, dynamic=False)
+
+            def infer():
+                with torch.no_grad():
+                    for xb in xs:
+                        r = frozen(xb)
+                    float(r[0, 0])
+        else:
+            def infer():
+                with torch.inference_mode():
+                    for xb in xs:
+                        r = model(xb)
+                    float(r[0, 0])
+
+        t, times, warmup = timed(epochs, infer)
+        out["infer"].append({
+            "batch": b, "samples": count, "samples_per_s": round(count / t, 1),
+            "pass_s": [round(s, 5) for s in times], "warmup_s": round(warmup, 3),
+        })
+    out.update({
+        "rss_start_mib": RSS_START, "rss_built_mib": rss_built, "peak_rss_mib": rss_mib("VmHWM"),
+        "threads": torch.get_num_threads(), "torch": torch.__version__,
+        "malloc": {k: os.environ[k] for k in ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "GLIBC_TUNABLES") if k in os.environ},
+    })
+    # The first entries under the keys the earlier table read.
+    if out["train"]:
+        out["train_samples_per_s"] = out["train"][0]["samples_per_s"]
+    out["infer_samples_per_s"] = out["infer"][0]["samples_per_s"]
+    return out
+
+
+def sizes(text):
+    return [int(b) for b in text.split(",") if b]
 
 
 def main():
     ap = argparse.ArgumentParser(description="PyTorch side of scripts/peer-compare")
-    ap.add_argument("--model", choices=sorted(SHAPES), required=True)
+    ap.add_argument("--model", choices=sorted(SHAPES))
+    ap.add_argument("--variant", choices=VARIANTS, default="eager")
+    ap.add_argument("--list-variants", metavar="MODEL", choices=sorted(SHAPES), help="print the variants that apply to MODEL")
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--epochs", type=int, default=5, help="timed epochs and passes (median reported)")
+    ap.add_argument("--epochs", type=int, default=3, help="timed epochs and passes (median reported)")
+    ap.add_argument("--train-batch", type=sizes, default=[64, 256])
+    ap.add_argument("--infer-batch", type=sizes, default=[1, 64, 1024])
+    ap.add_argument("--samples", type=int, help="samples per epoch (default: the shape's; smaller only for smoke tests)")
     args = ap.parse_args()
+    if args.list_variants:
+        print(" ".join(variants_for(args.list_variants)))
+        return
+    if not args.model:
+        ap.error("--model is required")
+    if args.variant not in variants_for(args.model):
+        ap.error(f"variant {args.variant} does not apply to {args.model}")
+    if args.variant.startswith("compiled"):
+        import shutil
+
+        if not (shutil.which(os.environ.get("CXX", "")) or shutil.which("g++") or shutil.which("c++") or shutil.which("clang++")):
+            sys.exit("bench.py: torch.compile on the CPU needs a C++ compiler (g++, c++ or clang++, or CXX); none found")
     torch.set_num_threads(args.threads)
-    print(json.dumps(bench(args.model, args.epochs)), flush=True)
+    print(json.dumps(bench(args.model, args.variant, args.epochs, args.threads, args.train_batch, args.infer_batch, args.samples)), flush=True)
 
 
 if __name__ == "__main__":
+    # "After import" is after torch (and, for that variant, onnxruntime).
+    if "--variant" in sys.argv and "onnxruntime" in sys.argv:
+        try:
+            import onnxruntime  # noqa: F401
+        except ImportError as e:
+            sys.exit(f"bench.py: cannot import onnxruntime ({e}); install it next to torch (PEER_PYTHON)")
+    RSS_START = rss_mib("VmRSS")
     main()

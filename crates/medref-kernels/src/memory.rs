@@ -5,8 +5,9 @@
 //! above a threshold with fresh `mmap`s and gives freed heap tops back to
 //! the system, so every step paid for new zeroed pages, page faults and
 //! TLB shootdowns: a third of a ResNet step on the 2-core machine
-//! (PERFORMANCE.md). PyTorch avoids the same cost with its caching
-//! allocator. Raising both thresholds keeps the freed memory in the heap,
+//! (PERFORMANCE.md). (PyTorch's caching allocator, which avoids this on
+//! GPUs, is CUDA-only: on the CPU PyTorch uses glibc's malloc too, and
+//! `scripts/peer-compare` gives it these same settings.) Raising both thresholds keeps the freed memory in the heap,
 //! where the next step's allocations of the same sizes find it; peak
 //! resident memory does not grow, since the same buffers are reused.
 

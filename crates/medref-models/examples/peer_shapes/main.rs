@@ -7,6 +7,16 @@
 //! `cargo run --release -p medref-models --example peer_shapes -- --model all --threads 2`
 //!
 //! Prints one JSON line per model with the same keys as the peer.
+//!
+//! `--train-batch 64,256` trains a fresh model at each batch size (default:
+//! the shape's own batch, 128, 128, 256 or 64); `--infer-batch 1,64,1024`
+//! scores the model trained last at each batch size (default 1024; batch 1
+//! scores the first 256 samples one at a time, the `predict` case). The
+//! line's `train` and `infer` lists hold one entry per batch size;
+//! `train_samples_per_s` and `infer_samples_per_s` are the first entries.
+//! Memory: `rss_start_mib` (resident at the start of `main`, the peer's
+//! "after import"), `rss_built_mib` (after the data, the first model and
+//! its batches are built) and `peak_rss_mib` (the high-water mark).
 
 use burn::nn::conv::{Conv1d, Conv1dConfig, Conv2d, Conv2dConfig};
 use burn::nn::loss::CrossEntropyLossConfig;
@@ -125,6 +135,8 @@ fn macs(model: &str) -> f64 {
 
 struct Opts {
     models: Vec<String>,
+    train_batches: Vec<usize>,
+    infer_batches: Vec<usize>,
     threads: usize,
     epochs: usize,
     device: String,
@@ -132,7 +144,15 @@ struct Opts {
 }
 
 fn parse() -> Result<Opts, String> {
-    let mut o = Opts { models: vec![], threads: 2, epochs: 5, device: "cpu".into(), conv: ConvPath::Kernel };
+    let mut o = Opts {
+        models: vec![],
+        train_batches: vec![],
+        infer_batches: vec![1024],
+        threads: 2,
+        epochs: 5,
+        device: "cpu".into(),
+        conv: ConvPath::Kernel,
+    };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let mut value = || args.next().ok_or(format!("{a} needs a value"));
@@ -141,6 +161,8 @@ fn parse() -> Result<Opts, String> {
             "--threads" => o.threads = value()?.parse().map_err(|e| format!("--threads: {e}"))?,
             "--epochs" => o.epochs = value()?.parse().map_err(|e| format!("--epochs: {e}"))?,
             "--device" => o.device = value()?,
+            "--train-batch" => o.train_batches = sizes(&value()?, "--train-batch")?,
+            "--infer-batch" => o.infer_batches = sizes(&value()?, "--infer-batch")?,
             "--pool" => {
                 let choice = match value()?.as_str() {
                     "kernel" => POOL_KERNEL,
@@ -170,14 +192,28 @@ fn parse() -> Result<Opts, String> {
     Ok(o)
 }
 
+/// A comma-separated list of batch sizes, each dividing 8192 (batch 1 at
+/// inference scores 256 samples).
+fn sizes(list: &str, flag: &str) -> Result<Vec<usize>, String> {
+    list.split(',')
+        .map(|b| match b.trim().parse::<usize>() {
+            Ok(b) if b > 0 && 8192 % b == 0 => Ok(b),
+            _ => Err(format!("{flag}: `{b}` is not a batch size dividing 8192")),
+        })
+        .collect()
+}
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
 }
 
+/// The median time, the times, and the first (warm-up) and last values.
+type Timed = (f64, Vec<f64>, f32, f32);
+
 /// Times `epochs` calls of `f` after one warm-up call; the median, the
 /// times and the warm-up's return value.
-fn timed(epochs: usize, mut f: impl FnMut() -> f32) -> (f64, Vec<f64>, f32, f32) {
+fn timed(epochs: usize, mut f: impl FnMut() -> f32) -> Timed {
     let first = f();
     let mut times = Vec::with_capacity(epochs);
     let mut last = first;
@@ -189,47 +225,71 @@ fn timed(epochs: usize, mut f: impl FnMut() -> f32) -> (f64, Vec<f64>, f32, f32)
     (median(times.clone()), times, first, last)
 }
 
-/// The training and inference timings of one shape.
+/// The timings of one shape: per training batch size (a fresh model
+/// each), then per inference batch size (the model trained last), and
+/// the resident memory once the data and the first model were built.
 struct Measured {
-    train: (f64, Vec<f64>, f32, f32),
-    infer: (f64, Vec<f64>, f32, f32),
+    train: Vec<(usize, Timed)>,
+    infer: Vec<(usize, usize, Timed)>,
+    rss_built_mib: Option<f64>,
 }
 
-/// Trains `model` on the `(input, target)` batches with Adam for the timed
-/// epochs, then scores `infer` batches with the trained model, as the
-/// peer does (`forward` maps a model and an input to logits).
+/// Trains a model from `make` with Adam for the timed epochs at each
+/// batch size (`batches` splits the data), then scores the inputs
+/// `infer` splits at each inference batch size with the model trained
+/// last, as the peer does (`forward` maps a model and an input to logits).
+#[allow(clippy::too_many_arguments)]
 fn measure<M, X, Y>(
-    model: M,
-    batches: &[(X, Y)],
-    infer: &[X],
+    make: impl Fn() -> M,
+    batches: impl Fn(usize) -> Vec<(X, Y)>,
+    infer: impl Fn(usize) -> Vec<X>,
     forward: impl Fn(&M, X) -> Tensor<2>,
     loss: impl Fn(Tensor<2>, Y) -> Tensor<1>,
     epochs: usize,
+    train_batches: &[usize],
+    infer_batches: &[usize],
 ) -> Measured
 where
     M: burn::module::Module + Clone,
     X: Clone,
     Y: Clone,
 {
-    let mut model = Some(model);
-    let mut optim = AdamConfig::new().with_epsilon(1e-8).init();
-    let train = timed(epochs, || {
-        let mut last = None;
-        for (x, y) in batches {
-            let m = model.take().expect("model");
-            let l = loss(forward(&m, x.clone()), y.clone());
-            let grads = GradientsParams::from_grads(l.backward(), &m);
-            model = Some(optim.step(1e-3, m, grads));
-            last = Some(l);
-        }
-        last.expect("one batch").into_scalar::<f32>()
-    });
-    let valid = model.expect("model").valid();
-    let infer = timed(epochs, || {
-        let out = infer.iter().map(|x| forward(&valid, x.clone())).last().expect("one batch");
-        out.slice([0..1, 0..1]).into_scalar::<f32>()
-    });
-    Measured { train, infer }
+    let mut rss_built_mib = None;
+    let mut train = Vec::new();
+    let mut trained = None;
+    for &b in train_batches {
+        let data = batches(b);
+        let mut model = Some(make());
+        rss_built_mib = rss_built_mib.or_else(|| rss_mib("VmRSS:"));
+        let mut optim = AdamConfig::new().with_epsilon(1e-8).init();
+        let t = timed(epochs, || {
+            let mut last = None;
+            for (x, y) in &data {
+                let m = model.take().expect("model");
+                let l = loss(forward(&m, x.clone()), y.clone());
+                let grads = GradientsParams::from_grads(l.backward(), &m);
+                model = Some(optim.step(1e-3, m, grads));
+                last = Some(l);
+            }
+            last.expect("one batch").into_scalar::<f32>()
+        });
+        train.push((b, t));
+        trained = model;
+    }
+    let valid = trained.expect("a training batch size").valid();
+    let infer = infer_batches
+        .iter()
+        .map(|&b| {
+            let xs = infer(b);
+            let n = xs.len() * b;
+            let t = timed(epochs, || {
+                let out = xs.iter().map(|x| forward(&valid, x.clone())).last().expect("one batch");
+                out.slice([0..1, 0..1]).into_scalar::<f32>()
+            });
+            (b, n, t)
+        })
+        .collect();
+    Measured { train, infer, rss_built_mib }
 }
 
 /// Splits `[n, ...]` inputs and targets into training batches on `device`.
@@ -244,37 +304,63 @@ fn batches<const D: usize, const E: usize, K: burn::tensor::kind::Basic>(
     xs.zip(y.chunk(n / batch, 0).into_iter().map(|t| t.to_device(device))).collect()
 }
 
+/// How many timed epochs, and the batch sizes to train and to score at.
+struct Plan<'a> {
+    epochs: usize,
+    train_batches: &'a [usize],
+    infer_batches: &'a [usize],
+}
+
+/// The first `n` samples (256 at batch 1) in inference batches of `b`.
+fn infer_chunks<const D: usize>(x: &Tensor<D>, b: usize) -> Vec<Tensor<D>> {
+    let n = if b == 1 { 256 } else { x.dims()[0] };
+    x.clone().narrow(0, 0, n).chunk(n / b, 0)
+}
+
 /// Trains and scores an image classifier on 8192 random 1x28x28 images
 /// with two classes and cross-entropy, as cnn2d and resnet do.
 fn bench_images<M: burn::module::Module + Clone>(
-    model: M,
+    make: impl Fn() -> M,
     forward: impl Fn(&M, Tensor<4>) -> Tensor<2>,
-    batch: usize,
     device: &Device,
     plain: &Device,
-    epochs: usize,
+    plan: &Plan,
 ) -> Measured {
     let n = 8192;
     let x = Tensor::<4>::random([n, 1, 28, 28], Distribution::Uniform(0.0, 1.0), plain);
     let y = Tensor::<1, Int>::random([n], Distribution::Uniform(0.0, 2.0), plain);
     let loss_fn = CrossEntropyLossConfig::new().init(device);
-    let train = batches(&x, y, batch, device);
-    let infer = x.chunk(n / 1024, 0);
-    measure(model, &train, &infer, forward, |l, y| loss_fn.forward(l, y), epochs)
+    measure(
+        make,
+        |b| batches(&x, y.clone(), b, device),
+        |b| infer_chunks(&x, b),
+        forward,
+        |l, y| loss_fn.forward(l, y),
+        plan.epochs,
+        plan.train_batches,
+        plan.infer_batches,
+    )
 }
 
-fn bench_cnn2d(device: &Device, plain: &Device, epochs: usize) -> Measured {
-    bench_images(Cnn2d::new(device), |m, x| m.forward(x), 128, device, plain, epochs)
+fn bench_cnn2d(device: &Device, plain: &Device, plan: &Plan) -> Measured {
+    bench_images(|| Cnn2d::new(device), |m, x| m.forward(x), device, plain, plan)
 }
 
-fn bench_dna1d(device: &Device, plain: &Device, epochs: usize) -> Measured {
+fn bench_dna1d(device: &Device, plain: &Device, plan: &Plan) -> Measured {
     let n = 8192;
     let idx = Tensor::<2, Int>::random([n, 200], Distribution::Uniform(0.0, 4.0), plain);
     let x: Tensor<3> = idx.one_hot::<3>(4).float().swap_dims(1, 2);
     let y = Tensor::<2, Int>::random([n, 1], Distribution::Uniform(0.0, 2.0), plain).float();
-    let train = batches(&x, y, 128, device);
-    let infer = x.chunk(n / 1024, 0);
-    measure(Dna1d::new(device), &train, &infer, |m, x| m.forward(x), bce_with_logits, epochs)
+    measure(
+        || Dna1d::new(device),
+        |b| batches(&x, y.clone(), b, device),
+        |b| infer_chunks(&x, b),
+        |m, x| m.forward(x),
+        bce_with_logits,
+        plan.epochs,
+        plan.train_batches,
+        plan.infer_batches,
+    )
 }
 
 /// Binary cross-entropy on logits, in the numerically stable form.
@@ -283,35 +369,43 @@ fn bce_with_logits(logits: Tensor<2>, y: Tensor<2>) -> Tensor<1> {
     (logits.clone() - logits * y + softplus_neg).mean()
 }
 
-fn bench_mlp(device: &Device, plain: &Device, epochs: usize) -> Measured {
+fn bench_mlp(device: &Device, plain: &Device, plan: &Plan) -> Measured {
     let n = 65536;
     let x = Tensor::<2>::random([n, 128], Distribution::Normal(0.0, 1.0), plain);
     let w = Tensor::<2>::random([128, 1], Distribution::Normal(0.0, 1.0), plain) / (128f32).sqrt();
     let noise = Tensor::<2>::random([n, 1], Distribution::Normal(0.0, 0.1), plain);
     let y = x.clone().matmul(w) + noise;
-    let train = batches(&x, y, 256, device);
-    let infer = x.chunk(n / 1024, 0);
     let mse = |p: Tensor<2>, y: Tensor<2>| (p - y).powf_scalar(2.0).mean();
-    measure(Mlp::new(&[256, 256], 0.0, 128, 1, device), &train, &infer, |m, x| m.forward(x), mse, epochs)
+    measure(
+        || Mlp::new(&[256, 256], 0.0, 128, 1, device),
+        |b| batches(&x, y.clone(), b, device),
+        |b| infer_chunks(&x, b),
+        |m, x| m.forward(x),
+        mse,
+        plan.epochs,
+        plan.train_batches,
+        plan.infer_batches,
+    )
 }
 
 /// The imaging baseline's network, as `configs/imaging/pneumoniamnist.toml`
-/// builds it, on 1x28x28 images with 2 classes, batch 64.
-fn bench_resnet(device: &Device, plain: &Device, epochs: usize) -> Measured {
+/// builds it, on 1x28x28 images with 2 classes (its own batch is 64).
+fn bench_resnet(device: &Device, plain: &Device, plan: &Plan) -> Measured {
     let config = ResnetConfig { width: 16, stages: 3, blocks_per_stage: 1, dropout: 0.1, batch_norm: true };
-    bench_images(ResNet::new(&config, 1, 2, device), |m, x| m.forward(x), 64, device, plain, epochs)
+    bench_images(|| ResNet::new(&config, 1, 2, device), |m, x| m.forward(x), device, plain, plan)
 }
 
-/// The process's peak resident memory in MiB (Linux `VmHWM`), as the
-/// PyTorch side reports its own from getrusage.
-fn peak_rss_mib() -> Option<f64> {
+/// A field of `/proc/self/status` in MiB: `VmRSS:` (resident now) or
+/// `VmHWM:` (the peak), as the PyTorch side reads its own.
+fn rss_mib(field: &str) -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
     let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some((kib / 1024.0 * 10.0).round() / 10.0)
 }
 
 fn main() {
+    let rss_start_mib = rss_mib("VmRSS:");
     let opts = match parse() {
         Ok(o) => o,
         Err(e) => {
@@ -338,16 +432,49 @@ fn main() {
     plain.seed(0);
     let device = plain.clone().autodiff();
     for name in &opts.models {
+        let own_batch = match name.as_str() {
+            "mlp" => 256,
+            "resnet" => 64,
+            _ => 128,
+        };
+        let train_batches = if opts.train_batches.is_empty() { vec![own_batch] } else { opts.train_batches.clone() };
+        let plan = Plan { epochs: opts.epochs, train_batches: &train_batches, infer_batches: &opts.infer_batches };
         let bench = || match name.as_str() {
-            "cnn2d" => bench_cnn2d(&device, &plain, opts.epochs),
-            "dna1d" => bench_dna1d(&device, &plain, opts.epochs),
-            "resnet" => bench_resnet(&device, &plain, opts.epochs),
-            _ => bench_mlp(&device, &plain, opts.epochs),
+            "cnn2d" => bench_cnn2d(&device, &plain, &plan),
+            "dna1d" => bench_dna1d(&device, &plain, &plan),
+            "resnet" => bench_resnet(&device, &plain, &plan),
+            _ => bench_mlp(&device, &plain, &plan),
         };
         // As the CLI runs its commands.
         let m = medref_kernels::threads::on_pool_thread(bench);
         let n = if name == "mlp" { 65536.0 } else { 8192.0 };
-        let (train_sps, infer_sps) = (n / m.train.0, n / m.infer.0);
+        let train: Vec<_> = m
+            .train
+            .iter()
+            .map(|(b, t)| {
+                serde_json::json!({
+                    "batch": b,
+                    "samples_per_s": (n / t.0 * 10.0).round() / 10.0,
+                    "epoch_s": t.1,
+                    "loss_first_epoch_end": t.2,
+                    "loss_last_epoch_end": t.3,
+                })
+            })
+            .collect();
+        let infer: Vec<_> = m
+            .infer
+            .iter()
+            .map(|(b, samples, t)| {
+                serde_json::json!({
+                    "batch": b,
+                    "samples": samples,
+                    "samples_per_s": (*samples as f64 / t.0 * 10.0).round() / 10.0,
+                    "pass_s": t.1,
+                })
+            })
+            .collect();
+        let (train0, infer0) = (&m.train[0].1, &m.infer[0]);
+        let (train_sps, infer_sps) = (n / train0.0, infer0.1 as f64 / infer0.2 .0);
         let pool_name = ["kernel", "burn", "strided"][pool_choice() as usize];
         let json = serde_json::json!({
             "model": name,
@@ -355,11 +482,15 @@ fn main() {
             "infer_samples_per_s": (infer_sps * 10.0).round() / 10.0,
             "train_gflop_per_s": train_sps * 6.0 * macs(name) / 1e9,
             "infer_gflop_per_s": infer_sps * 2.0 * macs(name) / 1e9,
-            "train_epoch_s": m.train.1,
-            "infer_pass_s": m.infer.1,
-            "loss_first_epoch_end": m.train.2,
-            "loss_last_epoch_end": m.train.3,
-            "peak_rss_mib": peak_rss_mib(),
+            "train_epoch_s": train0.1,
+            "infer_pass_s": infer0.2 .1,
+            "loss_first_epoch_end": train0.2,
+            "loss_last_epoch_end": train0.3,
+            "train": train,
+            "infer": infer,
+            "rss_start_mib": rss_start_mib,
+            "rss_built_mib": m.rss_built_mib,
+            "peak_rss_mib": rss_mib("VmHWM:"),
             "threads": opts.threads,
             "device": opts.device,
             "conv": format!("{:?}", opts.conv).to_lowercase(),
