@@ -117,3 +117,48 @@ fn a_cdm_without_a_table_the_study_needs_names_it() {
     assert!(err.contains("observation_period") && err.contains("prior observation"), "{err}");
     assert!(!out.exists(), "nothing is written for a failed study");
 }
+
+/// The same study from a PostgreSQL schema holding the generated CDM
+/// (`.ci/run` loads it and sets `MEDREF_POSTGRES` and
+/// `MEDREF_POSTGRES_SYNTHETIC_SCHEMA`): the same persons, split and metrics
+/// as from the folder, and no credential in the run directory.
+#[test]
+fn a_study_from_postgresql_equals_the_study_from_the_folder() {
+    let required = std::env::var("MEDREF_REQUIRE_POSTGRES").as_deref() == Ok("1");
+    let (Ok(connection), Ok(schema)) =
+        (std::env::var("MEDREF_POSTGRES"), std::env::var("MEDREF_POSTGRES_SYNTHETIC_SCHEMA"))
+    else {
+        assert!(!required, "MEDREF_REQUIRE_POSTGRES=1 but MEDREF_POSTGRES(_SYNTHETIC_SCHEMA) is not set");
+        eprintln!("skipped: MEDREF_POSTGRES is not set (.ci/run starts a local PostgreSQL and sets it)");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(repo().join("configs/clinical/rwd-tiny.toml")).unwrap();
+    let from_db = text.replace(
+        "path = \"datasets/rwd/synthetic\"",
+        &format!("connection = \"{connection}\"\nschema = \"{schema}\""),
+    );
+    assert_ne!(from_db, text);
+    let config = tmp.path().join("rwd-db.toml");
+    std::fs::write(&config, from_db).unwrap();
+    let (db_run, folder_run) = (tmp.path().join("db"), tmp.path().join("folder"));
+    let o = train(config.to_str().unwrap(), &db_run, &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = train("configs/clinical/rwd-tiny.toml", &folder_run, &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for file in ["metrics.json", "attrition.csv", "characterisation.csv", "predictions.csv"] {
+        let a = std::fs::read_to_string(db_run.join(file)).unwrap();
+        let b = std::fs::read_to_string(folder_run.join(file)).unwrap();
+        assert!(a == b, "{file} differs between the database and the folder");
+    }
+    let manifest = std::fs::read_to_string(db_run.join("manifest.json")).unwrap();
+    assert!(manifest.contains(&connection), "the manifest names the database");
+    if let Ok(password) = std::env::var("PGPASSWORD") {
+        for entry in std::fs::read_dir(&db_run).unwrap() {
+            let path = entry.unwrap().path();
+            if let Ok(text) = std::fs::read_to_string(&path) {
+                assert!(password.is_empty() || !text.contains(&password), "{} holds the password", path.display());
+            }
+        }
+    }
+}

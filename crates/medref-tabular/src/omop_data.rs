@@ -25,8 +25,18 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OmopSection {
-    /// The folder of CDM tables (`person.csv`, `drug_era.csv.gz`, ...).
-    pub path: PathBuf,
+    /// The folder of CDM tables (`person.csv`, `drug_era.csv.gz`,
+    /// `drug_era.parquet`, ...); or give `connection` and `schema`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<PathBuf>,
+    /// A PostgreSQL database holding the CDM, `postgresql://host:port/db`
+    /// (no user or password: those come from `PGUSER` and `PGPASSWORD`,
+    /// never from the config or the run directory).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection: Option<String>,
+    /// The database schema of the CDM tables (with `connection`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
     /// `classification` (the outcome in the time at risk) or `survival`.
     #[serde(default = "default_task")]
     pub task: Task,
@@ -58,8 +68,17 @@ fn default_min_cell_count() -> usize {
 }
 
 impl DataSection for OmopSection {
+    /// The folder, or the database's address (which holds no credentials).
     fn path(&self) -> &Path {
-        &self.path
+        match (&self.path, &self.connection) {
+            (Some(p), _) => p,
+            (None, Some(c)) => Path::new(c),
+            (None, None) => Path::new(""),
+        }
+    }
+    /// A database has no file to hash: the manifest records its address.
+    fn inputs(&self) -> Vec<&Path> {
+        self.path.as_deref().into_iter().collect()
     }
     fn task(&self) -> Option<Task> {
         Some(self.task)
@@ -71,6 +90,15 @@ impl DataSection for OmopSection {
         (self.task == Task::Survival).then(|| f64::from(tar.end_offset - tar.start_offset + 1))
     }
     fn validate(&self) -> Result<(), (String, String)> {
+        match (&self.path, &self.connection, &self.schema) {
+            (Some(_), None, None) | (None, Some(_), Some(_)) => {}
+            (None, None, _) => {
+                return invalid("[data]", "name the CDM: `path` (a folder of tables) or `connection` and `schema` (PostgreSQL)")
+            }
+            (Some(_), Some(_), _) => return invalid("[data]", "give either `path` or `connection`, not both"),
+            (None, Some(_), None) => return invalid("[data].schema", "missing: the schema that holds the CDM tables"),
+            (Some(_), None, Some(_)) => return invalid("[data].schema", "a schema goes with `connection`, not with `path`"),
+        }
         if self.task == Task::Regression {
             return invalid(
                 "[data].task",
@@ -98,15 +126,28 @@ struct Study {
     covariates: CovariateData,
 }
 
-fn build_study(d: &OmopSection, dir: &Path) -> Result<Study, TableError> {
-    if !dir.is_dir() {
-        return Err(TableError::format(
+/// The CDM a study reads: `folder` where one is given (`eval --data`,
+/// `predict`), else the config's folder or database; and the name errors
+/// and the data's rows go by (a folder, or the database's address).
+fn open_cdm(d: &OmopSection, folder: Option<&Path>) -> Result<(Cdm, PathBuf), TableError> {
+    match (folder.or(d.path.as_deref()), &d.connection, &d.schema) {
+        (Some(dir), _, _) if dir.is_dir() => Ok((Cdm::new(dir), dir.to_path_buf())),
+        (Some(dir), _, _) => Err(TableError::format(
             dir,
             "",
             "not a folder of CDM tables (person.csv, observation_period.csv, ...)",
-        ));
+        )),
+        (None, Some(connection), Some(schema)) => {
+            let cdm = Cdm::postgres(connection, schema).map_err(cdm_error)?;
+            let name = PathBuf::from(cdm.describe());
+            Ok((cdm, name))
+        }
+        _ => Err(TableError::Mismatch("[data] names no CDM folder or database".into())),
     }
-    let cdm = Cdm::new(dir);
+}
+
+fn build_study(d: &OmopSection, folder: Option<&Path>) -> Result<(Study, PathBuf), TableError> {
+    let (cdm, dir) = open_cdm(d, folder)?;
     let population = d.study.build(&cdm).map_err(cdm_error)?;
     if population.persons.is_empty() {
         let steps: Vec<String> =
@@ -118,7 +159,7 @@ fn build_study(d: &OmopSection, dir: &Path) -> Result<Study, TableError> {
         ));
     }
     let covariates = extract_covariates(&cdm, &population, &d.covariates).map_err(cdm_error)?;
-    Ok(Study { population, covariates })
+    Ok((Study { population, covariates }, dir))
 }
 
 /// Column names: a covariate's name, made unique with its id where two share one.
@@ -195,8 +236,8 @@ fn covariate_ref_csv(data: &CovariateData, names: &[String]) -> String {
 
 /// Reads a `format = "omop"` config's study; `path` replaces its CDM folder.
 pub fn load_omop(d: &OmopSection, seed: u64, path: Option<&Path>) -> Result<TabularDataset, TableError> {
-    let dir = path.unwrap_or(&d.path);
-    let Study { population, covariates } = build_study(d, dir)?;
+    let (Study { population, covariates }, dir) = build_study(d, path)?;
+    let dir = dir.as_path();
     let persons = &population.persons;
     let names = column_names(&covariates);
     let columns: Vec<(i64, String)> = covariates.reference.iter().map(|r| r.covariate_id).zip(names.clone()).collect();
@@ -262,7 +303,7 @@ pub fn predict_omop_features(
     run_dir: &Path,
     input: &Path,
 ) -> Result<(Vec<String>, Vec<f32>), TableError> {
-    let Study { population, covariates } = build_study(d, input)?;
+    let (Study { population, covariates }, _) = build_study(d, Some(input))?;
     let columns = read_covariate_columns(&run_dir.join("covariate_ref.csv"))?;
     let table = covariate_table(&covariates, population.persons.len(), &columns);
     let rows: Vec<usize> = (0..population.persons.len()).collect();
