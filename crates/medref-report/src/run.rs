@@ -279,6 +279,7 @@ impl Run {
             TaskKind::Multiclass | TaskKind::SequenceLabelling => p.map_or_else(|| field("n_outputs"), |p| p.n_scores),
             TaskKind::Multilabel => p.map_or_else(|| field("label_width"), |p| p.label_width),
             TaskKind::Regression | TaskKind::Survival => 0,
+            TaskKind::Segmentation => field("n_outputs"),
         }
     }
 
