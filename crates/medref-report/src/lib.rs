@@ -23,6 +23,7 @@ mod publish;
 mod published_bundle;
 mod run;
 mod sanitise;
+mod segmentation;
 mod text;
 
 pub use compare::{render_comparison, write_comparison};

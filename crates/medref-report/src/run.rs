@@ -99,6 +99,8 @@ pub(crate) struct Run {
     /// `convex_fit.json` of a model solved directly (linear, Cox).
     pub convex_fit: Option<serde_json::Map<String, serde_json::Value>>,
     pub explanations: Vec<Explanation>,
+    /// `per_image_metrics.csv` of a segmentation run.
+    pub per_image: Option<Vec<crate::segmentation::ImageRow>>,
     /// A published bundle's own files (`medref publish`); `None` for a run.
     pub published: Option<crate::published_bundle::Published>,
 }
@@ -182,6 +184,10 @@ impl Run {
             survival: optional_json(&dir.join("survival.json"))?,
             convex_fit,
             explanations: find_explanations(dir)?,
+            per_image: {
+                let path = dir.join("per_image_metrics.csv");
+                read_text(&path)?.map(|t| crate::segmentation::parse(&path, &t)).transpose()?
+            },
             published: crate::published_bundle::load(dir)?,
         })
     }
