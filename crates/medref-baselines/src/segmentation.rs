@@ -41,10 +41,9 @@ pub struct Segmentation;
 fn unet_config(config: &Config) -> Result<&UnetConfig, TrainError> {
     match &config.model {
         ModelConfig::Unet(m) => Ok(m),
-        other => Err(TrainError::Mismatch(format!(
-            "[model].kind = \"{}\": segmentation trains `unet` models",
-            other.kind()
-        ))),
+        other => {
+            Err(TrainError::Mismatch(format!("[model].kind = \"{}\": segmentation trains `unet` models", other.kind())))
+        }
     }
 }
 
@@ -100,10 +99,8 @@ impl Baseline for Segmentation {
         scores: &[f64],
     ) -> Result<Option<Vec<u8>>, TrainError> {
         let Some(image) = data.splits[2].first() else { return Ok(None) };
-        let classes: Vec<u8> = medref_train::evaluate::argmax_rows(scores, data.n_classes)
-            .into_iter()
-            .map(|c| c as u8)
-            .collect();
+        let classes: Vec<u8> =
+            medref_train::evaluate::argmax_rows(scores, data.n_classes).into_iter().map(|c| c as u8).collect();
         medref_data::mask_png(&classes, image.height, image.width, &data.grey_levels)
             .map(Some)
             .map_err(|e| TrainError::Mismatch(format!("{}: {e}", image.id)))

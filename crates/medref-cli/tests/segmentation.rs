@@ -79,7 +79,12 @@ fn a_split_file_is_followed_and_a_stranger_in_it_is_refused() {
     let all: Vec<String> = (0..24).map(|i| format!("\"{i:02}\"")).collect();
     std::fs::write(
         &file,
-        format!(r#"{{"train": [{}], "val": [{}], "test": [{}, "99"]}}"#, all[..16].join(","), all[16..20].join(","), all[20..].join(",")),
+        format!(
+            r#"{{"train": [{}], "val": [{}], "test": [{}, "99"]}}"#,
+            all[..16].join(","),
+            all[16..20].join(","),
+            all[20..].join(",")
+        ),
     )
     .unwrap();
     let out = tmp.path().join("run");

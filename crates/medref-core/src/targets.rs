@@ -195,3 +195,27 @@ fn mask_rows(m: &MaskTargets, indices: &[usize]) -> Vec<f32> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two images (2 and 1 pixels): one row per pixel, one-hot then the
+    /// region flag; without a region every pixel counts.
+    #[test]
+    fn mask_rows_are_one_hot_pixels_with_their_region_flag() {
+        let mut m = MaskTargets {
+            labels: vec![1, 0, 1],
+            roi: vec![true, false, true],
+            offsets: vec![0, 2, 3],
+            shapes: vec![[1, 2], [1, 1]],
+            n_classes: 2,
+        };
+        let t = Targets::Masks(m.clone());
+        assert_eq!((t.len(), t.score_rows(&[0, 1]), t.n_outputs(), t.target_columns()), (2, 3, 2, 3));
+        assert_eq!(t.output_kind(), OutputKind::DiceCe);
+        assert_eq!(t.dense_rows(&[1, 0]), vec![0.0, 1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 0.0, 0.0]);
+        m.roi.clear();
+        assert_eq!(Targets::Masks(m).dense_rows(&[0]), vec![0.0, 1.0, 1.0, 1.0, 0.0, 1.0]);
+    }
+}

@@ -190,8 +190,7 @@ fn classes(path: &Path, grey: &[u8], width: usize, rule: &MaskRule) -> Result<Ve
 /// being `grey_levels[k]` (the levels the masks were read with, so the
 /// file reads back to the same classes). `classes` is row-major.
 pub fn mask_png(classes: &[u8], height: usize, width: usize, grey_levels: &[u8]) -> Result<Vec<u8>, String> {
-    let grey: Vec<u8> =
-        classes.iter().map(|&c| grey_levels.get(usize::from(c)).copied().unwrap_or(255)).collect();
+    let grey: Vec<u8> = classes.iter().map(|&c| grey_levels.get(usize::from(c)).copied().unwrap_or(255)).collect();
     let img = image::GrayImage::from_raw(width as u32, height as u32, grey)
         .ok_or_else(|| format!("{} classes do not fill a {width}x{height} image", classes.len()))?;
     let mut bytes = std::io::Cursor::new(Vec::new());

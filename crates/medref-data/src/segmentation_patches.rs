@@ -69,7 +69,8 @@ fn cut(pair: &SegmentationPair, centre: usize, size: usize) -> Patch {
     let s = size as i64;
     let corner = |centre: i64, extent: i64| (centre - s / 2).clamp(0.min(extent - s), (extent - s).max(0));
     let (top, left) = (corner((centre / pair.width) as i64, h), corner((centre % pair.width) as i64, w));
-    let mut patch = Patch { pixels: vec![0.0; c * size * size], classes: vec![0; size * size], counts: vec![false; size * size] };
+    let mut patch =
+        Patch { pixels: vec![0.0; c * size * size], classes: vec![0; size * size], counts: vec![false; size * size] };
     for y in 0..s {
         for x in 0..s {
             let (r, q) = (top + y, left + x);
@@ -80,7 +81,8 @@ fn cut(pair: &SegmentationPair, centre: usize, size: usize) -> Patch {
             patch.classes[dst] = pair.mask[src];
             patch.counts[dst] = pair.roi.as_ref().is_none_or(|roi| roi[src]);
             for ch in 0..c {
-                patch.pixels[ch * size * size + dst] = f32::from(pair.image[ch * pair.height * pair.width + src]) / 255.0;
+                patch.pixels[ch * size * size + dst] =
+                    f32::from(pair.image[ch * pair.height * pair.width + src]) / 255.0;
             }
         }
     }
@@ -88,7 +90,12 @@ fn cut(pair: &SegmentationPair, centre: usize, size: usize) -> Patch {
 }
 
 /// Moves every plane of the patch by `map(y, x) -> (y', x')`.
-fn remap<T: Copy + Default>(plane: &[T], size: usize, planes: usize, map: impl Fn(usize, usize) -> (usize, usize)) -> Vec<T> {
+fn remap<T: Copy + Default>(
+    plane: &[T],
+    size: usize,
+    planes: usize,
+    map: impl Fn(usize, usize) -> (usize, usize),
+) -> Vec<T> {
     let mut out = vec![T::default(); plane.len()];
     for p in 0..planes {
         for y in 0..size {
@@ -194,7 +201,8 @@ mod tests {
     #[test]
     fn augmentation_keeps_image_and_mask_aligned() {
         let p = pair();
-        let sampling = PatchSampling { size: 4, foreground_share: 0.5, flips: true, rotate90: true, intensity_jitter: 0.0 };
+        let sampling =
+            PatchSampling { size: 4, foreground_share: 0.5, flips: true, rotate90: true, intensity_jitter: 0.0 };
         let mut seen_turned = false;
         for seed in 0..30 {
             let patch = training_patch(&p, &sampling, &mut Rng::new(seed));
@@ -207,14 +215,16 @@ mod tests {
         }
         assert!(seen_turned, "some patch was rotated by a quarter turn");
         let jitter = PatchSampling { intensity_jitter: 0.2, ..plain(4, 0.5) };
-        let (a, b) = (training_patch(&p, &plain(4, 0.5), &mut Rng::new(9)), training_patch(&p, &jitter, &mut Rng::new(9)));
+        let (a, b) =
+            (training_patch(&p, &plain(4, 0.5), &mut Rng::new(9)), training_patch(&p, &jitter, &mut Rng::new(9)));
         assert_eq!((a.classes, a.counts), (b.classes, b.counts));
         assert_ne!(a.pixels, b.pixels);
     }
 
     #[test]
     fn the_same_seed_gives_the_same_patch() {
-        let sampling = PatchSampling { size: 4, foreground_share: 0.5, flips: true, rotate90: true, intensity_jitter: 0.1 };
+        let sampling =
+            PatchSampling { size: 4, foreground_share: 0.5, flips: true, rotate90: true, intensity_jitter: 0.1 };
         let draw = |seed| training_patch(&pair(), &sampling, &mut Rng::new(seed));
         assert_eq!(draw(5), draw(5));
     }

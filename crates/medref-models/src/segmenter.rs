@@ -105,10 +105,8 @@ mod tests {
         let window = SlidingWindow { size: 8, overlap: 0.25, sigma_scale: 0.125, batch: 2 };
         let model = Segmenter::new(&spec, window, &device);
         let image: Vec<f32> = (0..64).map(|v| (v as f32 * 0.37).sin()).collect();
-        let whole = model.logits(SegmentationInput::Images {
-            images: vec![(image.clone(), [1, 8, 8])],
-            device: device.clone(),
-        });
+        let whole = model
+            .logits(SegmentationInput::Images { images: vec![(image.clone(), [1, 8, 8])], device: device.clone() });
         let direct =
             model.logits(SegmentationInput::Patches(Tensor::from_data(TensorData::new(image, [1, 1, 8, 8]), &device)));
         let (a, b): (Vec<f32>, Vec<f32>) =

@@ -199,10 +199,7 @@ mod tests {
         let device = Device::flex();
         let logits = Tensor::<2>::zeros([4, 2], &device);
         // rows: (one-hot, roi)
-        let t = Tensor::<2>::from_floats(
-            [[1.0, 0.0, 1.0], [0.0, 1.0, 1.0], [0.0, 1.0, 1.0], [1.0, 0.0, 0.0]],
-            &device,
-        );
+        let t = Tensor::<2>::from_floats([[1.0, 0.0, 1.0], [0.0, 1.0, 1.0], [0.0, 1.0, 1.0], [1.0, 0.0, 0.0]], &device);
         let l: f32 = batch_loss(logits, t, None, OutputKind::DiceCe, 2).into_scalar();
         // CE: ln 2 on each of the 3 counted pixels.
         let ce = 2f64.ln();

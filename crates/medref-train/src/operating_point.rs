@@ -123,7 +123,8 @@ pub fn select(targets: &Targets, rows: &[usize]) -> Targets {
             out
         }
         Targets::Masks(m) => {
-            let mut out = medref_core::targets::MaskTargets { offsets: vec![0], n_classes: m.n_classes, ..Default::default() };
+            let mut out =
+                medref_core::targets::MaskTargets { offsets: vec![0], n_classes: m.n_classes, ..Default::default() };
             for &i in rows {
                 let (a, b) = (m.offsets[i], m.offsets[i + 1]);
                 out.labels.extend_from_slice(&m.labels[a..b]);

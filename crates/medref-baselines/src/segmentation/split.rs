@@ -54,9 +54,7 @@ pub fn by_file(pairs: Vec<SegmentationPair>, path: &Path) -> Result<[Vec<Segment
     let mut by_id: BTreeMap<String, SegmentationPair> = pairs.into_iter().map(|p| (p.id.clone(), p)).collect();
     let mut take = |ids: &[String]| -> Result<Vec<SegmentationPair>, TrainError> {
         ids.iter()
-            .map(|id| {
-                by_id.remove(id).ok_or_else(|| bad(path, format!("lists id `{id}`, but no image has that id")))
-            })
+            .map(|id| by_id.remove(id).ok_or_else(|| bad(path, format!("lists id `{id}`, but no image has that id"))))
             .collect()
     };
     let splits = [take(&lists.train)?, take(&lists.val)?, take(&lists.test)?];

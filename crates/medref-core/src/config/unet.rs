@@ -89,7 +89,10 @@ impl ModelSection for UnetConfig {
             return invalid("[model].upsample", "must be `transposed` or `bilinear`");
         }
         if self.patch == 0 || self.patch % (1 << self.depth) != 0 {
-            return invalid("[model].patch", "must be a positive multiple of 2^depth (the U-Net halves it depth times)");
+            return invalid(
+                "[model].patch",
+                "must be a positive multiple of 2^depth (the U-Net halves it depth times)",
+            );
         }
         if !(0.0..1.0).contains(&self.overlap) {
             return invalid("[model].overlap", "must be at least 0 and below 1");
