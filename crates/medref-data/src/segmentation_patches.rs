@@ -210,8 +210,7 @@ mod tests {
                 assert_eq!(((v * 255.0).round() as usize % 5 == 2) as u8, *c, "seed {seed}");
             }
             // Column 2 upright is a vertical line; turned, it is a horizontal one.
-            let row0 = patch.classes[..4].iter().filter(|&&c| c == 1).count();
-            seen_turned |= row0 > 1;
+            seen_turned |= patch.classes.chunks(4).any(|row| row.iter().all(|&c| c == 1));
         }
         assert!(seen_turned, "some patch was rotated by a quarter turn");
         let jitter = PatchSampling { intensity_jitter: 0.2, ..plain(4, 0.5) };
