@@ -55,14 +55,14 @@ pub fn dice_ce(m: &MaskTargets, scores: &[f64]) -> f64 {
             let y = usize::from(m.labels[p]);
             ce -= scores[p * k + y].max(1e-12).ln();
             counted += 1.0;
-            for c in 0..k {
-                p_sum[c] += scores[p * k + c];
+            for (sum, &score) in p_sum.iter_mut().zip(&scores[p * k..(p + 1) * k]) {
+                *sum += score;
             }
             inter[y] += scores[p * k + y];
             y_sum[y] += 1.0;
         }
-        for c in 0..k {
-            dice += 1.0 - (2.0 * inter[c] + 1e-5) / (p_sum[c] + y_sum[c] + 1e-5);
+        for ((both, predicted), truth) in inter.iter().zip(&p_sum).zip(&y_sum) {
+            dice += 1.0 - (2.0 * both + 1e-5) / (predicted + truth + 1e-5);
             terms += 1.0;
         }
     }
@@ -142,6 +142,24 @@ mod tests {
         assert!((mean_dice(&m, &scores) - 5.0 / 6.0).abs() < 1e-12);
         let csv = per_image_csv(&[("test", &["a".into(), "b".into()], &m, &scores)]);
         assert!(csv.lines().nth(2).unwrap().starts_with("b,test,0.666667,0.500000,0.500000,1.000000"), "{csv}");
+    }
+
+    /// The validation loss on probabilities is the training loss on
+    /// logits: the case of `loss::tests` (p = 1/2 everywhere) by hand.
+    #[test]
+    fn dice_ce_on_probabilities_matches_the_training_loss() {
+        let m = MaskTargets {
+            labels: vec![0, 1, 1, 0],
+            roi: vec![true, true, true, false],
+            offsets: vec![0, 2, 4],
+            shapes: vec![[1, 2], [1, 2]],
+            n_classes: 2,
+        };
+        let e = 1e-5;
+        let image0 = 1.0 - (1.0 + e) / (2.0 + e);
+        let image1 = (1.0 - e / (0.5 + e) + 1.0 - (1.0 + e) / (1.5 + e)) / 2.0;
+        let expected = 2f64.ln() + (image0 + image1) / 2.0;
+        assert!((dice_ce(&m, &[0.5; 8]) - expected).abs() < 1e-12);
     }
 
     #[test]
