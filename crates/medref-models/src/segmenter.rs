@@ -10,8 +10,9 @@ use burn::prelude::*;
 /// What a segmentation batch holds.
 #[derive(Debug)]
 pub enum SegmentationInput {
-    /// Training patches `[batch, channels, window, window]`.
-    Patches(Tensor<4>),
+    /// Training patches `[batch, channels, window, window]` (boxed: a
+    /// tensor handle is far larger than the other variant).
+    Patches(Box<Tensor<4>>),
     /// Whole images, channels-first `[channels, h, w]` as the network
     /// reads them, with their shapes, predicted window by window on `device`.
     Images { images: Vec<(Vec<f32>, [usize; 3])>, device: Device },
@@ -75,7 +76,7 @@ impl crate::Network for Segmenter {
     /// batch order, or every image's pixels one image after another.
     fn logits(&self, input: SegmentationInput) -> Tensor<2> {
         match input {
-            SegmentationInput::Patches(x) => self.unet.logits(x),
+            SegmentationInput::Patches(x) => self.unet.logits(*x),
             SegmentationInput::Images { images, device } => {
                 let mut rows = Vec::new();
                 let mut k = 0;
@@ -107,8 +108,10 @@ mod tests {
         let image: Vec<f32> = (0..64).map(|v| (v as f32 * 0.37).sin()).collect();
         let whole = model
             .logits(SegmentationInput::Images { images: vec![(image.clone(), [1, 8, 8])], device: device.clone() });
-        let direct =
-            model.logits(SegmentationInput::Patches(Tensor::from_data(TensorData::new(image, [1, 1, 8, 8]), &device)));
+        let direct = model.logits(SegmentationInput::Patches(Box::new(Tensor::from_data(
+            TensorData::new(image, [1, 1, 8, 8]),
+            &device,
+        ))));
         let (a, b): (Vec<f32>, Vec<f32>) =
             (whole.into_data().try_into_vec().unwrap(), direct.into_data().try_into_vec().unwrap());
         assert_eq!(a.len(), 128);

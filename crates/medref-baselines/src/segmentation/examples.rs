@@ -102,7 +102,9 @@ impl Examples for SegmentationExamples<'_> {
     fn batch(&self, indices: &[usize], device: &Device, augment: Option<&mut Rng>) -> SegmentationInput {
         if self.patches.is_some() {
             let mut fallback = Rng::new(0);
-            return SegmentationInput::Patches(self.draw(indices, device, augment.unwrap_or(&mut fallback)).0);
+            return SegmentationInput::Patches(Box::new(
+                self.draw(indices, device, augment.unwrap_or(&mut fallback)).0,
+            ));
         }
         let images = indices
             .iter()
@@ -116,6 +118,6 @@ impl Examples for SegmentationExamples<'_> {
 
     fn training_batch(&self, indices: &[usize], device: &Device, augment: &mut Rng) -> (SegmentationInput, Tensor<2>) {
         let (x, y) = self.draw(indices, device, augment);
-        (SegmentationInput::Patches(x), y)
+        (SegmentationInput::Patches(Box::new(x)), y)
     }
 }

@@ -88,7 +88,7 @@ impl ModelSection for UnetConfig {
         if !matches!(self.upsample.as_str(), "transposed" | "bilinear") {
             return invalid("[model].upsample", "must be `transposed` or `bilinear`");
         }
-        if self.patch == 0 || self.patch % (1 << self.depth) != 0 {
+        if self.patch == 0 || !self.patch.is_multiple_of(1 << self.depth) {
             return invalid(
                 "[model].patch",
                 "must be a positive multiple of 2^depth (the U-Net halves it depth times)",
