@@ -40,3 +40,35 @@ fn kvasir_follows_the_committed_split_file() {
     let summary = medref_baselines::validate(&config("kvasir-unet.toml", &[split]), Some(&data)).unwrap();
     assert_eq!(summary.split_sizes, [798 * 2, 100, 100]);
 }
+
+/// The human reference of DRIVE: the second annotator scored against the
+/// first on the 20 test images, inside the field of view, with the metrics
+/// a run reports (the literature gives about 0.79).
+#[test]
+fn drive_second_annotator_against_the_first() {
+    use medref_core::metrics::{segmentation_summary, ImageSegmentation};
+    use medref_data::{read_segmentation_pairs, MaskRule, PairPattern};
+    let Some(data) = shared("drive") else { return };
+    let read = |mask: &str| {
+        let pattern = PairPattern {
+            image: "testing/images/{id}_test.tif".into(),
+            mask: format!("testing/{mask}"),
+            roi: Some("testing/mask/{id}_test_mask.gif".into()),
+        };
+        read_segmentation_pairs(&data, &pattern, &MaskRule::Threshold(128), false).unwrap()
+    };
+    let (first, second) = (read("1st_manual/{id}_manual1.gif"), read("2nd_manual/{id}_manual2.gif"));
+    let per_image: Vec<ImageSegmentation> = first
+        .iter()
+        .zip(&second)
+        .map(|(a, b)| {
+            let (truth, other): (Vec<bool>, Vec<bool>) =
+                (a.mask.iter().map(|&c| c != 0).collect(), b.mask.iter().map(|&c| c != 0).collect());
+            ImageSegmentation::new(&other, &truth, a.roi.as_deref(), &[a.height, a.width], &[1.0, 1.0]).unwrap()
+        })
+        .collect();
+    let summary = segmentation_summary(&per_image, 0, 0);
+    eprintln!("DRIVE second annotator vs first: {summary:?}");
+    assert_eq!(summary["n"], 20.0);
+    assert!((0.75..0.83).contains(&summary["dice"]), "{summary:?}");
+}

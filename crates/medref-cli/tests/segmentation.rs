@@ -70,10 +70,10 @@ fn the_unet_finds_the_planted_disc_and_predict_writes_its_mask() {
     assert!(err.contains("--out") && out.is_empty(), "{err}");
 }
 
-/// A fixed split file (here: a run's own `splits.json` format) decides the
-/// splits; an id it lists that has no image is refused naming the file.
+/// A split file (in the format of a run's `splits.json`) that lists an id
+/// no image has is refused, naming the file and the id, before any run.
 #[test]
-fn a_split_file_is_followed_and_a_stranger_in_it_is_refused() {
+fn a_split_file_naming_an_unknown_image_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let file = tmp.path().join("split.json");
     let all: Vec<String> = (0..24).map(|i| format!("\"{i:02}\"")).collect();
