@@ -101,6 +101,9 @@ impl Examples for SegmentationExamples<'_> {
 
     fn batch(&self, indices: &[usize], device: &Device, augment: Option<&mut Rng>) -> SegmentationInput {
         if self.patches.is_some() {
+            // The loop asks a patch split only for training batches, which
+            // carry the seeded generator; a fixed one keeps any other caller
+            // deterministic.
             let mut fallback = Rng::new(0);
             return SegmentationInput::Patches(Box::new(
                 self.draw(indices, device, augment.unwrap_or(&mut fallback)).0,
