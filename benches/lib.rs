@@ -32,7 +32,7 @@ pub fn resnet_step_benches(c: &mut Criterion, group: &str, plain: Device) {
         b.iter(|| {
             let x = ex.batch(&idx, &device, None);
             let y = Tensor::<2>::from_data(TensorData::new(targets.clone(), [64, 2]), &device);
-            let loss = batch_loss(model.forward(x), y, None, medref_train::examples::OutputKind::Softmax);
+            let loss = batch_loss(model.forward(x), y, None, medref_train::examples::OutputKind::Softmax, 64);
             let grads = GradientsParams::from_grads(loss.backward(), &model);
             model = optim.step(1e-3, model.clone(), grads);
         })

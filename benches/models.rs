@@ -33,7 +33,7 @@ macro_rules! step_benches {
                 let logits: Tensor<2> = $logits(&model, x.clone());
                 let [rows, _] = logits.dims();
                 let y = Tensor::<2>::zeros([rows, $classes], &device).slice_fill([0..rows, 0..1], 1.0);
-                let loss = batch_loss(logits, y, None, OutputKind::Softmax);
+                let loss = batch_loss(logits, y, None, OutputKind::Softmax, $batch);
                 let grads = GradientsParams::from_grads(loss.backward(), &model);
                 model = optim.step(1e-3, model.clone(), grads);
             })

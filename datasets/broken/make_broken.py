@@ -151,6 +151,47 @@ def make_images():
     image_folder("img_unknown_class", extra={"test/cyst/0000.png": png(4, 4, 9)})
 
 
+def seg_folder(root, replace=None):
+    """`root/images/NN.png` with `root/masks/NN.png` (4x4 grey, the mask
+    half foreground) for ids 00 and 01; `replace` maps a relative path to
+    other bytes (None deletes it)."""
+    files = {}
+    for i in range(2):
+        files[f"images/{i:02}.png"] = png(4, 4, i)
+        files[f"masks/{i:02}.png"] = mask_png(4, 4)
+    for k, v in (replace or {}).items():
+        if v is None:
+            files.pop(k, None)
+        else:
+            files[k] = v
+    for rel, data in files.items():
+        write(f"{root}/{rel}", data)
+
+
+def mask_png(width, height):
+    """A grey PNG whose left half is 255 (foreground) and right half 0."""
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    raw = b"".join(b"\x00" + bytes(255 if x < width // 2 else 0 for x in range(width)) for _ in range(height))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw, 9))
+        + chunk(b"IEND", b"")
+    )
+
+
+def make_segmentation():
+    full = png(4, 4, 1)
+    seg_folder("seg_missing_mask", {"masks/01.png": None})
+    seg_folder("seg_mask_size", {"masks/01.png": mask_png(5, 4)})
+    seg_folder("seg_truncated_png", {"images/01.png": full[: len(full) - 30]})
+    seg_folder("seg_no_images", {"images/00.png": None, "images/01.png": None, "images/readme.txt": b"no images here\n"})
+    write("seg_split_stranger.json", '{"train": ["00", "01", "02"], "val": ["03"], "test": ["04", "not-an-image"]}\n')
+
+
 # --- DICOM ---------------------------------------------------------------
 
 EXPLICIT_LE = "1.2.840.10008.1.2.1"
@@ -453,6 +494,7 @@ def make_configs():
 if __name__ == "__main__":
     make_npz()
     make_images()
+    make_segmentation()
     make_dicom()
     make_genomics()
     make_tables()

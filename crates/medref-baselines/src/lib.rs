@@ -4,6 +4,7 @@
 //! | module | domain | formats | model kinds |
 //! |---|---|---|---|
 //! | [`imaging`] | imaging diagnosis support | `medmnist_npz`, `image_folder` | `resnet` |
+//! | [`segmentation`] | imaging diagnosis support | `segmentation` | `unet` |
 //! | [`genomics`] | genomic medicine | `sequence_csv`, `bed_regions` | `dna_cnn` |
 //! | [`tables`] | diagnosis and treatment support | `table` | `linear`, `mlp`, `cox` |
 //! | [`molecules`] | drug development | `molecules` | `linear`, `mlp` |
@@ -21,6 +22,7 @@ pub mod imaging;
 pub mod molecules;
 pub mod registry;
 pub mod rwd;
+pub mod segmentation;
 pub mod signals;
 pub mod surgery;
 pub mod tables;
@@ -77,7 +79,7 @@ pub fn eval(
 }
 
 /// `medref predict`: scores a user's file with the run in `dir`.
-pub fn predict(dir: &Path, device: DeviceChoice, input: &Path) -> Result<String, TrainError> {
+pub fn predict(dir: &Path, device: DeviceChoice, input: &Path) -> Result<medref_train::Prediction, TrainError> {
     let run: RunInfo = open_run(dir)?;
     runner_for(&run.config)?.predict(&run, device, input)
 }

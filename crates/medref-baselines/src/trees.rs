@@ -26,6 +26,7 @@ use medref_tabular::TabularDataset;
 use medref_train::evaluate::Metrics;
 use medref_train::fit::Progress;
 use medref_train::run::{self, DataSummary, TrainOutcome, TrainRequest};
+use medref_train::Prediction;
 use medref_train::{
     Baseline, DataFormat, DataShape, DeviceChoice, DirectFit, ModelMeta, Network, RunInfo, Runner, Targets, TrainError,
     Trained,
@@ -405,7 +406,7 @@ impl<F: DataFormat<Baseline = Tables>> Runner for TablesOrTrees<F> {
             run::eval::<F>(info, device, data)
         }
     }
-    fn predict(&self, info: &RunInfo, device: DeviceChoice, input: &Path) -> Result<String, TrainError> {
+    fn predict(&self, info: &RunInfo, device: DeviceChoice, input: &Path) -> Result<Prediction, TrainError> {
         if is_tree_kind(info.config.model.kind()) {
             run::predict::<Trees<F>>(info, device, input)
         } else {

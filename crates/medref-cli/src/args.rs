@@ -77,12 +77,14 @@ pub(crate) enum Command {
         /// id subject/recording/first sample). Surgery: one trial's
         /// kinematics file (JIGSAWS) or one video's per-frame features
         /// (.npy or CSV, Cholec80), one row per frame with its predicted
-        /// gesture or phase.
+        /// gesture or phase. Segmentation: one image (any size), whose
+        /// predicted mask is written as PNG to --out.
         input: PathBuf,
         /// cpu (burn flex backend) or wgpu (GPU).
         #[arg(long, default_value = "cpu")]
         device: DeviceChoice,
-        /// Write the CSV here instead of to stdout.
+        /// Write the CSV here instead of to stdout (a segmentation's mask:
+        /// the PNG file, required).
         #[arg(long)]
         out: Option<PathBuf>,
     },

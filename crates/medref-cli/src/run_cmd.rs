@@ -62,6 +62,7 @@ fn summary_line(outcome: &TrainOutcome) -> String {
         TaskKind::SequenceLabelling => {
             format!("test frame accuracy {}, edit {}, F1@50 {}", show("frame_accuracy"), show("edit"), show("f1_at_50"))
         }
+        TaskKind::Segmentation => format!("test Dice {}, IoU {}, HD95 {} px", ci("dice"), show("iou"), show("hd95")),
         TaskKind::Survival => {
             let events = test.get("n_events").map_or(0, |v| *v as u64);
             format!("test C-index {}, {events} events", ci("c_index"))
@@ -153,12 +154,17 @@ pub fn eval(run_dir: &Path, data: Option<&Path>, device: DeviceChoice, out: Opti
 /// `medref predict RUN_DIR INPUT`.
 pub fn predict(run_dir: &Path, input: &Path, device: DeviceChoice, out: Option<&Path>) -> anyhow::Result<()> {
     refuse_directory_for(run_dir, input, |r| r.predict_reads_folder(), "a file to score")?;
-    let csv = medref_baselines::predict(run_dir, device, input)?;
-    match out {
-        Some(out) => write_output(out, csv.as_bytes()),
-        None => {
+    match (medref_baselines::predict(run_dir, device, input)?, out) {
+        (medref_train::Prediction::Table(csv), Some(out)) => write_output(out, csv.as_bytes()),
+        (medref_train::Prediction::Table(csv), None) => {
             print!("{csv}");
             Ok(())
         }
+        (medref_train::Prediction::File(bytes), Some(out)) => write_output(out, &bytes),
+        (medref_train::Prediction::File(_), None) => Err(UsageError(format!(
+            "{}: this model predicts a mask image; give --out FILE.png to write it",
+            input.display()
+        ))
+        .into()),
     }
 }

@@ -24,6 +24,31 @@ pub enum Targets {
     /// censored, the event-free time known only up to `time`). The model
     /// outputs one risk score per example (higher: earlier event).
     Survival { time: Vec<f64>, event: Vec<bool> },
+    /// A class per pixel of each image (segmentation): the pixels of all
+    /// images concatenated, row-major within an image, image `i` owning
+    /// `labels[offsets[i]..offsets[i + 1]]` with shape `shapes[i]`
+    /// (`[height, width]`). `roi` is empty or one flag per pixel: outside
+    /// it a pixel counts for neither the loss nor any metric (DRIVE's
+    /// field of view). Scores have one row per pixel, in the same order.
+    Masks(MaskTargets),
+}
+
+/// The pixels of [`Targets::Masks`].
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct MaskTargets {
+    pub labels: Vec<u8>,
+    /// Empty (every pixel counts) or one flag per label.
+    pub roi: Vec<bool>,
+    pub offsets: Vec<usize>,
+    pub shapes: Vec<[usize; 2]>,
+    pub n_classes: usize,
+}
+
+impl MaskTargets {
+    /// Whether pixel `p` (an index into `labels`) counts.
+    pub fn counts(&self, p: usize) -> bool {
+        self.roi.get(p).copied().unwrap_or(true)
+    }
 }
 
 /// Which loss and output mapping a target kind needs.
@@ -38,6 +63,10 @@ pub enum OutputKind {
     /// The raw output as a log-risk, Cox's negative log partial likelihood
     /// with the risk set taken within the batch (DeepSurv, as pycox does).
     Risk,
+    /// Softmax over classes per pixel, Dice plus cross-entropy (MONAI's
+    /// `DiceCELoss`), with a region-of-interest column beside the one-hot
+    /// target.
+    DiceCe,
 }
 
 impl Targets {
@@ -59,6 +88,7 @@ impl Targets {
             Targets::Regression { values, .. } => values.len(),
             Targets::Frames { offsets, .. } => offsets.len().saturating_sub(1),
             Targets::Survival { time, .. } => time.len(),
+            Targets::Masks(m) => m.offsets.len().saturating_sub(1),
         }
     }
 
@@ -66,7 +96,9 @@ impl Targets {
     /// or one per frame of each sequence.
     pub fn score_rows(&self, indices: &[usize]) -> usize {
         match self {
-            Targets::Frames { offsets, .. } => indices.iter().map(|&i| offsets[i + 1] - offsets[i]).sum(),
+            Targets::Frames { offsets, .. } | Targets::Masks(MaskTargets { offsets, .. }) => {
+                indices.iter().map(|&i| offsets[i + 1] - offsets[i]).sum()
+            }
             _ => indices.len(),
         }
     }
@@ -78,6 +110,7 @@ impl Targets {
             Targets::MultiLabel { .. } => OutputKind::Sigmoid,
             Targets::Regression { .. } => OutputKind::Identity,
             Targets::Survival { .. } => OutputKind::Risk,
+            Targets::Masks(_) => OutputKind::DiceCe,
         }
     }
 
@@ -92,6 +125,7 @@ impl Targets {
             Targets::MultiLabel { n_labels, .. } => *n_labels,
             Targets::Regression { .. } | Targets::Survival { .. } => 1,
             Targets::Frames { n_classes, .. } => *n_classes,
+            Targets::Masks(m) => m.n_classes,
         }
     }
 
@@ -100,6 +134,7 @@ impl Targets {
     pub fn target_columns(&self) -> usize {
         match self {
             Targets::Survival { .. } => 2,
+            Targets::Masks(m) => m.n_classes + 1,
             _ => self.n_outputs(),
         }
     }
@@ -120,6 +155,9 @@ impl Targets {
             }
             return out;
         }
+        if let Targets::Masks(m) = self {
+            return mask_rows(m, indices);
+        }
         if let Targets::Survival { time, event } = self {
             return indices.iter().flat_map(|&i| [time[i] as f32, f32::from(u8::from(event[i]))]).collect();
         }
@@ -133,10 +171,51 @@ impl Targets {
                     }
                 }
                 Targets::Regression { values, mean, std } => out[row] = ((values[i] - mean) / std) as f32,
-                Targets::Frames { .. } => unreachable!("handled above"),
-                Targets::Survival { .. } => unreachable!("handled above"),
+                Targets::Frames { .. } | Targets::Survival { .. } | Targets::Masks(_) => {
+                    unreachable!("handled above")
+                }
             }
         }
         out
+    }
+}
+
+/// One-hot classes then the region-of-interest flag, per pixel of the
+/// images at `indices`: `[pixels, n_classes + 1]`.
+fn mask_rows(m: &MaskTargets, indices: &[usize]) -> Vec<f32> {
+    let width = m.n_classes + 1;
+    let mut out = Vec::new();
+    for &i in indices {
+        for p in m.offsets[i]..m.offsets[i + 1] {
+            let start = out.len();
+            out.resize(start + width, 0.0);
+            out[start + usize::from(m.labels[p])] = 1.0;
+            out[start + m.n_classes] = f32::from(u8::from(m.counts(p)));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two images (2 and 1 pixels): one row per pixel, one-hot then the
+    /// region flag; without a region every pixel counts.
+    #[test]
+    fn mask_rows_are_one_hot_pixels_with_their_region_flag() {
+        let mut m = MaskTargets {
+            labels: vec![1, 0, 1],
+            roi: vec![true, false, true],
+            offsets: vec![0, 2, 3],
+            shapes: vec![[1, 2], [1, 1]],
+            n_classes: 2,
+        };
+        let t = Targets::Masks(m.clone());
+        assert_eq!((t.len(), t.score_rows(&[0, 1]), t.n_outputs(), t.target_columns()), (2, 3, 2, 3));
+        assert_eq!(t.output_kind(), OutputKind::DiceCe);
+        assert_eq!(t.dense_rows(&[1, 0]), vec![0.0, 1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 0.0, 0.0]);
+        m.roi.clear();
+        assert_eq!(Targets::Masks(m).dense_rows(&[0]), vec![0.0, 1.0, 1.0, 1.0, 0.0, 1.0]);
     }
 }

@@ -23,6 +23,8 @@ pub enum TaskKind {
     Survival,
     /// A class per frame of each sequence (surgical phases, gestures).
     SequenceLabelling,
+    /// A class per pixel of each image (vessels, polyps), judged per image.
+    Segmentation,
 }
 
 impl TaskKind {
@@ -35,6 +37,7 @@ impl TaskKind {
             Targets::Regression { .. } => TaskKind::Regression,
             Targets::Survival { .. } => TaskKind::Survival,
             Targets::Frames { .. } => TaskKind::SequenceLabelling,
+            Targets::Masks(_) => TaskKind::Segmentation,
         }
     }
 
@@ -47,6 +50,7 @@ impl TaskKind {
             TaskKind::Regression => "regression",
             TaskKind::Survival => "survival",
             TaskKind::SequenceLabelling => "sequence_labelling",
+            TaskKind::Segmentation => "segmentation",
         }
     }
 
@@ -59,6 +63,7 @@ impl TaskKind {
             TaskKind::Regression => "regression",
             TaskKind::Survival => "survival (time to event)",
             TaskKind::SequenceLabelling => "sequence labelling (a class per frame)",
+            TaskKind::Segmentation => "segmentation (a class per pixel)",
         }
     }
 
@@ -72,6 +77,7 @@ impl TaskKind {
             TaskKind::Regression => &["rmse", "mae", "r2", "spearman"],
             TaskKind::Survival => &["c_index"],
             TaskKind::SequenceLabelling => &["frame_accuracy", "edit", "f1_at_50"],
+            TaskKind::Segmentation => &["dice", "iou", "hd95"],
         }
     }
 
@@ -86,7 +92,9 @@ impl TaskKind {
     /// one place that guesses: every reader goes through [`run_task`].
     pub fn guess_for_old_run(splits: &Splits, label_width: usize, n_outputs: usize) -> TaskKind {
         let has = |key: &str| splits.values().any(|m| m.contains_key(key));
-        if has("frame_accuracy") {
+        if has("hd95") {
+            TaskKind::Segmentation
+        } else if has("frame_accuracy") {
             TaskKind::SequenceLabelling
         } else if has("c_index") {
             TaskKind::Survival

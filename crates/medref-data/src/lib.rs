@@ -19,6 +19,7 @@ pub mod image_folder;
 pub mod npy;
 pub mod npz;
 pub mod segmentation_pairs;
+pub mod segmentation_patches;
 pub mod synth_genomics;
 pub mod synth_imaging;
 
@@ -28,5 +29,6 @@ pub use fetch::MedmnistFile;
 pub use image_dataset::{ImageDataset, ImageSplit};
 pub use image_folder::{read_class_folders, ClassFolders};
 pub use npz::{read_medmnist, write_medmnist, ArrayInfo};
-pub use segmentation_pairs::{read_segmentation_pairs, MaskRule, PairPattern, SegmentationPair};
+pub use segmentation_pairs::{mask_png, read_image, read_segmentation_pairs, MaskRule, PairPattern, SegmentationPair};
+pub use segmentation_patches::{training_patch, Patch, PatchSampling};
 pub use synth_imaging::SynthImagingSpec;

@@ -131,6 +131,12 @@ fn open(path: &Path) -> Result<image::DynamicImage, DataError> {
         .map_err(|e| DataError::format(path, format!("not a readable image: {e}")))
 }
 
+/// One image as `read_segmentation_pairs` reads it, for `predict`:
+/// `(channels, height, width, pixels [channels, height, width])`.
+pub fn read_image(path: &Path, grayscale: bool) -> Result<(usize, usize, usize, Vec<u8>), DataError> {
+    decode(path, grayscale)
+}
+
 /// `(channels, height, width, pixels [channels, height, width])`.
 fn decode(path: &Path, grayscale: bool) -> Result<(usize, usize, usize, Vec<u8>), DataError> {
     let img = open(path)?;
@@ -178,6 +184,18 @@ fn classes(path: &Path, grey: &[u8], width: usize, rule: &MaskRule) -> Result<Ve
             })
             .collect(),
     }
+}
+
+/// A predicted mask as an 8-bit grey PNG, the grey level of class `k`
+/// being `grey_levels[k]` (the levels the masks were read with, so the
+/// file reads back to the same classes). `classes` is row-major.
+pub fn mask_png(classes: &[u8], height: usize, width: usize, grey_levels: &[u8]) -> Result<Vec<u8>, String> {
+    let grey: Vec<u8> = classes.iter().map(|&c| grey_levels.get(usize::from(c)).copied().unwrap_or(255)).collect();
+    let img = image::GrayImage::from_raw(width as u32, height as u32, grey)
+        .ok_or_else(|| format!("{} classes do not fill a {width}x{height} image", classes.len()))?;
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut bytes, image::ImageFormat::Png).map_err(|e| format!("encoding the PNG: {e}"))?;
+    Ok(bytes.into_inner())
 }
 
 #[cfg(test)]
@@ -273,5 +291,17 @@ mod tests {
         let row: Vec<u8> = pairs[0].mask[16 * 8..16 * 9].to_vec();
         assert_eq!(row, [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1]);
         assert_eq!(pairs[0].channels, 1);
+    }
+
+    #[test]
+    fn a_written_mask_reads_back_to_its_classes() {
+        let dir = tempfile::tempdir().unwrap();
+        let expected = vec![0u8, 1, 2, 1, 0, 2];
+        let png = mask_png(&expected, 2, 3, &[0, 128, 255]).unwrap();
+        let path = dir.path().join("m.png");
+        std::fs::write(&path, png).unwrap();
+        let grey = read_grey(&path, 2, 3).unwrap();
+        assert_eq!(classes(&path, &grey, 3, &MaskRule::Values(vec![0, 128, 255])).unwrap(), expected);
+        assert!(mask_png(&expected, 4, 3, &[0, 255]).is_err());
     }
 }

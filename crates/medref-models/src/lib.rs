@@ -9,7 +9,9 @@ pub mod mlp;
 pub mod network;
 pub mod padded;
 pub mod resnet;
+pub mod segmenter;
 pub mod signal_cnn;
+pub mod sliding_window;
 pub mod tcn;
 pub mod unet;
 
@@ -18,6 +20,7 @@ pub use mlp::Mlp;
 pub use network::Network;
 pub use padded::FrameBatch;
 pub use resnet::ResNet;
+pub use segmenter::{SegmentationInput, Segmenter, SlidingWindow};
 pub use signal_cnn::SignalCnn;
 pub use tcn::Tcn;
 pub use unet::{Unet, UnetSpec};

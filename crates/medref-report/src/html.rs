@@ -444,6 +444,9 @@ fn report_page(run: &Run) -> String {
     body.push_str(&metrics_section(run));
     body.push_str(&direct_fit_section(run));
     body.push_str(&plots_section(run));
+    if let Some(rows) = &run.per_image {
+        body.push_str(&crate::segmentation::section(rows));
+    }
     body.push_str(&hazard_ratio_section(run));
     body.push_str(&subgroups_section(run));
     body.push_str(&crate::study::study_section(run.study.as_ref()));

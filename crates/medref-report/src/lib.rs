@@ -25,6 +25,7 @@ mod published_bundle;
 mod run;
 mod sanitise;
 mod study;
+mod segmentation;
 mod text;
 
 pub use compare::{render_comparison, write_comparison};

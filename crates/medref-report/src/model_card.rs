@@ -65,6 +65,7 @@ fn headline_key(run: &Run) -> Option<&'static str> {
         TaskKind::Regression => &["r2", "rmse", "mae"],
         TaskKind::Survival => &["c_index"],
         TaskKind::SequenceLabelling => &["frame_accuracy", "edit", "accuracy"],
+        TaskKind::Segmentation => &["dice", "iou", "hd95"],
         TaskKind::Binary | TaskKind::Multiclass | TaskKind::Multilabel => &["auroc", "balanced_accuracy", "accuracy"],
     };
     candidates.iter().copied().find(|k| test.contains_key(*k))

@@ -101,6 +101,8 @@ pub(crate) struct Run {
     pub explanations: Vec<Explanation>,
     /// A real-world-data study's attrition and characterisation tables.
     pub study: Option<crate::study::Study>,
+    /// `per_image_metrics.csv` of a segmentation run.
+    pub per_image: Option<Vec<crate::segmentation::ImageRow>>,
     /// A published bundle's own files (`medref publish`); `None` for a run.
     pub published: Option<crate::published_bundle::Published>,
 }
@@ -185,6 +187,10 @@ impl Run {
             convex_fit,
             explanations: find_explanations(dir)?,
             study: crate::study::Study::load(dir)?,
+            per_image: {
+                let path = dir.join("per_image_metrics.csv");
+                read_text(&path)?.map(|t| crate::segmentation::parse(&path, &t)).transpose()?
+            },
             published: crate::published_bundle::load(dir)?,
         })
     }
@@ -282,6 +288,7 @@ impl Run {
             TaskKind::Multiclass | TaskKind::SequenceLabelling => p.map_or_else(|| field("n_outputs"), |p| p.n_scores),
             TaskKind::Multilabel => p.map_or_else(|| field("label_width"), |p| p.label_width),
             TaskKind::Regression | TaskKind::Survival => 0,
+            TaskKind::Segmentation => field("n_outputs"),
         }
     }
 

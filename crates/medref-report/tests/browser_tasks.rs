@@ -121,6 +121,7 @@ fn every_task_renders_with_its_label_and_only_its_sections() {
             TaskKind::SequenceLabelling => {
                 assert!(text.contains("sequence labelling") && text.contains("Frame accuracy"), "{what}")
             }
+            TaskKind::Segmentation => unreachable!("not in TASKS"),
         }
     }
 }

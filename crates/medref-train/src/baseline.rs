@@ -172,6 +172,18 @@ pub trait Baseline: 'static {
         Ok(Vec::new())
     }
 
+    /// A prediction that is a file of its own rather than a table row per
+    /// example (a segmentation's mask as PNG): the bytes `predict` writes
+    /// to `--out`, from the scores of the input's examples. `None` (the
+    /// default): `predict` writes its CSV table.
+    fn prediction_file(
+        _run: &Trained<Self::Model>,
+        _data: &Self::Data,
+        _scores: &[f64],
+    ) -> Result<Option<Vec<u8>>, TrainError> {
+        Ok(None)
+    }
+
     /// A user's file for `predict`, as data whose test split holds its
     /// examples (labels are placeholders).
     fn read_new(run: &RunInfo, input: &Path) -> Result<Self::Data, TrainError> {
@@ -181,6 +193,15 @@ pub trait Baseline: 'static {
             run.dir.display()
         )))
     }
+}
+
+/// What `predict` gives back.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Prediction {
+    /// CSV text `id,score_0,...,predicted`, for stdout or `--out`.
+    Table(String),
+    /// A file's bytes (a mask as PNG), which only `--out` can take.
+    File(Vec<u8>),
 }
 
 /// A `[data].format`: everything medref knows about it, in one place: its

@@ -30,7 +30,7 @@ where
     for idx in indices.chunks(batch_size.max(1)) {
         let logits = model.logits(examples.batch(idx, device, None));
         let probs = match kind {
-            OutputKind::Softmax => softmax(logits, 1),
+            OutputKind::Softmax | OutputKind::DiceCe => softmax(logits, 1),
             OutputKind::Sigmoid => sigmoid(logits),
             OutputKind::Identity | OutputKind::Risk => logits,
         };
@@ -84,6 +84,7 @@ pub fn score_loss(targets: &Targets, scores: &[f64]) -> f64 {
             let s: f64 = labels.iter().enumerate().map(|(i, &l)| -scores[i * k + l].max(1e-12).ln()).sum();
             return s / labels.len().max(1) as f64;
         }
+        Targets::Masks(m) => return crate::mask_metrics::dice_ce(m, scores),
     };
     total / n as f64
 }
@@ -100,7 +101,7 @@ pub(crate) fn binary_view(targets: &Targets, scores: &[f64]) -> Option<(Vec<bool
 }
 
 /// The index of the largest score in each row of `[n, k]` scores.
-pub(crate) fn argmax_rows(scores: &[f64], k: usize) -> Vec<usize> {
+pub fn argmax_rows(scores: &[f64], k: usize) -> Vec<usize> {
     scores
         .chunks(k)
         .map(|row| {
@@ -116,6 +117,10 @@ pub(crate) fn argmax_rows(scores: &[f64], k: usize) -> Vec<usize> {
 pub fn monitor_value(targets: &Targets, scores: &[f64], monitor: Monitor) -> f64 {
     match (targets, monitor) {
         (_, Monitor::Loss) => score_loss(targets, scores),
+        (Targets::Masks(m), Monitor::Dice) => crate::mask_metrics::mean_dice(m, scores),
+        // Dice is a segmentation metric; ranking and accuracy per image
+        // mean nothing for pixels.
+        (Targets::Masks(_), _) | (_, Monitor::Dice) => f64::NAN,
         // Ranking patients by risk is what a survival model is judged on:
         // Harrell's C stands in for AUROC.
         (Targets::Survival { time, event }, _) => {
@@ -189,6 +194,7 @@ pub fn split_metrics(targets: &Targets, scores: &[f64], eval: &EvalConfig, seed:
         Targets::Regression { values, .. } => metrics::regression_summary(values, scores, eval.bootstrap, seed),
         Targets::Survival { time, event } => survival_metrics(time, event, scores, eval.bootstrap, seed),
         Targets::Frames { labels, offsets, n_classes } => frame_metrics(labels, offsets, *n_classes, scores),
+        Targets::Masks(m) => return crate::mask_metrics::split_metrics(m, scores, eval, seed),
     };
     if let Targets::Classes { labels, n_classes } = targets {
         if *n_classes > 2 {

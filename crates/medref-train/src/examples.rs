@@ -61,6 +61,20 @@ pub trait Examples {
     /// `augment` is `Some` for training batches only and carries the seeded
     /// generator that random augmentation must draw from.
     fn batch(&self, indices: &[usize], device: &Device, augment: Option<&mut Rng>) -> Self::Input;
+
+    /// A training batch: the input and its dense targets `[score rows,
+    /// target_columns]`. A split whose examples are drawn at batch time
+    /// (random patches cut from an image together with its mask, then
+    /// flipped or rotated with it) changes its targets with every draw, so
+    /// it builds both from one draw here. The default is [`Examples::batch`]
+    /// with [`Targets::dense_rows`].
+    fn training_batch(&self, indices: &[usize], device: &Device, augment: &mut Rng) -> (Self::Input, Tensor<2>) {
+        let input = self.batch(indices, device, Some(augment));
+        let shape = (self.targets().score_rows(indices), self.targets().target_columns());
+        let dense = ndarray::Array2::from_shape_vec(shape, self.targets().dense_rows(indices))
+            .expect("one row of targets per score row");
+        (input, crate::tensor::to_tensor(dense, device))
+    }
 }
 
 pub use medref_core::record_key::{content_key, float_key};

@@ -102,11 +102,7 @@ where
         let (ready, batches) = std::sync::mpsc::sync_channel(1);
         scope.spawn(move || {
             for idx in order.chunks(step.cfg.batch_size) {
-                let input = train.batch(idx, device, Some(&mut augment));
-                let shape = (train.targets().score_rows(idx), train.targets().target_columns());
-                let dense = ndarray::Array2::from_shape_vec(shape, train.targets().dense_rows(idx))
-                    .expect("one row of targets per score row");
-                let targets: Tensor<2> = crate::tensor::to_tensor(dense, device);
+                let (input, targets) = train.training_batch(idx, device, &mut augment);
                 // The loop has stopped (divergence): nothing left to do.
                 if ready.send((input, targets, idx.len())).is_err() {
                     break;
@@ -119,7 +115,7 @@ where
         let (mut pending_examples, mut loss_sum, mut shown) = (0usize, 0.0f64, f64::NAN);
         for (b, (input, targets, len)) in batches.iter().enumerate() {
             let (logits, penalty) = model.logits_and_penalty(input);
-            let mut loss = batch_loss(logits, targets, step.weights, step.kind);
+            let mut loss = batch_loss(logits, targets, step.weights, step.kind, len);
             if let Some(p) = penalty {
                 loss = loss + p;
             }

@@ -17,6 +17,7 @@ pub mod history;
 pub mod interrupt;
 pub mod leakage;
 pub mod loss;
+pub mod mask_metrics;
 pub mod operating_point;
 pub mod pytorch_weights;
 pub mod run;
@@ -25,7 +26,7 @@ pub mod runner;
 pub mod schedule;
 pub mod tensor;
 
-pub use baseline::{Baseline, DataFormat, DataShape, DirectFit, ModelMeta, RunInfo, Trained};
+pub use baseline::{Baseline, DataFormat, DataShape, DirectFit, ModelMeta, Prediction, RunInfo, Trained};
 pub use device::{open_device, DeviceChoice};
 pub use error::TrainError;
 pub use examples::{Examples, Network, Targets};

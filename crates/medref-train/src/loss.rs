@@ -37,6 +37,10 @@ pub fn balanced_class_weights(targets: &Targets) -> Vec<f32> {
         Targets::Frames { labels, n_classes, .. } => {
             balanced_class_weights(&Targets::Classes { labels: labels.clone(), n_classes: *n_classes })
         }
+        Targets::Masks(m) => {
+            let labels = (0..m.labels.len()).filter(|&p| m.counts(p)).map(|p| usize::from(m.labels[p])).collect();
+            balanced_class_weights(&Targets::Classes { labels, n_classes: m.n_classes })
+        }
     }
 }
 
@@ -60,14 +64,56 @@ fn cox_batch_loss(logits: Tensor<2>, targets: Tensor<2>) -> Tensor<1> {
     ((log_risk_set - eta) * event).sum() / events
 }
 
+/// MONAI's `DiceCELoss(to_onehot_y=True, softmax=True)` with its
+/// defaults: the soft Dice loss `1 - (2 sum p y + 1e-5) / (sum p + sum y +
+/// 1e-5)` per image and class (background included), averaged, plus the
+/// mean cross-entropy over pixels (class-weighted as PyTorch's
+/// `CrossEntropyLoss(weight=...)` when `weights` is given). Pixels whose
+/// region-of-interest flag (the last target column) is 0 count in neither
+/// term. `logits` `[examples * pixels, k]`, `targets` `[examples * pixels,
+/// k + 1]`.
+pub fn dice_ce_loss(logits: Tensor<2>, targets: Tensor<2>, weights: Option<&Tensor<1>>, examples: usize) -> Tensor<1> {
+    let [rows, k] = logits.dims();
+    let b = examples.max(1);
+    let onehot = targets.clone().narrow(1, 0, k);
+    let roi = targets.narrow(1, k, 1); // [rows, 1]
+    let logp = log_softmax(logits, 1);
+    let nll = (onehot.clone() * logp.clone()).sum_dim(1).neg(); // [rows, 1]
+    let pixel_weight = match weights {
+        Some(w) => (onehot.clone() * w.clone().unsqueeze::<2>()).sum_dim(1) * roi.clone(),
+        None => roi.clone(),
+    };
+    let ce = (nll * pixel_weight.clone()).sum() / pixel_weight.sum().clamp_min(1e-12);
+    let p = (logp.exp() * roi.clone()).reshape([b, rows / b, k]);
+    let y = (onehot * roi).reshape([b, rows / b, k]);
+    let intersection = (p.clone() * y.clone()).sum_dim(1); // [b, 1, k]
+    let denominator = p.sum_dim(1) + y.sum_dim(1);
+    let dice = ((intersection * 2.0 + 1e-5) / (denominator + 1e-5)).neg() + 1.0;
+    (dice.mean() + ce).reshape([1])
+}
+
 /// Mean loss of a batch.
 /// - classes: weighted cross-entropy, `sum_i w_{y_i} * -log p_i(y_i) / sum_i w_{y_i}`
 ///   (PyTorch's `CrossEntropyLoss(weight=...)` convention);
 /// - multi-label: binary cross-entropy with logits, positives weighted;
 /// - regression: mean squared error on the standardised value (weights unused).
 ///
-/// `targets` is `[batch, n_outputs]` (one-hot, 0/1 or values), `weights` per class/label.
-pub fn batch_loss(logits: Tensor<2>, targets: Tensor<2>, weights: Option<&Tensor<1>>, kind: OutputKind) -> Tensor<1> {
+/// - pixels: Dice + cross-entropy per image (MONAI's `DiceCELoss`, see
+///   [`dice_ce_loss`]).
+///
+/// `targets` is `[batch, n_outputs]` (one-hot, 0/1 or values), `weights` per class/label;
+/// `examples` is the number of examples the rows come from (rows per example
+/// must be equal for pixels: patches of one size).
+pub fn batch_loss(
+    logits: Tensor<2>,
+    targets: Tensor<2>,
+    weights: Option<&Tensor<1>>,
+    kind: OutputKind,
+    examples: usize,
+) -> Tensor<1> {
+    if kind == OutputKind::DiceCe {
+        return dice_ce_loss(logits, targets, weights, examples);
+    }
     if kind == OutputKind::Risk {
         return cox_batch_loss(logits, targets);
     }
@@ -110,7 +156,7 @@ mod tests {
         // logits [0, ln 3] -> p = [0.25, 0.75]; label 1 -> -ln 0.75
         let logits = Tensor::<2>::from_floats([[0.0, 3f32.ln()]], &device);
         let t = Tensor::<2>::from_floats([[0.0, 1.0]], &device);
-        let l: f32 = batch_loss(logits, t, None, OutputKind::Softmax).into_scalar();
+        let l: f32 = batch_loss(logits, t, None, OutputKind::Softmax, 1).into_scalar();
         assert!((l - (-(0.75f32).ln())).abs() < 1e-5, "{l}");
     }
 
@@ -121,7 +167,7 @@ mod tests {
         let logits = Tensor::<2>::from_floats([[0.0, 0.0], [0.0, 3f32.ln()]], &device);
         let t = Tensor::<2>::from_floats([[1.0, 0.0], [0.0, 1.0]], &device);
         let w = Tensor::<1>::from_floats([1.0, 3.0], &device);
-        let l: f32 = batch_loss(logits, t, Some(&w), OutputKind::Softmax).into_scalar();
+        let l: f32 = batch_loss(logits, t, Some(&w), OutputKind::Softmax, 2).into_scalar();
         let expected = (2f32.ln() + 3.0 * -(0.75f32).ln()) / 4.0;
         assert!((l - expected).abs() < 1e-5, "{l} vs {expected}");
     }
@@ -131,7 +177,7 @@ mod tests {
         let device = Device::flex();
         let logits = Tensor::<2>::from_floats([[0.0, 2.0]], &device);
         let t = Tensor::<2>::from_floats([[1.0, 0.0]], &device);
-        let l: f32 = batch_loss(logits, t, None, OutputKind::Sigmoid).into_scalar();
+        let l: f32 = batch_loss(logits, t, None, OutputKind::Sigmoid, 1).into_scalar();
         let s2 = 1.0 / (1.0 + (-2f32).exp());
         let expected = (2f32.ln() + -(1.0 - s2).ln()) / 2.0;
         assert!((l - expected).abs() < 1e-5, "{l} vs {expected}");
@@ -142,8 +188,29 @@ mod tests {
         let device = Device::flex();
         let logits = Tensor::<2>::from_floats([[1.0], [-1.0]], &device);
         let t = Tensor::<2>::from_floats([[0.0], [1.0]], &device);
-        let l: f32 = batch_loss(logits, t, None, OutputKind::Identity).into_scalar();
+        let l: f32 = batch_loss(logits, t, None, OutputKind::Identity, 2).into_scalar();
         assert!((l - 2.5).abs() < 1e-6, "{l}");
+    }
+
+    /// Two images of two pixels, two classes; the second pixel of image 1
+    /// lies outside the region of interest. Logits 0 give p = 1/2 anywhere.
+    #[test]
+    fn dice_ce_matches_hand_values_and_ignores_pixels_outside_the_roi() {
+        let device = Device::flex();
+        let logits = Tensor::<2>::zeros([4, 2], &device);
+        // rows: (one-hot, roi)
+        let t = Tensor::<2>::from_floats([[1.0, 0.0, 1.0], [0.0, 1.0, 1.0], [0.0, 1.0, 1.0], [1.0, 0.0, 0.0]], &device);
+        let l: f32 = batch_loss(logits, t, None, OutputKind::DiceCe, 2).into_scalar();
+        // CE: ln 2 on each of the 3 counted pixels.
+        let ce = 2f64.ln();
+        // Image 0, each class: p sums 1, y sums 1, p.y = 1/2 -> 1 - (1 + e) / (2 + e).
+        let e = 1e-5;
+        let image0 = 1.0 - (1.0 + e) / (2.0 + e);
+        // Image 1 (one counted pixel, class 1): class 0 p = 1/2, y = 0 ->
+        // 1 - e / (1/2 + e); class 1: p.y = 1/2 -> 1 - (1 + e) / (3/2 + e).
+        let image1 = (1.0 - e / (0.5 + e) + 1.0 - (1.0 + e) / (1.5 + e)) / 2.0;
+        let expected = ce + (image0 + image1) / 2.0;
+        assert!((f64::from(l) - expected).abs() < 1e-5, "{l} vs {expected}");
     }
 
     #[test]
@@ -165,7 +232,7 @@ mod tests {
         let rows: Vec<f32> =
             time.iter().zip(&event).flat_map(|(&t, &e)| [t as f32, if e { 1.0 } else { 0.0 }]).collect();
         let targets = Tensor::<2>::from_data(TensorData::new(rows, [6, 2]), &device);
-        let ours: f32 = batch_loss(logits, targets, None, OutputKind::Risk).into_scalar();
+        let ours: f32 = batch_loss(logits, targets, None, OutputKind::Risk, 6).into_scalar();
         let (reference, _) = medref_stats::survival::cox_partial_nll_and_grad(
             &eta,
             &time,

@@ -85,7 +85,7 @@ pub fn subgroup_metrics<E: Examples>(test: &E, scores: &[f64], eval: &EvalConfig
     }
     let mut report = SubgroupReport { test: BTreeMap::new(), missing };
     for (group, rows) in members {
-        if matches!(test.targets(), Targets::Frames { .. }) {
+        if matches!(test.targets(), Targets::Frames { .. } | Targets::Masks(_)) {
             return None;
         }
         let targets = select(test.targets(), &rows);
@@ -121,6 +121,20 @@ pub fn select(targets: &Targets, rows: &[usize]) -> Targets {
                 }
             }
             out
+        }
+        Targets::Masks(m) => {
+            let mut out =
+                medref_core::targets::MaskTargets { offsets: vec![0], n_classes: m.n_classes, ..Default::default() };
+            for &i in rows {
+                let (a, b) = (m.offsets[i], m.offsets[i + 1]);
+                out.labels.extend_from_slice(&m.labels[a..b]);
+                if !m.roi.is_empty() {
+                    out.roi.extend_from_slice(&m.roi[a..b]);
+                }
+                out.offsets.push(out.labels.len());
+                out.shapes.push(m.shapes[i]);
+            }
+            Targets::Masks(out)
         }
     }
 }

@@ -7,7 +7,7 @@
 //! best epoch, write the common files, the domain's model files, then the
 //! explanation, report and model card.
 
-use crate::baseline::{Baseline, DataFormat, DataShape, DirectFit, ModelMeta, RunInfo, Trained};
+use crate::baseline::{Baseline, DataFormat, DataShape, DirectFit, ModelMeta, Prediction, RunInfo, Trained};
 use crate::checkpoint::{save_weights, Checkpoints};
 use crate::device::{open_device, DeviceChoice};
 use crate::evaluate::{argmax_rows, monitor_value, predict_scores, score_loss, split_metrics, Metrics};
@@ -361,11 +361,25 @@ fn fit_and_write<B: Baseline>(
     let architecture = serde_json::to_value(&config.model).expect("a config section serialises to JSON");
     meta.pytorch = Some(write_safetensors(&best, architecture, &dir.join("model.safetensors"))?);
     write_json(&dir.join("model.json"), &meta)?;
-    let csv = predictions_csv(&[
-        ("val", &val.row_ids(), val.targets(), &val_scores),
-        ("test", &test.row_ids(), test.targets(), &test_scores),
-    ]);
-    write_atomic(&dir.join("predictions.csv"), csv.as_bytes()).map_err(TrainError::io(dir.join("predictions.csv")))?;
+    // Pixels are scored per image: a row per pixel would be millions of
+    // rows no reader wants, so segmentation writes the per-image table.
+    let (file, csv) = match (val.targets(), test.targets()) {
+        (Targets::Masks(v), Targets::Masks(t)) => (
+            "per_image_metrics.csv",
+            crate::mask_metrics::per_image_csv(&[
+                ("val", &val.row_ids(), v, &val_scores),
+                ("test", &test.row_ids(), t, &test_scores),
+            ]),
+        ),
+        _ => (
+            "predictions.csv",
+            predictions_csv(&[
+                ("val", &val.row_ids(), val.targets(), &val_scores),
+                ("test", &test.row_ids(), test.targets(), &test_scores),
+            ]),
+        ),
+    };
+    write_atomic(&dir.join(file), csv.as_bytes()).map_err(TrainError::io(dir.join(file)))?;
     let hist = history_csv(&fitted.history, config.train.monitor.as_str());
     write_atomic(&dir.join("history.csv"), hist.as_bytes()).map_err(TrainError::io(dir.join("history.csv")))?;
     write_json(&dir.join("metrics.json"), &MetricsFile { task: Some(task), splits: metrics.clone() })?;
@@ -452,13 +466,17 @@ pub fn eval<F: DataFormat>(info: &RunInfo, device: DeviceChoice, data: Option<&P
 /// baseline). Returns CSV text `id,score_0,...,predicted`: the predicted
 /// class name, the labels at or above 0.5 for multi-label models, or the
 /// value for regression.
-pub fn predict<F: DataFormat>(info: &RunInfo, device: DeviceChoice, input: &Path) -> Result<String, TrainError> {
+/// A baseline whose predictions are files (a mask) returns the file instead.
+pub fn predict<F: DataFormat>(info: &RunInfo, device: DeviceChoice, input: &Path) -> Result<Prediction, TrainError> {
     let ds = F::read_new(info, section_of::<F>(&info.config)?, input)?;
     let run = reopen::<F::Baseline>(info.clone(), device)?;
     let [_, _, new] = F::Baseline::splits(&info.config, &ds);
     let scores = predict_scores(&run.model, &new, &run.device, 256)?;
+    if let Some(bytes) = F::Baseline::prediction_file(&run, &ds, &scores)? {
+        return Ok(Prediction::File(bytes));
+    }
     let extra = F::Baseline::prediction_columns(&run, &scores)?;
-    Ok(prediction_table(&info.meta, new.targets(), &new.row_ids(), &scores, &extra))
+    Ok(Prediction::Table(prediction_table(&info.meta, new.targets(), &new.row_ids(), &scores, &extra)))
 }
 
 fn prediction_table(

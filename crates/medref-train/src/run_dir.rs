@@ -141,7 +141,9 @@ pub fn predictions_csv(splits: &[(&str, &[String], &Targets, &[f64])]) -> String
     let k = first.n_outputs();
     let mut s = String::from("id,split");
     match first {
-        Targets::Classes { .. } | Targets::Regression { .. } | Targets::Frames { .. } => s.push_str(",label"),
+        Targets::Classes { .. } | Targets::Regression { .. } | Targets::Frames { .. } | Targets::Masks(_) => {
+            s.push_str(",label")
+        }
         // `label` is the event indicator, so the report reads it as any run's.
         Targets::Survival { .. } => s.push_str(",label,time"),
         Targets::MultiLabel { .. } => (0..k).for_each(|j| s.push_str(&format!(",label_{j}"))),
@@ -156,6 +158,7 @@ pub fn predictions_csv(splits: &[(&str, &[String], &Targets, &[f64])]) -> String
                 Targets::Regression { values, .. } => s.push_str(&format!(",{}", values[i])),
                 Targets::Survival { time, event } => s.push_str(&format!(",{},{}", u8::from(event[i]), time[i])),
                 Targets::Frames { labels, .. } => s.push_str(&format!(",{}", labels[i])),
+                Targets::Masks(m) => s.push_str(&format!(",{}", m.labels[i])),
                 Targets::MultiLabel { labels, .. } => {
                     (0..k).for_each(|j| s.push_str(&format!(",{}", labels[i * k + j])))
                 }

@@ -1,7 +1,7 @@
 //! The type-erased form of a [`DataFormat`] with its baseline, which the
 //! registry of formats holds and the commands call.
 
-use crate::baseline::{Baseline, DataFormat, RunInfo};
+use crate::baseline::{Baseline, DataFormat, Prediction, RunInfo};
 use crate::device::DeviceChoice;
 use crate::evaluate::Metrics;
 use crate::fit::Progress;
@@ -29,8 +29,9 @@ pub trait Runner: Sync {
     fn train(&self, req: &TrainRequest, progress: &mut dyn Progress) -> Result<TrainOutcome, TrainError>;
     /// Re-scores a run on its data, or on `data` in the same format.
     fn eval(&self, run: &RunInfo, device: DeviceChoice, data: Option<&Path>) -> Result<Metrics, TrainError>;
-    /// Scores a user's file: CSV `id,score_0,...,predicted`.
-    fn predict(&self, run: &RunInfo, device: DeviceChoice, input: &Path) -> Result<String, TrainError>;
+    /// Scores a user's file: CSV `id,score_0,...,predicted`, or a file of
+    /// the baseline's own kind (a mask).
+    fn predict(&self, run: &RunInfo, device: DeviceChoice, input: &Path) -> Result<Prediction, TrainError>;
 }
 
 /// The [`Runner`] of format `F`; the registry holds one per format.
@@ -66,7 +67,7 @@ impl<F: DataFormat> Runner for Registered<F> {
     fn eval(&self, run: &RunInfo, device: DeviceChoice, data: Option<&Path>) -> Result<Metrics, TrainError> {
         run::eval::<F>(run, device, data)
     }
-    fn predict(&self, run: &RunInfo, device: DeviceChoice, input: &Path) -> Result<String, TrainError> {
+    fn predict(&self, run: &RunInfo, device: DeviceChoice, input: &Path) -> Result<Prediction, TrainError> {
         run::predict::<F>(run, device, input)
     }
 }

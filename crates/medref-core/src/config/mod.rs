@@ -23,6 +23,7 @@ mod tests;
 mod train;
 // Tree ensembles' model sections (issue 31).
 mod trees;
+mod unet;
 mod validation;
 
 pub use data::*;
@@ -30,6 +31,7 @@ pub use model::*;
 pub use parse::apply_override;
 pub use train::*;
 pub use trees::*;
+pub use unet::*;
 
 use parse::deserialize_at;
 use serde::{Deserialize, Serialize};

@@ -35,6 +35,8 @@ tagged_sections! {
     "random_forest" => RandomForest(super::trees::RandomForestConfig),
     /// Histogram gradient boosting on table features or fingerprints.
     "gradient_boosting" => GradientBoosting(super::trees::GradientBoostingConfig),
+    /// A 2D U-Net labelling every pixel, applied by a sliding window.
+    "unet" => Unet(super::unet::UnetConfig),
 }
 
 /// A linear model on table features: L2-penalised logistic regression for

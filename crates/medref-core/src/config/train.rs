@@ -32,6 +32,9 @@ pub enum Monitor {
     Rmse,
     /// Regression: coefficient of determination.
     R2,
+    /// Segmentation: mean foreground Dice over images, inside the region
+    /// of interest (the quantity segmentation papers select on).
+    Dice,
 }
 
 impl Monitor {
@@ -53,6 +56,7 @@ impl Monitor {
             Monitor::Loss => "loss",
             Monitor::Rmse => "rmse",
             Monitor::R2 => "r2",
+            Monitor::Dice => "dice",
         }
     }
 }

@@ -103,7 +103,7 @@ pub(crate) fn test_curves(run: &Run, k: usize) -> Option<Curves> {
         TaskKind::Binary => p.label_width == 1 && p.n_scores >= 2,
         TaskKind::Multiclass | TaskKind::SequenceLabelling | TaskKind::Regression => p.label_width == 1,
         TaskKind::Multilabel => true,
-        TaskKind::Survival => false,
+        TaskKind::Survival | TaskKind::Segmentation => false,
     };
     if !fits {
         return None;
@@ -184,7 +184,7 @@ pub(crate) fn test_curves(run: &Run, k: usize) -> Option<Curves> {
             pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
             curves.scatter = scatter_bins(&pairs, k);
         }
-        TaskKind::Survival => return None,
+        TaskKind::Survival | TaskKind::Segmentation => return None,
     }
     Some(curves)
 }

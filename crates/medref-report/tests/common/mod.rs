@@ -138,6 +138,7 @@ fn shape(task: TaskKind, fit: FitMethod) -> Shape {
             test: r#"{"n": 60, "frame_accuracy": 0.68, "frame_accuracy_ci_low": 0.6, "frame_accuracy_ci_high": 0.75, "accuracy": 0.68,
                      "f1_macro": 0.62, "edit": 0.57, "f1_at_10": 0.7, "f1_at_25": 0.65, "f1_at_50": 0.52}"#,
         },
+        TaskKind::Segmentation => unreachable!("not in TASKS: segmentation runs are tested through the CLI"),
     }
 }
 
@@ -181,6 +182,7 @@ fn predictions(task: TaskKind, k: usize) -> String {
                     let time = 50.0 + 10.0 * i as f64;
                     (vec![event.to_string(), format!("{time}")], vec![1.5 - 0.02 * i as f64 + wobble])
                 }
+                TaskKind::Segmentation => unreachable!("not in TASKS"),
             };
             let scores: Vec<String> = scores.iter().map(|v| format!("{v:.6}")).collect();
             let id = if task == TaskKind::SequenceLabelling { format!("seq{}:{i}", i / 20) } else { format!("row{i}") };
@@ -334,6 +336,7 @@ pub fn expected_plots(task: TaskKind, fit: FitMethod) -> (Vec<&'static str>, Vec
         TaskKind::Multilabel => vec!["roc"],
         TaskKind::Regression => vec!["scatter", "importance"],
         TaskKind::Survival => vec!["kaplan_meier", "predicted_survival", "importance"],
+        TaskKind::Segmentation => unreachable!("not in TASKS"),
     };
     let curves = ["loss", "metric"];
     if fit == FitMethod::Loop {
