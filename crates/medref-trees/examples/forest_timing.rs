@@ -55,7 +55,8 @@ fn main() {
             format!("rmse {:.4}", (se / ty.len() as f64).sqrt())
         };
         let json = serde_json::to_string(&forest.ensemble).unwrap();
-        let digest = json.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+        let digest =
+            json.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
         println!(
             "threads {} fit {fit:.3} s predict {predict:.3} s {metric} leaves {:.1} trees {digest:016x}",
             rayon::current_num_threads(),

@@ -153,7 +153,8 @@ pub fn grow_cart(
             && n >= params.min_samples_split.max(2)
             && n >= 2 * params.min_samples_leaf
             && impurity > 1e-12;
-        let best = if can_split { best_split(x, target, part, &stats, params, &dense_live, &mut search, rng) } else { None };
+        let best =
+            if can_split { best_split(x, target, part, &stats, params, &dense_live, &mut search, rng) } else { None };
         let Some(best) = best else {
             nodes[node] = Node::Leaf { value: stats.value() };
             continue;

@@ -137,7 +137,11 @@ pub(crate) fn between(a: f32, b: f32) -> f64 {
 /// Fills `sorted` with (value, position) of `values` in increasing order,
 /// ties by position. Small whole numbers (fingerprint counts, one-hot
 /// columns) are placed by counting, in one pass; others are sorted.
-pub(crate) fn sort_by_value(values: impl Iterator<Item = f32>, sorted: &mut Vec<(f32, usize)>, counts: &mut Vec<usize>) {
+pub(crate) fn sort_by_value(
+    values: impl Iterator<Item = f32>,
+    sorted: &mut Vec<(f32, usize)>,
+    counts: &mut Vec<usize>,
+) {
     const SMALL: f32 = 64.0;
     sorted.clear();
     let mut small = true;

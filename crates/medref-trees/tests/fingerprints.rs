@@ -85,7 +85,10 @@ fn the_stump_is_the_best_split_an_exhaustive_search_finds() {
             }
         }
         let chosen = split_sse(&x, p, &y, feature, threshold);
-        assert!((chosen - best).abs() <= 1e-9 * best, "seed {seed}: feature {feature} <= {threshold}: {chosen} > {best}");
+        assert!(
+            (chosen - best).abs() <= 1e-9 * best,
+            "seed {seed}: feature {feature} <= {threshold}: {chosen} > {best}"
+        );
     }
 }
 
