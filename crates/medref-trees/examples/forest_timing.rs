@@ -3,12 +3,13 @@
 //! can be timed and checked without building the rest of medref:
 //!
 //! ```text
-//! forest_timing DIR [--classes K] [--rounds N]
+//! forest_timing DIR [--classes K] [--rounds N] [--seed S] [--predictions FILE]
 //! ```
 //!
 //! Prints fit and predict seconds per round, the test metric (RMSE, or
 //! accuracy with `--classes`) and a digest of the trees, which must not
-//! change between thread counts.
+//! change between thread counts; `--predictions` writes the test rows'
+//! predictions (one row of class probabilities, or the value, per line).
 
 use medref_trees::{Features, ForestParams, RandomForest, Target};
 use std::time::Instant;
@@ -32,6 +33,8 @@ fn main() {
     let dir = args.first().expect("usage: forest_timing DIR [--classes K] [--rounds N]");
     let classes: usize = value("--classes").map_or(0, |k| k.parse().unwrap());
     let rounds: usize = value("--rounds").map_or(1, |k| k.parse().unwrap());
+    let seed: u64 = value("--seed").map_or(0, |k| k.parse().unwrap());
+    let params = ForestParams { seed, ..ForestParams::default() };
     let (x, y, p) = read(&format!("{dir}/train.csv"));
     let (tx, ty, _) = read(&format!("{dir}/test.csv"));
     let (train, test) = (Features::new(&x, y.len(), p).unwrap(), Features::new(&tx, ty.len(), p).unwrap());
@@ -39,7 +42,7 @@ fn main() {
     let target = if classes > 0 { Target::Classes { labels: &labels, n_classes: classes } } else { Target::Values(&y) };
     for _ in 0..rounds {
         let started = Instant::now();
-        let forest = RandomForest::fit(train, target, &ForestParams::default()).unwrap();
+        let forest = RandomForest::fit(train, target, &params).unwrap();
         let fit = started.elapsed().as_secs_f64();
         let started = Instant::now();
         let pred = forest.ensemble.predict(test);
@@ -54,6 +57,13 @@ fn main() {
             let se: f64 = pred.iter().zip(&ty).map(|(p, t)| (p - t) * (p - t)).sum();
             format!("rmse {:.4}", (se / ty.len() as f64).sqrt())
         };
+        if let Some(path) = value("--predictions") {
+            let lines: Vec<String> = pred
+                .chunks(classes.max(1))
+                .map(|p| p.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(","))
+                .collect();
+            std::fs::write(path, lines.join("\n") + "\n").unwrap();
+        }
         let json = serde_json::to_string(&forest.ensemble).unwrap();
         let digest =
             json.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));

@@ -8,12 +8,12 @@
 //! scikit-learn. Growth is depth first; every choice is made in a fixed
 //! order, so a tree depends on its generator alone.
 //!
-//! Features are drawn among those that can still vary in the node: the
-//! dense features no ancestor found constant and the sparse features with
-//! a non-zero entry in the node ([`crate::columns`]). A drawn feature that
-//! turns out constant does not count towards `max_features`, as in
-//! scikit-learn, so the draw is a uniform subset of the varying features
-//! without first reading every feature of every row.
+//! A feature is known to be constant in a node without reading its rows
+//! when an ancestor found it constant (dense features) or when none of the
+//! node's rows has a non-zero entry of it (sparse features,
+//! [`crate::columns`]): most fingerprint bits, deep in a tree. Such a
+//! feature still counts as drawn, as in scikit-learn, whose
+//! `max_features` counts every feature visited.
 
 use crate::columns::{Columns, NodeEntries};
 use crate::rng::TreeRng;
@@ -104,8 +104,13 @@ impl Stats {
 /// Scratch space one tree reuses at every node.
 struct Search {
     entries: NodeEntries,
-    /// Features the node may draw (dense ones first, then sparse ones).
+    /// Features that can vary in the node, when every one is tried.
     candidates: Vec<u32>,
+    /// Every feature, in the order of the draws so far (a draw of
+    /// `max_features` shuffles the front of it).
+    features: Vec<u32>,
+    /// Flags of the node's dense features no ancestor found constant.
+    live: Vec<bool>,
     /// Dense features found constant in this node, and the flags for them.
     found_constant: Vec<u32>,
     constant: Vec<bool>,
@@ -132,6 +137,8 @@ pub fn grow_cart(
     let mut search = Search {
         entries: NodeEntries::new(x.n_features),
         candidates: Vec::new(),
+        features: (0..x.n_features as u32).collect(),
+        live: vec![false; x.n_features],
         found_constant: Vec::new(),
         constant: vec![false; x.n_features],
         sorted: Vec::with_capacity(rows.len()),
@@ -197,9 +204,12 @@ pub fn grow_cart(
     GrownCart { tree: Tree { output: 0, nodes }, impurity_decrease: decrease }
 }
 
-/// The best split of the node's rows over up to `max_features` varying
-/// features drawn without replacement; a drawn feature that is constant
-/// in the node does not count towards the limit (as in scikit-learn).
+/// The best split of the node's rows over `max_features` features drawn
+/// without replacement, with scikit-learn's meaning: every drawn feature
+/// counts, constant in the node or not, but the search goes on until at
+/// least one drawn feature varies. When every feature is to be tried
+/// (regression's default) only those that can vary are visited, in a
+/// random order (on equal scores the first one visited wins).
 #[allow(clippy::too_many_arguments)]
 fn best_split(
     x: &Columns,
@@ -211,88 +221,121 @@ fn best_split(
     search: &mut Search,
     rng: &mut TreeRng,
 ) -> Option<Best> {
-    let Search { entries, candidates, found_constant, constant, sorted, counts, weighted, block } = search;
-    let n = part.len();
-    entries.gather(x, part);
-    candidates.clear();
-    candidates.extend_from_slice(dense_live);
-    candidates.extend_from_slice(entries.touched());
-    weighted.clear();
+    search.entries.gather(x, part);
+    search.weighted.clear();
     if let Target::Values(y) = target {
-        weighted.extend(part.iter().map(|&(r, w)| (w, w * y[r])));
+        search.weighted.extend(part.iter().map(|&(r, w)| (w, w * y[r])));
     }
     let mut best: Option<Best> = None;
-    let mut tried = 0;
-    let m = candidates.len();
-    for drawn in 0..m {
-        if tried >= params.max_features {
+    let p = x.n_features;
+    if params.max_features >= p {
+        let mut candidates = std::mem::take(&mut search.candidates);
+        candidates.clear();
+        candidates.extend_from_slice(dense_live);
+        candidates.extend_from_slice(search.entries.touched());
+        let m = candidates.len();
+        for drawn in 0..m {
+            let j = drawn + rng.below(m - drawn);
+            candidates.swap(drawn, j);
+            try_feature(x, target, part, node, params, candidates[drawn] as usize, search, &mut best);
+        }
+        search.candidates = candidates;
+        return best;
+    }
+    dense_live.iter().for_each(|&f| search.live[f as usize] = true);
+    let (mut visited, mut varied) = (0, 0);
+    for drawn in 0..p {
+        if visited >= params.max_features && varied > 0 {
             break;
         }
-        let j = drawn + rng.below(m - drawn);
-        candidates.swap(drawn, j);
-        let f = candidates[drawn] as usize;
-        let sweep = Sweep { n, min_samples_leaf: params.min_samples_leaf, feature: f };
-        if !x.is_sparse(f) {
-            let first = x.get(part[0].0, f);
-            if part.iter().all(|&(r, _)| x.get(r, f) == first) {
-                constant[f] = true;
-                found_constant.push(f as u32);
-                continue;
-            }
-            sort_by_value(part.iter().map(|&(r, _)| x.get(r, f)), sorted, counts);
-            match (target, node) {
-                (Target::Values(_), Stats::Values { w, s, .. }) => {
-                    let steps = sorted.iter().map(|&(v, k)| (v, 1, weighted[k].0, weighted[k].1));
-                    sweep.values(steps, (*w, *s), &mut best);
-                }
-                (Target::Classes { labels, .. }, Stats::Classes(c)) => {
-                    let steps = sorted.iter().map(|&(v, k)| (v, 1, ClassStep::Row(labels[part[k].0], part[k].1)));
-                    sweep.classes(steps, c, &mut best);
-                }
-                _ => unreachable!("statistics built for this target"),
-            }
-        } else {
-            // The node's non-zero entries; every other row is zero.
-            let e = entries.of(f);
-            let one_value = e.iter().all(|&(v, _)| e.first().is_some_and(|first| v == first.0));
-            if e.is_empty() || (e.len() == n && one_value) {
-                continue;
-            }
-            sorted.clear();
-            sorted.extend(e.iter().map(|&(v, k)| (v, k as usize)));
-            // Most bits of a node are set once (count 1): already in order.
-            if !one_value {
-                sort_pairs(sorted);
-            }
-            let (negative, positive) = sorted.split_at(sorted.partition_point(|&(v, _)| v < 0.0));
-            let zeros = n - e.len();
-            match (target, node) {
-                (Target::Values(_), Stats::Values { w, s, .. }) => {
-                    let (mut zw, mut zs) = (*w, *s);
-                    sorted.iter().for_each(|&(_, k)| {
-                        zw -= weighted[k].0;
-                        zs -= weighted[k].1;
-                    });
-                    let row = |&(v, k): &(f32, usize)| (v, 1, weighted[k].0, weighted[k].1);
-                    let zero = (zeros > 0).then_some((0.0, zeros, zw, zs));
-                    let steps = negative.iter().map(row).chain(zero).chain(positive.iter().map(row));
-                    sweep.values(steps, (*w, *s), &mut best);
-                }
-                (Target::Classes { labels, .. }, Stats::Classes(c)) => {
-                    block.clear();
-                    block.extend_from_slice(c);
-                    sorted.iter().for_each(|&(_, k)| block[labels[part[k].0]] -= part[k].1);
-                    let row = |&(v, k): &(f32, usize)| (v, 1, ClassStep::Row(labels[part[k].0], part[k].1));
-                    let zero = (zeros > 0).then_some((0.0, zeros, ClassStep::Block(block)));
-                    let steps = negative.iter().map(row).chain(zero).chain(positive.iter().map(row));
-                    sweep.classes(steps, c, &mut best);
-                }
-                _ => unreachable!("statistics built for this target"),
-            }
+        let j = drawn + rng.below(p - drawn);
+        search.features.swap(drawn, j);
+        let f = search.features[drawn] as usize;
+        visited += 1;
+        // A dense feature an ancestor found constant is not read again.
+        if x.is_sparse(f) || search.live[f] {
+            varied += usize::from(try_feature(x, target, part, node, params, f, search, &mut best));
         }
-        tried += 1;
     }
+    dense_live.iter().for_each(|&f| search.live[f as usize] = false);
     best
+}
+
+/// Sweeps feature `f` over the node's rows into `best`; false (and no
+/// sweep) when the feature is constant in the node.
+#[allow(clippy::too_many_arguments)]
+fn try_feature(
+    x: &Columns,
+    target: &Target,
+    part: &[(usize, f64)],
+    node: &Stats,
+    params: CartParams,
+    f: usize,
+    search: &mut Search,
+    best: &mut Option<Best>,
+) -> bool {
+    let Search { entries, found_constant, constant, sorted, counts, weighted, block, .. } = search;
+    let n = part.len();
+    let sweep = Sweep { n, min_samples_leaf: params.min_samples_leaf, feature: f };
+    if !x.is_sparse(f) {
+        let first = x.get(part[0].0, f);
+        if part.iter().all(|&(r, _)| x.get(r, f) == first) {
+            constant[f] = true;
+            found_constant.push(f as u32);
+            return false;
+        }
+        sort_by_value(part.iter().map(|&(r, _)| x.get(r, f)), sorted, counts);
+        match (target, node) {
+            (Target::Values(_), Stats::Values { w, s, .. }) => {
+                let steps = sorted.iter().map(|&(v, k)| (v, 1, weighted[k].0, weighted[k].1));
+                sweep.values(steps, (*w, *s), best);
+            }
+            (Target::Classes { labels, .. }, Stats::Classes(c)) => {
+                let steps = sorted.iter().map(|&(v, k)| (v, 1, ClassStep::Row(labels[part[k].0], part[k].1)));
+                sweep.classes(steps, c, best);
+            }
+            _ => unreachable!("statistics built for this target"),
+        }
+        return true;
+    }
+    // The node's non-zero entries; every other row is zero.
+    let e = entries.of(f);
+    let one_value = e.iter().all(|&(v, _)| e.first().is_some_and(|first| v == first.0));
+    if e.is_empty() || (e.len() == n && one_value) {
+        return false;
+    }
+    sorted.clear();
+    sorted.extend(e.iter().map(|&(v, k)| (v, k as usize)));
+    // Most bits of a node are set once (count 1): already in order.
+    if !one_value {
+        sort_pairs(sorted);
+    }
+    let (negative, positive) = sorted.split_at(sorted.partition_point(|&(v, _)| v < 0.0));
+    let zeros = n - e.len();
+    match (target, node) {
+        (Target::Values(_), Stats::Values { w, s, .. }) => {
+            let (mut zw, mut zs) = (*w, *s);
+            sorted.iter().for_each(|&(_, k)| {
+                zw -= weighted[k].0;
+                zs -= weighted[k].1;
+            });
+            let row = |&(v, k): &(f32, usize)| (v, 1, weighted[k].0, weighted[k].1);
+            let zero = (zeros > 0).then_some((0.0, zeros, zw, zs));
+            let steps = negative.iter().map(row).chain(zero).chain(positive.iter().map(row));
+            sweep.values(steps, (*w, *s), best);
+        }
+        (Target::Classes { labels, .. }, Stats::Classes(c)) => {
+            block.clear();
+            block.extend_from_slice(c);
+            sorted.iter().for_each(|&(_, k)| block[labels[part[k].0]] -= part[k].1);
+            let row = |&(v, k): &(f32, usize)| (v, 1, ClassStep::Row(labels[part[k].0], part[k].1));
+            let zero = (zeros > 0).then_some((0.0, zeros, ClassStep::Block(block)));
+            let steps = negative.iter().map(row).chain(zero).chain(positive.iter().map(row));
+            sweep.classes(steps, c, best);
+        }
+        _ => unreachable!("statistics built for this target"),
+    }
+    true
 }
 
 #[cfg(test)]

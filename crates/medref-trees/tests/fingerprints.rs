@@ -140,3 +140,37 @@ fn sparse_forests_are_the_same_on_one_and_two_threads() {
     assert_eq!(one.2, two.2, "classification trees");
     assert_eq!(one.3, two.3, "classification report");
 }
+
+/// `max_features` counts every feature drawn, constant in the node or not
+/// (scikit-learn's meaning), and the search goes on until one varies. With
+/// 98 all-zero features, a strong feature and a weak one, and two draws a
+/// node, a stump rarely meets both varying features within its first two
+/// draws, so it splits on whichever varying feature it meets first: the
+/// weak one in about half of the trees. (If constant features did not
+/// count, every stump would see both and pick the strong one.)
+#[test]
+fn constant_features_count_as_drawn() {
+    let (n, p) = (200, 100);
+    let mut rng = TreeRng::for_tree(4, 4);
+    let mut x = vec![0f32; n * p];
+    let mut y = vec![0f64; n];
+    for i in 0..n {
+        x[i * p] = rng.below(1000) as f32 / 1000.0 + 1.0;
+        x[i * p + 1] = rng.below(1000) as f32 / 1000.0 + 1.0;
+        y[i] = f64::from(x[i * p]) + 0.1 * f64::from(x[i * p + 1]);
+    }
+    let params = ForestParams {
+        n_trees: 200,
+        max_depth: Some(1),
+        max_features: Some(MaxFeatures::Count(2)),
+        seed: 1,
+        ..ForestParams::default()
+    };
+    let fit = RandomForest::fit(Features::new(&x, n, p).unwrap(), Target::Values(&y), &params).unwrap();
+    let on = |f: usize| {
+        fit.ensemble.trees.iter().filter(|t| matches!(t.nodes[0], Node::Split { feature, .. } if feature == f)).count()
+    };
+    let (strong, weak) = (on(0), on(1));
+    assert_eq!(strong + weak, 200);
+    assert!((60..=140).contains(&weak), "{weak} of 200 stumps split on the weak feature");
+}
