@@ -1,7 +1,8 @@
 //! Tree ensembles, fit + predict, on generated data of the two shapes medref
 //! feeds them: a clinical table (5,000 rows, 30 numeric features, a binary
 //! outcome) and molecule fingerprints (1,000 rows, 2,048 sparse count bits, a
-//! number). scikit-learn on the same shapes: PERFORMANCE.md.
+//! number, and three classes cut from it). scikit-learn on the same shapes:
+//! PERFORMANCE.md.
 //!
 //! `cargo bench -p medref-benches --bench trees` (`RAYON_NUM_THREADS=2` for
 //! the published two-thread numbers).
@@ -77,6 +78,19 @@ fn trees(c: &mut Criterion) {
     g.bench_function("gradient_boosting_100_fit_predict", |b| {
         b.iter(|| {
             let f = GradientBoosting::fit(fp, target, None, &BoostingParams::default()).unwrap();
+            black_box(f.ensemble.predict(fp))
+        })
+    });
+    // Three classes cut at the value's terciles: the classifier's default
+    // tries sqrt(2,048) = 45 features a node instead of all of them.
+    let mut sorted = y.clone();
+    sorted.sort_by(f64::total_cmp);
+    let (t1, t2) = (sorted[y.len() / 3], sorted[2 * y.len() / 3]);
+    let labels: Vec<usize> = y.iter().map(|&v| usize::from(v > t1) + usize::from(v > t2)).collect();
+    let classes = Target::Classes { labels: &labels, n_classes: 3 };
+    g.bench_function("random_forest_100_3_classes_fit_predict", |b| {
+        b.iter(|| {
+            let f = RandomForest::fit(fp, classes, &ForestParams::default()).unwrap();
             black_box(f.ensemble.predict(fp))
         })
     });

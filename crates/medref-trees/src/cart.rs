@@ -7,36 +7,19 @@
 //! no copy of the data; `min_samples_leaf` counts distinct rows, as in
 //! scikit-learn. Growth is depth first; every choice is made in a fixed
 //! order, so a tree depends on its generator alone.
+//!
+//! A feature is known to be constant in a node without reading its rows
+//! when an ancestor found it constant (dense features) or when none of the
+//! node's rows has a non-zero entry of it (sparse features,
+//! [`crate::columns`]): most fingerprint bits, deep in a tree. Such a
+//! feature still counts as drawn, as in scikit-learn, whose
+//! `max_features` counts every feature visited.
 
+use crate::columns::{Columns, NodeEntries};
 use crate::rng::TreeRng;
+use crate::split::{sort_by_value, sort_pairs, Best, ClassStep, Sweep};
 use crate::tree::{Node, Tree};
-use crate::{Features, Target};
-
-/// Features column by column, `[n_features, n_rows]`: a node reads one
-/// feature of many rows at a time, which a row-major table would scatter
-/// over memory (a fingerprint row is 8 KB).
-#[derive(Debug, Clone)]
-pub struct Columns {
-    values: Vec<f32>,
-    n_rows: usize,
-    pub n_features: usize,
-}
-
-impl Columns {
-    pub fn new(x: Features) -> Self {
-        let mut values = vec![0f32; x.x.len()];
-        for (i, row) in x.x.chunks(x.n_features.max(1)).enumerate() {
-            for (f, &v) in row.iter().enumerate() {
-                values[f * x.n_rows + i] = v;
-            }
-        }
-        Self { values, n_rows: x.n_rows, n_features: x.n_features }
-    }
-
-    fn get(&self, i: usize, f: usize) -> f32 {
-        self.values[f * self.n_rows + i]
-    }
-}
+use crate::Target;
 
 /// What limits a tree's growth.
 #[derive(Debug, Clone, Copy)]
@@ -108,19 +91,6 @@ impl Stats {
         }
     }
 
-    /// The part of `-weight * impurity` that depends on the split: summed
-    /// over both children, larger is better.
-    fn proxy(&self) -> f64 {
-        let w = self.weight();
-        if w <= 0.0 {
-            return 0.0;
-        }
-        match self {
-            Stats::Classes(c) => c.iter().map(|v| v * v).sum::<f64>() / w,
-            Stats::Values { s, .. } => s * s / w,
-        }
-    }
-
     /// The leaf's prediction: class fractions or the mean.
     fn value(&self) -> Vec<f64> {
         let w = self.weight().max(f64::MIN_POSITIVE);
@@ -131,10 +101,26 @@ impl Stats {
     }
 }
 
-struct Best {
-    proxy: f64,
-    feature: usize,
-    threshold: f64,
+/// Scratch space one tree reuses at every node.
+struct Search {
+    entries: NodeEntries,
+    /// Features that can vary in the node, when every one is tried.
+    candidates: Vec<u32>,
+    /// Every feature, in the order of the draws so far (a draw of
+    /// `max_features` shuffles the front of it).
+    features: Vec<u32>,
+    /// Flags of the node's dense features no ancestor found constant.
+    live: Vec<bool>,
+    /// Dense features found constant in this node, and the flags for them.
+    found_constant: Vec<u32>,
+    constant: Vec<bool>,
+    /// (value, position) in increasing value.
+    sorted: Vec<(f32, usize)>,
+    counts: Vec<usize>,
+    /// Per position in the node, (weight, weight * value) for numbers.
+    weighted: Vec<(f64, f64)>,
+    /// Class weights of the rows a sparse feature leaves at zero.
+    block: Vec<f64>,
 }
 
 /// Grows one tree on `samples` (row, weight > 0) of `x`.
@@ -148,14 +134,23 @@ pub fn grow_cart(
     let mut rows: Vec<(usize, f64)> = samples.to_vec();
     let mut nodes = vec![Node::Leaf { value: Vec::new() }];
     let mut decrease = vec![0.0; x.n_features];
-    let mut features: Vec<usize> = (0..x.n_features).collect();
-    let mut sorted: Vec<(f32, usize)> = Vec::with_capacity(rows.len());
-    let mut counts: Vec<usize> = Vec::new();
+    let mut search = Search {
+        entries: NodeEntries::new(x.n_features),
+        candidates: Vec::new(),
+        features: (0..x.n_features as u32).collect(),
+        live: vec![false; x.n_features],
+        found_constant: Vec::new(),
+        constant: vec![false; x.n_features],
+        sorted: Vec::with_capacity(rows.len()),
+        counts: Vec::new(),
+        weighted: Vec::with_capacity(rows.len()),
+        block: Vec::new(),
+    };
     let mut scratch: Vec<(usize, f64)> = Vec::with_capacity(rows.len());
-    // (node, start, end, depth, features known to be constant in the
-    // node's rows: found constant in an ancestor, they stay so below it)
-    let mut stack = vec![(0usize, 0usize, rows.len(), 0usize, vec![false; x.n_features])];
-    while let Some((node, start, end, depth, mut constant)) = stack.pop() {
+    // (node, start, end, depth, dense features no ancestor found constant:
+    // constant in a node, they stay so below it)
+    let mut stack = vec![(0usize, 0usize, rows.len(), 0usize, x.dense().to_vec())];
+    while let Some((node, start, end, depth, dense_live)) = stack.pop() {
         let part = &rows[start..end];
         let mut stats = Stats::empty(target);
         part.iter().for_each(|&(r, w)| stats.add(target, r, w, 1.0));
@@ -165,11 +160,8 @@ pub fn grow_cart(
             && n >= params.min_samples_split.max(2)
             && n >= 2 * params.min_samples_leaf
             && impurity > 1e-12;
-        let best = if can_split {
-            best_split(x, target, part, &stats, params, (&mut features, &mut constant), (&mut sorted, &mut counts), rng)
-        } else {
-            None
-        };
+        let best =
+            if can_split { best_split(x, target, part, &stats, params, &dense_live, &mut search, rng) } else { None };
         let Some(best) = best else {
             nodes[node] = Node::Leaf { value: stats.value() };
             continue;
@@ -201,16 +193,23 @@ pub fn grow_cart(
         nodes.push(Node::Leaf { value: Vec::new() });
         nodes[node] =
             Node::Split { feature: best.feature, threshold: best.threshold, missing_left: false, left, right };
+        let live: Vec<u32> = dense_live.into_iter().filter(|&f| !search.constant[f as usize]).collect();
+        for f in search.found_constant.drain(..) {
+            search.constant[f as usize] = false;
+        }
         // Right pushed first so the left subtree is grown first.
-        stack.push((right, start + n_left, end, depth + 1, constant.clone()));
-        stack.push((left, start, start + n_left, depth + 1, constant));
+        stack.push((right, start + n_left, end, depth + 1, live.clone()));
+        stack.push((left, start, start + n_left, depth + 1, live));
     }
     GrownCart { tree: Tree { output: 0, nodes }, impurity_decrease: decrease }
 }
 
-/// The best split of the node's rows over up to `max_features` features
-/// drawn without replacement; constant features do not count towards the
-/// limit (as in scikit-learn).
+/// The best split of the node's rows over `max_features` features drawn
+/// without replacement, with scikit-learn's meaning: every drawn feature
+/// counts, constant in the node or not, but the search goes on until at
+/// least one drawn feature varies. When every feature is to be tried
+/// (regression's default) only those that can vary are visited, in a
+/// random order (on equal scores the first one visited wins).
 #[allow(clippy::too_many_arguments)]
 fn best_split(
     x: &Columns,
@@ -218,144 +217,131 @@ fn best_split(
     part: &[(usize, f64)],
     node: &Stats,
     params: CartParams,
-    (features, constant): (&mut [usize], &mut [bool]),
-    (sorted, counts): (&mut Vec<(f32, usize)>, &mut Vec<usize>),
+    dense_live: &[u32],
+    search: &mut Search,
     rng: &mut TreeRng,
 ) -> Option<Best> {
+    search.entries.gather(x, part);
+    search.weighted.clear();
+    if let Target::Values(y) = target {
+        search.weighted.extend(part.iter().map(|&(r, w)| (w, w * y[r])));
+    }
     let mut best: Option<Best> = None;
-    let mut tried = 0;
-    // Per row of the node, (weight, weight * value) for a regression tree.
-    let weighted_values: Option<Vec<(f64, f64)>> = match target {
-        Target::Values(y) => Some(part.iter().map(|&(r, w)| (w, w * y[r])).collect()),
-        Target::Classes { .. } => None,
-    };
-    let p = features.len();
+    let p = x.n_features;
+    if params.max_features >= p {
+        let mut candidates = std::mem::take(&mut search.candidates);
+        candidates.clear();
+        candidates.extend_from_slice(dense_live);
+        candidates.extend_from_slice(search.entries.touched());
+        let m = candidates.len();
+        for drawn in 0..m {
+            let j = drawn + rng.below(m - drawn);
+            candidates.swap(drawn, j);
+            try_feature(x, target, part, node, params, candidates[drawn] as usize, search, &mut best);
+        }
+        search.candidates = candidates;
+        return best;
+    }
+    dense_live.iter().for_each(|&f| search.live[f as usize] = true);
+    let (mut visited, mut varied) = (0, 0);
     for drawn in 0..p {
-        if tried >= params.max_features {
+        if visited >= params.max_features && varied > 0 {
             break;
         }
         let j = drawn + rng.below(p - drawn);
-        features.swap(drawn, j);
-        let f = features[drawn];
-        if constant[f] {
-            continue;
-        }
-        // Constant here (most fingerprint bits deep in a tree): no sort.
-        let first = x.get(part[0].0, f);
-        if part.iter().all(|&(r, _)| x.get(r, f) == first) {
-            constant[f] = true;
-            continue;
-        }
-        sort_by_value(part.iter().map(|&(r, _)| x.get(r, f)), sorted, counts);
-        tried += 1;
-        let n = sorted.len();
-        if let (Some(wy), Stats::Values { w: node_w, s: node_s, .. }) = (&weighted_values, node) {
-            // Squared error with the sums in locals: the same operations in
-            // the same order as `Stats`, so the same trees, faster.
-            let (mut lw, mut ls, mut rw, mut rs) = (0.0, 0.0, *node_w, *node_s);
-            for i in 0..n - 1 {
-                let (w, ws) = wy[sorted[i].1];
-                lw += w;
-                ls += ws;
-                rw -= w;
-                rs -= ws;
-                let (a, b) = (sorted[i].0, sorted[i + 1].0);
-                if a == b || i + 1 < params.min_samples_leaf || n - i - 1 < params.min_samples_leaf {
-                    continue;
-                }
-                let proxy = proxy_of(lw, ls) + proxy_of(rw, rs);
-                if best.as_ref().is_none_or(|bst| proxy > bst.proxy) {
-                    best = Some(Best { proxy, feature: f, threshold: between(a, b) });
-                }
-            }
-            continue;
-        }
-        let mut left = Stats::empty(target);
-        let mut right = node.clone();
-        for i in 0..n - 1 {
-            let (r, w) = part[sorted[i].1];
-            left.add(target, r, w, 1.0);
-            right.add(target, r, w, -1.0);
-            let (a, b) = (sorted[i].0, sorted[i + 1].0);
-            if a == b || i + 1 < params.min_samples_leaf || n - i - 1 < params.min_samples_leaf {
-                continue;
-            }
-            let proxy = left.proxy() + right.proxy();
-            if best.as_ref().is_none_or(|bst| proxy > bst.proxy) {
-                best = Some(Best { proxy, feature: f, threshold: between(a, b) });
-            }
+        search.features.swap(drawn, j);
+        let f = search.features[drawn] as usize;
+        visited += 1;
+        // A dense feature an ancestor found constant is not read again.
+        if x.is_sparse(f) || search.live[f] {
+            varied += usize::from(try_feature(x, target, part, node, params, f, search, &mut best));
         }
     }
+    dense_live.iter().for_each(|&f| search.live[f as usize] = false);
     best
 }
 
-/// Fills `sorted` with (value, position) of `values` in increasing order,
-/// ties by position. Small whole numbers (fingerprint counts, one-hot
-/// columns) are placed by counting, in one pass; others are sorted.
-fn sort_by_value(values: impl Iterator<Item = f32>, sorted: &mut Vec<(f32, usize)>, counts: &mut Vec<usize>) {
-    const SMALL: f32 = 64.0;
+/// Sweeps feature `f` over the node's rows into `best`; false (and no
+/// sweep) when the feature is constant in the node.
+#[allow(clippy::too_many_arguments)]
+fn try_feature(
+    x: &Columns,
+    target: &Target,
+    part: &[(usize, f64)],
+    node: &Stats,
+    params: CartParams,
+    f: usize,
+    search: &mut Search,
+    best: &mut Option<Best>,
+) -> bool {
+    let Search { entries, found_constant, constant, sorted, counts, weighted, block, .. } = search;
+    let n = part.len();
+    let sweep = Sweep { n, min_samples_leaf: params.min_samples_leaf, feature: f };
+    if !x.is_sparse(f) {
+        let first = x.get(part[0].0, f);
+        if part.iter().all(|&(r, _)| x.get(r, f) == first) {
+            constant[f] = true;
+            found_constant.push(f as u32);
+            return false;
+        }
+        sort_by_value(part.iter().map(|&(r, _)| x.get(r, f)), sorted, counts);
+        match (target, node) {
+            (Target::Values(_), Stats::Values { w, s, .. }) => {
+                let steps = sorted.iter().map(|&(v, k)| (v, 1, weighted[k].0, weighted[k].1));
+                sweep.values(steps, (*w, *s), best);
+            }
+            (Target::Classes { labels, .. }, Stats::Classes(c)) => {
+                let steps = sorted.iter().map(|&(v, k)| (v, 1, ClassStep::Row(labels[part[k].0], part[k].1)));
+                sweep.classes(steps, c, best);
+            }
+            _ => unreachable!("statistics built for this target"),
+        }
+        return true;
+    }
+    // The node's non-zero entries; every other row is zero.
+    let e = entries.of(f);
+    let one_value = e.iter().all(|&(v, _)| e.first().is_some_and(|first| v == first.0));
+    if e.is_empty() || (e.len() == n && one_value) {
+        return false;
+    }
     sorted.clear();
-    let mut small = true;
-    for (k, v) in values.enumerate() {
-        // `as` saturates and drops the fraction: only whole 0..=64 pass.
-        small &= (0.0..=SMALL).contains(&v) && f32::from(v as u8) == v;
-        sorted.push((v, k));
+    sorted.extend(e.iter().map(|&(v, k)| (v, k as usize)));
+    // Most bits of a node are set once (count 1): already in order.
+    if !one_value {
+        sort_pairs(sorted);
     }
-    if !small {
-        sorted.sort_unstable_by_key(|&(v, k)| (u64::from(ordered_bits(v)) << 32) | k as u64);
-        return;
+    let (negative, positive) = sorted.split_at(sorted.partition_point(|&(v, _)| v < 0.0));
+    let zeros = n - e.len();
+    match (target, node) {
+        (Target::Values(_), Stats::Values { w, s, .. }) => {
+            let (mut zw, mut zs) = (*w, *s);
+            sorted.iter().for_each(|&(_, k)| {
+                zw -= weighted[k].0;
+                zs -= weighted[k].1;
+            });
+            let row = |&(v, k): &(f32, usize)| (v, 1, weighted[k].0, weighted[k].1);
+            let zero = (zeros > 0).then_some((0.0, zeros, zw, zs));
+            let steps = negative.iter().map(row).chain(zero).chain(positive.iter().map(row));
+            sweep.values(steps, (*w, *s), best);
+        }
+        (Target::Classes { labels, .. }, Stats::Classes(c)) => {
+            block.clear();
+            block.extend_from_slice(c);
+            sorted.iter().for_each(|&(_, k)| block[labels[part[k].0]] -= part[k].1);
+            let row = |&(v, k): &(f32, usize)| (v, 1, ClassStep::Row(labels[part[k].0], part[k].1));
+            let zero = (zeros > 0).then_some((0.0, zeros, ClassStep::Block(block)));
+            let steps = negative.iter().map(row).chain(zero).chain(positive.iter().map(row));
+            sweep.classes(steps, c, best);
+        }
+        _ => unreachable!("statistics built for this target"),
     }
-    // A stable counting sort: positions stay in order within a value.
-    counts.clear();
-    counts.resize(SMALL as usize + 2, 0);
-    sorted.iter().for_each(|&(v, _)| counts[v as usize + 1] += 1);
-    for i in 1..counts.len() {
-        counts[i] += counts[i - 1];
-    }
-    let unsorted = std::mem::take(sorted);
-    sorted.resize(unsorted.len(), (0.0, 0));
-    for (v, k) in unsorted {
-        let at = &mut counts[v as usize];
-        // -0.0 and 0.0 share a slot; positions keep them apart as before.
-        sorted[*at] = (v, k);
-        *at += 1;
-    }
-}
-
-/// An f32's bits as an unsigned integer in `f32::total_cmp`'s order, so a
-/// sort compares one integer per pair.
-fn ordered_bits(v: f32) -> u32 {
-    let bits = v.to_bits();
-    if bits >> 31 == 1 {
-        !bits
-    } else {
-        bits | 0x8000_0000
-    }
-}
-
-/// `Stats::proxy` of a weight and weighted sum.
-fn proxy_of(w: f64, s: f64) -> f64 {
-    if w <= 0.0 {
-        0.0
-    } else {
-        s * s / w
-    }
-}
-
-/// The threshold halfway between neighbouring values `a < b`, kept below `b`.
-fn between(a: f32, b: f32) -> f64 {
-    let (a, b) = (f64::from(a), f64::from(b));
-    let t = a + (b - a) / 2.0;
-    if t >= b {
-        a
-    } else {
-        t
-    }
+    true
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Features;
 
     /// Six points on one feature, classes 0 0 0 1 1 0 at x = 1..6: the
     /// best Gini split is x <= 3.5 (left pure, right 2/3 class 1), and a
@@ -383,28 +369,7 @@ mod tests {
         assert!((grown.impurity_decrease[0] - 4.0 / 3.0).abs() < 1e-12);
     }
 
-    /// Weights act as repeated rows: weight 3 on the class-1 point moves
-    /// the leaf fractions accordingly; a regression leaf is the weighted mean.
-    #[test]
-    fn ordered_bits_sort_as_total_cmp() {
-        let mut v = [3.5f32, -0.0, 0.0, -2.0, 1e-30, -1e30, f32::INFINITY, 7.0];
-        let mut by_bits = v;
-        v.sort_by(f32::total_cmp);
-        by_bits.sort_by_key(|&x| ordered_bits(x));
-        assert_eq!(v.map(f32::to_bits), by_bits.map(f32::to_bits));
-    }
-
-    /// Counting and comparison sorts give the same order, ties by position.
-    #[test]
-    fn small_whole_numbers_sort_as_any_numbers() {
-        let values = [3.0f32, 0.0, 1.0, 3.0, 0.0, 64.0, 1.0, 0.0];
-        let (mut counted, mut counts) = (Vec::new(), Vec::new());
-        sort_by_value(values.iter().copied(), &mut counted, &mut counts);
-        let mut compared: Vec<(f32, usize)> = values.iter().copied().zip(0..).collect();
-        compared.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-        assert_eq!(counted, compared);
-    }
-
+    /// Weights act as repeated rows: a regression leaf is the weighted mean.
     #[test]
     fn weights_count_as_repeats() {
         let x = [0.0, 1.0, 2.0];

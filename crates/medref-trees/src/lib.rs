@@ -31,12 +31,14 @@
 
 pub mod binning;
 pub mod cart;
+pub mod columns;
 pub mod export;
 pub mod gradient_boosting;
 pub mod grower;
 pub mod importance;
 pub mod random_forest;
 pub mod rng;
+mod split;
 pub mod tree;
 
 pub use export::{EnsembleFile, FORMAT};

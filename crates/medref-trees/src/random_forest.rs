@@ -9,7 +9,8 @@
 //! sees them, and the boosting handles missing values natively for data
 //! that keep them.
 
-use crate::cart::{grow_cart, CartParams, Columns, GrownCart};
+use crate::cart::{grow_cart, CartParams, GrownCart};
+use crate::columns::Columns;
 use crate::importance::mean_decrease_in_impurity;
 use crate::rng::TreeRng;
 use crate::tree::{Ensemble, Link};

@@ -43,7 +43,9 @@ impl TreeRng {
         loop {
             let m = u128::from(self.next_u64()) * u128::from(n);
             let low = m as u64;
-            if low >= n.wrapping_neg() % n {
+            // The division is needed only when `low` is small enough to
+            // fall in the rejected range, rarely for small `n`.
+            if low >= n || low >= n.wrapping_neg() % n {
                 return (m >> 64) as usize;
             }
         }
