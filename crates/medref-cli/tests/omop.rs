@@ -134,10 +134,8 @@ fn a_study_from_postgresql_equals_the_study_from_the_folder() {
     };
     let tmp = tempfile::tempdir().unwrap();
     let text = std::fs::read_to_string(repo().join("configs/clinical/rwd-tiny.toml")).unwrap();
-    let from_db = text.replace(
-        "path = \"datasets/rwd/synthetic\"",
-        &format!("connection = \"{connection}\"\nschema = \"{schema}\""),
-    );
+    let from_db = text
+        .replace("path = \"datasets/rwd/synthetic\"", &format!("connection = \"{connection}\"\nschema = \"{schema}\""));
     assert_ne!(from_db, text);
     let config = tmp.path().join("rwd-db.toml");
     std::fs::write(&config, from_db).unwrap();

@@ -24,8 +24,8 @@ mod publish;
 mod published_bundle;
 mod run;
 mod sanitise;
-mod study;
 mod segmentation;
+mod study;
 mod text;
 
 pub use compare::{render_comparison, write_comparison};

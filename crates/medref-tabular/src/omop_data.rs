@@ -93,11 +93,16 @@ impl DataSection for OmopSection {
         match (&self.path, &self.connection, &self.schema) {
             (Some(_), None, None) | (None, Some(_), Some(_)) => {}
             (None, None, _) => {
-                return invalid("[data]", "name the CDM: `path` (a folder of tables) or `connection` and `schema` (PostgreSQL)")
+                return invalid(
+                    "[data]",
+                    "name the CDM: `path` (a folder of tables) or `connection` and `schema` (PostgreSQL)",
+                )
             }
             (Some(_), Some(_), _) => return invalid("[data]", "give either `path` or `connection`, not both"),
             (None, Some(_), None) => return invalid("[data].schema", "missing: the schema that holds the CDM tables"),
-            (Some(_), None, Some(_)) => return invalid("[data].schema", "a schema goes with `connection`, not with `path`"),
+            (Some(_), None, Some(_)) => {
+                return invalid("[data].schema", "a schema goes with `connection`, not with `path`")
+            }
         }
         if self.task == Task::Regression {
             return invalid(
@@ -132,11 +137,9 @@ struct Study {
 fn open_cdm(d: &OmopSection, folder: Option<&Path>) -> Result<(Cdm, PathBuf), TableError> {
     match (folder.or(d.path.as_deref()), &d.connection, &d.schema) {
         (Some(dir), _, _) if dir.is_dir() => Ok((Cdm::new(dir), dir.to_path_buf())),
-        (Some(dir), _, _) => Err(TableError::format(
-            dir,
-            "",
-            "not a folder of CDM tables (person.csv, observation_period.csv, ...)",
-        )),
+        (Some(dir), _, _) => {
+            Err(TableError::format(dir, "", "not a folder of CDM tables (person.csv, observation_period.csv, ...)"))
+        }
         (None, Some(connection), Some(schema)) => {
             let cdm = Cdm::postgres(connection, schema).map_err(cdm_error)?;
             let name = PathBuf::from(cdm.describe());
