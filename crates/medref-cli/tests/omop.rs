@@ -160,3 +160,28 @@ fn a_study_from_postgresql_equals_the_study_from_the_folder() {
         }
     }
 }
+
+/// `task = "survival"`: the days to the outcome, censored at the end of the
+/// window or of observation, train a (penalised) Cox model unchanged.
+#[test]
+fn the_study_trains_cox_on_time_to_the_outcome() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(repo().join("configs/clinical/rwd-tiny.toml")).unwrap();
+    let cox = text
+        .replace("task = \"classification\"", "task = \"survival\"")
+        .replace("kind = \"linear\"\npenalty = \"l1\"\ncv_folds = 5", "kind = \"cox\"\npenalizer = 0.1")
+        .replace(
+            "path = \"datasets/rwd/synthetic\"",
+            &format!("path = \"{}\"", repo().join("datasets/rwd/synthetic").display()),
+        );
+    assert!(cox.contains("kind = \"cox\"") && cox.contains("task = \"survival\""), "{cox}");
+    let config = tmp.path().join("rwd-cox.toml");
+    std::fs::write(&config, cox).unwrap();
+    let out = tmp.path().join("run");
+    let o = train(config.to_str().unwrap(), &out, &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let c = json(&out.join("metrics.json"))["test"]["c_index"].as_f64().unwrap();
+    assert!(c >= 0.65, "test C-index {c}");
+    let survival = json(&out.join("survival.json"));
+    assert_eq!(survival["horizon"].as_f64(), Some(365.0), "the time at risk is the horizon: {survival}");
+}

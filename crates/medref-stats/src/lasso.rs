@@ -268,16 +268,14 @@ pub struct CvPoint {
     pub non_zero: usize,
 }
 
-/// Chooses `C` by `folds`-fold cross-validation (folds stratified by class
+/// Chooses `C` by `folds`-fold cross-validation on row-major `x` `[n, p]` (folds stratified by class
 /// for logistic, seeded) over `n_c` values log-spaced from `1 / l1_max`
 /// upwards by `span` decades, each fit warm-started from the stronger
 /// penalty's; returns the path and the `C` with the lowest held-out loss
 /// (the strongest penalty among ties).
 pub fn cross_validate_c(
     family: Family,
-    x: &[f64],
-    n: usize,
-    p: usize,
+    (x, n, p): (&[f64], usize, usize),
     y: &[f64],
     folds: usize,
     (n_c, span): (usize, f64),
@@ -411,10 +409,10 @@ mod tests {
     #[test]
     fn cross_validation_keeps_the_signal_and_is_seeded() {
         let (x, y) = planted(500, 3);
-        let (path, c) = cross_validate_c(Family::Logistic, &x, 500, 5, &y, 5, (12, 3.0), 0, 1e-7);
+        let (path, c) = cross_validate_c(Family::Logistic, (&x, 500, 5), &y, 5, (12, 3.0), 0, 1e-7);
         assert_eq!(path.len(), 12);
         assert!(c > path[0].c, "the null model should not win on a planted signal");
-        let (_, again) = cross_validate_c(Family::Logistic, &x, 500, 5, &y, 5, (12, 3.0), 0, 1e-7);
+        let (_, again) = cross_validate_c(Family::Logistic, (&x, 500, 5), &y, 5, (12, 3.0), 0, 1e-7);
         assert_eq!(c, again);
         let fit = fit_lasso(Family::Logistic, &x, 500, 5, &y, 1.0 / c, 1e-9);
         assert!(fit.coefficients[0] > 0.5 && fit.coefficients[1] < -0.3);

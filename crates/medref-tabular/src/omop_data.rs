@@ -218,11 +218,12 @@ fn read_covariate_columns(path: &Path) -> Result<Vec<(i64, String)>, TableError>
 
 /// The file `predict` maps new persons' covariates with: id, the column it
 /// fills, then FeatureExtraction's reference columns.
-fn covariate_ref_csv(data: &CovariateData, names: &[String]) -> String {
+fn covariate_ref_csv(data: &CovariateData, names: &[String], kept: &[usize]) -> String {
     let mut s = String::from(
         "covariate_id,column,covariate_name,analysis_id,analysis_name,concept_id,window_start,window_end\n",
     );
-    for (r, column) in data.reference.iter().zip(names) {
+    for &j in kept {
+        let (r, column) = (&data.reference[j], &names[j]);
         let (from, to) = r.window.map_or((String::new(), String::new()), |(a, b)| (a.to_string(), b.to_string()));
         s.push_str(&format!(
             "{},{},{},{},{},{},{from},{to}\n",
@@ -237,17 +238,70 @@ fn covariate_ref_csv(data: &CovariateData, names: &[String]) -> String {
     s
 }
 
+/// The covariate columns a model is given, as FeatureExtraction's
+/// `tidyCovariates` and an unpenalised fit need them: not constant over
+/// the training persons (nothing to learn, and Cox cannot identify it), not
+/// an exact copy of an earlier column (an era inside both windows), and,
+/// for an analysis where every person has exactly one covariate (gender,
+/// age group, index year and month), without its most prevalent one, which
+/// the intercept (or Cox's baseline hazard) already stands for. Returns the
+/// kept column indices and the counts left out for each reason.
+fn tidy_columns(table: &RawTable, train: &[usize], data: &CovariateData) -> (Vec<usize>, [usize; 3]) {
+    let values = |j: usize| match &table.columns[j].data {
+        ColumnData::Numeric(v) => v.iter().map(|x| x.unwrap_or(0.0)).collect::<Vec<f64>>(),
+        ColumnData::Text(_) => Vec::new(),
+    };
+    let n_rows = table.n_rows();
+    let mut redundant = std::collections::BTreeSet::new();
+    let mut by_analysis: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
+    for (j, r) in data.reference.iter().enumerate() {
+        by_analysis.entry(r.analysis_id).or_default().push(j);
+    }
+    for members in by_analysis.values() {
+        let mut per_row = vec![0usize; n_rows];
+        let mut prevalence = Vec::with_capacity(members.len());
+        for &j in members {
+            let v = values(j);
+            v.iter().enumerate().filter(|(_, x)| **x != 0.0).for_each(|(i, _)| per_row[i] += 1);
+            prevalence.push((v.iter().filter(|x| **x != 0.0).count(), j));
+        }
+        if members.len() > 1 && per_row.iter().all(|&c| c == 1) {
+            let most = prevalence.iter().max_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1))).expect("members");
+            redundant.insert(most.1);
+        }
+    }
+    let mut kept = Vec::new();
+    let mut dropped = [0usize; 3];
+    let mut seen: std::collections::HashSet<Vec<u64>> = std::collections::HashSet::new();
+    for j in 0..table.columns.len() {
+        let v = values(j);
+        let first = train.first().map(|&i| v[i]);
+        if train.iter().all(|&i| Some(v[i]) == first) {
+            dropped[0] += 1;
+        } else if !seen.insert(v.iter().map(|x| x.to_bits()).collect()) {
+            dropped[1] += 1;
+        } else if redundant.contains(&j) {
+            dropped[2] += 1;
+        } else {
+            kept.push(j);
+        }
+    }
+    (kept, dropped)
+}
+
 /// Reads a `format = "omop"` config's study; `path` replaces its CDM folder.
 pub fn load_omop(d: &OmopSection, seed: u64, path: Option<&Path>) -> Result<TabularDataset, TableError> {
     let (Study { population, covariates }, dir) = build_study(d, path)?;
     let dir = dir.as_path();
     let persons = &population.persons;
     let names = column_names(&covariates);
-    let columns: Vec<(i64, String)> = covariates.reference.iter().map(|r| r.covariate_id).zip(names.clone()).collect();
-    let table = covariate_table(&covariates, persons.len(), &columns);
+    let all: Vec<(i64, String)> = covariates.reference.iter().map(|r| r.covariate_id).zip(names.clone()).collect();
     let outcome: Vec<u32> = persons.iter().map(|p| u32::from(p.outcome)).collect();
     let split =
         split_train_val_test(&outcome, 1, d.val_fraction, d.test_fraction, seed).map_err(TableError::Mismatch)?;
+    let (kept, dropped) = tidy_columns(&covariate_table(&covariates, persons.len(), &all), &split.train, &covariates);
+    let columns: Vec<(i64, String)> = kept.iter().map(|&j| all[j].clone()).collect();
+    let table = covariate_table(&covariates, persons.len(), &columns);
     let sources =
         [&split.train, &split.val, &split.test].map(|rows| SourceRows { table: &table, path: dir, rows: rows.clone() });
     let targets_of = |_: &SourceRows, rows: &[usize]| match d.task {
@@ -257,7 +311,7 @@ pub fn load_omop(d: &OmopSection, seed: u64, path: Option<&Path>) -> Result<Tabu
         _ => RawTargets::Classes(rows.iter().map(|&r| usize::from(persons[r].outcome)).collect()),
     };
     let spec = FeatureSpec {
-        columns: names.clone(),
+        columns: columns.iter().map(|(_, name)| name.clone()).collect(),
         categorical: Vec::new(),
         // Yes/no covariates stay 0/1 (their weights read as log-odds ratios); counts are standardised.
         unscaled: columns
@@ -270,6 +324,10 @@ pub fn load_omop(d: &OmopSection, seed: u64, path: Option<&Path>) -> Result<Tabu
     report.insert("persons_in_population".to_string(), persons.len());
     report.insert("persons_with_outcome".to_string(), persons.iter().filter(|p| p.outcome).count());
     report.insert("covariates".to_string(), covariates.reference.len());
+    report.insert("covariates_in_model".to_string(), columns.len());
+    report.insert("covariates_left_out_constant_in_training".to_string(), dropped[0]);
+    report.insert("covariates_left_out_duplicate".to_string(), dropped[1]);
+    report.insert("covariates_left_out_redundant".to_string(), dropped[2]);
     let class_names = match d.task {
         Task::Survival => Vec::new(),
         _ => vec!["no outcome".to_string(), "outcome".to_string()],
@@ -290,7 +348,7 @@ pub fn load_omop(d: &OmopSection, seed: u64, path: Option<&Path>) -> Result<Tabu
     let with_outcome = persons.iter().filter(|p| p.outcome).count();
     let rows = characterise(&population, &covariates);
     ds.run_files.insert("attrition.csv".into(), attrition_csv(&population.attrition, k));
-    ds.run_files.insert("covariate_ref.csv".into(), covariate_ref_csv(&covariates, &names));
+    ds.run_files.insert("covariate_ref.csv".into(), covariate_ref_csv(&covariates, &names, &kept));
     ds.run_files.insert(
         "characterisation.csv".into(),
         characterisation_csv(&rows, [with_outcome, persons.len() - with_outcome], k),

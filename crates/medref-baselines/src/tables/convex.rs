@@ -98,7 +98,7 @@ fn fit_lasso_model(
     }
     let tol = linear.tol.max(1e-10);
     let (path, c) = if linear.cv_folds >= 2 {
-        let (path, c) = cross_validate_c(family, x, n, p, y, linear.cv_folds, (20, 4.0), config.seed, tol);
+        let (path, c) = cross_validate_c(family, (x, n, p), y, linear.cv_folds, (20, 4.0), config.seed, tol);
         (Some(path), c)
     } else {
         (None, linear.c)
