@@ -21,6 +21,7 @@ pub mod study;
 pub mod synthetic;
 pub mod synthetic_scale;
 pub mod table;
+mod table_rows;
 pub mod vocabulary;
 
 pub use cohort::{AttritionStep, Domain, EventCriteria, StudyDefinition, StudyPerson, StudyPopulation, TimeAtRisk};

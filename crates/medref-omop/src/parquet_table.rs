@@ -16,7 +16,7 @@ use parquet::schema::types::Type;
 
 use crate::date::civil_from_days;
 use crate::error::OmopError;
-use crate::table::Row;
+use crate::table_rows::Row;
 
 /// Calls `visit` on every row of the Parquet file at `path` with `columns` (in that order).
 pub(crate) fn scan_parquet(

@@ -19,7 +19,7 @@ use postgres::config::Host;
 use postgres::{Client, Config, NoTls};
 
 use crate::error::OmopError;
-use crate::table::{scan_csv, IdFilter, Row, MAX_IDS_IN_QUERY};
+use crate::table_rows::{scan_csv, IdFilter, Row, MAX_IDS_IN_QUERY};
 
 /// An open connection to one schema; clones share the connection, which serves one scan at a time.
 #[derive(Clone)]

@@ -100,18 +100,9 @@ pub(crate) fn binary_view(targets: &Targets, scores: &[f64]) -> Option<(Vec<bool
     }
 }
 
-/// The index of the largest score in each row of `[n, k]` scores.
-pub fn argmax_rows(scores: &[f64], k: usize) -> Vec<usize> {
-    scores
-        .chunks(k)
-        .map(|row| {
-            row.iter()
-                .enumerate()
-                .fold((0, f64::NEG_INFINITY), |best, (j, &v)| if v > best.1 { (j, v) } else { best })
-                .0
-        })
-        .collect()
-}
+/// The index of the largest score in each row of `[n, k]` scores (the
+/// first wins a tie; NaN never wins), as the metrics count it.
+pub use medref_core::metrics::summary::argmax_rows;
 
 /// The value early stopping follows; NaN where undefined (one class only).
 pub fn monitor_value(targets: &Targets, scores: &[f64], monitor: Monitor) -> f64 {

@@ -4,8 +4,8 @@
 //! most probable class is not class 0 (background), so a multi-class mask
 //! is judged here as "any structure against background".
 
-use crate::evaluate::argmax_rows;
 use medref_core::config::EvalConfig;
+use medref_core::metrics::summary::argmax_rows;
 use medref_core::metrics::{segmentation_summary, ImageSegmentation};
 use medref_core::targets::MaskTargets;
 use std::collections::BTreeMap;

@@ -79,7 +79,7 @@ pub fn binary_summary(
 /// The class with the highest probability in each row of `probs`
 /// `[n, n_classes]`; the first wins a tie, as numpy's argmax, and NaN never
 /// wins.
-fn argmax_rows(probs: &[f64], n_classes: usize) -> Vec<usize> {
+pub fn argmax_rows(probs: &[f64], n_classes: usize) -> Vec<usize> {
     probs
         .chunks_exact(n_classes)
         .map(|row| {

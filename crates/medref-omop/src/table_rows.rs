@@ -1,0 +1,122 @@
+//! The rows every CDM source ends in: a folder's CSV or Parquet file and a
+//! database's `COPY` stream are all read into [`Row`], so ids, dates and
+//! errors are parsed by one code path whatever the source. Kept apart from
+//! `table` (which picks the source) so the sources need not import it.
+
+use std::collections::HashSet;
+use std::io::Read;
+
+use crate::date::parse_date;
+use crate::error::OmopError;
+
+/// Rows whose column `column` (an index into the scan's column list) holds
+/// one of `ids`: a filter a database can apply before sending the rows.
+#[derive(Debug, Clone, Copy)]
+pub struct IdFilter<'a> {
+    /// Position of the id column in the scan's column list.
+    pub column: usize,
+    /// The ids whose rows are wanted.
+    pub ids: &'a HashSet<i64>,
+}
+
+/// The largest id set written into a database query as a list; a larger set
+/// goes into a temporary table the query reads.
+pub const MAX_IDS_IN_QUERY: usize = 1_000;
+
+/// Reads CSV with a header from `input` (a file, or a database's `COPY ... TO
+/// STDOUT (FORMAT csv, HEADER)`), handing `visit` the fields named by `columns`.
+/// `location` names the source in errors, `unit` what its numbers count (`line` or `row`).
+pub(crate) fn scan_csv(
+    input: impl Read,
+    location: &str,
+    unit: &'static str,
+    columns: &[&str],
+    purpose: &str,
+    mut visit: impl FnMut(&Row) -> Result<(), OmopError>,
+) -> Result<(), OmopError> {
+    let csv_error = |line, source| OmopError::Csv { file: location.to_string(), line, source };
+    let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(input);
+    let header = reader.headers().map_err(|source| csv_error(1, source))?.clone();
+    let mut indices = Vec::with_capacity(columns.len());
+    for column in columns {
+        let index = header.iter().position(|h| h.trim().trim_start_matches('\u{feff}').eq_ignore_ascii_case(column));
+        indices.push(index.ok_or_else(|| OmopError::ColumnMissing {
+            file: location.to_string(),
+            column: column.to_string(),
+            purpose: purpose.to_string(),
+        })?);
+    }
+    let mut record = csv::StringRecord::new();
+    loop {
+        let line = reader.position().line();
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(source) => return Err(csv_error(line, source)),
+        }
+        let line = record.position().map_or(line, |p| p.line());
+        // A database numbers its rows from 1 after the header line.
+        let line = if unit == "row" { line.saturating_sub(1) } else { line };
+        visit(&Row { location, unit, line, record: &record, indices: &indices, columns })?;
+    }
+    Ok(())
+}
+
+/// One data row of a scanned table, its fields addressed by their position in the scan's column list.
+pub struct Row<'a> {
+    pub(crate) location: &'a str,
+    pub(crate) unit: &'static str,
+    pub(crate) line: u64,
+    pub(crate) record: &'a csv::StringRecord,
+    pub(crate) indices: &'a [usize],
+    pub(crate) columns: &'a [&'a str],
+}
+
+impl Row<'_> {
+    /// The trimmed text of field `i` (empty when the row is short or the value is null).
+    pub fn text(&self, i: usize) -> &str {
+        self.record.get(self.indices[i]).unwrap_or("").trim()
+    }
+
+    /// The 1-based line of this row in its CSV file, or its row number in a Parquet file or database table.
+    pub fn line(&self) -> u64 {
+        self.line
+    }
+
+    fn invalid(&self, i: usize, expected: &'static str) -> OmopError {
+        OmopError::Value {
+            file: self.location.to_string(),
+            unit: self.unit,
+            line: self.line,
+            column: self.columns[i].to_string(),
+            value: self.text(i).to_string(),
+            expected,
+        }
+    }
+
+    /// Field `i` as a 64-bit id; decimals and exponents are refused, never rounded through a float.
+    pub fn id(&self, i: usize) -> Result<i64, OmopError> {
+        self.text(i).parse::<i64>().map_err(|_| self.invalid(i, "a 64-bit integer id"))
+    }
+
+    /// Field `i` as an integer, or `None` when empty (month and day of birth may be missing).
+    pub fn optional_int(&self, i: usize) -> Result<Option<i64>, OmopError> {
+        match self.text(i) {
+            "" => Ok(None),
+            t => t.parse::<i64>().map(Some).map_err(|_| self.invalid(i, "an integer or an empty field")),
+        }
+    }
+
+    /// Field `i` as a date (days since 1970-01-01).
+    pub fn date(&self, i: usize) -> Result<i32, OmopError> {
+        parse_date(self.text(i)).ok_or_else(|| self.invalid(i, "a date YYYY-MM-DD"))
+    }
+
+    /// Field `i` as a date, or `None` when empty (an era or visit without an end date).
+    pub fn optional_date(&self, i: usize) -> Result<Option<i32>, OmopError> {
+        match self.text(i) {
+            "" => Ok(None),
+            _ => self.date(i).map(Some),
+        }
+    }
+}
