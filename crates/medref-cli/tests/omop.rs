@@ -57,6 +57,8 @@ fn the_lasso_finds_the_planted_risk_factors_and_the_run_reports_the_study() {
     assert!(characterisation.lines().nth(1).unwrap().contains("Peptic ulcer"), "{characterisation}");
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("data-table=\"attrition\"") && html.contains("data-table=\"characterisation\""));
+    let card = std::fs::read_to_string(out.join("model_card.md")).unwrap();
+    assert!(card.contains("Target cohort: each person's first record of concept 1118084 in `drug_era`"), "{card}");
 
     // predict on a CDM folder scores its study population with the run's covariates.
     let scored = tmp.path().join("scored.csv");

@@ -157,6 +157,9 @@ fn data_section(run: &Run) -> String {
         }
         None => s.push_str("- Licence: see the data's provenance.\n"),
     }
+    if let Some(words) = crate::study::cohort_in_words(&run.config) {
+        s.push_str(&words);
+    }
     if let Some(sv) = run.config.get("data").and_then(|d| d.get("survival")).and_then(|v| v.as_table()) {
         let text = |k: &str| sv.get(k).map(|v| v.to_string().trim_matches('"').to_string()).unwrap_or_default();
         if run.task() == TaskKind::Survival {

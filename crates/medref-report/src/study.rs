@@ -164,3 +164,71 @@ mod tests {
         assert!(err.contains("attrition.csv") && err.contains("line 3"), "{err}");
     }
 }
+
+/// The study definition of an OMOP run's config, in words for the model
+/// card: who is in the target cohort, what the outcome is, when it counts.
+pub(crate) fn cohort_in_words(config: &toml::Table) -> Option<String> {
+    let data = config.get("data")?.as_table()?;
+    if data.get("format")?.as_str()? != "omop" {
+        return None;
+    }
+    let study = data.get("study")?.as_table()?;
+    let criteria = |key: &str| -> String {
+        let Some(c) = study.get(key).and_then(|v| v.as_table()) else { return "?".into() };
+        let list = |k: &str| {
+            c.get(k)
+                .and_then(|v| v.as_array())
+                .map(|a| a.iter().map(|x| x.to_string().trim_matches('"').to_string()).collect::<Vec<_>>().join(", "))
+                .unwrap_or_default()
+        };
+        let descendants = c.get("include_descendants").and_then(|v| v.as_bool()).unwrap_or(false);
+        format!(
+            "concept{} {}{} in `{}`",
+            if list("concepts").contains(',') { "s" } else { "" },
+            list("concepts"),
+            if descendants { " or any descendant" } else { "" },
+            list("domains")
+        )
+    };
+    let int = |t: &toml::Table, k: &str| t.get(k).and_then(|v| v.as_integer());
+    let tar = study.get("time_at_risk").and_then(|v| v.as_table());
+    let (start, end) =
+        (tar.and_then(|t| int(t, "start_offset")).unwrap_or(1), tar.and_then(|t| int(t, "end_offset")).unwrap_or(365));
+    let mut s = format!(
+        "- Target cohort: each person's first record of {}, that date being the index date, with at least {} days of \
+         observation before it",
+        criteria("target"),
+        int(study, "prior_observation_days").unwrap_or(0)
+    );
+    match (int(study, "min_age"), int(study, "max_age")) {
+        (Some(lo), Some(hi)) => s.push_str(&format!(", aged {lo} to {hi}")),
+        (Some(lo), None) => s.push_str(&format!(", aged {lo} or older")),
+        (None, Some(hi)) => s.push_str(&format!(", aged {hi} or younger")),
+        (None, None) => {}
+    }
+    s.push_str(&format!(
+        ".\n- Outcome: a record of {} on days {start} to {end} after the index date (cut at the end of observation); \
+         who was left out at each step is in `attrition.csv`.\n",
+        criteria("outcome")
+    ));
+    Some(s)
+}
+
+#[cfg(test)]
+mod card_tests {
+    #[test]
+    fn the_cohort_reads_as_a_sentence() {
+        let config: toml::Table = toml::from_str(
+            "[data]\nformat = \"omop\"\n[data.study]\ntarget = { concepts = [1118084], domains = [\"drug_era\"] }\n\
+             outcome = { concepts = [192671], include_descendants = true, domains = [\"condition_occurrence\"] }\n\
+             prior_observation_days = 365\nmin_age = 18\n",
+        )
+        .unwrap();
+        let text = super::cohort_in_words(&config).unwrap();
+        assert!(text.contains("first record of concept 1118084 in `drug_era`"), "{text}");
+        assert!(text.contains("at least 365 days of observation before it, aged 18 or older."), "{text}");
+        assert!(text.contains("192671 or any descendant in `condition_occurrence` on days 1 to 365"), "{text}");
+        let table: toml::Table = toml::from_str("[data]\nformat = \"table\"\n").unwrap();
+        assert!(super::cohort_in_words(&table).is_none());
+    }
+}
