@@ -11,6 +11,7 @@
 use crate::cohort::{AttritionStep, StudyPopulation};
 use crate::covariates::CovariateData;
 use medref_core::csv_text::csv_field;
+use std::collections::HashMap;
 
 /// One covariate's row: the two groups side by side.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,26 +32,31 @@ pub struct CharacterisationRow {
     pub smd: f64,
 }
 
+/// Per group (with, without the outcome): count, sum and sum of squares of
+/// a covariate's non-zero values, and whether all of them are 1.
+type GroupSums = ([usize; 2], [f64; 2], [f64; 2], bool);
+
 /// Covariates of `data` compared between persons with the outcome and
 /// without, sorted by |SMD| (largest first, ties by covariate id).
 pub fn characterise(population: &StudyPopulation, data: &CovariateData) -> Vec<CharacterisationRow> {
     let outcome: Vec<bool> = population.persons.iter().map(|p| p.outcome).collect();
     let n = [outcome.iter().filter(|&&o| o).count(), outcome.iter().filter(|&&o| !o).count()];
     let group = |row: usize| usize::from(!outcome[row]);
+    // Count, sum, sum of squares per group and whether every value is 1,
+    // per covariate, in one pass over the non-zero values.
+    let mut stats: HashMap<i64, GroupSums> = HashMap::new();
+    for c in &data.covariates {
+        let (count, sum, sum_sq, binary) = stats.entry(c.covariate_id).or_insert(([0; 2], [0.0; 2], [0.0; 2], true));
+        let g = group(c.row);
+        count[g] += 1;
+        sum[g] += c.value;
+        sum_sq[g] += c.value * c.value;
+        *binary &= c.value == 1.0;
+    }
     let mut rows = Vec::with_capacity(data.reference.len());
     for reference in &data.reference {
-        let values = data.covariates.iter().filter(|c| c.covariate_id == reference.covariate_id);
-        let mut count = [0usize; 2];
-        let mut sum = [0.0f64; 2];
-        let mut sum_sq = [0.0f64; 2];
-        let mut binary = true;
-        for c in values {
-            let g = group(c.row);
-            count[g] += 1;
-            sum[g] += c.value;
-            sum_sq[g] += c.value * c.value;
-            binary &= c.value == 1.0;
-        }
+        let (count, sum, sum_sq, binary) =
+            stats.get(&reference.covariate_id).copied().unwrap_or(([0; 2], [0.0; 2], [0.0; 2], true));
         let mean = [0, 1].map(|g| if n[g] == 0 { f64::NAN } else { sum[g] / n[g] as f64 });
         // Population variance, as FeatureExtraction's balance table uses.
         let sd = [0, 1].map(|g| {

@@ -299,9 +299,11 @@ pub fn load_omop(d: &OmopSection, seed: u64, path: Option<&Path>) -> Result<Tabu
     let outcome: Vec<u32> = persons.iter().map(|p| u32::from(p.outcome)).collect();
     let split =
         split_train_val_test(&outcome, 1, d.val_fraction, d.test_fraction, seed).map_err(TableError::Mismatch)?;
-    let (kept, dropped) = tidy_columns(&covariate_table(&covariates, persons.len(), &all), &split.train, &covariates);
+    let mut table = covariate_table(&covariates, persons.len(), &all);
+    let (kept, dropped) = tidy_columns(&table, &split.train, &covariates);
     let columns: Vec<(i64, String)> = kept.iter().map(|&j| all[j].clone()).collect();
-    let table = covariate_table(&covariates, persons.len(), &columns);
+    let mut full = std::mem::take(&mut table.columns).into_iter().map(Some).collect::<Vec<_>>();
+    table.columns = kept.iter().map(|&j| full[j].take().expect("each column kept once")).collect();
     let sources =
         [&split.train, &split.val, &split.test].map(|rows| SourceRows { table: &table, path: dir, rows: rows.clone() });
     let targets_of = |_: &SourceRows, rows: &[usize]| match d.task {
@@ -310,15 +312,14 @@ pub fn load_omop(d: &OmopSection, seed: u64, path: Option<&Path>) -> Result<Tabu
         ),
         _ => RawTargets::Classes(rows.iter().map(|&r| usize::from(persons[r].outcome)).collect()),
     };
+    // Covariates with a value other than 1 (counts), found in one pass.
+    let counted: std::collections::HashSet<i64> =
+        covariates.covariates.iter().filter(|c| c.value != 1.0).map(|c| c.covariate_id).collect();
     let spec = FeatureSpec {
         columns: columns.iter().map(|(_, name)| name.clone()).collect(),
         categorical: Vec::new(),
         // Yes/no covariates stay 0/1 (their weights read as log-odds ratios); counts are standardised.
-        unscaled: columns
-            .iter()
-            .filter(|(id, _)| covariates.covariates.iter().filter(|c| c.covariate_id == *id).all(|c| c.value == 1.0))
-            .map(|(_, name)| name.clone())
-            .collect(),
+        unscaled: columns.iter().filter(|(id, _)| !counted.contains(id)).map(|(_, name)| name.clone()).collect(),
     };
     let mut report = BTreeMap::new();
     report.insert("persons_in_population".to_string(), persons.len());
