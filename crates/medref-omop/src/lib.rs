@@ -17,6 +17,7 @@ pub mod output;
 mod parquet_table;
 pub mod parquet_write;
 mod postgres_schema;
+mod postgres_tls;
 pub mod study;
 pub mod synthetic;
 pub mod synthetic_scale;

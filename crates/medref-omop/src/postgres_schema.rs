@@ -19,6 +19,7 @@ use postgres::config::Host;
 use postgres::{Client, Config, NoTls};
 
 use crate::error::OmopError;
+use crate::postgres_tls::{TlsChoice, VerifyingTls};
 use crate::table_rows::{scan_csv, IdFilter, Row, MAX_IDS_IN_QUERY};
 
 /// An open connection to one schema; clones share the connection, which serves one scan at a time.
@@ -29,6 +30,8 @@ pub(crate) struct PostgresSource {
     address: String,
     /// The schema's name as the database spells it.
     schema: String,
+    /// Whether the connection is encrypted with the server verified, for the record.
+    verified_tls: bool,
 }
 
 impl fmt::Debug for PostgresSource {
@@ -39,7 +42,8 @@ impl fmt::Debug for PostgresSource {
 
 impl fmt::Display for PostgresSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "PostgreSQL {}, schema {}", self.address, self.schema)
+        let tls = if self.verified_tls { " (TLS, server verified)" } else { "" };
+        write!(f, "PostgreSQL {}{tls}, schema {}", self.address, self.schema)
     }
 }
 
@@ -88,7 +92,8 @@ impl PostgresSource {
     pub(crate) fn connect(connection: &str, schema: &str) -> Result<Self, OmopError> {
         let refuse = |message: String| OmopError::Database { location: "PostgreSQL".into(), message };
         // postgres' own parse error could quote the string, so it is not passed on.
-        let mut config = Config::from_str(connection).map_err(|_| {
+        let (connection, tls) = crate::postgres_tls::split_tls_options(connection).map_err(refuse)?;
+        let mut config = Config::from_str(&connection).map_err(|_| {
             refuse("the connection is not a PostgreSQL connection string (postgresql://host:port/database)".into())
         })?;
         let address = address_of(&config);
@@ -111,7 +116,15 @@ impl PostgresSource {
             config.password(password);
         }
         config.application_name("medref").connect_timeout(Duration::from_secs(30));
-        let mut client = config.connect(NoTls).map_err(|e| database_error(&address, &e))?;
+        let mut client = match &tls {
+            TlsChoice::Plain => config.connect(NoTls),
+            TlsChoice::Verified { root_file } => {
+                let connector = VerifyingTls::new(root_file.as_deref())
+                    .map_err(|message| OmopError::Database { location: address.clone(), message })?;
+                config.connect(connector)
+            }
+        }
+        .map_err(|e| database_error(&address, &e))?;
         client.batch_execute("SET DateStyle TO ISO, YMD").map_err(|e| database_error(&address, &e))?;
         let found = client
             .query(
@@ -124,7 +137,8 @@ impl PostgresSource {
             return Err(OmopError::Database { location: address, message: format!("schema `{schema}` not found") });
         };
         let schema: String = row.get(0);
-        Ok(Self { client: Arc::new(Mutex::new(client)), address, schema })
+        let verified_tls = tls != TlsChoice::Plain;
+        Ok(Self { client: Arc::new(Mutex::new(client)), address, schema, verified_tls })
     }
 
     fn client(&self) -> Result<std::sync::MutexGuard<'_, Client>, OmopError> {

@@ -4,7 +4,8 @@
 //! - `MEDREF_POSTGRES`: `postgresql://127.0.0.1:PORT/medref` (user from `PGUSER`);
 //! - `MEDREF_POSTGRES_SCHEMA`: the tiny CDM's schema (default `tiny`);
 //! - `MEDREF_POSTGRES_GIBLEED_SCHEMA`: GiBleed's schema, when loaded;
-//! - `MEDREF_REQUIRE_POSTGRES=1`: fail, rather than skip, when the database cannot be used.
+//! - `MEDREF_REQUIRE_POSTGRES=1`: fail, rather than skip, when the database cannot be used;
+//! - `MEDREF_POSTGRES_TLS_ROOT`: the cluster's CA certificate, when it accepts TLS.
 //!
 //! Without `MEDREF_POSTGRES` each test says why it skipped and passes.
 
@@ -119,6 +120,47 @@ fn a_missing_schema_is_named_and_the_description_has_no_user() {
     assert!(!words.contains('@'), "{words}");
     if let Ok(password) = std::env::var("PGPASSWORD") {
         assert!(password.is_empty() || !words.contains(&password));
+    }
+}
+
+#[test]
+fn over_tls_the_server_is_verified_and_the_study_is_the_same() {
+    let Some(connection) = connection() else { return };
+    let Ok(root) = std::env::var("MEDREF_POSTGRES_TLS_ROOT") else {
+        eprintln!("skipped: MEDREF_POSTGRES_TLS_ROOT is not set (the local cluster had no openssl)");
+        return;
+    };
+    let tls = format!("{connection}?sslmode=verify-full&sslrootcert={root}");
+    let cdm = Cdm::postgres(&tls, &tiny_schema()).unwrap();
+    assert!(cdm.describe().contains("(TLS, server verified)"), "{}", cdm.describe());
+    let study = celecoxib_gi_bleed().build(&cdm).unwrap();
+    assert_eq!(study, celecoxib_gi_bleed().build(&Cdm::new(tiny_dir())).unwrap());
+    // The server's view: a medref session on TLS is open now (the others in this file are plain).
+    let on_tls: i64 = raw_client(&connection)
+        .query_one(
+            "SELECT count(*) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) \
+             WHERE a.application_name = 'medref' AND s.ssl",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert!(on_tls >= 1, "no medref session on TLS");
+    drop(cdm);
+    // Without the cluster's CA the throwaway certificate is not trusted: no connection, no data.
+    let err = match Cdm::postgres(
+        &format!("{connection}?sslmode=require&sslrootcert={}", tiny_dir().join("README.md").display()),
+        &tiny_schema(),
+    ) {
+        Err(e) => e.to_string(),
+        Ok(_) => panic!("a root file without certificates was accepted"),
+    };
+    assert!(err.contains("sslrootcert") && err.contains("no PEM certificate"), "{err}");
+    if std::env::var_os("PGSSLROOTCERT").is_none() {
+        let err = match Cdm::postgres(&format!("{connection}?sslmode=verify-full"), &tiny_schema()) {
+            Err(e) => e.to_string(),
+            Ok(_) => panic!("a server with an untrusted certificate was accepted"),
+        };
+        assert!(err.contains("certificate"), "{err}");
     }
 }
 

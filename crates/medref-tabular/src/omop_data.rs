@@ -31,7 +31,9 @@ pub struct OmopSection {
     pub path: Option<PathBuf>,
     /// A PostgreSQL database holding the CDM, `postgresql://host:port/db`
     /// (no user or password: those come from `PGUSER` and `PGPASSWORD`,
-    /// never from the config or the run directory).
+    /// never from the config or the run directory). Across a network add
+    /// `?sslmode=verify-full&sslrootcert=ca.pem`: TLS with the server's
+    /// certificate and name verified (medref-omop's README).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connection: Option<String>,
     /// The database schema of the CDM tables (with `connection`).
