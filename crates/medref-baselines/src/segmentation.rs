@@ -133,22 +133,40 @@ impl DataFormat for Segmentations {
         let unet = unet_config(config)?;
         let root = path.unwrap_or(&d.path);
         let (rule, n_classes) = mask_rule(d);
-        let pattern = PairPattern { image: d.image.clone(), mask: d.mask.clone(), roi: d.roi.clone() };
-        let pairs = medref_data::read_segmentation_pairs(root, &pattern, &rule, d.grayscale)?;
-        let test = match (&d.test_image, &d.test_mask) {
-            (Some(image), Some(mask)) => {
-                let pattern = PairPattern { image: image.clone(), mask: mask.clone(), roi: d.test_roi.clone() };
-                Some(medref_data::read_segmentation_pairs(root, &pattern, &rule, d.grayscale)?)
+        let splits = if d.is_npz() {
+            let mut arrays = medref_data::read_segmentation_npz(root, &rule, d.grayscale)?;
+            let prefixes: Vec<&str> = arrays.iter().map(|(p, _)| p.as_str()).collect();
+            if prefixes == ["train", "val", "test"] && d.split_file.is_none() {
+                let test = arrays.pop().map(|(_, pairs)| pairs).unwrap_or_default();
+                let val = arrays.pop().map(|(_, pairs)| pairs).unwrap_or_default();
+                let train = arrays.pop().map(|(_, pairs)| pairs).unwrap_or_default();
+                [train, val, test]
+            } else if let Some(file) = &d.split_file {
+                split::by_file(arrays.into_iter().flat_map(|(_, pairs)| pairs).collect(), file)?
+            } else {
+                // A `test` prefix is held out as it is (DRIVE's test folder); the rest split by fraction.
+                let test = arrays.iter().position(|(p, _)| p == "test").map(|i| arrays.remove(i).1);
+                let rest = arrays.into_iter().flat_map(|(_, pairs)| pairs).collect();
+                split::by_fraction(rest, test, d.val_fraction, d.test_fraction, config.seed)?
             }
-            _ => None,
-        };
-        let splits = match &d.split_file {
-            Some(file) => {
-                let mut all = pairs;
-                all.extend(test.unwrap_or_default());
-                split::by_file(all, file)?
+        } else {
+            let pattern = PairPattern { image: d.image.clone(), mask: d.mask.clone(), roi: d.roi.clone() };
+            let pairs = medref_data::read_segmentation_pairs(root, &pattern, &rule, d.grayscale)?;
+            let test = match (&d.test_image, &d.test_mask) {
+                (Some(image), Some(mask)) => {
+                    let pattern = PairPattern { image: image.clone(), mask: mask.clone(), roi: d.test_roi.clone() };
+                    Some(medref_data::read_segmentation_pairs(root, &pattern, &rule, d.grayscale)?)
+                }
+                _ => None,
+            };
+            match &d.split_file {
+                Some(file) => {
+                    let mut all = pairs;
+                    all.extend(test.unwrap_or_default());
+                    split::by_file(all, file)?
+                }
+                None => split::by_fraction(pairs, test, d.val_fraction, d.test_fraction, config.seed)?,
             }
-            None => split::by_fraction(pairs, test, d.val_fraction, d.test_fraction, config.seed)?,
         };
         let channels = splits.iter().flatten().map(|p| p.channels).max().unwrap_or(1);
         if !splits[0].iter().any(|p| p.mask.iter().any(|&c| c != 0)) {

@@ -103,3 +103,65 @@ fn a_split_file_naming_an_unknown_image_is_refused() {
     assert!(err.contains("split.json") && err.contains("`99`"), "{err}");
     assert!(!out.join("metrics.json").exists());
 }
+
+/// The disc images and masks as arrays in one `.npz` with `train`, `val`
+/// and `test` prefixes: the file's own split is used (no fractions), ids
+/// are `{prefix}_{index}`, and the U-Net still finds the disc.
+#[test]
+fn an_npz_of_images_and_masks_trains_on_its_own_split() {
+    use medref_data::npy::encode;
+    let tmp = tempfile::tempdir().unwrap();
+    let folder = common::repo().join("datasets/tiny/segmentation_disc");
+    let mut arrays = Vec::new();
+    for (prefix, ids) in [("train", 0..14), ("val", 14..19), ("test", 19..24)] {
+        let (mut images, mut masks, mut n) = (Vec::new(), Vec::new(), 0);
+        for i in ids {
+            let (_, h, w, image) = medref_data::read_image(&folder.join(format!("images/{i:02}.png")), true).unwrap();
+            let (_, _, _, mask) = medref_data::read_image(&folder.join(format!("masks/{i:02}.png")), true).unwrap();
+            assert_eq!((h, w), (40, 36));
+            images.extend(image);
+            // Class indices, as numpy users store masks.
+            masks.extend(mask.iter().map(|&v| u8::from(v >= 128)));
+            n += 1;
+        }
+        arrays.push((format!("{prefix}_images"), encode("|u1", &[n, 40, 36], &images)));
+        arrays.push((format!("{prefix}_masks"), encode("|u1", &[n, 40, 36], &masks)));
+    }
+    let npz = tmp.path().join("discs.npz");
+    medref_data::npz::write_npz(&npz, &arrays).unwrap();
+    let config = std::fs::read_to_string(common::repo().join("configs/imaging/segmentation-tiny.toml")).unwrap();
+    let config: String = config
+        .lines()
+        .filter(|l| !l.starts_with("image =") && !l.starts_with("mask ="))
+        .map(|l| {
+            if l.starts_with("path =") {
+                format!("path = {:?}\n", npz.display().to_string())
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    let config_path = tmp.path().join("npz.toml");
+    std::fs::write(&config_path, config).unwrap();
+
+    let run = tmp.path().join("run");
+    let o = medref(&["train", config_path.to_str().unwrap(), "--out", run.to_str().unwrap(), "--quiet"]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}\n{err}");
+    let splits = json(&run.join("splits.json"));
+    let count = |s: &str| splits[s].as_array().unwrap().len();
+    assert_eq!((count("train"), count("val"), count("test")), (14, 5, 5));
+    assert_eq!(splits["test"][0], "test_0");
+    let d = json(&run.join("metrics.json"))["test"]["dice"].as_f64().unwrap();
+    assert!(d >= 0.9, "test Dice {d}");
+
+    // Patterns do not go with an .npz: refused before any run, naming the key.
+    let bad = tmp.path().join("bad.toml");
+    let text_with_pattern =
+        std::fs::read_to_string(&config_path).unwrap().replace("[data]\n", "[data]\nimage = \"x/{id}.png\"\n");
+    std::fs::write(&bad, text_with_pattern).unwrap();
+    let o = medref(&["train", bad.to_str().unwrap(), "--out", tmp.path().join("bad").to_str().unwrap(), "--quiet"]);
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("[data].image") && err.contains(".npz"), "{err}");
+}

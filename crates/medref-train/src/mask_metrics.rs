@@ -1,8 +1,11 @@
 //! Scores of pixel targets ([`Targets::Masks`]) as segmentation reports
 //! them: per image, then a mean over images with a bootstrap interval
 //! (`medref_core::metrics::segmentation`). A pixel is foreground when its
-//! most probable class is not class 0 (background), so a multi-class mask
-//! is judged here as "any structure against background".
+//! most probable class is not class 0 (background), so the headline
+//! metrics judge a multi-class mask as "any structure against
+//! background"; with more than two classes each structure is also scored
+//! on its own (`class{c}_dice`, ...), as MONAI's per-class Dice does,
+//! because a good mean can hide a structure the model never finds.
 
 use medref_core::config::EvalConfig;
 use medref_core::metrics::summary::argmax_rows;
@@ -10,25 +13,45 @@ use medref_core::metrics::{segmentation_summary, ImageSegmentation};
 use medref_core::targets::MaskTargets;
 use std::collections::BTreeMap;
 
-/// Predicted and true foreground of image `i`, and its region of interest.
-fn foreground(m: &MaskTargets, scores: &[f64], i: usize) -> (Vec<bool>, Vec<bool>, Option<Vec<bool>>) {
+/// Predicted and true pixels of image `i` that belong to `class` (any
+/// class but background when `None`), and its region of interest.
+fn structure(
+    m: &MaskTargets,
+    scores: &[f64],
+    i: usize,
+    class: Option<usize>,
+) -> (Vec<bool>, Vec<bool>, Option<Vec<bool>>) {
     let k = m.n_classes;
     let (a, b) = (m.offsets[i], m.offsets[i + 1]);
-    let predicted = argmax_rows(&scores[a * k..b * k], k).into_iter().map(|c| c != 0).collect();
-    let truth = m.labels[a..b].iter().map(|&c| c != 0).collect();
+    let is = |c: usize| class.map_or(c != 0, |wanted| c == wanted);
+    let predicted = argmax_rows(&scores[a * k..b * k], k).into_iter().map(is).collect();
+    let truth = m.labels[a..b].iter().map(|&c| is(usize::from(c))).collect();
     let roi = (!m.roi.is_empty()).then(|| m.roi[a..b].to_vec());
     (predicted, truth, roi)
 }
 
-/// Each image's metrics, in image order; surface distances in pixels.
-pub fn per_image(m: &MaskTargets, scores: &[f64]) -> Vec<ImageSegmentation> {
+fn per_image_of(m: &MaskTargets, scores: &[f64], class: Option<usize>) -> Vec<ImageSegmentation> {
     (0..m.offsets.len().saturating_sub(1))
         .map(|i| {
-            let (pred, truth, roi) = foreground(m, scores, i);
+            let (pred, truth, roi) = structure(m, scores, i, class);
             let [h, w] = m.shapes[i];
             ImageSegmentation::new(&pred, &truth, roi.as_deref(), &[h, w], &[1.0, 1.0]).unwrap_or_default()
         })
         .collect()
+}
+
+/// Each image's metrics, in image order; surface distances in pixels.
+pub fn per_image(m: &MaskTargets, scores: &[f64]) -> Vec<ImageSegmentation> {
+    per_image_of(m, scores, None)
+}
+
+/// The structures scored on their own: classes 1.. when there are more than two.
+fn own_classes(m: &MaskTargets) -> std::ops::Range<usize> {
+    if m.n_classes > 2 {
+        1..m.n_classes
+    } else {
+        0..0
+    }
 }
 
 /// Mean Dice over the images where it is defined (NaN if none): what
@@ -88,18 +111,28 @@ pub fn split_metrics(m: &MaskTargets, scores: &[f64], eval: &EvalConfig, seed: u
     }
     out.insert("pixel_accuracy".into(), hits as f64 / counted.max(1) as f64);
     out.insert("loss".into(), dice_ce(m, scores));
+    for c in own_classes(m) {
+        for (key, value) in segmentation_summary(&per_image_of(m, scores, Some(c)), eval.bootstrap, seed) {
+            out.insert(format!("class{c}_{key}"), value);
+        }
+    }
     out
 }
 
 /// `per_image_metrics.csv`: a row per image of each split, what a
 /// segmentation paper's per-case table holds (no pixels).
+/// With more than two classes, a Dice column per structure follows.
 pub fn per_image_csv(splits: &[(&str, &[String], &MaskTargets, &[f64])]) -> String {
-    let mut s = String::from("id,split,dice,iou,sensitivity,specificity,hd95,mean_surface_distance\n");
+    let mut s = String::from("id,split,dice,iou,sensitivity,specificity,hd95,mean_surface_distance");
+    let classes = splits.first().map_or(0..0, |(_, _, m, _)| own_classes(m));
+    classes.clone().for_each(|c| s.push_str(&format!(",class{c}_dice")));
+    s.push('\n');
     let cell = |v: Option<f64>| v.map(|v| format!("{v:.6}")).unwrap_or_default();
     for (split, ids, m, scores) in splits {
-        for (id, r) in ids.iter().zip(per_image(m, scores)) {
+        let by_class: Vec<Vec<ImageSegmentation>> = classes.clone().map(|c| per_image_of(m, scores, Some(c))).collect();
+        for (i, (id, r)) in ids.iter().zip(per_image(m, scores)).enumerate() {
             s.push_str(&format!(
-                "{},{split},{},{},{},{},{},{}\n",
+                "{},{split},{},{},{},{},{},{}",
                 crate::run_dir::csv_field(id),
                 cell(r.dice),
                 cell(r.iou),
@@ -108,6 +141,8 @@ pub fn per_image_csv(splits: &[(&str, &[String], &MaskTargets, &[f64])]) -> Stri
                 cell(r.hd95),
                 cell(r.mean_surface_distance)
             ));
+            by_class.iter().for_each(|per| s.push_str(&format!(",{}", cell(per[i].dice))));
+            s.push('\n');
         }
     }
     s
@@ -160,6 +195,37 @@ mod tests {
         let image1 = (1.0 - e / (0.5 + e) + 1.0 - (1.0 + e) / (1.5 + e)) / 2.0;
         let expected = 2f64.ln() + (image0 + image1) / 2.0;
         assert!((dice_ce(&m, &[0.5; 8]) - expected).abs() < 1e-12);
+    }
+
+    /// Three classes on one 2x3 image: class 1 found exactly, class 2's
+    /// two pixels predicted as one class 2 and one class 1.
+    #[test]
+    fn each_structure_is_scored_on_its_own() {
+        let m = MaskTargets {
+            labels: vec![0, 1, 1, 2, 2, 0],
+            roi: Vec::new(),
+            offsets: vec![0, 6],
+            shapes: vec![[2, 3]],
+            n_classes: 3,
+        };
+        let predicted = [0usize, 1, 1, 2, 1, 0];
+        let scores: Vec<f64> =
+            predicted.iter().flat_map(|&c| (0..3).map(move |k| if k == c { 0.8 } else { 0.1 })).collect();
+        let out = split_metrics(&m, &scores, &EvalConfig { bootstrap: 0, ..EvalConfig::default() }, 0);
+        // Class 1: truth {1, 2}, predicted {1, 2, 4}: Dice 2*2/(2+3) = 0.8.
+        assert!((out["class1_dice"] - 0.8).abs() < 1e-12, "{out:?}");
+        // Class 2: truth {3, 4}, predicted {3}: Dice 2*1/(2+1).
+        assert!((out["class2_dice"] - 2.0 / 3.0).abs() < 1e-12, "{out:?}");
+        // Any structure against background: exact.
+        assert_eq!(out["dice"], 1.0);
+        let csv = per_image_csv(&[("test", &["a".into()], &m, &scores)]);
+        assert!(
+            csv.starts_with(
+                "id,split,dice,iou,sensitivity,specificity,hd95,mean_surface_distance,class1_dice,class2_dice\n"
+            ),
+            "{csv}"
+        );
+        assert!(csv.lines().nth(1).unwrap().ends_with(",0.800000,0.666667"), "{csv}");
     }
 
     #[test]

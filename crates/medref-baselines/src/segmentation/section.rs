@@ -11,11 +11,15 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SegmentationSection {
-    /// The data folder; the patterns are relative to it.
+    /// The data folder; the patterns are relative to it. Or one `.npz`
+    /// holding `{prefix}_images` and `{prefix}_masks` arrays (no patterns;
+    /// `train`/`val`/`test` prefixes are the file's own split).
     pub path: PathBuf,
     /// The images, `{id}` in the file name: `training/images/{id}_training.tif`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub image: String,
     /// The mask of each image: `training/1st_manual/{id}_manual1.gif`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub mask: String,
     /// An optional region of interest per image (DRIVE's field of view):
     /// loss and metrics count only the pixels inside it.
@@ -85,6 +89,11 @@ fn default_jitter() -> f64 {
 }
 
 impl SegmentationSection {
+    /// Whether `path` names one `.npz` of arrays rather than a folder of files.
+    pub fn is_npz(&self) -> bool {
+        self.path.extension().is_some_and(|e| e.eq_ignore_ascii_case("npz"))
+    }
+
     /// The grey level of each class, for masks written by `predict`.
     pub fn grey_levels(&self) -> Vec<u8> {
         self.mask_values.clone().unwrap_or_else(|| vec![0, 255])
@@ -99,7 +108,24 @@ impl DataSection for SegmentationSection {
         std::iter::once(self.path.as_path()).chain(self.split_file.as_deref()).collect()
     }
     fn validate(&self) -> Result<(), (String, String)> {
-        for (key, pattern) in [("image", Some(&self.image)), ("mask", Some(&self.mask)), ("roi", self.roi.as_ref())]
+        if self.is_npz() {
+            let patterns = [&self.test_image, &self.test_mask, &self.roi, &self.test_roi];
+            if !self.image.is_empty() || !self.mask.is_empty() || patterns.iter().any(|p| p.is_some()) {
+                return invalid(
+                    "[data].image",
+                    "an .npz holds its images and masks as arrays: leave out image, mask, roi and the test_ patterns",
+                );
+            }
+        } else if self.image.is_empty() || self.mask.is_empty() {
+            return invalid(
+                "[data].image",
+                "a folder of pairs needs `image` and `mask` patterns with {id} (or give an .npz as `path`)",
+            );
+        }
+        fn given(p: &String) -> Option<&String> {
+            (!p.is_empty()).then_some(p)
+        }
+        for (key, pattern) in [("image", given(&self.image)), ("mask", given(&self.mask)), ("roi", self.roi.as_ref())]
             .into_iter()
             .chain([("test_image", self.test_image.as_ref()), ("test_mask", self.test_mask.as_ref())])
             .chain([("test_roi", self.test_roi.as_ref())])
