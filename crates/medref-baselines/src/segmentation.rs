@@ -6,6 +6,7 @@
 //! images. `predict` writes the predicted mask as PNG.
 
 mod examples;
+mod overlay;
 mod section;
 mod split;
 
@@ -86,6 +87,22 @@ impl Baseline for Segmentation {
         let window =
             SlidingWindow { size: m.patch, overlap: m.overlap, sigma_scale: m.sigma_scale, batch: m.sw_batch_size };
         Ok(Segmenter::new(&spec, window, device))
+    }
+
+    /// The first test image with its true and predicted outlines.
+    fn explanation(run: &Trained<Segmenter>, data: &SegmentationData) -> Result<Option<String>, TrainError> {
+        let Some(pair) = data.splits[2].first() else { return Ok(None) };
+        let (h, w) = (pair.height, pair.width);
+        let pixels: Vec<f32> = pair.image.iter().map(|&v| f32::from(v) / 255.0).collect();
+        let logits = run.model.image_logits(&pixels, [pair.channels, h, w], &run.device);
+        let logits: Vec<f64> = logits.into_iter().map(f64::from).collect();
+        let predicted: Vec<bool> =
+            medref_train::evaluate::argmax_rows(&logits, data.n_classes).into_iter().map(|c| c != 0).collect();
+        let truth: Vec<bool> = pair.mask.iter().map(|&c| c != 0).collect();
+        let png = medref_data::image_png(&pair.image, pair.channels, h, w)
+            .map_err(|e| TrainError::Mismatch(format!("{}: {e}", pair.id)))?;
+        let title = format!("Test image {}: true and predicted outlines", pair.id);
+        Ok(Some(overlay::contour_svg(&png, h, w, &truth, &predicted, &title)))
     }
 
     fn write_data_extras(dir: &Path, data: &SegmentationData) -> Result<(), TrainError> {

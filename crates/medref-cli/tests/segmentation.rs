@@ -50,6 +50,13 @@ fn the_unet_finds_the_planted_disc_and_predict_writes_its_mask() {
     assert!(history.starts_with("epoch,train_loss,val_loss,val_dice,"), "{history}");
     let report = std::fs::read_to_string(run.join("report.html")).unwrap();
     assert!(report.contains("Dice"), "the report shows Dice");
+    // The contour overlay of the first test image, in the run and its report.
+    let overlay = std::fs::read_to_string(run.join("plots/explain.svg")).unwrap();
+    assert!(
+        overlay.contains("data:image/png;base64,iVBOR") && overlay.matches("<path d=\"M").count() == 2,
+        "{overlay}"
+    );
+    assert!(report.contains("true and predicted outlines"), "the report shows the overlay");
 
     // predict: the mask of a test image, as a PNG of the image's size,
     // close to the true mask.

@@ -31,6 +31,8 @@ pub use image_dataset::{ImageDataset, ImageSplit};
 pub use image_folder::{read_class_folders, ClassFolders};
 pub use npz::{read_medmnist, write_medmnist, ArrayInfo};
 pub use segmentation_npz::read_segmentation_npz;
-pub use segmentation_pairs::{mask_png, read_image, read_segmentation_pairs, MaskRule, PairPattern, SegmentationPair};
+pub use segmentation_pairs::{
+    image_png, mask_png, read_image, read_segmentation_pairs, MaskRule, PairPattern, SegmentationPair,
+};
 pub use segmentation_patches::{training_patch, Patch, PatchSampling};
 pub use synth_imaging::SynthImagingSpec;

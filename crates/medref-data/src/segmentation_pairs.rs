@@ -186,6 +186,29 @@ fn classes(path: &Path, grey: &[u8], width: usize, rule: &MaskRule) -> Result<Ve
     }
 }
 
+/// An image of `read_segmentation_pairs` (`[channels, height, width]`, 1
+/// or 3 channels) as PNG, for pictures of the run (contour overlays).
+pub fn image_png(pixels: &[u8], channels: usize, height: usize, width: usize) -> Result<Vec<u8>, String> {
+    let plane = height * width;
+    if pixels.len() != channels * plane || !(channels == 1 || channels == 3) {
+        return Err(format!("{} values are not a {channels}-channel {width}x{height} image", pixels.len()));
+    }
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    let written = if channels == 1 {
+        image::GrayImage::from_raw(width as u32, height as u32, pixels.to_vec())
+            .map(|img| img.write_to(&mut bytes, image::ImageFormat::Png))
+    } else {
+        let rgb: Vec<u8> = (0..plane).flat_map(|p| (0..3).map(move |c| pixels[c * plane + p])).collect();
+        image::RgbImage::from_raw(width as u32, height as u32, rgb)
+            .map(|img| img.write_to(&mut bytes, image::ImageFormat::Png))
+    };
+    match written {
+        Some(Ok(())) => Ok(bytes.into_inner()),
+        Some(Err(e)) => Err(format!("encoding the PNG: {e}")),
+        None => Err(format!("the pixels do not fill a {width}x{height} image")),
+    }
+}
+
 /// A predicted mask as an 8-bit grey PNG, the grey level of class `k`
 /// being `grey_levels[k]` (the levels the masks were read with, so the
 /// file reads back to the same classes). `classes` is row-major.
