@@ -69,7 +69,8 @@ pub(crate) fn outline(mask: &[bool], h: usize, w: usize) -> String {
 /// the true outline in green, the predicted one in magenta.
 pub(crate) fn contour_svg(png: &[u8], h: usize, w: usize, truth: &[bool], predicted: &[bool], title: &str) -> String {
     let scale = (560.0 / w as f64).min(4.0);
-    let (width, height) = (w as f64 * scale, h as f64 * scale);
+    // At least wide enough for the title and the legend.
+    let (width, height) = ((w as f64 * scale).max(460.0), h as f64 * scale);
     let stroke = (1.5 / scale).max(0.15);
     let top = 26.0;
     let mut s = format!(
