@@ -226,8 +226,8 @@ fn plots_section(run: &Run) -> String {
                 Ok(svg) => {
                     let _ = write!(
                         s,
-                        "<figure class=\"wide\">\n{svg}\n<figcaption>{}: how the prediction depends on each part of \
-                         the input (from the run directory).</figcaption>\n</figure>\n",
+                        "<figure class=\"wide\">\n{svg}\n<figcaption>{}: what the model made of one test example \
+                         (saliency, or a mask's outlines; from the run directory).</figcaption>\n</figure>\n",
                         escape(&e.file)
                     );
                 }
