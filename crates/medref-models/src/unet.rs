@@ -188,9 +188,12 @@ mod tests {
 
     /// A bright square on noise is the mask: a few Adam steps on per-pixel
     /// cross-entropy must learn it to a Dice above 0.9 on a new image.
+    /// Seeded, with steps to spare: 60 unseeded steps fell short about one
+    /// run in ten under load.
     #[test]
     fn learns_a_planted_square() {
         let device = Device::flex().autodiff();
+        device.seed(7);
         let image = |seed: u64| -> (Vec<f32>, Vec<i64>) {
             let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
             let mut noise = || {
@@ -213,7 +216,7 @@ mod tests {
         let (xs, ys): (Vec<Vec<f32>>, Vec<Vec<i64>>) = (0..8).map(image).unzip();
         let x = Tensor::<4>::from_data(TensorData::new(xs.concat(), [8, 1, 16, 16]), &device);
         let y = Tensor::<1, Int>::from_data(TensorData::new(ys.concat(), [8 * 256]), &device);
-        for _ in 0..60 {
+        for _ in 0..100 {
             let logits = model.logits(x.clone());
             let loss = burn::nn::loss::CrossEntropyLossConfig::new().init(&device).forward(logits, y.clone());
             let grads = GradientsParams::from_grads(loss.backward(), &model);
