@@ -30,5 +30,5 @@ pub use image_dataset::{ImageDataset, ImageSplit};
 pub use image_folder::{read_class_folders, ClassFolders};
 pub use npz::{read_medmnist, write_medmnist, ArrayInfo};
 pub use segmentation_pairs::{mask_png, read_image, read_segmentation_pairs, MaskRule, PairPattern, SegmentationPair};
-pub use segmentation_patches::{plain_patch, training_patch, Patch, PatchSampling};
+pub use segmentation_patches::{training_patch, Patch, PatchSampling};
 pub use synth_imaging::SynthImagingSpec;

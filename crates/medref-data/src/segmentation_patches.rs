@@ -117,15 +117,6 @@ fn transform(patch: Patch, size: usize, channels: usize, map: impl Fn(usize, usi
     }
 }
 
-/// A patch of `pair` centred on a pixel drawn uniformly, as it is: no
-/// preference for foreground, no flip, turn or change of brightness. The
-/// sliding window sees every part of an image alike and unchanged, so
-/// statistics meant for inference (precise batch norm's) are taken over
-/// patches like these rather than over training patches.
-pub fn plain_patch(pair: &SegmentationPair, size: usize, rng: &mut Rng) -> Patch {
-    cut(pair, rng.below(pair.height * pair.width), size)
-}
-
 /// A random training patch of `pair`, varied as `sampling` says, every
 /// draw taken from `rng` in a fixed order (so a seed fixes the batch).
 pub fn training_patch(pair: &SegmentationPair, sampling: &PatchSampling, rng: &mut Rng) -> Patch {

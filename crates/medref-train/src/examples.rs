@@ -59,9 +59,7 @@ pub trait Examples {
 
     /// Builds the input for the examples at `indices`, on `device`.
     /// `augment` is `Some` for training batches only and carries the seeded
-    /// generator that random augmentation must draw from; `None` asks for
-    /// the examples as inference sees them, also on the training split
-    /// (the loop's batch-norm statistics pass, [`crate::precise_bn`]).
+    /// generator that random augmentation must draw from.
     fn batch(&self, indices: &[usize], device: &Device, augment: Option<&mut Rng>) -> Self::Input;
 
     /// A training batch: the input and its dense targets `[score rows,

@@ -269,7 +269,8 @@ where
         model = trained;
         seen += n;
         if cfg.precise_bn {
-            model = recompute_batch_norm_statistics(model, train, cfg.batch_size, device)?;
+            let augment = Rng::derive(seed, &format!("batch-norm-statistics-{epoch}"));
+            model = recompute_batch_norm_statistics(model, train, cfg.batch_size, augment, device)?;
         }
 
         let scores = predict_scores(&model.valid(), val, &eval_device, eval_batch)?;

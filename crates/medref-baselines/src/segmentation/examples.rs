@@ -3,15 +3,12 @@
 //! from image `i / patches_per_image`), cut with their masks at batch time,
 //! so they build their own targets ([`Examples::training_batch`]).
 //! Validation and test examples are whole images, which the network
-//! predicts by a sliding window. Asked for a batch without a generator (the
-//! loop's statistics pass, precise batch norm), a training split gives
-//! plain patches: anywhere in the image and unaugmented, as the sliding
-//! window sees it.
+//! predicts by a sliding window.
 
 use burn::prelude::*;
 use medref_core::seed::Rng;
 use medref_core::targets::MaskTargets;
-use medref_data::{plain_patch, training_patch, PatchSampling, SegmentationPair};
+use medref_data::{training_patch, PatchSampling, SegmentationPair};
 use medref_models::SegmentationInput;
 use medref_train::examples::content_key;
 use medref_train::{Examples, Targets};
@@ -58,10 +55,8 @@ impl<'a> SegmentationExamples<'a> {
         &self.pairs[i / per]
     }
 
-    /// Patches (inputs) and their dense targets `[pixels, n_classes + 1]`:
-    /// training patches, or with `plain` patches as they are (see
-    /// [`plain_patch`]).
-    fn draw(&self, indices: &[usize], device: &Device, rng: &mut Rng, plain: bool) -> (Tensor<4>, Tensor<2>) {
+    /// Patches (inputs) and their dense targets `[pixels, n_classes + 1]`.
+    fn draw(&self, indices: &[usize], device: &Device, rng: &mut Rng) -> (Tensor<4>, Tensor<2>) {
         let (sampling, _) = self.patches.as_ref().expect("patches are drawn for training splits");
         let size = sampling.size;
         let channels = self.pairs.first().map_or(1, |p| p.channels);
@@ -69,11 +64,7 @@ impl<'a> SegmentationExamples<'a> {
         let mut pixels = Vec::with_capacity(indices.len() * channels * size * size);
         let mut dense = vec![0f32; indices.len() * size * size * (k + 1)];
         for (b, &i) in indices.iter().enumerate() {
-            let patch = if plain {
-                plain_patch(self.image_of(i), size, rng)
-            } else {
-                training_patch(self.image_of(i), sampling, rng)
-            };
+            let patch = training_patch(self.image_of(i), sampling, rng);
             pixels.extend_from_slice(&patch.pixels);
             for (q, (&class, &counts)) in patch.classes.iter().zip(&patch.counts).enumerate() {
                 let row = (b * size * size + q) * (k + 1);
@@ -110,17 +101,13 @@ impl Examples for SegmentationExamples<'_> {
 
     fn batch(&self, indices: &[usize], device: &Device, augment: Option<&mut Rng>) -> SegmentationInput {
         if self.patches.is_some() {
-            let patches = match augment {
-                Some(rng) => self.draw(indices, device, rng, false).0,
-                // Statistics over the training images: a stream fixed by
-                // the batch's first example, so every pass draws the same
-                // patches and consecutive batches different ones.
-                None => {
-                    let mut rng = Rng::derive(0, &format!("plain-patches-{}", indices.first().copied().unwrap_or(0)));
-                    self.draw(indices, device, &mut rng, true).0
-                }
-            };
-            return SegmentationInput::Patches(Box::new(patches));
+            // The loop asks a patch split only for training batches, which
+            // carry the seeded generator; a fixed one keeps any other caller
+            // deterministic.
+            let mut fallback = Rng::new(0);
+            return SegmentationInput::Patches(Box::new(
+                self.draw(indices, device, augment.unwrap_or(&mut fallback)).0,
+            ));
         }
         let images = indices
             .iter()
@@ -133,7 +120,7 @@ impl Examples for SegmentationExamples<'_> {
     }
 
     fn training_batch(&self, indices: &[usize], device: &Device, augment: &mut Rng) -> (SegmentationInput, Tensor<2>) {
-        let (x, y) = self.draw(indices, device, augment, false);
+        let (x, y) = self.draw(indices, device, augment);
         (SegmentationInput::Patches(Box::new(x)), y)
     }
 }

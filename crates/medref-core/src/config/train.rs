@@ -135,7 +135,7 @@ pub struct TrainConfig {
     pub augment: AugmentConfig,
     /// After each epoch, set every batch-norm layer's running mean and
     /// variance to those of its inputs over the whole training split under
-    /// the epoch's weights (training mode, no augmentation, no gradient),
+    /// the epoch's weights (training batches, no gradient),
     /// before validation scores the epoch, so the epoch chosen and the
     /// model saved normalise as they were trained. Off: the running
     /// averages (momentum 0.1), which after few steps lag the weights and
