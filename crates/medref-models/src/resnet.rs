@@ -131,7 +131,10 @@ impl crate::Network for ResNet {
 
     fn batch_norms_mut(&mut self) -> Vec<&mut BatchNorm> {
         let units = std::iter::once(&mut self.stem).chain(
-            self.blocks.iter_mut().flat_map(|b| [Some(&mut b.first), Some(&mut b.second), b.shortcut.as_mut()]).flatten(),
+            self.blocks
+                .iter_mut()
+                .flat_map(|b| [Some(&mut b.first), Some(&mut b.second), b.shortcut.as_mut()])
+                .flatten(),
         );
         units.filter_map(|u| u.norm.as_mut()).collect()
     }
