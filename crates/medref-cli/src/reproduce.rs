@@ -9,6 +9,7 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use medref_core::fsutil::write_atomic;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -47,6 +48,13 @@ pub struct Baseline {
     /// baseline whose mean passes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seed_tolerance: Option<f64>,
+    /// Further test metrics and the least value each may take, judged as
+    /// `metric` is (the mean within `tolerance`, the worst seed within the
+    /// seed tolerance): a classifier's accuracy or F1 at its cut-off beside
+    /// AUROC, which ranks the scores and so cannot see them all shifted to
+    /// one side of the cut-off.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub at_least: BTreeMap<String, f64>,
     pub source: String,
 }
 
@@ -58,6 +66,25 @@ impl Baseline {
         } else {
             value >= self.reference - tolerance
         }
+    }
+
+    /// Why the `at_least` metrics fail, given each one's value per seed
+    /// (first seed `first_seed`); `None` when they all pass.
+    fn short_of_bars(&self, first_seed: u64, per_seed: &BTreeMap<String, Vec<f64>>) -> Option<String> {
+        for (name, &bar) in &self.at_least {
+            let values = per_seed.get(name).filter(|v| !v.is_empty() && v.iter().all(|x| !x.is_nan()));
+            let Some(values) = values else { return Some(format!("metrics.json has no test `{name}`")) };
+            let mean = values.iter().sum::<f64>() / values.len() as f64;
+            if mean < bar - self.tolerance {
+                return Some(format!("{name} {mean:.4} is below its bar {bar:.3}"));
+            }
+            let (seed, worst) =
+                (first_seed..).zip(values.iter().copied()).min_by(|a, b| a.1.total_cmp(&b.1)).expect("a value");
+            if values.len() > 1 && worst < bar - self.seed_tolerance() {
+                return Some(format!("seed {seed} gives {name} {worst:.4}, below its bar {bar:.3}"));
+            }
+        }
+        None
     }
 
     fn seed_tolerance(&self) -> f64 {
@@ -99,6 +126,9 @@ pub struct RowResult {
     pub measured_sd: Option<f64>,
     /// The metric of each seed's run, in seed order.
     pub per_seed: Vec<f64>,
+    /// Each `at_least` metric's value per seed, in seed order.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub at_least_per_seed: BTreeMap<String, Vec<f64>>,
     /// With several seeds, the worst one: `(seed, metric)`.
     pub worst_seed: Option<(u64, f64)>,
     /// For classifiers: AUROC, per-class recall and F1 of the first seed's
@@ -118,6 +148,7 @@ impl RowResult {
             measured: None,
             measured_sd: None,
             per_seed: Vec::new(),
+            at_least_per_seed: BTreeMap::new(),
             worst_seed: None,
             classes: None,
             status: status.into(),
@@ -128,12 +159,13 @@ impl RowResult {
     }
 
     /// Judges the mean over seeds against the reference, and with several
-    /// seeds the worst seed against the seed tolerance. `first_seed` is the
-    /// seed of `per_seed[0]`.
+    /// seeds the worst seed against the seed tolerance; then each
+    /// `at_least` metric the same way. `first_seed` is the seed of
+    /// `per_seed[0]`.
     fn judge(
         baseline: Baseline,
         first_seed: u64,
-        per_seed: Vec<f64>,
+        (per_seed, at_least_per_seed): (Vec<f64>, BTreeMap<String, Vec<f64>>),
         classes: Option<String>,
         run_dir: PathBuf,
         seconds: f64,
@@ -162,10 +194,25 @@ impl RowResult {
                     "fail".to_string(),
                     format!("seed {seed} gives {v:.4}, beyond the seed tolerance {:.3}", baseline.seed_tolerance()),
                 ),
-                _ => ("pass".to_string(), String::new()),
+                _ => match baseline.short_of_bars(first_seed, &at_least_per_seed) {
+                    Some(why) => ("fail".to_string(), why),
+                    None => ("pass".to_string(), String::new()),
+                },
             },
         };
-        RowResult { baseline, measured, measured_sd, per_seed, worst_seed, classes, status, detail, seconds, run_dir }
+        RowResult {
+            baseline,
+            measured,
+            measured_sd,
+            per_seed,
+            at_least_per_seed,
+            worst_seed,
+            classes,
+            status,
+            detail,
+            seconds,
+            run_dir,
+        }
     }
 }
 
@@ -251,6 +298,7 @@ fn run_row(exe: &Path, b: Baseline, out: &Path, device: &str, seeds: u64) -> Row
         return RowResult::failed(b, "skipped", detail, run_dir, 0.0);
     }
     let mut per_seed = Vec::new();
+    let mut at_least: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     let mut classes = None;
     for k in 0..seeds {
         // One seed keeps the row's folder as it always was; several get one each.
@@ -273,7 +321,11 @@ fn run_row(exe: &Path, b: Baseline, out: &Path, device: &str, seeds: u64) -> Row
                     .unwrap_or_default();
                 match test[&b.metric].as_f64() {
                     Some(v) => per_seed.push(v),
-                    None => return RowResult::judge(b, config.seed, Vec::new(), None, run_dir, seconds),
+                    None => return RowResult::judge(b, config.seed, Default::default(), None, run_dir, seconds),
+                }
+                for name in b.at_least.keys() {
+                    // NaN where absent: the judge names it.
+                    at_least.entry(name.clone()).or_default().push(test[name].as_f64().unwrap_or(f64::NAN));
                 }
                 if classes.is_none() {
                     classes = class_summary(&test);
@@ -287,7 +339,7 @@ fn run_row(exe: &Path, b: Baseline, out: &Path, device: &str, seeds: u64) -> Row
             Err(e) => return RowResult::failed(b, "error", e.to_string(), run_dir, seconds),
         }
     }
-    RowResult::judge(b, config.seed, per_seed, classes, run_dir, started.elapsed().as_secs_f64())
+    RowResult::judge(b, config.seed, (per_seed, at_least), classes, run_dir, started.elapsed().as_secs_f64())
 }
 
 /// `AUROC 0.94; recall 0.91 / 0.88; F1 0.90` from a classifier's test
@@ -309,12 +361,41 @@ fn class_summary(test: &serde_json::Value) -> Option<String> {
     Some(s)
 }
 
+/// `f1 0.9412 +- 0.0210 (>= 0.800; worst 0.9100)`, one per `at_least`
+/// metric, or `-`.
+fn bars_text(r: &RowResult) -> String {
+    let parts: Vec<String> = r
+        .baseline
+        .at_least
+        .iter()
+        .map(|(name, bar)| {
+            let values = r.at_least_per_seed.get(name).map_or(&[][..], Vec::as_slice);
+            let n = values.len() as f64;
+            if values.is_empty() {
+                return format!("{name} - (>= {bar:.3})");
+            }
+            let mean = values.iter().sum::<f64>() / n;
+            if values.len() == 1 {
+                return format!("{name} {mean:.4} (>= {bar:.3})");
+            }
+            let sd = (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+            let worst = values.iter().copied().fold(f64::INFINITY, f64::min);
+            format!("{name} {mean:.4} +- {sd:.4} (>= {bar:.3}; worst {worst:.4})")
+        })
+        .collect();
+    if parts.is_empty() {
+        "-".into()
+    } else {
+        parts.join("; ")
+    }
+}
+
 /// The results as a Markdown table (also what the terminal shows): the
 /// mean (and sd, with several seeds) of each row's metric, and for
 /// classifiers the per-class recall and F1 beside AUROC.
 pub fn markdown(results: &[RowResult]) -> String {
     let mut s = String::from(
-        "| baseline | metric | reference | tolerance | measured | seeds | worst seed | result | classes | time |\n|---|---|---|---|---|---|---|---|---|---|\n",
+        "| baseline | metric | reference | tolerance | measured | seeds | worst seed | also at least | result | classes | time |\n|---|---|---|---|---|---|---|---|---|---|---|\n",
     );
     for r in results {
         let b = &r.baseline;
@@ -331,12 +412,13 @@ pub fn markdown(results: &[RowResult]) -> String {
             format!("{} ({})", r.status.to_uppercase(), r.detail)
         };
         s.push_str(&format!(
-            "| {} | {} | {sign} {:.3} | {:.3} | {measured} | {} | {worst} | {result} | {} | {:.1} s |\n",
+            "| {} | {} | {sign} {:.3} | {:.3} | {measured} | {} | {worst} | {} | {result} | {} | {:.1} s |\n",
             b.name,
             b.metric,
             b.reference,
             b.tolerance,
             r.per_seed.len(),
+            bars_text(r),
             r.classes.as_deref().unwrap_or("-"),
             r.seconds
         ));
@@ -359,12 +441,13 @@ mod tests {
             tolerance,
             direction: direction.into(),
             seed_tolerance: None,
+            at_least: BTreeMap::new(),
             source: "s".into(),
         }
     }
 
     fn judged(b: Baseline, per_seed: &[f64]) -> RowResult {
-        RowResult::judge(b, 0, per_seed.to_vec(), None, PathBuf::new(), 0.0)
+        RowResult::judge(b, 0, (per_seed.to_vec(), BTreeMap::new()), None, PathBuf::new(), 0.0)
     }
 
     #[test]
@@ -388,5 +471,30 @@ mod tests {
         assert_eq!((r.worst_seed, r.status.as_str()), (Some((1, 1.25)), "fail"));
         // One seed: only the mean is judged.
         assert_eq!(judged(row(0.85, 0.0, "higher"), &[0.9]).worst_seed, None);
+    }
+
+    /// imaging-tiny before precise batch norm: AUROC over its bar on every
+    /// seed, F1 at the 0.5 cut-off 0.28 on average and 0 for seed 2.
+    #[test]
+    fn a_row_that_ranks_but_does_not_classify_fails_its_at_least_bar() {
+        let auroc = vec![0.999, 0.998, 0.987, 0.999, 1.0];
+        let mut b = row(0.90, 0.0, "higher");
+        b.at_least.insert("f1".into(), 0.8);
+        let judge = |f1: &[f64]| {
+            let bars = BTreeMap::from([("f1".to_string(), f1.to_vec())]);
+            RowResult::judge(b.clone(), 0, (auroc.clone(), bars), None, PathBuf::new(), 0.0)
+        };
+        let before = judge(&[0.205, 0.511, 0.0, 0.333, 0.333]);
+        assert_eq!(before.status, "fail");
+        assert!(before.detail.contains("f1 0.2764 is below its bar 0.800"), "{}", before.detail);
+        assert!(bars_text(&before).starts_with("f1 0.2764 +- "), "{}", bars_text(&before));
+        // A good mean with one seed under the bar (tolerance 0: every seed must meet it).
+        let one_short = judge(&[0.95, 0.97, 0.79, 0.96, 0.98]);
+        assert_eq!(one_short.status, "fail");
+        assert!(one_short.detail.contains("seed 2 gives f1 0.7900"), "{}", one_short.detail);
+        assert_eq!(judge(&[0.95, 0.97, 0.9, 0.96, 0.98]).status, "pass");
+        // A metric the runs did not write fails the row rather than passing it.
+        let absent = judge(&[0.95, f64::NAN, 0.9, 0.96, 0.98]);
+        assert_eq!((absent.status.as_str(), absent.detail.as_str()), ("fail", "metrics.json has no test `f1`"));
     }
 }

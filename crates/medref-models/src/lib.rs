@@ -4,6 +4,7 @@
 //! the logits mean (softmax over classes, one sigmoid per label) is the
 //! training loop's business, so one loop serves every domain.
 
+pub mod batch_norm_moments;
 pub mod dna_cnn;
 pub mod mlp;
 pub mod network;
@@ -15,6 +16,7 @@ pub mod sliding_window;
 pub mod tcn;
 pub mod unet;
 
+pub use batch_norm_moments::{count_batch_norms, BatchNormMoments};
 pub use dna_cnn::DnaCnn;
 pub use mlp::Mlp;
 pub use network::Network;

@@ -3,6 +3,7 @@
 //! it beside the model, so a model's training-only terms (the TCN's
 //! smoothing loss) live with the model, not in the loop.
 
+use burn::nn::BatchNorm;
 use burn::prelude::*;
 
 /// A burn module that maps an input batch to logits `[rows, n_outputs]`
@@ -18,5 +19,15 @@ pub trait Network: Module + Clone {
     /// loss (a smoothing term, say). Only training calls this.
     fn logits_and_penalty(&self, input: Self::Input) -> (Tensor<2>, Option<Tensor<1>>) {
         (self.logits(input), None)
+    }
+
+    /// Every batch-norm layer of the model, always in the same order, so
+    /// the loop can replace their running statistics with the training
+    /// set's own (see [`crate::batch_norm_moments`]). A model with batch
+    /// norm must list all of them: the loop counts the layers by type and
+    /// refuses a model whose list falls short. Models without batch norm
+    /// keep the default.
+    fn batch_norms_mut(&mut self) -> Vec<&mut BatchNorm> {
+        Vec::new()
     }
 }

@@ -128,6 +128,16 @@ impl crate::Network for ResNet {
     fn logits(&self, input: Tensor<4>) -> Tensor<2> {
         self.forward(input)
     }
+
+    fn batch_norms_mut(&mut self) -> Vec<&mut BatchNorm> {
+        let units = std::iter::once(&mut self.stem).chain(
+            self.blocks
+                .iter_mut()
+                .flat_map(|b| [Some(&mut b.first), Some(&mut b.second), b.shortcut.as_mut()])
+                .flatten(),
+        );
+        units.filter_map(|u| u.norm.as_mut()).collect()
+    }
 }
 
 #[cfg(test)]
@@ -145,5 +155,21 @@ mod tests {
         assert_eq!(model.features(x).dims(), [3, 16, 7, 7]);
         let rgb = ResNet::new(&cfg, 3, 14, &device);
         assert_eq!(rgb.forward(Tensor::<4>::zeros([2, 3, 64, 64], &device)).dims(), [2, 14]);
+    }
+
+    /// Every batch-norm layer is listed (the stem, two per block, and the
+    /// projection shortcuts of the stride-2 blocks), and none without it.
+    #[test]
+    fn lists_every_batch_norm_layer() {
+        use crate::Network;
+        let device = Device::flex();
+        let cfg = ResnetConfig { width: 4, stages: 3, blocks_per_stage: 2, dropout: 0.0, batch_norm: true };
+        let mut model = ResNet::new(&cfg, 1, 2, &device);
+        // 1 stem + 6 blocks x 2 + 2 projections.
+        let listed = model.batch_norms_mut().len();
+        assert_eq!((listed, crate::count_batch_norms(&model)), (15, 15));
+        let mut plain = ResNet::new(&ResnetConfig { batch_norm: false, ..cfg }, 1, 2, &device);
+        let listed = plain.batch_norms_mut().len();
+        assert_eq!((listed, crate::count_batch_norms(&plain)), (0, 0));
     }
 }

@@ -5,6 +5,7 @@
 
 use crate::sliding_window::{cut_window, gaussian_importance, plan, Stitcher};
 use crate::unet::{Unet, UnetSpec};
+use burn::nn::BatchNorm;
 use burn::prelude::*;
 
 /// What a segmentation batch holds.
@@ -89,6 +90,10 @@ impl crate::Network for Segmenter {
                 Tensor::<2>::from_data(TensorData::new(rows, [n, k]), &device)
             }
         }
+    }
+
+    fn batch_norms_mut(&mut self) -> Vec<&mut BatchNorm> {
+        self.unet.batch_norms_mut()
     }
 }
 

@@ -163,6 +163,11 @@ impl crate::Network for Unet {
         let [b, k, h, w] = logits.dims();
         logits.permute([0, 2, 3, 1]).reshape([b * h * w, k])
     }
+
+    fn batch_norms_mut(&mut self) -> Vec<&mut BatchNorm> {
+        let steps = self.down.iter_mut().chain([&mut self.bottom]).chain(self.up.iter_mut().map(|u| &mut u.conv));
+        steps.flat_map(|s| s.norms.iter_mut()).collect()
+    }
 }
 
 #[cfg(test)]
@@ -184,6 +189,15 @@ mod tests {
             assert_eq!(model.forward(x.clone()).dims(), [2, 2, 16, 12]);
             assert_eq!(model.logits(x).dims(), [2 * 16 * 12, 2]);
         }
+    }
+
+    /// Two batch-norm layers per double convolution: `depth` down, the
+    /// bottom, `depth` up.
+    #[test]
+    fn lists_every_batch_norm_layer() {
+        let mut model = Unet::new(&spec(true), &Device::flex());
+        let listed = model.batch_norms_mut().len();
+        assert_eq!((listed, crate::count_batch_norms(&model)), (10, 10));
     }
 
     /// A bright square on noise is the mask: a few Adam steps on per-pixel

@@ -1,22 +1,25 @@
 //! The one training loop.
 //!
 //! Seeded shuffling, Adam/AdamW with weight decay, a per-epoch learning-rate
-//! schedule, class weights, early stopping on a validation metric,
-//! best-checkpoint selection and an atomic checkpoint every epoch. Domains
-//! reuse it unchanged through [`Examples`] and [`Network`].
+//! schedule, class weights, batch-norm statistics recomputed on the
+//! training split after each epoch (`precise_bn`), early stopping on a
+//! validation metric, best-checkpoint selection and an atomic checkpoint
+//! every epoch. Domains reuse it unchanged through [`Examples`] and
+//! [`Network`].
 
 use crate::checkpoint::{load_weights, Checkpoints};
 use crate::evaluate::{monitor_value, predict_scores, score_loss};
 use crate::examples::{Examples, Network, OutputKind};
 pub use crate::history::EpochRecord;
 use crate::loss::{balanced_class_weights, batch_loss};
+use crate::precise_bn::recompute_batch_norm_statistics;
 use crate::schedule::learning_rate;
 use crate::TrainError;
 use burn::optim::decay::WeightDecayConfig;
 use burn::optim::{AdamConfig, AdamWConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 use burn::tensor::Bytes;
-use medref_core::config::{ClassWeights, OptimizerKind, TrainConfig};
+use medref_core::config::{ClassWeights, Monitor, OptimizerKind, TrainConfig};
 use medref_core::seed::Rng;
 use std::time::Instant;
 
@@ -156,6 +159,20 @@ where
     })
 }
 
+/// Whether an epoch's validation `(metric, loss)` beats the best so far:
+/// a better monitored metric, or the same one with a lower loss. A ranking
+/// metric on a small validation split saturates (AUROC 1.0 from the second
+/// epoch of the tiny imaging run), and without the tie broken the first
+/// epoch to reach it would be kept, however far from calibrated its scores.
+fn improves(monitor: Monitor, (metric, loss): (f64, f64), best: Option<(f64, f64)>) -> bool {
+    match best {
+        None => metric.is_finite(),
+        Some((b, _)) if monitor.maximise() && metric > b => true,
+        Some((b, _)) if !monitor.maximise() && metric < b => true,
+        Some((b, best_loss)) => metric == b && loss < best_loss,
+    }
+}
+
 /// Trains `model` on `train`, selecting the best epoch on `val`.
 ///
 /// `device` must be an autodiff device; inference for validation runs on
@@ -196,7 +213,8 @@ where
     let eval_batch = cfg.batch_size.max(256);
 
     let mut history = Vec::new();
-    let mut best: Option<(M, usize, f64)> = None;
+    // The best model, its epoch, and its validation (metric, loss).
+    let mut best: Option<(M, usize, (f64, f64))> = None;
     let mut stale = 0usize;
     let mut stopped_early = false;
     let mut first_epoch = 0;
@@ -214,7 +232,8 @@ where
                 // Into a copy of its own: a clone shares the batch-norm
                 // running statistics, and loading would overwrite the
                 // training model's with the best epoch's.
-                best = Some((load_weights(model.valid(), &dir.join(file))?, state.best_epoch, record.val_metric));
+                let scores = (record.val_metric, record.val_loss);
+                best = Some((load_weights(model.valid(), &dir.join(file))?, state.best_epoch, scores));
             }
             stale = state.epoch - state.best_epoch.min(state.epoch);
             first_epoch = state.epoch;
@@ -249,11 +268,15 @@ where
             })?;
         model = trained;
         seen += n;
+        if cfg.precise_bn {
+            let augment = Rng::derive(seed, &format!("batch-norm-statistics-{epoch}"));
+            model = recompute_batch_norm_statistics(model, train, cfg.batch_size, augment, device)?;
+        }
 
         let scores = predict_scores(&model.valid(), val, &eval_device, eval_batch)?;
         let val_loss = score_loss(val.targets(), &scores);
         let val_metric = match cfg.monitor {
-            medref_core::config::Monitor::Loss => val_loss,
+            Monitor::Loss => val_loss,
             m => monitor_value(val.targets(), &scores, m),
         };
         let record = EpochRecord {
@@ -264,15 +287,11 @@ where
             val_metric,
             seconds: epoch_start.elapsed().as_secs_f64(),
         };
-        let improved = match &best {
-            None => val_metric.is_finite(),
-            Some((_, _, b)) if cfg.monitor.maximise() => val_metric > *b,
-            Some((_, _, b)) => val_metric < *b,
-        };
+        let improved = improves(cfg.monitor, (val_metric, val_loss), best.as_ref().map(|b| b.2));
         if improved {
             // `valid()` is a copy with its own running statistics (a clone
             // would share them and drift with later epochs).
-            best = Some((model.valid(), epoch + 1, val_metric));
+            best = Some((model.valid(), epoch + 1, (val_metric, val_loss)));
             stale = 0;
         } else {
             stale += 1;
@@ -288,7 +307,7 @@ where
         }
     }
     progress.finish();
-    let (best, best_epoch, _) = best.unwrap_or((model, history.len(), f64::NAN));
+    let (best, best_epoch, _) = best.unwrap_or((model, history.len(), (f64::NAN, f64::NAN)));
     Ok(Fitted {
         best,
         best_epoch,

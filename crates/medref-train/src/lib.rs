@@ -19,6 +19,7 @@ pub mod leakage;
 pub mod loss;
 pub mod mask_metrics;
 pub mod operating_point;
+pub mod precise_bn;
 pub mod pytorch_weights;
 pub mod run;
 pub mod run_dir;

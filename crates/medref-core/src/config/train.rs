@@ -133,6 +133,16 @@ pub struct TrainConfig {
     pub class_weights: ClassWeights,
     #[serde(default)]
     pub augment: AugmentConfig,
+    /// After each epoch, set every batch-norm layer's running mean and
+    /// variance to those of its inputs over the whole training split under
+    /// the epoch's weights (training batches, no gradient),
+    /// before validation scores the epoch, so the epoch chosen and the
+    /// model saved normalise as they were trained. Off: the running
+    /// averages (momentum 0.1), which after few steps lag the weights and
+    /// shift the scores away from the cut-off. No effect on models without
+    /// batch norm.
+    #[serde(default = "yes")]
+    pub precise_bn: bool,
 }
 
 impl Default for TrainConfig {
@@ -151,6 +161,7 @@ impl Default for TrainConfig {
             monitor: default_monitor(),
             class_weights: default_class_weights(),
             augment: AugmentConfig::default(),
+            precise_bn: yes(),
         }
     }
 }

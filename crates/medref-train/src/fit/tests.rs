@@ -101,6 +101,28 @@ fn the_best_epoch_follows_the_monitors_direction() {
     }
 }
 
+/// The planted points are separable, so validation AUROC reaches 1.0 in a
+/// few epochs while the loss keeps falling: the epoch kept is the one with
+/// the lowest loss among those at the best AUROC, not the first to get there.
+#[test]
+fn a_saturated_monitor_is_broken_by_the_validation_loss() {
+    let f = train(&config(12, 0.05, Monitor::Auroc, 0), None).unwrap();
+    let top = f.history.iter().map(|r| r.val_metric).fold(f64::NEG_INFINITY, f64::max);
+    let tied: Vec<&EpochRecord> = f.history.iter().filter(|r| r.val_metric == top).collect();
+    assert!(tied.len() > 1, "no tie at the top: {:?}", f.history);
+    let lowest = tied.iter().min_by(|a, b| a.val_loss.total_cmp(&b.val_loss)).unwrap();
+    assert!(lowest.epoch > tied[0].epoch, "the loss did not fall after the top was reached");
+    assert_eq!(f.best_epoch, lowest.epoch);
+    // The rule itself: better metric first, the loss only between equals.
+    assert!(improves(Monitor::Auroc, (0.9, 0.5), Some((0.8, 0.1))));
+    assert!(!improves(Monitor::Auroc, (0.8, 0.5), Some((0.9, 0.6))));
+    assert!(improves(Monitor::Auroc, (0.9, 0.4), Some((0.9, 0.5))));
+    assert!(!improves(Monitor::Auroc, (0.9, 0.5), Some((0.9, 0.5))));
+    assert!(improves(Monitor::Rmse, (1.0, 0.2), Some((1.0, 0.3))));
+    assert!(!improves(Monitor::Rmse, (1.1, 0.1), Some((1.0, 0.3))));
+    assert!(!improves(Monitor::Auroc, (f64::NAN, 0.1), None));
+}
+
 #[test]
 fn a_loss_that_is_not_finite_stops_with_the_epoch_and_batches() {
     let (mut train_set, val) = (Points::planted(64, 1), Points::planted(32, 2));
