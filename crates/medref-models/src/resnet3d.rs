@@ -5,9 +5,10 @@
 //! too slow to teach with on two cores, so this keeps their ingredients
 //! (3x3x3 residual blocks, batch norm, stride-2 stages, global average
 //! pooling) at the width and depth set in the config, with the same keys
-//! as the 2D model. Convolutions are burn's `conv3d`; batch norm runs our
-//! CPU kernel on the volume seen as `[b, c, d*h, w]` (statistics are per
-//! channel over every voxel either way, and the reshape copies nothing).
+//! as the 2D model. On the CPU, convolutions run as sums of our 2D kernel
+//! over depth taps (`medref_kernels::conv3d`) and batch norm as our kernel
+//! on the volume seen as `[b, c, d*h, w]` (statistics are per channel over
+//! every voxel either way); elsewhere they are burn's operations.
 
 use burn::nn::conv::{Conv3d, Conv3dConfig};
 use burn::nn::pool::{AdaptiveAvgPool3d, AdaptiveAvgPool3dConfig};
@@ -37,7 +38,8 @@ impl ConvNorm3d {
 
     /// `[b, c_in, d, h, w]` -> `[b, c_out, d / stride, h / stride, w / stride]`
     fn forward(&self, x: Tensor<5>) -> Tensor<5> {
-        let x = self.conv.forward(x);
+        // Our kernels on the CPU, burn's convolution and batch norm elsewhere.
+        let x = medref_kernels::conv3d(&self.conv, x);
         match &self.norm {
             Some(n) => {
                 let [b, c, d, h, w] = x.dims();
@@ -165,14 +167,14 @@ mod tests {
         let x = Tensor::<5>::random([2, 2, 4, 5, 6], burn::tensor::Distribution::Normal(0.0, 1.0), &device);
         let ours = unit.forward(x.clone());
         let norm = unit.norm.as_ref().unwrap();
-        let burns = norm.forward(unit.conv.forward(x));
+        let burns = norm.forward(medref_kernels::conv3d(&unit.conv, x));
         let diff = (ours - burns).abs().max().into_scalar::<f32>();
         assert!(diff < 1e-4, "largest difference {diff}");
         // Inference (running statistics) agrees too.
         let valid = unit.valid();
         let x = Tensor::<5>::random([1, 2, 4, 5, 6], burn::tensor::Distribution::Normal(0.0, 1.0), &Device::flex());
         let a = valid.forward(x.clone());
-        let b = valid.norm.as_ref().unwrap().forward(valid.conv.forward(x));
+        let b = valid.norm.as_ref().unwrap().forward(medref_kernels::conv3d(&valid.conv, x));
         assert!((a - b).abs().max().into_scalar::<f32>() < 1e-4);
     }
 }
