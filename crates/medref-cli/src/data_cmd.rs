@@ -321,11 +321,16 @@ pub fn run(command: DataCommand, quiet: bool) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        DataCommand::Synth { domain: SynthDomain::Volumes { out, n_train, n_val, n_test, size, positive_fraction, seed } } => {
+        DataCommand::Synth {
+            domain: SynthDomain::Volumes { out, n_train, n_val, n_test, size, positive_fraction, seed },
+        } => {
             let spec = SynthVolumesSpec { n_train, n_val, n_test, size, positive_fraction, seed };
             spec.validate().map_err(|e| UsageError(format!("medref data synth volumes: {e}")))?;
             medref_data::write_medmnist3d(&out, &medref_data::synth_volumes::generate(&spec))?;
-            println!("{}: {n_train} train / {n_val} val / {n_test} test volumes, {size}^3 voxels, seed {seed}", out.display());
+            println!(
+                "{}: {n_train} train / {n_val} val / {n_test} test volumes, {size}^3 voxels, seed {seed}",
+                out.display()
+            );
             Ok(())
         }
         DataCommand::Synth { domain: SynthDomain::Genomics { out, seed } } => {

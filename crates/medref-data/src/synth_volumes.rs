@@ -142,7 +142,13 @@ mod tests {
             for (j, &sj) in scores.iter().enumerate() {
                 if labels[i] == 1 && labels[j] == 0 {
                     pairs += 1.0;
-                    wins += if si > sj { 1.0 } else if si == sj { 0.5 } else { 0.0 };
+                    wins += if si > sj {
+                        1.0
+                    } else if si == sj {
+                        0.5
+                    } else {
+                        0.0
+                    };
                 }
             }
         }
@@ -162,7 +168,8 @@ mod tests {
                         for dy in -3i32..=3 {
                             for dx in -3i32..=3 {
                                 let d2 = dz * dz + dy * dy + dx * dx;
-                                let p = at((z as i32 + dz) as usize, (y as i32 + dy) as usize, (x as i32 + dx) as usize);
+                                let p =
+                                    at((z as i32 + dz) as usize, (y as i32 + dy) as usize, (x as i32 + dx) as usize);
                                 if d2 <= 1 {
                                     core += p / 7.0;
                                 } else if (8..=9).contains(&d2) {
@@ -195,7 +202,8 @@ mod tests {
         let ds = generate(&SynthVolumesSpec { n_train: 160, n_val: 0, n_test: 0, ..Default::default() });
         let (s, len) = (&ds.train, ds.volume_len());
         let volume = |i: usize| &s.images[i * len..(i + 1) * len];
-        let means: Vec<f64> = (0..s.n).map(|i| volume(i).iter().map(|&v| f64::from(v)).sum::<f64>() / len as f64).collect();
+        let means: Vec<f64> =
+            (0..s.n).map(|i| volume(i).iter().map(|&v| f64::from(v)).sum::<f64>() / len as f64).collect();
         let local: Vec<f64> = (0..s.n).map(|i| nodule_score(volume(i), 12)).collect();
         let (by_mean, by_detector) = (auroc(&means, &s.labels), auroc(&local, &s.labels));
         assert!(by_mean < 0.75, "the mean intensity separates too well: {by_mean:.3}");

@@ -108,7 +108,8 @@ mod tests {
         assert_eq!(plain, ex.normalised(0));
         let mut seen = false;
         for s in 0..20 {
-            let v: Vec<f32> = ex.batch(&[0], &Device::flex(), Some(&mut Rng::new(s))).into_data().try_to_vec::<f32>().unwrap();
+            let v: Vec<f32> =
+                ex.batch(&[0], &Device::flex(), Some(&mut Rng::new(s))).into_data().try_to_vec::<f32>().unwrap();
             if v != plain {
                 // Each row of each slice reversed: x -> w - 1 - x.
                 for row in 0..4 {
