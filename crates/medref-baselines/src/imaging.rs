@@ -38,8 +38,9 @@ impl Images {
 /// The ResNet on `[batch, channels, h, w]` images.
 pub struct Imaging;
 
-/// The training rows: all, or a seeded subset of `limit` rows.
-fn training_rows(config: &Config, n: usize, limit: Option<usize>) -> Vec<usize> {
+/// The training rows: all, or a seeded subset of `limit` rows (volumes
+/// draw theirs the same way).
+pub(crate) fn training_rows(config: &Config, n: usize, limit: Option<usize>) -> Vec<usize> {
     let mut rows: Vec<usize> = (0..n).collect();
     if let Some(k) = limit.filter(|&k| k < n) {
         Rng::derive(config.seed, "max_train").shuffle(&mut rows);

@@ -4,6 +4,7 @@
 //! | module | domain | formats | model kinds |
 //! |---|---|---|---|
 //! | [`imaging`] | imaging diagnosis support | `medmnist_npz`, `image_folder` | `resnet` |
+//! | [`volumes`] | imaging diagnosis support | `medmnist3d_npz` | `resnet3d` |
 //! | [`segmentation`] | imaging diagnosis support | `segmentation` | `unet` |
 //! | [`genomics`] | genomic medicine | `sequence_csv`, `bed_regions` | `dna_cnn` |
 //! | [`tables`] | diagnosis and treatment support | `table` | `linear`, `mlp`, `cox` |
@@ -27,6 +28,7 @@ pub mod signals;
 pub mod surgery;
 pub mod tables;
 pub mod trees;
+pub mod volumes;
 
 use medref_core::config::{Config, ConfigError};
 use medref_train::run::{TrainOutcome, TrainRequest};

@@ -8,6 +8,7 @@ use medref_train::runner::{Registered, Registry};
 pub static FORMATS: Registry = Registry(&[
     &Registered::<crate::imaging::MedmnistNpz>::NEW,
     &Registered::<crate::imaging::ImageFolder>::NEW,
+    &Registered::<crate::volumes::Medmnist3dNpz>::NEW,
     &Registered::<crate::segmentation::Segmentations>::NEW,
     &Registered::<crate::genomics::SequenceCsv>::NEW,
     &Registered::<crate::genomics::BedRegions>::NEW,

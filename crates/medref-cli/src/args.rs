@@ -67,7 +67,9 @@ pub(crate) enum Command {
         /// What to score, in a form the run's domain reads. Images: a
         /// MedMNIST .npz (every split; ids
         /// train-0, ..., test-0, ...), one PNG/JPEG image, a folder of
-        /// images, or a DICOM slice (.dcm). DNA: a FASTA file (each record
+        /// images, or a DICOM slice (.dcm). Volumes: a uint8 .npy of one
+        /// volume [D, H, W] or several [N, D, H, W] of the model's size, or
+        /// a MedMNIST 3D .npz. DNA: a FASTA file (each record
         /// centre-cropped or N-padded to the model's length). Tables: CSV,
         /// TSV, Parquet or ARFF with the training columns (the label may be
         /// absent). OMOP studies: a CDM folder (its study population, by

@@ -12,6 +12,7 @@ use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use medref_data::fetch;
 use medref_data::synth_imaging::{self, SynthImagingSpec};
+use medref_data::SynthVolumesSpec;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
@@ -138,6 +139,32 @@ pub enum SynthDomain {
         channels: usize,
         /// Share of images in the positive class (with the spot), 0 to 1.
         #[arg(long, default_value_t = 0.35)]
+        positive_fraction: f64,
+        /// Random seed: the same seed gives the same bytes.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+    },
+    /// MedMNIST 3D-format .npz of grey cubes whose positive class carries
+    /// a small bright nodule (the tiny volume data of the CI).
+    #[command(after_help = crate::help::SYNTH_VOLUMES)]
+    Volumes {
+        /// The .npz file to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// Training volumes.
+        #[arg(long, default_value_t = 120)]
+        n_train: usize,
+        /// Validation volumes.
+        #[arg(long, default_value_t = 40)]
+        n_val: usize,
+        /// Test volumes.
+        #[arg(long, default_value_t = 60)]
+        n_test: usize,
+        /// Side of the cube in voxels, 8 to 128.
+        #[arg(long, default_value_t = 12)]
+        size: usize,
+        /// Share of volumes in the positive class (with the nodule), 0 to 1.
+        #[arg(long, default_value_t = 0.4)]
         positive_fraction: f64,
         /// Random seed: the same seed gives the same bytes.
         #[arg(long, default_value_t = 0)]
@@ -291,6 +318,18 @@ pub fn run(command: DataCommand, quiet: bool) -> anyhow::Result<()> {
                 size,
                 size,
                 seed
+            );
+            Ok(())
+        }
+        DataCommand::Synth {
+            domain: SynthDomain::Volumes { out, n_train, n_val, n_test, size, positive_fraction, seed },
+        } => {
+            let spec = SynthVolumesSpec { n_train, n_val, n_test, size, positive_fraction, seed };
+            spec.validate().map_err(|e| UsageError(format!("medref data synth volumes: {e}")))?;
+            medref_data::write_medmnist3d(&out, &medref_data::synth_volumes::generate(&spec))?;
+            println!(
+                "{}: {n_train} train / {n_val} val / {n_test} test volumes, {size}^3 voxels, seed {seed}",
+                out.display()
             );
             Ok(())
         }

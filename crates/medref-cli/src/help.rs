@@ -164,6 +164,12 @@ pub const SYNTH_IMAGING: &str = after!(
     "0 written; 1 cannot write; 2 an option out of range."
 );
 
+pub const SYNTH_VOLUMES: &str = after!(
+    "medref data synth volumes --out datasets/tiny/volumes_tiny.npz",
+    "medref data synth volumes --out cubes.npz --size 28 --n-train 600 --seed 1";
+    "0 written; 1 cannot write; 2 an option out of range."
+);
+
 pub const SYNTH_GENOMICS: &str = after!(
     "medref data synth genomics --out synth-genome/ --seed 2";
     "0 written; 1 cannot write."

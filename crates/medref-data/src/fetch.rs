@@ -159,26 +159,34 @@ impl MedmnistFile {
     }
 }
 
-fn medmnist_entry(name: &'static str, size_index: usize, md5: &'static str) -> MedmnistFile {
-    let size = MEDMNIST_SIZES[size_index];
+/// Volume sizes MedMNIST+ publishes for the 3-D datasets.
+pub const MEDMNIST3D_SIZES: [u32; 2] = [28, 64];
+
+/// The 3-D datasets whose MD5s medref carries (`info.py` v3.0.2, keys `MD5`
+/// and `MD5_64`), for sizes 28 and 64.
+const MEDMNIST3D_MD5: [(&str, [&str; 2]); 1] =
+    [("adrenalmnist3d", ["bbd3c5a5576322bc4cdfea780653b1ce", "17721accfe9fb005146a47d33bc54b2f"])];
+
+fn medmnist_entry(name: &'static str, size: u32, md5: &'static str) -> MedmnistFile {
     let mut f = MedmnistFile { name, size, url: String::new(), md5 };
     f.url = format!("https://zenodo.org/records/10519652/files/{}?download=1", f.file_name());
     f
 }
 
-/// Every known official file (12 datasets x 4 sizes).
+/// Every known official file (12 2-D datasets x 4 sizes, then the 3-D ones).
 pub fn medmnist_files() -> Vec<MedmnistFile> {
-    MEDMNIST_MD5
-        .iter()
-        .flat_map(|&(name, md5s)| md5s.into_iter().enumerate().map(move |(i, m)| medmnist_entry(name, i, m)))
-        .collect()
+    let flat = MEDMNIST_MD5.iter().flat_map(|&(name, md5s)| {
+        MEDMNIST_SIZES.into_iter().zip(md5s).map(move |(size, m)| medmnist_entry(name, size, m))
+    });
+    let volumes = MEDMNIST3D_MD5.iter().flat_map(|&(name, md5s)| {
+        MEDMNIST3D_SIZES.into_iter().zip(md5s).map(move |(size, m)| medmnist_entry(name, size, m))
+    });
+    flat.chain(volumes).collect()
 }
 
 /// The official file for `name` (e.g. `bloodmnist`) at `size`, if known.
 pub fn medmnist_file(name: &str, size: u32) -> Option<MedmnistFile> {
-    let size_index = MEDMNIST_SIZES.iter().position(|&s| s == size)?;
-    let &(flag, md5s) = MEDMNIST_MD5.iter().find(|(n, _)| *n == name)?;
-    Some(medmnist_entry(flag, size_index, md5s[size_index]))
+    medmnist_files().into_iter().find(|f| f.name == name && f.size == size)
 }
 
 fn to_hex(bytes: &[u8]) -> String {
@@ -397,7 +405,11 @@ mod tests {
     #[test]
     fn table_has_the_four_teaching_datasets_at_all_sizes() {
         let files = medmnist_files();
-        assert_eq!(files.len(), 48);
+        assert_eq!(files.len(), 50);
+        let adrenal = medmnist_file("adrenalmnist3d", 64).unwrap();
+        assert_eq!(adrenal.md5, "17721accfe9fb005146a47d33bc54b2f");
+        assert_eq!(adrenal.url, "https://zenodo.org/records/10519652/files/adrenalmnist3d_64.npz?download=1");
+        assert!(medmnist_file("adrenalmnist3d", 128).is_none());
         for name in ["pneumoniamnist", "breastmnist", "dermamnist", "bloodmnist"] {
             for size in MEDMNIST_SIZES {
                 let f = medmnist_file(name, size).unwrap();

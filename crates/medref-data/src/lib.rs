@@ -3,7 +3,9 @@
 //! One module per format: [`npz`] (MedMNIST `.npz`, built on [`npy`]),
 //! [`image_folder`] (`root/<class>/*.png`), [`dicom`] (single slices),
 //! [`deidentify`] (DICOM Basic Confidentiality Profile),
-//! [`synth_imaging`] (tiny generated data with a planted signal) and
+//! [`volumes`] (MedMNIST 3D `.npz`),
+//! [`synth_imaging`] and [`synth_volumes`] (tiny generated data with a
+//! planted signal) and
 //! [`fetch`] (downloading official files with MD5 checks). Every reader
 //! returns [`DataError`], whose message starts with the file at fault.
 
@@ -23,6 +25,8 @@ pub mod segmentation_pairs;
 pub mod segmentation_patches;
 pub mod synth_genomics;
 pub mod synth_imaging;
+pub mod synth_volumes;
+pub mod volumes;
 
 pub use dicom::{read_slice, DicomSlice};
 pub use error::DataError;
@@ -36,3 +40,5 @@ pub use segmentation_pairs::{
 };
 pub use segmentation_patches::{training_patch, Patch, PatchSampling};
 pub use synth_imaging::SynthImagingSpec;
+pub use synth_volumes::SynthVolumesSpec;
+pub use volumes::{read_medmnist3d, write_medmnist3d, VolumeDataset};

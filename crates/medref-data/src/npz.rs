@@ -22,7 +22,7 @@ use crate::npy::{self, NpyArray};
 pub const MEDMNIST_KEYS: [&str; 6] =
     ["train_images", "train_labels", "val_images", "val_labels", "test_images", "test_labels"];
 
-const LAYOUT_HINT: &str = "a MedMNIST file has train_/val_/test_ images and labels";
+pub(crate) const LAYOUT_HINT: &str = "a MedMNIST file has train_/val_/test_ images and labels";
 
 /// The largest class index a single-label file may hold. Models get one
 /// output per class, so an index such as 2 000 000 000 (a patient id or a
@@ -42,9 +42,9 @@ pub struct ArrayInfo {
     pub shape: Vec<usize>,
 }
 
-type Archive = ZipArchive<BufReader<File>>;
+pub(crate) type Archive = ZipArchive<BufReader<File>>;
 
-fn open_archive(path: &Path) -> Result<Archive, DataError> {
+pub(crate) fn open_archive(path: &Path) -> Result<Archive, DataError> {
     let file = File::open(path).map_err(|e| DataError::io(path, e))?;
     ZipArchive::new(BufReader::new(file)).map_err(|e| {
         DataError::format(path, format!("not a readable .npz (zip) archive: {e} (truncated or corrupt download?)"))
@@ -52,7 +52,7 @@ fn open_archive(path: &Path) -> Result<Archive, DataError> {
 }
 
 /// Array names in the archive (entry names without `.npy`), in archive order.
-fn array_names(archive: &Archive) -> Vec<String> {
+pub(crate) fn array_names(archive: &Archive) -> Vec<String> {
     archive
         .file_names_raw()
         .map(|raw| {
@@ -63,12 +63,12 @@ fn array_names(archive: &Archive) -> Vec<String> {
 }
 
 /// Index of the entry holding array `key` (`key.npy`, or bare `key`).
-fn entry_index(archive: &Archive, key: &str) -> Option<usize> {
+pub(crate) fn entry_index(archive: &Archive, key: &str) -> Option<usize> {
     let with_suffix = format!("{key}.npy");
     archive.file_names_raw().position(|n| n == with_suffix.as_bytes() || n == key.as_bytes())
 }
 
-fn read_entry(archive: &mut Archive, path: &Path, key: &str) -> Result<NpyArray, DataError> {
+pub(crate) fn read_entry(archive: &mut Archive, path: &Path, key: &str) -> Result<NpyArray, DataError> {
     let Some(index) = entry_index(archive, key) else {
         let found = array_names(archive);
         return Err(DataError::format(
@@ -130,7 +130,7 @@ fn image_geometry(path: &Path, key: &str, a: &NpyArray) -> Result<(usize, usize,
             path,
             format!(
                 "array `{key}` has shape {:?}; expected [N, H, W] (grey) or [N, H, W, 3] (RGB) \
-                 (3-D MedMNIST volumes are not supported)",
+                 (MedMNIST 3D volumes [N, D, H, W] are read by `format = \"medmnist3d_npz\"`)",
                 a.shape
             ),
         )),
@@ -138,7 +138,7 @@ fn image_geometry(path: &Path, key: &str, a: &NpyArray) -> Result<(usize, usize,
 }
 
 /// Labels of one split as `[n, width]` u32 values, checked.
-fn split_labels(path: &Path, key: &str, a: &NpyArray) -> Result<(usize, usize, Vec<u32>), DataError> {
+pub(crate) fn split_labels(path: &Path, key: &str, a: &NpyArray) -> Result<(usize, usize, Vec<u32>), DataError> {
     let (n, width) = match a.shape[..] {
         [n] => (n, 1),
         [n, k] if k > 0 => (n, k),

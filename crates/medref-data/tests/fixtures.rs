@@ -81,3 +81,14 @@ fn shared_pneumoniamnist_has_the_documented_splits() {
     assert_eq!(positives(&ds.test), 390);
     assert_eq!(positives(&ds.train), 3494);
 }
+
+/// `datasets/tiny/volumes_tiny.npz` is what `medref data synth volumes`
+/// writes with its defaults.
+#[test]
+fn tiny_volume_fixture_is_reproducible() {
+    let path = datasets().join("tiny/volumes_tiny.npz");
+    let on_disk = medref_data::read_medmnist3d(&path).unwrap();
+    let regenerated = medref_data::synth_volumes::generate(&medref_data::SynthVolumesSpec::tiny_fixture());
+    assert!(on_disk == regenerated, "the committed volumes differ from the regenerated ones");
+    assert!(std::fs::metadata(&path).unwrap().len() < 300_000);
+}

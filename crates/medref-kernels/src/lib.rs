@@ -9,7 +9,8 @@
 //!
 //! What is here: 1D and 2D convolution, as one GEMM per kernel tap over
 //! the padded input where the stride is 1 and the input has 8 or more
-//! channels, as GEMMs over the unfolded input otherwise (`conv`), and
+//! channels, as GEMMs over the unfolded input otherwise (`conv`); 3D
+//! convolution as a sum of those 2D ones over the depth taps (`conv3d`);
 //! max-pooling over non-overlapping
 //! windows (the DNA and signal CNNs' 1D pools, the 2x2 image pool) whose
 //! backward keeps one byte per output instead of flex's 8-byte index
@@ -21,6 +22,7 @@
 
 pub mod batch_norm;
 pub mod conv;
+pub mod conv3d;
 pub mod dense;
 mod flex;
 mod gemm;
@@ -30,6 +32,7 @@ pub mod threads;
 
 pub use batch_norm::batch_norm;
 pub use conv::{conv1d, conv2d};
+pub use conv3d::conv3d;
 pub use dense::dense;
 pub use max_pool::{max_pool1d, max_pool2d_2x2};
 

@@ -19,6 +19,8 @@ tagged_sections! {
     ModelConfig, ModelSection, "model", "kind", KINDS, kind;
     /// A small ResNet for images.
     "resnet" => Resnet(ResnetConfig),
+    /// The same ResNet with 3D convolutions, for CT and MR volumes.
+    "resnet3d" => Resnet3d(ResnetConfig),
     /// A 1D CNN on one-hot DNA.
     "dna_cnn" => DnaCnn(DnaCnnConfig),
     /// Logistic regression (classification) or linear regression.
@@ -188,7 +190,9 @@ pub struct TcnConfig {
     pub smoothing: f64,
 }
 
-/// A small ResNet-style CNN for `[batch, channels, h, w]` images.
+/// A small ResNet-style CNN for `[batch, channels, h, w]` images, or with
+/// `kind = "resnet3d"` for `[batch, channels, d, h, w]` volumes (the same
+/// keys: a trainee moving from slices to volumes changes one word).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ResnetConfig {
