@@ -400,3 +400,71 @@ fn the_synthetic_cdm_carries_its_planted_risk() {
     assert_eq!(rows[0].covariate_id, ulcer, "the ulcer is the most imbalanced covariate");
     assert!(rows[0].smd > 0.5, "{:?}", rows[0]);
 }
+
+#[test]
+fn the_cdm_source_is_read_where_recorded() {
+    let source = medref_omop::CdmSource::read(&Cdm::new(tiny_dir())).unwrap().unwrap();
+    assert_eq!(source.cdm_source_name.as_deref(), Some("medref tiny CDM, written by hand"));
+    assert_eq!((source.cdm_version.as_deref(), source.source_release_date.as_deref()), (Some("v5.3"), Some("2024-01-15")));
+    assert_eq!(
+        source.in_words(),
+        "medref tiny CDM, written by hand (tiny), held by medref, CDM v5.3, vocabulary hand-picked OMOP concepts, \
+         source released 2024-01-15, CDM released 2024-01-15"
+    );
+    // Columns are optional; the table is too.
+    let dir = edited_copy(|name, text| {
+        Some(if name == "cdm_source.csv" { text.replace("vocabulary_version", "vocabulary") } else { text })
+    });
+    let source = medref_omop::CdmSource::read(&Cdm::new(dir.path())).unwrap().unwrap();
+    assert_eq!((source.vocabulary_version, source.cdm_holder.as_deref()), (None, Some("medref")));
+    let dir = edited_copy(|name, text| (name != "cdm_source.csv").then_some(text));
+    assert_eq!(medref_omop::CdmSource::read(&Cdm::new(dir.path())).unwrap(), None);
+}
+
+/// Diclofenac new users as the comparator: persons 1 (first diclofenac
+/// 2009-06-01, the bleed of 2010-06-01 on day 365) and 9 (2010-01-01, no
+/// bleed) pass every rule; person 1 is in both cohorts and counts in both.
+#[test]
+fn a_comparator_cohort_is_characterised_against_the_target() {
+    use medref_omop::characterisation::{characterise_comparator, comparator_characterisation_csv};
+    let text = r#"
+        prior_observation_days = 365
+        min_age = 18
+        target = { concepts = [1118084], domains = ["drug_era"] }
+        outcome = { concepts = [192671], include_descendants = true, domains = ["condition_occurrence"] }
+        comparator = { concepts = [1124300], domains = ["drug_era"] }
+    "#;
+    let definition: medref_omop::StudyDefinition = toml::from_str(text).unwrap();
+    assert!(celecoxib_gi_bleed().comparator_study().is_none());
+    let comparator_study = definition.comparator_study().unwrap();
+    assert_eq!(comparator_study.target.concept_set.concepts, [1124300]);
+    let cdm = Cdm::new(tiny_dir());
+    let (target, comparator) = (definition.build(&cdm).unwrap(), comparator_study.build(&cdm).unwrap());
+    let people = |p: &medref_omop::StudyPopulation| p.persons.iter().map(|p| (p.person_id, p.outcome)).collect::<Vec<_>>();
+    assert_eq!(people(&comparator), [(1, true), (9, false)]);
+    assert_eq!(comparator.attrition.first().map(|s| (s.persons, s.outcomes)), Some((2, 1)));
+    let settings = CovariateSettings::default();
+    let (t, c) =
+        (extract_covariates(&cdm, &target, &settings).unwrap(), extract_covariates(&cdm, &comparator, &settings).unwrap());
+    let rows = characterise_comparator((&target, &t), (&comparator, &c));
+    let row = |id: i64| rows.iter().find(|r| r.covariate_id == id).unwrap();
+    // Female: 2 of 3 against 2 of 2; sds sqrt(2/9) and 0, pooled 1/3: SMD (2/3 - 1) / (1/3) = -1.
+    let female = row(8532001);
+    assert_eq!(female.count, [2, 2]);
+    assert!((female.mean[0] - 2.0 / 3.0).abs() < 1e-12 && female.mean[1] == 1.0);
+    assert!((female.smd + 1.0).abs() < 1e-12, "{}", female.smd);
+    // Diclofenac's own era: person 1 has it in the target's long-term window, both comparators at index.
+    assert_eq!(row(1124300410).count, [1, 2]);
+    // A covariate only the target has appears with zero comparators: male (2^53+1).
+    assert_eq!(row(8507001).count, [1, 0]);
+    // Haemoglobin, a measured value, averaged over the measured: person 1 at each index
+    // (12.0 before the celecoxib index; 13.1 on 2009-06-01, the diclofenac index).
+    let hb = row(3000963713706);
+    assert_eq!((hb.count, hb.mean), ([1, 1], [12.0, 13.1]));
+    let text = comparator_characterisation_csv(&rows, [3, 2], 2);
+    assert!(text.starts_with("covariate_id,covariate_name,analysis_name,target_count,target_mean,target_sd,"));
+    let line = text.lines().find(|l| l.starts_with("8532001,")).unwrap();
+    assert_eq!(line, "8532001,gender = FEMALE,DemographicsGender,2,0.666667,0.471405,2,1.000000,0.000000,-1.000000");
+    let line = text.lines().find(|l| l.starts_with("8507001,")).unwrap();
+    assert_eq!(line, "8507001,gender = MALE,DemographicsGender,<2,,,0,0.000000,0.000000,", "one person is hidden");
+}
