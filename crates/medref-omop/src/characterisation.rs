@@ -154,9 +154,8 @@ pub fn comparator_characterisation_csv(rows: &[CharacterisationRow], n: [usize; 
 
 fn groups_csv(rows: &[CharacterisationRow], groups: [&str; 2], n: [usize; 2], k: usize) -> String {
     let [a, b] = groups;
-    let mut s = format!(
-        "covariate_id,covariate_name,analysis_name,{a}_count,{a}_mean,{a}_sd,{b}_count,{b}_mean,{b}_sd,smd\n"
-    );
+    let mut s =
+        format!("covariate_id,covariate_name,analysis_name,{a}_count,{a}_mean,{a}_sd,{b}_count,{b}_mean,{b}_sd,smd\n");
     for r in rows {
         let hidden = [0, 1].map(|g| suppressed(r.count[g], k).is_none() || suppressed(n[g], k).is_none());
         let num = |x: f64, hide: bool| if hide || !x.is_finite() { String::new() } else { format!("{x:.6}") };

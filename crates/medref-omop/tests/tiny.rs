@@ -246,9 +246,7 @@ fn tables_a_step_does_not_need_may_be_absent() {
     // A person table without race and ethnicity columns gives no such covariates.
     let dir = edited_copy(|name, text| {
         Some(if name == "person.csv" {
-            text.lines()
-                .map(|l| l.rsplitn(3, ',').nth(2).unwrap().to_string() + "\n")
-                .collect()
+            text.lines().map(|l| l.rsplitn(3, ',').nth(2).unwrap().to_string() + "\n").collect()
         } else {
             text
         })
@@ -405,7 +403,10 @@ fn the_synthetic_cdm_carries_its_planted_risk() {
 fn the_cdm_source_is_read_where_recorded() {
     let source = medref_omop::CdmSource::read(&Cdm::new(tiny_dir())).unwrap().unwrap();
     assert_eq!(source.cdm_source_name.as_deref(), Some("medref tiny CDM, written by hand"));
-    assert_eq!((source.cdm_version.as_deref(), source.source_release_date.as_deref()), (Some("v5.3"), Some("2024-01-15")));
+    assert_eq!(
+        (source.cdm_version.as_deref(), source.source_release_date.as_deref()),
+        (Some("v5.3"), Some("2024-01-15"))
+    );
     assert_eq!(
         source.in_words(),
         "medref tiny CDM, written by hand (tiny), held by medref, CDM v5.3, vocabulary hand-picked OMOP concepts, \
@@ -440,12 +441,15 @@ fn a_comparator_cohort_is_characterised_against_the_target() {
     assert_eq!(comparator_study.target.concept_set.concepts, [1124300]);
     let cdm = Cdm::new(tiny_dir());
     let (target, comparator) = (definition.build(&cdm).unwrap(), comparator_study.build(&cdm).unwrap());
-    let people = |p: &medref_omop::StudyPopulation| p.persons.iter().map(|p| (p.person_id, p.outcome)).collect::<Vec<_>>();
+    let people =
+        |p: &medref_omop::StudyPopulation| p.persons.iter().map(|p| (p.person_id, p.outcome)).collect::<Vec<_>>();
     assert_eq!(people(&comparator), [(1, true), (9, false)]);
     assert_eq!(comparator.attrition.first().map(|s| (s.persons, s.outcomes)), Some((2, 1)));
     let settings = CovariateSettings::default();
-    let (t, c) =
-        (extract_covariates(&cdm, &target, &settings).unwrap(), extract_covariates(&cdm, &comparator, &settings).unwrap());
+    let (t, c) = (
+        extract_covariates(&cdm, &target, &settings).unwrap(),
+        extract_covariates(&cdm, &comparator, &settings).unwrap(),
+    );
     let rows = characterise_comparator((&target, &t), (&comparator, &c));
     let row = |id: i64| rows.iter().find(|r| r.covariate_id == id).unwrap();
     // Female: 2 of 3 against 2 of 2; sds sqrt(2/9) and 0, pooled 1/3: SMD (2/3 - 1) / (1/3) = -1.

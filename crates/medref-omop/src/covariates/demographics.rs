@@ -96,13 +96,14 @@ fn recorded_concepts(
     let rows = rows_of(population);
     let persons: HashSet<i64> = rows.keys().copied().collect();
     let mut out = HashMap::new();
-    let scanned = cdm.scan_ids("person", &["person_id", column], purpose, IdFilter { column: 0, ids: &persons }, |row| {
-        let concept = row.optional_int(1)?.unwrap_or(0);
-        if concept != 0 {
-            out.insert(rows[&row.id(0)?], concept);
-        }
-        Ok(())
-    });
+    let scanned =
+        cdm.scan_ids("person", &["person_id", column], purpose, IdFilter { column: 0, ids: &persons }, |row| {
+            let concept = row.optional_int(1)?.unwrap_or(0);
+            if concept != 0 {
+                out.insert(rows[&row.id(0)?], concept);
+            }
+            Ok(())
+        });
     match scanned {
         Ok(()) => Ok(Some(out)),
         Err(OmopError::ColumnMissing { column: missing, .. }) if missing == column => Ok(None),

@@ -45,8 +45,14 @@ pub(super) fn extract(
     let window = Window::pair(settings)[0];
     let purpose = "the measurement value covariates";
     let mut latest: BTreeMap<(usize, i64), Latest> = BTreeMap::new();
-    let columns =
-        ["person_id", "measurement_id", "measurement_concept_id", "measurement_date", "value_as_number", "unit_concept_id"];
+    let columns = [
+        "person_id",
+        "measurement_id",
+        "measurement_concept_id",
+        "measurement_date",
+        "value_as_number",
+        "unit_concept_id",
+    ];
     cdm.scan_ids(TABLE, &columns, purpose, IdFilter { column: 0, ids: &persons }, |row| {
         let Some(&r) = rows.get(&row.id(0)?) else { return Ok(()) };
         let concept = row.id(2)?;
@@ -56,7 +62,8 @@ pub(super) fn extract(
             return Ok(());
         }
         let candidate = Latest { date, measurement_id: row.id(1)?, unit: row.optional_int(5)?.unwrap_or(0), value };
-        let slot = latest.entry((r, concept)).or_insert(Latest { date: i32::MIN, measurement_id: i64::MIN, unit: 0, value });
+        let slot =
+            latest.entry((r, concept)).or_insert(Latest { date: i32::MIN, measurement_id: i64::MIN, unit: 0, value });
         if (candidate.date, candidate.measurement_id) > (slot.date, slot.measurement_id) {
             *slot = candidate;
         }

@@ -77,7 +77,11 @@ pub(super) fn extract(
                 if window.long_term { (923, "VisitConceptCountLongTerm") } else { (925, "VisitConceptCountShortTerm") };
             let name = info.get(&concept).map_or_else(|| format!("concept {concept}"), |c| c.name.clone());
             let covariate_name = format!("visit_count {}: {name}", window.words());
-            b.set(r, CovariateRef::new(concept, analysis_id, analysis_name, covariate_name, window.bounds()), f64::from(n));
+            b.set(
+                r,
+                CovariateRef::new(concept, analysis_id, analysis_name, covariate_name, window.bounds()),
+                f64::from(n),
+            );
         }
     }
     Ok(())
