@@ -458,6 +458,47 @@ def make_signals():
     jigsaws("jigsaws_utf16_transcription", kinematics(10), utf16("1 5 G1 \n6 10 G2 \n"))
 
 
+# --- OMOP CDM folders -----------------------------------------------------
+
+def make_omop():
+    """Three celecoxib new users in the tables the rwd-tiny study reads,
+    each folder broken in one table."""
+    tables = {
+        "person.csv": "person_id,gender_concept_id,year_of_birth,month_of_birth,day_of_birth,"
+        "race_concept_id,ethnicity_concept_id\n"
+        "1,8532,1950,1,1,0,0\n2,8507,1955,,,0,0\n3,8532,1960,6,15,0,0\n",
+        "observation_period.csv": "observation_period_id,person_id,observation_period_start_date,"
+        "observation_period_end_date,period_type_concept_id\n"
+        "1,1,2000-01-01,2020-12-31,44814724\n2,2,2000-01-01,2020-12-31,44814724\n"
+        "3,3,2000-01-01,2020-12-31,44814724\n",
+        "drug_era.csv": "drug_era_id,person_id,drug_concept_id,drug_era_start_date,drug_era_end_date\n"
+        "1,1,1118084,2010-01-01,2010-01-31\n2,2,1118084,2011-03-01,2011-03-31\n3,3,1118084,2012-05-01,2012-05-31\n",
+        "condition_occurrence.csv": "condition_occurrence_id,person_id,condition_concept_id,condition_start_date\n"
+        "1,1,192671,2010-06-01\n",
+        "concept.csv": "concept_id,concept_name,domain_id,vocabulary_id,concept_class_id,standard_concept\n"
+        "8507,MALE,Gender,Gender,Gender,S\n8532,FEMALE,Gender,Gender,Gender,S\n"
+        "1118084,celecoxib,Drug,RxNorm,Ingredient,S\n192671,Gastrointestinal hemorrhage,Condition,SNOMED,Clinical Finding,S\n"
+        "3000963,Hemoglobin,Measurement,LOINC,Lab Test,S\n",
+        "concept_ancestor.csv": "ancestor_concept_id,descendant_concept_id\n192671,192671\n1118084,1118084\n",
+        "measurement.csv": "measurement_id,person_id,measurement_concept_id,measurement_date,value_as_number,"
+        "unit_concept_id\n1,1,3000963,2009-12-01,13.2,8713\n2,2,3000963,2011-01-15,12.8,8713\n",
+    }
+
+    def cdm(root, **edits):
+        for name, text in tables.items():
+            text = edits.get(name.removesuffix(".csv"), lambda t: t)(text)
+            if text is not None:
+                write(f"{root}/{name}", text)
+
+    # An id written as a decimal: never rounded through a float.
+    cdm("omop_fractional_person_id", drug_era=lambda t: t.replace("2,2,1118084", "2,2.0,1118084"))
+    # A column the cohort needs, renamed away.
+    cdm("omop_missing_column",
+        observation_period=lambda t: t.replace("observation_period_end_date", "observation_end"))
+    # A measured value that is not a number, in a table only a covariate analysis reads.
+    cdm("omop_measurement_not_a_number", measurement=lambda t: t.replace("12.8", "high"))
+
+
 # --- configs -------------------------------------------------------------
 
 CONFIG = """name = "broken-config"
@@ -500,4 +541,5 @@ if __name__ == "__main__":
     make_tables()
     make_molecules()
     make_signals()
+    make_omop()
     make_configs()

@@ -187,3 +187,77 @@ fn the_study_trains_cox_on_time_to_the_outcome() {
     let survival = json(&out.join("survival.json"));
     assert_eq!(survival["horizon"].as_f64(), Some(365.0), "the time at risk is the horizon: {survival}");
 }
+
+/// `[data.study.comparator]`: warfarin's first users in the generated CDM,
+/// under the same rules, described against the celecoxib target in the
+/// report and a CSV that `publish` suppresses as it does the
+/// characterisation; the model card names the CDM's source (this CDM has no
+/// `cdm_source` table) and the covariate tables it lacks.
+#[test]
+fn a_comparator_is_characterised_against_the_target_and_published_suppressed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(repo().join("configs/clinical/rwd-tiny.toml")).unwrap();
+    let with_comparator = text
+        .replace(
+            "[data.study.time_at_risk]",
+            "[data.study.comparator]\nconcepts = [1310149]\ndomains = [\"drug_era\"]\n\n[data.study.time_at_risk]",
+        )
+        .replace(
+            "path = \"datasets/rwd/synthetic\"",
+            &format!("path = \"{}\"", repo().join("datasets/rwd/synthetic").display()),
+        );
+    assert!(
+        with_comparator.contains("[data.study.comparator]") && with_comparator.contains(&repo().display().to_string())
+    );
+    let config = tmp.path().join("rwd-comparator.toml");
+    std::fs::write(&config, with_comparator).unwrap();
+    let out = tmp.path().join("run");
+    let o = train(config.to_str().unwrap(), &out, &["--set", "data.min_cell_count=0"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+
+    let report = json(&out.join("data_report.json"));
+    let n = report["comparator_persons"].as_u64().unwrap();
+    assert!((20..1200).contains(&n), "warfarin users: {n}");
+    // Every person of this CDM is a celecoxib new user, so every comparator is in the target too.
+    assert_eq!(report["comparator_persons_also_in_target"].as_u64(), Some(n));
+    let table = std::fs::read_to_string(out.join("comparator_characterisation.csv")).unwrap();
+    let header = table.lines().next().unwrap();
+    assert_eq!(
+        header,
+        "covariate_id,covariate_name,analysis_name,target_count,target_mean,target_sd,comparator_count,\
+         comparator_mean,comparator_sd,smd"
+    );
+    // Warfarin in the month before index: some celecoxib users, every warfarin user (its own era at index).
+    let warfarin = table.lines().find(|l| l.starts_with("1310149412,")).unwrap();
+    let cells: Vec<&str> = warfarin.split(',').collect();
+    assert_eq!(cells[6], n.to_string(), "{warfarin}");
+    assert_eq!(cells[7], "1.000000", "{warfarin}");
+    assert!(cells[3].parse::<usize>().unwrap() < 1200, "{warfarin}");
+    let attrition = std::fs::read_to_string(out.join("comparator_attrition.csv")).unwrap();
+    assert!(attrition.lines().last().unwrap().contains(&format!(",{n},")), "{attrition}");
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("data-table=\"comparator\"") && html.contains("Target against comparator"));
+    let card = std::fs::read_to_string(out.join("model_card.md")).unwrap();
+    assert!(
+        card.contains("- Comparator cohort: each person's first record of concept 1310149 in `drug_era`"),
+        "{card}"
+    );
+    assert!(card.contains("- CDM source: not recorded (the CDM has no `cdm_source` table)."), "{card}");
+    assert!(
+        card.contains("no covariates from them: `measurement`, `procedure_occurrence`."),
+        "the generated CDM has neither table: {card}"
+    );
+
+    let bundle = tmp.path().join("bundle");
+    let o = medref(&["publish", out.to_str().unwrap(), "--out", bundle.to_str().unwrap(), "--k", "200", "--quiet"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let published = std::fs::read_to_string(bundle.join("comparator_characterisation.csv")).unwrap();
+    let hidden: Vec<&str> = published.lines().skip(1).filter(|l| l.contains("<200")).collect();
+    assert!(!hidden.is_empty(), "{published}");
+    assert!(hidden.iter().all(|l| l.ends_with(',')), "a hidden count keeps no SMD: {hidden:?}");
+    let cdm_source = json(&bundle.join("cdm_source.json"));
+    assert_eq!(cdm_source["recorded"], false);
+    let card = std::fs::read_to_string(bundle.join("model_card.md")).unwrap();
+    assert!(card.contains("- CDM source: not recorded"), "{card}");
+    assert!(bundle.join("comparator_attrition.csv").exists());
+}

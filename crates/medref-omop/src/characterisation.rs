@@ -1,6 +1,7 @@
-//! The table a real-world-data study shows before any model: how the persons
-//! with the outcome differ from those without, covariate by covariate, as
-//! counts and shares (binary covariates) or means (counts), with the
+//! The table a real-world-data study shows before any model: how two groups
+//! differ covariate by covariate (persons with the outcome against those
+//! without, or the target cohort against a comparator cohort), as counts and
+//! shares (binary covariates) or means (counts, measured values), with the
 //! standardized mean difference (SMD) that OHDSI's diagnostics read: |SMD|
 //! above 0.1 is the usual mark of an imbalance worth a look.
 //!
@@ -9,9 +10,9 @@
 //! computed from it are left out, so the file can leave the run directory.
 
 use crate::cohort::{AttritionStep, StudyPopulation};
-use crate::covariates::CovariateData;
+use crate::covariates::{Covariate, CovariateData};
 use medref_core::csv_text::csv_field;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// One covariate's row: the two groups side by side.
 #[derive(Debug, Clone, PartialEq)]
@@ -21,33 +22,65 @@ pub struct CharacterisationRow {
     pub analysis_name: &'static str,
     /// Whether every non-zero value is 1 (a yes/no covariate).
     pub binary: bool,
-    /// Persons with a non-zero value: with the outcome, without it.
+    /// Persons with a non-zero value, per group (with the outcome and
+    /// without it; or target and comparator).
     pub count: [usize; 2],
-    /// Mean value per group (for a binary covariate, the share).
+    /// Mean value per group (for a binary covariate, the share); for a
+    /// measured value (no value means not measured), the mean over the measured.
     pub mean: [f64; 2],
-    /// Standard deviation per group.
+    /// Standard deviation per group, over the same persons as the mean.
     pub sd: [f64; 2],
-    /// `(mean_outcome - mean_none) / sqrt((sd_outcome^2 + sd_none^2) / 2)`;
+    /// `(mean_first - mean_second) / sqrt((sd_first^2 + sd_second^2) / 2)`;
     /// 0 where both spreads are 0 and the means agree, NaN where they differ.
     pub smd: f64,
 }
 
-/// Per group (with, without the outcome): count, sum and sum of squares of
-/// a covariate's non-zero values, and whether all of them are 1.
+/// Per group: count, sum and sum of squares of a covariate's non-zero
+/// values, and whether all of them are 1.
 type GroupSums = ([usize; 2], [f64; 2], [f64; 2], bool);
 
-/// Covariates of `data` compared between persons with the outcome and
-/// without, sorted by |SMD| (largest first, ties by covariate id).
+/// Covariates of `data` compared between persons with the outcome (first
+/// group) and without, sorted by |SMD| (largest first, ties by covariate id).
 pub fn characterise(population: &StudyPopulation, data: &CovariateData) -> Vec<CharacterisationRow> {
-    let outcome: Vec<bool> = population.persons.iter().map(|p| p.outcome).collect();
-    let n = [outcome.iter().filter(|&&o| o).count(), outcome.iter().filter(|&&o| !o).count()];
-    let group = |row: usize| usize::from(!outcome[row]);
+    let group: Vec<usize> = population.persons.iter().map(|p| usize::from(!p.outcome)).collect();
+    characterise_groups(data, &group)
+}
+
+/// The target study population (first group) against the comparator's,
+/// each with its own covariates from the same settings. A person in both
+/// cohorts counts in both, as CohortMethod's `removeDuplicateSubjects =
+/// "keep all"` keeps them.
+pub fn characterise_comparator(
+    target: (&StudyPopulation, &CovariateData),
+    comparator: (&StudyPopulation, &CovariateData),
+) -> Vec<CharacterisationRow> {
+    let offset = target.0.persons.len();
+    let mut reference: BTreeMap<i64, _> = BTreeMap::new();
+    for r in target.1.reference.iter().chain(&comparator.1.reference) {
+        reference.entry(r.covariate_id).or_insert_with(|| r.clone());
+    }
+    let covariates = target
+        .1
+        .covariates
+        .iter()
+        .copied()
+        .chain(comparator.1.covariates.iter().map(|c| Covariate { row: c.row + offset, ..*c }))
+        .collect();
+    let both = CovariateData { covariates, reference: reference.into_values().collect(), ..CovariateData::default() };
+    let group: Vec<usize> = (0..offset + comparator.0.persons.len()).map(|row| usize::from(row >= offset)).collect();
+    characterise_groups(&both, &group)
+}
+
+/// Covariates of `data` compared between group 0 and group 1 (`group[row]`),
+/// sorted by |SMD| (largest first, ties by covariate id).
+fn characterise_groups(data: &CovariateData, group: &[usize]) -> Vec<CharacterisationRow> {
+    let n = [0, 1].map(|g| group.iter().filter(|&&x| x == g).count());
     // Count, sum, sum of squares per group and whether every value is 1,
     // per covariate, in one pass over the non-zero values.
     let mut stats: HashMap<i64, GroupSums> = HashMap::new();
     for c in &data.covariates {
         let (count, sum, sum_sq, binary) = stats.entry(c.covariate_id).or_insert(([0; 2], [0.0; 2], [0.0; 2], true));
-        let g = group(c.row);
+        let g = group[c.row];
         count[g] += 1;
         sum[g] += c.value;
         sum_sq[g] += c.value * c.value;
@@ -57,13 +90,15 @@ pub fn characterise(population: &StudyPopulation, data: &CovariateData) -> Vec<C
     for reference in &data.reference {
         let (count, sum, sum_sq, binary) =
             stats.get(&reference.covariate_id).copied().unwrap_or(([0; 2], [0.0; 2], [0.0; 2], true));
-        let mean = [0, 1].map(|g| if n[g] == 0 { f64::NAN } else { sum[g] / n[g] as f64 });
+        // Over everyone where no value means 0, over those with a value otherwise.
+        let over = [0, 1].map(|g| if reference.missing_means_zero { n[g] } else { count[g] });
+        let mean = [0, 1].map(|g| if over[g] == 0 { f64::NAN } else { sum[g] / over[g] as f64 });
         // Population variance, as FeatureExtraction's balance table uses.
         let sd = [0, 1].map(|g| {
-            if n[g] == 0 {
+            if over[g] == 0 {
                 f64::NAN
             } else {
-                (sum_sq[g] / n[g] as f64 - mean[g] * mean[g]).max(0.0).sqrt()
+                (sum_sq[g] / over[g] as f64 - mean[g] * mean[g]).max(0.0).sqrt()
             }
         });
         let pooled = ((sd[0] * sd[0] + sd[1] * sd[1]) / 2.0).sqrt();
@@ -107,10 +142,20 @@ fn cell(count: usize, k: usize) -> String {
 /// group's when the group itself, of `n` persons, is under `k`). The group
 /// sizes are the last step of `attrition.csv`.
 pub fn characterisation_csv(rows: &[CharacterisationRow], n: [usize; 2], k: usize) -> String {
-    let mut s = String::from(
-        "covariate_id,covariate_name,analysis_name,with_outcome_count,with_outcome_mean,with_outcome_sd,\
-         without_outcome_count,without_outcome_mean,without_outcome_sd,smd\n",
-    );
+    groups_csv(rows, ["with_outcome", "without_outcome"], n, k)
+}
+
+/// `comparator_characterisation.csv`: [`characterisation_csv`] for the
+/// target cohort against the comparator (`target_count`, ...,
+/// `comparator_count`, ...), the SMD target minus comparator.
+pub fn comparator_characterisation_csv(rows: &[CharacterisationRow], n: [usize; 2], k: usize) -> String {
+    groups_csv(rows, ["target", "comparator"], n, k)
+}
+
+fn groups_csv(rows: &[CharacterisationRow], groups: [&str; 2], n: [usize; 2], k: usize) -> String {
+    let [a, b] = groups;
+    let mut s =
+        format!("covariate_id,covariate_name,analysis_name,{a}_count,{a}_mean,{a}_sd,{b}_count,{b}_mean,{b}_sd,smd\n");
     for r in rows {
         let hidden = [0, 1].map(|g| suppressed(r.count[g], k).is_none() || suppressed(n[g], k).is_none());
         let num = |x: f64, hide: bool| if hide || !x.is_finite() { String::new() } else { format!("{x:.6}") };
@@ -149,7 +194,7 @@ pub fn attrition_csv(steps: &[AttritionStep], k: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::covariates::{Covariate, CovariateRef};
+    use crate::covariates::CovariateRef;
 
     fn person(outcome: bool) -> crate::cohort::StudyPerson {
         crate::cohort::StudyPerson {
@@ -177,6 +222,7 @@ mod tests {
             analysis_name: "Test",
             concept_id: id,
             window: None,
+            missing_means_zero: true,
         }
     }
 
@@ -195,7 +241,7 @@ mod tests {
             covariates.push(Covariate { row, covariate_id: 2, value: 2.0 });
         }
         covariates.sort_by_key(|c| (c.row, c.covariate_id));
-        let data = CovariateData { covariates, reference: vec![reference(1), reference(2)] };
+        let data = CovariateData { covariates, reference: vec![reference(1), reference(2)], ..Default::default() };
         let rows = characterise(&population, &data);
         assert_eq!(rows[0].covariate_id, 2, "an undefined SMD sorts first");
         assert!(rows[0].smd.is_nan() && !rows[0].binary);

@@ -139,6 +139,11 @@ pub struct StudyDefinition {
     pub remove_subjects_with_prior_outcome: bool,
     #[serde(default = "plp_prior_outcome_lookback")]
     pub prior_outcome_lookback: i32,
+    /// A comparator cohort, as CohortMethod pairs a target with one: first
+    /// exposure to another concept set, under every rule above, described
+    /// against the target (`[data.study.comparator]`); never given to the model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comparator: Option<EventCriteria>,
 }
 
 /// One person of the study population: dates are days since 1970-01-01, offsets days from index.
@@ -221,6 +226,13 @@ struct Candidate {
 }
 
 impl StudyDefinition {
+    /// The comparator's own study: this definition with the comparator's
+    /// records in place of the target's, so its persons pass the same rules.
+    pub fn comparator_study(&self) -> Option<StudyDefinition> {
+        let comparator = self.comparator.clone()?;
+        Some(StudyDefinition { target: comparator, comparator: None, ..self.clone() })
+    }
+
     /// Builds the labelled study population and its attrition from `cdm`.
     ///
     /// Reads `concept_ancestor` (if a set includes descendants), the target and outcome

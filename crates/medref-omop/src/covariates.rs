@@ -1,22 +1,26 @@
 //! Baseline covariates of a study population as OHDSI FeatureExtraction's
 //! default analyses name and number them: `covariate_id = concept_id * 1000 +
-//! analysis_id` (demographic values in place of a concept, `1000 + analysis_id` for counts).
+//! analysis_id` (demographic values in place of a concept, `1000 + analysis_id`
+//! for counts, and FeatureExtraction's own scheme for measurement values), so a
+//! covariate id read in a medref run means what it means in an OHDSI study.
 //!
-//! Eras count in a window when they overlap it (`start <= index + end_day`
-//! and `end >= index + start_day`), as FeatureExtraction's era analyses do.
-//! Groups: an era's own concept and each of its strict ancestors in
-//! `concept_ancestor` that `concept` lists in the same domain as a standard or
-//! classification concept, except the catch-alls "Clinical finding" (441840) and
-//! "Disease" (4274025). FeatureExtraction restricts drug groups to ATC classes and
-//! ingredients, which on a CDM whose `concept` holds no ATC classes is the same.
+//! An event table a covariate analysis reads (eras, visits, procedures,
+//! measurements) may be absent from the CDM: that analysis then yields no
+//! covariates and the table is listed in [`CovariateData::tables_absent`],
+//! because only the tables the cohort itself needs are required. A table that
+//! is present but lacks a column the analysis reads is an error naming it.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+mod demographics;
+mod group_eras;
+mod measurement_values;
+mod procedures;
+mod visits;
+
+use std::collections::{BTreeMap, HashMap};
 
 use crate::cohort::StudyPopulation;
-use crate::date::civil_from_days;
 use crate::error::OmopError;
-use crate::table::{Cdm, IdFilter};
-use crate::vocabulary::{ancestors, concept_info};
+use crate::table::Cdm;
 use serde::{Deserialize, Serialize};
 
 /// Concept ids never used as a condition group: they would hold almost everyone.
@@ -29,11 +33,22 @@ pub const EXCLUDED_GROUPS: [i64; 2] = [441840, 4274025];
 pub struct CovariateSettings {
     pub gender: bool,
     pub age_group: bool,
+    /// `person.race_concept_id` (analysis 4), where the person has one.
+    pub race: bool,
+    /// `person.ethnicity_concept_id` (analysis 5), where the person has one.
+    pub ethnicity: bool,
     pub index_year: bool,
     pub index_month: bool,
     pub condition_group_era: bool,
     pub drug_group_era: bool,
+    /// One yes/no covariate per procedure concept in each window (analyses 502 and 504).
+    pub procedure_occurrence: bool,
+    /// Visits overlapping each window (analyses 920 and 922).
     pub visit_count: bool,
+    /// Visits overlapping each window, per visit concept (analyses 923 and 925).
+    pub visit_concept_count: bool,
+    /// The latest `value_as_number` of each measurement concept in the long-term window (analysis 706).
+    pub measurement_value: bool,
     /// Long-term window start (default -365).
     pub long_term_start_days: i32,
     /// Short-term window start (default -30).
@@ -49,11 +64,16 @@ impl Default for CovariateSettings {
         Self {
             gender: true,
             age_group: true,
+            race: true,
+            ethnicity: true,
             index_year: true,
             index_month: true,
             condition_group_era: true,
             drug_group_era: true,
+            procedure_occurrence: true,
             visit_count: true,
+            visit_concept_count: true,
+            measurement_value: true,
             long_term_start_days: -365,
             short_term_start_days: -30,
             end_days: 0,
@@ -81,6 +101,10 @@ pub struct CovariateRef {
     pub concept_id: i64,
     /// Window in days from index, inclusive, for windowed analyses.
     pub window: Option<(i32, i32)>,
+    /// Whether a person without a value has the value 0 (a yes/no or a count),
+    /// as FeatureExtraction's `missingMeansZero`; false for a measured value,
+    /// where no value means not measured, so summaries average over the measured only.
+    pub missing_means_zero: bool,
 }
 
 impl CovariateRef {
@@ -100,6 +124,7 @@ impl CovariateRef {
             analysis_name,
             concept_id,
             window,
+            missing_means_zero: true,
         }
     }
 }
@@ -110,6 +135,9 @@ impl CovariateRef {
 pub struct CovariateData {
     pub covariates: Vec<Covariate>,
     pub reference: Vec<CovariateRef>,
+    /// Event tables an asked-for analysis would read that the CDM does not
+    /// have, so that analysis gave no covariates (sorted, each once).
+    pub tables_absent: Vec<String>,
 }
 
 impl CovariateData {
@@ -139,9 +167,11 @@ impl CovariateData {
     }
 }
 
+/// Values and references as the analyses find them, before the frequency filter.
 struct Builder {
     values: BTreeMap<(usize, i64), f64>,
     reference: BTreeMap<i64, CovariateRef>,
+    tables_absent: Vec<String>,
 }
 
 impl Builder {
@@ -149,165 +179,75 @@ impl Builder {
         self.values.insert((row, reference.covariate_id), value);
         self.reference.entry(reference.covariate_id).or_insert(reference);
     }
+
+    /// Whether `table` is there to read; if not, it is recorded as absent.
+    fn has(&mut self, cdm: &Cdm, table: &str) -> bool {
+        let present = cdm.has_table(table);
+        if !present && !self.tables_absent.iter().any(|t| t == table) {
+            self.tables_absent.push(table.to_string());
+        }
+        present
+    }
 }
 
-fn window_words(window: (i32, i32)) -> String {
-    format!("during day {} through {} days relative to index", window.0, window.1)
+/// A window in days from index, inclusive, and which of FeatureExtraction's
+/// terms it is.
+#[derive(Debug, Clone, Copy)]
+struct Window {
+    from: i32,
+    to: i32,
+    long_term: bool,
+}
+
+impl Window {
+    fn pair(settings: &CovariateSettings) -> [Window; 2] {
+        [
+            Window { from: settings.long_term_start_days, to: settings.end_days, long_term: true },
+            Window { from: settings.short_term_start_days, to: settings.end_days, long_term: false },
+        ]
+    }
+
+    /// Whether a record from `start` to `end` (days since 1970) overlaps the window around `index`.
+    fn overlaps(self, index: i32, start: i32, end: i32) -> bool {
+        start <= index + self.to && end >= index + self.from
+    }
+
+    fn bounds(self) -> Option<(i32, i32)> {
+        Some((self.from, self.to))
+    }
+
+    /// FeatureExtraction's wording, as its covariate names use it.
+    fn words(self) -> String {
+        format!("during day {} through {} days relative to index", self.from, self.to)
+    }
+}
+
+/// Person id to row of the population: covariates refer to rows.
+fn rows_of(population: &StudyPopulation) -> HashMap<i64, usize> {
+    population.persons.iter().enumerate().map(|(r, p)| (p.person_id, r)).collect()
 }
 
 /// Computes the covariates of `population` from `cdm`.
 ///
-/// Reads `concept` (names), and as the settings ask `condition_era`, `drug_era`,
-/// `concept_ancestor` and `visit_occurrence`.
+/// Reads `person` and `concept` (names), and as the settings ask
+/// `condition_era`, `drug_era`, `concept_ancestor`, `procedure_occurrence`,
+/// `visit_occurrence` and `measurement` (each may be absent).
 pub fn extract_covariates(
     cdm: &Cdm,
     population: &StudyPopulation,
     settings: &CovariateSettings,
 ) -> Result<CovariateData, OmopError> {
-    let mut b = Builder { values: BTreeMap::new(), reference: BTreeMap::new() };
-    let rows: HashMap<i64, usize> = population.persons.iter().enumerate().map(|(r, p)| (p.person_id, r)).collect();
-    let persons: HashSet<i64> = rows.keys().copied().collect();
-    let windows = [
-        (settings.long_term_start_days, settings.end_days, "LongTerm"),
-        (settings.short_term_start_days, settings.end_days, "ShortTerm"),
-    ];
-
-    if settings.gender {
-        let genders: HashSet<i64> = population.persons.iter().map(|p| p.gender_concept_id).collect();
-        let names = concept_info(cdm, &genders, "gender covariate names")?;
-        for (row, p) in population.persons.iter().enumerate() {
-            let name = names
-                .get(&p.gender_concept_id)
-                .map_or_else(|| format!("concept {}", p.gender_concept_id), |c| c.name.clone());
-            let reference =
-                CovariateRef::new(p.gender_concept_id, 1, "DemographicsGender", format!("gender = {name}"), None);
-            b.set(row, reference, 1.0);
-        }
+    let mut b = Builder { values: BTreeMap::new(), reference: BTreeMap::new(), tables_absent: Vec::new() };
+    demographics::extract(cdm, population, settings, &mut b)?;
+    group_eras::extract(cdm, population, settings, &mut b)?;
+    if settings.procedure_occurrence {
+        procedures::extract(cdm, population, settings, &mut b)?;
     }
-    for (row, p) in population.persons.iter().enumerate() {
-        let (year, month, _) = civil_from_days(p.index_date);
-        if settings.age_group {
-            let band = i64::from(p.age_at_index.div_euclid(5));
-            let reference = CovariateRef::new(
-                band,
-                3,
-                "DemographicsAgeGroup",
-                format!("age group: {} - {}", band * 5, band * 5 + 4),
-                None,
-            );
-            b.set(row, reference, 1.0);
-        }
-        if settings.index_year {
-            let reference =
-                CovariateRef::new(i64::from(year), 6, "DemographicsIndexYear", format!("index year: {year}"), None);
-            b.set(row, reference, 1.0);
-        }
-        if settings.index_month {
-            let reference =
-                CovariateRef::new(i64::from(month), 7, "DemographicsIndexMonth", format!("index month: {month}"), None);
-            b.set(row, reference, 1.0);
-        }
+    if settings.visit_count || settings.visit_concept_count {
+        visits::extract(cdm, population, settings, &mut b)?;
     }
-
-    let era_analyses = [
-        (
-            settings.condition_group_era,
-            "condition_era",
-            "condition_concept_id",
-            "Condition",
-            "condition_era group",
-            210,
-            212,
-        ),
-        (settings.drug_group_era, "drug_era", "drug_concept_id", "Drug", "drug_era group", 410, 412),
-    ];
-    for (wanted, table, concept_column, domain, words, long_id, short_id) in era_analyses {
-        if !wanted {
-            continue;
-        }
-        let start_column = format!("{table}_start_date");
-        let end_column = format!("{table}_end_date");
-        // (row, concept, window index) for every era overlapping a window.
-        let mut hits: BTreeSet<(usize, i64, usize)> = BTreeSet::new();
-        let purpose = format!("the {words} covariates");
-        let columns = ["person_id", concept_column, &start_column, &end_column];
-        cdm.scan_ids(table, &columns, &purpose, IdFilter { column: 0, ids: &persons }, |row| {
-            let Some(&r) = rows.get(&row.id(0)?) else { return Ok(()) };
-            let index = population.persons[r].index_date;
-            let start = row.date(2)?;
-            let end = row.optional_date(3)?.unwrap_or(start);
-            for (w, &(from, to, _)) in windows.iter().enumerate() {
-                if start <= index + to && end >= index + from {
-                    hits.insert((r, row.id(1)?, w));
-                }
-            }
-            Ok(())
-        })?;
-        let concepts: HashSet<i64> = hits.iter().map(|&(_, c, _)| c).collect();
-        let up = ancestors(cdm, &concepts, &purpose)?;
-        let mut named: HashSet<i64> = concepts.clone();
-        named.extend(up.values().flatten().copied());
-        let info = concept_info(cdm, &named, &purpose)?;
-        let is_group = |a: &i64| {
-            info.get(a).is_some_and(|c| {
-                c.domain_id == domain
-                    && matches!(c.standard_concept.as_str(), "S" | "C")
-                    && !EXCLUDED_GROUPS.contains(a)
-            })
-        };
-        for &(r, concept, w) in &hits {
-            let (from, to, term) = windows[w];
-            let analysis_id = if w == 0 { long_id } else { short_id };
-            let groups =
-                std::iter::once(concept).chain(up.get(&concept).into_iter().flatten().copied().filter(is_group));
-            for group in groups {
-                let name = info.get(&group).map_or_else(|| format!("concept {group}"), |c| c.name.clone());
-                let analysis_name = match (domain == "Drug", term == "LongTerm") {
-                    (true, true) => "DrugGroupEraLongTerm",
-                    (true, false) => "DrugGroupEraShortTerm",
-                    (false, true) => "ConditionGroupEraLongTerm",
-                    (false, false) => "ConditionGroupEraShortTerm",
-                };
-                let covariate_name = format!("{words} {}: {name}", window_words((from, to)));
-                let reference = CovariateRef::new(group, analysis_id, analysis_name, covariate_name, Some((from, to)));
-                b.set(r, reference, 1.0);
-            }
-        }
-    }
-
-    if settings.visit_count {
-        let mut counts: BTreeMap<(usize, usize), u32> = BTreeMap::new();
-        cdm.scan_ids(
-            "visit_occurrence",
-            &["person_id", "visit_start_date", "visit_end_date"],
-            "the visit count covariates",
-            IdFilter { column: 0, ids: &persons },
-            |row| {
-                let Some(&r) = rows.get(&row.id(0)?) else { return Ok(()) };
-                let index = population.persons[r].index_date;
-                let start = row.date(1)?;
-                let end = row.optional_date(2)?.unwrap_or(start);
-                for (w, &(from, to, _)) in windows.iter().enumerate() {
-                    if start <= index + to && end >= index + from {
-                        *counts.entry((r, w)).or_default() += 1;
-                    }
-                }
-                Ok(())
-            },
-        )?;
-        for ((r, w), n) in counts {
-            let (from, to, _) = windows[w];
-            let analysis_id = if w == 0 { 920 } else { 922 };
-            let reference = CovariateRef {
-                covariate_id: 1000 + analysis_id,
-                covariate_name: format!("visit_count {}", window_words((from, to))),
-                analysis_id,
-                analysis_name: if w == 0 { "VisitCountLongTerm" } else { "VisitCountShortTerm" },
-                concept_id: 0,
-                window: Some((from, to)),
-            };
-            b.set(r, reference, f64::from(n));
-        }
+    if settings.measurement_value {
+        measurement_values::extract(cdm, population, settings, &mut b)?;
     }
 
     let n = population.persons.len();
@@ -325,5 +265,7 @@ pub fn extract_covariates(
         .map(|(&(row, covariate_id), &value)| Covariate { row, covariate_id, value })
         .collect();
     let reference = b.reference.into_values().filter(|r| keep(&r.covariate_id)).collect();
-    Ok(CovariateData { covariates, reference })
+    let mut tables_absent = b.tables_absent;
+    tables_absent.sort();
+    Ok(CovariateData { covariates, reference, tables_absent })
 }

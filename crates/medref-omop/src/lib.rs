@@ -8,6 +8,7 @@
 //! one per table, or from a PostgreSQL schema; only the columns a step needs;
 //! ids are 64-bit integers, dates are days since 1970-01-01.
 
+pub mod cdm_source;
 pub mod characterisation;
 pub mod cohort;
 pub mod covariates;
@@ -25,6 +26,7 @@ pub mod table;
 mod table_rows;
 pub mod vocabulary;
 
+pub use cdm_source::CdmSource;
 pub use cohort::{AttritionStep, Domain, EventCriteria, StudyDefinition, StudyPerson, StudyPopulation, TimeAtRisk};
 pub use covariates::{extract_covariates, Covariate, CovariateData, CovariateRef, CovariateSettings};
 pub use error::OmopError;

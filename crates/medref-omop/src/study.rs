@@ -32,5 +32,6 @@ pub fn celecoxib_gi_bleed() -> StudyDefinition {
         },
         remove_subjects_with_prior_outcome: true,
         prior_outcome_lookback: 99999,
+        comparator: None,
     }
 }

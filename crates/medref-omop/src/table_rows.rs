@@ -107,6 +107,17 @@ impl Row<'_> {
         }
     }
 
+    /// Field `i` as a finite number, or `None` when empty (a measurement without a numeric result).
+    pub fn optional_number(&self, i: usize) -> Result<Option<f64>, OmopError> {
+        match self.text(i) {
+            "" => Ok(None),
+            t => match t.parse::<f64>() {
+                Ok(v) if v.is_finite() => Ok(Some(v)),
+                _ => Err(self.invalid(i, "a finite number or an empty field")),
+            },
+        }
+    }
+
     /// Field `i` as a date (days since 1970-01-01).
     pub fn date(&self, i: usize) -> Result<i32, OmopError> {
         parse_date(self.text(i)).ok_or_else(|| self.invalid(i, "a date YYYY-MM-DD"))

@@ -62,6 +62,9 @@ pub struct ConceptInfo {
 /// `concept` rows for `ids` (those absent from the table are absent from the map).
 pub fn concept_info(cdm: &Cdm, ids: &HashSet<i64>, purpose: &str) -> Result<HashMap<i64, ConceptInfo>, OmopError> {
     let mut out = HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
     cdm.scan("concept", &["concept_id", "concept_name", "domain_id", "standard_concept"], purpose, |row| {
         let id = row.id(0)?;
         if ids.contains(&id) {
@@ -75,6 +78,32 @@ pub fn concept_info(cdm: &Cdm, ids: &HashSet<i64>, purpose: &str) -> Result<Hash
         Ok(())
     })?;
     Ok(out)
+}
+
+/// `concept_class_id` (`Race`, `Ethnicity`, `Ingredient`, ...) of each of `ids`
+/// that `concept` lists; `None` when `concept` has no such column (an extract
+/// may keep only the columns it uses).
+pub fn concept_classes(
+    cdm: &Cdm,
+    ids: &HashSet<i64>,
+    purpose: &str,
+) -> Result<Option<HashMap<i64, String>>, OmopError> {
+    let mut out = HashMap::new();
+    if ids.is_empty() {
+        return Ok(Some(out));
+    }
+    let scanned = cdm.scan("concept", &["concept_id", "concept_class_id"], purpose, |row| {
+        let id = row.id(0)?;
+        if ids.contains(&id) {
+            out.insert(id, row.text(1).to_string());
+        }
+        Ok(())
+    });
+    match scanned {
+        Ok(()) => Ok(Some(out)),
+        Err(OmopError::ColumnMissing { column, .. }) if column == "concept_class_id" => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 /// Strict ancestors (`min_levels_of_separation > 0` or simply a different id) of each of `ids`.

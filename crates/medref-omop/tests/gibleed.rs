@@ -30,7 +30,11 @@ fn celecoxib_new_users_and_gi_bleeding() {
     let data = extract_covariates(&cdm, &population, &CovariateSettings::default()).unwrap();
     eprintln!("{} covariates, {} non-zero values", data.reference.len(), data.covariates.len());
     // As scripts/omop-parity found them, value for value, in pandas.
-    assert_eq!((data.reference.len(), data.covariates.len()), (252, 16829));
+    assert_eq!((data.reference.len(), data.covariates.len()), (296, 18739));
+    // GiBleed has procedures and visits but no measured number: no table is absent, no value covariate.
+    assert!(data.tables_absent.is_empty(), "{:?}", data.tables_absent);
+    assert!(data.reference.iter().any(|r| r.analysis_id == 502));
+    assert!(data.reference.iter().all(|r| r.analysis_id != 706));
     assert!(data.reference_of(8532001).is_some_and(|r| r.covariate_name == "gender = FEMALE"));
     // Every new user has celecoxib's own era at index, in both windows.
     for row in 0..population.persons.len() {

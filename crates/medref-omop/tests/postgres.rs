@@ -72,6 +72,11 @@ fn the_tiny_study_from_postgres_equals_the_one_from_csv() {
     assert_eq!(covariates, extract_covariates(&folder, &from_csv, &settings).unwrap());
     assert_eq!(covariates.value(0, 1920), 2.0);
     assert_eq!(covariates.reference_of(8532001).unwrap().covariate_name, "gender = FEMALE");
+    // A NUMERIC column read back as the CSV's number, and the optional cdm_source table.
+    assert_eq!(covariates.value(0, 3000963713706), 12.0);
+    let source = medref_omop::CdmSource::read(&database).unwrap();
+    assert!(source.as_ref().is_some_and(|s| s.cdm_version.as_deref() == Some("v5.3")), "{source:?}");
+    assert_eq!(source, medref_omop::CdmSource::read(&folder).unwrap());
 }
 
 #[test]

@@ -79,16 +79,24 @@ fn covariates_match_the_hand_count() {
             (3007, 1.0),
             (10003, 1.0),
             (2010006, 1.0),
+            (8527004, 1.0),
             (8532001, 1.0),
+            (9202923, 2.0),
+            (9202925, 1.0),
             (80180210, 1.0),
             (80180212, 1.0),
             (1118084410, 1.0),
             (1118084412, 1.0),
             (1124300410, 1.0),
+            (4198190502, 1.0),
             (4291025210, 1.0),
             (4291025212, 1.0),
+            (4295880502, 1.0),
+            (4295880504, 1.0),
             (21603933410, 1.0),
             (21603933412, 1.0),
+            (38003564005, 1.0),
+            (3000963713706, 12.0),
         ]
     );
     assert_eq!(data.value(1, 8003), 1.0);
@@ -109,6 +117,60 @@ fn covariates_match_the_hand_count() {
     assert!(data.reference_of(4274025210).is_none() && data.reference_of(441840210).is_none());
 }
 
+/// Race and ethnicity, procedures, visits per visit concept and the latest
+/// measured value, as the tiny CDM's README works them out row by row.
+#[test]
+fn the_added_analyses_match_the_hand_count() {
+    let cdm = Cdm::new(tiny_dir());
+    let population = celecoxib_gi_bleed().build(&cdm).unwrap();
+    let data = extract_covariates(&cdm, &population, &CovariateSettings::default()).unwrap();
+    assert!(data.tables_absent.is_empty(), "{:?}", data.tables_absent);
+    let values = |id: i64| [0, 1, 2].map(|row| data.value(row, id));
+    let name = |id: i64| data.reference_of(id).unwrap().covariate_name.clone();
+    // Race: listed as Race (person 1), not listed (person 7), listed as a gender (2^53+1: left out).
+    assert_eq!(values(8527004), [1.0, 0.0, 0.0]);
+    assert_eq!(values(8516004), [0.0, 1.0, 0.0]);
+    assert!(data.reference_of(8507004).is_none(), "a gender concept in race_concept_id is not a race");
+    assert_eq!((name(8527004), name(8516004)), ("race = White".into(), "race = concept 8516".into()));
+    assert_eq!(values(38003564005), [1.0, 0.0, 0.0]);
+    assert_eq!(values(38003563005), [0.0, 0.0, 1.0]);
+    assert_eq!(name(38003563005), "ethnicity = Hispanic or Latino");
+    assert!(data.covariates.iter().all(|c| c.covariate_id != 5), "ethnicity 0 is not recorded");
+    // Procedures: day -365 is in the long-term window, day -30 in the short-term one, day +1 in neither.
+    assert_eq!(values(4295880502), [1.0, 0.0, 1.0], "person 7's injection is on day -366");
+    assert_eq!(values(4295880504), [1.0, 0.0, 1.0], "day -5 and the index day itself");
+    assert_eq!(values(4198190502), [1.0, 1.0, 0.0]);
+    assert_eq!(values(4198190504), [0.0, 1.0, 0.0]);
+    assert!(data.covariates.iter().all(|c| c.covariate_id != 502 && c.covariate_id != 504), "concept 0 is skipped");
+    let appendectomy = data.reference_of(4198190504).unwrap();
+    assert_eq!(
+        appendectomy.covariate_name,
+        "procedure_occurrence during day -30 through 0 days relative to index: Appendectomy"
+    );
+    assert_eq!((appendectomy.analysis_name, appendectomy.window), ("ProcedureOccurrenceShortTerm", Some((-30, 0))));
+    // Visits: person 7's visit of concept 0 is not counted; one from day -372 to -364 overlaps the long term.
+    assert_eq!(values(1920), [2.0, 3.0, 1.0]);
+    assert_eq!(values(1922), [1.0, 1.0, 1.0]);
+    assert_eq!(values(9202923), [2.0, 2.0, 1.0]);
+    assert_eq!(values(9202925), [1.0, 0.0, 1.0]);
+    assert_eq!(values(9201923), [0.0, 1.0, 0.0]);
+    assert_eq!(values(9201925), [0.0, 1.0, 0.0]);
+    assert_eq!(name(9201925), "visit_count during day -30 through 0 days relative to index: Inpatient Visit");
+    // Measurements: the latest before or on index, ties on a day to the larger measurement_id,
+    // rows without a number skipped; the covariate id carries the unit.
+    assert_eq!(values(3000963713706), [12.0, 0.0, 0.0]);
+    assert_eq!(values(3000963000706), [0.0, 11.5, 0.0]);
+    assert_eq!(values(3016723840706), [0.0, 0.0, 1.3]);
+    let hb = data.reference_of(3000963713706).unwrap();
+    assert_eq!(
+        hb.covariate_name,
+        "measurement value during day -365 through 0 days relative to index: Hemoglobin (gram per deciliter)"
+    );
+    assert_eq!((hb.analysis_id, hb.concept_id, hb.missing_means_zero), (706, 3000963, false));
+    assert!(name(3000963000706).ends_with("Hemoglobin (Unknown unit)"));
+    assert_eq!(data.reference.iter().filter(|r| r.analysis_id == 706).count(), 3, "creatinine of 2008 is too old");
+}
+
 #[test]
 fn minimum_frequency_drops_rare_covariates() {
     let cdm = Cdm::new(tiny_dir());
@@ -116,7 +178,24 @@ fn minimum_frequency_drops_rare_covariates() {
     let settings = CovariateSettings { min_fraction: 0.5, ..CovariateSettings::default() };
     let data = extract_covariates(&cdm, &population, &settings).unwrap();
     let ids: Vec<i64> = data.reference.iter().map(|r| r.covariate_id).collect();
-    assert_eq!(ids, vec![1920, 1922, 2010006, 8532001, 1118084410, 1118084412, 21603933410, 21603933412]);
+    assert_eq!(
+        ids,
+        vec![
+            1920,
+            1922,
+            2010006,
+            8532001,
+            9202923,
+            9202925,
+            1118084410,
+            1118084412,
+            4198190502,
+            4295880502,
+            4295880504,
+            21603933410,
+            21603933412
+        ]
+    );
     assert!(data.covariates.iter().all(|c| ids.contains(&c.covariate_id)));
 }
 
@@ -142,14 +221,39 @@ fn a_missing_table_is_named() {
 
 #[test]
 fn tables_a_step_does_not_need_may_be_absent() {
-    let dir = edited_copy(|name, text| (name != "visit_occurrence.csv").then_some(text));
+    let absent = ["visit_occurrence.csv", "procedure_occurrence.csv", "measurement.csv", "condition_era.csv"];
+    let dir = edited_copy(|name, text| (!absent.contains(&name)).then_some(text));
     let cdm = Cdm::new(dir.path());
     let population = celecoxib_gi_bleed().build(&cdm).unwrap();
     assert_eq!(population.persons.len(), 3);
-    let no_visits = CovariateSettings { visit_count: false, ..CovariateSettings::default() };
-    assert!(extract_covariates(&cdm, &population, &no_visits).is_ok());
-    let err = extract_covariates(&cdm, &population, &CovariateSettings::default()).unwrap_err();
-    assert!(err.to_string().contains("visit_occurrence") && err.to_string().contains("visit count"), "{err}");
+    let data = extract_covariates(&cdm, &population, &CovariateSettings::default()).unwrap();
+    assert_eq!(data.tables_absent, ["condition_era", "measurement", "procedure_occurrence", "visit_occurrence"]);
+    let analyses: std::collections::BTreeSet<i64> = data.reference.iter().map(|r| r.analysis_id).collect();
+    assert_eq!(analyses.into_iter().collect::<Vec<_>>(), [1, 3, 4, 5, 6, 7, 410, 412]);
+    // The rest is as from the whole CDM.
+    let whole = extract_covariates(&Cdm::new(tiny_dir()), &population, &CovariateSettings::default()).unwrap();
+    for c in &data.covariates {
+        assert_eq!(whole.value(c.row, c.covariate_id), c.value, "{c:?}");
+    }
+    // Present but without a column an analysis reads: an error naming both.
+    let dir = edited_copy(|name, text| {
+        Some(if name == "measurement.csv" { text.replace("value_as_number", "value") } else { text })
+    });
+    let err = extract_covariates(&Cdm::new(dir.path()), &population, &CovariateSettings::default()).unwrap_err();
+    let message = err.to_string();
+    assert!(message.contains("measurement.csv") && message.contains("`value_as_number`"), "{message}");
+    assert!(message.contains("measurement value covariates"), "{message}");
+    // A person table without race and ethnicity columns gives no such covariates.
+    let dir = edited_copy(|name, text| {
+        Some(if name == "person.csv" {
+            text.lines().map(|l| l.rsplitn(3, ',').nth(2).unwrap().to_string() + "\n").collect()
+        } else {
+            text
+        })
+    });
+    let data = extract_covariates(&Cdm::new(dir.path()), &population, &CovariateSettings::default()).unwrap();
+    assert!(data.reference.iter().all(|r| r.analysis_id != 4 && r.analysis_id != 5));
+    assert!(data.reference_of(8532001).is_some());
 }
 
 #[test]
@@ -252,13 +356,14 @@ fn the_sparse_matrix_densifies_in_reference_order() {
     let settings = CovariateSettings { min_fraction: 0.5, ..CovariateSettings::default() };
     let data = extract_covariates(&cdm, &population, &settings).unwrap();
     let x = data.to_dense(population.persons.len());
-    // Columns: 1920, 1922, 2010006, 8532001, 1118084410, 1118084412, 21603933410, 21603933412.
+    // Columns: 1920, 1922, 2010006, 8532001, 9202923, 9202925, 1118084410, 1118084412,
+    // 4198190502, 4295880502, 4295880504, 21603933410, 21603933412.
     assert_eq!(
         x,
         vec![
-            2.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, // person 1
-            0.0, 0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, // person 7
-            1.0, 1.0, 0.0, 0.0, 1.0, 1.0, 1.0, 1.0, // person 2^53+1
+            2.0, 1.0, 1.0, 1.0, 2.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, // person 1
+            3.0, 1.0, 1.0, 1.0, 2.0, 0.0, 1.0, 1.0, 1.0, 0.0, 0.0, 1.0, 1.0, // person 7
+            1.0, 1.0, 0.0, 0.0, 1.0, 1.0, 1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 1.0, // person 2^53+1
         ]
     );
 }
@@ -292,4 +397,78 @@ fn the_synthetic_cdm_carries_its_planted_risk() {
     let ulcer = medref_omop::synthetic::PEPTIC_ULCER * 1000 + 210;
     assert_eq!(rows[0].covariate_id, ulcer, "the ulcer is the most imbalanced covariate");
     assert!(rows[0].smd > 0.5, "{:?}", rows[0]);
+}
+
+#[test]
+fn the_cdm_source_is_read_where_recorded() {
+    let source = medref_omop::CdmSource::read(&Cdm::new(tiny_dir())).unwrap().unwrap();
+    assert_eq!(source.cdm_source_name.as_deref(), Some("medref tiny CDM, written by hand"));
+    assert_eq!(
+        (source.cdm_version.as_deref(), source.source_release_date.as_deref()),
+        (Some("v5.3"), Some("2024-01-15"))
+    );
+    assert_eq!(
+        source.in_words(),
+        "medref tiny CDM, written by hand (tiny), held by medref, CDM v5.3, vocabulary hand-picked OMOP concepts, \
+         source released 2024-01-15, CDM released 2024-01-15"
+    );
+    // Columns are optional; the table is too.
+    let dir = edited_copy(|name, text| {
+        Some(if name == "cdm_source.csv" { text.replace("vocabulary_version", "vocabulary") } else { text })
+    });
+    let source = medref_omop::CdmSource::read(&Cdm::new(dir.path())).unwrap().unwrap();
+    assert_eq!((source.vocabulary_version, source.cdm_holder.as_deref()), (None, Some("medref")));
+    let dir = edited_copy(|name, text| (name != "cdm_source.csv").then_some(text));
+    assert_eq!(medref_omop::CdmSource::read(&Cdm::new(dir.path())).unwrap(), None);
+}
+
+/// Diclofenac new users as the comparator: persons 1 (first diclofenac
+/// 2009-06-01, the bleed of 2010-06-01 on day 365) and 9 (2010-01-01, no
+/// bleed) pass every rule; person 1 is in both cohorts and counts in both.
+#[test]
+fn a_comparator_cohort_is_characterised_against_the_target() {
+    use medref_omop::characterisation::{characterise_comparator, comparator_characterisation_csv};
+    let text = r#"
+        prior_observation_days = 365
+        min_age = 18
+        target = { concepts = [1118084], domains = ["drug_era"] }
+        outcome = { concepts = [192671], include_descendants = true, domains = ["condition_occurrence"] }
+        comparator = { concepts = [1124300], domains = ["drug_era"] }
+    "#;
+    let definition: medref_omop::StudyDefinition = toml::from_str(text).unwrap();
+    assert!(celecoxib_gi_bleed().comparator_study().is_none());
+    let comparator_study = definition.comparator_study().unwrap();
+    assert_eq!(comparator_study.target.concept_set.concepts, [1124300]);
+    let cdm = Cdm::new(tiny_dir());
+    let (target, comparator) = (definition.build(&cdm).unwrap(), comparator_study.build(&cdm).unwrap());
+    let people =
+        |p: &medref_omop::StudyPopulation| p.persons.iter().map(|p| (p.person_id, p.outcome)).collect::<Vec<_>>();
+    assert_eq!(people(&comparator), [(1, true), (9, false)]);
+    assert_eq!(comparator.attrition.first().map(|s| (s.persons, s.outcomes)), Some((2, 1)));
+    let settings = CovariateSettings::default();
+    let (t, c) = (
+        extract_covariates(&cdm, &target, &settings).unwrap(),
+        extract_covariates(&cdm, &comparator, &settings).unwrap(),
+    );
+    let rows = characterise_comparator((&target, &t), (&comparator, &c));
+    let row = |id: i64| rows.iter().find(|r| r.covariate_id == id).unwrap();
+    // Female: 2 of 3 against 2 of 2; sds sqrt(2/9) and 0, pooled 1/3: SMD (2/3 - 1) / (1/3) = -1.
+    let female = row(8532001);
+    assert_eq!(female.count, [2, 2]);
+    assert!((female.mean[0] - 2.0 / 3.0).abs() < 1e-12 && female.mean[1] == 1.0);
+    assert!((female.smd + 1.0).abs() < 1e-12, "{}", female.smd);
+    // Diclofenac's own era: person 1 has it in the target's long-term window, both comparators at index.
+    assert_eq!(row(1124300410).count, [1, 2]);
+    // A covariate only the target has appears with zero comparators: male (2^53+1).
+    assert_eq!(row(8507001).count, [1, 0]);
+    // Haemoglobin, a measured value, averaged over the measured: person 1 at each index
+    // (12.0 before the celecoxib index; 13.1 on 2009-06-01, the diclofenac index).
+    let hb = row(3000963713706);
+    assert_eq!((hb.count, hb.mean), ([1, 1], [12.0, 13.1]));
+    let text = comparator_characterisation_csv(&rows, [3, 2], 2);
+    assert!(text.starts_with("covariate_id,covariate_name,analysis_name,target_count,target_mean,target_sd,"));
+    let line = text.lines().find(|l| l.starts_with("8532001,")).unwrap();
+    assert_eq!(line, "8532001,gender = FEMALE,DemographicsGender,2,0.666667,0.471405,2,1.000000,0.000000,-1.000000");
+    let line = text.lines().find(|l| l.starts_with("8507001,")).unwrap();
+    assert_eq!(line, "8507001,gender = MALE,DemographicsGender,<2,,,0,0.000000,0.000000,", "one person is hidden");
 }

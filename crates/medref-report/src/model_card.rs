@@ -160,6 +160,9 @@ fn data_section(run: &Run) -> String {
     if let Some(words) = crate::study::cohort_in_words(&run.config) {
         s.push_str(&words);
     }
+    if let Some(words) = run.study.as_ref().and_then(|study| study.cdm_in_words()) {
+        s.push_str(&words);
+    }
     if let Some(sv) = run.config.get("data").and_then(|d| d.get("survival")).and_then(|v| v.as_table()) {
         let text = |k: &str| sv.get(k).map(|v| v.to_string().trim_matches('"').to_string()).unwrap_or_default();
         if run.task() == TaskKind::Survival {

@@ -1,9 +1,11 @@
 //! The study population of a real-world-data run (an OMOP CDM study): who
-//! was left out at each inclusion step (`attrition.csv`) and how persons
-//! with the outcome differ from those without (`characterisation.csv`),
-//! as PatientLevelPrediction's and OHDSI's result viewers show them before
-//! any model. Counts under the run's `min_cell_count` arrive already
-//! written as `<k`.
+//! was left out at each inclusion step (`attrition.csv`), how persons
+//! with the outcome differ from those without (`characterisation.csv`) and,
+//! with a comparator cohort, how the target differs from it
+//! (`comparator_characterisation.csv`), as PatientLevelPrediction's and
+//! OHDSI's result viewers show them before any model; and which CDM it was
+//! (`cdm_source.json`). Counts under the run's `min_cell_count` arrive
+//! already written as `<k`.
 
 use crate::error::ReportError;
 use crate::text::escape;
@@ -44,25 +46,82 @@ impl CsvTable {
     }
 }
 
-/// The two tables, each present or not.
+/// The study's files, each present or not.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Study {
     pub attrition: Option<CsvTable>,
     pub characterisation: Option<CsvTable>,
+    pub comparator_attrition: Option<CsvTable>,
+    pub comparator_characterisation: Option<CsvTable>,
+    /// `cdm_source.json`: the CDM's `cdm_source` fields, `recorded`, and `covariate_tables_absent`.
+    pub cdm_source: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 impl Study {
     pub(crate) fn load(dir: &Path) -> Result<Option<Self>, ReportError> {
-        let read = |name: &str| -> Result<Option<CsvTable>, ReportError> {
+        let text = |name: &str| -> Result<Option<(std::path::PathBuf, String)>, ReportError> {
             let path = dir.join(name);
             match std::fs::read_to_string(&path) {
-                Ok(text) => CsvTable::parse(&path, &text).map(Some),
+                Ok(text) => Ok(Some((path, text))),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
                 Err(source) => Err(ReportError::Read { path, source }),
             }
         };
-        let study = Study { attrition: read("attrition.csv")?, characterisation: read("characterisation.csv")? };
-        Ok((study.attrition.is_some() || study.characterisation.is_some()).then_some(study))
+        let read = |name: &str| text(name)?.map(|(path, t)| CsvTable::parse(&path, &t)).transpose();
+        let cdm_source = text("cdm_source.json")?
+            .map(|(path, t)| {
+                serde_json::from_str(&t)
+                    .map_err(|e| ReportError::parse(&path, format!("not the JSON a study writes: {e}")))
+            })
+            .transpose()?;
+        let study = Study {
+            attrition: read("attrition.csv")?,
+            characterisation: read("characterisation.csv")?,
+            comparator_attrition: read("comparator_attrition.csv")?,
+            comparator_characterisation: read("comparator_characterisation.csv")?,
+            cdm_source,
+        };
+        let any = study.attrition.is_some() || study.characterisation.is_some() || study.cdm_source.is_some();
+        Ok(any.then_some(study))
+    }
+
+    /// The model card's lines on the CDM: its source as `cdm_source` records
+    /// it, or "not recorded", and the covariate tables it lacked.
+    pub(crate) fn cdm_in_words(&self) -> Option<String> {
+        let m = self.cdm_source.as_ref()?;
+        let text = |k: &str| m.get(k).and_then(|v| v.as_str()).map(str::to_string);
+        let mut s = String::from("- CDM source: ");
+        if m.get("recorded").and_then(|v| v.as_bool()) == Some(true) {
+            s.push_str(&text("cdm_source_name").unwrap_or_else(|| "unnamed".into()));
+            if let Some(a) = text("cdm_source_abbreviation") {
+                s.push_str(&format!(" ({a})"));
+            }
+            let parts: Vec<String> = [
+                ("held by", "cdm_holder"),
+                ("CDM", "cdm_version"),
+                ("vocabulary", "vocabulary_version"),
+                ("source released", "source_release_date"),
+                ("CDM released", "cdm_release_date"),
+            ]
+            .into_iter()
+            .filter_map(|(label, key)| text(key).map(|v| format!("{label} {v}")))
+            .collect();
+            if !parts.is_empty() {
+                s.push_str(&format!("; {}", parts.join(", ")));
+            }
+            s.push_str(" (from the CDM's `cdm_source` table).\n");
+        } else {
+            s.push_str("not recorded (the CDM has no `cdm_source` table).\n");
+        }
+        let absent: Vec<String> = m
+            .get("covariate_tables_absent")
+            .and_then(|v| v.as_array())
+            .map(|a| a.iter().filter_map(|t| t.as_str()).map(|t| format!("`{t}`")).collect())
+            .unwrap_or_default();
+        if !absent.is_empty() {
+            s.push_str(&format!("- Tables absent from the CDM, so no covariates from them: {}.\n", absent.join(", ")));
+        }
+        Some(s)
     }
 }
 
@@ -93,9 +152,7 @@ pub(crate) fn study_section(study: Option<&Study>) -> String {
             "<h3>Attrition</h3>\n<p class=\"note\">Persons and persons with the outcome left after each inclusion \
              step, in order (attrition.csv); counts under the run's minimum cell count read &lt;k.</p>\n",
         );
-        let pick = ["description", "persons", "outcomes"].map(|c| a.column(c));
-        let rows = a.rows.iter().map(|r| pick.iter().map(|j| j.map_or(String::new(), |j| r[j].clone())).collect());
-        s.push_str(&table(&["step", "persons", "with outcome"], rows, "data-table=\"attrition\""));
+        s.push_str(&attrition_table(a, "attrition"));
     }
     if let Some(c) = &study.characterisation {
         s.push_str(&format!(
@@ -104,28 +161,63 @@ pub(crate) fn study_section(study: Option<&Study>) -> String {
              above 0.1 is the usual mark of an imbalance. All {} covariates are in characterisation.csv.</p>\n",
             c.rows.len()
         ));
-        let col = |name: &str| c.column(name);
-        let pick = [
-            col("covariate_name"),
-            col("with_outcome_count"),
-            col("with_outcome_mean"),
-            col("without_outcome_count"),
-            col("without_outcome_mean"),
-            col("smd"),
-        ];
-        let rows = c.rows.iter().take(SHOWN).map(|r| {
-            let cell = |k: usize| pick[k].map_or(String::new(), |j| r[j].clone());
-            let smd = cell(5).parse::<f64>().map_or(cell(5), |v| format!("{v:.2}"));
-            vec![cell(0), cell(1), percent(&cell(2)), cell(3), percent(&cell(4)), smd]
-        });
-        s.push_str(&table(
-            &["covariate", "with outcome: n", "% (or mean x 100)", "without: n", "% (or mean x 100)", "SMD"],
-            rows,
-            "data-table=\"characterisation\"",
+        s.push_str(&balance_table(
+            c,
+            ["with_outcome", "without_outcome"],
+            ["with outcome", "without"],
+            "characterisation",
         ));
+    }
+    if let Some(c) = &study.comparator_characterisation {
+        s.push_str(&format!(
+            "<h3>Target against comparator</h3>\n<p class=\"note\">The {SHOWN} covariates that differ most between \
+             the target cohort and the comparator cohort (the same rules, another first exposure; a person in both \
+             counts in both), by SMD, target minus comparator. The comparator describes the target; the model never \
+             sees it. All {} covariates are in comparator_characterisation.csv; who the comparator lost at each \
+             step is in comparator_attrition.csv.</p>\n",
+            c.rows.len()
+        ));
+        s.push_str(&balance_table(c, ["target", "comparator"], ["target", "comparator"], "comparator"));
+    }
+    if let Some(a) = &study.comparator_attrition {
+        s.push_str("<h3>Comparator attrition</h3>\n");
+        s.push_str(&attrition_table(a, "comparator_attrition"));
     }
     s.push_str("</section>\n");
     s
+}
+
+fn attrition_table(a: &CsvTable, name: &str) -> String {
+    let pick = ["description", "persons", "outcomes"].map(|c| a.column(c));
+    let rows = a.rows.iter().map(|r| pick.iter().map(|j| j.map_or(String::new(), |j| r[j].clone())).collect());
+    table(&["step", "persons", "with outcome"], rows, &format!("data-table=\"{name}\""))
+}
+
+/// The first [`SHOWN`] rows of a two-group table whose columns are
+/// `{group}_count`, `{group}_mean` and `smd`, headed with `labels`.
+fn balance_table(c: &CsvTable, groups: [&str; 2], labels: [&str; 2], name: &str) -> String {
+    let col = |name: String| c.column(&name);
+    let [a, b] = groups;
+    let pick = [
+        col("covariate_name".into()),
+        col(format!("{a}_count")),
+        col(format!("{a}_mean")),
+        col(format!("{b}_count")),
+        col(format!("{b}_mean")),
+        col("smd".into()),
+    ];
+    let rows = c.rows.iter().take(SHOWN).map(|r| {
+        let cell = |k: usize| pick[k].map_or(String::new(), |j| r[j].clone());
+        let smd = cell(5).parse::<f64>().map_or(cell(5), |v| format!("{v:.2}"));
+        vec![cell(0), cell(1), percent(&cell(2)), cell(3), percent(&cell(4)), smd]
+    });
+    let [la, lb] = labels;
+    let (na, nb) = (format!("{la}: n"), format!("{lb}: n"));
+    table(
+        &["covariate", &na, "% (or mean x 100)", &nb, "% (or mean x 100)", "SMD"],
+        rows,
+        &format!("data-table=\"{name}\""),
+    )
 }
 
 #[cfg(test)]
@@ -156,6 +248,34 @@ mod tests {
             "{html}"
         );
         assert!(Study::load(tempfile::tempdir().unwrap().path()).unwrap().is_none());
+    }
+
+    #[test]
+    fn the_comparator_table_and_the_cdm_source_render() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("comparator_characterisation.csv"),
+            "covariate_id,covariate_name,analysis_name,target_count,target_mean,target_sd,comparator_count,\
+             comparator_mean,comparator_sd,smd\n8532001,gender = FEMALE,DemographicsGender,20,0.666667,0.47,<5,,,\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("cdm_source.json"),
+            r#"{"cdm_source_name": "Synthea", "cdm_version": "v5.3.1", "recorded": true,
+                "covariate_tables_absent": ["measurement"]}"#,
+        )
+        .unwrap();
+        let study = Study::load(dir.path()).unwrap().unwrap();
+        let html = study_section(Some(&study));
+        assert!(html.contains("data-table=\"comparator\"") && html.contains("<th>target: n</th>"), "{html}");
+        assert!(html.contains("<td>gender = FEMALE</td><td>20</td><td>66.7</td><td>&lt;5</td><td></td><td></td>"));
+        let words = study.cdm_in_words().unwrap();
+        assert!(words.starts_with("- CDM source: Synthea; CDM v5.3.1 (from the CDM's `cdm_source` table)."), "{words}");
+        assert!(words.contains("no covariates from them: `measurement`."), "{words}");
+        std::fs::write(dir.path().join("cdm_source.json"), r#"{"recorded": false, "covariate_tables_absent": []}"#)
+            .unwrap();
+        let words = Study::load(dir.path()).unwrap().unwrap().cdm_in_words().unwrap();
+        assert_eq!(words, "- CDM source: not recorded (the CDM has no `cdm_source` table).\n");
     }
 
     #[test]
@@ -211,6 +331,13 @@ pub(crate) fn cohort_in_words(config: &toml::Table) -> Option<String> {
          who was left out at each step is in `attrition.csv`.\n",
         criteria("outcome")
     ));
+    if study.contains_key("comparator") {
+        s.push_str(&format!(
+            "- Comparator cohort: each person's first record of {}, under the same rules; it is compared with the \
+             target in `comparator_characterisation.csv` and never given to the model.\n",
+            criteria("comparator")
+        ));
+    }
     Some(s)
 }
 
@@ -228,6 +355,12 @@ mod card_tests {
         assert!(text.contains("first record of concept 1118084 in `drug_era`"), "{text}");
         assert!(text.contains("at least 365 days of observation before it, aged 18 or older."), "{text}");
         assert!(text.contains("192671 or any descendant in `condition_occurrence` on days 1 to 365"), "{text}");
+        assert!(!text.contains("Comparator"), "{text}");
+        let mut with_comparator = config.clone();
+        let study = with_comparator["data"]["study"].as_table_mut().unwrap();
+        study.insert("comparator".into(), toml::from_str("concepts = [1124300]\ndomains = [\"drug_era\"]").unwrap());
+        let text = super::cohort_in_words(&with_comparator).unwrap();
+        assert!(text.contains("- Comparator cohort: each person's first record of concept 1124300 in `drug_era`"));
         let table: toml::Table = toml::from_str("[data]\nformat = \"table\"\n").unwrap();
         assert!(super::cohort_in_words(&table).is_none());
     }

@@ -5,9 +5,12 @@
 //! window or of observation), so every table model trains on it unchanged.
 //!
 //! Besides the rows, the study writes what a real-world-data study reports
-//! (`attrition.csv`, `covariate_ref.csv`, `characterisation.csv`) with counts
-//! under `min_cell_count` suppressed. Row ids are person ids: they stay in the
-//! run directory (`predictions.csv`) and never reach a published bundle.
+//! (`attrition.csv`, `covariate_ref.csv`, `characterisation.csv`, and with a
+//! comparator cohort `comparator_attrition.csv` and
+//! `comparator_characterisation.csv`) with counts under `min_cell_count`
+//! suppressed, and `cdm_source.json`: which CDM it was (its `cdm_source`
+//! table) and which covariate tables it lacked. Row ids are person ids: they
+//! stay in the run directory (`predictions.csv`) and never reach a published bundle.
 
 use crate::dataset::{build_dataset, RawTargets, Roles, SourceRows};
 use crate::{Column, ColumnData, FeatureSpec, RawTable, TableError, TabularDataset, TabularRecipe};
@@ -15,8 +18,12 @@ use medref_core::config::defaults::default_fraction;
 use medref_core::config::{check_holdout_fractions, invalid, DataSection, Task};
 use medref_core::csv_text::{csv_field, split_csv_line};
 use medref_core::split::split_train_val_test;
-use medref_omop::characterisation::{attrition_csv, characterisation_csv, characterise};
-use medref_omop::{extract_covariates, Cdm, CovariateData, CovariateSettings, StudyDefinition, StudyPopulation};
+use medref_omop::characterisation::{
+    attrition_csv, characterisation_csv, characterise, characterise_comparator, comparator_characterisation_csv,
+};
+use medref_omop::{
+    extract_covariates, Cdm, CdmSource, CovariateData, CovariateSettings, StudyDefinition, StudyPopulation,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -112,6 +119,9 @@ impl DataSection for OmopSection {
                 "an OMOP study predicts the outcome (\"classification\") or the time to it (\"survival\")",
             );
         }
+        if self.study.comparator.as_ref().is_some_and(|c| c.domains.is_empty()) {
+            return invalid("[data.study.comparator].domains", "names no table to read the comparator's records from");
+        }
         let tar = &self.study.time_at_risk;
         if tar.end_offset < tar.start_offset {
             return invalid("[data.study.time_at_risk]", "end_offset is before start_offset");
@@ -151,7 +161,7 @@ fn open_cdm(d: &OmopSection, folder: Option<&Path>) -> Result<(Cdm, PathBuf), Ta
     }
 }
 
-fn build_study(d: &OmopSection, folder: Option<&Path>) -> Result<(Study, PathBuf), TableError> {
+fn build_study(d: &OmopSection, folder: Option<&Path>) -> Result<(Study, PathBuf, Cdm), TableError> {
     let (cdm, dir) = open_cdm(d, folder)?;
     let population = d.study.build(&cdm).map_err(cdm_error)?;
     if population.persons.is_empty() {
@@ -164,7 +174,45 @@ fn build_study(d: &OmopSection, folder: Option<&Path>) -> Result<(Study, PathBuf
         ));
     }
     let covariates = extract_covariates(&cdm, &population, &d.covariates).map_err(cdm_error)?;
-    Ok((Study { population, covariates }, dir))
+    Ok((Study { population, covariates }, dir, cdm))
+}
+
+/// `cdm_source.json`: the CDM's own record of itself (every field null and
+/// `recorded` false where it has no `cdm_source` table) and the covariate
+/// tables it lacks, for the model card.
+fn cdm_source_json(cdm: &Cdm, covariates: &CovariateData) -> Result<String, TableError> {
+    let source = CdmSource::read(cdm).map_err(cdm_error)?;
+    let mut value = serde_json::to_value(source.clone().unwrap_or_default()).expect("plain fields");
+    value["recorded"] = serde_json::Value::Bool(source.is_some());
+    value["covariate_tables_absent"] = serde_json::json!(covariates.tables_absent);
+    Ok(serde_json::to_string_pretty(&value).expect("plain fields") + "\n")
+}
+
+/// The comparator's study population and its characterisation against the
+/// target's, as run files; adds the comparator's counts to `report`.
+fn comparator_files(
+    d: &OmopSection,
+    cdm: &Cdm,
+    target: (&StudyPopulation, &CovariateData),
+    report: &mut BTreeMap<String, usize>,
+    files: &mut BTreeMap<String, String>,
+) -> Result<(), TableError> {
+    let Some(definition) = d.study.comparator_study() else { return Ok(()) };
+    let in_comparator = |e: medref_omop::OmopError| TableError::Mismatch(format!("the comparator cohort: {e}"));
+    let population = definition.build(cdm).map_err(in_comparator)?;
+    let covariates = extract_covariates(cdm, &population, &d.covariates).map_err(in_comparator)?;
+    let targeted: std::collections::HashSet<i64> = target.0.persons.iter().map(|p| p.person_id).collect();
+    report.insert("comparator_persons".into(), population.persons.len());
+    report.insert(
+        "comparator_persons_also_in_target".into(),
+        population.persons.iter().filter(|p| targeted.contains(&p.person_id)).count(),
+    );
+    let rows = characterise_comparator(target, (&population, &covariates));
+    let n = [target.0.persons.len(), population.persons.len()];
+    let k = d.min_cell_count;
+    files.insert("comparator_attrition.csv".into(), attrition_csv(&population.attrition, k));
+    files.insert("comparator_characterisation.csv".into(), comparator_characterisation_csv(&rows, n, k));
+    Ok(())
 }
 
 /// Column names: a covariate's name, made unique with its id where two share one.
@@ -293,7 +341,7 @@ fn tidy_columns(table: &RawTable, train: &[usize], data: &CovariateData) -> (Vec
 
 /// Reads a `format = "omop"` config's study; `path` replaces its CDM folder.
 pub fn load_omop(d: &OmopSection, seed: u64, path: Option<&Path>) -> Result<TabularDataset, TableError> {
-    let (Study { population, covariates }, dir) = build_study(d, path)?;
+    let (Study { population, covariates }, dir, cdm) = build_study(d, path)?;
     let dir = dir.as_path();
     let persons = &population.persons;
     let names = column_names(&covariates);
@@ -356,6 +404,8 @@ pub fn load_omop(d: &OmopSection, seed: u64, path: Option<&Path>) -> Result<Tabu
         "characterisation.csv".into(),
         characterisation_csv(&rows, [with_outcome, persons.len() - with_outcome], k),
     );
+    ds.run_files.insert("cdm_source.json".into(), cdm_source_json(&cdm, &covariates)?);
+    comparator_files(d, &cdm, (&population, &covariates), &mut ds.report, &mut ds.run_files)?;
     Ok(ds)
 }
 
@@ -367,7 +417,7 @@ pub fn predict_omop_features(
     run_dir: &Path,
     input: &Path,
 ) -> Result<(Vec<String>, Vec<f32>), TableError> {
-    let (Study { population, covariates }, _) = build_study(d, Some(input))?;
+    let (Study { population, covariates }, _, _) = build_study(d, Some(input))?;
     let columns = read_covariate_columns(&run_dir.join("covariate_ref.csv"))?;
     let table = covariate_table(&covariates, population.persons.len(), &columns);
     let rows: Vec<usize> = (0..population.persons.len()).collect();

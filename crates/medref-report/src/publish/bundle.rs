@@ -120,8 +120,9 @@ fn build(run_dir: &Path, dest: &Path, policy: &PublishPolicy) -> Result<PublishR
             // metrics.json and model.json keep the run's task and fit
             // method; convex_fit.json is a direct fit's coefficients and
             // solver record (weights, as model.bpk is), no row in it.
+            // cdm_source.json names the CDM as its holder records it and the tables it lacks.
             "manifest.json" | "metrics.json" | "model.json" | "leakage.json" | "data_report.json" | "scaler.json"
-            | "convex_fit.json" => {
+            | "convex_fit.json" | "cdm_source.json" => {
                 let mut value = json_of(&path)?;
                 let n = reduce_json(&mut value);
                 if n > 0 {

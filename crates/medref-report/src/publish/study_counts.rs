@@ -1,7 +1,9 @@
 //! Small-count suppression of a real-world-data study's tables at the
-//! publishing k: `attrition.csv` (persons and outcomes per inclusion step)
-//! and `characterisation.csv` (per covariate, counts of persons with and
-//! without the outcome, and the shares and SMD computed from them). The
+//! publishing k: `attrition.csv` (persons and outcomes per inclusion step),
+//! `characterisation.csv` (per covariate, counts of persons with and
+//! without the outcome, and the shares and SMD computed from them) and their
+//! comparator twins (`comparator_attrition.csv`, and
+//! `comparator_characterisation.csv`: target against comparator). The
 //! run wrote them with its own `min_cell_count`; a bundle applies its own
 //! k again, so a course publishing at k = 10 hides what a run showed at 5.
 
@@ -19,11 +21,17 @@ const CHARACTERISATION: &[Rule] = &[
     ("without_outcome_count", &["without_outcome_mean", "without_outcome_sd", "smd"]),
 ];
 
+const COMPARATOR: &[Rule] = &[
+    ("target_count", &["target_mean", "target_sd", "smd"]),
+    ("comparator_count", &["comparator_mean", "comparator_sd", "smd"]),
+];
+
 /// The rules for a study file, `None` for any other file.
 pub(crate) fn study_rules(rel: &str) -> Option<&'static [Rule<'static>]> {
     match rel {
-        "attrition.csv" => Some(ATTRITION),
+        "attrition.csv" | "comparator_attrition.csv" => Some(ATTRITION),
         "characterisation.csv" => Some(CHARACTERISATION),
+        "comparator_characterisation.csv" => Some(COMPARATOR),
         _ => None,
     }
 }
@@ -88,5 +96,12 @@ mod tests {
         )
         .unwrap();
         assert_eq!((attrition.as_str(), n), ("step,description,persons,outcomes\n1,first,12,<5\n", 1));
+        let rules = study_rules("comparator_characterisation.csv").unwrap();
+        let text = "covariate_id,covariate_name,analysis_name,target_count,target_mean,target_sd,comparator_count,\
+                    comparator_mean,comparator_sd,smd\n1,a,X,40,0.4,0.49,6,0.06,0.24,0.8\n";
+        let (out, hidden) =
+            suppress_study_counts(Path::new("comparator_characterisation.csv"), text, rules, 10).unwrap();
+        assert_eq!((out.lines().nth(1).unwrap(), hidden), ("1,a,X,40,0.4,0.49,<10,,,", 1));
+        assert_eq!(study_rules("comparator_attrition.csv"), Some(ATTRITION));
     }
 }
