@@ -136,6 +136,16 @@ impl crate::Network for ResNet3d {
     fn logits(&self, input: Tensor<5>) -> Tensor<2> {
         self.forward(input)
     }
+
+    fn batch_norms_mut(&mut self) -> Vec<&mut BatchNorm> {
+        let units = std::iter::once(&mut self.stem).chain(
+            self.blocks
+                .iter_mut()
+                .flat_map(|b| [Some(&mut b.first), Some(&mut b.second), b.shortcut.as_mut()])
+                .flatten(),
+        );
+        units.filter_map(|u| u.norm.as_mut()).collect()
+    }
 }
 
 #[cfg(test)]
@@ -176,5 +186,18 @@ mod tests {
         let a = valid.forward(x.clone());
         let b = valid.norm.as_ref().unwrap().forward(medref_kernels::conv3d(&valid.conv, x));
         assert!((a - b).abs().max().into_scalar::<f32>() < 1e-4);
+    }
+
+    /// Precise batch norm reaches every layer: the stem, two per block and
+    /// the projections of the stride-2 blocks.
+    #[test]
+    fn lists_every_batch_norm_layer() {
+        use crate::Network;
+        let device = Device::flex();
+        let mut model = ResNet3d::new(&ResnetConfig { blocks_per_stage: 2, ..config() }, 1, 2, &device);
+        // 1 stem + 6 blocks x 2 + 2 projections.
+        assert_eq!((model.batch_norms_mut().len(), crate::count_batch_norms(&model)), (15, 15));
+        let mut plain = ResNet3d::new(&ResnetConfig { batch_norm: false, ..config() }, 1, 2, &device);
+        assert_eq!((plain.batch_norms_mut().len(), crate::count_batch_norms(&plain)), (0, 0));
     }
 }
