@@ -31,7 +31,7 @@ pub mod memory;
 pub mod threads;
 
 pub use batch_norm::batch_norm;
-pub use conv::{conv1d, conv2d};
+pub use conv::{conv1d, conv2d, conv2d_relu_pool};
 pub use conv3d::conv3d;
 pub use dense::dense;
 pub use max_pool::{max_pool1d, max_pool2d_2x2};
