@@ -370,6 +370,12 @@ fn backward(
     want_dx: bool,
     want_dw: bool,
 ) -> (Vec<f32>, Vec<f32>) {
+    if want_dx {
+        if let Some(dx) = direct::input_gradient(dy, weight, g) {
+            let (_, dw) = backward(x, unfolded, weight, dy, g, false, want_dw);
+            return (dx, dw);
+        }
+    }
     if shifted::applies(g) {
         return shifted::backward(x, weight, dy, g, want_dx, want_dw);
     }

@@ -281,6 +281,43 @@ unsafe fn block_avx512(
     }
 }
 
+/// The input gradient of a stride-1 convolution (`[n, c, h, w]`) from the
+/// output gradient `dy` (`[n, o, oh, ow]`), as a convolution of `dy` by the
+/// kernel turned half a turn with its channel axes swapped, padded so the
+/// result has the input's size; by the direct kernel where it applies to
+/// that convolution (`None` elsewhere: the GEMM paths do it), in place of
+/// one shifted GEMM of depth `o` per tap.
+pub(super) fn input_gradient(dy: &[f32], weight: &[f32], g: &Geometry) -> Option<Vec<f32>> {
+    let reach = [g.dilation[0] * (g.kh - 1), g.dilation[1] * (g.kw - 1)];
+    let [top, bottom, left, right] = g.padding;
+    if g.stride != [1, 1] || top.max(bottom) > reach[0] || left.max(right) > reach[1] {
+        return None;
+    }
+    let t = Geometry {
+        n: g.n,
+        c: g.o,
+        h: g.out_h(),
+        w: g.out_w(),
+        o: g.c,
+        padding: [reach[0] - top, reach[0] - bottom, reach[1] - left, reach[1] - right],
+        ..*g
+    };
+    if !applies(&t) || (t.out_h(), t.out_w()) != (g.h, g.w) {
+        return None;
+    }
+    // flipped[c][o][ky][kx] = weight[o][c][kh - 1 - ky][kw - 1 - kx]
+    let kk = g.kh * g.kw;
+    let mut flipped = vec![0f32; weight.len()];
+    for (o, filters) in weight.chunks_exact(g.c * kk).enumerate() {
+        for (c, taps) in filters.chunks_exact(kk).enumerate() {
+            for (i, &v) in taps.iter().enumerate() {
+                flipped[(c * g.o + o) * kk + kk - 1 - i] = v;
+            }
+        }
+    }
+    Some(forward(dy, &flipped, &t, Epilogue::NONE))
+}
+
 /// The epilogue over a finished convolution output `y` (`[n, o, oh,
 /// ow]`), for CPUs and geometries the direct kernel does not take.
 pub(super) fn apply(mut y: Vec<f32>, g: &Geometry, epilogue: Epilogue) -> Vec<f32> {
