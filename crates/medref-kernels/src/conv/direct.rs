@@ -226,10 +226,10 @@ fn max(a: f32, b: f32) -> f32 {
 /// channel and tap, clipped if `relu`, into `out` (`OB` rows, `ld` apart).
 ///
 /// # Safety
-/// AVX-512F must be available; `x` must be readable at `ch * plane + off
-/// + NV * 16` for every channel below `c` and offset, `w` for `c *
-/// offsets.len() * OB` values, `bias` for `OB`, and `out` writable for
-/// `(OB - 1) * ld + NV * 16` values.
+/// AVX-512F must be available; `x` must be readable up to (not
+/// including) `ch * plane + off + NV * 16` for every channel `ch < c` and
+/// every offset, `w` for `c * offsets.len() * OB` values, `bias` for `OB`,
+/// and `out` writable for `(OB - 1) * ld + NV * 16` values.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
 #[allow(clippy::too_many_arguments)]
