@@ -26,6 +26,9 @@ use std::sync::Arc;
 
 use crate::flex::{f32s, row_major, tensor};
 use crate::gemm::{matmul, Mat};
+use burn::backend::ops::{ActivationOps, FloatTensorOps};
+use burn::backend::{AutodiffBackend, TensorMetadata};
+use direct::Epilogue;
 
 #[backend_extension(Flex, Autodiff)]
 pub trait ConvKernels: Backend {
@@ -37,6 +40,20 @@ pub trait ConvKernels: Backend {
         stride: [usize; 2],
         dilation: [usize; 2],
         padding: [usize; 4],
+    ) -> FloatTensor<Self>;
+
+    /// `conv2d_unbiased` plus `bias [o]`, then ReLU if `relu`, then a 2x2,
+    /// stride-2 max-pool if `pool`: one pass at inference.
+    #[allow(clippy::too_many_arguments)]
+    fn conv2d_bias_relu_pool(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
+        stride: [usize; 2],
+        dilation: [usize; 2],
+        padding: [usize; 4],
+        relu: bool,
+        pool: bool,
     ) -> FloatTensor<Self>;
 }
 
@@ -314,6 +331,9 @@ const SAMPLES_PER_GROUP: usize = 8;
 /// need not unfold again (the unfolding costs as much as a fifth of a
 /// ResNet step).
 fn forward(x: &[f32], weight: &[f32], g: &Geometry, keep: bool) -> (Vec<f32>, Option<Vec<f32>>) {
+    if direct::applies(g) {
+        return (direct::forward(x, weight, g, Epilogue::NONE), None);
+    }
     if shifted::applies(g) {
         return (shifted::forward(x, weight, g), None);
     }
@@ -350,6 +370,12 @@ fn backward(
     want_dx: bool,
     want_dw: bool,
 ) -> (Vec<f32>, Vec<f32>) {
+    if want_dx {
+        if let Some(dx) = direct::input_gradient(dy, weight, g) {
+            let (_, dw) = backward(x, unfolded, weight, dy, g, false, want_dw);
+            return (dx, dw);
+        }
+    }
     if shifted::applies(g) {
         return shifted::backward(x, weight, dy, g, want_dx, want_dw);
     }
@@ -437,6 +463,19 @@ impl ConvKernels for Flex {
     ) -> FlexTensor {
         conv(&x, &weight, stride, dilation, padding, false).0
     }
+
+    fn conv2d_bias_relu_pool(
+        x: FlexTensor,
+        weight: FlexTensor,
+        bias: FlexTensor,
+        stride: [usize; 2],
+        dilation: [usize; 2],
+        padding: [usize; 4],
+        relu: bool,
+        pool: bool,
+    ) -> FlexTensor {
+        conv_fused(&x, &weight, &bias, stride, dilation, padding, relu, pool)
+    }
 }
 
 /// The backward keeps the input and the weight (shared buffers, not
@@ -492,8 +531,40 @@ impl<C: CheckpointStrategy> ConvKernels for Autodiff<Flex, C> {
             OpsKind::UnTracked(prep) => prep.finish(conv(&x, &weight, stride, dilation, padding, false).0),
         }
     }
+
+    /// Untracked: the fused pass. Tracked (training): the convolution,
+    /// bias, ReLU and pool as separate operations, each with its backward.
+    fn conv2d_bias_relu_pool(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
+        stride: [usize; 2],
+        dilation: [usize; 2],
+        padding: [usize; 4],
+        relu: bool,
+        pool: bool,
+    ) -> FloatTensor<Self> {
+        if !(x.is_tracked() || weight.is_tracked() || bias.is_tracked()) {
+            let (x, weight, bias) = (x.into_primitive(), weight.into_primitive(), bias.into_primitive());
+            return Self::from_inner(conv_fused(&x, &weight, &bias, stride, dilation, padding, relu, pool));
+        }
+        let o = bias.shape()[0];
+        let y = <Self as ConvKernels>::conv2d_unbiased(x, weight, stride, dilation, padding);
+        let y = Self::float_add(y, Self::float_reshape(bias, Shape::new([1, o, 1, 1])));
+        let y = if relu { Self::relu(y) } else { y };
+        if pool {
+            <Self as crate::max_pool::MaxPoolKernels>::max_pool_2x2(y)
+        } else {
+            y
+        }
+    }
 }
 
+mod direct;
+mod fused;
 mod shifted;
+
+pub use fused::conv2d_relu_pool;
+use fused::conv_fused;
 #[cfg(test)]
 mod tests;

@@ -9,7 +9,10 @@
 //!
 //! What is here: 1D and 2D convolution, as one GEMM per kernel tap over
 //! the padded input where the stride is 1 and the input has 8 or more
-//! channels, as GEMMs over the unfolded input otherwise (`conv`); 3D
+//! channels, as GEMMs over the unfolded input otherwise, and, on AVX-512
+//! CPUs, the stride-1 forward and input gradient by a direct kernel that
+//! keeps each output block in registers (`conv`); conv + bias + ReLU +
+//! 2x2 max-pool in one pass at inference (`conv2d_relu_pool`); 3D
 //! convolution as a sum of those 2D ones over the depth taps (`conv3d`);
 //! max-pooling over non-overlapping
 //! windows (the DNA and signal CNNs' 1D pools, the 2x2 image pool) whose
@@ -31,7 +34,7 @@ pub mod memory;
 pub mod threads;
 
 pub use batch_norm::batch_norm;
-pub use conv::{conv1d, conv2d};
+pub use conv::{conv1d, conv2d, conv2d_relu_pool};
 pub use conv3d::conv3d;
 pub use dense::dense;
 pub use max_pool::{max_pool1d, max_pool2d_2x2};

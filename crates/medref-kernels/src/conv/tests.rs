@@ -211,3 +211,94 @@ fn the_weight_gradient_is_bit_identical_whatever_the_thread_count() {
 fn wave(n: usize, step: f32, phase: f32) -> Vec<f32> {
     (0..n).map(|i| (i as f32 * step + phase).sin()).collect()
 }
+
+#[test]
+fn conv2d_relu_pool_matches_burns_three_operations_at_inference_and_in_training() {
+    // (c_in, c_out, kernel, dilation, padding, batch, h, w): the cnn2d
+    // shape's two layers at batch 1 (channels split across tasks) and 3,
+    // a channel count that is not a multiple of the kernel's block, odd
+    // sizes (the pool drops the last row and column), dilation and
+    // uneven padding.
+    let pad1 = || PaddingConfig2d::Explicit(1, 1, 1, 1);
+    let cases = [
+        (1, 32, 3, 1, pad1(), 1, 28, 28),
+        (32, 64, 3, 1, pad1(), 3, 14, 14),
+        (5, 13, 3, 1, PaddingConfig2d::Same, 2, 9, 7),
+        (3, 4, 2, 2, PaddingConfig2d::Explicit(0, 2, 1, 0), 2, 8, 11),
+        (7, 9, 1, 1, PaddingConfig2d::Valid, 4, 5, 6),
+    ];
+    for (i, (c_in, c_out, k, d, padding, n, h, w)) in cases.into_iter().enumerate() {
+        let device = Device::flex().autodiff();
+        device.seed(200 + i as u64);
+        let conv = Conv2dConfig::new([c_in, c_out], [k, k]).with_dilation([d, d]).with_padding(padding).init(&device);
+        let x = Tensor::<4>::random([n, c_in, h, w], Distribution::Normal(0.0, 1.0), &device);
+        let burns = |conv: &Conv2d, x: Tensor<4>, pool: bool| {
+            let y = burn::tensor::activation::relu(conv.forward(x));
+            if pool {
+                burn::nn::pool::MaxPool2dConfig::new([2, 2]).with_strides([2, 2]).init().forward(y)
+            } else {
+                y
+            }
+        };
+        let (valid, plain) = (conv.valid(), x.clone().inner());
+        for pool in [true, false] {
+            let what = format!("case {i}, pool {pool}");
+            let ours = crate::flex::ours(&what, || conv2d_relu_pool(&valid, plain.clone(), pool));
+            assert_close(ours, burns(&valid, plain.clone(), pool), &format!("{what}: inference"));
+        }
+        // Training: the same three operations, ours, with their gradients.
+        let x = x.require_grad();
+        let ours = conv2d_relu_pool(&conv, x.clone(), true);
+        let theirs = burns(&conv, x.clone(), true);
+        assert_close(ours.clone(), theirs.clone(), &format!("case {i}: training forward"));
+        let weights = Tensor::<4>::random(theirs.dims(), Distribution::Normal(0.0, 1.0), &device);
+        let g1 = (ours * weights.clone()).sum().backward();
+        let g2 = (theirs * weights).sum().backward();
+        assert_close(x.grad(&g1).unwrap(), x.grad(&g2).unwrap(), &format!("case {i}: input gradient"));
+        let wv = conv.weight.val();
+        assert_close(wv.grad(&g1).unwrap(), wv.grad(&g2).unwrap(), &format!("case {i}: weight gradient"));
+        let bv = conv.bias.as_ref().unwrap().val();
+        assert_close(bv.grad(&g1).unwrap(), bv.grad(&g2).unwrap(), &format!("case {i}: bias gradient"));
+    }
+}
+
+#[test]
+fn the_direct_kernel_runs_for_stride_one_where_the_cpu_has_avx512() {
+    // Where it does not, the tests above compare the other paths.
+    let g = Geometry::new(&[1, 32, 14, 14], &[64, 32, 3, 3], [1, 1], [1, 1], [1, 1, 1, 1]);
+    #[cfg(target_arch = "x86_64")]
+    assert_eq!(direct::applies(&g), std::arch::is_x86_feature_detected!("avx512f"));
+    assert!(!direct::applies(&Geometry { stride: [2, 2], ..g }));
+}
+
+#[test]
+fn the_fused_epilogue_without_the_direct_kernel_equals_the_direct_one() {
+    // The fallback (any CPU) against the direct kernel (AVX-512): bias,
+    // ReLU and pool on both, odd sizes.
+    let g = Geometry::new(&[3, 5, 9, 7], &[11, 5, 3, 3], [1, 1], [1, 1], [1, 1, 1, 1]);
+    if !direct::applies(&g) {
+        return;
+    }
+    let (x, w, b) = (wave(3 * 5 * 63, 0.37, 0.1), wave(11 * 5 * 9, 0.53, 0.4), wave(11, 0.9, 0.2));
+    for (relu, pool) in [(true, true), (true, false), (false, true)] {
+        let e = Epilogue { bias: Some(&b), relu, pool };
+        let direct = direct::forward(&x, &w, &g, e);
+        let fallback = direct::apply(unfolded_conv(&x, &w, &g), &g, e);
+        assert_eq!(direct.len(), fallback.len());
+        for (a, f) in direct.iter().zip(&fallback) {
+            assert!((a - f).abs() <= 1e-5 * f.abs().max(1.0), "relu {relu}, pool {pool}: {a} vs {f}");
+        }
+    }
+}
+
+/// The convolution as one GEMM over the unfolded input, sample by sample.
+fn unfolded_conv(x: &[f32], w: &[f32], g: &Geometry) -> Vec<f32> {
+    let (k, p) = (g.k(), g.p());
+    let mut out = vec![0f32; g.n * g.o * p];
+    let mut cols = vec![0f32; k * p];
+    for (s, y) in out.chunks_exact_mut(g.o * p).enumerate() {
+        im2col(&x[s * g.c * g.h * g.w..][..g.c * g.h * g.w], g, &mut cols);
+        matmul(y, Mat::row_major(w, g.o, k), Mat::row_major(&cols, k, p), false);
+    }
+    out
+}

@@ -48,6 +48,15 @@ pub fn set_conv_path(path: ConvPath) {
     PATH.store(path as u8, Ordering::Relaxed);
 }
 
+/// The implementation chosen for this process.
+pub fn conv_path() -> ConvPath {
+    match PATH.load(Ordering::Relaxed) {
+        0 => ConvPath::Burn,
+        1 => ConvPath::Unfold,
+        _ => ConvPath::Kernel,
+    }
+}
+
 fn kernel_path() -> bool {
     PATH.load(Ordering::Relaxed) == ConvPath::Kernel as u8
 }

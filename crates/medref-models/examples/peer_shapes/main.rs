@@ -56,10 +56,19 @@ impl Cnn2d {
         }
     }
     fn forward(&self, x: Tensor<4>) -> Tensor<2> {
-        let x = pool2(&self.pool, relu(conv2d(&self.conv1, x)));
-        let x = pool2(&self.pool, relu(conv2d(&self.conv2, x)));
+        if !medref_kernels_everywhere() {
+            let x = pool2(&self.pool, relu(conv2d(&self.conv1, x)));
+            let x = pool2(&self.pool, relu(conv2d(&self.conv2, x)));
+            let x: Tensor<2> = x.flatten(1, 3);
+            return self.fc2.forward(relu(self.fc1.forward(x)));
+        }
+        // medref's blocks: conv + bias + ReLU + pool in one pass at
+        // inference (the same operations one by one in training), dense +
+        // bias (+ ReLU) fused.
+        let x = medref_kernels::conv2d_relu_pool(&self.conv1, x, true);
+        let x = medref_kernels::conv2d_relu_pool(&self.conv2, x, true);
         let x: Tensor<2> = x.flatten(1, 3);
-        self.fc2.forward(relu(self.fc1.forward(x)))
+        medref_kernels::dense(&self.fc2, medref_kernels::dense(&self.fc1, x, true), false)
     }
 }
 
@@ -96,6 +105,12 @@ const POOL_STRIDED: u8 = 2;
 
 fn pool_choice() -> u8 {
     POOL.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Whether both the convolution and the pool are medref's kernels (the
+/// default), so the CNN may use the fused blocks built from them.
+fn medref_kernels_everywhere() -> bool {
+    pool_choice() == POOL_KERNEL && conv::conv_path() == ConvPath::Kernel
 }
 
 fn pool2(burn_pool: &MaxPool2d, x: Tensor<4>) -> Tensor<4> {
