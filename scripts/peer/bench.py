@@ -391,7 +391,7 @@ def bench(name, variant, epochs, threads, train_batch_sizes, infer_batch_sizes, 
     model.eval()
 
     for b in infer_batch_sizes:
-        count = 256 if b == 1 else n
+        count = min(256, n) if b == 1 else n
         xs = torch.split(x[:count], b)
         if variant == "onnxruntime":
             session, out["onnxruntime"] = onnx_session(model, x[:b].contiguous(), threads)
