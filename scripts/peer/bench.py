@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""The PyTorch side of `scripts/peer-compare`: CPU throughput of four shapes,
+"""The PyTorch side of `scripts/peer-compare`: CPU throughput of six shapes,
 with PyTorch run the way a competent user runs it, one variant per process.
 
-    python scripts/peer/bench.py --model {cnn2d,dna1d,mlp,resnet} --variant V
+    python scripts/peer/bench.py --model {cnn2d,dna1d,mlp,resnet,unet,resnet3d} --variant V
         [--threads 2] [--epochs 3] [--train-batch 64,256] [--infer-batch 1,64,1024]
 
 Variants (`--variant`, default eager; `--list-variants MODEL` prints the
@@ -13,12 +13,14 @@ ones that apply to a shape):
   eager_fused  Adam(fused=True) (foreach=True where fused is unavailable),
                ReLU in place.
   eager_cl     eager_fused with the model and inputs in `channels_last`
-               (2D convolution shapes only: cnn2d, resnet).
+               (convolution shapes: cnn2d, resnet, unet; `channels_last_3d`
+               for resnet3d).
   compiled     `torch.compile` (inductor, static shapes) of the model for
                training with Adam(fused=True); inference compiled separately
                with inductor's `freezing=True` (weights folded as constants)
                under `torch.no_grad`.
-  compiled_cl  compiled with `channels_last` (cnn2d, resnet).
+  compiled_cl  compiled with `channels_last` (cnn2d, resnet, unet) or
+               `channels_last_3d` (resnet3d).
   onnxruntime  inference only: the eval model exported by `torch.onnx.export`
                (TorchScript exporter, dynamic batch axis) and run by
                `onnxruntime.InferenceSession` with intra-op threads =
@@ -37,6 +39,18 @@ numbers are compute and framework overhead only):
           it (width 16, 3 stages of 1 block, batch norm, dropout 0.1) on
           1x28x28, 2 classes; 8192 samples; cross-entropy. The network is
           `scripts/pytorch/medref_torch.py`'s twin of medref's.
+  unet    the U-Net of configs/imaging/drive-unet.toml (`unet.rs`: depth 3,
+          width 16, batch norm, 2x2 transposed-convolution upsampling) on
+          3x64x64 patches, 2 classes per pixel; 512 samples (one DRIVE
+          epoch: 16 images x 32 patches); per-pixel cross-entropy (the
+          config trains with Dice + cross-entropy; the Dice term is a few
+          elementwise sums either way)
+  resnet3d  the volume classifier of configs/imaging/adrenalmnist3d.toml
+          (`resnet3d.rs`: width 8, 3 stages of 1 block, batch norm, dropout
+          0.1) on 1x28x28x28, 2 classes; 512 samples; cross-entropy
+The line's `params` is the model's parameter count as burn counts it
+(weights plus batch norm's running mean and variance), which peer-compare
+checks against medref's.
 
 Timing rules, the same on medref's side (`peer_shapes`): at each training
 batch size a fresh model is trained; a step is forward, backward and an
@@ -74,11 +88,12 @@ import medref_torch  # noqa: E402
 
 PNEUMONIA_RESNET = {"kind": "resnet", "width": 16, "stages": 3, "blocks_per_stage": 1, "dropout": 0.1, "batch_norm": True}
 VARIANTS = ["eager", "eager_fused", "eager_cl", "compiled", "compiled_cl", "onnxruntime"]
-CONV2D = ("cnn2d", "resnet")
+CONV2D = ("cnn2d", "resnet", "unet")
+CONV3D = ("resnet3d",)
 
 
 def variants_for(model):
-    return [v for v in VARIANTS if not v.endswith("_cl") or model in CONV2D]
+    return [v for v in VARIANTS if not v.endswith("_cl") or model in CONV2D + CONV3D]
 
 
 def rss_mib(field):
@@ -142,21 +157,102 @@ def resnet(inplace):
     return medref_torch.build(meta, nn, Relu(inplace))
 
 
+class Unet(nn.Module):
+    """`unet.rs` with the DRIVE config's settings: per scale two 3x3
+    convolutions (no bias) + batch norm + ReLU, 2x2 max-pool down, 2x2
+    stride-2 transposed convolution up, the skip first in the
+    concatenation, a 1x1 convolution to class logits."""
+
+    def __init__(self, inplace, in_channels=3, n_classes=2, depth=3, width=16):
+        super().__init__()
+        self.inplace = inplace
+
+        def double(a, b):
+            return nn.ModuleList([nn.Conv2d(a, b, 3, padding=1, bias=False), nn.BatchNorm2d(b),
+                                  nn.Conv2d(b, b, 3, padding=1, bias=False), nn.BatchNorm2d(b)])
+
+        widths = [width << level for level in range(depth + 1)]
+        self.down = nn.ModuleList([double(c, w) for c, w in zip([in_channels] + widths[:depth - 1], widths[:depth])])
+        self.bottom = double(widths[depth - 1], widths[depth])
+        levels = list(reversed(range(depth)))
+        self.ups = nn.ModuleList([nn.ConvTranspose2d(widths[lv + 1], widths[lv + 1] // 2, 2, stride=2) for lv in levels])
+        self.up_convs = nn.ModuleList([double(widths[lv + 1] // 2 + widths[lv], widths[lv]) for lv in levels])
+        self.head = nn.Conv2d(width, n_classes, 1)
+
+    def double_conv(self, layers, x):
+        for i in (0, 2):
+            x = F.relu(layers[i + 1](layers[i](x)), inplace=self.inplace)
+        return x
+
+    def forward(self, x):
+        skips = []
+        for step in self.down:
+            x = self.double_conv(step, x)
+            skips.append(x)
+            x = F.max_pool2d(x, 2)
+        x = self.double_conv(self.bottom, x)
+        for up, conv in zip(self.ups, self.up_convs):
+            x = self.double_conv(conv, torch.cat([skips.pop(), up(x)], 1))
+        return self.head(x)
+
+
+class ResNet3d(nn.Module):
+    """`resnet3d.rs` with the AdrenalMNIST3D config's settings (width 8, 3
+    stages of 1 block, batch norm, dropout 0.1)."""
+
+    def __init__(self, inplace, width=8, stages=3, in_channels=1, n_out=2, dropout=0.1):
+        super().__init__()
+        self.inplace = inplace
+
+        def conv_norm(a, b, k, stride):
+            return nn.Sequential(nn.Conv3d(a, b, k, stride=stride, padding=k // 2, bias=False), nn.BatchNorm3d(b))
+
+        self.stem = conv_norm(in_channels, width, 3, 1)
+        blocks, c = [], width
+        for stage in range(stages):
+            out, stride = width << stage, 2 if stage > 0 else 1
+            shortcut = conv_norm(c, out, 1, stride) if stride != 1 or c != out else None
+            blocks.append(nn.ModuleDict({"first": conv_norm(c, out, 3, stride), "second": conv_norm(out, out, 3, 1),
+                                         **({"shortcut": shortcut} if shortcut else {})}))
+            c = out
+        self.blocks = nn.ModuleList(blocks)
+        self.dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(c, n_out)
+
+    def forward(self, x):
+        x = F.relu(self.stem(x), inplace=self.inplace)
+        for b in self.blocks:
+            residual = b["shortcut"](x) if "shortcut" in b else x
+            y = F.relu(b["first"](x), inplace=self.inplace)
+            x = F.relu(b["second"](y) + residual, inplace=self.inplace)
+        return self.head(self.dropout(x.mean(dim=(2, 3, 4))))
+
+
+CONVS = (nn.Conv1d, nn.Conv2d, nn.Conv3d)
+
+
 def macs_per_sample(model, example):
     """Multiply-accumulates of the convolutions and dense layers for one
     sample, counted from the layers' shapes during one forward pass."""
     total = [0]
 
-    def count(module, _inputs, output):
-        if isinstance(module, (nn.Conv1d, nn.Conv2d)):
+    def count(module, inputs, output):
+        if isinstance(module, CONVS):
             per_output = module.in_channels // module.groups
             for k in module.kernel_size:
                 per_output *= k
             total[0] += output[0].numel() * per_output
+        elif isinstance(module, nn.ConvTranspose2d):
+            # Every input element meets every tap of every output channel.
+            per_input = module.out_channels // module.groups
+            for k in module.kernel_size:
+                per_input *= k
+            total[0] += inputs[0][0].numel() * per_input
         elif isinstance(module, nn.Linear):
             total[0] += module.in_features * module.out_features
 
-    hooks = [m.register_forward_hook(count) for m in model.modules() if isinstance(m, (nn.Conv1d, nn.Conv2d, nn.Linear))]
+    counted = CONVS + (nn.ConvTranspose2d, nn.Linear)
+    hooks = [m.register_forward_hook(count) for m in model.modules() if isinstance(m, counted)]
     with torch.no_grad():
         model.eval()(example[:1].contiguous())
     for h in hooks:
@@ -168,6 +264,12 @@ def data(name, gen, samples=None):
     if name in ("cnn2d", "resnet"):
         n = samples or 8192
         return torch.rand(n, 1, 28, 28, generator=gen), torch.randint(0, 2, (n,), generator=gen)
+    if name == "unet":
+        n = samples or 512
+        return torch.rand(n, 3, 64, 64, generator=gen), torch.randint(0, 2, (n, 64, 64), generator=gen)
+    if name == "resnet3d":
+        n = samples or 512
+        return torch.rand(n, 1, 28, 28, 28, generator=gen), torch.randint(0, 2, (n,), generator=gen)
     if name == "dna1d":
         n = samples or 8192
         bases = torch.randint(0, 4, (n, 200), generator=gen)
@@ -184,6 +286,8 @@ SHAPES = {
     "dna1d": (DnaCnn, lambda out, y: F.binary_cross_entropy_with_logits(out, y)),
     "mlp": (dense_net, lambda out, y: F.mse_loss(out, y)),
     "resnet": (resnet, lambda out, y: F.cross_entropy(out, y)),
+    "unet": (Unet, lambda out, y: F.cross_entropy(out, y)),
+    "resnet3d": (ResNet3d, lambda out, y: F.cross_entropy(out, y)),
 }
 
 
@@ -237,16 +341,23 @@ def bench(name, variant, epochs, threads, train_batch_sizes, infer_batch_sizes, 
     inplace = variant != "eager"
     torch.manual_seed(0)
     x, y = data(name, torch.Generator().manual_seed(0), samples)
+    layout = torch.channels_last_3d if name in CONV3D else torch.channels_last
     if channels_last:
-        x = x.contiguous(memory_format=torch.channels_last)
+        x = x.contiguous(memory_format=layout)
     n = x.shape[0]
-    macs = macs_per_sample(build(False), x)
-    out = {"model": name, "variant": variant, "macs_per_sample": macs, "samples_per_epoch": n, "train": [], "infer": []}
+    plain = build(False)
+    macs = macs_per_sample(plain, x)
+    # As burn counts: batch norm's running mean and variance are
+    # parameters there (not trained, but stored and counted).
+    running = [b for k, b in plain.named_buffers() if k.endswith(("running_mean", "running_var"))]
+    params = sum(p.numel() for p in plain.parameters()) + sum(b.numel() for b in running)
+    out = {"model": name, "variant": variant, "macs_per_sample": macs, "params": params, "samples_per_epoch": n,
+           "train": [], "infer": []}
     rss_built = None
 
     def fresh():
         m = build(inplace)
-        return m.to(memory_format=torch.channels_last) if channels_last else m
+        return m.to(memory_format=layout) if channels_last else m
 
     model = None
     if variant != "onnxruntime":
@@ -280,7 +391,7 @@ def bench(name, variant, epochs, threads, train_batch_sizes, infer_batch_sizes, 
     model.eval()
 
     for b in infer_batch_sizes:
-        count = 256 if b == 1 else n
+        count = min(256, n) if b == 1 else n
         xs = torch.split(x[:count], b)
         if variant == "onnxruntime":
             session, out["onnxruntime"] = onnx_session(model, x[:b].contiguous(), threads)
@@ -289,7 +400,7 @@ def bench(name, variant, epochs, threads, train_batch_sizes, infer_batch_sizes, 
             def infer():
                 for a in arrays:
                     r = session.run(None, {"x": a})[0]
-                float(r[0, 0])
+                float(r[(0,) * r.ndim])
         elif compiled:
             import torch._inductor.config as inductor_config
 
@@ -300,13 +411,13 @@ def bench(name, variant, epochs, threads, train_batch_sizes, infer_batch_sizes, 
                 with torch.no_grad():
                     for xb in xs:
                         r = frozen(xb)
-                    float(r[0, 0])
+                    float(r[(0,) * r.ndim])
         else:
             def infer():
                 with torch.inference_mode():
                     for xb in xs:
                         r = model(xb)
-                    float(r[0, 0])
+                    float(r[(0,) * r.ndim])
 
         t, times, warmup = timed(epochs, infer)
         out["infer"].append({

@@ -1,15 +1,16 @@
-//! The four reference shapes of `scripts/peer-compare`, trained and run in
+//! The reference shapes of `scripts/peer-compare`, trained and run in
 //! medref, with the same sizes, data volumes, optimiser and timing rules as
 //! the PyTorch side (`scripts/peer/bench.py`), so the two can be compared as
 //! ratios. `resnet` is the imaging baseline's network exactly as
-//! `configs/imaging/pneumoniamnist.toml` builds it.
+//! `configs/imaging/pneumoniamnist.toml` builds it; `unet` and `resnet3d`
+//! (see `imaging`) are the DRIVE and AdrenalMNIST3D configs' networks.
 //!
 //! `cargo run --release -p medref-models --example peer_shapes -- --model all --threads 2`
 //!
 //! Prints one JSON line per model with the same keys as the peer.
 //!
 //! `--train-batch 64,256` trains a fresh model at each batch size (default:
-//! the shape's own batch, 128, 128, 256 or 64); `--infer-batch 1,64,1024`
+//! the shape's own batch, 128, 128, 256, 64, 16 or 32); `--infer-batch 1,64,1024`
 //! scores the model trained last at each batch size (default 1024; batch 1
 //! scores the first 256 samples one at a time, the `predict` case). The
 //! line's `train` and `infer` lists hold one entry per batch size;
@@ -17,6 +18,8 @@
 //! Memory: `rss_start_mib` (resident at the start of `main`, the peer's
 //! "after import"), `rss_built_mib` (after the data, the first model and
 //! its batches are built) and `peak_rss_mib` (the high-water mark).
+//! `params` is the model's parameter count, which the script checks
+//! against the peer's twin.
 
 use burn::nn::conv::{Conv1d, Conv1dConfig, Conv2d, Conv2dConfig};
 use burn::nn::loss::CrossEntropyLossConfig;
@@ -27,11 +30,12 @@ use burn::prelude::*;
 use burn::tensor::activation::relu;
 use burn::tensor::Distribution;
 mod conv;
+mod imaging;
 mod pool;
 
 use conv::{conv1d, conv2d, set_conv_path, ConvPath};
 use medref_core::config::ResnetConfig;
-use medref_models::{Mlp, ResNet};
+use medref_models::{Mlp, ResNet, ResNet3d, Unet};
 use pool::{max_pool1d, max_pool2d};
 use std::time::Instant;
 
@@ -132,6 +136,9 @@ fn pool1(burn_pool: &MaxPool1d, x: Tensor<3>) -> Tensor<3> {
 /// Multiply-accumulates per sample of the convolutions and dense layers,
 /// counted as the peer counts them (training = 3 x forward).
 fn macs(model: &str) -> f64 {
+    if let Some(m) = imaging::macs(model) {
+        return m;
+    }
     match model {
         "cnn2d" => (32 * 28 * 28 * 9 + 64 * 14 * 14 * 32 * 9 + 3136 * 128 + 128 * 2) as f64,
         "dna1d" => (64 * 200 * 4 * 19 + 64 * 50 * 64 * 7 + 64) as f64,
@@ -201,10 +208,39 @@ fn parse() -> Result<Opts, String> {
     if o.models.is_empty() || o.models.iter().any(|m| m == "all") {
         o.models = vec!["cnn2d".into(), "dna1d".into(), "mlp".into(), "resnet".into()];
     }
-    if let Some(bad) = o.models.iter().find(|m| !["cnn2d", "dna1d", "mlp", "resnet"].contains(&m.as_str())) {
-        return Err(format!("--model: `{bad}` is not cnn2d, dna1d, mlp, resnet or all"));
+    if let Some(bad) = o.models.iter().find(|m| !SHAPES.contains(&m.as_str())) {
+        return Err(format!("--model: `{bad}` is not one of {} or all", SHAPES.join(", ")));
+    }
+    let small = o.models.iter().any(|m| samples(m) == imaging::SAMPLES);
+    if let Some(b) = o.train_batches.iter().chain(&o.infer_batches).find(|&&b| small && imaging::SAMPLES % b != 0) {
+        return Err(format!("batch {b} does not divide the {} samples of unet and resnet3d", imaging::SAMPLES));
     }
     Ok(o)
+}
+
+/// The shapes; `all` means the first four (the imaging two take minutes).
+const SHAPES: [&str; 6] = ["cnn2d", "dna1d", "mlp", "resnet", "unet", "resnet3d"];
+
+/// Samples in one training epoch of a shape.
+fn samples(model: &str) -> usize {
+    match model {
+        "mlp" => 65536,
+        "unet" | "resnet3d" => imaging::SAMPLES,
+        _ => 8192,
+    }
+}
+
+/// The parameter count of a shape's model, for the script to check
+/// against the peer's twin.
+fn params(model: &str, device: &Device) -> usize {
+    match model {
+        "cnn2d" => Cnn2d::new(device).num_params(),
+        "dna1d" => Dna1d::new(device).num_params(),
+        "resnet" => ResNet::new(&pneumonia_resnet(), 1, 2, device).num_params(),
+        "unet" => Unet::new(&imaging::unet_spec(), device).num_params(),
+        "resnet3d" => ResNet3d::new(&imaging::resnet3d_config(), 1, 2, device).num_params(),
+        _ => Mlp::new(&[256, 256], 0.0, 128, 1, device).num_params(),
+    }
 }
 
 /// A comma-separated list of batch sizes, each dividing 8192 (batch 1 at
@@ -406,8 +442,12 @@ fn bench_mlp(device: &Device, plain: &Device, plan: &Plan) -> Measured {
 /// The imaging baseline's network, as `configs/imaging/pneumoniamnist.toml`
 /// builds it, on 1x28x28 images with 2 classes (its own batch is 64).
 fn bench_resnet(device: &Device, plain: &Device, plan: &Plan) -> Measured {
-    let config = ResnetConfig { width: 16, stages: 3, blocks_per_stage: 1, dropout: 0.1, batch_norm: true };
+    let config = pneumonia_resnet();
     bench_images(|| ResNet::new(&config, 1, 2, device), |m, x| m.forward(x), device, plain, plan)
+}
+
+fn pneumonia_resnet() -> ResnetConfig {
+    ResnetConfig { width: 16, stages: 3, blocks_per_stage: 1, dropout: 0.1, batch_norm: true }
 }
 
 /// A field of `/proc/self/status` in MiB: `VmRSS:` (resident now) or
@@ -450,6 +490,8 @@ fn main() {
         let own_batch = match name.as_str() {
             "mlp" => 256,
             "resnet" => 64,
+            "unet" => 16,
+            "resnet3d" => 32,
             _ => 128,
         };
         let train_batches = if opts.train_batches.is_empty() { vec![own_batch] } else { opts.train_batches.clone() };
@@ -458,11 +500,13 @@ fn main() {
             "cnn2d" => bench_cnn2d(&device, &plain, &plan),
             "dna1d" => bench_dna1d(&device, &plain, &plan),
             "resnet" => bench_resnet(&device, &plain, &plan),
+            "unet" => imaging::bench_unet(&device, &plain, &plan),
+            "resnet3d" => imaging::bench_resnet3d(&device, &plain, &plan),
             _ => bench_mlp(&device, &plain, &plan),
         };
         // As the CLI runs its commands.
         let m = medref_kernels::threads::on_pool_thread(bench);
-        let n = if name == "mlp" { 65536.0 } else { 8192.0 };
+        let n = samples(name) as f64;
         let train: Vec<_> = m
             .train
             .iter()
@@ -493,6 +537,7 @@ fn main() {
         let pool_name = ["kernel", "burn", "strided"][pool_choice() as usize];
         let json = serde_json::json!({
             "model": name,
+            "params": params(name, &plain),
             "train_samples_per_s": (train_sps * 10.0).round() / 10.0,
             "infer_samples_per_s": (infer_sps * 10.0).round() / 10.0,
             "train_gflop_per_s": train_sps * 6.0 * macs(name) / 1e9,
