@@ -116,6 +116,20 @@ pub enum DataCommand {
 
 #[derive(Subcommand)]
 pub enum SynthDomain {
+    /// A synthetic OMOP CDM (one CSV per table), about 50 event rows a
+    /// person with realistic skew and a planted celecoxib / GI bleeding
+    /// signal: for measuring a study at scale.
+    #[command(after_help = crate::help::SYNTH_OMOP)]
+    Omop {
+        /// The folder to write the tables into (created if absent).
+        out: PathBuf,
+        /// Persons to generate.
+        #[arg(long)]
+        persons: u64,
+        /// Random seed: the same seed gives the same files.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+    },
     /// MedMNIST-format .npz whose positive class carries a lesion-like spot.
     #[command(after_help = crate::help::SYNTH_IMAGING)]
     Imaging {
@@ -332,6 +346,9 @@ pub fn run(command: DataCommand, quiet: bool) -> anyhow::Result<()> {
                 out.display()
             );
             Ok(())
+        }
+        DataCommand::Synth { domain: SynthDomain::Omop { out, persons, seed } } => {
+            crate::omop_progress::synth_omop(&out, persons, seed, quiet)
         }
         DataCommand::Synth { domain: SynthDomain::Genomics { out, seed } } => {
             let spec = medref_data::synth_genomics::SynthGenomicsSpec { seed, ..Default::default() };

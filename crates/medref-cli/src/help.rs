@@ -117,7 +117,8 @@ pub const MAN: &str = after!(
 
 pub const SYNTH: &str = after!(
     "medref data synth imaging --out tiny.npz --n-train 200 --seed 3",
-    "medref data synth genomics --out synth-genome/";
+    "medref data synth genomics --out synth-genome/",
+    "medref data synth omop --persons 10000 cdm/";
     "0 written; 1 cannot write; 2 an option out of range."
 );
 
@@ -168,6 +169,11 @@ pub const SYNTH_VOLUMES: &str = after!(
     "medref data synth volumes --out datasets/tiny/volumes_tiny.npz",
     "medref data synth volumes --out cubes.npz --size 28 --n-train 600 --seed 1";
     "0 written; 1 cannot write; 2 an option out of range."
+);
+
+pub const SYNTH_OMOP: &str = after!(
+    "medref data synth omop --persons 100000 --seed 42 cdm-1e5/";
+    "0 written; 1 cannot write; 2 --persons is 0."
 );
 
 pub const SYNTH_GENOMICS: &str = after!(

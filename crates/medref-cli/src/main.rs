@@ -8,6 +8,7 @@ mod data_cmd;
 mod dna_cmd;
 mod error_text;
 mod help;
+mod omop_progress;
 mod progress;
 mod reproduce;
 mod run_cmd;

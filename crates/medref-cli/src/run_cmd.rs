@@ -43,6 +43,7 @@ pub fn train(
         (None, None) => unreachable!("clap requires CONFIG or --resume"),
     };
     crate::stop_training_on_signals();
+    crate::omop_progress::show_table_scans(quiet);
     let monitor = config.train.monitor;
     let req = TrainRequest { config, device, out, force, command: std::env::args().collect(), resume: resuming };
     let mut bars = progress::Bars::new(quiet, monitor.as_str());

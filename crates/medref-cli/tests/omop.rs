@@ -261,3 +261,31 @@ fn a_comparator_is_characterised_against_the_target_and_published_suppressed() {
     assert!(card.contains("- CDM source: not recorded"), "{card}");
     assert!(bundle.join("comparator_attrition.csv").exists());
 }
+
+/// `medref data synth omop`: a synthetic CDM a study can read, the same for the same seed.
+#[test]
+fn data_synth_omop_writes_a_cdm_a_study_reads() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("cdm");
+    let o = medref(&["data", "synth", "omop", "--persons", "300", "--seed", "5", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("300 persons (seed 5)"), "{stdout}");
+    let rows = |table: &str| std::fs::read_to_string(out.join(format!("{table}.csv"))).unwrap().lines().count() - 1;
+    assert_eq!(rows("person"), 300);
+    for table in ["observation_period", "condition_era", "condition_occurrence", "drug_era", "visit_occurrence"] {
+        assert!(rows(table) >= 300, "{table}: {} rows", rows(table));
+    }
+    for table in ["concept", "concept_ancestor"] {
+        assert!(out.join(format!("{table}.csv")).is_file(), "{table}.csv");
+    }
+    // The same seed writes the same bytes; zero persons is a usage error.
+    let again = tmp.path().join("again");
+    assert!(medref(&["data", "synth", "omop", "--persons", "300", "--seed", "5", again.to_str().unwrap()])
+        .status
+        .success());
+    let read = |dir: &std::path::Path| std::fs::read(dir.join("drug_era.csv")).unwrap();
+    assert_eq!(read(&out), read(&again));
+    let zero = medref(&["data", "synth", "omop", "--persons", "0", tmp.path().join("z").to_str().unwrap()]);
+    assert_eq!(zero.status.code(), Some(2), "{}", String::from_utf8_lossy(&zero.stderr));
+}

@@ -19,6 +19,7 @@ mod parquet_table;
 pub mod parquet_write;
 mod postgres_schema;
 mod postgres_tls;
+pub mod scan_progress;
 pub mod study;
 pub mod synthetic;
 pub mod synthetic_scale;
@@ -31,5 +32,6 @@ pub use cohort::{AttritionStep, Domain, EventCriteria, StudyDefinition, StudyPer
 pub use covariates::{extract_covariates, Covariate, CovariateData, CovariateRef, CovariateSettings};
 pub use error::OmopError;
 pub use output::{write_attrition_csv, write_covariate_ref_csv};
+pub use scan_progress::{set_default_progress, ScanProgress};
 pub use table::{Cdm, IdFilter, Row};
 pub use vocabulary::ConceptSet;

@@ -410,13 +410,27 @@ fn write_person(
 
 /// Writes a synthetic CDM (one CSV per table) into `dir`, which must exist.
 pub fn write_scale_cdm(dir: &Path, settings: &ScaleSettings) -> Result<ScaleSummary, OmopError> {
+    write_scale_cdm_with(dir, settings, |_| {})
+}
+
+/// [`write_scale_cdm`], calling `persons_written` with the persons written so
+/// far every 10,000 persons and at the end (a caller's progress bar).
+pub fn write_scale_cdm_with(
+    dir: &Path,
+    settings: &ScaleSettings,
+    mut persons_written: impl FnMut(u64),
+) -> Result<ScaleSummary, OmopError> {
     let mut rows = write_vocabulary(dir)?;
     let (conditions, drugs) = (zipf(CONDITIONS), zipf(DRUGS));
     let mut events = Events::create(dir)?;
     for i in 0..settings.persons {
         let mut r = Random::for_person(settings.seed, i);
         write_person(&mut events, dir, &mut r, i + 1, (&conditions, &drugs))?;
+        if (i + 1) % 10_000 == 0 {
+            persons_written(i + 1);
+        }
     }
+    persons_written(settings.persons);
     for mut t in events.tables() {
         t.out.flush().map_err(|e| t.io(dir, e))?;
         rows.push((t.name, t.rows));

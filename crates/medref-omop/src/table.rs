@@ -8,16 +8,26 @@ use std::fmt;
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::error::OmopError;
 use crate::postgres_schema::PostgresSource;
+use crate::scan_progress::{default_progress, Counter, ScanProgress};
 use crate::table_rows::scan_csv;
 pub use crate::table_rows::{IdFilter, Row, MAX_IDS_IN_QUERY};
 
 /// Where a CDM's tables are; column names are matched case-insensitively.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Cdm {
     source: Source,
+    /// Told of every scan's rows (a progress bar), when someone listens.
+    progress: Option<Arc<dyn ScanProgress>>,
+}
+
+impl fmt::Debug for Cdm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Cdm").field("source", &self.source).field("progress", &self.progress.is_some()).finish()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -32,7 +42,13 @@ const FOLDER_SUFFIXES: [&str; 3] = ["csv", "csv.gz", "parquet"];
 impl Cdm {
     /// A CDM in the folder `dir`; nothing is read until a step scans a table.
     pub fn new(dir: impl Into<PathBuf>) -> Self {
-        Self { source: Source::Folder(dir.into()) }
+        Self { source: Source::Folder(dir.into()), progress: default_progress() }
+    }
+
+    /// This CDM, reporting the rows of each scan to `progress` (instead of the process-wide default).
+    pub fn with_progress(mut self, progress: Option<Arc<dyn ScanProgress>>) -> Self {
+        self.progress = progress;
+        self
     }
 
     /// A CDM in `schema` of the PostgreSQL database at `connection`
@@ -42,7 +58,8 @@ impl Cdm {
     /// configs and run directories never carry it.
     /// Connects once and checks that the schema exists.
     pub fn postgres(connection: &str, schema: &str) -> Result<Self, OmopError> {
-        Ok(Self { source: Source::Postgres(PostgresSource::connect(connection, schema)?) })
+        let source = Source::Postgres(PostgresSource::connect(connection, schema)?);
+        Ok(Self { source, progress: default_progress() })
     }
 
     /// The folder the tables are read from, when the CDM is a folder.
@@ -81,8 +98,13 @@ impl Cdm {
         table: &str,
         columns: &[&str],
         purpose: &str,
-        visit: impl FnMut(&Row) -> Result<(), OmopError>,
+        mut visit: impl FnMut(&Row) -> Result<(), OmopError>,
     ) -> Result<(), OmopError> {
+        let mut counter = Counter::start(self.progress.as_deref(), table, purpose);
+        let visit = |row: &Row| {
+            counter.row();
+            visit(row)
+        };
         match &self.source {
             Source::Folder(dir) => {
                 let path = self.table_path(table).ok_or_else(|| OmopError::TableMissing {
@@ -120,7 +142,7 @@ impl Cdm {
         filter: IdFilter<'_>,
         mut visit: impl FnMut(&Row) -> Result<(), OmopError>,
     ) -> Result<(), OmopError> {
-        let keep = |row: &Row| -> Result<(), OmopError> {
+        let mut keep = |row: &Row| -> Result<(), OmopError> {
             if filter.ids.contains(&row.id(filter.column)?) {
                 visit(row)?;
             }
@@ -128,7 +150,14 @@ impl Cdm {
         };
         match &self.source {
             Source::Folder(_) => self.scan(table, columns, purpose, keep),
-            Source::Postgres(pg) => pg.scan(table, columns, purpose, Some(filter), keep),
+            Source::Postgres(pg) => {
+                let mut counter = Counter::start(self.progress.as_deref(), table, purpose);
+                let keep = |row: &Row| {
+                    counter.row();
+                    keep(row)
+                };
+                pg.scan(table, columns, purpose, Some(filter), keep)
+            }
         }
     }
 }

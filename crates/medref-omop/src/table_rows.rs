@@ -1,12 +1,16 @@
 //! The rows every CDM source ends in: a folder's CSV or Parquet file and a
 //! database's `COPY` stream are all read into [`Row`], so ids, dates and
-//! errors are parsed by one code path whatever the source. Kept apart from
-//! `table` (which picks the source) so the sources need not import it.
+//! errors obey one set of rules whatever the source. Text fields (CSV, a
+//! database) are parsed here; Parquet hands over its typed values, which
+//! follow the same rules: an integer is an id, a float never is (`2.0` is
+//! refused, not rounded), a date is a date. Kept apart from `table` (which
+//! picks the source) so the sources need not import it.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::io::Read;
 
-use crate::date::parse_date;
+use crate::date::{civil_from_days, parse_date};
 use crate::error::OmopError;
 
 /// Rows whose column `column` (an index into the scan's column list) holds
@@ -57,7 +61,8 @@ pub(crate) fn scan_csv(
         let line = record.position().map_or(line, |p| p.line());
         // A database numbers its rows from 1 after the header line.
         let line = if unit == "row" { line.saturating_sub(1) } else { line };
-        visit(&Row { location, unit, line, record: &record, indices: &indices, columns })?;
+        let fields = Fields::Text { record: &record, indices: &indices };
+        visit(&Row { location, unit, line, fields, columns })?;
     }
     Ok(())
 }
@@ -67,15 +72,69 @@ pub struct Row<'a> {
     pub(crate) location: &'a str,
     pub(crate) unit: &'static str,
     pub(crate) line: u64,
-    pub(crate) record: &'a csv::StringRecord,
-    pub(crate) indices: &'a [usize],
+    pub(crate) fields: Fields<'a>,
     pub(crate) columns: &'a [&'a str],
 }
 
+/// Where a row's fields are: a text record, or typed values decoded column by column.
+pub(crate) enum Fields<'a> {
+    /// A CSV record and, for each scanned column, its position in the record.
+    Text { record: &'a csv::StringRecord, indices: &'a [usize] },
+    /// A batch of typed columns (`batch[slot][row]`) and, for each scanned
+    /// column, its slot in the batch (a column scanned twice is decoded once).
+    Typed { batch: &'a [Vec<Value>], row: usize, slots: &'a [usize] },
+}
+
+/// A typed field, as a Parquet column holds it once its logical type is applied.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Value {
+    Null,
+    /// Any integer column (and `DECIMAL(p,0)` that fits 64 bits).
+    Int(i64),
+    /// `FLOAT`, `DOUBLE`, half floats: numbers, never ids.
+    Float(f64),
+    /// Days since 1970-01-01 (`DATE`, or a timestamp's day).
+    Date(i32),
+    /// Text, and whatever has no typed reading (a decimal fraction, a boolean, a time of day).
+    Text(String),
+}
+
+/// A field seen through its type: CSV text is always `Text`.
+enum Field<'r> {
+    Null,
+    Int(i64),
+    Float(f64),
+    Date(i32),
+    Text(&'r str),
+}
+
 impl Row<'_> {
-    /// The trimmed text of field `i` (empty when the row is short or the value is null).
-    pub fn text(&self, i: usize) -> &str {
-        self.record.get(self.indices[i]).unwrap_or("").trim()
+    fn field(&self, i: usize) -> Field<'_> {
+        match &self.fields {
+            Fields::Text { record, indices } => Field::Text(record.get(indices[i]).unwrap_or("").trim()),
+            Fields::Typed { batch, row, slots } => match &batch[slots[i]][*row] {
+                Value::Null => Field::Null,
+                Value::Int(v) => Field::Int(*v),
+                Value::Float(v) => Field::Float(*v),
+                Value::Date(v) => Field::Date(*v),
+                Value::Text(s) => Field::Text(s.trim()),
+            },
+        }
+    }
+
+    /// The trimmed text of field `i` (empty when the row is short or the value
+    /// is null); a typed value as a CSV export writes it (`2.0`, `2010-03-15`).
+    pub fn text(&self, i: usize) -> Cow<'_, str> {
+        match self.field(i) {
+            Field::Null => Cow::Borrowed(""),
+            Field::Text(t) => Cow::Borrowed(t),
+            Field::Int(v) => Cow::Owned(v.to_string()),
+            Field::Float(v) => Cow::Owned(format!("{v:?}")),
+            Field::Date(days) => {
+                let (y, m, d) = civil_from_days(days);
+                Cow::Owned(format!("{y:04}-{m:02}-{d:02}"))
+            }
+        }
     }
 
     /// The 1-based line of this row in its CSV file, or its row number in a Parquet file or database table.
@@ -89,44 +148,58 @@ impl Row<'_> {
             unit: self.unit,
             line: self.line,
             column: self.columns[i].to_string(),
-            value: self.text(i).to_string(),
+            value: self.text(i).into_owned(),
             expected,
         }
     }
 
     /// Field `i` as a 64-bit id; decimals and exponents are refused, never rounded through a float.
     pub fn id(&self, i: usize) -> Result<i64, OmopError> {
-        self.text(i).parse::<i64>().map_err(|_| self.invalid(i, "a 64-bit integer id"))
+        match self.field(i) {
+            Field::Int(v) => Ok(v),
+            Field::Text(t) => t.parse::<i64>().map_err(|_| self.invalid(i, "a 64-bit integer id")),
+            _ => Err(self.invalid(i, "a 64-bit integer id")),
+        }
     }
 
     /// Field `i` as an integer, or `None` when empty (month and day of birth may be missing).
     pub fn optional_int(&self, i: usize) -> Result<Option<i64>, OmopError> {
-        match self.text(i) {
-            "" => Ok(None),
-            t => t.parse::<i64>().map(Some).map_err(|_| self.invalid(i, "an integer or an empty field")),
+        match self.field(i) {
+            Field::Null | Field::Text("") => Ok(None),
+            Field::Int(v) => Ok(Some(v)),
+            Field::Text(t) => t.parse::<i64>().map(Some).map_err(|_| self.invalid(i, "an integer or an empty field")),
+            _ => Err(self.invalid(i, "an integer or an empty field")),
         }
     }
 
     /// Field `i` as a finite number, or `None` when empty (a measurement without a numeric result).
     pub fn optional_number(&self, i: usize) -> Result<Option<f64>, OmopError> {
-        match self.text(i) {
-            "" => Ok(None),
-            t => match t.parse::<f64>() {
+        let expected = "a finite number or an empty field";
+        match self.field(i) {
+            Field::Null | Field::Text("") => Ok(None),
+            Field::Int(v) => Ok(Some(v as f64)),
+            Field::Float(v) if v.is_finite() => Ok(Some(v)),
+            Field::Text(t) => match t.parse::<f64>() {
                 Ok(v) if v.is_finite() => Ok(Some(v)),
-                _ => Err(self.invalid(i, "a finite number or an empty field")),
+                _ => Err(self.invalid(i, expected)),
             },
+            _ => Err(self.invalid(i, expected)),
         }
     }
 
     /// Field `i` as a date (days since 1970-01-01).
     pub fn date(&self, i: usize) -> Result<i32, OmopError> {
-        parse_date(self.text(i)).ok_or_else(|| self.invalid(i, "a date YYYY-MM-DD"))
+        match self.field(i) {
+            Field::Date(days) => Ok(days),
+            Field::Text(t) => parse_date(t).ok_or_else(|| self.invalid(i, "a date YYYY-MM-DD")),
+            _ => Err(self.invalid(i, "a date YYYY-MM-DD")),
+        }
     }
 
     /// Field `i` as a date, or `None` when empty (an era or visit without an end date).
     pub fn optional_date(&self, i: usize) -> Result<Option<i32>, OmopError> {
-        match self.text(i) {
-            "" => Ok(None),
+        match self.field(i) {
+            Field::Null | Field::Text("") => Ok(None),
             _ => self.date(i).map(Some),
         }
     }
