@@ -9,6 +9,7 @@ mod dna_cmd;
 mod error_text;
 mod help;
 mod omop_progress;
+mod privacy_cmd;
 mod progress;
 mod reproduce;
 mod run_cmd;

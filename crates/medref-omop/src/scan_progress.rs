@@ -53,7 +53,7 @@ impl<'p> Counter<'p> {
 
     pub(crate) fn row(&mut self) {
         self.rows += 1;
-        if self.rows % REPORT_EVERY_ROWS == 0 {
+        if self.rows.is_multiple_of(REPORT_EVERY_ROWS) {
             if let Some(p) = self.progress {
                 p.rows(self.rows);
             }
