@@ -109,13 +109,12 @@ fn resnet18_learns_a_planted_square() {
         };
         let mut x = vec![0.0; n * 256];
         let mut y = vec![0; n];
-        for i in 0..n {
-            let image = &mut x[i * 256..(i + 1) * 256];
+        for (i, (image, label)) in x.chunks_mut(256).zip(y.iter_mut()).enumerate() {
             for v in image.iter_mut() {
                 *v = (next() % 1000) as f32 / 1000.0 * 0.6;
             }
-            y[i] = (i % 2) as i64;
-            if y[i] == 1 {
+            *label = (i % 2) as i64;
+            if *label == 1 {
                 let (r0, c0) = (next() % 12, next() % 12);
                 for r in r0..r0 + 4 {
                     image[r * 16 + c0..r * 16 + c0 + 4].fill(1.0);
