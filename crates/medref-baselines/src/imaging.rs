@@ -1,6 +1,6 @@
 //! Imaging diagnosis support: MedMNIST `.npz` files and folders of class
-//! images, trained with the small ResNet; occlusion saliency explains one
-//! test image.
+//! images, trained with the small ResNet or the MedMNIST v2 paper's
+//! ResNet-18/50; occlusion saliency explains one test image.
 
 mod examples;
 mod occlusion;
@@ -14,7 +14,7 @@ use burn::prelude::*;
 use medref_core::config::Config;
 use medref_core::seed::Rng;
 use medref_data::{ImageDataset, ImageSplit};
-use medref_models::ResNet;
+use medref_models::{Either, ImageClassifier, MedmnistResNet, PaperDepth, ResNet, Space};
 use medref_train::RunInfo;
 use medref_train::{Baseline, DataFormat, DataShape, ModelMeta, TrainError, Trained};
 use std::path::{Path, PathBuf};
@@ -35,7 +35,7 @@ impl Images {
     }
 }
 
-/// The ResNet on `[batch, channels, h, w]` images.
+/// A ResNet on `[batch, channels, h, w]` images.
 pub struct Imaging;
 
 /// The training rows: all, or a seeded subset of `limit` rows (volumes
@@ -52,9 +52,9 @@ pub(crate) fn training_rows(config: &Config, n: usize, limit: Option<usize>) -> 
 
 impl Baseline for Imaging {
     type Data = Images;
-    type Model = ResNet;
+    type Model = ImageClassifier;
     type Split<'a> = ImageExamples<'a>;
-    const MODEL_KINDS: &'static [&'static str] = &["resnet"];
+    const MODEL_KINDS: &'static [&'static str] = &["resnet", "resnet18", "resnet50"];
     const PREDICT_READS_FOLDER: bool = true;
 
     fn shape(data: &Images) -> DataShape {
@@ -77,16 +77,20 @@ impl Baseline for Imaging {
         ]
     }
 
-    fn build(config: &Config, meta: &ModelMeta, device: &Device) -> Result<ResNet, TrainError> {
-        let medref_core::config::ModelConfig::Resnet(m) = &config.model else {
-            return Err(TrainError::Mismatch("the imaging baseline trains `resnet` models".into()));
+    fn build(config: &Config, meta: &ModelMeta, device: &Device) -> Result<ImageClassifier, TrainError> {
+        let (c, k) = (meta.input_shape[0], meta.n_outputs);
+        if let medref_core::config::ModelConfig::Resnet(m) = &config.model {
+            return Ok(Either::Left(ResNet::new(m, c, k, device)));
+        }
+        let Some((depth, m)) = PaperDepth::of(&config.model) else {
+            return Err(TrainError::Mismatch("the imaging baseline trains `resnet`, `resnet18` or `resnet50`".into()));
         };
-        Ok(ResNet::new(m, meta.input_shape[0], meta.n_outputs, device))
+        Ok(Either::Right(MedmnistResNet::new(depth, m, Space::Plane, c, k, device)))
     }
 
     /// Occlusion saliency of the first test positive (class 1), else the
     /// first test image.
-    fn explanation(run: &Trained<ResNet>, data: &Images) -> Result<Option<String>, TrainError> {
+    fn explanation(run: &Trained<ImageClassifier>, data: &Images) -> Result<Option<String>, TrainError> {
         let ds = &data.set;
         if ds.test.n == 0 {
             return Ok(None);

@@ -3,8 +3,8 @@
 //!
 //! | module | domain | formats | model kinds |
 //! |---|---|---|---|
-//! | [`imaging`] | imaging diagnosis support | `medmnist_npz`, `image_folder` | `resnet` |
-//! | [`volumes`] | imaging diagnosis support | `medmnist3d_npz` | `resnet3d` |
+//! | [`imaging`] | imaging diagnosis support | `medmnist_npz`, `image_folder` | `resnet`, `resnet18`, `resnet50` |
+//! | [`volumes`] | imaging diagnosis support | `medmnist3d_npz` | `resnet3d`, `resnet18`, `resnet50` |
 //! | [`segmentation`] | imaging diagnosis support | `segmentation` | `unet` |
 //! | [`genomics`] | genomic medicine | `sequence_csv`, `bed_regions` | `dna_cnn` |
 //! | [`tables`] | diagnosis and treatment support | `table` | `linear`, `mlp`, `cox` |

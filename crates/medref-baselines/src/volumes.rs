@@ -1,5 +1,6 @@
 //! Imaging diagnosis support on volumes: MedMNIST 3D `.npz` files (CT and
-//! MR cubes) trained with the 3D ResNet; the report shows the mid-slices of
+//! MR cubes) trained with the compact 3D ResNet or the MedMNIST v2
+//! paper's ResNet-18/50 "+3D"; the report shows the mid-slices of
 //! example test volumes with their scores.
 //!
 //! Its own format (`medmnist3d_npz`) and baseline rather than a branch of
@@ -16,7 +17,7 @@ use crate::imaging::NpzSection;
 use burn::prelude::*;
 use medref_core::config::{Config, ModelConfig};
 use medref_data::{ImageSplit, VolumeDataset};
-use medref_models::ResNet3d;
+use medref_models::{Either, MedmnistResNet, PaperDepth, ResNet3d, Space, VolumeClassifier};
 use medref_train::run::score_examples;
 use medref_train::{Baseline, DataFormat, DataShape, ModelMeta, RunInfo, TrainError, Trained};
 use std::path::Path;
@@ -30,7 +31,7 @@ pub struct Volumes {
     pub max_train: Option<usize>,
 }
 
-/// The 3D ResNet on `[batch, 1, d, h, w]` volumes.
+/// A 3D ResNet on `[batch, 1, d, h, w]` volumes.
 pub struct VolumeClassification;
 
 /// Test volumes shown in the report: the first two of each class.
@@ -38,9 +39,9 @@ const SHOWN_PER_CLASS: usize = 2;
 
 impl Baseline for VolumeClassification {
     type Data = Volumes;
-    type Model = ResNet3d;
+    type Model = VolumeClassifier;
     type Split<'a> = VolumeExamples<'a>;
-    const MODEL_KINDS: &'static [&'static str] = &["resnet3d"];
+    const MODEL_KINDS: &'static [&'static str] = &["resnet3d", "resnet18", "resnet50"];
 
     fn shape(data: &Volumes) -> DataShape {
         let [d, h, w] = data.set.shape;
@@ -65,16 +66,20 @@ impl Baseline for VolumeClassification {
         ]
     }
 
-    fn build(config: &Config, meta: &ModelMeta, device: &Device) -> Result<ResNet3d, TrainError> {
-        let ModelConfig::Resnet3d(m) = &config.model else {
-            return Err(TrainError::Mismatch("the volume baseline trains `resnet3d` models".into()));
+    fn build(config: &Config, meta: &ModelMeta, device: &Device) -> Result<VolumeClassifier, TrainError> {
+        let (c, k) = (meta.input_shape[0], meta.n_outputs);
+        if let ModelConfig::Resnet3d(m) = &config.model {
+            return Ok(Either::Left(ResNet3d::new(m, c, k, device)));
+        }
+        let Some((depth, m)) = PaperDepth::of(&config.model) else {
+            return Err(TrainError::Mismatch("the volume baseline trains `resnet3d`, `resnet18` or `resnet50`".into()));
         };
-        Ok(ResNet3d::new(m, meta.input_shape[0], meta.n_outputs, device))
+        Ok(Either::Right(MedmnistResNet::new(depth, m, Space::Volume, c, k, device)))
     }
 
     /// Mid-slices of the first test volumes of each class, with the
     /// model's score (single-label data only).
-    fn explanation(run: &Trained<ResNet3d>, data: &Volumes) -> Result<Option<String>, TrainError> {
+    fn explanation(run: &Trained<VolumeClassifier>, data: &Volumes) -> Result<Option<String>, TrainError> {
         let ds = &data.set;
         if ds.test.n == 0 || ds.label_width != 1 {
             return Ok(None);

@@ -6,6 +6,8 @@
 
 pub mod batch_norm_moments;
 pub mod dna_cnn;
+pub mod either;
+pub mod medmnist_resnet;
 pub mod mlp;
 pub mod network;
 pub mod padded;
@@ -19,6 +21,8 @@ pub mod unet;
 
 pub use batch_norm_moments::{count_batch_norms, BatchNormMoments};
 pub use dna_cnn::DnaCnn;
+pub use either::Either;
+pub use medmnist_resnet::{ImageClassifier, MedmnistResNet, PaperDepth, Space, VolumeClassifier};
 pub use mlp::Mlp;
 pub use network::Network;
 pub use padded::FrameBatch;

@@ -3,8 +3,9 @@
 use medref_core::config::{ScheduleKind, TrainConfig};
 
 /// The learning rate for `epoch` (0-based): linear warm-up from `lr / 10`
-/// over `warmup_epochs`, then constant, cosine decay to `lr / 100`, or step
-/// decay by `step_gamma` every `step_epochs`.
+/// over `warmup_epochs`, then constant, cosine decay to `lr / 100`, step
+/// decay by `step_gamma` every `step_epochs`, or by `step_gamma` at each of
+/// `milestones` (counted from the first epoch, as PyTorch's `MultiStepLR`).
 pub fn learning_rate(cfg: &TrainConfig, epoch: usize) -> f64 {
     let base = cfg.lr;
     if epoch < cfg.warmup_epochs {
@@ -21,6 +22,10 @@ pub fn learning_rate(cfg: &TrainConfig, epoch: usize) -> f64 {
             floor + (base - floor) * 0.5 * (1.0 + (std::f64::consts::PI * t).cos())
         }
         ScheduleKind::Step => base * cfg.step_gamma.powi((e / cfg.step_epochs.max(1)) as i32),
+        ScheduleKind::Multistep => {
+            let passed = cfg.milestones.iter().filter(|&&m| m <= epoch).count();
+            base * cfg.step_gamma.powi(passed as i32)
+        }
     }
 }
 
@@ -52,5 +57,30 @@ mod tests {
         assert!((learning_rate(&cfg, 1) - 1.0).abs() < 1e-12);
         assert!((learning_rate(&cfg, 11) - 1.0).abs() < 1e-12);
         assert!((learning_rate(&cfg, 12) - 0.5).abs() < 1e-12);
+    }
+
+    /// The MedMNIST v2 recipe: 1e-3 for epochs 0-49, 1e-4 for 50-74, 1e-5
+    /// for 75-99 (MultiStepLR(milestones=[50, 75], gamma=0.1) stepped after
+    /// each epoch).
+    #[test]
+    fn multistep_decays_at_each_milestone() {
+        let cfg = TrainConfig {
+            epochs: 100,
+            lr: 1e-3,
+            schedule: ScheduleKind::Multistep,
+            milestones: vec![50, 75],
+            step_gamma: 0.1,
+            ..Default::default()
+        };
+        let expect = [(0, 1e-3), (49, 1e-3), (50, 1e-4), (74, 1e-4), (75, 1e-5), (99, 1e-5)];
+        for (epoch, lr) in expect {
+            let got = learning_rate(&cfg, epoch);
+            assert!((got - lr).abs() < 1e-15, "epoch {epoch}: {got}, expected {lr}");
+        }
+        // Milestones count from the first epoch, warm-up included.
+        let warm = TrainConfig { warmup_epochs: 5, milestones: vec![3, 6], step_gamma: 0.5, lr: 1.0, ..cfg };
+        assert!((learning_rate(&warm, 4) - 1.0).abs() < 1e-12);
+        assert!((learning_rate(&warm, 5) - 0.5).abs() < 1e-12);
+        assert!((learning_rate(&warm, 6) - 0.25).abs() < 1e-12);
     }
 }

@@ -2,7 +2,7 @@
 
 use super::ImageExamples;
 use medref_data::{ImageDataset, ImageSplit};
-use medref_models::ResNet;
+use medref_models::ImageClassifier;
 use medref_train::run::score_examples;
 use medref_train::{TrainError, Trained};
 
@@ -22,7 +22,7 @@ pub struct Occlusion {
 }
 
 /// Occlusion saliency of `image` (`[channels, height, width]`) for `class`.
-pub fn occlusion_saliency(run: &Trained<ResNet>, image: &[u8], class: usize) -> Result<Occlusion, TrainError> {
+pub fn occlusion_saliency(run: &Trained<ImageClassifier>, image: &[u8], class: usize) -> Result<Occlusion, TrainError> {
     let meta = &run.info.meta;
     let (c, h, w) = match meta.input_shape[..] {
         [c, h, w] => (c, h, w),

@@ -205,3 +205,23 @@ fn regression_without_a_monitor_monitors_rmse() {
     let err = load(&table("monitor = \"auroc\""), &[]).unwrap_err().to_string();
     assert!(err.contains("[train].monitor"), "{err}");
 }
+
+/// The paper's recipe parses and round-trips; milestones out of order, or
+/// given to another schedule, are refused by their key.
+#[test]
+fn multistep_milestones_are_checked() {
+    let paper =
+        ["model.kind=\"resnet18\"", "train.schedule=\"multistep\"", "train.milestones=[50, 75]", "train.epochs=100"];
+    let text = TINY.replace("width = 8\n", "");
+    let c = load(&text, &paper).unwrap();
+    assert_eq!(c.train.milestones, vec![50, 75]);
+    let ModelConfig::Resnet18(m) = &c.model else { panic!("expected resnet18") };
+    assert_eq!(m.width, 64);
+    assert_eq!(load(&c.to_toml(), &[]).unwrap(), c);
+    for bad in ["train.milestones=[75, 50]", "train.milestones=[]", "train.milestones=[0, 5]"] {
+        let err = load(&text, &[&paper[..3], &[bad]].concat()).unwrap_err().to_string();
+        assert!(err.contains("[train].milestones"), "{bad}: {err}");
+    }
+    let err = load(&text, &["train.milestones=[5]"]).unwrap_err().to_string();
+    assert!(err.contains("only schedule = \"multistep\""), "{err}");
+}

@@ -18,6 +18,9 @@ pub enum ScheduleKind {
     Constant,
     Cosine,
     Step,
+    /// Multiply the rate by `step_gamma` at each epoch of `milestones`
+    /// (PyTorch's `MultiStepLR`, the MedMNIST v2 recipe).
+    Multistep,
 }
 
 /// The validation quantity that early stopping and checkpoint selection follow.
@@ -122,8 +125,14 @@ pub struct TrainConfig {
     /// For `schedule = "step"`: multiply the rate by `step_gamma` every `step_epochs`.
     #[serde(default = "default_step_epochs")]
     pub step_epochs: usize,
+    /// For `step` and `multistep`: the factor of each decay.
     #[serde(default = "default_step_gamma")]
     pub step_gamma: f64,
+    /// For `schedule = "multistep"`: the epochs (counted from 0, warm-up
+    /// included, as PyTorch's `MultiStepLR` stepped once an epoch counts
+    /// them) from which the rate is multiplied by `step_gamma` once more.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub milestones: Vec<usize>,
     /// Stop after this many epochs without improvement of `monitor`; 0 never stops early.
     #[serde(default = "default_patience")]
     pub patience: usize,
@@ -157,6 +166,7 @@ impl Default for TrainConfig {
             warmup_epochs: 0,
             step_epochs: default_step_epochs(),
             step_gamma: default_step_gamma(),
+            milestones: Vec::new(),
             patience: default_patience(),
             monitor: default_monitor(),
             class_weights: default_class_weights(),

@@ -20,6 +20,17 @@ impl Config {
         if !(t.weight_decay.is_finite() && t.weight_decay >= 0.0) {
             return bad("[train].weight_decay", "must be zero or positive");
         }
+        if t.schedule == ScheduleKind::Multistep
+            && (t.milestones.is_empty() || t.milestones[0] == 0 || t.milestones.windows(2).any(|w| w[1] <= w[0]))
+        {
+            return bad(
+                "[train].milestones",
+                "schedule = \"multistep\" needs increasing epochs above 0, e.g. [50, 75]",
+            );
+        }
+        if !t.milestones.is_empty() && t.schedule != ScheduleKind::Multistep {
+            return bad("[train].milestones", "only schedule = \"multistep\" reads milestones");
+        }
         if !(0.0..=1.0).contains(&self.eval.threshold) {
             return bad("[eval].threshold", "must lie in [0, 1]");
         }
