@@ -6,6 +6,7 @@
 //! `deidentify` attribute names: medical data stays out of terminals and
 //! logs.
 
+use crate::new_file::write_new_file;
 use crate::usage::{refuse_directory, UsageError};
 use anyhow::Context;
 use clap::Subcommand;
@@ -281,14 +282,6 @@ pub enum FetchSource {
         #[arg(long)]
         url: Option<String>,
     },
-}
-
-/// Writes a generated file atomically, creating its folder.
-pub(crate) fn write_new_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create the folder", dir.display()))?;
-    }
-    medref_core::fsutil::write_atomic(path, bytes).with_context(|| format!("{}: cannot write", path.display()))
 }
 
 pub fn run(command: DataCommand, quiet: bool) -> anyhow::Result<()> {

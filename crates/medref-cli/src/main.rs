@@ -8,6 +8,7 @@ mod data_cmd;
 mod dna_cmd;
 mod error_text;
 mod help;
+mod new_file;
 mod omop_progress;
 mod privacy_cmd;
 mod progress;

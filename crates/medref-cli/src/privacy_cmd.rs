@@ -2,7 +2,7 @@
 //! prints class sizes, counts or attribute names, never a record, and
 //! writes its output and report only once the target is met.
 
-use crate::data_cmd::write_new_file;
+use crate::new_file::write_new_file;
 use crate::usage::UsageError;
 use std::path::Path;
 

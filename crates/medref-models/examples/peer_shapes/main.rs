@@ -212,7 +212,9 @@ fn parse() -> Result<Opts, String> {
         return Err(format!("--model: `{bad}` is not one of {} or all", SHAPES.join(", ")));
     }
     let small = o.models.iter().any(|m| samples(m) == imaging::SAMPLES);
-    if let Some(b) = o.train_batches.iter().chain(&o.infer_batches).find(|&&b| small && !imaging::SAMPLES.is_multiple_of(b)) {
+    if let Some(b) =
+        o.train_batches.iter().chain(&o.infer_batches).find(|&&b| small && !imaging::SAMPLES.is_multiple_of(b))
+    {
         return Err(format!("batch {b} does not divide the {} samples of unet and resnet3d", imaging::SAMPLES));
     }
     Ok(o)
