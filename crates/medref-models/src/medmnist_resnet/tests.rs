@@ -95,8 +95,10 @@ fn the_choice_keeps_parameter_names() {
     assert_eq!(names(&|p| paper.visit(p))[0], "stem.conv.weight");
 }
 
-/// A bright square anywhere on noise is class 1: 60 Adam steps of a
+/// A bright square anywhere on noise is class 1: 100 Adam steps of a
 /// narrow ResNet-18 (width 4) must learn it well enough to sort new images.
+const STEPS: usize = 100;
+
 #[test]
 fn resnet18_learns_a_planted_square() {
     let device = Device::flex().autodiff();
@@ -129,7 +131,7 @@ fn resnet18_learns_a_planted_square() {
     let x = Tensor::<4>::from_data(TensorData::new(xs, [32, 1, 16, 16]), &device);
     let y = Tensor::<1, Int>::from_data(TensorData::new(ys, [32]), &device);
     let loss_fn = burn::nn::loss::CrossEntropyLossConfig::new().init(&device);
-    for _ in 0..60 {
+    for _ in 0..STEPS {
         let loss = loss_fn.forward(model.forward_images(x.clone()), y.clone());
         let grads = GradientsParams::from_grads(loss.backward(), &model);
         model = optim.step(0.01, model, grads);
@@ -139,6 +141,7 @@ fn resnet18_learns_a_planted_square() {
     let logits = model.valid().forward_images(Tensor::<4>::from_data(TensorData::new(tx, [32, 1, 16, 16]), &plain));
     let predicted = logits.argmax(1).into_data().convert::<i64>().try_to_vec::<i64>().unwrap();
     let correct = predicted.iter().zip(&ty).filter(|(p, t)| p == t).count();
-    // Chance is 16; under load one run in about fifteen read 27 after 40 steps.
+    // Chance is 16. 60 steps gave 26 once the direct convolution kernel
+    // changed the rounding; 100 steps give 32 on 1 and 2 threads.
     assert!(correct >= 27, "{correct} of 32 new images right");
 }
