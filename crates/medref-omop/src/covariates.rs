@@ -16,11 +16,11 @@ mod measurement_values;
 mod procedures;
 mod visits;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::cohort::StudyPopulation;
 use crate::error::OmopError;
-use crate::table::Cdm;
+use crate::table::{Cdm, IdFilter};
 use serde::{Deserialize, Serialize};
 
 /// Concept ids never used as a condition group: they would hold almost everyone.
@@ -225,6 +225,41 @@ impl Window {
 /// Person id to row of the population: covariates refer to rows.
 fn rows_of(population: &StudyPopulation) -> HashMap<i64, usize> {
     population.persons.iter().enumerate().map(|(r, p)| (p.person_id, r)).collect()
+}
+
+/// The scan the procedure and visit analyses share: every record of a
+/// population person in `table` with a mapped concept (concept 0 is left
+/// out, as FeatureExtraction leaves it), given as (row, window index,
+/// concept) once for each window it overlaps. `columns` are the person,
+/// the concept, the start date and, where the table has one, the end date
+/// (a missing end is the start day).
+fn mapped_records_in_windows(
+    cdm: &Cdm,
+    population: &StudyPopulation,
+    windows: &[Window],
+    table: &str,
+    columns: &[&str],
+    purpose: &str,
+    mut each: impl FnMut(usize, usize, i64),
+) -> Result<(), OmopError> {
+    let rows = rows_of(population);
+    let persons: HashSet<i64> = rows.keys().copied().collect();
+    cdm.scan_ids(table, columns, purpose, IdFilter { column: 0, ids: &persons }, |row| {
+        let Some(&r) = rows.get(&row.id(0)?) else { return Ok(()) };
+        let concept = row.id(1)?;
+        if concept == 0 {
+            return Ok(());
+        }
+        let index = population.persons[r].index_date;
+        let start = row.date(2)?;
+        let end = if columns.len() > 3 { row.optional_date(3)?.unwrap_or(start) } else { start };
+        for (w, window) in windows.iter().enumerate() {
+            if window.overlaps(index, start, end) {
+                each(r, w, concept);
+            }
+        }
+        Ok(())
+    })
 }
 
 /// Computes the covariates of `population` from `cdm`.

@@ -6,10 +6,10 @@
 
 use std::collections::{BTreeSet, HashSet};
 
-use super::{rows_of, Builder, CovariateRef, CovariateSettings, Window};
+use super::{mapped_records_in_windows, Builder, CovariateRef, CovariateSettings, Window};
 use crate::cohort::StudyPopulation;
 use crate::error::OmopError;
-use crate::table::{Cdm, IdFilter};
+use crate::table::Cdm;
 use crate::vocabulary::concept_info;
 
 const TABLE: &str = "procedure_occurrence";
@@ -23,26 +23,13 @@ pub(super) fn extract(
     if !b.has(cdm, TABLE) {
         return Ok(());
     }
-    let rows = rows_of(population);
-    let persons: HashSet<i64> = rows.keys().copied().collect();
     let windows = Window::pair(settings);
     let purpose = "the procedure covariates";
     // (row, concept, window index) for every procedure inside a window.
     let mut hits: BTreeSet<(usize, i64, usize)> = BTreeSet::new();
     let columns = ["person_id", "procedure_concept_id", "procedure_date"];
-    cdm.scan_ids(TABLE, &columns, purpose, IdFilter { column: 0, ids: &persons }, |row| {
-        let Some(&r) = rows.get(&row.id(0)?) else { return Ok(()) };
-        let concept = row.id(1)?;
-        if concept == 0 {
-            return Ok(());
-        }
-        let (index, day) = (population.persons[r].index_date, row.date(2)?);
-        for (w, window) in windows.iter().enumerate() {
-            if window.overlaps(index, day, day) {
-                hits.insert((r, concept, w));
-            }
-        }
-        Ok(())
+    mapped_records_in_windows(cdm, population, &windows, TABLE, &columns, purpose, |r, w, concept| {
+        hits.insert((r, concept, w));
     })?;
     let concepts: HashSet<i64> = hits.iter().map(|&(_, c, _)| c).collect();
     let info = concept_info(cdm, &concepts, purpose)?;

@@ -7,10 +7,10 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use super::{rows_of, Builder, CovariateRef, CovariateSettings, Window};
+use super::{mapped_records_in_windows, Builder, CovariateRef, CovariateSettings, Window};
 use crate::cohort::StudyPopulation;
 use crate::error::OmopError;
-use crate::table::{Cdm, IdFilter};
+use crate::table::Cdm;
 use crate::vocabulary::concept_info;
 
 const TABLE: &str = "visit_occurrence";
@@ -24,28 +24,13 @@ pub(super) fn extract(
     if !b.has(cdm, TABLE) {
         return Ok(());
     }
-    let rows = rows_of(population);
-    let persons: HashSet<i64> = rows.keys().copied().collect();
     let windows = Window::pair(settings);
     // Visits per (row, window index, visit concept).
     let mut counts: BTreeMap<(usize, usize, i64), u32> = BTreeMap::new();
     let columns = ["person_id", "visit_concept_id", "visit_start_date", "visit_end_date"];
     let purpose = "the visit count covariates";
-    cdm.scan_ids(TABLE, &columns, purpose, IdFilter { column: 0, ids: &persons }, |row| {
-        let Some(&r) = rows.get(&row.id(0)?) else { return Ok(()) };
-        let concept = row.id(1)?;
-        if concept == 0 {
-            return Ok(());
-        }
-        let index = population.persons[r].index_date;
-        let start = row.date(2)?;
-        let end = row.optional_date(3)?.unwrap_or(start);
-        for (w, window) in windows.iter().enumerate() {
-            if window.overlaps(index, start, end) {
-                *counts.entry((r, w, concept)).or_default() += 1;
-            }
-        }
-        Ok(())
+    mapped_records_in_windows(cdm, population, &windows, TABLE, &columns, purpose, |r, w, concept| {
+        *counts.entry((r, w, concept)).or_default() += 1;
     })?;
     if settings.visit_count {
         let mut totals: BTreeMap<(usize, usize), u32> = BTreeMap::new();
