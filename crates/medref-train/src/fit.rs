@@ -12,7 +12,7 @@ use crate::evaluate::{monitor_value, predict_scores, score_loss};
 use crate::examples::{Examples, Network, OutputKind};
 pub use crate::history::EpochRecord;
 use crate::loss::{balanced_class_weights, batch_loss};
-use crate::precise_bn::recompute_batch_norm_statistics;
+use crate::precise_bn::{check_every_batch_norm_is_listed, recompute_batch_norm_statistics};
 use crate::schedule::learning_rate;
 use crate::TrainError;
 use burn::optim::decay::WeightDecayConfig;
@@ -197,6 +197,9 @@ where
 {
     if train.is_empty() || val.is_empty() {
         return Err(TrainError::Mismatch("the training and validation splits must not be empty".into()));
+    }
+    if cfg.precise_bn {
+        check_every_batch_norm_is_listed(&mut model)?;
     }
     let kind = train.targets().output_kind();
     let weights = match cfg.class_weights {

@@ -27,6 +27,21 @@ use burn::prelude::*;
 use medref_core::seed::Rng;
 use medref_models::{count_batch_norms, BatchNormMoments};
 
+/// The number of batch-norm layers in `model`, or an error when
+/// `Network::batch_norms_mut` leaves one out. The loop asks before the
+/// first epoch, so a model that cannot have precise batch norm is refused
+/// at once rather than after an epoch of training.
+pub fn check_every_batch_norm_is_listed<M: Network>(model: &mut M) -> Result<usize, TrainError> {
+    let (listed, present) = (model.batch_norms_mut().len(), count_batch_norms(&*model));
+    if listed != present {
+        return Err(TrainError::Mismatch(format!(
+            "the model has {present} batch-norm layers but its `Network::batch_norms_mut` lists {listed}; \
+             list them all, or set [train].precise_bn = false"
+        )));
+    }
+    Ok(present)
+}
+
 /// Replaces the running statistics of `model`'s batch-norm layers with the
 /// mean and variance of their inputs over every example of `train`, in
 /// order, `batch_size` at a time, as training batches drawn from `augment`,
@@ -45,13 +60,7 @@ where
     M: Network<Input = E::Input>,
     E: Examples,
 {
-    let (listed, present) = (model.batch_norms_mut().len(), count_batch_norms(&model));
-    if listed != present {
-        return Err(TrainError::Mismatch(format!(
-            "the model has {present} batch-norm layers but its `Network::batch_norms_mut` lists {listed}; \
-             list them all, or set [train].precise_bn = false"
-        )));
-    }
+    let present = check_every_batch_norm_is_listed(&mut model)?;
     if present == 0 || train.is_empty() {
         return Ok(model);
     }
@@ -209,5 +218,10 @@ mod tests {
         let err =
             recompute_batch_norm_statistics(model, &Images::new(4), 2, Rng::new(0), &device).err().unwrap().to_string();
         assert!(err.contains("1 batch-norm layers") && err.contains("lists 0"), "{err}");
+        // The check the loop makes before the first epoch gives the same answer.
+        let mut hiding = Hiding { norm: BatchNormConfig::new(2).init(&device) };
+        assert!(check_every_batch_norm_is_listed(&mut hiding).is_err());
+        let mut listing = NormOnly { norm: BatchNormConfig::new(2).init(&device) };
+        assert_eq!(check_every_batch_norm_is_listed(&mut listing).unwrap(), 1);
     }
 }
