@@ -11,8 +11,9 @@
 
 use crate::cohort::{AttritionStep, StudyPopulation};
 use crate::covariates::{Covariate, CovariateData};
+use crate::IdMap;
 use medref_core::csv_text::csv_field;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// One covariate's row: the two groups side by side.
 #[derive(Debug, Clone, PartialEq)]
@@ -77,7 +78,7 @@ fn characterise_groups(data: &CovariateData, group: &[usize]) -> Vec<Characteris
     let n = [0, 1].map(|g| group.iter().filter(|&&x| x == g).count());
     // Count, sum, sum of squares per group and whether every value is 1,
     // per covariate, in one pass over the non-zero values.
-    let mut stats: HashMap<i64, GroupSums> = HashMap::new();
+    let mut stats: IdMap<GroupSums> = IdMap::default();
     for c in &data.covariates {
         let (count, sum, sum_sq, binary) = stats.entry(c.covariate_id).or_insert(([0; 2], [0.0; 2], [0.0; 2], true));
         let g = group[c.row];

@@ -8,12 +8,13 @@
 //! fails is left out, never re-indexed at a later record. Every offset is in
 //! days from the index date (day 0).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 
 use crate::date::civil_from_days;
 use crate::error::OmopError;
 use crate::table::{Cdm, IdFilter};
 use crate::vocabulary::ConceptSet;
+use crate::{IdMap, IdSet};
 use serde::{Deserialize, Serialize};
 
 /// A CDM event table a cohort can draw records from, named in a config as its table.
@@ -193,13 +194,13 @@ fn event_dates(
     cdm: &Cdm,
     criteria: &EventCriteria,
     role: &str,
-    only: Option<&HashSet<i64>>,
-) -> Result<HashMap<i64, Vec<i32>>, OmopError> {
+    only: Option<&IdSet>,
+) -> Result<IdMap<Vec<i32>>, OmopError> {
     if criteria.domains.is_empty() {
         return Err(OmopError::Definition(format!("the {role} names no domain to read records from")));
     }
     let concepts = criteria.concept_set.resolve(cdm)?;
-    let mut dates: HashMap<i64, Vec<i32>> = HashMap::new();
+    let mut dates: IdMap<Vec<i32>> = IdMap::default();
     for domain in &criteria.domains {
         let (table, concept, start) = domain.columns();
         let purpose = format!("the {role} cohort");
@@ -246,10 +247,10 @@ impl StudyDefinition {
             )));
         }
         let target = event_dates(cdm, &self.target, "target", None)?;
-        let targeted: HashSet<i64> = target.keys().copied().collect();
+        let targeted: IdSet = target.keys().copied().collect();
         let outcomes = event_dates(cdm, &self.outcome, "outcome", Some(&targeted))?;
 
-        let mut periods: HashMap<i64, Vec<(i32, i32)>> = HashMap::new();
+        let mut periods: IdMap<Vec<(i32, i32)>> = IdMap::default();
         cdm.scan(
             "observation_period",
             &["person_id", "observation_period_start_date", "observation_period_end_date"],
@@ -262,7 +263,7 @@ impl StudyDefinition {
                 Ok(())
             },
         )?;
-        let mut demographics: HashMap<i64, (i64, i32)> = HashMap::new();
+        let mut demographics: IdMap<(i64, i32)> = IdMap::default();
         cdm.scan("person", &["person_id", "gender_concept_id", "year_of_birth"], "age and gender", |row| {
             let person = row.id(0)?;
             if targeted.contains(&person) {

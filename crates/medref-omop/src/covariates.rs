@@ -16,11 +16,12 @@ mod measurement_values;
 mod procedures;
 mod visits;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 
 use crate::cohort::StudyPopulation;
 use crate::error::OmopError;
 use crate::table::{Cdm, IdFilter};
+use crate::{IdMap, IdSet};
 use serde::{Deserialize, Serialize};
 
 /// Concept ids never used as a condition group: they would hold almost everyone.
@@ -153,7 +154,7 @@ impl CovariateData {
     /// linear model or a network takes. `n_rows` is the population's size.
     pub fn to_dense(&self, n_rows: usize) -> Vec<f32> {
         let width = self.reference.len();
-        let column: HashMap<i64, usize> = self.reference.iter().enumerate().map(|(j, r)| (r.covariate_id, j)).collect();
+        let column: IdMap<usize> = self.reference.iter().enumerate().map(|(j, r)| (r.covariate_id, j)).collect();
         let mut x = vec![0.0f32; n_rows * width];
         for c in &self.covariates {
             x[c.row * width + column[&c.covariate_id]] = c.value as f32;
@@ -223,7 +224,7 @@ impl Window {
 }
 
 /// Person id to row of the population: covariates refer to rows.
-fn rows_of(population: &StudyPopulation) -> HashMap<i64, usize> {
+fn rows_of(population: &StudyPopulation) -> IdMap<usize> {
     population.persons.iter().enumerate().map(|(r, p)| (p.person_id, r)).collect()
 }
 
@@ -243,7 +244,7 @@ fn mapped_records_in_windows(
     mut each: impl FnMut(usize, usize, i64),
 ) -> Result<(), OmopError> {
     let rows = rows_of(population);
-    let persons: HashSet<i64> = rows.keys().copied().collect();
+    let persons: IdSet = rows.keys().copied().collect();
     cdm.scan_ids(table, columns, purpose, IdFilter { column: 0, ids: &persons }, |row| {
         let Some(&r) = rows.get(&row.id(0)?) else { return Ok(()) };
         let concept = row.id(1)?;
@@ -286,7 +287,7 @@ pub fn extract_covariates(
     }
 
     let n = population.persons.len();
-    let mut frequency: HashMap<i64, usize> = HashMap::new();
+    let mut frequency: IdMap<usize> = IdMap::default();
     for (&(_, id), &v) in &b.values {
         if v != 0.0 {
             *frequency.entry(id).or_default() += 1;

@@ -28,6 +28,10 @@ pub enum OmopError {
         #[source]
         source: csv::Error,
     },
+    /// The text of a CSV file or `COPY` stream could not be read into records
+    /// (an unclosed quote, bytes that are not UTF-8, the input failing midway).
+    #[error("{file}, {unit} {line}: {message}")]
+    Text { file: String, unit: &'static str, line: u64, message: String },
     /// A Parquet file could not be read (not Parquet, corrupt, an unsupported codec).
     #[error("{file}: {source}")]
     Parquet {

@@ -12,6 +12,7 @@ pub mod cdm_source;
 pub mod characterisation;
 pub mod cohort;
 pub mod covariates;
+mod csv_cut;
 pub mod date;
 pub mod error;
 pub mod output;
@@ -26,6 +27,13 @@ pub mod synthetic_scale;
 pub mod table;
 mod table_rows;
 pub mod vocabulary;
+
+/// Person and concept ids as sets and maps keys, hashed with Fx rather than
+/// SipHash: a study hashes ids millions of times, and they come from the CDM,
+/// not from someone choosing keys to collide.
+pub type IdSet = rustc_hash::FxHashSet<i64>;
+/// A map keyed by person or concept id (see [`IdSet`]).
+pub type IdMap<V> = rustc_hash::FxHashMap<i64, V>;
 
 pub use cdm_source::CdmSource;
 pub use cohort::{AttritionStep, Domain, EventCriteria, StudyDefinition, StudyPerson, StudyPopulation, TimeAtRisk};

@@ -9,7 +9,6 @@
 //! [`PostgresSource`]'s description holds only host, port, database and
 //! schema, so neither a config, an error, a log nor a model card can carry one.
 
-use std::collections::HashSet;
 use std::fmt;
 use std::str::FromStr;
 use std::sync::{Arc, Mutex};
@@ -21,6 +20,7 @@ use postgres::{Client, Config, NoTls};
 use crate::error::OmopError;
 use crate::postgres_tls::{TlsChoice, VerifyingTls};
 use crate::table_rows::{scan_csv, IdFilter, Row, MAX_IDS_IN_QUERY};
+use crate::IdSet;
 
 /// An open connection to one schema; clones share the connection, which serves one scan at a time.
 #[derive(Clone)]
@@ -235,7 +235,7 @@ const ID_TABLE: &str = "medref_filter_ids";
 /// Fills the temporary id table with `ids`; false when the database refuses
 /// (a read-only standby cannot create temporary tables), and the scan then
 /// filters on our side only.
-fn load_id_table(client: &mut Client, ids: &HashSet<i64>) -> bool {
+fn load_id_table(client: &mut Client, ids: &IdSet) -> bool {
     use std::fmt::Write as _;
     use std::io::Write as _;
     let setup =

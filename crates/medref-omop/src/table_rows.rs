@@ -7,11 +7,12 @@
 //! picks the source) so the sources need not import it.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
 use std::io::Read;
 
+use crate::csv_cut::{CsvCutter, Record};
 use crate::date::{civil_from_days, parse_date};
 use crate::error::OmopError;
+use crate::IdSet;
 
 /// Rows whose column `column` (an index into the scan's column list) holds
 /// one of `ids`: a filter a database can apply before sending the rows.
@@ -20,7 +21,7 @@ pub struct IdFilter<'a> {
     /// Position of the id column in the scan's column list.
     pub column: usize,
     /// The ids whose rows are wanted.
-    pub ids: &'a HashSet<i64>,
+    pub ids: &'a IdSet,
 }
 
 /// The largest id set written into a database query as a list; a larger set
@@ -30,6 +31,8 @@ pub const MAX_IDS_IN_QUERY: usize = 1_000;
 /// Reads CSV with a header from `input` (a file, or a database's `COPY ... TO
 /// STDOUT (FORMAT csv, HEADER)`), handing `visit` the fields named by `columns`.
 /// `location` names the source in errors, `unit` what its numbers count (`line` or `row`).
+/// Each record is cut only up to the last scanned column (see `csv_cut`), and
+/// only the scanned fields must be UTF-8.
 pub(crate) fn scan_csv(
     input: impl Read,
     location: &str,
@@ -38,9 +41,11 @@ pub(crate) fn scan_csv(
     purpose: &str,
     mut visit: impl FnMut(&Row) -> Result<(), OmopError>,
 ) -> Result<(), OmopError> {
-    let csv_error = |line, source| OmopError::Csv { file: location.to_string(), line, source };
-    let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(input);
-    let header = reader.headers().map_err(|source| csv_error(1, source))?.clone();
+    // A database numbers its rows from 1 after the header line.
+    let number = |line: u64| if unit == "row" { line.saturating_sub(1) } else { line };
+    let text_error = |line: u64, message: String| OmopError::Text { file: location.to_string(), unit, line, message };
+    let mut cutter = CsvCutter::new(input);
+    let header = cutter.header().map_err(|e| text_error(1, e.to_string()))?.unwrap_or_default();
     let mut indices = Vec::with_capacity(columns.len());
     for column in columns {
         let index = header.iter().position(|h| h.trim().trim_start_matches('\u{feff}').eq_ignore_ascii_case(column));
@@ -50,21 +55,45 @@ pub(crate) fn scan_csv(
             purpose: purpose.to_string(),
         })?);
     }
-    let mut record = csv::StringRecord::new();
+    let wanted = indices.iter().max().map_or(0, |&i| i + 1);
+    let identity: Vec<usize> = (0..columns.len()).collect();
     loop {
-        let line = reader.position().line();
-        match reader.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(source) => return Err(csv_error(line, source)),
-        }
-        let line = record.position().map_or(line, |p| p.line());
-        // A database numbers its rows from 1 after the header line.
-        let line = if unit == "row" { line.saturating_sub(1) } else { line };
-        let fields = Fields::Text { record: &record, indices: &indices };
+        let at = cutter.line();
+        let record = match cutter.next_record(wanted) {
+            Ok(Some(record)) => record,
+            Ok(None) => break,
+            Err(e) => return Err(text_error(number(at), e.to_string())),
+        };
+        let line = number(record.line);
+        // One UTF-8 check for the record's scanned prefix; only a record that
+        // fails it is looked at field by field.
+        let prefix = record.spans.last().map_or(0, |&(_, end)| end);
+        let owned;
+        let fields = match std::str::from_utf8(&record.bytes[..prefix]) {
+            Ok(text) => Fields::Text { text, spans: record.spans, indices: &indices },
+            Err(_) => {
+                owned = scanned_text(&record, &indices, columns).map_err(|message| text_error(line, message))?;
+                Fields::Text { text: &owned.0, spans: &owned.1, indices: &identity[..columns.len()] }
+            }
+        };
         visit(&Row { location, unit, line, fields, columns })?;
     }
     Ok(())
+}
+
+/// The scanned fields of a record whose prefix is not all UTF-8, copied out
+/// (in scan order) when each is; otherwise the first column that is not.
+fn scanned_text(record: &Record, indices: &[usize], columns: &[&str]) -> Result<(String, Vec<(usize, usize)>), String> {
+    let mut text = String::new();
+    let mut spans = Vec::with_capacity(indices.len());
+    for (column, &index) in columns.iter().zip(indices) {
+        let &(a, b) = record.spans.get(index).unwrap_or(&(0, 0));
+        let field =
+            std::str::from_utf8(&record.bytes[a..b]).map_err(|_| format!("column `{column}` is not UTF-8 text"))?;
+        spans.push((text.len(), text.len() + field.len()));
+        text.push_str(field);
+    }
+    Ok((text, spans))
 }
 
 /// One data row of a scanned table, its fields addressed by their position in the scan's column list.
@@ -78,8 +107,9 @@ pub struct Row<'a> {
 
 /// Where a row's fields are: a text record, or typed values decoded column by column.
 pub(crate) enum Fields<'a> {
-    /// A CSV record and, for each scanned column, its position in the record.
-    Text { record: &'a csv::StringRecord, indices: &'a [usize] },
+    /// A CSV record's leading fields (`spans` into `text`) and, for each
+    /// scanned column, its position among them.
+    Text { text: &'a str, spans: &'a [(usize, usize)], indices: &'a [usize] },
     /// A batch of typed columns (`batch[slot][row]`) and, for each scanned
     /// column, its slot in the batch (a column scanned twice is decoded once).
     Typed { batch: &'a [Vec<Value>], row: usize, slots: &'a [usize] },
@@ -111,7 +141,10 @@ enum Field<'r> {
 impl Row<'_> {
     fn field(&self, i: usize) -> Field<'_> {
         match &self.fields {
-            Fields::Text { record, indices } => Field::Text(record.get(indices[i]).unwrap_or("").trim()),
+            Fields::Text { text, spans, indices } => {
+                let field = spans.get(indices[i]).and_then(|&(a, b)| text.get(a..b));
+                Field::Text(field.unwrap_or("").trim())
+            }
             Fields::Typed { batch, row, slots } => match &batch[slots[i]][*row] {
                 Value::Null => Field::Null,
                 Value::Int(v) => Field::Int(*v),

@@ -2,10 +2,11 @@
 //! (to expand a concept set) and ancestors (to roll covariates up to groups),
 //! both from `concept_ancestor`, and names from `concept`.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::error::OmopError;
 use crate::table::Cdm;
+use crate::{IdMap, IdSet};
 
 /// Concepts a cohort is defined by, as an ATLAS concept set with one flag for all items.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,11 +29,11 @@ impl ConceptSet {
     }
 
     /// The concept ids the set stands for.
-    pub fn resolve(&self, cdm: &Cdm) -> Result<HashSet<i64>, OmopError> {
+    pub fn resolve(&self, cdm: &Cdm) -> Result<IdSet, OmopError> {
         if self.concepts.is_empty() {
             return Err(OmopError::Definition("a concept set lists no concepts".into()));
         }
-        let mut ids: HashSet<i64> = self.concepts.iter().copied().collect();
+        let mut ids: IdSet = self.concepts.iter().copied().collect();
         if self.include_descendants {
             let listed = ids.clone();
             cdm.scan(
@@ -60,8 +61,8 @@ pub struct ConceptInfo {
 }
 
 /// `concept` rows for `ids` (those absent from the table are absent from the map).
-pub fn concept_info(cdm: &Cdm, ids: &HashSet<i64>, purpose: &str) -> Result<HashMap<i64, ConceptInfo>, OmopError> {
-    let mut out = HashMap::new();
+pub fn concept_info(cdm: &Cdm, ids: &IdSet, purpose: &str) -> Result<IdMap<ConceptInfo>, OmopError> {
+    let mut out = IdMap::default();
     if ids.is_empty() {
         return Ok(out);
     }
@@ -83,12 +84,8 @@ pub fn concept_info(cdm: &Cdm, ids: &HashSet<i64>, purpose: &str) -> Result<Hash
 /// `concept_class_id` (`Race`, `Ethnicity`, `Ingredient`, ...) of each of `ids`
 /// that `concept` lists; `None` when `concept` has no such column (an extract
 /// may keep only the columns it uses).
-pub fn concept_classes(
-    cdm: &Cdm,
-    ids: &HashSet<i64>,
-    purpose: &str,
-) -> Result<Option<HashMap<i64, String>>, OmopError> {
-    let mut out = HashMap::new();
+pub fn concept_classes(cdm: &Cdm, ids: &IdSet, purpose: &str) -> Result<Option<IdMap<String>>, OmopError> {
+    let mut out = IdMap::default();
     if ids.is_empty() {
         return Ok(Some(out));
     }
@@ -107,7 +104,7 @@ pub fn concept_classes(
 }
 
 /// Strict ancestors (`min_levels_of_separation > 0` or simply a different id) of each of `ids`.
-pub fn ancestors(cdm: &Cdm, ids: &HashSet<i64>, purpose: &str) -> Result<BTreeMap<i64, BTreeSet<i64>>, OmopError> {
+pub fn ancestors(cdm: &Cdm, ids: &IdSet, purpose: &str) -> Result<BTreeMap<i64, BTreeSet<i64>>, OmopError> {
     let mut out: BTreeMap<i64, BTreeSet<i64>> = BTreeMap::new();
     cdm.scan("concept_ancestor", &["ancestor_concept_id", "descendant_concept_id"], purpose, |row| {
         let (ancestor, descendant) = (row.id(0)?, row.id(1)?);

@@ -211,7 +211,7 @@ fn a_fractional_id_in_the_database_is_refused_with_table_row_and_column() {
 fn a_large_id_filter_is_applied_by_the_database() {
     let Some(cdm) = postgres_cdm(&tiny_schema()) else { return };
     // More ids than fit a query's list: they go into a temporary table.
-    let mut ids: std::collections::HashSet<i64> = (1_000_000..1_000_000 + MAX_IDS_IN_QUERY as i64).collect();
+    let mut ids: medref_omop::IdSet = (1_000_000..1_000_000 + MAX_IDS_IN_QUERY as i64).collect();
     ids.extend([1, 7, 9007199254740993]);
     let mut seen = Vec::new();
     let filter = IdFilter { column: 0, ids: &ids };

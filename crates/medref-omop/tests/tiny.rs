@@ -472,3 +472,46 @@ fn a_comparator_cohort_is_characterised_against_the_target() {
     let line = text.lines().find(|l| l.starts_with("8507001,")).unwrap();
     assert_eq!(line, "8507001,gender = MALE,DemographicsGender,<2,,,0,0.000000,0.000000,", "one person is hidden");
 }
+
+/// Every field of a line quoted (a doubled quote inside one), lines ended by `\r\n`.
+fn quoted_crlf(text: &str) -> String {
+    let quote = |field: &str| format!("\"{}\"", field.replace('"', "\"\""));
+    text.lines().map(|line| line.split(',').map(quote).collect::<Vec<_>>().join(",") + "\r\n").collect()
+}
+
+#[test]
+fn quoted_fields_crlf_and_blank_lines_give_the_same_study() {
+    let dir = edited_copy(|name, text| {
+        Some(match name {
+            "drug_era.csv" | "condition_occurrence.csv" | "person.csv" => quoted_crlf(&text),
+            "observation_period.csv" => text.replacen('\n', "\n\n", 2),
+            _ => text,
+        })
+    });
+    let settings = CovariateSettings::default();
+    let plain = celecoxib_gi_bleed().build(&Cdm::new(tiny_dir())).unwrap();
+    let edited = celecoxib_gi_bleed().build(&Cdm::new(dir.path())).unwrap();
+    assert_eq!(plain, edited);
+    let plain_covariates = extract_covariates(&Cdm::new(tiny_dir()), &plain, &settings).unwrap();
+    let edited_covariates = extract_covariates(&Cdm::new(dir.path()), &edited, &settings).unwrap();
+    assert_eq!(plain_covariates, edited_covariates);
+}
+
+#[test]
+fn broken_text_is_refused_with_file_and_line() {
+    let dir = edited_copy(|name, text| {
+        Some(if name == "drug_era.csv" { text.replace("4,2,1118084", "4,\"2,1118084") } else { text })
+    });
+    let message = celecoxib_gi_bleed().build(&Cdm::new(dir.path())).unwrap_err().to_string();
+    assert!(message.contains("drug_era.csv, line 5: a quoted field opened here is never closed"), "{message}");
+
+    let dir = edited_copy(|_, text| Some(text));
+    let path = dir.path().join("drug_era.csv");
+    let bytes = std::fs::read(&path).unwrap();
+    let at = bytes.windows(11).position(|w| w == b"4,2,1118084").unwrap();
+    let mut broken = bytes.clone();
+    broken[at + 2] = 0xff;
+    std::fs::write(&path, &broken).unwrap();
+    let message = celecoxib_gi_bleed().build(&Cdm::new(dir.path())).unwrap_err().to_string();
+    assert!(message.contains("drug_era.csv, line 5: column `person_id` is not UTF-8 text"), "{message}");
+}

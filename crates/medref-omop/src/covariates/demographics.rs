@@ -9,7 +9,7 @@
 //! and only one listed with another class is left out. On a full vocabulary
 //! the two rules agree.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use super::{rows_of, Builder, CovariateRef, CovariateSettings};
 use crate::cohort::StudyPopulation;
@@ -17,6 +17,7 @@ use crate::date::civil_from_days;
 use crate::error::OmopError;
 use crate::table::{Cdm, IdFilter};
 use crate::vocabulary::{concept_classes, concept_info};
+use crate::IdSet;
 
 pub(super) fn extract(
     cdm: &Cdm,
@@ -25,7 +26,7 @@ pub(super) fn extract(
     b: &mut Builder,
 ) -> Result<(), OmopError> {
     if settings.gender {
-        let genders: HashSet<i64> = population.persons.iter().map(|p| p.gender_concept_id).collect();
+        let genders: IdSet = population.persons.iter().map(|p| p.gender_concept_id).collect();
         let names = concept_info(cdm, &genders, "gender covariate names")?;
         for (row, p) in population.persons.iter().enumerate() {
             let name = names
@@ -70,7 +71,7 @@ pub(super) fn extract(
         }
         let purpose = format!("the {words} covariates");
         let Some(concepts) = recorded_concepts(cdm, population, column, &purpose)? else { continue };
-        let listed: HashSet<i64> = concepts.values().copied().collect();
+        let listed: IdSet = concepts.values().copied().collect();
         let info = concept_info(cdm, &listed, &purpose)?;
         let classes = concept_classes(cdm, &listed, &purpose)?.unwrap_or_default();
         for (row, concept) in concepts {
@@ -94,7 +95,7 @@ fn recorded_concepts(
     purpose: &str,
 ) -> Result<Option<HashMap<usize, i64>>, OmopError> {
     let rows = rows_of(population);
-    let persons: HashSet<i64> = rows.keys().copied().collect();
+    let persons: IdSet = rows.keys().copied().collect();
     let mut out = HashMap::new();
     let scanned =
         cdm.scan_ids("person", &["person_id", column], purpose, IdFilter { column: 0, ids: &persons }, |row| {

@@ -9,13 +9,14 @@
 //! "Disease" (4274025). FeatureExtraction restricts drug groups to ATC classes and
 //! ingredients, which on a CDM whose `concept` holds no ATC classes is the same.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
 
 use super::{rows_of, Builder, CovariateRef, CovariateSettings, Window, EXCLUDED_GROUPS};
 use crate::cohort::StudyPopulation;
 use crate::error::OmopError;
 use crate::table::{Cdm, IdFilter};
 use crate::vocabulary::{ancestors, concept_info};
+use crate::IdSet;
 
 pub(super) fn extract(
     cdm: &Cdm,
@@ -24,7 +25,7 @@ pub(super) fn extract(
     b: &mut Builder,
 ) -> Result<(), OmopError> {
     let rows = rows_of(population);
-    let persons: HashSet<i64> = rows.keys().copied().collect();
+    let persons: IdSet = rows.keys().copied().collect();
     let windows = Window::pair(settings);
     let era_analyses = [
         (settings.condition_group_era, "condition_era", "condition_concept_id", "Condition", "condition_era group"),
@@ -52,9 +53,9 @@ pub(super) fn extract(
             }
             Ok(())
         })?;
-        let concepts: HashSet<i64> = hits.iter().map(|&(_, c, _)| c).collect();
+        let concepts: IdSet = hits.iter().map(|&(_, c, _)| c).collect();
         let up = ancestors(cdm, &concepts, &purpose)?;
-        let mut named: HashSet<i64> = concepts.clone();
+        let mut named: IdSet = concepts.clone();
         named.extend(up.values().flatten().copied());
         let info = concept_info(cdm, &named, &purpose)?;
         let is_group = |a: &i64| {

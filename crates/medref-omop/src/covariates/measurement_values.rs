@@ -12,13 +12,14 @@
 //! wins (FeatureExtraction leaves that tie to the database). A value of
 //! exactly 0 is stored like an absent one: the matrix is sparse.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 use super::{rows_of, Builder, CovariateRef, CovariateSettings, Window};
 use crate::cohort::StudyPopulation;
 use crate::error::OmopError;
 use crate::table::{Cdm, IdFilter};
 use crate::vocabulary::concept_info;
+use crate::IdSet;
 
 const TABLE: &str = "measurement";
 const ANALYSIS_ID: i64 = 706;
@@ -41,7 +42,7 @@ pub(super) fn extract(
         return Ok(());
     }
     let rows = rows_of(population);
-    let persons: HashSet<i64> = rows.keys().copied().collect();
+    let persons: IdSet = rows.keys().copied().collect();
     let window = Window::pair(settings)[0];
     let purpose = "the measurement value covariates";
     let mut latest: BTreeMap<(usize, i64), Latest> = BTreeMap::new();
@@ -69,7 +70,7 @@ pub(super) fn extract(
         }
         Ok(())
     })?;
-    let mut named: HashSet<i64> = latest.keys().map(|&(_, c)| c).collect();
+    let mut named: IdSet = latest.keys().map(|&(_, c)| c).collect();
     named.extend(latest.values().map(|l| l.unit).filter(|&u| u != 0));
     let info = concept_info(cdm, &named, purpose)?;
     let name_of = |id: i64, what: &str| info.get(&id).map_or_else(|| format!("{what}{id}"), |c| c.name.clone());

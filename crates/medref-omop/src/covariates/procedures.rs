@@ -4,13 +4,14 @@
 //! inside the window, concept 0 (unmapped) left out. Procedures are not
 //! rolled up to groups: FeatureExtraction's defaults do not either.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
 
 use super::{mapped_records_in_windows, Builder, CovariateRef, CovariateSettings, Window};
 use crate::cohort::StudyPopulation;
 use crate::error::OmopError;
 use crate::table::Cdm;
 use crate::vocabulary::concept_info;
+use crate::IdSet;
 
 const TABLE: &str = "procedure_occurrence";
 
@@ -31,7 +32,7 @@ pub(super) fn extract(
     mapped_records_in_windows(cdm, population, &windows, TABLE, &columns, purpose, |r, w, concept| {
         hits.insert((r, concept, w));
     })?;
-    let concepts: HashSet<i64> = hits.iter().map(|&(_, c, _)| c).collect();
+    let concepts: IdSet = hits.iter().map(|&(_, c, _)| c).collect();
     let info = concept_info(cdm, &concepts, purpose)?;
     for (r, concept, w) in hits {
         let window = windows[w];

@@ -5,13 +5,14 @@
 //! them. A visit without an end date counts on its start day; visits of
 //! concept 0 (unmapped) are not counted, as FeatureExtraction leaves them out.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 use super::{mapped_records_in_windows, Builder, CovariateRef, CovariateSettings, Window};
 use crate::cohort::StudyPopulation;
 use crate::error::OmopError;
 use crate::table::Cdm;
 use crate::vocabulary::concept_info;
+use crate::IdSet;
 
 const TABLE: &str = "visit_occurrence";
 
@@ -54,7 +55,7 @@ pub(super) fn extract(
         }
     }
     if settings.visit_concept_count {
-        let concepts: HashSet<i64> = counts.keys().map(|&(_, _, c)| c).collect();
+        let concepts: IdSet = counts.keys().map(|&(_, _, c)| c).collect();
         let info = concept_info(cdm, &concepts, "the visit count covariates' names")?;
         for ((r, w, concept), n) in counts {
             let window = windows[w];
