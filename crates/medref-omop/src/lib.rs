@@ -12,6 +12,7 @@ pub mod cdm_source;
 pub mod characterisation;
 pub mod cohort;
 pub mod covariates;
+mod csv_batches;
 mod csv_cut;
 pub mod date;
 pub mod error;

@@ -13,8 +13,9 @@ use std::sync::Arc;
 use crate::error::OmopError;
 use crate::postgres_schema::PostgresSource;
 use crate::scan_progress::{default_progress, Counter, ScanProgress};
-use crate::table_rows::scan_csv;
+use crate::table_rows::scan_csv_file;
 pub use crate::table_rows::{IdFilter, Row, MAX_IDS_IN_QUERY};
+use crate::IdSet;
 
 /// Where a CDM's tables are; column names are matched case-insensitively.
 #[derive(Clone)]
@@ -117,12 +118,12 @@ impl Cdm {
                     return crate::parquet_table::scan_parquet(&path, columns, purpose, visit);
                 }
                 let file = File::open(&path).map_err(|source| OmopError::Io { file: path.clone(), source })?;
-                let input: Box<dyn Read> = if path.extension().is_some_and(|e| e == "gz") {
+                let input: Box<dyn Read + Send> = if path.extension().is_some_and(|e| e == "gz") {
                     Box::new(flate2::read::MultiGzDecoder::new(file))
                 } else {
                     Box::new(file)
                 };
-                scan_csv(input, &path.display().to_string(), "line", columns, purpose, visit)
+                scan_csv_file(input, &path.display().to_string(), columns, purpose, visit)
             }
             Source::Postgres(pg) => pg.scan(table, columns, purpose, None, visit),
         }
@@ -142,8 +143,9 @@ impl Cdm {
         filter: IdFilter<'_>,
         mut visit: impl FnMut(&Row) -> Result<(), OmopError>,
     ) -> Result<(), OmopError> {
+        let wanted = Membership::of(filter.ids);
         let mut keep = |row: &Row| -> Result<(), OmopError> {
-            if filter.ids.contains(&row.id(filter.column)?) {
+            if wanted.contains(row.id(filter.column)?) {
                 visit(row)?;
             }
             Ok(())
@@ -158,6 +160,39 @@ impl Cdm {
                 };
                 pg.scan(table, columns, purpose, Some(filter), keep)
             }
+        }
+    }
+}
+
+/// Whether an id is in a filter's set, asked once per row of an event table:
+/// a bitmap when the ids are small non-negative numbers (as CDMs number
+/// persons, and the bitmap is at most 64 bits per id in the set or 128 KiB),
+/// the hash set otherwise.
+enum Membership<'a> {
+    Bits(Vec<u64>),
+    Set(&'a IdSet),
+}
+
+impl<'a> Membership<'a> {
+    fn of(ids: &'a IdSet) -> Self {
+        let small = ids.iter().all(|&id| id >= 0)
+            && ids.iter().max().is_none_or(|&max| max < (1 << 20).max(64 * ids.len() as i64));
+        if !small {
+            return Membership::Set(ids);
+        }
+        let mut bits = vec![0u64; ids.iter().max().map_or(0, |&max| max as usize / 64 + 1)];
+        for &id in ids {
+            bits[id as usize / 64] |= 1 << (id % 64);
+        }
+        Membership::Bits(bits)
+    }
+
+    fn contains(&self, id: i64) -> bool {
+        match self {
+            Membership::Bits(bits) => {
+                usize::try_from(id).ok().and_then(|i| bits.get(i / 64)).is_some_and(|word| word & (1 << (id % 64)) != 0)
+            }
+            Membership::Set(ids) => ids.contains(&id),
         }
     }
 }

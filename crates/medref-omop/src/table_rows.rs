@@ -9,6 +9,7 @@
 use std::borrow::Cow;
 use std::io::Read;
 
+use crate::csv_batches::cut_in_batches;
 use crate::csv_cut::{CsvCutter, Record};
 use crate::date::{civil_from_days, parse_date};
 use crate::error::OmopError;
@@ -28,8 +29,8 @@ pub struct IdFilter<'a> {
 /// goes into a temporary table the query reads.
 pub const MAX_IDS_IN_QUERY: usize = 1_000;
 
-/// Reads CSV with a header from `input` (a file, or a database's `COPY ... TO
-/// STDOUT (FORMAT csv, HEADER)`), handing `visit` the fields named by `columns`.
+/// Reads CSV with a header from `input` (a database's `COPY ... TO STDOUT
+/// (FORMAT csv, HEADER)`, or any reader), handing `visit` the fields named by `columns`.
 /// `location` names the source in errors, `unit` what its numbers count (`line` or `row`).
 /// Each record is cut only up to the last scanned column (see `csv_cut`), and
 /// only the scanned fields must be UTF-8.
@@ -41,44 +42,126 @@ pub(crate) fn scan_csv(
     purpose: &str,
     mut visit: impl FnMut(&Row) -> Result<(), OmopError>,
 ) -> Result<(), OmopError> {
-    // A database numbers its rows from 1 after the header line.
-    let number = |line: u64| if unit == "row" { line.saturating_sub(1) } else { line };
-    let text_error = |line: u64, message: String| OmopError::Text { file: location.to_string(), unit, line, message };
-    let mut cutter = CsvCutter::new(input);
-    let header = cutter.header().map_err(|e| text_error(1, e.to_string()))?.unwrap_or_default();
-    let mut indices = Vec::with_capacity(columns.len());
-    for column in columns {
-        let index = header.iter().position(|h| h.trim().trim_start_matches('\u{feff}').eq_ignore_ascii_case(column));
-        indices.push(index.ok_or_else(|| OmopError::ColumnMissing {
-            file: location.to_string(),
-            column: column.to_string(),
-            purpose: purpose.to_string(),
-        })?);
-    }
-    let wanted = indices.iter().max().map_or(0, |&i| i + 1);
-    let identity: Vec<usize> = (0..columns.len()).collect();
+    let (scan, mut cutter) = CsvScan::open(input, location, unit, columns, purpose)?;
     loop {
         let at = cutter.line();
-        let record = match cutter.next_record(wanted) {
-            Ok(Some(record)) => record,
-            Ok(None) => break,
-            Err(e) => return Err(text_error(number(at), e.to_string())),
-        };
-        let line = number(record.line);
-        // One UTF-8 check for the record's scanned prefix; only a record that
-        // fails it is looked at field by field.
+        match cutter.next_record(scan.wanted) {
+            Ok(Some(record)) => scan.visit_record(&record, &mut visit)?,
+            Ok(None) => return Ok(()),
+            Err(e) => return Err(scan.text_error(at, e.to_string())),
+        }
+    }
+}
+
+/// [`scan_csv`] for a file: reading, decompressing and cutting run on a
+/// second thread (`csv_batches`) while this one visits the rows, in order.
+pub(crate) fn scan_csv_file(
+    input: impl Read + Send,
+    location: &str,
+    columns: &[&str],
+    purpose: &str,
+    mut visit: impl FnMut(&Row) -> Result<(), OmopError>,
+) -> Result<(), OmopError> {
+    let (scan, cutter) = CsvScan::open(input, location, "line", columns, purpose)?;
+    cut_in_batches(cutter, scan.wanted, |batch| {
+        match std::str::from_utf8(&batch.bytes) {
+            Ok(text) => {
+                for record in &batch.records {
+                    let fields =
+                        Fields::Text { text, spans: &batch.spans[record.spans.clone()], indices: &scan.indices };
+                    visit(&Row { location, unit: scan.unit, line: record.line, fields, columns })?;
+                }
+            }
+            Err(_) => {
+                for record in &batch.records {
+                    let spans = &batch.spans[record.spans.clone()];
+                    let base = spans.first().map_or(0, |s| s.0);
+                    let end = spans.last().map_or(base, |s| s.1);
+                    let shifted: Vec<(usize, usize)> = spans.iter().map(|&(a, b)| (a - base, b - base)).collect();
+                    let cut = Record { bytes: &batch.bytes[base..end], spans: &shifted, line: record.line };
+                    scan.visit_record(&cut, &mut visit)?;
+                }
+            }
+        }
+        match &batch.error {
+            Some((at, e)) => Err(scan.text_error(*at, e.to_string())),
+            None => Ok(()),
+        }
+    })
+}
+
+/// A CSV scan once its header is read: where each scanned column lies.
+struct CsvScan<'s> {
+    location: &'s str,
+    unit: &'static str,
+    columns: &'s [&'s str],
+    /// For each scanned column, its position in a record.
+    indices: Vec<usize>,
+    /// `0..columns.len()`: the positions once the scanned fields are copied out in scan order.
+    identity: Vec<usize>,
+    /// How many leading fields of each record to cut.
+    wanted: usize,
+}
+
+impl<'s> CsvScan<'s> {
+    /// Reads the header of `input` and finds each column (case-insensitively, past a byte-order mark).
+    fn open<R: Read>(
+        input: R,
+        location: &'s str,
+        unit: &'static str,
+        columns: &'s [&'s str],
+        purpose: &str,
+    ) -> Result<(Self, CsvCutter<R>), OmopError> {
+        let mut cutter = CsvCutter::new(input);
+        let mut scan = CsvScan { location, unit, columns, indices: Vec::new(), identity: Vec::new(), wanted: 0 };
+        let header = cutter.header().map_err(|e| scan.text_error(1, e.to_string()))?.unwrap_or_default();
+        for column in columns {
+            let index =
+                header.iter().position(|h| h.trim().trim_start_matches('\u{feff}').eq_ignore_ascii_case(column));
+            scan.indices.push(index.ok_or_else(|| OmopError::ColumnMissing {
+                file: location.to_string(),
+                column: column.to_string(),
+                purpose: purpose.to_string(),
+            })?);
+        }
+        scan.wanted = scan.indices.iter().max().map_or(0, |&i| i + 1);
+        scan.identity = (0..columns.len()).collect();
+        Ok((scan, cutter))
+    }
+
+    /// The number a line of the input goes by: a database numbers its rows from 1 after the header line.
+    fn number(&self, line: u64) -> u64 {
+        if self.unit == "row" {
+            line.saturating_sub(1)
+        } else {
+            line
+        }
+    }
+
+    fn text_error(&self, line: u64, message: String) -> OmopError {
+        OmopError::Text { file: self.location.to_string(), unit: self.unit, line: self.number(line), message }
+    }
+
+    /// Hands `visit` one record after one UTF-8 check of its scanned prefix;
+    /// only a record that fails it is looked at field by field.
+    fn visit_record(
+        &self,
+        record: &Record,
+        visit: &mut impl FnMut(&Row) -> Result<(), OmopError>,
+    ) -> Result<(), OmopError> {
+        let line = self.number(record.line);
         let prefix = record.spans.last().map_or(0, |&(_, end)| end);
         let owned;
         let fields = match std::str::from_utf8(&record.bytes[..prefix]) {
-            Ok(text) => Fields::Text { text, spans: record.spans, indices: &indices },
+            Ok(text) => Fields::Text { text, spans: record.spans, indices: &self.indices },
             Err(_) => {
-                owned = scanned_text(&record, &indices, columns).map_err(|message| text_error(line, message))?;
-                Fields::Text { text: &owned.0, spans: &owned.1, indices: &identity[..columns.len()] }
+                owned = scanned_text(record, &self.indices, self.columns)
+                    .map_err(|message| self.text_error(record.line, message))?;
+                Fields::Text { text: &owned.0, spans: &owned.1, indices: &self.identity }
             }
         };
-        visit(&Row { location, unit, line, fields, columns })?;
+        visit(&Row { location: self.location, unit: self.unit, line, fields, columns: self.columns })
     }
-    Ok(())
 }
 
 /// The scanned fields of a record whose prefix is not all UTF-8, copied out
@@ -94,6 +177,27 @@ fn scanned_text(record: &Record, indices: &[usize], columns: &[&str]) -> Result<
         text.push_str(field);
     }
     Ok((text, spans))
+}
+
+/// `text` without surrounding whitespace; most fields have none, and looking
+/// at their two ends is cheaper than `str::trim`'s Unicode-aware walk.
+fn trimmed(text: &str) -> &str {
+    match (text.as_bytes().first(), text.as_bytes().last()) {
+        (Some(first), Some(last)) if first.is_ascii_graphic() && last.is_ascii_graphic() => text,
+        _ => text.trim(),
+    }
+}
+
+/// Up to 18 ASCII digits as their value (they cannot overflow an `i64`);
+/// anything else is left to `str::parse`, which gives the same value or error, slower.
+fn digits(text: &str) -> Option<i64> {
+    if text.is_empty() || text.len() > 18 {
+        return None;
+    }
+    text.bytes().try_fold(0i64, |value, byte| {
+        let digit = byte.wrapping_sub(b'0');
+        (digit <= 9).then_some(value * 10 + i64::from(digit))
+    })
 }
 
 /// One data row of a scanned table, its fields addressed by their position in the scan's column list.
@@ -143,7 +247,7 @@ impl Row<'_> {
         match &self.fields {
             Fields::Text { text, spans, indices } => {
                 let field = spans.get(indices[i]).and_then(|&(a, b)| text.get(a..b));
-                Field::Text(field.unwrap_or("").trim())
+                Field::Text(trimmed(field.unwrap_or("")))
             }
             Fields::Typed { batch, row, slots } => match &batch[slots[i]][*row] {
                 Value::Null => Field::Null,
@@ -190,7 +294,9 @@ impl Row<'_> {
     pub fn id(&self, i: usize) -> Result<i64, OmopError> {
         match self.field(i) {
             Field::Int(v) => Ok(v),
-            Field::Text(t) => t.parse::<i64>().map_err(|_| self.invalid(i, "a 64-bit integer id")),
+            Field::Text(t) => {
+                digits(t).map_or_else(|| t.parse::<i64>(), Ok).map_err(|_| self.invalid(i, "a 64-bit integer id"))
+            }
             _ => Err(self.invalid(i, "a 64-bit integer id")),
         }
     }
