@@ -186,50 +186,28 @@ fn cut_plain(data: &[u8], eof: bool, wanted: usize, spans: &mut Vec<(usize, usiz
     spans.clear();
     let mut from = 0;
     let mut line_end = None;
-    let mut visit = |k: usize| match data[k] {
-        b',' => {
-            if spans.len() < wanted {
-                spans.push((from, k));
-            }
-            from = k + 1;
-            None
-        }
-        b'\n' => Some(Ok(k)),
-        _ => Some(Err(())),
-    };
-    let mut words = data.chunks_exact(8);
     let mut base = 0;
-    'scan: {
-        for word in words.by_ref() {
-            let mut found = marks(u64::from_le_bytes(word.try_into().unwrap_or_default()));
-            while found != 0 {
-                let k = base + (found.trailing_zeros() / 8) as usize;
-                found &= found - 1;
-                match visit(k) {
-                    None => {}
-                    Some(Ok(end)) => {
-                        line_end = Some(end);
-                        break 'scan;
+    'scan: while base < data.len() {
+        let mut found = marks(word_at(data, base));
+        while found != 0 {
+            let k = base + (found.trailing_zeros() / 8) as usize;
+            found &= found - 1;
+            match data[k] {
+                b',' => {
+                    if spans.len() < wanted {
+                        spans.push((from, k));
                     }
-                    Some(Err(())) => return Plain::Quoted,
+                    from = k + 1;
                 }
-            }
-            base += 8;
-        }
-        for (k, &byte) in data.iter().enumerate().skip(base) {
-            if matches!(byte, b',' | b'\n' | b'"') {
-                match visit(k) {
-                    None => {}
-                    Some(Ok(end)) => {
-                        line_end = Some(end);
-                        break 'scan;
-                    }
-                    Some(Err(())) => return Plain::Quoted,
+                b'\n' => {
+                    line_end = Some(k);
+                    break 'scan;
                 }
+                _ => return Plain::Quoted,
             }
         }
+        base += 8;
     }
-    let from = from;
     let line_end = match line_end {
         Some(k) => k,
         None if !eof => return Plain::More,
@@ -244,6 +222,19 @@ fn cut_plain(data: &[u8], eof: bool, wanted: usize, spans: &mut Vec<(usize, usiz
         spans.push((from.min(len), len));
     }
     Plain::Line { consumed, len }
+}
+
+/// The eight bytes of `data` from `at` as a little-endian word, zero-padded past the end (a zero byte is never marked).
+fn word_at(data: &[u8], at: usize) -> u64 {
+    match data.get(at..at + 8) {
+        Some(word) => u64::from_le_bytes(word.try_into().unwrap_or_default()),
+        None => {
+            let mut word = [0u8; 8];
+            let rest = &data[at..];
+            word[..rest.len()].copy_from_slice(rest);
+            u64::from_le_bytes(word)
+        }
+    }
 }
 
 /// The high bit of each byte of `word` that is a comma, a line break or a
