@@ -12,8 +12,12 @@ Always (needs `numpy` and `safetensors` only):
   run's `preprocess.json` and the file's weights, and must match to `--tol`.
 
 With `--torch`, the file is also loaded into the PyTorch model with
-`load_state_dict(strict=True)` and, for table models, the test
-predictions are recomputed with that model too.
+`load_state_dict(strict=True)` and that model recomputes: for table
+models and MedMNIST runs (2D or 3D: `resnet`, `resnet3d`, `resnet18`,
+`resnet50`), the test rows of `predictions.csv`; for U-Net runs, a
+forward pass's shape and, on image/mask file pairs (needs Pillow), each
+test image's Dice in `per_image_metrics.csv` through medref's sliding
+window.
 
 Exit status: 0 when everything matches, 1 on a mismatch, 2 on unusable
 input (no run, no `model.safetensors`, missing package).
@@ -35,6 +39,7 @@ import shape_only  # noqa: E402
 
 MISSING = {"", "NA", "N/A", "NaN", "?"}
 TABLE_KINDS = {"linear", "mlp", "cox"}
+IMAGE_KINDS = {"resnet", "resnet3d", "resnet18", "resnet50"}
 
 
 def fail(message, code=1):
@@ -165,15 +170,16 @@ def table_inputs(run_dir, np):
 
 
 def image_inputs(run_dir, np):
-    """MedMNIST runs: the `.npz`'s official test images, normalised as medref
-    does (`x * 2/255 - 1`), and the test scores of `predictions.csv`."""
+    """MedMNIST runs (2D or 3D): the `.npz`'s official test images or
+    volumes, normalised as medref does (`x * 2/255 - 1`), and the test
+    scores of `predictions.csv`."""
     data = data_section(run_dir)
-    if data.get("format") != "medmnist_npz":
+    if data.get("format") not in ("medmnist_npz", "medmnist3d_npz"):
         return None
     require_here(data["path"], "images are")
     images = np.load(data["path"])["test_images"]
-    if images.ndim == 3:
-        images = images[:, None, :, :]
+    if data["format"] == "medmnist3d_npz" or images.ndim == 3:
+        images = images[:, None]
     else:
         images = images.transpose(0, 3, 1, 2)
     test, stored = test_predictions(run_dir, np)
@@ -182,11 +188,83 @@ def image_inputs(run_dir, np):
     return x, stored
 
 
-def compare(name, got, stored, tol):
+def window_starts(size, window, overlap):
+    """`sliding_window.rs`'s `axis_starts` (MONAI's windows)."""
+    step = window if size == window else max(int(window * (1.0 - overlap)), 1)
+    starts, start = [], 0
+    while start + window < size:
+        starts.append(start)
+        start += step
+    return starts + [size - window]
+
+
+def sliding_window_logits(model, image, arch, torch, np):
+    """`Segmenter::image_logits`: zero-pad to at least one window, run every
+    window, stitch with the Gaussian weights; `[classes, h, w]`."""
+    c, h, w = image.shape
+    p = arch["patch"]
+    ph, pw = max(p - h, 0), max(p - w, 0)
+    padded = np.zeros((c, h + ph, w + pw), np.float32)
+    padded[:, ph // 2 : ph // 2 + h, pw // 2 : pw // 2 + w] = image
+    rows, cols = (window_starts(n, p, arch["overlap"]) for n in (h + ph, w + pw))
+    starts = [(r, q) for r in rows for q in cols]
+    sigma = max(p * arch["sigma_scale"], 1e-6)
+    axis = np.exp(-((np.arange(p) - p // 2) ** 2) / (2 * sigma * sigma))
+    importance = np.outer(axis, axis).astype(np.float32)
+    importance = np.maximum(importance, importance[importance > 0].min())
+    windows = np.stack([padded[:, r : r + p, q : q + p] for r, q in starts])
+    with torch.no_grad():
+        out = model(torch.from_numpy(windows)).numpy()
+    total = np.zeros((out.shape[1],) + padded.shape[1:], np.float32)
+    weight = np.zeros(padded.shape[1:], np.float32)
+    for (r, q), o in zip(starts, out):
+        total[:, r : r + p, q : q + p] += importance * o
+        weight[r : r + p, q : q + p] += importance
+    stitched = total / np.maximum(weight, np.finfo(np.float32).tiny)
+    return stitched[:, ph // 2 : ph // 2 + h, pw // 2 : pw // 2 + w]
+
+
+def segmentation_check(run_dir, model, meta, torch, np, tol):
+    """U-Net runs: the network on random windows must give `[batch,
+    classes, patch, patch]`; for image/mask file pairs, each test image's
+    Dice (argmax of the stitched logits, foreground = any class but 0)
+    must be the one in `per_image_metrics.csv`."""
+    arch = meta["pytorch"]["architecture"]
+    c, p, k = meta["input_shape"][0], arch["patch"], meta["n_outputs"]
+    x = torch.from_numpy(np.random.default_rng(0).random((2, c, p, p), dtype=np.float32))
+    with torch.no_grad():
+        shape = tuple(model(x).shape)
+    if shape != (2, k, p, p):
+        fail(f"torch: U-Net output {shape} for input {tuple(x.shape)}, expected {(2, k, p, p)}")
+    print(f"torch: 2 random {p}x{p} windows give logits {list(shape)}")
+    data = data_section(run_dir)
+    if data.get("format") != "segmentation" or k != 2:
+        print("torch: test Dice is recomputed for binary masks in image files only")
+        return
+    from PIL import Image
+
+    with open(os.path.join(run_dir, "per_image_metrics.csv"), newline="") as f:
+        test = [r for r in csv.DictReader(f) if r["split"] == "test"]
+    got, stored = [], []
+    for row in test:
+        image_path = os.path.join(data["path"], data["image"].format(id=row["id"]))
+        mask_path = os.path.join(data["path"], data["mask"].format(id=row["id"]))
+        require_here(image_path, "images are")
+        pixels = np.asarray(Image.open(image_path).convert("L" if c == 1 else "RGB"), dtype=np.float32)
+        image = (pixels[None] if c == 1 else pixels.transpose(2, 0, 1)) / np.float32(255.0)
+        truth = np.asarray(Image.open(mask_path).convert("L")) >= 128
+        predicted = sliding_window_logits(model, image, arch, torch, np).argmax(axis=0) != 0
+        total = predicted.sum() + truth.sum()
+        got.append(2.0 * (predicted & truth).sum() / total if total else 1.0)
+        stored.append(float(row["dice"]))
+    compare("torch", np.array(got), np.array(stored), tol, "test Dice values", "per_image_metrics.csv")
+
+
+def compare(name, got, stored, tol, what="test predictions", source="predictions.csv"):
     worst = float(abs(got - stored).max())
     if not (worst <= tol) or math.isnan(worst):
-        fail(f"{name}: test predictions differ from predictions.csv by up to {worst:.3g} (tolerance {tol:g})")
-    print(f"{name}: {stored.shape[0]} test predictions match predictions.csv (largest difference {worst:.2g})")
+        fail(f"{name}: {what} differ from {source} by up to {worst:.3g} (tolerance {tol:g})")
+    print(f"{name}: {stored.shape[0]} {what} match {source} (largest difference {worst:.2g})")
 
 
 def main():
@@ -223,14 +301,16 @@ def main():
             with torch.no_grad():
                 logits = model(torch.from_numpy(x)).numpy()
             compare("torch", scores(logits, meta, recipe, np), stored, args.tol)
-        images = image_inputs(args.run_dir, np) if kind == "resnet" else None
+        images = image_inputs(args.run_dir, np) if kind in IMAGE_KINDS else None
         if images is not None:
             x, stored = images
             with torch.no_grad():
                 logits = model(torch.from_numpy(x)).numpy()
             compare("torch", scores(logits, meta, {}, np), stored, args.tol)
+        elif kind == "unet":
+            segmentation_check(args.run_dir, model, meta, torch, np, args.tol)
         elif table is None:
-            print("torch: forward check runs on table and MedMNIST runs; this run was checked by names and shapes")
+            print("torch: forward checks cover table, MedMNIST and U-Net runs; this run was checked by names and shapes")
 
 
 if __name__ == "__main__":

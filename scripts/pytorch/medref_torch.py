@@ -31,8 +31,14 @@ def build(meta, nn, F):
         return mlp(nn, F)([], 0.0, shape[0], 1 if kind == "cox" else n_out)
     if kind == "mlp":
         return mlp(nn, F)(arch["hidden"], arch["dropout"], shape[0], n_out)
-    if kind == "resnet":
-        return resnet(nn, F)(arch, shape[0], n_out)
+    if kind in ("resnet", "resnet3d"):
+        return resnet(nn, F, 3 if kind == "resnet3d" else 2)(arch, shape[0], n_out)
+    if kind in ("resnet18", "resnet50"):
+        # Images are `[c, h, w]`, volumes `[c, d, h, w]`: the data format,
+        # not the section, picks 2D or "+3D" (`PaperResnetConfig`).
+        return paper_resnet(nn, F, len(shape) - 1)(kind, arch["width"], shape[0], n_out)
+    if kind == "unet":
+        return segmenter(nn, F)(arch, shape[0], n_out)
     if kind == "dna_cnn":
         return dna_cnn(nn, F)(arch, shape[0], n_out)
     if kind == "signal_cnn":
@@ -65,12 +71,15 @@ def mlp(nn, F):
     return Mlp
 
 
-def resnet(nn, F):
+def resnet(nn, F, dims=2):
+    conv_layer, norm_layer = (nn.Conv2d, nn.BatchNorm2d) if dims == 2 else (nn.Conv3d, nn.BatchNorm3d)
+    spatial = tuple(range(2, 2 + dims))
+
     class ConvNorm(nn.Module):
         def __init__(self, c_in, c_out, kernel, stride, bn):
             super().__init__()
-            self.conv = nn.Conv2d(c_in, c_out, kernel, stride=stride, padding=kernel // 2, bias=not bn)
-            self.norm = nn.BatchNorm2d(c_out) if bn else None
+            self.conv = conv_layer(c_in, c_out, kernel, stride=stride, padding=kernel // 2, bias=not bn)
+            self.norm = norm_layer(c_out) if bn else None
 
         def forward(self, x):
             x = self.conv(x)
@@ -90,8 +99,9 @@ def resnet(nn, F):
             return F.relu(self.second(y) + residual)
 
     class ResNet(nn.Module):
-        """`resnet.rs`: stem, residual stages (stride 2 from the second),
-        global average pooling, dropout, linear head."""
+        """`resnet.rs` (`dims` 2) and `resnet3d.rs` (`dims` 3, volumes
+        `[batch, c, d, h, w]`): stem, residual stages (stride 2 from the
+        second), global average pooling, dropout, linear head."""
 
         def __init__(self, arch, in_channels, n_out):
             super().__init__()
@@ -112,10 +122,160 @@ def resnet(nn, F):
             x = F.relu(self.stem(x))
             for block in self.blocks:
                 x = block(x)
-            x = x.mean(dim=(2, 3))
+            x = x.mean(dim=spatial)
             return self.head(self.dropout(x))
 
     return ResNet
+
+
+def paper_resnet(nn, F, dims):
+    conv_layer, norm_layer = (nn.Conv2d, nn.BatchNorm2d) if dims == 2 else (nn.Conv3d, nn.BatchNorm3d)
+    spatial = tuple(range(2, 2 + dims))
+
+    class ConvNorm(nn.Module):
+        def __init__(self, c_in, c_out, kernel, stride):
+            super().__init__()
+            self.conv = conv_layer(c_in, c_out, kernel, stride=stride, padding=kernel // 2, bias=False)
+            self.norm = norm_layer(c_out)
+
+        def forward(self, x):
+            return self.norm(self.conv(x))
+
+    class Block(nn.Module):
+        """A basic block (two 3x3 units) or a bottleneck (1x1, 3x3 with the
+        stride, 1x1 widening 4x); ReLU between units and after the sum."""
+
+        def __init__(self, c_in, width, stride, bottleneck):
+            super().__init__()
+            c_out = width * (4 if bottleneck else 1)
+            if bottleneck:
+                units = [ConvNorm(c_in, width, 1, 1), ConvNorm(width, width, 3, stride), ConvNorm(width, c_out, 1, 1)]
+            else:
+                units = [ConvNorm(c_in, width, 3, stride), ConvNorm(width, width, 3, 1)]
+            self.units = nn.ModuleList(units)
+            needs = stride != 1 or c_in != c_out
+            self.shortcut = ConvNorm(c_in, c_out, 1, stride) if needs else None
+
+        def forward(self, x):
+            residual = self.shortcut(x) if self.shortcut is not None else x
+            y = x
+            for i, unit in enumerate(self.units):
+                y = unit(y)
+                if i < len(self.units) - 1:
+                    y = F.relu(y)
+            return F.relu(y + residual)
+
+    class PaperResNet(nn.Module):
+        """`medmnist_resnet.rs`: the MedMNIST v2 paper's ResNet-18/50 with a
+        3x3 stride-1 stem and no max-pool, on images (`dims` 2) or, as its
+        "+3D" rows, on volumes (`dims` 3, every kxk kernel kxkxk); global
+        average pooling and a linear head, no dropout."""
+
+        def __init__(self, kind, width, in_channels, n_out):
+            super().__init__()
+            bottleneck = kind == "resnet50"
+            per_stage = [3, 4, 6, 3] if bottleneck else [2, 2, 2, 2]
+            self.stem = ConvNorm(in_channels, width, 3, 1)
+            blocks, channels = [], width
+            for stage, n in enumerate(per_stage):
+                for b in range(n):
+                    stride = 2 if stage > 0 and b == 0 else 1
+                    blocks.append(Block(channels, width << stage, stride, bottleneck))
+                    channels = (width << stage) * (4 if bottleneck else 1)
+            self.blocks = nn.ModuleList(blocks)
+            self.head = nn.Linear(channels, n_out)
+
+        def forward(self, x):
+            x = F.relu(self.stem(x))
+            for block in self.blocks:
+                x = block(x)
+            return self.head(x.mean(dim=spatial))
+
+    return PaperResNet
+
+
+def segmenter(nn, F):
+    class DoubleConv(nn.Module):
+        def __init__(self, c_in, c_out, bn):
+            super().__init__()
+            self.convs = nn.ModuleList(
+                [nn.Conv2d(c_in, c_out, 3, padding=1, bias=not bn), nn.Conv2d(c_out, c_out, 3, padding=1, bias=not bn)]
+            )
+            # Without batch norm burn's empty `Vec` leaves no tensor, as an
+            # empty ModuleList does.
+            self.norms = nn.ModuleList([nn.BatchNorm2d(c_out), nn.BatchNorm2d(c_out)] if bn else [])
+
+        def forward(self, x):
+            for i, conv in enumerate(self.convs):
+                x = conv(x)
+                if i < len(self.norms):
+                    x = self.norms[i](x)
+                x = F.relu(x)
+            return x
+
+    class UpStep(nn.Module):
+        def __init__(self, c_coarse, c_skip, transposed, bn):
+            super().__init__()
+            half = c_coarse // 2
+            # burn's ConvTranspose2d weight is `[in, out, k, k]` as PyTorch's.
+            self.transposed = nn.ConvTranspose2d(c_coarse, half, 2, stride=2) if transposed else None
+            self.reduce = None if transposed else nn.Conv2d(c_coarse, half, 1)
+            self.conv = DoubleConv(half + c_skip, c_skip, bn)
+
+        def forward(self, coarse, skip):
+            import torch  # `F` has no concatenation; forward passes only run in torch
+
+            if self.transposed is not None:
+                up = self.transposed(coarse)
+            else:
+                size = tuple(skip.shape[2:])
+                up = self.reduce(F.interpolate(coarse, size=size, mode="bilinear", align_corners=False))
+            return self.conv(torch.cat([skip, up], dim=1))
+
+    class Unet(nn.Module):
+        def __init__(self, arch, in_channels, n_classes):
+            super().__init__()
+            depth, width, bn = max(arch["depth"], 1), max(arch["width"], 2), arch["batch_norm"]
+            transposed = arch["upsample"] == "transposed"
+            down, c = [], in_channels
+            for level in range(depth):
+                down.append(DoubleConv(c, width << level, bn))
+                c = width << level
+            self.down = nn.ModuleList(down)
+            self.bottom = DoubleConv(c, width << depth, bn)
+            self.up = nn.ModuleList(
+                UpStep(width << (level + 1), width << level, transposed, bn) for level in reversed(range(depth))
+            )
+            self.head = nn.Conv2d(width, n_classes, 1)
+
+        def forward(self, x):
+            skips = []
+            for step in self.down:
+                x = step(x)
+                skips.append(x)
+                x = F.max_pool2d(x, 2)
+            x = self.bottom(x)
+            for step in self.up:
+                x = step(x, skips.pop())
+            return self.head(x)
+
+    class Segmenter(nn.Module):
+        """`segmenter.rs` + `unet.rs`: the U-Net under `unet.` as medref
+        saves it. The forward pass is one batch of windows `[batch, c, h,
+        w]` (h, w divisible by 2^depth) to logits `[batch, classes, h, w]`;
+        medref scores whole images by stitching `patch`-sized windows with
+        Gaussian weights (`sliding_window.rs`, MONAI's
+        `sliding_window_inference` with the section's `overlap`,
+        `sigma_scale`), which is not part of the network."""
+
+        def __init__(self, arch, in_channels, n_classes):
+            super().__init__()
+            self.unet = Unet(arch, in_channels, n_classes)
+
+        def forward(self, x):
+            return self.unet(x)
+
+    return Segmenter
 
 
 def dna_cnn(nn, F):

@@ -76,7 +76,22 @@ class Conv2d(_ConvNd):
         super().__init__(c_in, c_out, kernel, 2, bias)
 
 
-class BatchNorm2d(Module):
+class Conv3d(_ConvNd):
+    def __init__(self, c_in, c_out, kernel, stride=1, padding=0, dilation=1, bias=True):
+        super().__init__(c_in, c_out, kernel, 3, bias)
+
+
+class ConvTranspose2d(Module):
+    """PyTorch keeps a transposed convolution's weight `[in, out, k, k]`."""
+
+    def __init__(self, c_in, c_out, kernel, stride=1, padding=0, bias=True):
+        super().__init__()
+        k = tuple(kernel) if isinstance(kernel, (tuple, list)) else (kernel,) * 2
+        self.weight = _Tensor(c_in, c_out, *k)
+        self.bias = _Tensor(c_out) if bias else None
+
+
+class _BatchNorm(Module):
     def __init__(self, channels):
         super().__init__()
         self.weight = _Tensor(channels)
@@ -84,6 +99,14 @@ class BatchNorm2d(Module):
         self.running_mean = _Tensor(channels)
         self.running_var = _Tensor(channels)
         self.num_batches_tracked = _Tensor()
+
+
+class BatchNorm2d(_BatchNorm):
+    pass
+
+
+class BatchNorm3d(_BatchNorm):
+    pass
 
 
 class Dropout(Module):
