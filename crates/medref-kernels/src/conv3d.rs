@@ -78,7 +78,7 @@ pub fn conv3d(conv: &Conv3d, x: Tensor<5>) -> Tensor<5> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::flex::assert_close;
+    use crate::flex::{assert_close, assert_layer_matches};
     use burn::nn::conv::Conv3dConfig;
     use burn::tensor::Distribution;
 
@@ -107,17 +107,7 @@ mod tests {
             let x = Tensor::<5>::random([2, c_in, d, h, w], Distribution::Normal(0.0, 1.0), &device).require_grad();
             let ours = crate::flex::ours(&what, || conv3d(&conv, x.clone()));
             let theirs = conv.forward(x.clone());
-            assert_close(ours.clone(), theirs.clone(), &format!("{what}: forward"));
-            let weights = Tensor::<5>::random(theirs.dims(), Distribution::Normal(0.0, 1.0), &device);
-            let g1 = (ours * weights.clone()).sum().backward();
-            let g2 = (theirs * weights).sum().backward();
-            assert_close(x.grad(&g1).unwrap(), x.grad(&g2).unwrap(), &format!("{what}: input gradient"));
-            let wv = conv.weight.val();
-            assert_close(wv.grad(&g1).unwrap(), wv.grad(&g2).unwrap(), &format!("{what}: weight gradient"));
-            if let Some(b) = &conv.bias {
-                let bv = b.val();
-                assert_close(bv.grad(&g1).unwrap(), bv.grad(&g2).unwrap(), &format!("{what}: bias gradient"));
-            }
+            assert_layer_matches(ours, theirs, &x, &conv.weight, conv.bias.as_ref(), &what);
             let plain = x.inner();
             let inferred = crate::flex::ours(&what, || conv3d(&conv.valid(), plain.clone()));
             assert_close(inferred, conv.valid().forward(plain), &format!("{what}: inference"));

@@ -39,6 +39,33 @@ pub fn assert_close<const D: usize>(ours: burn::prelude::Tensor<D>, theirs: burn
     }
 }
 
+/// A layer's output from our kernel (`ours`) and from burn (`theirs`) on the
+/// same `x`: the outputs, then the gradients of `x`, `weight` and `bias`
+/// under one random weighting of the outputs, each within [`assert_close`].
+/// `what` names the case in a failure.
+#[cfg(test)]
+pub fn assert_layer_matches<const D: usize>(
+    ours: burn::prelude::Tensor<D>,
+    theirs: burn::prelude::Tensor<D>,
+    x: &burn::prelude::Tensor<D>,
+    weight: &burn::module::Param<burn::prelude::Tensor<D>>,
+    bias: Option<&burn::module::Param<burn::prelude::Tensor<1>>>,
+    what: &str,
+) {
+    use burn::tensor::Distribution;
+    assert_close(ours.clone(), theirs.clone(), &format!("{what}: forward"));
+    let weights = burn::prelude::Tensor::<D>::random(theirs.dims(), Distribution::Normal(0.0, 1.0), &x.device());
+    let g1 = (ours * weights.clone()).sum().backward();
+    let g2 = (theirs * weights).sum().backward();
+    assert_close(x.grad(&g1).unwrap(), x.grad(&g2).unwrap(), &format!("{what}: input gradient"));
+    let wv = weight.val();
+    assert_close(wv.grad(&g1).unwrap(), wv.grad(&g2).unwrap(), &format!("{what}: weight gradient"));
+    if let Some(b) = bias {
+        let bv = b.val();
+        assert_close(bv.grad(&g1).unwrap(), bv.grad(&g2).unwrap(), &format!("{what}: bias gradient"));
+    }
+}
+
 /// Runs `call` (one of our kernels' entry points) and fails unless it took
 /// our kernel: a fallback to burn's operation would make a comparison with
 /// burn compare burn with burn.

@@ -3,7 +3,7 @@
 //! bias within 1e-4 (relative to the larger of 1 and the value).
 
 use super::*;
-use crate::flex::assert_close;
+use crate::flex::{assert_close, assert_layer_matches};
 use burn::nn::conv::{Conv1dConfig, Conv2dConfig};
 use burn::tensor::Distribution;
 
@@ -74,20 +74,9 @@ fn conv2d_matches_burn_at_real_sizes_over_several_sample_groups_and_past_the_unf
 /// Our forward, input, weight and bias gradients, and inference against
 /// burn's `Conv2d` for `conv` on `x`.
 fn assert_conv2d_matches_burn(conv: &Conv2d, x: Tensor<4>, what: &str) {
-    let device = x.device();
     let ours = crate::flex::ours(what, || conv2d(conv, x.clone()));
     let theirs = conv.forward(x.clone());
-    assert_close(ours.clone(), theirs.clone(), &format!("{what}: forward"));
-    let weights = Tensor::<4>::random(theirs.dims(), Distribution::Normal(0.0, 1.0), &device);
-    let g1 = (ours * weights.clone()).sum().backward();
-    let g2 = (theirs * weights).sum().backward();
-    assert_close(x.grad(&g1).unwrap(), x.grad(&g2).unwrap(), &format!("{what}: input gradient"));
-    let wv = conv.weight.val();
-    assert_close(wv.grad(&g1).unwrap(), wv.grad(&g2).unwrap(), &format!("{what}: weight gradient"));
-    if let Some(b) = &conv.bias {
-        let bv = b.val();
-        assert_close(bv.grad(&g1).unwrap(), bv.grad(&g2).unwrap(), &format!("{what}: bias gradient"));
-    }
+    assert_layer_matches(ours, theirs, &x, &conv.weight, conv.bias.as_ref(), what);
     let plain = x.inner();
     let inferred = crate::flex::ours(what, || conv2d(&conv.valid(), plain.clone()));
     assert_close(inferred, conv.valid().forward(plain), &format!("{what}: inference"));
@@ -130,15 +119,8 @@ fn conv1d_matches_burn_for_the_dna_signal_and_tcn_layers() {
         let x = Tensor::<3>::random([2, c_in, len], Distribution::Normal(0.0, 1.0), &device).require_grad();
         let ours = crate::flex::ours("conv1d", || conv1d(&conv, x.clone()));
         let theirs = conv.forward(x.clone());
-        assert_close(ours.clone(), theirs.clone(), &format!("case {i}: forward"));
-        let weights = Tensor::<3>::random(theirs.dims(), Distribution::Normal(0.0, 1.0), &device);
-        let g1 = (ours * weights.clone()).sum().backward();
-        let g2 = (theirs * weights).sum().backward();
-        assert_close(x.grad(&g1).unwrap(), x.grad(&g2).unwrap(), &format!("case {i}: input gradient"));
-        let wv = conv.weight.val();
-        assert_close(wv.grad(&g1).unwrap(), wv.grad(&g2).unwrap(), &format!("case {i}: weight gradient"));
-        let bv = conv.bias.as_ref().unwrap().val();
-        assert_close(bv.grad(&g1).unwrap(), bv.grad(&g2).unwrap(), &format!("case {i}: bias gradient"));
+        let bias = Some(conv.bias.as_ref().expect("conv1d layers have a bias"));
+        assert_layer_matches(ours, theirs, &x, &conv.weight, bias, &format!("case {i}"));
     }
 }
 
@@ -250,15 +232,8 @@ fn conv2d_relu_pool_matches_burns_three_operations_at_inference_and_in_training(
         let x = x.require_grad();
         let ours = conv2d_relu_pool(&conv, x.clone(), true);
         let theirs = burns(&conv, x.clone(), true);
-        assert_close(ours.clone(), theirs.clone(), &format!("case {i}: training forward"));
-        let weights = Tensor::<4>::random(theirs.dims(), Distribution::Normal(0.0, 1.0), &device);
-        let g1 = (ours * weights.clone()).sum().backward();
-        let g2 = (theirs * weights).sum().backward();
-        assert_close(x.grad(&g1).unwrap(), x.grad(&g2).unwrap(), &format!("case {i}: input gradient"));
-        let wv = conv.weight.val();
-        assert_close(wv.grad(&g1).unwrap(), wv.grad(&g2).unwrap(), &format!("case {i}: weight gradient"));
-        let bv = conv.bias.as_ref().unwrap().val();
-        assert_close(bv.grad(&g1).unwrap(), bv.grad(&g2).unwrap(), &format!("case {i}: bias gradient"));
+        let bias = Some(conv.bias.as_ref().expect("the layers have a bias"));
+        assert_layer_matches(ours, theirs, &x, &conv.weight, bias, &format!("case {i}, training"));
     }
 }
 
