@@ -219,7 +219,7 @@ fn cut_plain(data: &[u8], eof: bool, wanted: usize, spans: &mut Vec<(usize, usiz
         return Plain::Blank { consumed };
     }
     if spans.len() < wanted {
-        spans.push((from.min(len), len));
+        spans.push((from, len));
     }
     Plain::Line { consumed, len }
 }

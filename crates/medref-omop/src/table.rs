@@ -175,12 +175,12 @@ enum Membership<'a> {
 
 impl<'a> Membership<'a> {
     fn of(ids: &'a IdSet) -> Self {
-        let small = ids.iter().all(|&id| id >= 0)
-            && ids.iter().max().is_none_or(|&max| max < (1 << 20).max(64 * ids.len() as i64));
+        let max = ids.iter().copied().max();
+        let small = ids.iter().all(|&id| id >= 0) && max.is_none_or(|max| max < (1 << 20).max(64 * ids.len() as i64));
         if !small {
             return Membership::Set(ids);
         }
-        let mut bits = vec![0u64; ids.iter().max().map_or(0, |&max| max as usize / 64 + 1)];
+        let mut bits = vec![0u64; max.map_or(0, |max| max as usize / 64 + 1)];
         for &id in ids {
             bits[id as usize / 64] |= 1 << (id % 64);
         }

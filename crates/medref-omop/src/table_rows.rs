@@ -97,8 +97,6 @@ struct CsvScan<'s> {
     columns: &'s [&'s str],
     /// For each scanned column, its position in a record.
     indices: Vec<usize>,
-    /// `0..columns.len()`: the positions once the scanned fields are copied out in scan order.
-    identity: Vec<usize>,
     /// How many leading fields of each record to cut.
     wanted: usize,
 }
@@ -113,7 +111,7 @@ impl<'s> CsvScan<'s> {
         purpose: &str,
     ) -> Result<(Self, CsvCutter<R>), OmopError> {
         let mut cutter = CsvCutter::new(input);
-        let mut scan = CsvScan { location, unit, columns, indices: Vec::new(), identity: Vec::new(), wanted: 0 };
+        let mut scan = CsvScan { location, unit, columns, indices: Vec::new(), wanted: 0 };
         let header = cutter.header().map_err(|e| scan.text_error(1, e.to_string()))?.unwrap_or_default();
         for column in columns {
             let index =
@@ -125,7 +123,6 @@ impl<'s> CsvScan<'s> {
             })?);
         }
         scan.wanted = scan.indices.iter().max().map_or(0, |&i| i + 1);
-        scan.identity = (0..columns.len()).collect();
         Ok((scan, cutter))
     }
 
@@ -152,12 +149,15 @@ impl<'s> CsvScan<'s> {
         let line = self.number(record.line);
         let prefix = record.spans.last().map_or(0, |&(_, end)| end);
         let owned;
+        let in_scan_order: Vec<usize>;
         let fields = match std::str::from_utf8(&record.bytes[..prefix]) {
             Ok(text) => Fields::Text { text, spans: record.spans, indices: &self.indices },
             Err(_) => {
+                // The scanned fields copied out, in scan order: column i is field i.
                 owned = scanned_text(record, &self.indices, self.columns)
                     .map_err(|message| self.text_error(record.line, message))?;
-                Fields::Text { text: &owned.0, spans: &owned.1, indices: &self.identity }
+                in_scan_order = (0..self.columns.len()).collect();
+                Fields::Text { text: &owned.0, spans: &owned.1, indices: &in_scan_order }
             }
         };
         visit(&Row { location: self.location, unit: self.unit, line, fields, columns: self.columns })

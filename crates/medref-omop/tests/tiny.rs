@@ -515,3 +515,17 @@ fn broken_text_is_refused_with_file_and_line() {
     let message = celecoxib_gi_bleed().build(&Cdm::new(dir.path())).unwrap_err().to_string();
     assert!(message.contains("drug_era.csv, line 5: column `person_id` is not UTF-8 text"), "{message}");
 }
+
+#[test]
+fn a_byte_that_is_not_utf8_in_a_column_no_step_reads_is_let_through() {
+    // drug_era_id comes before the scanned columns: the record's prefix fails
+    // the one-pass UTF-8 check, and the scanned fields are copied out alone.
+    let dir = edited_copy(|_, text| Some(text));
+    let path = dir.path().join("drug_era.csv");
+    let mut bytes = std::fs::read(&path).unwrap();
+    let at = bytes.windows(11).position(|w| w == b"4,2,1118084").unwrap();
+    bytes[at] = 0xff;
+    std::fs::write(&path, &bytes).unwrap();
+    let plain = celecoxib_gi_bleed().build(&Cdm::new(tiny_dir())).unwrap();
+    assert_eq!(celecoxib_gi_bleed().build(&Cdm::new(dir.path())).unwrap(), plain);
+}
